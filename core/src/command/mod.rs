@@ -1,0 +1,296 @@
+//! The instruction set: every operation hedgestore performs is a [`Command`] value, and every
+//! answer a [`Reply`].
+//!
+//! One command per Redis command, named after it (`Command::HSet` is `HSET`). Options are
+//! typed ([`SetOptions`], [`Expiry`], [`ExpireCondition`]), so a command built in code cannot
+//! carry a combination Redis would reject. [`Command::parse`] reads Redis's argument-array
+//! form, which is what the remote protocol and the differential tests speak.
+
+mod parse;
+
+use alloc::vec::Vec;
+
+/// The type of a stored value, as `TYPE` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyType {
+    /// A byte string.
+    String,
+    /// A hash of fields to values.
+    Hash,
+    /// A list of byte strings.
+    List,
+}
+
+impl KeyType {
+    /// The name `TYPE` replies with.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyType::String => "string",
+            KeyType::Hash => "hash",
+            KeyType::List => "list",
+        }
+    }
+}
+
+/// When an expiry happens: relative (`EX`/`PX`) or absolute Unix time (`EXAT`/`PXAT`).
+///
+/// The same four forms serve `SET`, `GETEX` and the `EXPIRE` family (`EXPIRE` is `Ex`,
+/// `PEXPIRE` is `Px`, `EXPIREAT` is `ExAt`, `PEXPIREAT` is `PxAt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// Seconds from now.
+    Ex(i64),
+    /// Milliseconds from now.
+    Px(i64),
+    /// Unix time in seconds.
+    ExAt(i64),
+    /// Unix time in milliseconds.
+    PxAt(i64),
+}
+
+/// `SET`'s existence condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SetCondition {
+    /// Set unconditionally.
+    #[default]
+    Always,
+    /// `NX`: only if the key does not exist.
+    IfNotExists,
+    /// `XX`: only if the key exists.
+    IfExists,
+}
+
+/// Options of `SET`. Build with the chainable methods:
+/// `SetOptions::default().ex(10).nx()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SetOptions {
+    /// `NX` / `XX`.
+    pub condition: SetCondition,
+    /// `EX` / `PX` / `EXAT` / `PXAT`; `None` clears any TTL unless `keep_ttl`.
+    pub expiry: Option<Expiry>,
+    /// `KEEPTTL`: keep the key's current TTL (ignored when `expiry` is set).
+    pub keep_ttl: bool,
+    /// `GET`: reply with the previous value instead of `OK`.
+    pub get: bool,
+}
+
+impl SetOptions {
+    /// Expire after `seconds`.
+    pub fn ex(mut self, seconds: i64) -> Self {
+        self.expiry = Some(Expiry::Ex(seconds));
+        self
+    }
+    /// Expire after `millis`.
+    pub fn px(mut self, millis: i64) -> Self {
+        self.expiry = Some(Expiry::Px(millis));
+        self
+    }
+    /// Expire at a Unix time in milliseconds.
+    pub fn pxat(mut self, unix_millis: i64) -> Self {
+        self.expiry = Some(Expiry::PxAt(unix_millis));
+        self
+    }
+    /// Set only if the key does not exist.
+    pub fn nx(mut self) -> Self {
+        self.condition = SetCondition::IfNotExists;
+        self
+    }
+    /// Set only if the key exists.
+    pub fn xx(mut self) -> Self {
+        self.condition = SetCondition::IfExists;
+        self
+    }
+    /// Keep the current TTL.
+    pub fn keep_ttl(mut self) -> Self {
+        self.keep_ttl = true;
+        self
+    }
+    /// Return the previous value.
+    pub fn get(mut self) -> Self {
+        self.get = true;
+        self
+    }
+}
+
+/// What `GETEX` does to the key's TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GetExOption {
+    /// Set a new expiry.
+    Expiry(Expiry),
+    /// `PERSIST`: remove the TTL.
+    Persist,
+}
+
+/// The condition of `EXPIRE`-family commands (Redis 7). Only valid combinations exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExpireCondition {
+    /// No condition.
+    #[default]
+    Always,
+    /// `NX`: only when the key has no expiry.
+    Nx,
+    /// `XX`: only when the key has an expiry.
+    Xx,
+    /// `GT`: only when the new expiry is later (a key without expiry counts as infinite).
+    Gt,
+    /// `LT`: only when the new expiry is earlier (a key without expiry counts as infinite).
+    Lt,
+    /// `XX GT`.
+    XxGt,
+    /// `XX LT`.
+    XxLt,
+}
+
+/// Where `LINSERT` puts the new element relative to the pivot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertPosition {
+    /// `BEFORE`.
+    Before,
+    /// `AFTER`.
+    After,
+}
+
+/// One operation. Keys, fields and values are binary-safe bytes.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+#[allow(missing_docs)] // Fields are named after the Redis arguments they carry.
+pub enum Command {
+    // Strings
+    /// `GET key`
+    Get { key: Vec<u8> },
+    /// `SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT t|KEEPTTL]`
+    Set { key: Vec<u8>, value: Vec<u8>, options: SetOptions },
+    /// `GETDEL key`
+    GetDel { key: Vec<u8> },
+    /// `GETEX key [EX|PX|EXAT|PXAT t|PERSIST]`
+    GetEx { key: Vec<u8>, option: Option<GetExOption> },
+    /// `MGET key [key …]`
+    MGet { keys: Vec<Vec<u8>> },
+    /// `MSET key value [key value …]`
+    MSet { pairs: Vec<(Vec<u8>, Vec<u8>)> },
+    /// `SETNX key value`
+    SetNx { key: Vec<u8>, value: Vec<u8> },
+    /// `INCR key`
+    Incr { key: Vec<u8> },
+    /// `DECR key`
+    Decr { key: Vec<u8> },
+    /// `INCRBY key delta`
+    IncrBy { key: Vec<u8>, delta: i64 },
+    /// `DECRBY key delta`
+    DecrBy { key: Vec<u8>, delta: i64 },
+    /// `INCRBYFLOAT key delta`
+    IncrByFloat { key: Vec<u8>, delta: f64 },
+    /// `APPEND key value`
+    Append { key: Vec<u8>, value: Vec<u8> },
+    /// `STRLEN key`
+    StrLen { key: Vec<u8> },
+
+    // Keys
+    /// `DEL key [key …]`
+    Del { keys: Vec<Vec<u8>> },
+    /// `EXISTS key [key …]`
+    Exists { keys: Vec<Vec<u8>> },
+    /// `EXPIRE`/`PEXPIRE`/`EXPIREAT`/`PEXPIREAT key t [NX|XX|GT|LT]`
+    Expire { key: Vec<u8>, expiry: Expiry, condition: ExpireCondition },
+    /// `TTL key`
+    Ttl { key: Vec<u8> },
+    /// `PTTL key`
+    PTtl { key: Vec<u8> },
+    /// `PERSIST key`
+    Persist { key: Vec<u8> },
+    /// `TYPE key`
+    Type { key: Vec<u8> },
+    /// `RENAME key newkey`
+    Rename { key: Vec<u8>, new_key: Vec<u8> },
+    /// `KEYS pattern`
+    Keys { pattern: Vec<u8> },
+    /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`
+    Scan { cursor: u64, pattern: Option<Vec<u8>>, count: Option<usize>, key_type: Option<KeyType> },
+    /// `DBSIZE`
+    DbSize,
+    /// `FLUSHDB [ASYNC|SYNC]`
+    FlushDb,
+    /// `PING [message]`
+    Ping { message: Option<Vec<u8>> },
+
+    // Hashes
+    /// `HSET key field value [field value …]`
+    HSet { key: Vec<u8>, pairs: Vec<(Vec<u8>, Vec<u8>)> },
+    /// `HGET key field`
+    HGet { key: Vec<u8>, field: Vec<u8> },
+    /// `HMGET key field [field …]`
+    HMGet { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HGETALL key`
+    HGetAll { key: Vec<u8> },
+    /// `HDEL key field [field …]`
+    HDel { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HEXISTS key field`
+    HExists { key: Vec<u8>, field: Vec<u8> },
+    /// `HLEN key`
+    HLen { key: Vec<u8> },
+    /// `HKEYS key`
+    HKeys { key: Vec<u8> },
+    /// `HVALS key`
+    HVals { key: Vec<u8> },
+    /// `HINCRBY key field delta`
+    HIncrBy { key: Vec<u8>, field: Vec<u8>, delta: i64 },
+    /// `HINCRBYFLOAT key field delta`
+    HIncrByFloat { key: Vec<u8>, field: Vec<u8>, delta: f64 },
+    /// `HSETNX key field value`
+    HSetNx { key: Vec<u8>, field: Vec<u8>, value: Vec<u8> },
+
+    // Lists
+    /// `LPUSH key value [value …]`
+    LPush { key: Vec<u8>, values: Vec<Vec<u8>> },
+    /// `RPUSH key value [value …]`
+    RPush { key: Vec<u8>, values: Vec<Vec<u8>> },
+    /// `LPUSHX key value [value …]`
+    LPushX { key: Vec<u8>, values: Vec<Vec<u8>> },
+    /// `RPUSHX key value [value …]`
+    RPushX { key: Vec<u8>, values: Vec<Vec<u8>> },
+    /// `LPOP key [count]`
+    LPop { key: Vec<u8>, count: Option<usize> },
+    /// `RPOP key [count]`
+    RPop { key: Vec<u8>, count: Option<usize> },
+    /// `LRANGE key start stop`
+    LRange { key: Vec<u8>, start: i64, stop: i64 },
+    /// `LLEN key`
+    LLen { key: Vec<u8> },
+    /// `LINDEX key index`
+    LIndex { key: Vec<u8>, index: i64 },
+    /// `LSET key index value`
+    LSet { key: Vec<u8>, index: i64, value: Vec<u8> },
+    /// `LTRIM key start stop`
+    LTrim { key: Vec<u8>, start: i64, stop: i64 },
+    /// `LREM key count value`
+    LRem { key: Vec<u8>, count: i64, value: Vec<u8> },
+    /// `LINSERT key BEFORE|AFTER pivot value`
+    LInsert { key: Vec<u8>, position: InsertPosition, pivot: Vec<u8>, value: Vec<u8> },
+}
+
+/// The answer to a [`Command`], shaped like Redis's RESP2 replies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// No value (a missing key, a failed condition).
+    Nil,
+    /// The `OK` status.
+    Ok,
+    /// Another status word (`TYPE`'s `string`, `PING`'s `PONG`).
+    Status(&'static str),
+    /// An integer.
+    Int(i64),
+    /// A byte string.
+    Bulk(Vec<u8>),
+    /// An array of replies.
+    Array(Vec<Reply>),
+}
+
+impl Reply {
+    pub(crate) fn bulk_or_nil(v: Option<Vec<u8>>) -> Reply {
+        v.map_or(Reply::Nil, Reply::Bulk)
+    }
+
+    pub(crate) fn bulks<I: IntoIterator<Item = Vec<u8>>>(items: I) -> Reply {
+        Reply::Array(items.into_iter().map(Reply::Bulk).collect())
+    }
+}

@@ -1,0 +1,148 @@
+//! `Engine::execute`: runs any [`Command`] and shapes the answer as a [`Reply`].
+
+use alloc::vec::Vec;
+
+use super::lists::End;
+use super::Engine;
+use crate::command::{Command, Reply};
+use crate::num::format_i64;
+use crate::{Clock, Error};
+
+fn int(n: usize) -> Reply {
+    Reply::Int(n as i64)
+}
+
+fn optional_bulks(values: Vec<Option<Vec<u8>>>) -> Reply {
+    Reply::Array(values.into_iter().map(Reply::bulk_or_nil).collect())
+}
+
+impl<C: Clock> Engine<C> {
+    /// Runs `command`. On error nothing in the keyspace has changed.
+    pub fn execute(&mut self, command: Command) -> Result<Reply, Error> {
+        Ok(match command {
+            Command::Get { key } => Reply::bulk_or_nil(self.get(&key)?),
+            Command::Set {
+                key,
+                value,
+                options,
+            } => {
+                let outcome = self.set_owned(&key, value, options)?;
+                match (options.get, outcome.written) {
+                    (true, _) => Reply::bulk_or_nil(outcome.previous),
+                    (false, true) => Reply::Ok,
+                    (false, false) => Reply::Nil,
+                }
+            }
+            Command::GetDel { key } => Reply::bulk_or_nil(self.getdel(&key)?),
+            Command::GetEx { key, option } => Reply::bulk_or_nil(self.getex(&key, option)?),
+            Command::MGet { keys } => optional_bulks(self.mget(&keys)),
+            Command::MSet { pairs } => {
+                for (k, v) in pairs {
+                    self.put(&k, v);
+                }
+                Reply::Ok
+            }
+            Command::SetNx { key, value } => int(usize::from(self.setnx(&key, &value))),
+            Command::Incr { key } => Reply::Int(self.incr_by(&key, 1)?),
+            Command::Decr { key } => Reply::Int(self.incr_by(&key, -1)?),
+            Command::IncrBy { key, delta } => Reply::Int(self.incr_by(&key, delta)?),
+            Command::DecrBy { key, delta } => Reply::Int(self.decr_by(&key, delta)?),
+            Command::IncrByFloat { key, delta } => Reply::Bulk(self.incr_by_float(&key, delta)?),
+            Command::Append { key, value } => int(self.append(&key, &value)?),
+            Command::StrLen { key } => int(self.strlen(&key)?),
+
+            Command::Del { keys } => int(self.del(&keys)),
+            Command::Exists { keys } => int(self.exists(&keys)),
+            Command::Expire {
+                key,
+                expiry,
+                condition,
+            } => int(usize::from(self.expire(&key, expiry, condition)?)),
+            Command::Ttl { key } => Reply::Int(self.ttl(&key)),
+            Command::PTtl { key } => Reply::Int(self.pttl(&key)),
+            Command::Persist { key } => int(usize::from(self.persist(&key))),
+            Command::Type { key } => Reply::Status(self.key_type(&key).map_or("none", |t| t.as_str())),
+            Command::Rename { key, new_key } => {
+                self.rename(&key, &new_key)?;
+                Reply::Ok
+            }
+            Command::Keys { pattern } => Reply::bulks(self.keys(&pattern)?),
+            Command::Scan {
+                cursor,
+                pattern,
+                count,
+                key_type,
+            } => {
+                let page = self.scan(cursor, pattern.as_deref(), count, key_type)?;
+                Reply::Array(alloc::vec![
+                    Reply::Bulk(format_i64(page.cursor as i64)),
+                    Reply::bulks(page.keys),
+                ])
+            }
+            Command::DbSize => int(self.len()),
+            Command::FlushDb => {
+                self.flushdb();
+                Reply::Ok
+            }
+            Command::Ping { message } => match message {
+                None => Reply::Status("PONG"),
+                Some(m) => Reply::Bulk(m),
+            },
+
+            Command::HSet { key, pairs } => int(self.hset(&key, &pairs)?),
+            Command::HGet { key, field } => Reply::bulk_or_nil(self.hget(&key, &field)?),
+            Command::HMGet { key, fields } => optional_bulks(self.hmget(&key, &fields)?),
+            Command::HGetAll { key } => Reply::bulks(
+                self.hgetall(&key)?
+                    .into_iter()
+                    .flat_map(|(f, v)| [f, v]),
+            ),
+            Command::HDel { key, fields } => int(self.hdel(&key, &fields)?),
+            Command::HExists { key, field } => int(usize::from(self.hexists(&key, &field)?)),
+            Command::HLen { key } => int(self.hlen(&key)?),
+            Command::HKeys { key } => Reply::bulks(self.hkeys(&key)?),
+            Command::HVals { key } => Reply::bulks(self.hvals(&key)?),
+            Command::HIncrBy { key, field, delta } => Reply::Int(self.hincr_by(&key, &field, delta)?),
+            Command::HIncrByFloat { key, field, delta } => {
+                Reply::Bulk(self.hincr_by_float(&key, &field, delta)?)
+            }
+            Command::HSetNx { key, field, value } => {
+                int(usize::from(self.hsetnx(&key, &field, &value)?))
+            }
+
+            Command::LPush { key, values } => int(self.push_owned(&key, values, End::Left, false)?),
+            Command::RPush { key, values } => int(self.push_owned(&key, values, End::Right, false)?),
+            Command::LPushX { key, values } => int(self.push_owned(&key, values, End::Left, true)?),
+            Command::RPushX { key, values } => int(self.push_owned(&key, values, End::Right, true)?),
+            Command::LPop { key, count } => pop_reply(self.pop(&key, End::Left, count.unwrap_or(1))?, count),
+            Command::RPop { key, count } => pop_reply(self.pop(&key, End::Right, count.unwrap_or(1))?, count),
+            Command::LRange { key, start, stop } => Reply::bulks(self.lrange(&key, start, stop)?),
+            Command::LLen { key } => int(self.llen(&key)?),
+            Command::LIndex { key, index } => Reply::bulk_or_nil(self.lindex(&key, index)?),
+            Command::LSet { key, index, value } => {
+                self.lset(&key, index, &value)?;
+                Reply::Ok
+            }
+            Command::LTrim { key, start, stop } => {
+                self.ltrim(&key, start, stop)?;
+                Reply::Ok
+            }
+            Command::LRem { key, count, value } => int(self.lrem(&key, count, &value)?),
+            Command::LInsert {
+                key,
+                position,
+                pivot,
+                value,
+            } => Reply::Int(self.linsert(&key, position, &pivot, &value)?),
+        })
+    }
+}
+
+/// `LPOP`/`RPOP` reply: one element without a count, an array with one, nil when missing.
+fn pop_reply(popped: Option<Vec<Vec<u8>>>, count: Option<usize>) -> Reply {
+    match (popped, count) {
+        (None, _) => Reply::Nil,
+        (Some(mut v), None) => Reply::bulk_or_nil(v.pop()),
+        (Some(v), Some(_)) => Reply::bulks(v),
+    }
+}

@@ -1,0 +1,269 @@
+//! The engine: a keyspace with Redis semantics, told the time by a [`Clock`].
+//!
+//! `Engine` is a plain single-threaded state machine (`&mut self` everywhere): hosts decide how
+//! to share it (a mutex in `hedgestore-native`, a `RefCell` in `hedgestore-wasm`). Every
+//! command family lives in its own file; this one holds the shared plumbing: lookup with lazy
+//! expiry, storing, and the bookkeeping (memory, versions, counters) around every mutation.
+
+mod execute;
+mod hashes;
+mod keys;
+mod lists;
+mod strings;
+
+use core::num::NonZeroU64;
+
+pub use keys::ScanPage;
+
+use crate::command::Expiry;
+use crate::keyspace::{Keyspace, Slot};
+use crate::value::Value;
+use crate::{Clock, Error, Millis};
+
+/// Counters kept by the engine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counters {
+    pub(crate) hits: u64,
+    pub(crate) misses: u64,
+    pub(crate) expired: u64,
+}
+
+/// An in-memory keyspace with Redis 7 semantics for strings, hashes and lists, with per-key
+/// expiry on the time its [`Clock`] reports.
+///
+/// Expired keys are invisible to every command: each access checks the key's deadline and
+/// removes it when due (lazy expiry).
+pub struct Engine<C: Clock> {
+    clock: C,
+    keys: Keyspace,
+    /// Σ heap bytes of every slot's key and value.
+    heap_bytes: usize,
+    /// Source of slot versions; every write stamps the key with the next one.
+    version_counter: u64,
+    counters: Counters,
+}
+
+/// What a write does to the key's TTL.
+#[derive(Clone, Copy)]
+pub(crate) enum TtlChange {
+    /// Remove any TTL (`SET` without `KEEPTTL`).
+    Clear,
+    /// Leave it as it is.
+    Keep,
+    /// Expire at this absolute time.
+    At(NonZeroU64),
+}
+
+impl<C: Clock> Engine<C> {
+    /// An empty engine reading time from `clock`.
+    pub fn new(clock: C) -> Self {
+        Self {
+            clock,
+            keys: Keyspace::new(),
+            heap_bytes: 0,
+            version_counter: 0,
+            counters: Counters::default(),
+        }
+    }
+
+    /// The clock this engine reads.
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    /// Number of keys, including expired keys not yet removed (as Redis's `DBSIZE`).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the keyspace holds no key at all.
+    pub fn is_empty(&self) -> bool {
+        self.keys.len() == 0
+    }
+
+    /// Bytes the engine holds, by this formula (all terms are what the engine allocates):
+    ///
+    /// * the slot table: `chunks × 1024 × size_of::<Slot>()` plus the hash index
+    ///   (`buckets × 5 + 16` bytes);
+    /// * per key: key bytes when longer than 22 (shorter keys are stored inside the slot);
+    /// * strings: the value buffer's capacity;
+    /// * hashes: a header, the field table (`buckets × 49 + 16`) and every field and value
+    ///   buffer's capacity;
+    /// * lists: a header, the ring buffer (`capacity × 24`) and every element's capacity.
+    pub fn used_memory(&self) -> usize {
+        self.keys.table_bytes() + self.heap_bytes
+    }
+
+    // ----- shared plumbing -------------------------------------------------------------------
+
+    #[inline]
+    fn now(&self) -> Millis {
+        self.clock.now()
+    }
+
+    fn next_version(&mut self) -> u64 {
+        self.version_counter += 1;
+        self.version_counter
+    }
+
+    /// The slot of `key` if it exists and has not expired; removes it if it has.
+    #[inline]
+    fn live(&mut self, hash: u64, key: &[u8], now: Millis) -> Option<usize> {
+        let i = self.keys.find(hash, key)?;
+        if self.keys.slot(i).is_expired(now) {
+            self.remove_slot(i);
+            self.counters.expired += 1;
+            return None;
+        }
+        Some(i)
+    }
+
+    /// [`live`](Self::live) for a key given by bytes, at the current time.
+    #[inline]
+    fn lookup(&mut self, key: &[u8]) -> Option<usize> {
+        let hash = self.keys.hash(key);
+        let now = self.now();
+        self.live(hash, key, now)
+    }
+
+    /// A read lookup: like [`lookup`](Self::lookup) but counted as a hit or a miss.
+    #[inline]
+    fn lookup_read(&mut self, key: &[u8]) -> Option<usize> {
+        let found = self.lookup(key);
+        match found {
+            Some(_) => self.counters.hits += 1,
+            None => self.counters.misses += 1,
+        }
+        found
+    }
+
+    fn remove_slot(&mut self, i: usize) -> Slot {
+        let slot = self.keys.remove(i);
+        self.heap_bytes -= slot.heap_bytes();
+        slot
+    }
+
+    /// Stores `value` at `key` (whose live slot, if any, is `existing`), replacing the old
+    /// value whatever its type.
+    fn store(&mut self, hash: u64, key: &[u8], existing: Option<usize>, value: Value, ttl: TtlChange) {
+        let version = self.next_version();
+        match existing {
+            Some(i) => {
+                let slot = self.keys.slot_mut(i);
+                let before = slot.value.heap_bytes();
+                slot.value = value;
+                let after = slot.value.heap_bytes();
+                slot.version = version;
+                match ttl {
+                    TtlChange::Clear => slot.expires_at = None,
+                    TtlChange::Keep => {}
+                    TtlChange::At(at) => slot.expires_at = Some(at),
+                }
+                self.heap_bytes = self.heap_bytes + after - before;
+            }
+            None => {
+                let slot = Slot {
+                    key: crate::key::Key::new(key),
+                    hash,
+                    value,
+                    expires_at: match ttl {
+                        TtlChange::At(at) => Some(at),
+                        TtlChange::Clear | TtlChange::Keep => None,
+                    },
+                    version,
+                };
+                self.heap_bytes += slot.heap_bytes();
+                self.keys.insert(slot);
+            }
+        }
+    }
+
+    /// Runs `f` on the value in slot `i`, keeping memory accounting and the key's version up
+    /// to date, and removing the key when `f` leaves an empty hash or list behind (Redis never
+    /// keeps empty collections).
+    fn modify<R>(&mut self, i: usize, f: impl FnOnce(&mut Value) -> R) -> R {
+        let version = self.next_version();
+        let slot = self.keys.slot_mut(i);
+        let before = slot.value.heap_bytes();
+        let r = f(&mut slot.value);
+        let after = slot.value.heap_bytes();
+        slot.version = version;
+        let empty = match &slot.value {
+            Value::Str(_) => false,
+            Value::Hash(h) => h.is_empty(),
+            Value::List(l) => l.is_empty(),
+        };
+        self.heap_bytes = self.heap_bytes + after - before;
+        if empty {
+            self.remove_slot(i);
+        }
+        r
+    }
+
+    /// Like [`lookup`](Self::lookup), but creates the key with `init()` when missing. Fails
+    /// with `WRONGTYPE` when the key holds another type than `init` makes.
+    fn lookup_or_create(
+        &mut self,
+        key: &[u8],
+        is_type: fn(&Value) -> bool,
+        init: fn() -> Value,
+    ) -> Result<usize, Error> {
+        let hash = self.keys.hash(key);
+        let now = self.now();
+        if let Some(i) = self.live(hash, key, now) {
+            return if is_type(&self.keys.slot(i).value) {
+                Ok(i)
+            } else {
+                Err(Error::WrongType)
+            };
+        }
+        self.store(hash, key, None, init(), TtlChange::Keep);
+        Ok(self.keys.len() - 1)
+    }
+}
+
+/// Absolute expiry for `SET` and `GETEX` (Redis's `getExpireMillisecondsOrReply`): the
+/// amount must be positive and the result must not overflow.
+fn expiry_for_set(expiry: Expiry, now: Millis, command: &'static str) -> Result<NonZeroU64, Error> {
+    let invalid = Error::InvalidExpireTime(command);
+    let (amount, seconds, relative) = match expiry {
+        Expiry::Ex(v) => (v, true, true),
+        Expiry::Px(v) => (v, false, true),
+        Expiry::ExAt(v) => (v, true, false),
+        Expiry::PxAt(v) => (v, false, false),
+    };
+    if amount <= 0 {
+        return Err(invalid);
+    }
+    let mut ms = if seconds {
+        amount.checked_mul(1000).ok_or(invalid.clone())?
+    } else {
+        amount
+    };
+    if relative {
+        ms = ms.checked_add(now as i64).ok_or(invalid.clone())?;
+    }
+    NonZeroU64::new(ms as u64).ok_or(invalid)
+}
+
+/// Absolute expiry for the `EXPIRE` family: negative amounts are allowed (the key is deleted)
+/// but unit conversion and addition must not overflow.
+fn expiry_for_expire(expiry: Expiry, now: Millis) -> Result<i64, Error> {
+    let (name, amount, seconds, relative) = match expiry {
+        Expiry::Ex(v) => ("expire", v, true, true),
+        Expiry::Px(v) => ("pexpire", v, false, true),
+        Expiry::ExAt(v) => ("expireat", v, true, false),
+        Expiry::PxAt(v) => ("pexpireat", v, false, false),
+    };
+    let invalid = Error::InvalidExpireTime(name);
+    let ms = if seconds {
+        amount.checked_mul(1000).ok_or(invalid.clone())?
+    } else {
+        amount
+    };
+    if relative {
+        ms.checked_add(now as i64).ok_or(invalid)
+    } else {
+        Ok(ms)
+    }
+}

@@ -1,0 +1,253 @@
+//! String commands: GET, SET, GETDEL, GETEX, MGET, MSET, SETNX, INCR family, INCRBYFLOAT,
+//! APPEND, STRLEN.
+
+use alloc::vec::Vec;
+
+use super::{expiry_for_set, Engine, TtlChange};
+use crate::command::{GetExOption, SetCondition, SetOptions};
+use crate::num::{format_f64, format_i64, parse_f64, parse_i64};
+use crate::value::Value;
+use crate::{Clock, Error};
+
+/// What `SET` did: whether it wrote, and (with the `GET` option) the previous value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SetOutcome {
+    pub(crate) written: bool,
+    pub(crate) previous: Option<Vec<u8>>,
+}
+
+impl<C: Clock> Engine<C> {
+    /// `GET`: the value of `key`, `None` if missing. Allocates only the returned copy.
+    pub fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        self.get_with(key, <[u8]>::to_vec)
+    }
+
+    /// `GET` without copying: runs `f` on the stored bytes.
+    pub fn get_with<R>(&mut self, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>, Error> {
+        match self.lookup_read(key) {
+            None => Ok(None),
+            Some(i) => match &self.keys.slot(i).value {
+                Value::Str(s) => Ok(Some(f(s))),
+                _ => Err(Error::WrongType),
+            },
+        }
+    }
+
+    /// `SET`: stores `value` under the options' conditions; returns whether it was written.
+    /// (Use [`execute`](Self::execute) with `options.get` to also receive the old value.)
+    pub fn set(&mut self, key: &[u8], value: &[u8], options: SetOptions) -> Result<bool, Error> {
+        self.set_owned(key, value.to_vec(), options).map(|o| o.written)
+    }
+
+    pub(crate) fn set_owned(
+        &mut self,
+        key: &[u8],
+        value: Vec<u8>,
+        options: SetOptions,
+    ) -> Result<SetOutcome, Error> {
+        let now = self.now();
+        let expires_at = options
+            .expiry
+            .map(|e| expiry_for_set(e, now, "set"))
+            .transpose()?;
+        let hash = self.keys.hash(key);
+        let existing = self.live(hash, key, now);
+        let previous = match (options.get, existing) {
+            (true, Some(i)) => match &self.keys.slot(i).value {
+                Value::Str(s) => Some(s.clone()),
+                _ => return Err(Error::WrongType),
+            },
+            _ => None,
+        };
+        let blocked = match options.condition {
+            SetCondition::Always => false,
+            SetCondition::IfNotExists => existing.is_some(),
+            SetCondition::IfExists => existing.is_none(),
+        };
+        if blocked {
+            return Ok(SetOutcome {
+                written: false,
+                previous,
+            });
+        }
+        let ttl = match expires_at {
+            Some(at) if at.get() <= now => {
+                // Already in the past (EXAT/PXAT): the key is set and expires at once.
+                if let Some(i) = existing {
+                    self.remove_slot(i);
+                }
+                self.next_version();
+                return Ok(SetOutcome {
+                    written: true,
+                    previous,
+                });
+            }
+            Some(at) => TtlChange::At(at),
+            None if options.keep_ttl => TtlChange::Keep,
+            None => TtlChange::Clear,
+        };
+        self.store(hash, key, existing, Value::Str(value), ttl);
+        Ok(SetOutcome {
+            written: true,
+            previous,
+        })
+    }
+
+    /// `GETDEL`: the value of `key`, deleting it.
+    pub fn getdel(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        let Some(i) = self.lookup_read(key) else {
+            return Ok(None);
+        };
+        if !matches!(self.keys.slot(i).value, Value::Str(_)) {
+            return Err(Error::WrongType);
+        }
+        self.next_version();
+        match self.remove_slot(i).value {
+            Value::Str(s) => Ok(Some(s)),
+            _ => unreachable!("type checked above"),
+        }
+    }
+
+    /// `GETEX`: the value of `key`, changing its TTL as `option` says.
+    pub fn getex(&mut self, key: &[u8], option: Option<GetExOption>) -> Result<Option<Vec<u8>>, Error> {
+        let Some(i) = self.lookup_read(key) else {
+            return Ok(None);
+        };
+        let Value::Str(s) = &self.keys.slot(i).value else {
+            return Err(Error::WrongType);
+        };
+        let value = s.clone();
+        let now = self.now();
+        match option {
+            None => {}
+            Some(GetExOption::Persist) => {
+                if self.keys.slot(i).expires_at.is_some() {
+                    let v = self.next_version();
+                    let slot = self.keys.slot_mut(i);
+                    slot.expires_at = None;
+                    slot.version = v;
+                }
+            }
+            Some(GetExOption::Expiry(e)) => {
+                let at = expiry_for_set(e, now, "getex")?;
+                let v = self.next_version();
+                if at.get() <= now {
+                    self.remove_slot(i);
+                } else {
+                    let slot = self.keys.slot_mut(i);
+                    slot.expires_at = Some(at);
+                    slot.version = v;
+                }
+            }
+        }
+        Ok(Some(value))
+    }
+
+    /// `MGET`: each key's value; `None` for missing keys and keys of other types.
+    pub fn mget<K: AsRef<[u8]>>(&mut self, keys: &[K]) -> Vec<Option<Vec<u8>>> {
+        keys.iter()
+            .map(|k| self.get(k.as_ref()).ok().flatten())
+            .collect()
+    }
+
+    /// `MSET`: sets every pair, clearing their TTLs.
+    pub fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(&mut self, pairs: &[(K, V)]) {
+        for (k, v) in pairs {
+            self.put(k.as_ref(), v.as_ref().to_vec());
+        }
+    }
+
+    /// Plain `SET key value` (no options), which cannot fail.
+    pub(crate) fn put(&mut self, key: &[u8], value: Vec<u8>) {
+        let hash = self.keys.hash(key);
+        let now = self.now();
+        let existing = self.live(hash, key, now);
+        self.store(hash, key, existing, Value::Str(value), TtlChange::Clear);
+    }
+
+    /// `SETNX`: sets `key` only if it does not exist; true when it did.
+    pub fn setnx(&mut self, key: &[u8], value: &[u8]) -> bool {
+        let hash = self.keys.hash(key);
+        let now = self.now();
+        if self.live(hash, key, now).is_some() {
+            return false;
+        }
+        self.store(hash, key, None, Value::Str(value.to_vec()), TtlChange::Clear);
+        true
+    }
+
+    /// `INCRBY` (and `INCR`, `DECR`, `DECRBY`): adds `delta` to the integer at `key`
+    /// (missing counts as 0), keeping its TTL.
+    pub fn incr_by(&mut self, key: &[u8], delta: i64) -> Result<i64, Error> {
+        let hash = self.keys.hash(key);
+        let now = self.now();
+        let existing = self.live(hash, key, now);
+        let current = match existing {
+            None => 0,
+            Some(i) => match &self.keys.slot(i).value {
+                Value::Str(s) => parse_i64(s).ok_or(Error::NotInteger)?,
+                _ => return Err(Error::WrongType),
+            },
+        };
+        let next = current.checked_add(delta).ok_or(Error::Overflow)?;
+        self.store(hash, key, existing, Value::Str(format_i64(next)), TtlChange::Keep);
+        Ok(next)
+    }
+
+    /// `DECRBY`: subtracts `delta`; `i64::MIN` cannot be negated and is refused.
+    pub fn decr_by(&mut self, key: &[u8], delta: i64) -> Result<i64, Error> {
+        let negated = delta.checked_neg().ok_or(Error::DecrementOverflow)?;
+        self.incr_by(key, negated)
+    }
+
+    /// `INCRBYFLOAT`: adds `delta` to the number at `key`; returns the stored text.
+    pub fn incr_by_float(&mut self, key: &[u8], delta: f64) -> Result<Vec<u8>, Error> {
+        let hash = self.keys.hash(key);
+        let now = self.now();
+        let existing = self.live(hash, key, now);
+        let current = match existing {
+            None => 0.0,
+            Some(i) => match &self.keys.slot(i).value {
+                Value::Str(s) => parse_f64(s).ok_or(Error::NotFloat)?,
+                _ => return Err(Error::WrongType),
+            },
+        };
+        let next = current + delta;
+        if !next.is_finite() {
+            return Err(Error::NanOrInfinity);
+        }
+        let text = format_f64(next);
+        self.store(hash, key, existing, Value::Str(text.clone()), TtlChange::Keep);
+        Ok(text)
+    }
+
+    /// `APPEND`: appends `value` to the string at `key` (created if missing); returns the new
+    /// length.
+    pub fn append(&mut self, key: &[u8], value: &[u8]) -> Result<usize, Error> {
+        let hash = self.keys.hash(key);
+        let now = self.now();
+        match self.live(hash, key, now) {
+            None => {
+                self.store(hash, key, None, Value::Str(value.to_vec()), TtlChange::Keep);
+                Ok(value.len())
+            }
+            Some(i) => {
+                if !matches!(self.keys.slot(i).value, Value::Str(_)) {
+                    return Err(Error::WrongType);
+                }
+                Ok(self.modify(i, |v| match v {
+                    Value::Str(s) => {
+                        s.extend_from_slice(value);
+                        s.len()
+                    }
+                    _ => unreachable!("type checked above"),
+                }))
+            }
+        }
+    }
+
+    /// `STRLEN`: length of the string at `key`, 0 if missing.
+    pub fn strlen(&mut self, key: &[u8]) -> Result<usize, Error> {
+        Ok(self.get_with(key, <[u8]>::len)?.unwrap_or(0))
+    }
+}

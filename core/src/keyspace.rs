@@ -1,0 +1,220 @@
+//! The keyspace table: slots in a chunked slab, found through a hash index of slot numbers.
+//!
+//! Why not a plain `HashMap<Key, Entry>`? Eviction and active expiry must *sample* keys at
+//! random, and `SCAN` needs a cursor that survives inserts and deletes between calls. A dense
+//! array of slots gives both: a random slot is one random number away, and a cursor is a
+//! position in the array. The index maps a key's hash to its slot number.
+//!
+//! * Slots live in fixed-size chunks, so the table never reallocates (and copies) one giant
+//!   array as it grows, and its slack is at most one chunk.
+//! * Deleting swaps the last slot into the hole (`swap_remove`), keeping the array dense.
+//! * `SCAN` walks slot numbers from the top down. A delete only ever moves the *last* slot,
+//!   which a descending walk has already visited, to a lower position: so a key that exists
+//!   for the whole scan is never skipped (it may be returned twice, as Redis also allows).
+
+use alloc::vec::Vec;
+use core::hash::BuildHasher;
+use core::mem::size_of;
+use core::num::NonZeroU64;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+
+use crate::key::Key;
+use crate::value::Value;
+use crate::Millis;
+
+/// Slots per chunk.
+const CHUNK: usize = 1024;
+
+/// One key and everything the engine knows about it.
+pub(crate) struct Slot {
+    pub(crate) key: Key,
+    pub(crate) hash: u64,
+    pub(crate) value: Value,
+    /// Absolute expiry time; `None` when the key is persistent.
+    pub(crate) expires_at: Option<NonZeroU64>,
+    /// Changes on every write to this key (for optimistic, `WATCH`-style checks).
+    pub(crate) version: u64,
+}
+
+impl Slot {
+    #[inline]
+    pub(crate) fn is_expired(&self, now: Millis) -> bool {
+        matches!(self.expires_at, Some(at) if at.get() <= now)
+    }
+
+    /// Heap bytes owned by this slot's key and value.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.key.heap_bytes() + self.value.heap_bytes()
+    }
+}
+
+pub(crate) struct Keyspace {
+    index: HashTable<u32>,
+    chunks: Vec<Vec<Slot>>,
+    /// One emptied chunk kept back, so a keyspace that hovers at a chunk boundary does not
+    /// allocate and free a chunk on every insert/delete pair.
+    spare: Option<Vec<Slot>>,
+    len: usize,
+    hasher: DefaultHashBuilder,
+}
+
+impl Keyspace {
+    pub(crate) fn new() -> Self {
+        Self {
+            index: HashTable::new(),
+            chunks: Vec::new(),
+            spare: None,
+            len: 0,
+            hasher: DefaultHashBuilder::default(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    pub(crate) fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    #[inline]
+    pub(crate) fn slot(&self, i: usize) -> &Slot {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+
+    #[inline]
+    pub(crate) fn slot_mut(&mut self, i: usize) -> &mut Slot {
+        &mut self.chunks[i / CHUNK][i % CHUNK]
+    }
+
+    /// The slot number holding `key`, expired or not.
+    #[inline]
+    pub(crate) fn find(&self, hash: u64, key: &[u8]) -> Option<usize> {
+        let chunks = &self.chunks;
+        self.index
+            .find(hash, |&i| {
+                let i = i as usize;
+                chunks[i / CHUNK][i % CHUNK].key.as_bytes() == key
+            })
+            .map(|&i| i as usize)
+    }
+
+    /// Appends a slot for a key that is not present; returns its number.
+    pub(crate) fn insert(&mut self, slot: Slot) -> usize {
+        let i = self.len;
+        assert!(i < u32::MAX as usize, "keyspace holds at most u32::MAX - 1 keys");
+        if i % CHUNK == 0 {
+            let chunk = self.spare.take().unwrap_or_else(|| Vec::with_capacity(CHUNK));
+            self.chunks.push(chunk);
+        }
+        let hash = slot.hash;
+        self.chunks[i / CHUNK].push(slot);
+        self.len += 1;
+        let chunks = &self.chunks;
+        self.index.insert_unique(hash, i as u32, |&j| {
+            let j = j as usize;
+            chunks[j / CHUNK][j % CHUNK].hash
+        });
+        i
+    }
+
+    /// Removes slot `i`, moving the last slot into its place; returns the removed slot.
+    pub(crate) fn remove(&mut self, i: usize) -> Slot {
+        let last = self.len - 1;
+        let hash = self.slot(i).hash;
+        match self.index.find_entry(hash, |&j| j as usize == i) {
+            Ok(entry) => {
+                entry.remove();
+            }
+            Err(_) => unreachable!("every slot has exactly one index entry"),
+        }
+        if i != last {
+            let moved_hash = self.slot(last).hash;
+            match self.index.find_mut(moved_hash, |&j| j as usize == last) {
+                Some(j) => *j = i as u32,
+                None => unreachable!("every slot has exactly one index entry"),
+            }
+        }
+        let tail = self.chunks.last_mut().expect("len > 0 means a chunk exists");
+        let moved = tail.pop().expect("the last chunk holds the last slot");
+        if tail.is_empty() {
+            let empty = self.chunks.pop();
+            if self.spare.is_none() {
+                self.spare = empty;
+            }
+        }
+        self.len -= 1;
+        if i == last {
+            moved
+        } else {
+            core::mem::replace(self.slot_mut(i), moved)
+        }
+    }
+
+    /// Removes every slot, keeping no allocation.
+    pub(crate) fn clear(&mut self) {
+        *self = Self {
+            hasher: self.hasher.clone(),
+            ..Self::new()
+        };
+    }
+
+    /// Bytes of the table itself: chunk arrays and index buckets (heap of keys and values
+    /// not included).
+    pub(crate) fn table_bytes(&self) -> usize {
+        let chunks = self.chunks.len() + usize::from(self.spare.is_some());
+        chunks * CHUNK * size_of::<Slot>()
+            + self.chunks.capacity() * size_of::<Vec<Slot>>()
+            + crate::value::table_bytes::<u32>(self.index.capacity())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(ks: &Keyspace, key: &[u8]) -> Slot {
+        Slot {
+            key: Key::new(key),
+            hash: ks.hash(key),
+            value: Value::Str(key.to_vec()),
+            expires_at: None,
+            version: 0,
+        }
+    }
+
+    #[test]
+    fn insert_find_remove_across_chunks() {
+        let mut ks = Keyspace::new();
+        let keys: Vec<Vec<u8>> = (0..3 * CHUNK + 7)
+            .map(|i| alloc::format!("k{i}").into_bytes())
+            .collect();
+        for k in &keys {
+            let s = slot(&ks, k);
+            ks.insert(s);
+        }
+        assert_eq!(ks.len(), keys.len());
+        // Remove every third key, then check every survivor is still found at a slot that
+        // holds it.
+        for k in keys.iter().step_by(3) {
+            let i = ks.find(ks.hash(k), k).unwrap();
+            let removed = ks.remove(i);
+            assert_eq!(removed.key.as_bytes(), &k[..]);
+        }
+        for (n, k) in keys.iter().enumerate() {
+            let found = ks.find(ks.hash(k), k);
+            if n % 3 == 0 {
+                assert!(found.is_none());
+            } else {
+                assert_eq!(ks.slot(found.unwrap()).key.as_bytes(), &k[..]);
+            }
+        }
+        while ks.len() > 0 {
+            ks.remove(0);
+        }
+        assert!(ks.chunks.is_empty());
+    }
+}

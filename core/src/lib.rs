@@ -1,0 +1,54 @@
+//! # hedgestore-core
+//!
+//! The heart of hedgestore: an in-memory keyspace with Redis 7 semantics that never performs
+//! I/O and never reads a clock. It is `#![no_std]` + `alloc`, so the same engine runs inside a
+//! tokio server, a browser tab (WebAssembly) and a bare-metal target.
+//!
+//! The design follows the sans-IO cores of `quinn-proto` and `smoltcp`: the host *tells* the
+//! engine the time through a [`Clock`] and drives it; the engine only answers.
+//!
+//! * [`Command`] and [`Reply`] are the single instruction set. Every operation is a `Command`
+//!   value: typed methods build them, the remote protocol parses into them, the Redis backend
+//!   maps them to Redis commands. [`Command::parse`] reads the Redis argument-array form.
+//! * [`Engine`] holds strings, hashes and lists with per-key expiry (lazy on every access).
+//!   [`Engine::execute`] runs any `Command`; the typed methods ([`Engine::get`],
+//!   [`Engine::set`], [`Engine::hset`], …) are thin and allocate nothing beyond what they return.
+//!
+//! ```
+//! use hedgestore_core::{Engine, ManualClock, Command, Reply, SetOptions};
+//!
+//! let clock = ManualClock::new(1_000);
+//! let mut engine = Engine::new(clock.clone());
+//! engine.set(b"greeting", b"hello", SetOptions::default().px(1_500)).unwrap();
+//! assert_eq!(engine.get(b"greeting").unwrap().as_deref(), Some(&b"hello"[..]));
+//!
+//! clock.advance(1_500); // time moves only when the host says so
+//! assert_eq!(engine.get(b"greeting").unwrap(), None);
+//!
+//! let reply = engine.execute(Command::parse(&["INCRBY", "counter", "5"]).unwrap()).unwrap();
+//! assert_eq!(reply, Reply::Int(5));
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+mod clock;
+mod command;
+mod engine;
+mod error;
+mod glob;
+mod key;
+mod keyspace;
+mod num;
+mod value;
+
+pub use clock::{Clock, ManualClock, Millis};
+pub use command::{
+    Command, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyType, Reply, SetCondition,
+    SetOptions,
+};
+pub use engine::{Engine, ScanPage};
+pub use error::Error;
+pub use glob::Pattern;

@@ -1,0 +1,126 @@
+//! Number parsing and formatting with Redis's exact rules.
+
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+/// Parses a 64-bit signed integer the way Redis's `string2ll` does: an optional `-`, no `+`,
+/// no spaces, no leading zeros (except `"0"` itself), and no overflow.
+pub(crate) fn parse_i64(s: &[u8]) -> Option<i64> {
+    if s.is_empty() || s.len() > 20 {
+        return None;
+    }
+    if s == b"0" {
+        return Some(0);
+    }
+    let (negative, digits) = match s[0] {
+        b'-' => (true, &s[1..]),
+        _ => (false, s),
+    };
+    match digits.first() {
+        Some(b'1'..=b'9') => {}
+        _ => return None,
+    }
+    // Accumulate as a negative number so that i64::MIN parses without overflow.
+    let mut acc: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        acc = acc.checked_mul(10)?.checked_sub(i64::from(d - b'0'))?;
+    }
+    if negative {
+        Some(acc)
+    } else {
+        acc.checked_neg()
+    }
+}
+
+/// Parses a float the way Redis's `string2ld` does, within `f64`: no surrounding spaces, and
+/// never NaN. Infinities parse (the operation that uses them then rejects the result).
+pub(crate) fn parse_f64(s: &[u8]) -> Option<f64> {
+    let text = core::str::from_utf8(s).ok()?;
+    if text.is_empty() || text.len() > 5120 {
+        return None;
+    }
+    let first = text.as_bytes()[0];
+    let last = text.as_bytes()[text.len() - 1];
+    if first.is_ascii_whitespace() || last.is_ascii_whitespace() {
+        return None;
+    }
+    let value: f64 = text.parse().ok()?;
+    if value.is_nan() {
+        return None;
+    }
+    Some(value)
+}
+
+/// Formats an integer as Redis stores it in a string value.
+pub(crate) fn format_i64(v: i64) -> Vec<u8> {
+    let mut s = alloc::string::String::with_capacity(20);
+    let _ = write!(s, "{v}");
+    s.into_bytes()
+}
+
+/// Formats a finite float as `INCRBYFLOAT` replies: plain decimal notation, no exponent, no
+/// trailing zeros, the shortest digits that read back to the same `f64`.
+///
+/// Redis computes in 80-bit `long double` and prints 17 decimals; hedgestore computes in
+/// `f64`. Both agree whenever the exact result is representable (for example sums of
+/// binary fractions such as `0.5` or `1.25`); they can differ in the last digits otherwise.
+pub(crate) fn format_f64(v: f64) -> Vec<u8> {
+    let mut s = alloc::string::String::with_capacity(24);
+    if v == 0.0 {
+        s.push('0');
+    } else {
+        let _ = write!(s, "{v}");
+    }
+    s.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_follow_string2ll() {
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-12"), Some(-12));
+        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [
+            &b""[..],
+            b"9223372036854775808",
+            b"-9223372036854775809",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"01",
+            b"-0",
+            b"-",
+            b"1.0",
+            b"abc",
+        ] {
+            assert_eq!(parse_i64(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn floats_follow_string2ld() {
+        assert_eq!(parse_f64(b"1.5"), Some(1.5));
+        assert_eq!(parse_f64(b"-2e3"), Some(-2000.0));
+        assert_eq!(parse_f64(b".5"), Some(0.5));
+        assert_eq!(parse_f64(b"inf"), Some(f64::INFINITY));
+        for bad in [&b""[..], b"nan", b" 1", b"1 ", b"abc", b"1.2.3"] {
+            assert_eq!(parse_f64(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn floats_format_without_exponent_or_trailing_zeros() {
+        assert_eq!(format_f64(10.5), b"10.5");
+        assert_eq!(format_f64(3.0), b"3");
+        assert_eq!(format_f64(-0.0), b"0");
+        assert_eq!(format_f64(1e20), b"100000000000000000000");
+        assert_eq!(format_f64(0.00001), b"0.00001");
+    }
+}
