@@ -2,8 +2,9 @@
 //!
 //! Checks happen in Redis's order: unknown command, then arity, then option syntax, then
 //! numeric arguments. One deliberate difference: every numeric argument is validated here,
-//! before the key is looked up. (Redis looks the key up first for `LINDEX`, `LSET` and
-//! `GETEX`, so a bad index on a missing key answers nil there and an error here.)
+//! before the key is looked up. (Redis looks the key up first for `LINDEX`, `LSET`, `GETEX`
+//! and `INCRBYFLOAT`, so there a bad number on a missing key answers nil, and on a key of
+//! another type `WRONGTYPE`; hedgestore answers the number's error in both cases.)
 
 use alloc::borrow::ToOwned;
 use alloc::format;
@@ -143,18 +144,20 @@ fn extended_options<'a, A: AsRef<[u8]>>(
     while i < opts.len() {
         let opt = opts[i].as_ref();
         let next = opts.get(i + 1).map(AsRef::as_ref);
-        let no_ttl_choice = !o.keep_ttl && !o.persist && o.expiry.is_none();
+        // An expiry option may repeat (the last one wins) but not mix with another kind.
+        let kind = expiry_kind(opt);
+        let expiry_ok = !o.keep_ttl && !o.persist && o.expiry.is_none_or(|(k, _)| Some(k) == kind);
         if is_set && eq(opt, "NX") && o.condition != SetCondition::IfExists {
             o.condition = SetCondition::IfNotExists;
         } else if is_set && eq(opt, "XX") && o.condition != SetCondition::IfNotExists {
             o.condition = SetCondition::IfExists;
         } else if is_set && eq(opt, "GET") {
             o.get = true;
-        } else if is_set && eq(opt, "KEEPTTL") && !o.persist && o.expiry.is_none() {
+        } else if is_set && eq(opt, "KEEPTTL") && o.expiry.is_none() {
             o.keep_ttl = true;
-        } else if !is_set && eq(opt, "PERSIST") && no_ttl_choice {
+        } else if !is_set && eq(opt, "PERSIST") && o.expiry.is_none() {
             o.persist = true;
-        } else if let (Some(kind), Some(value), true) = (expiry_kind(opt), next, no_ttl_choice) {
+        } else if let (Some(kind), Some(value), true) = (kind, next, expiry_ok) {
             o.expiry = Some((kind, value));
             i += 1;
         } else {
@@ -202,8 +205,10 @@ fn expire_condition<A: AsRef<[u8]>>(opts: &[A]) -> Result<ExpireCondition, Error
         } else if eq(opt, "LT") {
             lt = true;
         } else {
+            // Redis prints the option with `%s`, which stops at a NUL byte.
+            let shown = opt.split(|b| *b == 0).next().unwrap_or_default();
             return Err(Error::UnsupportedOption(
-                String::from_utf8_lossy(opt).into_owned(),
+                String::from_utf8_lossy(shown).into_owned(),
             ));
         }
     }
@@ -224,15 +229,15 @@ fn expire_condition<A: AsRef<[u8]>>(opts: &[A]) -> Result<ExpireCondition, Error
     })
 }
 
-/// `LPOP`/`RPOP`'s optional count: not an integer, or negative, is an error.
+/// `LPOP`/`RPOP`'s optional count: anything but a non-negative integer is "out of range,
+/// must be positive" (Redis words both cases that way).
 fn pop_count(arg: Option<&[u8]>) -> Result<Option<usize>, Error> {
-    match arg {
-        None => Ok(None),
-        Some(raw) => {
-            let n = int(raw)?;
-            usize::try_from(n).map(Some).map_err(|_| Error::NotPositive)
-        }
-    }
+    arg.map(|raw| {
+        parse_i64(raw)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or(Error::NotPositive)
+    })
+    .transpose()
 }
 
 impl Command {

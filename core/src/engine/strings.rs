@@ -70,18 +70,9 @@ impl<C: Clock> Engine<C> {
                 previous,
             });
         }
+        // A deadline already in the past (EXAT/PXAT) is stored as it is, as Redis does: the
+        // key is invisible at once and counted by DBSIZE until expiry removes it.
         let ttl = match expires_at {
-            Some(at) if at.get() <= now => {
-                // Already in the past (EXAT/PXAT): the key is set and expires at once.
-                if let Some(i) = existing {
-                    self.remove_slot(i);
-                }
-                self.next_version();
-                return Ok(SetOutcome {
-                    written: true,
-                    previous,
-                });
-            }
             Some(at) => TtlChange::At(at),
             None if options.keep_ttl => TtlChange::Keep,
             None => TtlChange::Clear,
