@@ -60,7 +60,11 @@ impl ManualClock {
     /// clock must never do.
     pub fn set(&self, to: Millis) {
         let mut now = self.now.lock();
-        assert!(to >= *now, "ManualClock cannot go backwards ({} -> {to})", *now);
+        assert!(
+            to >= *now,
+            "ManualClock cannot go backwards ({} -> {to})",
+            *now
+        );
         *now = to;
     }
 }

@@ -14,7 +14,10 @@ enum Token {
     Star,
     AnyByte,
     Literal(u8),
-    Class { negated: bool, items: Vec<ClassItem> },
+    Class {
+        negated: bool,
+        items: Vec<ClassItem>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

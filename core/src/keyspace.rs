@@ -105,9 +105,15 @@ impl Keyspace {
     /// Appends a slot for a key that is not present; returns its number.
     pub(crate) fn insert(&mut self, slot: Slot) -> usize {
         let i = self.len;
-        assert!(i < u32::MAX as usize, "keyspace holds at most u32::MAX - 1 keys");
+        assert!(
+            i < u32::MAX as usize,
+            "keyspace holds at most u32::MAX - 1 keys"
+        );
         if i % CHUNK == 0 {
-            let chunk = self.spare.take().unwrap_or_else(|| Vec::with_capacity(CHUNK));
+            let chunk = self
+                .spare
+                .take()
+                .unwrap_or_else(|| Vec::with_capacity(CHUNK));
             self.chunks.push(chunk);
         }
         let hash = slot.hash;
@@ -138,7 +144,10 @@ impl Keyspace {
                 None => unreachable!("every slot has exactly one index entry"),
             }
         }
-        let tail = self.chunks.last_mut().expect("len > 0 means a chunk exists");
+        let tail = self
+            .chunks
+            .last_mut()
+            .expect("len > 0 means a chunk exists");
         let moved = tail.pop().expect("the last chunk holds the last slot");
         if tail.is_empty() {
             let empty = self.chunks.pop();

@@ -49,6 +49,6 @@ pub use command::{
     Command, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyType, Reply, SetCondition,
     SetOptions,
 };
-pub use engine::{Engine, ScanPage};
+pub use engine::{Engine, FieldValue, ScanPage};
 pub use error::Error;
 pub use glob::Pattern;

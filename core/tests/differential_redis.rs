@@ -20,7 +20,10 @@ struct WallClock;
 
 impl Clock for WallClock {
     fn now(&self) -> Millis {
-        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as Millis
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as Millis
     }
 }
 
@@ -29,7 +32,17 @@ fn now_ms() -> i64 {
 }
 
 const KEYS: &[&str] = &["k0", "k1", "k2", "h0", "l0", "x"];
-const VALUES: &[&str] = &["v", "10", "-3", "abc", "1.5", "", "0", "a b", "\u{e9}\u{0}\u{ff}"];
+const VALUES: &[&str] = &[
+    "v",
+    "10",
+    "-3",
+    "abc",
+    "1.5",
+    "",
+    "0",
+    "a b",
+    "\u{e9}\u{0}\u{ff}",
+];
 const INTS: &[&str] = &["0", "1", "2", "3", "-1", "-2", "5", "-100", "100"];
 const BAD_INTS: &[&str] = &["abc", "1.5", " 1", "", "+1", "01", "99999999999999999999"];
 const FLOATS: &[&str] = &["0.5", "1.25", "-2", "3", "1e2", "-0.75"];
@@ -96,7 +109,11 @@ impl Gen {
                         2 => c.push("GET".into()),
                         3 => c.push("KEEPTTL".into()),
                         4 => c.extend(self.expiry(true)),
-                        _ => c.push(if self.rng.chance(50) { "ex".into() } else { "BOGUS".into() }),
+                        _ => c.push(if self.rng.chance(50) {
+                            "ex".into()
+                        } else {
+                            "BOGUS".into()
+                        }),
                     }
                 }
                 c
@@ -130,7 +147,11 @@ impl Gen {
                     1 => "-9223372036854775808".into(),
                     _ => self.int(),
                 };
-                vec![self.rng.pick(&["INCRBY", "DECRBY"]).to_string(), self.key(), delta]
+                vec![
+                    self.rng.pick(&["INCRBY", "DECRBY"]).to_string(),
+                    self.key(),
+                    delta,
+                ]
             }
             14 => {
                 let key = self.key();
@@ -153,12 +174,21 @@ impl Gen {
                     1 => ("PEXPIRE", "200000".to_string()),
                     2 => ("EXPIREAT", (now / 1000 + 300).to_string()),
                     3 => ("PEXPIREAT", (now + 400_000).to_string()),
-                    4 => ("EXPIRE", self.rng.pick(&["-1", "0", "abc", "9223372036854775807"]).to_string()),
+                    4 => (
+                        "EXPIRE",
+                        self.rng
+                            .pick(&["-1", "0", "abc", "9223372036854775807"])
+                            .to_string(),
+                    ),
                     _ => ("EXPIRE", self.rng.pick(&["50", "500", "5000"]).to_string()),
                 };
                 let mut c = vec![cmd.to_string(), self.key(), t];
                 for _ in 0..self.rng.below(3) {
-                    c.push(self.rng.pick(&["NX", "XX", "GT", "LT", "nx", "BAD"]).to_string());
+                    c.push(
+                        self.rng
+                            .pick(&["NX", "XX", "GT", "LT", "nx", "BAD"])
+                            .to_string(),
+                    );
                 }
                 c
             }
@@ -182,11 +212,15 @@ impl Gen {
             32 => vec!["HGETALL".into(), self.key()],
             33 => vec!["HDEL".into(), self.key(), self.field(), self.field()],
             34 => vec!["HEXISTS".into(), self.key(), self.field()],
-            35 => vec![self.rng.pick(&["HLEN", "HKEYS", "HVALS"]).to_string(), self.key()],
+            35 => vec![
+                self.rng.pick(&["HLEN", "HKEYS", "HVALS"]).to_string(),
+                self.key(),
+            ],
             36 => vec!["HINCRBY".into(), self.key(), self.field(), self.int()],
             37 => {
                 let (key, field) = (self.key(), self.field());
-                if let Ok(Resp::Bulk(Some(v))) = redis.call(&["HGET", key.as_str(), field.as_str()]) {
+                if let Ok(Resp::Bulk(Some(v))) = redis.call(&["HGET", key.as_str(), field.as_str()])
+                {
                     if !exact_in_f64(&v) {
                         return vec!["HGET".into(), key, field];
                     }
@@ -195,7 +229,9 @@ impl Gen {
             }
             38 => vec!["HSETNX".into(), self.key(), self.field(), self.value()],
             39..=41 => {
-                let cmd = self.rng.pick(&["LPUSH", "RPUSH", "LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]);
+                let cmd = self
+                    .rng
+                    .pick(&["LPUSH", "RPUSH", "LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]);
                 let mut c = vec![cmd.to_string(), self.key()];
                 for _ in 0..=self.rng.below(3) {
                     c.push(self.value());
@@ -218,7 +254,9 @@ impl Gen {
             50 => vec![
                 "LINSERT".into(),
                 self.key(),
-                self.rng.pick(&["BEFORE", "AFTER", "after", "MIDDLE"]).to_string(),
+                self.rng
+                    .pick(&["BEFORE", "AFTER", "after", "MIDDLE"])
+                    .to_string(),
                 self.value(),
                 self.value(),
             ],
@@ -245,7 +283,10 @@ impl Gen {
 /// Whether a stored number is a small binary fraction, which `f64` and Redis's 80-bit floats
 /// both hold exactly (so `INCRBYFLOAT` results agree to the digit).
 fn exact_in_f64(v: &[u8]) -> bool {
-    match std::str::from_utf8(v).ok().and_then(|s| s.parse::<f64>().ok()) {
+    match std::str::from_utf8(v)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
         Some(f) => f.abs() < 1e9 && (f * 1024.0).fract() == 0.0,
         None => true, // not a number: both sides report the same error
     }
@@ -320,13 +361,18 @@ fn run(seed: u64, ops: usize) {
     let mut redis = server.connect().unwrap();
     let mut oracle = server.connect().unwrap();
     let mut engine = Engine::new(WallClock);
-    let mut gen = Gen { rng: Rng::new(seed) };
+    let mut gen = Gen {
+        rng: Rng::new(seed),
+    };
     let mut errors = 0;
     for n in 0..ops {
         let args = gen.command(&mut oracle);
         let cmd = args[0].to_ascii_uppercase();
         let expected = canonical(&cmd, from_resp(redis.call(&args).unwrap()));
-        let ours = canonical(&cmd, from_engine(Command::parse(&args).and_then(|c| engine.execute(c))));
+        let ours = canonical(
+            &cmd,
+            from_engine(Command::parse(&args).and_then(|c| engine.execute(c))),
+        );
         if matches!(expected, Norm::Error(_)) {
             errors += 1;
         }
@@ -340,8 +386,13 @@ fn run(seed: u64, ops: usize) {
         let mut keys = Vec::new();
         let mut cursor = "0".to_string();
         loop {
-            let Resp::Array(Some(page)) = r.call(&["SCAN", cursor.as_str(), "COUNT", "3"]).unwrap() else { panic!() };
-            let [Resp::Bulk(Some(c)), Resp::Array(Some(found))] = &page[..] else { panic!() };
+            let Resp::Array(Some(page)) = r.call(&["SCAN", cursor.as_str(), "COUNT", "3"]).unwrap()
+            else {
+                panic!()
+            };
+            let [Resp::Bulk(Some(c)), Resp::Array(Some(found))] = &page[..] else {
+                panic!()
+            };
             keys.extend(found.iter().cloned().map(from_resp));
             cursor = String::from_utf8(c.clone()).unwrap();
             if cursor == "0" {
@@ -364,14 +415,27 @@ fn run(seed: u64, ops: usize) {
     }
     ours_scanned.sort_by_key(|k| format!("{k:?}"));
     ours_scanned.dedup();
-    assert_eq!(scan_all(&mut redis), ours_scanned, "seed {seed}: SCAN differs");
-    assert!(errors > ops / 20, "the generator should exercise error paths ({errors} errors)");
+    assert_eq!(
+        scan_all(&mut redis),
+        ours_scanned,
+        "seed {seed}: SCAN differs"
+    );
+    assert!(
+        errors > ops / 20,
+        "the generator should exercise error paths ({errors} errors)"
+    );
 }
 
 #[test]
 fn engine_matches_redis_on_random_commands() {
-    let seed = std::env::var("HEDGESTORE_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed);
-    let ops = std::env::var("HEDGESTORE_DIFF_OPS").ok().and_then(|s| s.parse().ok()).unwrap_or(6000);
+    let seed = std::env::var("HEDGESTORE_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed);
+    let ops = std::env::var("HEDGESTORE_DIFF_OPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6000);
     run(seed, ops);
 }
 

@@ -86,7 +86,10 @@ impl RedisServer {
             .child
             .as_ref()
             .ok_or_else(|| io::Error::other("redis-server is not running"))?;
-        let status = Command::new("kill").arg(sig).arg(child.id().to_string()).status()?;
+        let status = Command::new("kill")
+            .arg(sig)
+            .arg(child.id().to_string())
+            .status()?;
         if status.success() {
             Ok(())
         } else {
@@ -131,7 +134,9 @@ impl RedisServer {
             }
             if Instant::now() > deadline {
                 self.kill();
-                return Err(io::Error::other("redis-server did not answer PING within 10 s"));
+                return Err(io::Error::other(
+                    "redis-server did not answer PING within 10 s",
+                ));
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -54,10 +54,14 @@ impl RespConnection {
         let mut line = Vec::new();
         self.reader.read_until(b'\n', &mut line)?;
         if line.len() < 3 || !line.ends_with(b"\r\n") {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "truncated reply"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "truncated reply",
+            ));
         }
         let body = String::from_utf8_lossy(&line[1..line.len() - 2]).into_owned();
-        let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("bad {what}: {body}"));
+        let bad =
+            |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("bad {what}: {body}"));
         match line[0] {
             b'+' => Ok(Resp::Simple(body)),
             b'-' => Ok(Resp::Error(body)),
@@ -77,7 +81,10 @@ impl RespConnection {
                 if n < 0 {
                     return Ok(Resp::Array(None));
                 }
-                (0..n).map(|_| self.read()).collect::<io::Result<Vec<_>>>().map(|v| Resp::Array(Some(v)))
+                (0..n)
+                    .map(|_| self.read())
+                    .collect::<io::Result<Vec<_>>>()
+                    .map(|v| Resp::Array(Some(v)))
             }
             _ => Err(bad("reply type")),
         }

@@ -159,11 +159,18 @@ pub enum Command {
     /// `GET key`
     Get { key: Vec<u8> },
     /// `SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT t|KEEPTTL]`
-    Set { key: Vec<u8>, value: Vec<u8>, options: SetOptions },
+    Set {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        options: SetOptions,
+    },
     /// `GETDEL key`
     GetDel { key: Vec<u8> },
     /// `GETEX key [EX|PX|EXAT|PXAT t|PERSIST]`
-    GetEx { key: Vec<u8>, option: Option<GetExOption> },
+    GetEx {
+        key: Vec<u8>,
+        option: Option<GetExOption>,
+    },
     /// `MGET key [key …]`
     MGet { keys: Vec<Vec<u8>> },
     /// `MSET key value [key value …]`
@@ -191,7 +198,11 @@ pub enum Command {
     /// `EXISTS key [key …]`
     Exists { keys: Vec<Vec<u8>> },
     /// `EXPIRE`/`PEXPIRE`/`EXPIREAT`/`PEXPIREAT key t [NX|XX|GT|LT]`
-    Expire { key: Vec<u8>, expiry: Expiry, condition: ExpireCondition },
+    Expire {
+        key: Vec<u8>,
+        expiry: Expiry,
+        condition: ExpireCondition,
+    },
     /// `TTL key`
     Ttl { key: Vec<u8> },
     /// `PTTL key`
@@ -205,7 +216,12 @@ pub enum Command {
     /// `KEYS pattern`
     Keys { pattern: Vec<u8> },
     /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`
-    Scan { cursor: u64, pattern: Option<Vec<u8>>, count: Option<usize>, key_type: Option<KeyType> },
+    Scan {
+        cursor: u64,
+        pattern: Option<Vec<u8>>,
+        count: Option<usize>,
+        key_type: Option<KeyType>,
+    },
     /// `DBSIZE`
     DbSize,
     /// `FLUSHDB [ASYNC|SYNC]`
@@ -215,7 +231,10 @@ pub enum Command {
 
     // Hashes
     /// `HSET key field value [field value …]`
-    HSet { key: Vec<u8>, pairs: Vec<(Vec<u8>, Vec<u8>)> },
+    HSet {
+        key: Vec<u8>,
+        pairs: Vec<(Vec<u8>, Vec<u8>)>,
+    },
     /// `HGET key field`
     HGet { key: Vec<u8>, field: Vec<u8> },
     /// `HMGET key field [field …]`
@@ -233,11 +252,23 @@ pub enum Command {
     /// `HVALS key`
     HVals { key: Vec<u8> },
     /// `HINCRBY key field delta`
-    HIncrBy { key: Vec<u8>, field: Vec<u8>, delta: i64 },
+    HIncrBy {
+        key: Vec<u8>,
+        field: Vec<u8>,
+        delta: i64,
+    },
     /// `HINCRBYFLOAT key field delta`
-    HIncrByFloat { key: Vec<u8>, field: Vec<u8>, delta: f64 },
+    HIncrByFloat {
+        key: Vec<u8>,
+        field: Vec<u8>,
+        delta: f64,
+    },
     /// `HSETNX key field value`
-    HSetNx { key: Vec<u8>, field: Vec<u8>, value: Vec<u8> },
+    HSetNx {
+        key: Vec<u8>,
+        field: Vec<u8>,
+        value: Vec<u8>,
+    },
 
     // Lists
     /// `LPUSH key value [value …]`
@@ -259,13 +290,26 @@ pub enum Command {
     /// `LINDEX key index`
     LIndex { key: Vec<u8>, index: i64 },
     /// `LSET key index value`
-    LSet { key: Vec<u8>, index: i64, value: Vec<u8> },
+    LSet {
+        key: Vec<u8>,
+        index: i64,
+        value: Vec<u8>,
+    },
     /// `LTRIM key start stop`
     LTrim { key: Vec<u8>, start: i64, stop: i64 },
     /// `LREM key count value`
-    LRem { key: Vec<u8>, count: i64, value: Vec<u8> },
+    LRem {
+        key: Vec<u8>,
+        count: i64,
+        value: Vec<u8>,
+    },
     /// `LINSERT key BEFORE|AFTER pivot value`
-    LInsert { key: Vec<u8>, position: InsertPosition, pivot: Vec<u8>, value: Vec<u8> },
+    LInsert {
+        key: Vec<u8>,
+        position: InsertPosition,
+        pivot: Vec<u8>,
+        value: Vec<u8>,
+    },
 }
 
 /// The answer to a [`Command`], shaped like Redis's RESP2 replies.

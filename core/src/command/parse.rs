@@ -368,7 +368,12 @@ impl Command {
                         pattern = Some(value.to_vec());
                     } else if eq(opt, "COUNT") {
                         let n = int(value)?;
-                        count = Some(usize::try_from(n).ok().filter(|n| *n >= 1).ok_or(Error::Syntax)?);
+                        count = Some(
+                            usize::try_from(n)
+                                .ok()
+                                .filter(|n| *n >= 1)
+                                .ok_or(Error::Syntax)?,
+                        );
                     } else if eq(opt, "TYPE") {
                         key_type = Some(key_type_named(value)?);
                     } else {

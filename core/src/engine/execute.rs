@@ -61,7 +61,9 @@ impl<C: Clock> Engine<C> {
             Command::Ttl { key } => Reply::Int(self.ttl(&key)),
             Command::PTtl { key } => Reply::Int(self.pttl(&key)),
             Command::Persist { key } => int(usize::from(self.persist(&key))),
-            Command::Type { key } => Reply::Status(self.key_type(&key).map_or("none", |t| t.as_str())),
+            Command::Type { key } => {
+                Reply::Status(self.key_type(&key).map_or("none", |t| t.as_str()))
+            }
             Command::Rename { key, new_key } => {
                 self.rename(&key, &new_key)?;
                 Reply::Ok
@@ -92,17 +94,17 @@ impl<C: Clock> Engine<C> {
             Command::HSet { key, pairs } => int(self.hset(&key, &pairs)?),
             Command::HGet { key, field } => Reply::bulk_or_nil(self.hget(&key, &field)?),
             Command::HMGet { key, fields } => optional_bulks(self.hmget(&key, &fields)?),
-            Command::HGetAll { key } => Reply::bulks(
-                self.hgetall(&key)?
-                    .into_iter()
-                    .flat_map(|(f, v)| [f, v]),
-            ),
+            Command::HGetAll { key } => {
+                Reply::bulks(self.hgetall(&key)?.into_iter().flat_map(|(f, v)| [f, v]))
+            }
             Command::HDel { key, fields } => int(self.hdel(&key, &fields)?),
             Command::HExists { key, field } => int(usize::from(self.hexists(&key, &field)?)),
             Command::HLen { key } => int(self.hlen(&key)?),
             Command::HKeys { key } => Reply::bulks(self.hkeys(&key)?),
             Command::HVals { key } => Reply::bulks(self.hvals(&key)?),
-            Command::HIncrBy { key, field, delta } => Reply::Int(self.hincr_by(&key, &field, delta)?),
+            Command::HIncrBy { key, field, delta } => {
+                Reply::Int(self.hincr_by(&key, &field, delta)?)
+            }
             Command::HIncrByFloat { key, field, delta } => {
                 Reply::Bulk(self.hincr_by_float(&key, &field, delta)?)
             }
@@ -110,12 +112,24 @@ impl<C: Clock> Engine<C> {
                 int(usize::from(self.hsetnx(&key, &field, &value)?))
             }
 
-            Command::LPush { key, values } => int(self.push_owned(&key, values, End::Left, false)?),
-            Command::RPush { key, values } => int(self.push_owned(&key, values, End::Right, false)?),
-            Command::LPushX { key, values } => int(self.push_owned(&key, values, End::Left, true)?),
-            Command::RPushX { key, values } => int(self.push_owned(&key, values, End::Right, true)?),
-            Command::LPop { key, count } => pop_reply(self.pop(&key, End::Left, count.unwrap_or(1))?, count),
-            Command::RPop { key, count } => pop_reply(self.pop(&key, End::Right, count.unwrap_or(1))?, count),
+            Command::LPush { key, values } => {
+                int(self.push_owned(&key, values, End::Left, false)?)
+            }
+            Command::RPush { key, values } => {
+                int(self.push_owned(&key, values, End::Right, false)?)
+            }
+            Command::LPushX { key, values } => {
+                int(self.push_owned(&key, values, End::Left, true)?)
+            }
+            Command::RPushX { key, values } => {
+                int(self.push_owned(&key, values, End::Right, true)?)
+            }
+            Command::LPop { key, count } => {
+                pop_reply(self.pop(&key, End::Left, count.unwrap_or(1))?, count)
+            }
+            Command::RPop { key, count } => {
+                pop_reply(self.pop(&key, End::Right, count.unwrap_or(1))?, count)
+            }
             Command::LRange { key, start, stop } => Reply::bulks(self.lrange(&key, start, stop)?),
             Command::LLen { key } => int(self.llen(&key)?),
             Command::LIndex { key, index } => Reply::bulk_or_nil(self.lindex(&key, index)?),

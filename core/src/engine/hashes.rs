@@ -9,6 +9,9 @@ use crate::num::{format_f64, format_i64, parse_f64, parse_i64};
 use crate::value::{HashValue, Value};
 use crate::{Clock, Error};
 
+/// A hash field and its value, as `HGETALL` returns them.
+pub type FieldValue = (Vec<u8>, Vec<u8>);
+
 fn is_hash(v: &Value) -> bool {
     matches!(v, Value::Hash(_))
 }
@@ -37,7 +40,11 @@ impl<C: Clock> Engine<C> {
     }
 
     /// `HSET`: sets the fields; returns how many were new.
-    pub fn hset<F: AsRef<[u8]>, V: AsRef<[u8]>>(&mut self, key: &[u8], pairs: &[(F, V)]) -> Result<usize, Error> {
+    pub fn hset<F: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &mut self,
+        key: &[u8],
+        pairs: &[(F, V)],
+    ) -> Result<usize, Error> {
         let i = self.lookup_or_create(key, is_hash, new_hash)?;
         Ok(self.modify(i, |v| {
             let h = as_hash(v);
@@ -54,7 +61,11 @@ impl<C: Clock> Engine<C> {
     }
 
     /// `HMGET`: the value of each field (`None` where missing).
-    pub fn hmget<F: AsRef<[u8]>>(&mut self, key: &[u8], fields: &[F]) -> Result<Vec<Option<Vec<u8>>>, Error> {
+    pub fn hmget<F: AsRef<[u8]>>(
+        &mut self,
+        key: &[u8],
+        fields: &[F],
+    ) -> Result<Vec<Option<Vec<u8>>>, Error> {
         let h = self.hash_ref(key)?;
         Ok(fields
             .iter()
@@ -63,7 +74,7 @@ impl<C: Clock> Engine<C> {
     }
 
     /// `HGETALL`: every field and value, in no particular order.
-    pub fn hgetall(&mut self, key: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, Error> {
+    pub fn hgetall(&mut self, key: &[u8]) -> Result<Vec<FieldValue>, Error> {
         Ok(self
             .hash_ref(key)?
             .map(|h| h.iter().map(|(f, v)| (f.clone(), v.clone())).collect())
@@ -123,7 +134,12 @@ impl<C: Clock> Engine<C> {
     }
 
     /// `HINCRBYFLOAT`: adds `delta` to the number in `field`; returns the stored text.
-    pub fn hincr_by_float(&mut self, key: &[u8], field: &[u8], delta: f64) -> Result<Vec<u8>, Error> {
+    pub fn hincr_by_float(
+        &mut self,
+        key: &[u8],
+        field: &[u8],
+        delta: f64,
+    ) -> Result<Vec<u8>, Error> {
         let current = match self.hash_ref(key)?.and_then(|h| h.get(field)) {
             None => 0.0,
             Some(raw) => parse_f64(raw).ok_or(Error::HashValueNotFloat)?,

@@ -37,12 +37,19 @@ impl<C: Clock> Engine<C> {
 
     /// `EXISTS`: how many of the keys exist (a key named twice counts twice).
     pub fn exists<K: AsRef<[u8]>>(&mut self, keys: &[K]) -> usize {
-        keys.iter().filter(|k| self.lookup(k.as_ref()).is_some()).count()
+        keys.iter()
+            .filter(|k| self.lookup(k.as_ref()).is_some())
+            .count()
     }
 
     /// `EXPIRE` / `PEXPIRE` / `EXPIREAT` / `PEXPIREAT`: sets the key's expiry if `condition`
     /// allows; true when it did. A time at or before now deletes the key.
-    pub fn expire(&mut self, key: &[u8], expiry: Expiry, condition: ExpireCondition) -> Result<bool, Error> {
+    pub fn expire(
+        &mut self,
+        key: &[u8],
+        expiry: Expiry,
+        condition: ExpireCondition,
+    ) -> Result<bool, Error> {
         let now = self.now();
         let when = expiry_for_expire(expiry, now)?;
         let Some(i) = self.lookup(key) else {
@@ -94,9 +101,14 @@ impl<C: Clock> Engine<C> {
 
     /// `PERSIST`: removes the key's TTL; true when there was one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
-        let Some(i) = self.lookup(key) else {
-            return false;
-        };
+        match self.lookup(key) {
+            Some(i) => self.persist_slot(i),
+            None => false,
+        }
+    }
+
+    /// Removes the TTL of slot `i`; true when it had one.
+    pub(super) fn persist_slot(&mut self, i: usize) -> bool {
         if self.keys.slot(i).expires_at.is_none() {
             return false;
         }
@@ -172,7 +184,9 @@ impl<C: Clock> Engine<C> {
             let slot = self.keys.slot(pos);
             if slot.is_expired(now)
                 || key_type.is_some_and(|t| slot.value.key_type() != t)
-                || pattern.as_ref().is_some_and(|p| !p.matches(slot.key.as_bytes()))
+                || pattern
+                    .as_ref()
+                    .is_some_and(|p| !p.matches(slot.key.as_bytes()))
             {
                 continue;
             }

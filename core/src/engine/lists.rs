@@ -123,7 +123,12 @@ impl<C: Clock> Engine<C> {
         self.push_owned(key, owned(values), End::Right, true)
     }
 
-    pub(crate) fn pop(&mut self, key: &[u8], end: End, count: usize) -> Result<Option<Vec<Vec<u8>>>, Error> {
+    pub(crate) fn pop(
+        &mut self,
+        key: &[u8],
+        end: End,
+        count: usize,
+    ) -> Result<Option<Vec<Vec<u8>>>, Error> {
         let Some(i) = self.list_slot(key)? else {
             return Ok(None);
         };
@@ -222,7 +227,11 @@ impl<C: Clock> Engine<C> {
         Ok(self.modify(i, |v| {
             let l = as_list(v);
             let len = l.len();
-            let limit = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
+            let limit = if count == 0 {
+                usize::MAX
+            } else {
+                count.unsigned_abs() as usize
+            };
             // Pick the positions to drop first, scanning from the requested end.
             let mut drop = Vec::new();
             let matches = |j: &usize| l.items()[*j] == value;
@@ -250,7 +259,13 @@ impl<C: Clock> Engine<C> {
 
     /// `LINSERT`: inserts `value` before or after the first `pivot`; returns the new length,
     /// -1 when `pivot` is absent, 0 when the key is missing.
-    pub fn linsert(&mut self, key: &[u8], position: InsertPosition, pivot: &[u8], value: &[u8]) -> Result<i64, Error> {
+    pub fn linsert(
+        &mut self,
+        key: &[u8],
+        position: InsertPosition,
+        pivot: &[u8],
+        value: &[u8],
+    ) -> Result<i64, Error> {
         let Some(i) = self.list_slot(key)? else {
             return Ok(0);
         };

@@ -23,7 +23,11 @@ impl<C: Clock> Engine<C> {
     }
 
     /// `GET` without copying: runs `f` on the stored bytes.
-    pub fn get_with<R>(&mut self, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>, Error> {
+    pub fn get_with<R>(
+        &mut self,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>, Error> {
         match self.lookup_read(key) {
             None => Ok(None),
             Some(i) => match &self.keys.slot(i).value {
@@ -36,7 +40,8 @@ impl<C: Clock> Engine<C> {
     /// `SET`: stores `value` under the options' conditions; returns whether it was written.
     /// (Use [`execute`](Self::execute) with `options.get` to also receive the old value.)
     pub fn set(&mut self, key: &[u8], value: &[u8], options: SetOptions) -> Result<bool, Error> {
-        self.set_owned(key, value.to_vec(), options).map(|o| o.written)
+        self.set_owned(key, value.to_vec(), options)
+            .map(|o| o.written)
     }
 
     pub(crate) fn set_owned(
@@ -100,7 +105,11 @@ impl<C: Clock> Engine<C> {
     }
 
     /// `GETEX`: the value of `key`, changing its TTL as `option` says.
-    pub fn getex(&mut self, key: &[u8], option: Option<GetExOption>) -> Result<Option<Vec<u8>>, Error> {
+    pub fn getex(
+        &mut self,
+        key: &[u8],
+        option: Option<GetExOption>,
+    ) -> Result<Option<Vec<u8>>, Error> {
         let Some(i) = self.lookup_read(key) else {
             return Ok(None);
         };
@@ -112,12 +121,7 @@ impl<C: Clock> Engine<C> {
         match option {
             None => {}
             Some(GetExOption::Persist) => {
-                if self.keys.slot(i).expires_at.is_some() {
-                    let v = self.next_version();
-                    let slot = self.keys.slot_mut(i);
-                    slot.expires_at = None;
-                    slot.version = v;
-                }
+                self.persist_slot(i);
             }
             Some(GetExOption::Expiry(e)) => {
                 let at = expiry_for_set(e, now, "getex")?;
@@ -163,7 +167,13 @@ impl<C: Clock> Engine<C> {
         if self.live(hash, key, now).is_some() {
             return false;
         }
-        self.store(hash, key, None, Value::Str(value.to_vec()), TtlChange::Clear);
+        self.store(
+            hash,
+            key,
+            None,
+            Value::Str(value.to_vec()),
+            TtlChange::Clear,
+        );
         true
     }
 
@@ -181,7 +191,13 @@ impl<C: Clock> Engine<C> {
             },
         };
         let next = current.checked_add(delta).ok_or(Error::Overflow)?;
-        self.store(hash, key, existing, Value::Str(format_i64(next)), TtlChange::Keep);
+        self.store(
+            hash,
+            key,
+            existing,
+            Value::Str(format_i64(next)),
+            TtlChange::Keep,
+        );
         Ok(next)
     }
 
@@ -208,7 +224,13 @@ impl<C: Clock> Engine<C> {
             return Err(Error::NanOrInfinity);
         }
         let text = format_f64(next);
-        self.store(hash, key, existing, Value::Str(text.clone()), TtlChange::Keep);
+        self.store(
+            hash,
+            key,
+            existing,
+            Value::Str(text.clone()),
+            TtlChange::Keep,
+        );
         Ok(text)
     }
 

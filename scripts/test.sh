@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every hedgestore suite. This is the one test command: the README names it and
+# .ci/run calls it. On a fresh machine it first installs what is missing (rustup targets and
+# components, redis-server); whatever is already present is left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=""
+apt_install() {
+    if [ -z "$apt_updated" ]; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        apt_updated=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+}
+
+step "setup: toolchain components and targets"
+installed_components=$(rustup component list --installed)
+for component in rustfmt clippy; do
+    grep -q "^$component" <<<"$installed_components" || rustup component add "$component"
+done
+installed_targets=$(rustup target list --installed)
+for target in wasm32-unknown-unknown thumbv7em-none-eabihf; do
+    grep -qx "$target" <<<"$installed_targets" || rustup target add "$target"
+done
+
+step "setup: redis-server (the oracle of the differential tests)"
+command -v redis-server >/dev/null || apt_install redis-server
+
+step "format"
+cargo fmt --all -- --check
+
+step "lint"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests (unit, property, differential against redis-server)"
+cargo test --workspace --locked
+
+step "core builds for bare metal (no_std) and wasm32"
+cargo build --locked -p hedgestore-core --target thumbv7em-none-eabihf
+cargo build --locked -p hedgestore-core -p hedgestore-wasm --target wasm32-unknown-unknown
+
+step "all suites passed"
