@@ -59,6 +59,14 @@ pub enum Error {
         /// The first arguments, each quoted, as Redis lists them.
         args: String,
     },
+    /// A subcommand that does not exist (or has the wrong number of arguments).
+    #[error("ERR unknown subcommand or wrong number of arguments for '{subcommand}'. Try {command} HELP.")]
+    UnknownSubcommand {
+        /// The command (`PUBSUB`).
+        command: &'static str,
+        /// The subcommand as sent.
+        subcommand: String,
+    },
     /// An `EXPIRE`-family option that does not exist.
     #[error("ERR Unsupported option {0}")]
     UnsupportedOption(String),
@@ -74,6 +82,13 @@ pub enum Error {
     /// `SCAN … TYPE` with a type name that does not exist.
     #[error("ERR unknown type name '{0}'")]
     UnknownTypeName(String),
+    /// Memory is above the limit and the eviction policy cannot free any (`NoEviction`, or a
+    /// volatile policy with no key that has a TTL). Reads and deletes still work.
+    #[error("OOM command not allowed when used memory > 'maxmemory'.")]
+    OutOfMemory,
+    /// A lock TTL of zero.
+    #[error("ERR invalid lock TTL: it must be at least 1 ms")]
+    InvalidLockTtl,
     /// A glob pattern that cannot be compiled (an unterminated `[` class).
     ///
     /// Redis silently treats such a class as running to the end of the pattern; hedgestore

@@ -35,6 +35,8 @@ pub(crate) struct Slot {
     pub(crate) expires_at: Option<NonZeroU64>,
     /// Changes on every write to this key (for optimistic, `WATCH`-style checks).
     pub(crate) version: u64,
+    /// The engine's access clock at the last access (for LRU-like eviction).
+    pub(crate) lru: u32,
 }
 
 impl Slot {
@@ -192,6 +194,7 @@ mod tests {
             value: Value::Str(key.to_vec()),
             expires_at: None,
             version: 0,
+            lru: 0,
         }
     }
 

@@ -36,6 +36,7 @@ extern crate alloc;
 
 mod clock;
 mod command;
+mod config;
 mod engine;
 mod error;
 mod glob;
@@ -49,6 +50,10 @@ pub use command::{
     Command, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyType, Reply, SetCondition,
     SetOptions,
 };
-pub use engine::{Engine, FieldValue, ScanPage};
+pub use config::{EngineConfig, EvictionPolicy};
+pub use engine::{
+    BatchError, Engine, Event, FencingToken, FieldValue, LockHolder, Message, ScanPage, Stats,
+    SubscriberId, TimeoutReport,
+};
 pub use error::Error;
 pub use glob::Pattern;

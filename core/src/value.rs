@@ -13,6 +13,7 @@ use hashbrown::HashMap;
 use crate::command::KeyType;
 
 /// A value in the keyspace.
+#[derive(Clone)]
 pub(crate) enum Value {
     Str(Vec<u8>),
     Hash(Box<HashValue>),
@@ -39,7 +40,7 @@ impl Value {
 }
 
 /// A hash: field → value.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct HashValue {
     map: HashMap<Vec<u8>, Vec<u8>>,
     /// Σ capacity of every field and value buffer.
@@ -102,7 +103,7 @@ impl HashValue {
 }
 
 /// A list of byte strings, cheap to push and pop at both ends.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct ListValue {
     items: VecDeque<Vec<u8>>,
     /// Σ capacity of every element buffer.

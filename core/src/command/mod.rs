@@ -6,6 +6,7 @@
 //! carry a combination Redis would reject. [`Command::parse`] reads Redis's argument-array
 //! form, which is what the remote protocol and the differential tests speak.
 
+mod meta;
 mod parse;
 
 use alloc::vec::Vec;
@@ -310,6 +311,16 @@ pub enum Command {
         pivot: Vec<u8>,
         value: Vec<u8>,
     },
+
+    // Pub/sub (subscribing is per connection, not a command: see `Engine::subscribe`)
+    /// `PUBLISH channel message`
+    Publish { channel: Vec<u8>, message: Vec<u8> },
+    /// `PUBSUB CHANNELS [pattern]`
+    PubSubChannels { pattern: Option<Vec<u8>> },
+    /// `PUBSUB NUMSUB [channel …]`
+    PubSubNumSub { channels: Vec<Vec<u8>> },
+    /// `PUBSUB NUMPAT`
+    PubSubNumPat,
 }
 
 /// The answer to a [`Command`], shaped like Redis's RESP2 replies.

@@ -77,6 +77,8 @@ fn spec(upper: &[u8]) -> Option<(&'static str, i32)> {
         b"LTRIM" => ("ltrim", 4),
         b"LREM" => ("lrem", 4),
         b"LINSERT" => ("linsert", 5),
+        b"PUBLISH" => ("publish", 3),
+        b"PUBSUB" => ("pubsub", -2),
         _ => return None,
     })
 }
@@ -506,6 +508,29 @@ impl Command {
                     position,
                     pivot: a(3).to_vec(),
                     value: a(4).to_vec(),
+                }
+            }
+            "publish" => Command::Publish {
+                channel: a(1).to_vec(),
+                message: a(2).to_vec(),
+            },
+            "pubsub" => {
+                let sub = a(1);
+                if eq(sub, "CHANNELS") && args.len() <= 3 {
+                    Command::PubSubChannels {
+                        pattern: args.get(2).map(|p| p.as_ref().to_vec()),
+                    }
+                } else if eq(sub, "NUMSUB") {
+                    Command::PubSubNumSub {
+                        channels: list(&args[2..]),
+                    }
+                } else if eq(sub, "NUMPAT") && args.len() == 2 {
+                    Command::PubSubNumPat
+                } else {
+                    return Err(Error::UnknownSubcommand {
+                        command: "PUBSUB",
+                        subcommand: String::from_utf8_lossy(sub).into_owned(),
+                    });
                 }
             }
             other => unreachable!("spec() lists {other} but parse() does not build it"),

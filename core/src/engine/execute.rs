@@ -37,12 +37,10 @@ impl<C: Clock> Engine<C> {
             Command::GetEx { key, option } => Reply::bulk_or_nil(self.getex(&key, option)?),
             Command::MGet { keys } => optional_bulks(self.mget(&keys)),
             Command::MSet { pairs } => {
-                for (k, v) in pairs {
-                    self.put(&k, v);
-                }
+                self.mset_owned(pairs.iter().map(|(k, v)| (k.as_slice(), v.clone())))?;
                 Reply::Ok
             }
-            Command::SetNx { key, value } => int(usize::from(self.setnx(&key, &value))),
+            Command::SetNx { key, value } => int(usize::from(self.setnx(&key, &value)?)),
             Command::Incr { key } => Reply::Int(self.incr_by(&key, 1)?),
             Command::Decr { key } => Reply::Int(self.incr_by(&key, -1)?),
             Command::IncrBy { key, delta } => Reply::Int(self.incr_by(&key, delta)?),
@@ -148,6 +146,22 @@ impl<C: Clock> Engine<C> {
                 pivot,
                 value,
             } => Reply::Int(self.linsert(&key, position, &pivot, &value)?),
+
+            Command::Publish { channel, message } => int(self.publish(&channel, &message)),
+            Command::PubSubChannels { pattern } => {
+                Reply::bulks(self.pubsub_channels(pattern.as_deref())?)
+            }
+            Command::PubSubNumSub { channels } => {
+                let counts = self.pubsub_numsub(&channels);
+                Reply::Array(
+                    channels
+                        .into_iter()
+                        .zip(counts)
+                        .flat_map(|(c, n)| [Reply::Bulk(c), int(n)])
+                        .collect(),
+                )
+            }
+            Command::PubSubNumPat => int(self.pubsub_numpat()),
         })
     }
 }

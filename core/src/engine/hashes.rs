@@ -45,6 +45,14 @@ impl<C: Clock> Engine<C> {
         key: &[u8],
         pairs: &[(F, V)],
     ) -> Result<usize, Error> {
+        self.guarded(key, |e| e.hset_unguarded(key, pairs))
+    }
+
+    fn hset_unguarded<F: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &mut self,
+        key: &[u8],
+        pairs: &[(F, V)],
+    ) -> Result<usize, Error> {
         let i = self.lookup_or_create(key, is_hash, new_hash)?;
         Ok(self.modify(i, |v| {
             let h = as_hash(v);
@@ -123,6 +131,10 @@ impl<C: Clock> Engine<C> {
 
     /// `HINCRBY`: adds `delta` to the integer in `field` (missing counts as 0).
     pub fn hincr_by(&mut self, key: &[u8], field: &[u8], delta: i64) -> Result<i64, Error> {
+        self.guarded(key, |e| e.hincr_by_unguarded(key, field, delta))
+    }
+
+    fn hincr_by_unguarded(&mut self, key: &[u8], field: &[u8], delta: i64) -> Result<i64, Error> {
         let current = match self.hash_ref(key)?.and_then(|h| h.get(field)) {
             None => 0,
             Some(raw) => parse_i64(raw).ok_or(Error::HashValueNotInteger)?,
@@ -135,6 +147,15 @@ impl<C: Clock> Engine<C> {
 
     /// `HINCRBYFLOAT`: adds `delta` to the number in `field`; returns the stored text.
     pub fn hincr_by_float(
+        &mut self,
+        key: &[u8],
+        field: &[u8],
+        delta: f64,
+    ) -> Result<Vec<u8>, Error> {
+        self.guarded(key, |e| e.hincr_by_float_unguarded(key, field, delta))
+    }
+
+    fn hincr_by_float_unguarded(
         &mut self,
         key: &[u8],
         field: &[u8],
@@ -156,6 +177,10 @@ impl<C: Clock> Engine<C> {
 
     /// `HSETNX`: sets `field` only if it does not exist; true when it did.
     pub fn hsetnx(&mut self, key: &[u8], field: &[u8], value: &[u8]) -> Result<bool, Error> {
+        self.guarded(key, |e| e.hsetnx_unguarded(key, field, value))
+    }
+
+    fn hsetnx_unguarded(&mut self, key: &[u8], field: &[u8], value: &[u8]) -> Result<bool, Error> {
         if self.hash_ref(key)?.is_some_and(|h| h.contains(field)) {
             return Ok(false);
         }

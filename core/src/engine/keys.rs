@@ -67,13 +67,11 @@ impl<C: Clock> Engine<C> {
         if !allowed {
             return Ok(false);
         }
-        let version = self.next_version();
         if when <= now as i64 {
+            self.next_version();
             self.remove_slot(i);
         } else {
-            let slot = self.keys.slot_mut(i);
-            slot.expires_at = NonZeroU64::new(when as u64);
-            slot.version = version;
+            self.set_slot_expiry(i, NonZeroU64::new(when as u64));
         }
         Ok(true)
     }
@@ -112,10 +110,7 @@ impl<C: Clock> Engine<C> {
         if self.keys.slot(i).expires_at.is_none() {
             return false;
         }
-        let version = self.next_version();
-        let slot = self.keys.slot_mut(i);
-        slot.expires_at = None;
-        slot.version = version;
+        self.set_slot_expiry(i, None);
         true
     }
 
@@ -202,6 +197,8 @@ impl<C: Clock> Engine<C> {
     pub fn flushdb(&mut self) {
         self.keys.clear();
         self.heap_bytes = 0;
+        self.volatile = 0;
+        self.eviction_pool.clear();
         self.next_version();
     }
 

@@ -82,6 +82,18 @@ impl<C: Clock> Engine<C> {
         end: End,
         only_if_exists: bool,
     ) -> Result<usize, Error> {
+        self.guarded(key, |e| {
+            e.push_owned_unguarded(key, values, end, only_if_exists)
+        })
+    }
+
+    fn push_owned_unguarded(
+        &mut self,
+        key: &[u8],
+        values: Vec<Vec<u8>>,
+        end: End,
+        only_if_exists: bool,
+    ) -> Result<usize, Error> {
         let i = if only_if_exists {
             match self.list_slot(key)? {
                 Some(i) => i,
@@ -193,6 +205,10 @@ impl<C: Clock> Engine<C> {
 
     /// `LSET`: replaces the element at `index`.
     pub fn lset(&mut self, key: &[u8], index: i64, value: &[u8]) -> Result<(), Error> {
+        self.guarded(key, |e| e.lset_unguarded(key, index, value))
+    }
+
+    fn lset_unguarded(&mut self, key: &[u8], index: i64, value: &[u8]) -> Result<(), Error> {
         let Some(i) = self.list_slot(key)? else {
             return Err(Error::NoSuchKey);
         };
@@ -260,6 +276,16 @@ impl<C: Clock> Engine<C> {
     /// `LINSERT`: inserts `value` before or after the first `pivot`; returns the new length,
     /// -1 when `pivot` is absent, 0 when the key is missing.
     pub fn linsert(
+        &mut self,
+        key: &[u8],
+        position: InsertPosition,
+        pivot: &[u8],
+        value: &[u8],
+    ) -> Result<i64, Error> {
+        self.guarded(key, |e| e.linsert_unguarded(key, position, pivot, value))
+    }
+
+    fn linsert_unguarded(
         &mut self,
         key: &[u8],
         position: InsertPosition,

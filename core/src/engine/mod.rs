@@ -5,18 +5,31 @@
 //! command family lives in its own file; this one holds the shared plumbing: lookup with lazy
 //! expiry, storing, and the bookkeeping (memory, versions, counters) around every mutation.
 
+mod batch;
 mod execute;
+mod expiry;
 mod hashes;
 mod keys;
 mod lists;
+mod locks;
+mod memory;
+mod pubsub;
 mod strings;
 
+use alloc::vec::Vec;
 use core::num::NonZeroU64;
 
+pub use batch::BatchError;
+pub use expiry::TimeoutReport;
 pub use hashes::FieldValue;
 pub use keys::ScanPage;
+pub use locks::{Event, FencingToken, LockHolder};
+pub use pubsub::{Message, SubscriberId};
+
+use alloc::collections::VecDeque;
 
 use crate::command::Expiry;
+use crate::config::EngineConfig;
 use crate::keyspace::{Keyspace, Slot};
 use crate::value::Value;
 use crate::{Clock, Error, Millis};
@@ -27,21 +40,57 @@ pub(crate) struct Counters {
     pub(crate) hits: u64,
     pub(crate) misses: u64,
     pub(crate) expired: u64,
+    pub(crate) evicted: u64,
+}
+
+/// A snapshot of the engine's counters ([`Engine::stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Keys in the keyspace (expired keys not yet removed included, as `DBSIZE`).
+    pub keys: usize,
+    /// Keys that have a TTL.
+    pub keys_with_ttl: usize,
+    /// Bytes held, by the formula of [`Engine::used_memory`].
+    pub used_memory: usize,
+    /// The configured budget.
+    pub max_memory: usize,
+    /// Reads that found their key.
+    pub hits: u64,
+    /// Reads that did not.
+    pub misses: u64,
+    /// Keys removed because their TTL passed (lazily or actively).
+    pub expired: u64,
+    /// Keys removed to stay under the memory threshold.
+    pub evicted: u64,
 }
 
 /// An in-memory keyspace with Redis 7 semantics for strings, hashes and lists, with per-key
-/// expiry on the time its [`Clock`] reports.
+/// expiry on the time its [`Clock`] reports, a memory budget with eviction, locks with
+/// fencing tokens, a pub/sub bus and atomic batches.
 ///
 /// Expired keys are invisible to every command: each access checks the key's deadline and
-/// removes it when due (lazy expiry).
+/// removes it when due (lazy expiry). Active expiry runs when the host calls
+/// [`handle_timeout`](Engine::handle_timeout) at [`next_deadline`](Engine::next_deadline).
 pub struct Engine<C: Clock> {
     clock: C,
+    config: EngineConfig,
     keys: Keyspace,
     /// Σ heap bytes of every slot's key and value.
     heap_bytes: usize,
     /// Source of slot versions; every write stamps the key with the next one.
     version_counter: u64,
     counters: Counters,
+    /// Access clock for LRU: advances on every key access.
+    lru_clock: u32,
+    /// Number of keys with a TTL.
+    volatile: usize,
+    /// State of the sampling generator (xorshift64*).
+    rng: u64,
+    eviction_pool: Vec<memory::Candidate>,
+    expiry: expiry::ExpiryState,
+    locks: locks::Locks,
+    pubsub: pubsub::PubSub,
+    events: VecDeque<Event>,
 }
 
 /// What a write does to the key's TTL.
@@ -56,14 +105,48 @@ pub(crate) enum TtlChange {
 }
 
 impl<C: Clock> Engine<C> {
-    /// An empty engine reading time from `clock`.
+    /// An empty engine with the default [`EngineConfig`], reading time from `clock`.
     pub fn new(clock: C) -> Self {
+        Self::with_config(clock, EngineConfig::default())
+    }
+
+    /// An empty engine with `config`, reading time from `clock`.
+    pub fn with_config(clock: C, config: EngineConfig) -> Self {
+        let now = clock.now();
         Self {
             clock,
+            rng: config.seed | 1,
+            pubsub: pubsub::PubSub::new(config.subscriber_queue_capacity),
+            expiry: expiry::ExpiryState::new(now, config.cleanup_interval),
+            config,
             keys: Keyspace::new(),
             heap_bytes: 0,
             version_counter: 0,
             counters: Counters::default(),
+            lru_clock: 0,
+            volatile: 0,
+            eviction_pool: Vec::new(),
+            locks: locks::Locks::default(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The settings this engine runs with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The counters: keys, memory, hits, misses, expired, evicted.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            keys: self.keys.len(),
+            keys_with_ttl: self.volatile,
+            used_memory: self.used_memory(),
+            max_memory: self.config.max_memory,
+            hits: self.counters.hits,
+            misses: self.counters.misses,
+            expired: self.counters.expired,
+            evicted: self.counters.evicted,
         }
     }
 
@@ -124,6 +207,12 @@ impl<C: Clock> Engine<C> {
         if heap != self.heap_bytes {
             return Err("memory accounting drifted from the formula");
         }
+        let volatile = (0..self.keys.len())
+            .filter(|&i| self.keys.slot(i).expires_at.is_some())
+            .count();
+        if volatile != self.volatile {
+            return Err("the count of keys with a TTL drifted");
+        }
         Ok(())
     }
 
@@ -144,10 +233,11 @@ impl<C: Clock> Engine<C> {
     fn live(&mut self, hash: u64, key: &[u8], now: Millis) -> Option<usize> {
         let i = self.keys.find(hash, key)?;
         if self.keys.slot(i).is_expired(now) {
-            self.remove_slot(i);
-            self.counters.expired += 1;
+            self.expire_slot(i);
             return None;
         }
+        self.lru_clock = self.lru_clock.wrapping_add(1);
+        self.keys.slot_mut(i).lru = self.lru_clock;
         Some(i)
     }
 
@@ -173,7 +263,35 @@ impl<C: Clock> Engine<C> {
     fn remove_slot(&mut self, i: usize) -> Slot {
         let slot = self.keys.remove(i);
         self.heap_bytes -= slot.heap_bytes();
+        if slot.expires_at.is_some() {
+            self.volatile -= 1;
+        }
         slot
+    }
+
+    /// Removes slot `i` because its TTL passed: counted, and announced when keyspace events
+    /// are on.
+    fn expire_slot(&mut self, i: usize) {
+        let slot = self.remove_slot(i);
+        self.next_version();
+        self.counters.expired += 1;
+        if self.config.keyspace_events {
+            self.pubsub
+                .publish(b"__keyevent@0__:expired", slot.key.as_bytes());
+        }
+    }
+
+    /// Sets or clears the TTL of slot `i`, keeping the count of keys with a TTL.
+    fn set_slot_expiry(&mut self, i: usize, at: Option<NonZeroU64>) {
+        let version = self.next_version();
+        let slot = self.keys.slot_mut(i);
+        match (slot.expires_at.is_some(), at.is_some()) {
+            (false, true) => self.volatile += 1,
+            (true, false) => self.volatile -= 1,
+            _ => {}
+        }
+        slot.expires_at = at;
+        slot.version = version;
     }
 
     /// Stores `value` at `key` (whose live slot, if any, is `existing`), replacing the old
@@ -187,6 +305,7 @@ impl<C: Clock> Engine<C> {
         ttl: TtlChange,
     ) {
         let version = self.next_version();
+        self.lru_clock = self.lru_clock.wrapping_add(1);
         match existing {
             Some(i) => {
                 let slot = self.keys.slot_mut(i);
@@ -194,23 +313,27 @@ impl<C: Clock> Engine<C> {
                 slot.value = value;
                 let after = slot.value.heap_bytes();
                 slot.version = version;
-                match ttl {
-                    TtlChange::Clear => slot.expires_at = None,
-                    TtlChange::Keep => {}
-                    TtlChange::At(at) => slot.expires_at = Some(at),
-                }
+                slot.lru = self.lru_clock;
                 self.heap_bytes = self.heap_bytes + after - before;
+                match ttl {
+                    TtlChange::Clear => self.set_slot_expiry(i, None),
+                    TtlChange::Keep => {}
+                    TtlChange::At(at) => self.set_slot_expiry(i, Some(at)),
+                }
             }
             None => {
+                let expires_at = match ttl {
+                    TtlChange::At(at) => Some(at),
+                    TtlChange::Clear | TtlChange::Keep => None,
+                };
+                self.volatile += usize::from(expires_at.is_some());
                 let slot = Slot {
                     key: crate::key::Key::new(key),
                     hash,
                     value,
-                    expires_at: match ttl {
-                        TtlChange::At(at) => Some(at),
-                        TtlChange::Clear | TtlChange::Keep => None,
-                    },
+                    expires_at,
                     version,
+                    lru: self.lru_clock,
                 };
                 self.heap_bytes += slot.heap_bytes();
                 self.keys.insert(slot);

@@ -50,6 +50,15 @@ impl<C: Clock> Engine<C> {
         value: Vec<u8>,
         options: SetOptions,
     ) -> Result<SetOutcome, Error> {
+        self.guarded(key, |e| e.set_owned_unguarded(key, value, options))
+    }
+
+    fn set_owned_unguarded(
+        &mut self,
+        key: &[u8],
+        value: Vec<u8>,
+        options: SetOptions,
+    ) -> Result<SetOutcome, Error> {
         let now = self.now();
         let expires_at = options
             .expiry
@@ -125,13 +134,11 @@ impl<C: Clock> Engine<C> {
             }
             Some(GetExOption::Expiry(e)) => {
                 let at = expiry_for_set(e, now, "getex")?;
-                let v = self.next_version();
                 if at.get() <= now {
+                    self.next_version();
                     self.remove_slot(i);
                 } else {
-                    let slot = self.keys.slot_mut(i);
-                    slot.expires_at = Some(at);
-                    slot.version = v;
+                    self.set_slot_expiry(i, Some(at));
                 }
             }
         }
@@ -146,10 +153,20 @@ impl<C: Clock> Engine<C> {
     }
 
     /// `MSET`: sets every pair, clearing their TTLs.
-    pub fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(&mut self, pairs: &[(K, V)]) {
+    pub fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(&mut self, pairs: &[(K, V)]) -> Result<(), Error> {
+        self.mset_owned(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref().to_vec())))
+    }
+
+    pub(crate) fn mset_owned<'k>(
+        &mut self,
+        pairs: impl IntoIterator<Item = (&'k [u8], Vec<u8>)>,
+    ) -> Result<(), Error> {
+        self.admit_write()?;
         for (k, v) in pairs {
-            self.put(k.as_ref(), v.as_ref().to_vec());
+            self.put(k, v);
         }
+        self.evict_to_limit(None);
+        Ok(())
     }
 
     /// Plain `SET key value` (no options), which cannot fail.
@@ -161,7 +178,11 @@ impl<C: Clock> Engine<C> {
     }
 
     /// `SETNX`: sets `key` only if it does not exist; true when it did.
-    pub fn setnx(&mut self, key: &[u8], value: &[u8]) -> bool {
+    pub fn setnx(&mut self, key: &[u8], value: &[u8]) -> Result<bool, Error> {
+        self.guarded(key, |e| Ok(e.setnx_unguarded(key, value)))
+    }
+
+    fn setnx_unguarded(&mut self, key: &[u8], value: &[u8]) -> bool {
         let hash = self.keys.hash(key);
         let now = self.now();
         if self.live(hash, key, now).is_some() {
@@ -180,6 +201,10 @@ impl<C: Clock> Engine<C> {
     /// `INCRBY` (and `INCR`, `DECR`, `DECRBY`): adds `delta` to the integer at `key`
     /// (missing counts as 0), keeping its TTL.
     pub fn incr_by(&mut self, key: &[u8], delta: i64) -> Result<i64, Error> {
+        self.guarded(key, |e| e.incr_by_unguarded(key, delta))
+    }
+
+    fn incr_by_unguarded(&mut self, key: &[u8], delta: i64) -> Result<i64, Error> {
         let hash = self.keys.hash(key);
         let now = self.now();
         let existing = self.live(hash, key, now);
@@ -209,6 +234,10 @@ impl<C: Clock> Engine<C> {
 
     /// `INCRBYFLOAT`: adds `delta` to the number at `key`; returns the stored text.
     pub fn incr_by_float(&mut self, key: &[u8], delta: f64) -> Result<Vec<u8>, Error> {
+        self.guarded(key, |e| e.incr_by_float_unguarded(key, delta))
+    }
+
+    fn incr_by_float_unguarded(&mut self, key: &[u8], delta: f64) -> Result<Vec<u8>, Error> {
         let hash = self.keys.hash(key);
         let now = self.now();
         let existing = self.live(hash, key, now);
@@ -237,6 +266,10 @@ impl<C: Clock> Engine<C> {
     /// `APPEND`: appends `value` to the string at `key` (created if missing); returns the new
     /// length.
     pub fn append(&mut self, key: &[u8], value: &[u8]) -> Result<usize, Error> {
+        self.guarded(key, |e| e.append_unguarded(key, value))
+    }
+
+    fn append_unguarded(&mut self, key: &[u8], value: &[u8]) -> Result<usize, Error> {
         let hash = self.keys.hash(key);
         let now = self.now();
         match self.live(hash, key, now) {

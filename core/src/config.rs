@@ -1,0 +1,80 @@
+//! Engine settings, with the seed's defaults.
+
+use crate::Millis;
+
+/// Which keys the engine evicts when memory passes the threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EvictionPolicy {
+    /// Any key, least recently used first (sampled, as Redis's `allkeys-lru`). The default.
+    #[default]
+    AllKeysLru,
+    /// Only keys with a TTL, least recently used first (`volatile-lru`).
+    VolatileLru,
+    /// Only keys with a TTL, nearest expiry first (`volatile-ttl`).
+    VolatileTtl,
+    /// Never evict: writes that may grow memory fail with [`Error::OutOfMemory`]
+    /// (`noeviction`); reads and deletes keep working.
+    ///
+    /// [`Error::OutOfMemory`]: crate::Error::OutOfMemory
+    NoEviction,
+}
+
+/// Settings of an [`Engine`](crate::Engine). Build with struct update syntax:
+/// `EngineConfig { max_memory: 64 << 20, ..EngineConfig::default() }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// Memory budget in bytes (as [`Engine::used_memory`](crate::Engine::used_memory) counts
+    /// them). Default 1 GiB.
+    pub max_memory: usize,
+    /// Eviction starts when usage passes this percentage of `max_memory` (1–100). Default 90.
+    pub eviction_threshold_percent: u8,
+    /// What to evict. Default [`EvictionPolicy::AllKeysLru`].
+    pub eviction_policy: EvictionPolicy,
+    /// Keys sampled per eviction (Redis's `maxmemory-samples`). More samples approximate
+    /// exact LRU more closely and cost more per eviction. Default 5.
+    pub eviction_samples: usize,
+    /// How often active expiry runs while keys with a TTL exist (Redis runs it 10×/s).
+    /// Default 100 ms.
+    pub active_expire_interval: Millis,
+    /// At most this many slots are examined per [`handle_timeout`] call, so no call pauses
+    /// in proportion to the keyspace. Default 1000.
+    ///
+    /// [`handle_timeout`]: crate::Engine::handle_timeout
+    pub expire_work_budget: usize,
+    /// The seed's periodic cleanup: at least once per interval the whole keyspace is swept
+    /// for expired keys (in budget-sized steps). Default 60 s.
+    pub cleanup_interval: Millis,
+    /// Capacity of each subscriber's message queue; a full queue drops its oldest message
+    /// and counts it as lag. Default 1024.
+    pub subscriber_queue_capacity: usize,
+    /// Publish `expired` and `evicted` events on `__keyevent@0__:expired` /
+    /// `__keyevent@0__:evicted` (payload: the key). Default off.
+    pub keyspace_events: bool,
+    /// Seed of the sampling generator (eviction); fixed by default so runs are reproducible.
+    pub seed: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            max_memory: 1 << 30,
+            eviction_threshold_percent: 90,
+            eviction_policy: EvictionPolicy::AllKeysLru,
+            eviction_samples: 5,
+            active_expire_interval: 100,
+            expire_work_budget: 1000,
+            cleanup_interval: 60_000,
+            subscriber_queue_capacity: 1024,
+            keyspace_events: false,
+            seed: 0x9E37_79B9_7F4A_7C15,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// The byte count past which writes trigger eviction.
+    pub fn eviction_limit(&self) -> usize {
+        let pct = usize::from(self.eviction_threshold_percent.clamp(1, 100));
+        (self.max_memory / 100).saturating_mul(pct) + (self.max_memory % 100) * pct / 100
+    }
+}
