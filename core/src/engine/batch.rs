@@ -92,12 +92,12 @@ impl<C: Clock> Engine<C> {
         for (index, command) in commands.into_iter().enumerate() {
             if !saved_all && command.is_write() {
                 if command.touches_all_keys() {
-                    let all = (0..self.keys.len())
-                        .map(|i| {
-                            let key = self.keys.slot(i).key.as_bytes().to_vec();
-                            self.snapshot(key)
-                        })
+                    // Collect the names first: snapshotting drops expired keys, which moves
+                    // slots around.
+                    let names: Vec<Vec<u8>> = (0..self.keys.len())
+                        .map(|i| self.keys.slot(i).key.as_bytes().to_vec())
                         .collect();
+                    let all = names.into_iter().map(|key| self.snapshot(key)).collect();
                     undo.push(Undo::All(all));
                     saved_all = true;
                 } else {

@@ -133,8 +133,7 @@ impl<C: Clock> Engine<C> {
             None => TtlChange::Clear,
         };
         let hash = self.keys.hash(new_key);
-        let now = self.now();
-        let existing = self.live(hash, new_key, now);
+        let existing = self.live(hash, new_key);
         self.store(hash, new_key, existing, slot.value, ttl);
         Ok(())
     }

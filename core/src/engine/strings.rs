@@ -59,13 +59,12 @@ impl<C: Clock> Engine<C> {
         value: Vec<u8>,
         options: SetOptions,
     ) -> Result<SetOutcome, Error> {
-        let now = self.now();
         let expires_at = options
             .expiry
-            .map(|e| expiry_for_set(e, now, "set"))
+            .map(|e| expiry_for_set(e, self.now(), "set"))
             .transpose()?;
         let hash = self.keys.hash(key);
-        let existing = self.live(hash, key, now);
+        let existing = self.live(hash, key);
         let previous = match (options.get, existing) {
             (true, Some(i)) => match &self.keys.slot(i).value {
                 Value::Str(s) => Some(s.clone()),
@@ -172,8 +171,7 @@ impl<C: Clock> Engine<C> {
     /// Plain `SET key value` (no options), which cannot fail.
     pub(crate) fn put(&mut self, key: &[u8], value: Vec<u8>) {
         let hash = self.keys.hash(key);
-        let now = self.now();
-        let existing = self.live(hash, key, now);
+        let existing = self.live(hash, key);
         self.store(hash, key, existing, Value::Str(value), TtlChange::Clear);
     }
 
@@ -184,8 +182,7 @@ impl<C: Clock> Engine<C> {
 
     fn setnx_unguarded(&mut self, key: &[u8], value: &[u8]) -> bool {
         let hash = self.keys.hash(key);
-        let now = self.now();
-        if self.live(hash, key, now).is_some() {
+        if self.live(hash, key).is_some() {
             return false;
         }
         self.store(
@@ -206,8 +203,7 @@ impl<C: Clock> Engine<C> {
 
     fn incr_by_unguarded(&mut self, key: &[u8], delta: i64) -> Result<i64, Error> {
         let hash = self.keys.hash(key);
-        let now = self.now();
-        let existing = self.live(hash, key, now);
+        let existing = self.live(hash, key);
         let current = match existing {
             None => 0,
             Some(i) => match &self.keys.slot(i).value {
@@ -239,8 +235,7 @@ impl<C: Clock> Engine<C> {
 
     fn incr_by_float_unguarded(&mut self, key: &[u8], delta: f64) -> Result<Vec<u8>, Error> {
         let hash = self.keys.hash(key);
-        let now = self.now();
-        let existing = self.live(hash, key, now);
+        let existing = self.live(hash, key);
         let current = match existing {
             None => 0.0,
             Some(i) => match &self.keys.slot(i).value {
@@ -271,8 +266,7 @@ impl<C: Clock> Engine<C> {
 
     fn append_unguarded(&mut self, key: &[u8], value: &[u8]) -> Result<usize, Error> {
         let hash = self.keys.hash(key);
-        let now = self.now();
-        match self.live(hash, key, now) {
+        match self.live(hash, key) {
             None => {
                 self.store(hash, key, None, Value::Str(value.to_vec()), TtlChange::Keep);
                 Ok(value.len())
