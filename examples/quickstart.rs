@@ -1,66 +1,101 @@
 //! The first program to run: `cargo run --example quickstart`.
 //!
-//! It needs nothing but Rust: it drives the in-memory engine directly, with a clock the
-//! program moves by hand so that expiry is visible without waiting.
+//! It needs nothing but Rust: `get_storage()` reads its settings from the environment
+//! (`REDIS_*`, `HEDGESTORE_*`) and serves from the in-memory engine.
 
-use hedgestore::{Command, Engine, ManualClock, SetOptions};
+use std::time::Duration;
 
-fn main() -> Result<(), hedgestore::Error> {
-    let clock = ManualClock::new(0);
-    let mut store = Engine::new(clock.clone());
+use hedgestore::{get_storage, handler, Reply};
 
-    // Strings, with a TTL.
-    store.set(b"session:42", b"alice", SetOptions::default().ex(30))?;
+#[tokio::main]
+async fn main() -> hedgestore::Result<()> {
+    let storage = get_storage().await?;
+    println!("backend            -> {:?}", storage.health().await.backend);
+
+    // Strings, with and without a TTL.
+    storage.set("greeting", "hello", None).await?;
+    storage
+        .set("session:42", "alice", Some(Duration::from_millis(300)))
+        .await?;
     println!(
-        "GET session:42     -> {:?}",
-        text(store.get(b"session:42")?)
+        "GET greeting       -> {:?}",
+        storage.get_string("greeting").await?
     );
-    println!("TTL session:42     -> {} s", store.ttl(b"session:42"));
-
-    // Counters.
-    store.incr_by(b"orders:seq", 1)?;
-    let seq = store.incr_by(b"orders:seq", 1)?;
-    println!("INCR orders:seq    -> {seq}");
-
-    // Hashes.
-    store.hset(
-        b"order:7",
-        &[("side", "buy"), ("qty", "100"), ("px", "99.5")],
-    )?;
     println!(
-        "HGET order:7 qty   -> {:?}",
-        text(store.hget(b"order:7", b"qty")?)
+        "TTL session:42     -> {:?}",
+        storage.ttl("session:42").await?
     );
-    let filled = store.hincr_by(b"order:7", b"filled", 40)?;
-    println!("HINCRBY filled 40  -> {filled}");
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    println!(
+        "after 350 ms       -> session:42 = {:?}",
+        storage.get_string("session:42").await?
+    );
+    println!(
+        "DEL greeting       -> {} deleted",
+        storage.delete(&["greeting"]).await?
+    );
+
+    // Counters and hashes.
+    storage.incr("orders:seq", 1).await?;
+    println!(
+        "INCR orders:seq    -> {}",
+        storage.incr("orders:seq", 1).await?
+    );
+    storage
+        .hset_many("order:7", &[("side", "buy"), ("qty", "100")])
+        .await?;
+    println!(
+        "HINCRBY qty -40    -> {}",
+        storage.hincrby("order:7", "qty", -40).await?
+    );
 
     // Lists.
-    store.rpush(b"fills", &["10@99.5", "30@99.6"])?;
-    let fills: Vec<_> = store
-        .lrange(b"fills", 0, -1)?
-        .into_iter()
-        .map(|f| text(Some(f)))
-        .collect();
-    println!("LRANGE fills       -> {fills:?}");
-
-    // Any command, in Redis's own argument form.
-    let reply = store.execute(Command::parse(&["SET", "greeting", "hello", "PX", "1500"])?)?;
-    println!("SET greeting PX    -> {reply:?}");
-
-    // Errors are typed and worded like Redis's; nothing changes when a command fails.
-    let err = store.incr_by(b"order:7", 1).unwrap_err();
-    println!("INCR on a hash     -> error: {err}");
-
-    // Time moves only when the host says so.
-    clock.advance(30_000);
+    storage.rpush("fills", &["10@99.5", "30@99.6"]).await?;
     println!(
-        "after 30 s         -> session:42 = {:?}",
-        text(store.get(b"session:42")?)
+        "LRANGE fills       -> {:?}",
+        storage.lrange("fills", 0, -1).await?
     );
-    println!("keys left          -> {}", store.len());
-    Ok(())
-}
 
-fn text(v: Option<Vec<u8>>) -> Option<String> {
-    v.map(|b| String::from_utf8_lossy(&b).into_owned())
+    // Pub/sub: handlers run on tokio, never inside publish.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let subscription = storage
+        .subscribe(
+            "prices",
+            handler(move |channel, payload| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send(format!("{channel:?} -> {payload:?}"));
+                }
+            }),
+        )
+        .await?;
+    storage.publish("prices", "EURUSD 1.0842").await?;
+    println!("subscriber got     -> {:?}", rx.recv().await);
+    subscription.unsubscribe();
+
+    // A lock with a fencing token.
+    if let Some(lock) = storage
+        .acquire_lock("rebalance", Duration::from_secs(10), None)
+        .await?
+    {
+        println!("lock acquired      -> token {:?}", lock.token);
+        storage.release(&lock).await?;
+    }
+
+    // A transaction: all or nothing.
+    let mut tx = storage.transaction();
+    tx.set("k1", "v1")
+        .hset("h", "f", "v")
+        .incr("greeting-count", 1);
+    let replies: Vec<Reply> = tx.execute().await?;
+    println!("transaction        -> {replies:?}");
+    let mut tx = storage.transaction();
+    tx.set("k2", "v2").incr("order:7", 1); // order:7 is a hash: this fails...
+    println!("failing tx         -> {}", tx.execute().await.unwrap_err());
+    println!(
+        "k2 after it        -> {:?} (nothing was applied)",
+        storage.get_string("k2").await?
+    );
+
+    storage.close().await
 }

@@ -1,10 +1,56 @@
 //! # hedgestore-native
 //!
-//! The server-side face of hedgestore. For now it re-exports the engine of
-//! [`hedgestore_core`]; the async storage interfaces, the Redis backend and the fallback
-//! between them build on it.
+//! The server-side face of hedgestore: async storage interfaces with Redis semantics, over
+//! the `no_std` engine of [`hedgestore_core`] (re-exported here).
+//!
+//! * Interfaces after the seed's hierarchy: [`BaseStorage`], [`HashStorage`],
+//!   [`ListStorage`], [`PubSubStorage`], [`LockStorage`], and [`CompleteStorage`] (all of
+//!   them plus transactions, health and close).
+//! * [`MemoryStorage`]: the engine shared by many tokio tasks, with background expiry,
+//!   pub/sub handlers on tokio and locks that wake waiters on release.
+//! * [`Storage`]: the cheap-to-clone handle applications hold, [`get_storage`] for the
+//!   process-wide default, [`StorageConfig`] from the environment or built in code.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! # async fn demo() -> hedgestore_native::Result<()> {
+//! let storage = hedgestore_native::get_storage().await?;
+//! storage.set("session:1", "alice", Some(Duration::from_secs(30))).await?;
+//! storage.hset("order:7", "qty", "100").await?;
+//! let mut tx = storage.transaction();
+//! tx.incr("orders", 1).rpush("log", "order 7");
+//! tx.execute().await?;
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod clock;
+mod config;
+mod error;
+mod factory;
+mod memory;
+mod reply;
+mod storage;
+mod subscription;
+mod traits;
+mod transaction;
+
 pub use hedgestore_core as core;
 pub use hedgestore_core::*;
+
+pub use bytes::Bytes;
+pub use clock::SystemClock;
+pub use config::{ConfigError, MemoryConfig, RedisConfig, Secret, StorageConfig};
+pub use error::{Result, StorageError};
+pub use factory::get_storage;
+pub use memory::MemoryStorage;
+pub use storage::Storage;
+pub use subscription::{
+    handler, message_handler, Handler, Message, MessageStream, Subscription, SubscriptionControl,
+};
+pub use traits::{
+    BackendKind, BaseStorage, CompleteStorage, HashStorage, Health, KeyVersion, ListStorage, Lock,
+    LockStorage, PubSubStorage, Ttl,
+};
+pub use transaction::Transaction;

@@ -1,0 +1,445 @@
+//! Configuration: from the environment (as the seed's users deploy it) or built in code.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `REDIS_URL` | `redis://[user:password@]host:port/db` (`rediss://` for TLS); wins over the four below | — |
+//! | `REDIS_HOST` | Redis host | `localhost` |
+//! | `REDIS_PORT` | Redis port | `6379` |
+//! | `REDIS_DB` | database number | `0` |
+//! | `REDIS_PASSWORD` | password (never logged or printed) | none |
+//! | `HEDGESTORE_MAX_MEMORY` | memory budget of the in-memory engine: bytes, or with a `kb`/`mb`/`gb` suffix (binary) | `1gb` |
+//! | `HEDGESTORE_EVICTION_THRESHOLD` | eviction starts past this percentage of the budget (1–100) | `90` |
+//! | `HEDGESTORE_EVICTION_POLICY` | `allkeys-lru`, `volatile-lru`, `volatile-ttl` or `noeviction` | `allkeys-lru` |
+//! | `HEDGESTORE_CLEANUP_INTERVAL_MS` | full expiry sweep at least this often | `60000` |
+//!
+//! An invalid value is a [`ConfigError`] naming the variable and what is wrong with the
+//! value, never echoing a secret.
+
+use std::fmt;
+use std::time::Duration;
+
+use hedgestore_core::{EngineConfig, EvictionPolicy};
+
+/// A configuration value that is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {variable}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable (or setting) at fault.
+    pub variable: &'static str,
+    /// What is wrong with its value.
+    pub problem: String,
+}
+
+/// A secret string (password, URL with credentials): `Debug` and `Display` print `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that must use it (the connection).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Where Redis is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisConfig {
+    /// A full URL; when set it wins over host, port, db and password.
+    pub url: Option<Secret>,
+    /// Host name or address. Default `localhost`.
+    pub host: String,
+    /// Port. Default 6379.
+    pub port: u16,
+    /// Database number. Default 0.
+    pub db: u32,
+    /// Password, if the server requires one.
+    pub password: Option<Secret>,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            host: "localhost".into(),
+            port: 6379,
+            db: 0,
+            password: None,
+        }
+    }
+}
+
+impl RedisConfig {
+    /// The URL to connect to (a secret: it may carry the password).
+    pub fn connection_url(&self) -> Secret {
+        if let Some(url) = &self.url {
+            return url.clone();
+        }
+        let auth = match &self.password {
+            Some(pw) => format!(":{}@", percent_encode(pw.expose())),
+            None => String::new(),
+        };
+        let host = if self.host.contains(':') && !self.host.starts_with('[') {
+            format!("[{}]", self.host) // an IPv6 literal
+        } else {
+            self.host.clone()
+        };
+        Secret::new(format!("redis://{auth}{host}:{}/{}", self.port, self.db))
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Settings of the in-memory engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryConfig {
+    /// Memory budget in bytes. Default 1 GiB.
+    pub max_memory: usize,
+    /// Eviction starts past this percentage of `max_memory`. Default 90.
+    pub eviction_threshold_percent: u8,
+    /// What to evict. Default all keys, least recently used first.
+    pub eviction_policy: EvictionPolicy,
+    /// A full expiry sweep runs at least this often. Default 60 s.
+    pub cleanup_interval: Duration,
+}
+
+impl Default for MemoryConfig {
+    fn default() -> Self {
+        let engine = EngineConfig::default();
+        Self {
+            max_memory: engine.max_memory,
+            eviction_threshold_percent: engine.eviction_threshold_percent,
+            eviction_policy: engine.eviction_policy,
+            cleanup_interval: Duration::from_millis(engine.cleanup_interval),
+        }
+    }
+}
+
+impl MemoryConfig {
+    /// The engine configuration these settings describe.
+    pub fn engine_config(&self) -> EngineConfig {
+        EngineConfig {
+            max_memory: self.max_memory,
+            eviction_threshold_percent: self.eviction_threshold_percent,
+            eviction_policy: self.eviction_policy,
+            cleanup_interval: self.cleanup_interval.as_millis() as u64,
+            ..EngineConfig::default()
+        }
+    }
+}
+
+/// Everything a storage needs to start. Build it in code with the chainable setters, or
+/// read it with [`StorageConfig::from_env`].
+///
+/// ```
+/// use hedgestore_native::StorageConfig;
+/// use hedgestore_core::EvictionPolicy;
+///
+/// let config = StorageConfig::default()
+///     .redis_host("cache.internal")
+///     .redis_password("s3cret")
+///     .max_memory(256 << 20)
+///     .eviction_policy(EvictionPolicy::VolatileLru);
+/// assert!(!format!("{config:?}").contains("s3cret"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StorageConfig {
+    /// Where Redis is.
+    pub redis: RedisConfig,
+    /// The in-memory engine.
+    pub memory: MemoryConfig,
+}
+
+impl StorageConfig {
+    /// Reads the variables in the table above from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the same variables through `lookup` (for tests and custom sources).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut config = Self::default();
+        let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        if let Some(url) = get("REDIS_URL") {
+            if !(url.starts_with("redis://")
+                || url.starts_with("rediss://")
+                || url.starts_with("unix://"))
+            {
+                return Err(ConfigError {
+                    variable: "REDIS_URL",
+                    problem: "must start with redis://, rediss:// or unix:// (value not shown: it may hold a password)".into(),
+                });
+            }
+            config.redis.url = Some(Secret::new(url));
+        }
+        if let Some(host) = get("REDIS_HOST") {
+            config.redis.host = host;
+        }
+        if let Some(port) = get("REDIS_PORT") {
+            config.redis.port =
+                port.parse()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| ConfigError {
+                        variable: "REDIS_PORT",
+                        problem: format!("'{port}' is not a port number (1-65535)"),
+                    })?;
+        }
+        if let Some(db) = get("REDIS_DB") {
+            config.redis.db = db.parse().map_err(|_| ConfigError {
+                variable: "REDIS_DB",
+                problem: format!("'{db}' is not a database number (0, 1, 2, …)"),
+            })?;
+        }
+        if let Some(pw) = get("REDIS_PASSWORD") {
+            config.redis.password = Some(Secret::new(pw));
+        }
+        if let Some(v) = get("HEDGESTORE_MAX_MEMORY") {
+            config.memory.max_memory = parse_size(&v).ok_or_else(|| ConfigError {
+                variable: "HEDGESTORE_MAX_MEMORY",
+                problem: format!("'{v}' is not a size (bytes, or a number with kb, mb or gb)"),
+            })?;
+        }
+        if let Some(v) = get("HEDGESTORE_EVICTION_THRESHOLD") {
+            config.memory.eviction_threshold_percent = v
+                .trim_end_matches('%')
+                .parse()
+                .ok()
+                .filter(|p| (1..=100).contains(p))
+                .ok_or_else(|| ConfigError {
+                    variable: "HEDGESTORE_EVICTION_THRESHOLD",
+                    problem: format!("'{v}' is not a percentage from 1 to 100"),
+                })?;
+        }
+        if let Some(v) = get("HEDGESTORE_EVICTION_POLICY") {
+            config.memory.eviction_policy = parse_policy(&v).ok_or_else(|| ConfigError {
+                variable: "HEDGESTORE_EVICTION_POLICY",
+                problem: format!(
+                    "'{v}' is not one of allkeys-lru, volatile-lru, volatile-ttl, noeviction"
+                ),
+            })?;
+        }
+        if let Some(v) = get("HEDGESTORE_CLEANUP_INTERVAL_MS") {
+            let ms: u64 = v
+                .parse()
+                .ok()
+                .filter(|ms| *ms > 0)
+                .ok_or_else(|| ConfigError {
+                    variable: "HEDGESTORE_CLEANUP_INTERVAL_MS",
+                    problem: format!("'{v}' is not a positive number of milliseconds"),
+                })?;
+            config.memory.cleanup_interval = Duration::from_millis(ms);
+        }
+        Ok(config)
+    }
+
+    /// Connect to Redis at this URL (wins over host/port/db/password).
+    pub fn redis_url(mut self, url: impl Into<String>) -> Self {
+        self.redis.url = Some(Secret::new(url));
+        self
+    }
+    /// Redis host.
+    pub fn redis_host(mut self, host: impl Into<String>) -> Self {
+        self.redis.host = host.into();
+        self
+    }
+    /// Redis port.
+    pub fn redis_port(mut self, port: u16) -> Self {
+        self.redis.port = port;
+        self
+    }
+    /// Redis database number.
+    pub fn redis_db(mut self, db: u32) -> Self {
+        self.redis.db = db;
+        self
+    }
+    /// Redis password.
+    pub fn redis_password(mut self, password: impl Into<String>) -> Self {
+        self.redis.password = Some(Secret::new(password));
+        self
+    }
+    /// Memory budget of the in-memory engine, in bytes.
+    pub fn max_memory(mut self, bytes: usize) -> Self {
+        self.memory.max_memory = bytes;
+        self
+    }
+    /// Eviction threshold in percent of the budget (clamped to 1–100).
+    pub fn eviction_threshold_percent(mut self, percent: u8) -> Self {
+        self.memory.eviction_threshold_percent = percent.clamp(1, 100);
+        self
+    }
+    /// Eviction policy.
+    pub fn eviction_policy(mut self, policy: EvictionPolicy) -> Self {
+        self.memory.eviction_policy = policy;
+        self
+    }
+    /// Full expiry sweep interval.
+    pub fn cleanup_interval(mut self, interval: Duration) -> Self {
+        self.memory.cleanup_interval = interval;
+        self
+    }
+}
+
+fn parse_size(v: &str) -> Option<usize> {
+    let lower = v.trim().to_ascii_lowercase();
+    let (digits, unit): (&str, usize) = if let Some(d) = lower.strip_suffix("gb") {
+        (d, 1 << 30)
+    } else if let Some(d) = lower.strip_suffix("mb") {
+        (d, 1 << 20)
+    } else if let Some(d) = lower.strip_suffix("kb") {
+        (d, 1 << 10)
+    } else if let Some(d) = lower.strip_suffix('b') {
+        (d, 1)
+    } else {
+        (lower.as_str(), 1)
+    };
+    digits
+        .trim()
+        .parse::<usize>()
+        .ok()?
+        .checked_mul(unit)
+        .filter(|n| *n > 0)
+}
+
+fn parse_policy(v: &str) -> Option<EvictionPolicy> {
+    match v.to_ascii_lowercase().replace('_', "-").as_str() {
+        "allkeys-lru" => Some(EvictionPolicy::AllKeysLru),
+        "volatile-lru" => Some(EvictionPolicy::VolatileLru),
+        "volatile-ttl" => Some(EvictionPolicy::VolatileTtl),
+        "noeviction" | "no-eviction" => Some(EvictionPolicy::NoEviction),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn from(vars: &[(&str, &str)]) -> Result<StorageConfig, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        StorageConfig::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_seeds() {
+        let c = from(&[]).unwrap();
+        assert_eq!(c.redis.host, "localhost");
+        assert_eq!(c.redis.port, 6379);
+        assert_eq!(c.redis.db, 0);
+        assert_eq!(c.redis.password, None);
+        assert_eq!(c.memory.max_memory, 1 << 30);
+        assert_eq!(c.memory.eviction_threshold_percent, 90);
+        assert_eq!(c.memory.eviction_policy, EvictionPolicy::AllKeysLru);
+        assert_eq!(c.memory.cleanup_interval, Duration::from_secs(60));
+        assert_eq!(
+            c.redis.connection_url().expose(),
+            "redis://localhost:6379/0"
+        );
+    }
+
+    #[test]
+    fn host_port_db_password_build_the_url() {
+        let c = from(&[
+            ("REDIS_HOST", "10.0.0.5"),
+            ("REDIS_PORT", "6380"),
+            ("REDIS_DB", "3"),
+            ("REDIS_PASSWORD", "p@ss word"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.redis.connection_url().expose(),
+            "redis://:p%40ss%20word@10.0.0.5:6380/3"
+        );
+    }
+
+    #[test]
+    fn redis_url_wins() {
+        let c = from(&[("REDIS_URL", "redis://:pw@h:1/2"), ("REDIS_HOST", "other")]).unwrap();
+        assert_eq!(c.redis.connection_url().expose(), "redis://:pw@h:1/2");
+    }
+
+    #[test]
+    fn memory_settings_parse_sizes_and_policies() {
+        let c = from(&[
+            ("HEDGESTORE_MAX_MEMORY", "512mb"),
+            ("HEDGESTORE_EVICTION_THRESHOLD", "75"),
+            ("HEDGESTORE_EVICTION_POLICY", "volatile-ttl"),
+            ("HEDGESTORE_CLEANUP_INTERVAL_MS", "5000"),
+        ])
+        .unwrap();
+        assert_eq!(c.memory.max_memory, 512 << 20);
+        assert_eq!(c.memory.eviction_threshold_percent, 75);
+        assert_eq!(c.memory.eviction_policy, EvictionPolicy::VolatileTtl);
+        assert_eq!(c.memory.cleanup_interval, Duration::from_secs(5));
+        assert_eq!(
+            from(&[("HEDGESTORE_MAX_MEMORY", "1024")])
+                .unwrap()
+                .memory
+                .max_memory,
+            1024
+        );
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable_and_the_problem() {
+        let cases = [
+            ("REDIS_PORT", "abc"),
+            ("REDIS_PORT", "70000"),
+            ("REDIS_DB", "-1"),
+            ("HEDGESTORE_MAX_MEMORY", "lots"),
+            ("HEDGESTORE_EVICTION_THRESHOLD", "0"),
+            ("HEDGESTORE_EVICTION_POLICY", "random"),
+            ("HEDGESTORE_CLEANUP_INTERVAL_MS", "0"),
+        ];
+        for (var, value) in cases {
+            let err = from(&[(var, value)]).unwrap_err();
+            assert_eq!(err.variable, var);
+            let text = err.to_string();
+            assert!(text.contains(var) && text.contains(value), "{text}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_show() {
+        let c = from(&[
+            ("REDIS_PASSWORD", "hunter2"),
+            ("REDIS_URL", "redis://:hunter2@h:1/0"),
+        ])
+        .unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert!(!format!("{}", c.redis.connection_url()).contains("hunter2"));
+        let err = from(&[("REDIS_URL", "http://:hunter2@h")]).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+}

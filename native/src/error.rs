@@ -1,0 +1,52 @@
+//! The storage layer's error type.
+
+use hedgestore_core::{BatchError, Error as EngineError};
+
+/// Why a storage operation failed.
+///
+/// Command errors carry the engine's (Redis-worded) error unchanged, so `WRONGTYPE` stays
+/// `WRONGTYPE` whichever backend served the call. No variant ever contains a password or a
+/// token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// The command failed (wrong type, not an integer, …); nothing was changed.
+    #[error(transparent)]
+    Command(#[from] EngineError),
+    /// A transaction applied nothing: a command in it would fail, or a watched key changed.
+    #[error(transparent)]
+    Transaction(#[from] BatchError),
+    /// The backend cannot be reached right now (connection refused, timed out, …).
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// The storage was closed with `close()`.
+    #[error("storage is closed")]
+    Closed,
+    /// A reply did not have the shape the operation expects (a protocol bug).
+    #[error("unexpected reply from {backend}: {detail}")]
+    UnexpectedReply {
+        /// Which backend answered.
+        backend: &'static str,
+        /// What was wrong with it.
+        detail: String,
+    },
+    /// A value could not be encoded or decoded (JSON helpers, `get_string`).
+    #[error("cannot decode value: {0}")]
+    Decode(String),
+    /// Invalid configuration.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+}
+
+impl StorageError {
+    /// The engine error behind a failed command, if that is what this is.
+    pub fn command_error(&self) -> Option<&EngineError> {
+        match self {
+            StorageError::Command(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Result of storage operations.
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;

@@ -1,0 +1,471 @@
+//! `MemoryStorage`: the core engine shared by many tokio tasks and threads.
+//!
+//! Layered like mini-redis's `Db`: a cheap handle around `Arc<Shared>` around a mutex-guarded
+//! engine.
+//!
+//! **One `std::sync::Mutex` around the whole engine, not shards.** Every operation holds it
+//! for a few hundred nanoseconds and never across an `.await`, so a blocking mutex is right
+//! (a tokio mutex would only add cost). Sharding would split what the engine guarantees as a
+//! whole: atomic multi-key transactions, `MSET`/`RENAME`/`FLUSHDB`, one memory budget with
+//! one LRU, and one pub/sub registry would all need cross-shard locking. The benchmark in
+//! BENCHMARKS.md measures the single lock from one and two threads.
+//!
+//! **Background work is sans-IO driven.** A driver task sleeps until the engine's
+//! `next_deadline()` (or until a call makes that deadline earlier), then runs one bounded
+//! `handle_timeout`. Pub/sub deliveries and lock releases are handed from the engine to tokio
+//! right after the call that caused them: each subscription has its own dispatcher task, so a
+//! slow handler delays only itself (its bounded queue drops the oldest messages and counts
+//! them as lag), and lock waiters are woken by the release or expiry event, never by polling.
+//! The tasks hold only weak references: when the last handle is dropped (or `close()` is
+//! called) they stop.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use hedgestore_core::{Clock, Command, Engine, Event, LockHolder, Reply, Stats, SubscriberId};
+use tokio::sync::Notify;
+
+use crate::clock::SystemClock;
+use crate::config::MemoryConfig;
+use crate::error::{Result, StorageError};
+use crate::subscription::{Handler, Message, Subscription, SubscriptionControl};
+use crate::traits::{
+    BaseStorage, CompleteStorage, HashStorage, Health, KeyVersion, ListStorage, Lock, LockStorage,
+    PubSubStorage,
+};
+
+/// The in-memory backend. Cheap to clone (clones share the same data).
+#[derive(Clone)]
+pub struct MemoryStorage {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for MemoryStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStorage")
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+struct Shared {
+    engine: Mutex<Engine<SystemClock>>,
+    clock: SystemClock,
+    /// Wakes the driver when a call made the next deadline earlier, or on close.
+    wake_driver: Arc<Notify>,
+    /// The deadline the driver currently sleeps toward (`u64::MAX`: none).
+    scheduled: AtomicU64,
+    dispatchers: Mutex<HashMap<u64, Arc<Notify>>>,
+    lock_waiters: Mutex<HashMap<u64, Arc<Notify>>>,
+    next_waiter: AtomicU64,
+    /// Lock owner id of this storage instance.
+    owner: Vec<u8>,
+    closed: AtomicBool,
+}
+
+/// Locks a mutex, ignoring poisoning: every critical section leaves the data consistent
+/// (the engine never panics on input), so a panic elsewhere must not wedge the storage.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What to wake after an engine call, collected under the lock and fired after it.
+#[derive(Default)]
+struct Wakeups {
+    subscribers: Vec<u64>,
+    waiters: Vec<u64>,
+    driver: bool,
+}
+
+impl Shared {
+    fn call<R>(&self, f: impl FnOnce(&mut Engine<SystemClock>) -> R) -> Result<R> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StorageError::Closed);
+        }
+        let mut engine = lock(&self.engine);
+        let result = f(&mut engine);
+        let mut wake = Wakeups::default();
+        while let Some(id) = engine.next_ready_subscriber() {
+            wake.subscribers.push(id.0);
+        }
+        while let Some(event) = engine.poll_event() {
+            let Event::LockFreed { waiters, .. } = event else {
+                continue;
+            };
+            wake.waiters.extend(waiters);
+        }
+        wake.driver =
+            engine.next_deadline().unwrap_or(u64::MAX) < self.scheduled.load(Ordering::Acquire);
+        drop(engine);
+        self.fire(wake);
+        Ok(result)
+    }
+
+    fn fire(&self, wake: Wakeups) {
+        if !wake.subscribers.is_empty() {
+            let dispatchers = lock(&self.dispatchers);
+            for id in wake.subscribers {
+                if let Some(n) = dispatchers.get(&id) {
+                    n.notify_one();
+                }
+            }
+        }
+        if !wake.waiters.is_empty() {
+            let waiters = lock(&self.lock_waiters);
+            for id in wake.waiters {
+                if let Some(n) = waiters.get(&id) {
+                    n.notify_one();
+                }
+            }
+        }
+        if wake.driver {
+            self.wake_driver.notify_one();
+        }
+    }
+
+    fn shut_down(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.wake_driver.notify_one();
+        for n in lock(&self.dispatchers).values() {
+            n.notify_one();
+        }
+        for n in lock(&self.lock_waiters).values() {
+            n.notify_one();
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+static INSTANCES: AtomicU64 = AtomicU64::new(0);
+
+fn instance_id() -> Vec<u8> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "hedgestore:{}:{}:{nanos}",
+        std::process::id(),
+        INSTANCES.fetch_add(1, Ordering::Relaxed)
+    )
+    .into_bytes()
+}
+
+impl MemoryStorage {
+    /// Starts a memory storage with `config`. Must run inside a tokio runtime (it spawns the
+    /// expiry driver); outside one it returns [`StorageError::Unavailable`].
+    pub fn start(config: MemoryConfig) -> Result<Self> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| StorageError::Unavailable("MemoryStorage needs a tokio runtime".into()))?;
+        let clock = SystemClock::new();
+        let engine = Engine::with_config(clock.clone(), config.engine_config());
+        let shared = Arc::new(Shared {
+            engine: Mutex::new(engine),
+            clock,
+            wake_driver: Arc::new(Notify::new()),
+            scheduled: AtomicU64::new(u64::MAX),
+            dispatchers: Mutex::new(HashMap::new()),
+            lock_waiters: Mutex::new(HashMap::new()),
+            next_waiter: AtomicU64::new(0),
+            owner: instance_id(),
+            closed: AtomicBool::new(false),
+        });
+        runtime.spawn(drive(Arc::downgrade(&shared), shared.wake_driver.clone()));
+        Ok(Self { shared })
+    }
+
+    /// The engine's counters.
+    pub fn stats(&self) -> Stats {
+        lock(&self.shared.engine).stats()
+    }
+
+    /// The fencing-token owner id this instance uses for locks.
+    pub fn owner_id(&self) -> &[u8] {
+        &self.shared.owner
+    }
+
+    fn subscribe_with(
+        &self,
+        handler: Handler,
+        setup: impl FnOnce(&mut Engine<SystemClock>, SubscriberId) -> Result<()>,
+    ) -> Result<Subscription> {
+        let notify = Arc::new(Notify::new());
+        let id = self.shared.call(|e| {
+            let id = e.create_subscriber();
+            match setup(e, id) {
+                Ok(()) => Ok(id),
+                Err(err) => {
+                    e.drop_subscriber(id);
+                    Err(err)
+                }
+            }
+        })??;
+        lock(&self.shared.dispatchers).insert(id.0, notify.clone());
+        let stop = Arc::new(AtomicBool::new(false));
+        tokio::spawn(dispatch(
+            Arc::downgrade(&self.shared),
+            id,
+            notify.clone(),
+            handler,
+            stop.clone(),
+        ));
+        Ok(Subscription::new(Box::new(MemorySubscription {
+            shared: Arc::downgrade(&self.shared),
+            id,
+            notify,
+            stop,
+        })))
+    }
+}
+
+/// Sleeps until the engine's next deadline (or an earlier one a call announces), then runs
+/// one bounded expiry step. Exits when the storage is closed or dropped.
+async fn drive(weak: Weak<Shared>, wake: Arc<Notify>) {
+    loop {
+        let (deadline, clock) = {
+            let Some(shared) = weak.upgrade() else { return };
+            if shared.closed.load(Ordering::Acquire) {
+                return;
+            }
+            let deadline = lock(&shared.engine).next_deadline();
+            shared
+                .scheduled
+                .store(deadline.unwrap_or(u64::MAX), Ordering::Release);
+            (deadline, shared.clock.clone())
+        };
+        match deadline {
+            Some(at) => {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(clock.instant_at(at)) => {}
+                    _ = wake.notified() => {}
+                }
+            }
+            None => wake.notified().await,
+        }
+        let Some(shared) = weak.upgrade() else { return };
+        let now = shared.clock.now();
+        let _ = shared.call(|e| {
+            if e.next_deadline().is_some_and(|d| d <= now) {
+                e.handle_timeout(now);
+            }
+        });
+        drop(shared);
+        // A backlog makes the next deadline immediate: let other tasks run between steps.
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Delivers one subscription's messages to its handler, one at a time.
+async fn dispatch(
+    weak: Weak<Shared>,
+    id: SubscriberId,
+    notify: Arc<Notify>,
+    handler: Handler,
+    stop: Arc<AtomicBool>,
+) {
+    loop {
+        notify.notified().await;
+        loop {
+            if stop.load(Ordering::Acquire) {
+                return;
+            }
+            let message = {
+                let Some(shared) = weak.upgrade() else { return };
+                if shared.closed.load(Ordering::Acquire) {
+                    return;
+                }
+                let m = lock(&shared.engine).next_message(id);
+                m
+            };
+            match message {
+                None => break,
+                Some(m) => {
+                    handler(Message {
+                        channel: Bytes::copy_from_slice(&m.channel),
+                        pattern: m.pattern.map(|p| Bytes::copy_from_slice(&p)),
+                        payload: Bytes::copy_from_slice(&m.payload),
+                    })
+                    .await
+                }
+            }
+        }
+    }
+}
+
+struct MemorySubscription {
+    shared: Weak<Shared>,
+    id: SubscriberId,
+    notify: Arc<Notify>,
+    stop: Arc<AtomicBool>,
+}
+
+impl SubscriptionControl for MemorySubscription {
+    fn unsubscribe(&self) {
+        self.stop.store(true, Ordering::Release);
+        self.notify.notify_one();
+        if let Some(shared) = self.shared.upgrade() {
+            lock(&shared.engine).drop_subscriber(self.id);
+            lock(&shared.dispatchers).remove(&self.id.0);
+        }
+    }
+
+    fn lag(&self) -> u64 {
+        self.shared
+            .upgrade()
+            .map_or(0, |s| lock(&s.engine).subscriber_lag(self.id))
+    }
+}
+
+#[async_trait]
+impl BaseStorage for MemoryStorage {
+    async fn execute(&self, command: Command) -> Result<Reply> {
+        Ok(self.shared.call(|e| e.execute(command))??)
+    }
+}
+
+impl HashStorage for MemoryStorage {}
+impl ListStorage for MemoryStorage {}
+
+#[async_trait]
+impl PubSubStorage for MemoryStorage {
+    async fn subscribe(&self, channel: &[u8], handler: Handler) -> Result<Subscription> {
+        self.subscribe_with(handler, |e, id| {
+            e.subscribe(id, channel);
+            Ok(())
+        })
+    }
+
+    async fn psubscribe(&self, pattern: &[u8], handler: Handler) -> Result<Subscription> {
+        self.subscribe_with(handler, |e, id| {
+            e.psubscribe(id, pattern)?;
+            Ok(())
+        })
+    }
+}
+
+fn ttl_ms(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[async_trait]
+impl LockStorage for MemoryStorage {
+    async fn acquire_lock(
+        &self,
+        name: &[u8],
+        ttl: Duration,
+        wait: Option<Duration>,
+    ) -> Result<Option<Lock>> {
+        let shared = &self.shared;
+        let ttl = ttl_ms(ttl);
+        let give_up = wait.map(|w| tokio::time::Instant::now() + w);
+        loop {
+            let waiter = shared.next_waiter.fetch_add(1, Ordering::Relaxed);
+            let notify = Arc::new(Notify::new());
+            // Try, and register as a waiter, in one critical section: a release between the
+            // two cannot be missed.
+            let acquired = shared.call(|e| {
+                let token = e.acquire_lock(name, &shared.owner, ttl)?;
+                if token.is_none() && give_up.is_some() {
+                    e.wait_for_lock(name, waiter);
+                    lock(&shared.lock_waiters).insert(waiter, notify.clone());
+                }
+                Ok::<_, hedgestore_core::Error>(token)
+            })??;
+            if let Some(token) = acquired {
+                return Ok(Some(Lock {
+                    name: Bytes::copy_from_slice(name),
+                    token,
+                }));
+            }
+            let Some(deadline) = give_up else {
+                return Ok(None);
+            };
+            // The lock's expiry may now be the earliest deadline: make sure the driver knows.
+            shared.wake_driver.notify_one();
+            let woken = tokio::time::timeout_at(deadline, notify.notified())
+                .await
+                .is_ok();
+            lock(&shared.lock_waiters).remove(&waiter);
+            let _ = shared.call(|e| e.cancel_lock_wait(name, waiter));
+            if shared.closed.load(Ordering::Acquire) {
+                return Err(StorageError::Closed);
+            }
+            if !woken {
+                // One last attempt at the deadline, then give up.
+                let token = shared.call(|e| e.acquire_lock(name, &shared.owner, ttl))??;
+                return Ok(token.map(|token| Lock {
+                    name: Bytes::copy_from_slice(name),
+                    token,
+                }));
+            }
+        }
+    }
+
+    async fn release_lock(&self, name: &[u8]) -> Result<bool> {
+        let owner = self.shared.owner.clone();
+        self.shared
+            .call(|e| e.release_lock(name, LockHolder::Owner(&owner)))
+    }
+
+    async fn release(&self, lock: &Lock) -> Result<bool> {
+        self.shared
+            .call(|e| e.release_lock(&lock.name, LockHolder::Token(lock.token)))
+    }
+
+    async fn extend_lock(&self, name: &[u8], ttl: Duration) -> Result<bool> {
+        let owner = self.shared.owner.clone();
+        Ok(self
+            .shared
+            .call(|e| e.extend_lock(name, LockHolder::Owner(&owner), ttl_ms(ttl)))??)
+    }
+}
+
+#[async_trait]
+impl CompleteStorage for MemoryStorage {
+    async fn key_versions(&self, keys: &[Vec<u8>]) -> Result<Vec<KeyVersion>> {
+        self.shared.call(|e| {
+            keys.iter()
+                .map(|k| KeyVersion(Bytes::copy_from_slice(&e.key_version(k).to_le_bytes())))
+                .collect()
+        })
+    }
+
+    async fn execute_transaction(
+        &self,
+        watched: Vec<(Vec<u8>, KeyVersion)>,
+        commands: Vec<Command>,
+    ) -> Result<Vec<Reply>> {
+        let watched = watched
+            .into_iter()
+            .map(|(k, v)| {
+                let raw: [u8; 8] = v.0.as_ref().try_into().map_err(|_| {
+                    StorageError::Decode("a key version read from another storage backend".into())
+                })?;
+                Ok((k, u64::from_le_bytes(raw)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(self
+            .shared
+            .call(|e| e.execute_batch_watched(&watched, commands))??)
+    }
+
+    async fn health(&self) -> Health {
+        let mut health = Health::memory(self.stats());
+        health.healthy = !self.shared.closed.load(Ordering::Acquire);
+        health
+    }
+
+    async fn close(&self) -> Result<()> {
+        self.shared.shut_down();
+        Ok(())
+    }
+}

@@ -1,0 +1,17 @@
+//! The conformance suite against `MemoryStorage`, with tokio's clock paused (the storage's
+//! clock follows it, so TTL cases take no real time).
+
+#[macro_use]
+mod conformance;
+
+use conformance::{Harness, Time};
+use hedgestore::{MemoryConfig, Storage};
+
+async fn memory_harness() -> Harness {
+    Harness {
+        storage: Storage::memory(MemoryConfig::default()).unwrap(),
+        time: Time::Paused,
+    }
+}
+
+conformance_suite!(memory_harness());
