@@ -89,10 +89,145 @@ pub enum Error {
     /// A lock TTL of zero.
     #[error("ERR invalid lock TTL: it must be at least 1 ms")]
     InvalidLockTtl,
+    /// An error a Redis server (or a remote endpoint) reported that has no variant of its
+    /// own; the text is kept as received.
+    #[error("{0}")]
+    Server(String),
     /// A glob pattern that cannot be compiled (an unterminated `[` class).
     ///
     /// Redis silently treats such a class as running to the end of the pattern; hedgestore
     /// rejects it, because the pattern almost certainly does not mean what its author thought.
     #[error("ERR invalid pattern: {0}")]
     InvalidPattern(&'static str),
+}
+
+/// Command names as errors word them, for reading `&'static str` fields back from text.
+const COMMAND_NAMES: &[&str] = &[
+    "get",
+    "set",
+    "getdel",
+    "getex",
+    "mget",
+    "mset",
+    "setnx",
+    "incr",
+    "decr",
+    "incrby",
+    "decrby",
+    "incrbyfloat",
+    "append",
+    "strlen",
+    "del",
+    "exists",
+    "expire",
+    "pexpire",
+    "expireat",
+    "pexpireat",
+    "ttl",
+    "pttl",
+    "persist",
+    "type",
+    "rename",
+    "keys",
+    "scan",
+    "dbsize",
+    "flushdb",
+    "ping",
+    "hset",
+    "hget",
+    "hmget",
+    "hgetall",
+    "hdel",
+    "hexists",
+    "hlen",
+    "hkeys",
+    "hvals",
+    "hincrby",
+    "hincrbyfloat",
+    "hsetnx",
+    "lpush",
+    "rpush",
+    "lpushx",
+    "rpushx",
+    "lpop",
+    "rpop",
+    "lrange",
+    "llen",
+    "lindex",
+    "lset",
+    "ltrim",
+    "lrem",
+    "linsert",
+    "publish",
+    "pubsub",
+    "getex",
+];
+
+fn static_name(name: &str) -> Option<&'static str> {
+    COMMAND_NAMES.iter().copied().find(|n| *n == name)
+}
+
+impl Error {
+    /// Reads an error reply's text (as a Redis server or a remote endpoint sends it) back into
+    /// the variant that displays as exactly that text, or [`Error::Server`] when none does.
+    /// `Error::from_reply(&e.to_string()) == e` for every error the engine produces.
+    pub fn from_reply(text: &str) -> Error {
+        use alloc::borrow::ToOwned;
+        use alloc::string::ToString;
+        let unit = [
+            Error::WrongType,
+            Error::NotInteger,
+            Error::NotFloat,
+            Error::HashValueNotInteger,
+            Error::HashValueNotFloat,
+            Error::Overflow,
+            Error::DecrementOverflow,
+            Error::NanOrInfinity,
+            Error::NotPositive,
+            Error::NoSuchKey,
+            Error::IndexOutOfRange,
+            Error::Syntax,
+            Error::NxAndOtherConditions,
+            Error::GtAndLt,
+            Error::InvalidCursor,
+            Error::OutOfMemory,
+            Error::InvalidLockTtl,
+        ];
+        if let Some(e) = unit.into_iter().find(|e| e.to_string() == text) {
+            return e;
+        }
+        let between = |prefix: &str, suffix: &str| -> Option<&str> {
+            text.strip_prefix(prefix)
+                .and_then(|rest| rest.strip_suffix(suffix))
+        };
+        if let Some(n) = between("ERR invalid expire time in '", "' command").and_then(static_name)
+        {
+            return Error::InvalidExpireTime(n);
+        }
+        if let Some(n) =
+            between("ERR wrong number of arguments for '", "' command").and_then(static_name)
+        {
+            return Error::WrongArity(n);
+        }
+        if let Some(opt) = text.strip_prefix("ERR Unsupported option ") {
+            return Error::UnsupportedOption(opt.to_owned());
+        }
+        if let Some(t) = between("ERR unknown type name '", "'") {
+            return Error::UnknownTypeName(t.to_owned());
+        }
+        if let Some(rest) = text.strip_prefix("ERR unknown command '") {
+            if let Some((name, args)) = rest.split_once("', with args beginning with: ") {
+                return Error::UnknownCommand {
+                    name: name.to_owned(),
+                    args: args.to_owned(),
+                };
+            }
+        }
+        if let Some(what) = text.strip_prefix("ERR invalid pattern: ") {
+            if what == "unterminated '[' class" {
+                return Error::InvalidPattern("unterminated '[' class");
+            }
+        }
+        Error::Server(text.to_owned())
+    }
 }

@@ -369,10 +369,17 @@ fn run(seed: u64, ops: usize) {
         let args = gen.command(&mut oracle);
         let cmd = args[0].to_ascii_uppercase();
         let expected = canonical(&cmd, from_resp(redis.call(&args).unwrap()));
-        let ours = canonical(
-            &cmd,
-            from_engine(Command::parse(&args).and_then(|c| engine.execute(c))),
-        );
+        let parsed = Command::parse(&args);
+        if let Ok(c) = &parsed {
+            // The argument form round-trips: what the Redis backend sends is what was parsed.
+            assert_eq!(Command::parse(&c.to_args()).as_ref(), Ok(c), "{args:?}");
+        }
+        let result = parsed.and_then(|c| engine.execute(c));
+        if let Err(e) = &result {
+            // Error replies read back into the same typed error.
+            assert_eq!(&Error::from_reply(&e.to_string()), e);
+        }
+        let ours = canonical(&cmd, from_engine(result));
         if matches!(expected, Norm::Error(_)) {
             errors += 1;
         }

@@ -6,6 +6,7 @@
 //! carry a combination Redis would reject. [`Command::parse`] reads Redis's argument-array
 //! form, which is what the remote protocol and the differential tests speak.
 
+mod args;
 mod meta;
 mod parse;
 
