@@ -11,7 +11,8 @@ async fn memory_harness() -> Harness {
     Harness {
         storage: Storage::memory(MemoryConfig::default()).unwrap(),
         time: Time::Paused,
+        guard: None,
     }
 }
 
-conformance_suite!(memory_harness());
+conformance_suite!(paused: memory_harness());

@@ -59,7 +59,7 @@ impl fmt::Display for Secret {
 }
 
 /// Where Redis is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RedisConfig {
     /// A full URL; when set it wins over host, port, db and password.
     pub url: Option<Secret>,
@@ -71,6 +71,22 @@ pub struct RedisConfig {
     pub db: u32,
     /// Password, if the server requires one.
     pub password: Option<Secret>,
+    /// How long one connection attempt may take. Default 1 s.
+    pub connect_timeout: Duration,
+    /// How long an operation may take in all, retries included, before it fails with
+    /// `Unavailable`. Default 1 s.
+    pub response_timeout: Duration,
+    /// How often a PING checks the connection. Default 1 s.
+    pub health_check_interval: Duration,
+    /// Reconnect backoff: first delay. Default 50 ms.
+    pub backoff_base: Duration,
+    /// Reconnect backoff: growth factor per attempt. Default 2.
+    pub backoff_factor: f32,
+    /// Reconnect backoff: longest delay between attempts. Default 2 s.
+    pub backoff_max_delay: Duration,
+    /// Reconnect attempts per reconnect cycle (the health check starts a new cycle).
+    /// Default 6.
+    pub backoff_max_attempts: usize,
 }
 
 impl Default for RedisConfig {
@@ -81,6 +97,13 @@ impl Default for RedisConfig {
             port: 6379,
             db: 0,
             password: None,
+            connect_timeout: Duration::from_secs(1),
+            response_timeout: Duration::from_secs(1),
+            health_check_interval: Duration::from_secs(1),
+            backoff_base: Duration::from_millis(50),
+            backoff_factor: 2.0,
+            backoff_max_delay: Duration::from_secs(2),
+            backoff_max_attempts: 6,
         }
     }
 }
@@ -168,7 +191,7 @@ impl MemoryConfig {
 ///     .eviction_policy(EvictionPolicy::VolatileLru);
 /// assert!(!format!("{config:?}").contains("s3cret"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StorageConfig {
     /// Where Redis is.
     pub redis: RedisConfig,
@@ -282,6 +305,35 @@ impl StorageConfig {
     /// Redis password.
     pub fn redis_password(mut self, password: impl Into<String>) -> Self {
         self.redis.password = Some(Secret::new(password));
+        self
+    }
+    /// Operation timeout (retries included) for Redis.
+    pub fn redis_response_timeout(mut self, timeout: Duration) -> Self {
+        self.redis.response_timeout = timeout;
+        self
+    }
+    /// Connection attempt timeout for Redis.
+    pub fn redis_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.redis.connect_timeout = timeout;
+        self
+    }
+    /// Interval of the Redis health-check PING.
+    pub fn redis_health_check_interval(mut self, interval: Duration) -> Self {
+        self.redis.health_check_interval = interval;
+        self
+    }
+    /// Reconnect backoff: first delay, growth factor, longest delay, attempts per cycle.
+    pub fn redis_backoff(
+        mut self,
+        base: Duration,
+        factor: f32,
+        max_delay: Duration,
+        max_attempts: usize,
+    ) -> Self {
+        self.redis.backoff_base = base;
+        self.redis.backoff_factor = factor;
+        self.redis.backoff_max_delay = max_delay;
+        self.redis.backoff_max_attempts = max_attempts;
         self
     }
     /// Memory budget of the in-memory engine, in bytes.

@@ -28,8 +28,10 @@
 mod clock;
 mod config;
 mod error;
+mod events;
 mod factory;
 mod memory;
+mod redis;
 mod reply;
 mod storage;
 mod subscription;
@@ -43,8 +45,10 @@ pub use bytes::Bytes;
 pub use clock::SystemClock;
 pub use config::{ConfigError, MemoryConfig, RedisConfig, Secret, StorageConfig};
 pub use error::{Result, StorageError};
+pub use events::StorageEvent;
 pub use factory::get_storage;
 pub use memory::MemoryStorage;
+pub use redis::RedisStorage;
 pub use storage::Storage;
 pub use subscription::{
     handler, message_handler, Handler, Message, MessageStream, Subscription, SubscriptionControl,

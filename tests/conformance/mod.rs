@@ -29,10 +29,12 @@ pub enum Time {
     Real,
 }
 
-/// A storage under test and its time control.
+/// A storage under test, its time control, and whatever must live as long as the test
+/// (a private redis-server, for instance).
 pub struct Harness {
     pub storage: Storage,
     pub time: Time,
+    pub guard: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl Harness {
@@ -45,11 +47,19 @@ impl Harness {
 }
 
 /// Generates one `#[tokio::test]` per case for the harness expression `$make` (an async
-/// expression yielding a [`Harness`]).
+/// expression yielding a [`Harness`]): `conformance_suite!(paused: make())` runs with tokio's
+/// clock paused, `conformance_suite!(real_time: make())` on a multi-threaded runtime in real
+/// time (for servers).
 #[macro_export]
 macro_rules! conformance_suite {
-    ($make:expr) => {
-        $crate::conformance_suite!(@cases $make;
+    (paused: $make:expr) => {
+        $crate::conformance_suite!(@all (start_paused = true) $make);
+    };
+    (real_time: $make:expr) => {
+        $crate::conformance_suite!(@all (flavor = "multi_thread", worker_threads = 2) $make);
+    };
+    (@all $attr:tt $make:expr) => {
+        $crate::conformance_suite!(@cases $attr $make;
             strings_set_get_delete_exists,
             set_options_nx_xx_keepttl,
             ttl_expire_and_persist,
@@ -73,9 +83,9 @@ macro_rules! conformance_suite {
             json_helpers_round_trip
         );
     };
-    (@cases $make:expr; $($case:ident),* $(,)?) => {
+    (@cases $attr:tt $make:expr; $($case:ident),* $(,)?) => {
         $(
-            #[tokio::test(start_paused = true)]
+            #[tokio::test $attr]
             async fn $case() {
                 let harness = $make.await;
                 $crate::conformance::$case(&harness).await;

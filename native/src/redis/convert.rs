@@ -1,0 +1,107 @@
+//! Between core commands/replies and the `redis` crate's types.
+
+use hedgestore_core::{Command, Error, Reply};
+use redis::{ErrorKind, RedisError, Value};
+
+use crate::error::StorageError;
+
+/// The command as a `redis::Cmd`.
+pub(crate) fn to_cmd(command: &Command) -> redis::Cmd {
+    let args = command.to_args();
+    let mut cmd = redis::cmd(std::str::from_utf8(&args[0]).unwrap_or("PING"));
+    for a in &args[1..] {
+        cmd.arg(a.as_slice());
+    }
+    cmd
+}
+
+fn status(s: String) -> Reply {
+    match s.as_str() {
+        "OK" => Reply::Ok,
+        "PONG" => Reply::Status("PONG"),
+        "string" => Reply::Status("string"),
+        "hash" => Reply::Status("hash"),
+        "list" => Reply::Status("list"),
+        "none" => Reply::Status("none"),
+        "set" => Reply::Status("set"),
+        "zset" => Reply::Status("zset"),
+        "stream" => Reply::Status("stream"),
+        _ => Reply::Bulk(s.into_bytes()),
+    }
+}
+
+/// A server value as a core reply; server errors become typed errors.
+pub(crate) fn to_reply(value: Value) -> Result<Reply, Error> {
+    Ok(match value {
+        Value::Nil => Reply::Nil,
+        Value::Int(i) => Reply::Int(i),
+        Value::BulkString(b) => Reply::Bulk(b),
+        Value::Array(items) | Value::Set(items) => {
+            Reply::Array(items.into_iter().map(to_reply).collect::<Result<_, _>>()?)
+        }
+        Value::Map(pairs) => Reply::Array(
+            pairs
+                .into_iter()
+                .flat_map(|(k, v)| [k, v])
+                .map(to_reply)
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::SimpleString(s) => status(s),
+        Value::Okay => Reply::Ok,
+        Value::Double(d) => Reply::Bulk(d.to_string().into_bytes()),
+        Value::Boolean(b) => Reply::Int(i64::from(b)),
+        Value::VerbatimString { text, .. } => Reply::Bulk(text.into_bytes()),
+        Value::BigNumber(n) => Reply::Bulk(n),
+        Value::Attribute { data, .. } => to_reply(*data)?,
+        Value::Push { data, .. } => {
+            Reply::Array(data.into_iter().map(to_reply).collect::<Result<_, _>>()?)
+        }
+        Value::ServerError(e) => {
+            let text = match e.details() {
+                Some(d) => format!("{} {d}", e.code()),
+                None => e.code().to_string(),
+            };
+            return Err(Error::from_reply(&text));
+        }
+        _ => return Err(Error::Server("unsupported reply type".into())),
+    })
+}
+
+/// The error text a server sent, if `err` is a server error reply.
+pub(crate) fn server_error_text(err: &RedisError) -> Option<String> {
+    match err.kind() {
+        ErrorKind::Server(_) | ErrorKind::Extension => Some(match (err.code(), err.detail()) {
+            (Some(code), Some(detail)) => format!("{code} {detail}"),
+            (Some(code), None) => code.to_string(),
+            (None, Some(detail)) => detail.to_string(),
+            (None, None) => err.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+/// How an I/O-level failure is reported: the kind of failure, no addresses or secrets.
+pub(crate) fn unavailable(err: &RedisError) -> StorageError {
+    let what = if err.is_timeout() {
+        "timed out".to_string()
+    } else if err.is_connection_refusal() {
+        "connection refused".to_string()
+    } else if err.is_connection_dropped() {
+        "connection dropped".to_string()
+    } else if err.kind() == ErrorKind::AuthenticationFailed {
+        "authentication failed".to_string()
+    } else {
+        format!("{} ({})", err.category(), err.kind_name())
+    };
+    StorageError::Unavailable(format!("redis: {what}"))
+}
+
+trait KindName {
+    fn kind_name(&self) -> String;
+}
+
+impl KindName for RedisError {
+    fn kind_name(&self) -> String {
+        format!("{:?}", self.kind())
+    }
+}

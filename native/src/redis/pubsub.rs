@@ -1,0 +1,286 @@
+//! Pub/sub over Redis with the same handler API as the memory backend.
+//!
+//! Subscriptions use their own connection (a RESP3 `ConnectionManager` with a push sender
+//! and automatic resubscription, so every channel and pattern is subscribed again after a
+//! reconnect). Messages are fanned out locally through a private [`MemoryStorage`] bus, which
+//! gives each handler the same bounded queue, lag counter and dispatcher task as in memory:
+//! channel subscribers listen on `c:<channel>`, pattern subscribers on `p:<pattern>` (plain
+//! channels of the private bus, so Redis's own pattern matching is not repeated locally).
+//! One Redis subscription per channel or pattern is shared by all local handlers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{PushInfo, PushKind, Value};
+use tokio::sync::{mpsc, OnceCell};
+
+use crate::config::{MemoryConfig, RedisConfig};
+use crate::error::{Result, StorageError};
+use crate::memory::MemoryStorage;
+use crate::subscription::{Handler, Message, Subscription, SubscriptionControl};
+use crate::traits::PubSubStorage;
+
+use super::convert::unavailable;
+
+pub(crate) struct PubSubHub {
+    config: RedisConfig,
+    connection: OnceCell<ConnectionManager>,
+    bus: MemoryStorage,
+    /// Local handlers per Redis subscription: `(is_pattern, name)`.
+    counts: Mutex<HashMap<(bool, Vec<u8>), usize>>,
+}
+
+fn local_name(pattern: bool, name: &[u8]) -> Vec<u8> {
+    let mut n = if pattern {
+        b"p:".to_vec()
+    } else {
+        b"c:".to_vec()
+    };
+    n.extend_from_slice(name);
+    n
+}
+
+/// A pattern message carries its real channel in front of the payload on the private bus.
+fn frame(channel: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut f = (channel.len() as u32).to_be_bytes().to_vec();
+    f.extend_from_slice(channel);
+    f.extend_from_slice(payload);
+    f
+}
+
+fn unframe(frame: &Bytes) -> Option<(Bytes, Bytes)> {
+    let len = u32::from_be_bytes(frame.get(..4)?.try_into().ok()?) as usize;
+    let end = 4usize.checked_add(len)?;
+    if frame.len() < end {
+        return None;
+    }
+    Some((frame.slice(4..end), frame.slice(end..)))
+}
+
+fn bytes_of(v: &Value) -> Option<&[u8]> {
+    match v {
+        Value::BulkString(b) => Some(b),
+        Value::SimpleString(s) => Some(s.as_bytes()),
+        _ => None,
+    }
+}
+
+impl PubSubHub {
+    pub(crate) fn new(config: RedisConfig) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            config,
+            connection: OnceCell::new(),
+            bus: MemoryStorage::start(MemoryConfig::default())?,
+            counts: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// The subscription connection, created on first use.
+    async fn connection(self: &Arc<Self>) -> Result<ConnectionManager> {
+        let hub = Arc::downgrade(self);
+        self.connection
+            .get_or_try_init(|| async move {
+                let url = self.config.connection_url();
+                let url = url.expose();
+                let sep = if url.contains('?') { '&' } else { '?' };
+                let client =
+                    redis::Client::open(format!("{url}{sep}protocol=resp3")).map_err(|_| {
+                        StorageError::Unavailable("redis: the connection URL is not valid".into())
+                    })?;
+                let (tx, rx) = mpsc::unbounded_channel::<PushInfo>();
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(self.config.connect_timeout))
+                    .set_response_timeout(Some(self.config.response_timeout))
+                    .set_min_delay(self.config.backoff_base)
+                    .set_exponent_base(self.config.backoff_factor)
+                    .set_max_delay(self.config.backoff_max_delay)
+                    .set_number_of_retries(self.config.backoff_max_attempts)
+                    .set_push_sender(tx)
+                    .set_automatic_resubscription();
+                let manager = ConnectionManager::new_lazy_with_config(client, config)
+                    .map_err(|e| unavailable(&e))?;
+                tokio::spawn(route(hub, rx));
+                Ok(manager)
+            })
+            .await
+            .cloned()
+    }
+
+    /// Keeps the subscription connection alive (and reconnecting) while idle: a PING on a
+    /// dead connection starts a reconnect, after which every subscription is restored.
+    pub(crate) async fn ping(self: &Arc<Self>) {
+        if let Some(conn) = self.connection.get() {
+            let mut conn = conn.clone();
+            let _ = tokio::time::timeout(
+                self.config.response_timeout,
+                redis::cmd("PING").query_async::<Value>(&mut conn),
+            )
+            .await;
+        }
+    }
+
+    pub(crate) async fn subscribe(
+        self: &Arc<Self>,
+        pattern: bool,
+        name: &[u8],
+        handler: Handler,
+    ) -> Result<Subscription> {
+        let wrapped = wrap(pattern, handler);
+        let local = self
+            .bus
+            .subscribe(&local_name(pattern, name), wrapped)
+            .await?;
+        let key = (pattern, name.to_vec());
+        let first = {
+            let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+            let n = counts.entry(key.clone()).or_insert(0);
+            *n += 1;
+            *n == 1
+        };
+        if first {
+            if let Err(e) = self.redis_subscribe(pattern, name, true).await {
+                self.release(&key);
+                return Err(e);
+            }
+        }
+        Ok(Subscription::new(Box::new(RedisSubscription {
+            hub: Arc::downgrade(self),
+            key,
+            local: Mutex::new(Some(local)),
+        })))
+    }
+
+    async fn redis_subscribe(self: &Arc<Self>, pattern: bool, name: &[u8], on: bool) -> Result<()> {
+        let mut conn = self.connection().await?;
+        let call = async {
+            match (pattern, on) {
+                (false, true) => conn.subscribe(name).await,
+                (true, true) => conn.psubscribe(name).await,
+                (false, false) => conn.unsubscribe(name).await,
+                (true, false) => conn.punsubscribe(name).await,
+            }
+        };
+        match tokio::time::timeout(
+            self.config.response_timeout.max(Duration::from_millis(100)),
+            call,
+        )
+        .await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(unavailable(&e)),
+            Err(_) => Err(StorageError::Unavailable(
+                "redis: subscribe timed out".into(),
+            )),
+        }
+    }
+
+    /// Drops one local handler of `key`; the last one unsubscribes from Redis.
+    fn release(self: &Arc<Self>, key: &(bool, Vec<u8>)) {
+        let last = {
+            let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+            match counts.get_mut(key) {
+                Some(n) if *n > 1 => {
+                    *n -= 1;
+                    false
+                }
+                Some(_) => {
+                    counts.remove(key);
+                    true
+                }
+                None => false,
+            }
+        };
+        if last {
+            let hub = self.clone();
+            let (pattern, name) = key.clone();
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    let _ = hub.redis_subscribe(pattern, &name, false).await;
+                });
+            }
+        }
+    }
+
+    pub(crate) async fn close(&self) {
+        let _ = crate::traits::CompleteStorage::close(&self.bus).await;
+    }
+}
+
+/// Delivers pushes from Redis onto the private bus.
+async fn route(hub: Weak<PubSubHub>, mut rx: mpsc::UnboundedReceiver<PushInfo>) {
+    while let Some(push) = rx.recv().await {
+        let Some(hub) = hub.upgrade() else { return };
+        match (push.kind, push.data.as_slice()) {
+            (PushKind::Message, [channel, payload]) => {
+                if let (Some(c), Some(p)) = (bytes_of(channel), bytes_of(payload)) {
+                    let _ = hub.bus.publish(&local_name(false, c), p).await;
+                }
+            }
+            (PushKind::PMessage, [pattern, channel, payload]) => {
+                if let (Some(pat), Some(c), Some(p)) =
+                    (bytes_of(pattern), bytes_of(channel), bytes_of(payload))
+                {
+                    let _ = hub.bus.publish(&local_name(true, pat), &frame(c, p)).await;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Turns private-bus messages back into what the user subscribed to.
+fn wrap(pattern: bool, handler: Handler) -> Handler {
+    Arc::new(move |m: Message| {
+        let message = if pattern {
+            let name = m.channel.slice(2..);
+            match unframe(&m.payload) {
+                Some((channel, payload)) => Message {
+                    channel,
+                    pattern: Some(name),
+                    payload,
+                },
+                None => return Box::pin(async {}),
+            }
+        } else {
+            Message {
+                channel: m.channel.slice(2..),
+                pattern: None,
+                payload: m.payload,
+            }
+        };
+        handler(message)
+    })
+}
+
+struct RedisSubscription {
+    hub: Weak<PubSubHub>,
+    key: (bool, Vec<u8>),
+    local: Mutex<Option<Subscription>>,
+}
+
+impl SubscriptionControl for RedisSubscription {
+    fn unsubscribe(&self) {
+        if let Some(local) = self
+            .local
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            local.unsubscribe();
+            if let Some(hub) = self.hub.upgrade() {
+                hub.release(&self.key);
+            }
+        }
+    }
+
+    fn lag(&self) -> u64 {
+        self.local
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map_or(0, Subscription::lag)
+    }
+}

@@ -1,0 +1,129 @@
+//! Lua scripts that give Redis the engine's contracts: all-or-nothing transactions with
+//! optimistic checks, and locks with fencing tokens.
+//!
+//! Redis runs a script atomically, but a script that fails half-way keeps what it already
+//! did (as MULTI/EXEC does). So the transaction script first snapshots every key the batch
+//! writes (`DUMP` + `PTTL`), runs the commands with `redis.pcall`, and on the first error
+//! restores every snapshot (`RESTORE … REPLACE` with the saved TTL) before answering
+//! `EXECABORT <index> <error>`. Nothing of a failed batch is ever visible to other clients:
+//! the script holds the server for its whole run.
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+/// Key versions for `watch`: the SHA-1 of each key's `DUMP` (empty for a missing key).
+///
+/// Value-based: a key rewritten with identical contents (or only a TTL change) counts as
+/// unchanged, unlike the memory engine's write counter.
+pub(crate) static KEY_VERSIONS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local out = {}
+for i = 1, #KEYS do
+  local d = redis.call('DUMP', KEYS[i])
+  if d then out[i] = redis.sha1hex(d) else out[i] = '' end
+end
+return out
+",
+    )
+});
+
+/// KEYS: the watched keys, then the keys the batch writes.
+/// ARGV: number of watched keys, their expected versions, number of commands, then each
+/// command as its argument count followed by its arguments.
+pub(crate) static TRANSACTION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local nw = tonumber(ARGV[1])
+for i = 1, nw do
+  local d = redis.call('DUMP', KEYS[i])
+  local v = ''
+  if d then v = redis.sha1hex(d) end
+  if v ~= ARGV[1 + i] then return redis.error_reply('CONFLICT ' .. i) end
+end
+local saved = {}
+for i = nw + 1, #KEYS do
+  saved[#saved + 1] = { KEYS[i], redis.call('DUMP', KEYS[i]), redis.call('PTTL', KEYS[i]) }
+end
+local pos = 2 + nw
+local ncmd = tonumber(ARGV[pos])
+pos = pos + 1
+local replies = {}
+for c = 1, ncmd do
+  local argc = tonumber(ARGV[pos])
+  pos = pos + 1
+  local args = {}
+  for j = 1, argc do
+    args[j] = ARGV[pos]
+    pos = pos + 1
+  end
+  local r = redis.pcall(unpack(args))
+  if type(r) == 'table' and r.err then
+    for s = #saved, 1, -1 do
+      local key, dump, ttl = saved[s][1], saved[s][2], saved[s][3]
+      redis.call('DEL', key)
+      if dump then
+        if ttl < 0 then ttl = 0 end
+        redis.call('RESTORE', key, ttl, dump, 'REPLACE')
+      end
+    end
+    return redis.error_reply('EXECABORT ' .. (c - 1) .. ' ' .. r.err)
+  end
+  replies[c] = r
+end
+return replies
+",
+    )
+});
+
+/// KEYS: lock key, fencing counter key. ARGV: owner, TTL in ms.
+/// Acquires only if free (`SET … NX PX` semantics), taking the next fencing token from the
+/// counter in the same atomic step; the lock's value is `owner|token`.
+pub(crate) static LOCK_ACQUIRE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. token, 'PX', ARGV[2])
+return token
+",
+    )
+});
+
+/// KEYS: lock key. ARGV: mode (`owner` or `token`), the owner or the token.
+/// Deletes the lock only if it is held by that owner / under that token (compare-and-delete).
+pub(crate) static LOCK_RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local held
+if ARGV[1] == 'owner' then
+  held = string.sub(v, 1, #ARGV[2] + 1) == ARGV[2] .. '|'
+else
+  local suffix = '|' .. ARGV[2]
+  held = string.sub(v, -#suffix) == suffix
+end
+if held then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+",
+    )
+});
+
+/// KEYS: lock key. ARGV: owner, TTL in ms. Resets the TTL only for the holder
+/// (compare-and-extend).
+pub(crate) static LOCK_EXTEND: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. '|' then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+",
+    )
+});

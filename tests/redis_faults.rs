@@ -1,0 +1,264 @@
+//! What users of Redis clients complain about, each against a real `redis-server` that the
+//! test kills, restarts or freezes: lost subscriptions after a reconnect, a first command
+//! failing after a dropped connection, commands hanging without timeouts, a client stuck
+//! after an auth error, retry loops without bound.
+
+use std::time::Duration;
+
+use hedgestore::{handler, RedisStorage, Storage, StorageConfig, StorageError, StorageEvent};
+use hedgestore_testkit::RedisServer;
+use tokio::time::Instant;
+
+const TIMEOUT: Duration = Duration::from_millis(500);
+
+fn config(server: &RedisServer) -> StorageConfig {
+    StorageConfig::default()
+        .redis_url(server.url())
+        .redis_response_timeout(TIMEOUT)
+        .redis_connect_timeout(Duration::from_millis(300))
+        .redis_health_check_interval(Duration::from_millis(100))
+        .redis_backoff(
+            Duration::from_millis(20),
+            2.0,
+            Duration::from_millis(200),
+            4,
+        )
+}
+
+async fn connect(server: &RedisServer) -> (RedisStorage, Storage) {
+    let redis = RedisStorage::connect(config(server).redis).await.unwrap();
+    (redis.clone(), Storage::new(redis))
+}
+
+/// Retries `op` until it succeeds or `within` passes.
+async fn eventually<T, F, Fut>(within: Duration, mut op: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = hedgestore::Result<T>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        match op().await {
+            Ok(v) => return v,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("still failing after {within:?}: {e}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_fails_fast_then_works_again_after_restart() {
+    let mut server = RedisServer::start().unwrap();
+    let (_, s) = connect(&server).await;
+    s.set("k", "before", None).await.unwrap();
+    server.kill();
+    // While it is down: a typed Unavailable error within the timeout, never a hang.
+    for _ in 0..3 {
+        let start = Instant::now();
+        let err = s.get("k").await.unwrap_err();
+        assert!(matches!(err, StorageError::Unavailable(_)), "{err}");
+        assert!(
+            start.elapsed() < TIMEOUT + Duration::from_millis(300),
+            "took {:?}",
+            start.elapsed()
+        );
+        let err = s.incr("n", 1).await.unwrap_err();
+        assert!(matches!(err, StorageError::Unavailable(_)), "{err}");
+    }
+    server.restart().unwrap();
+    // The data died with the server (no persistence); the client recovers by itself.
+    let value = eventually(Duration::from_secs(5), || s.get("k")).await;
+    assert_eq!(value, None);
+    s.set("k", "after", None).await.unwrap();
+    assert_eq!(s.get_string("k").await.unwrap().as_deref(), Some("after"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_command_after_a_restart_succeeds() {
+    let mut server = RedisServer::start().unwrap();
+    let (redis, s) = connect(&server).await;
+    s.set("k", "v", None).await.unwrap();
+    let mut events = redis.events();
+    server.restart().unwrap();
+    // Wait (without sending commands) until the health check has seen the server again.
+    let seen_up = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Ok(StorageEvent::Up { .. }) = events.recv().await {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(seen_up.is_ok(), "no Up event after the restart");
+    // Not a read: a write, which is only retried when it provably was not sent.
+    s.set("first", "write", None)
+        .await
+        .expect("the first write after the restart");
+    assert_eq!(
+        s.get_string("first").await.unwrap().as_deref(),
+        Some("write")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_server_times_out_instead_of_hanging() {
+    let server = RedisServer::start().unwrap();
+    let (_, s) = connect(&server).await;
+    s.set("k", "v", None).await.unwrap();
+    server.pause().unwrap();
+    let start = Instant::now();
+    let err = s.get("k").await.unwrap_err();
+    assert!(matches!(err, StorageError::Unavailable(_)), "{err}");
+    assert!(
+        start.elapsed() < TIMEOUT + Duration::from_millis(300),
+        "took {:?}",
+        start.elapsed()
+    );
+    let start = Instant::now();
+    assert!(s.rpush("l", &["x"]).await.is_err());
+    assert!(start.elapsed() < TIMEOUT + Duration::from_millis(300));
+    server.resume().unwrap();
+    let v = eventually(Duration::from_secs(5), || s.get_string("k")).await;
+    assert_eq!(v.as_deref(), Some("v"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_are_restored_after_a_restart() {
+    let mut server = RedisServer::start().unwrap();
+    let (_, s) = connect(&server).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let tx2 = tx.clone();
+    let _sub = s
+        .subscribe(
+            "news",
+            handler(move |_, payload| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send(payload);
+                }
+            }),
+        )
+        .await
+        .unwrap();
+    let _psub = s
+        .psubscribe(
+            "prices.*",
+            handler(move |_, payload| {
+                let tx = tx2.clone();
+                async move {
+                    let _ = tx.send(payload);
+                }
+            }),
+        )
+        .await
+        .unwrap();
+    s.publish("news", "before").await.unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&got[..], b"before");
+
+    server.restart().unwrap();
+    // Publish until the restored subscriptions see it (publishing returns the receiver count).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(n) = s.publish("news", "after").await {
+            if n == 1 {
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "channel subscription not restored"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&got[..], b"after");
+    assert_eq!(
+        s.publish("prices.eur", "p").await.unwrap(),
+        1,
+        "pattern subscription restored"
+    );
+    let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&got[..], b"p");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_is_an_error_that_names_no_secret() {
+    let server = RedisServer::start_with_password(Some("right-password")).unwrap();
+    let config = StorageConfig::default()
+        .redis_host("127.0.0.1")
+        .redis_port(server.port())
+        .redis_password("wrong-password-xyz")
+        .redis_connect_timeout(Duration::from_millis(500))
+        .redis_response_timeout(TIMEOUT);
+    let start = Instant::now();
+    let err = RedisStorage::connect(config.redis.clone())
+        .await
+        .unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(3));
+    let text = format!("{err} {err:?}");
+    assert!(
+        !text.contains("wrong-password-xyz") && !text.contains("right-password"),
+        "{text}"
+    );
+    assert!(matches!(err, StorageError::Unavailable(_)), "{err}");
+    // The right password works, and the client is not stuck after the failure.
+    let good = StorageConfig::default()
+        .redis_host("127.0.0.1")
+        .redis_port(server.port())
+        .redis_password("right-password");
+    let s = Storage::new(RedisStorage::connect(good.redis).await.unwrap());
+    s.set("k", "v", None).await.unwrap();
+    assert!(!format!("{s:?}").contains("right-password"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_comes_back_gets_bounded_retries() {
+    let mut server = RedisServer::start().unwrap();
+    let (redis, s) = connect(&server).await;
+    server.kill();
+    // Many calls while down: each bounded by the timeout, none hangs, and the storage
+    // reports itself down with the last error.
+    let start = Instant::now();
+    for _ in 0..5 {
+        assert!(s.get("k").await.is_err());
+    }
+    assert!(start.elapsed() < 5 * (TIMEOUT + Duration::from_millis(300)));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let health = s.health().await;
+    assert!(!health.healthy);
+    assert!(health.last_error.is_some());
+    drop(redis);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_reports_latency_and_reconnects() {
+    let mut server = RedisServer::start().unwrap();
+    let (_, s) = connect(&server).await;
+    let h = s.health().await;
+    assert!(h.healthy);
+    assert!(h.latency.is_some());
+    assert_eq!(h.reconnects, 0);
+    server.restart().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let h = s.health().await;
+        if h.healthy && h.reconnects >= 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no reconnect recorded: {h:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
