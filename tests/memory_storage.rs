@@ -202,9 +202,15 @@ async fn background_tasks_stop_when_the_last_handle_is_dropped() {
     drop(weak_probe);
 }
 
-#[tokio::test]
-async fn get_storage_returns_one_shared_instance() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_storage_returns_one_shared_instance_that_works_without_redis() {
+    // Point it at a loopback port where nothing listens: never at a server this test did not
+    // start. (No other test in this binary reads the environment.)
+    let mut dead = hedgestore_testkit::RedisServer::start().unwrap();
+    dead.kill();
+    std::env::set_var("REDIS_URL", dead.url());
     let a = hedgestore::get_storage().await.unwrap();
+    assert_eq!(a.health().await.backend, hedgestore::BackendKind::Memory);
     let b = hedgestore::get_storage().await.unwrap();
     a.set("shared-by-default", "yes", None).await.unwrap();
     assert_eq!(

@@ -11,6 +11,10 @@
 //! | `HEDGESTORE_EVICTION_THRESHOLD` | eviction starts past this percentage of the budget (1–100) | `90` |
 //! | `HEDGESTORE_EVICTION_POLICY` | `allkeys-lru`, `volatile-lru`, `volatile-ttl` or `noeviction` | `allkeys-lru` |
 //! | `HEDGESTORE_CLEANUP_INTERVAL_MS` | full expiry sweep at least this often | `60000` |
+//! | `HEDGESTORE_JOURNAL_MAX_BYTES` | bound of the fallback's outage journal | `64mb` |
+//! | `HEDGESTORE_JOURNAL_OVERFLOW` | `reject` (refuse writes when full) or `drop` (drop the journal, write memory's keys back) | `reject` |
+//! | `HEDGESTORE_LOCK_FALLBACK` | `fail` (no locks during an outage) or `local` (memory locks) | `fail` |
+//! | `HEDGESTORE_MIRROR_WRITES` | mirror writes into memory while Redis is healthy | `true` |
 //!
 //! An invalid value is a [`ConfigError`] naming the variable and what is wrong with the
 //! value, never echoing a secret.
@@ -177,6 +181,55 @@ impl MemoryConfig {
     }
 }
 
+/// What the fallback storage does when the outage journal is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JournalOverflow {
+    /// Refuse further writes with `Unavailable` until Redis is back (nothing is lost;
+    /// callers see errors). The default.
+    #[default]
+    RejectWrites,
+    /// Keep accepting writes on memory and drop the journal; when Redis is back, every key in
+    /// memory is written to Redis instead of replaying commands (writes to keys memory
+    /// evicted meanwhile are lost for Redis).
+    DropJournal,
+}
+
+/// Where locks go while Redis is down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LockFallback {
+    /// `acquire_lock` fails with `Unavailable`: a memory lock is not distributed, so handing
+    /// one out could let two processes hold "the same" lock. The default.
+    #[default]
+    FailClosed,
+    /// Use local (memory) locks during the outage.
+    Local,
+}
+
+/// Settings of the Redis-with-memory-fallback storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FallbackConfig {
+    /// Mirror writes made while Redis is healthy into memory, so an outage serves last-known
+    /// values. Default on.
+    pub mirror_writes: bool,
+    /// Bound of the outage journal, in bytes of command arguments. Default 64 MiB.
+    pub journal_max_bytes: usize,
+    /// What happens when the journal is full. Default [`JournalOverflow::RejectWrites`].
+    pub journal_overflow: JournalOverflow,
+    /// Locks during an outage. Default [`LockFallback::FailClosed`].
+    pub lock_fallback: LockFallback,
+}
+
+impl Default for FallbackConfig {
+    fn default() -> Self {
+        Self {
+            mirror_writes: true,
+            journal_max_bytes: 64 << 20,
+            journal_overflow: JournalOverflow::RejectWrites,
+            lock_fallback: LockFallback::FailClosed,
+        }
+    }
+}
+
 /// Everything a storage needs to start. Build it in code with the chainable setters, or
 /// read it with [`StorageConfig::from_env`].
 ///
@@ -197,6 +250,8 @@ pub struct StorageConfig {
     pub redis: RedisConfig,
     /// The in-memory engine.
     pub memory: MemoryConfig,
+    /// The fallback between them.
+    pub fallback: FallbackConfig,
 }
 
 impl StorageConfig {
@@ -278,6 +333,48 @@ impl StorageConfig {
                     problem: format!("'{v}' is not a positive number of milliseconds"),
                 })?;
             config.memory.cleanup_interval = Duration::from_millis(ms);
+        }
+        if let Some(v) = get("HEDGESTORE_JOURNAL_MAX_BYTES") {
+            config.fallback.journal_max_bytes = parse_size(&v).ok_or_else(|| ConfigError {
+                variable: "HEDGESTORE_JOURNAL_MAX_BYTES",
+                problem: format!("'{v}' is not a size (bytes, or a number with kb, mb or gb)"),
+            })?;
+        }
+        if let Some(v) = get("HEDGESTORE_JOURNAL_OVERFLOW") {
+            config.fallback.journal_overflow = match v.to_ascii_lowercase().as_str() {
+                "reject" | "reject-writes" => JournalOverflow::RejectWrites,
+                "drop" | "drop-journal" => JournalOverflow::DropJournal,
+                _ => {
+                    return Err(ConfigError {
+                        variable: "HEDGESTORE_JOURNAL_OVERFLOW",
+                        problem: format!("'{v}' is not one of reject, drop"),
+                    })
+                }
+            };
+        }
+        if let Some(v) = get("HEDGESTORE_LOCK_FALLBACK") {
+            config.fallback.lock_fallback = match v.to_ascii_lowercase().as_str() {
+                "fail" | "fail-closed" => LockFallback::FailClosed,
+                "local" => LockFallback::Local,
+                _ => {
+                    return Err(ConfigError {
+                        variable: "HEDGESTORE_LOCK_FALLBACK",
+                        problem: format!("'{v}' is not one of fail, local"),
+                    })
+                }
+            };
+        }
+        if let Some(v) = get("HEDGESTORE_MIRROR_WRITES") {
+            config.fallback.mirror_writes = match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => {
+                    return Err(ConfigError {
+                        variable: "HEDGESTORE_MIRROR_WRITES",
+                        problem: format!("'{v}' is not a boolean (true/false)"),
+                    })
+                }
+            };
         }
         Ok(config)
     }

@@ -18,6 +18,11 @@ pub enum StorageEvent {
         /// Why (never contains a secret).
         error: String,
     },
+    /// The fallback's outage journal is full; its overflow policy now applies.
+    JournalFull {
+        /// Bytes in the journal.
+        bytes: usize,
+    },
     /// Requests are now served by another backend (fallback storage).
     BackendChanged {
         /// The backend that served until now.

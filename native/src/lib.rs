@@ -30,6 +30,7 @@ mod config;
 mod error;
 mod events;
 mod factory;
+mod fallback;
 mod memory;
 mod redis;
 mod reply;
@@ -43,10 +44,14 @@ pub use hedgestore_core::*;
 
 pub use bytes::Bytes;
 pub use clock::SystemClock;
-pub use config::{ConfigError, MemoryConfig, RedisConfig, Secret, StorageConfig};
+pub use config::{
+    ConfigError, FallbackConfig, JournalOverflow, LockFallback, MemoryConfig, RedisConfig, Secret,
+    StorageConfig,
+};
 pub use error::{Result, StorageError};
 pub use events::StorageEvent;
 pub use factory::get_storage;
+pub use fallback::{FallbackHealth, FallbackStorage};
 pub use memory::MemoryStorage;
 pub use redis::RedisStorage;
 pub use storage::Storage;

@@ -48,10 +48,16 @@ impl Storage {
         }
     }
 
-    /// A storage for `config`. Today this is the in-memory engine configured by
-    /// `config.memory`; the Redis backend (with memory fallback) plugs in here.
+    /// The default storage for `config`: Redis with memory fallback
+    /// ([`FallbackStorage`](crate::FallbackStorage)). It never fails because Redis is down.
     pub async fn connect(config: StorageConfig) -> Result<Self> {
-        Self::memory(config.memory)
+        Ok(Self::new(crate::FallbackStorage::start(config).await?))
+    }
+
+    /// Redis only ([`RedisStorage`](crate::RedisStorage)): fails with `Unavailable` when
+    /// Redis does not answer within the connect timeout.
+    pub async fn redis(config: StorageConfig) -> Result<Self> {
+        Ok(Self::new(crate::RedisStorage::connect(config.redis).await?))
     }
 
     /// An in-memory storage (needs a tokio runtime).

@@ -387,6 +387,16 @@ pub enum BackendKind {
     Redis,
 }
 
+impl BackendKind {
+    /// `"memory"` or `"redis"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Memory => "memory",
+            BackendKind::Redis => "redis",
+        }
+    }
+}
+
 /// A storage's view of its own health.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -401,8 +411,10 @@ pub struct Health {
     pub latency: Option<Duration>,
     /// Reconnections so far, for remote backends.
     pub reconnects: u64,
-    /// Engine counters, for the memory backend.
+    /// Engine counters, for the memory backend (and the fallback's memory side).
     pub memory: Option<Stats>,
+    /// Fallback state: which backend serves since when, journal, recoveries.
+    pub fallback: Option<crate::fallback::FallbackHealth>,
 }
 
 impl Health {
@@ -415,6 +427,7 @@ impl Health {
             latency: None,
             reconnects: 0,
             memory: Some(stats),
+            fallback: None,
         }
     }
 }

@@ -35,7 +35,7 @@
 
 mod convert;
 mod pubsub;
-mod scripts;
+pub(crate) mod scripts;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -218,7 +218,62 @@ impl RedisStorage {
 
     /// Sends `cmd` under the operation deadline, retrying as the module docs describe.
     async fn run(&self, cmd: &redis::Cmd, idempotent: bool) -> Result<Value> {
-        self.check_open()?;
+        self.run_classified(cmd, idempotent)
+            .await
+            .map_err(|f| f.error)
+    }
+
+    /// Runs `command`, telling a failure that proves the command was never sent apart from
+    /// one after which Redis may have applied it (what the fallback storage needs to journal
+    /// writes exactly once).
+    pub(crate) async fn execute_classified(
+        &self,
+        command: &Command,
+    ) -> std::result::Result<Reply, Failure> {
+        validate(command).map_err(|error| Failure {
+            error,
+            maybe_applied: false,
+        })?;
+        let idempotent = !command.is_write() && !matches!(command, Command::Publish { .. });
+        let value = self.run_classified(&to_cmd(command), idempotent).await?;
+        to_reply(value).map_err(|e| Failure {
+            error: e.into(),
+            maybe_applied: false,
+        })
+    }
+
+    /// The server's `run_id` (changes when the server restarts, which tells the fallback
+    /// storage that Redis lost what it held, without persistence).
+    pub(crate) async fn run_id(&self) -> Result<String> {
+        let info = self.run(redis::cmd("INFO").arg("server"), true).await?;
+        let text = match info {
+            Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+            Value::VerbatimString { text, .. } => text,
+            other => format!("{other:?}"),
+        };
+        text.lines()
+            .find_map(|l| l.strip_prefix("run_id:"))
+            .map(|id| id.trim().to_string())
+            .ok_or_else(|| StorageError::UnexpectedReply {
+                backend: "redis",
+                detail: "INFO server has no run_id".into(),
+            })
+    }
+
+    /// Runs a script (for the fallback's replay), under the operation deadline.
+    pub(crate) async fn invoke(&self, invocation: redis::ScriptInvocation<'_>) -> Result<Value> {
+        self.script(invocation).await
+    }
+
+    async fn run_classified(
+        &self,
+        cmd: &redis::Cmd,
+        idempotent: bool,
+    ) -> std::result::Result<Value, Failure> {
+        self.check_open().map_err(|error| Failure {
+            error,
+            maybe_applied: false,
+        })?;
         let deadline = Instant::now() + self.inner.config.response_timeout;
         let mut delay = Duration::from_millis(10);
         loop {
@@ -227,7 +282,10 @@ impl RedisStorage {
             match tokio::time::timeout_at(deadline, conn.send_packed_command(cmd)).await {
                 Err(_) => {
                     self.inner.mark(Err("timed out".into()));
-                    return Err(StorageError::Unavailable("redis: timed out".into()));
+                    return Err(Failure {
+                        error: StorageError::Unavailable("redis: timed out".into()),
+                        maybe_applied: true,
+                    });
                 }
                 Ok(Ok(value)) => {
                     self.inner.mark(Ok(started.elapsed()));
@@ -236,13 +294,20 @@ impl RedisStorage {
                 Ok(Err(e)) => {
                     if let Some(text) = server_error_text(&e) {
                         self.inner.mark(Ok(started.elapsed()));
-                        return Err(StorageError::Command(Error::from_reply(&text)));
+                        return Err(Failure {
+                            error: StorageError::Command(Error::from_reply(&text)),
+                            maybe_applied: false,
+                        });
                     }
                     let error = unavailable(&e);
                     self.inner.mark(Err(error.to_string()));
-                    let retry = idempotent || e.is_connection_refusal();
+                    let not_sent = e.is_connection_refusal();
+                    let retry = idempotent || not_sent;
                     if !retry || Instant::now() + delay >= deadline {
-                        return Err(error);
+                        return Err(Failure {
+                            error,
+                            maybe_applied: !not_sent,
+                        });
                     }
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_millis(200));
@@ -280,6 +345,13 @@ impl RedisStorage {
             },
         }
     }
+}
+
+/// A failed Redis call, and whether Redis may nevertheless have applied it.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) error: StorageError,
+    pub(crate) maybe_applied: bool,
 }
 
 fn owner_id() -> String {
@@ -553,6 +625,7 @@ impl CompleteStorage for RedisStorage {
             latency: state.latency,
             reconnects: state.reconnects,
             memory: None,
+            fallback: None,
         }
     }
 

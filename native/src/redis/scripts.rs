@@ -127,3 +127,54 @@ return 0
 ",
     )
 });
+
+/// KEYS: a batch marker. ARGV: number of commands, then each command as its argument count
+/// followed by its arguments. Applies the fallback journal's batch exactly once: a batch
+/// whose marker exists was already applied (its reply was lost) and is skipped. Commands
+/// that fail on Redis are counted, not fatal: each was valid when it ran on memory.
+pub(crate) static REPLAY: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+local n = tonumber(ARGV[1])
+local pos = 2
+local errors = 0
+for c = 1, n do
+  local argc = tonumber(ARGV[pos])
+  pos = pos + 1
+  local args = {}
+  for j = 1, argc do
+    args[j] = ARGV[pos]
+    pos = pos + 1
+  end
+  local r = redis.pcall(unpack(args))
+  if type(r) == 'table' and r.err then errors = errors + 1 end
+end
+redis.call('SET', KEYS[1], '1', 'EX', 86400)
+return errors
+",
+    )
+});
+
+/// KEYS: the key. ARGV: overwrite (`1`) or fill-if-missing (`0`), type (`string`, `hash`,
+/// `list`), PTTL (0 or less: none), then the payload (value; field, value, …; items).
+/// Returns 1 when written, 0 when the key existed and was kept.
+pub(crate) static RESEED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if ARGV[1] == '0' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[1])
+local t = ARGV[2]
+if t == 'string' then
+  redis.call('SET', KEYS[1], ARGV[4])
+elseif t == 'hash' then
+  redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+elseif t == 'list' then
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, 4))
+end
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1
+",
+    )
+});

@@ -1,0 +1,867 @@
+//! `FallbackStorage`: Redis first, memory when Redis is down, and back with nothing lost.
+//!
+//! **Serving.** While Redis is healthy every call goes to Redis, and writes are mirrored into
+//! memory (warm fallback, on by default). The mirror holds what *this instance* wrote (and
+//! only what fits in memory's budget): after a failover, keys written by other clients are
+//! missing or stale, and a key whose base value was never seen here (a counter created by
+//! another process, say) shows only this instance's part. Counters are mirrored by value
+//! (`INCR`'s reply is stored), so they do not drift.
+//!
+//! **Failover.** When a Redis call fails for connection reasons (refused, reset, timed out),
+//! the storage switches to memory at once, announces `StorageEvent::BackendChanged`, logs a
+//! warning, and retries the call there: the caller sees no error. Detection takes at most the
+//! response timeout (default 1 s). Command errors (`WRONGTYPE` …) are answers, not failures.
+//!
+//! **Journal.** While on memory, every successful write is appended to a bounded outage
+//! journal of core `Command`s. Its overflow policy is explicit ([`JournalOverflow`]): refuse
+//! writes (default) or drop the journal and write memory's keys back on recovery; either way
+//! a `StorageEvent::JournalFull` and a counter make it visible.
+//!
+//! **Recovery.** A background task PINGs Redis with the configured backoff. When Redis
+//! answers, writes are held for the duration of the recovery (so none is lost or
+//! reordered), and then:
+//! * if Redis is the same server as before (same `run_id`: it was hung or unreachable), the
+//!   journal is replayed in order, in batches that each apply exactly once (a marker key
+//!   makes a batch retried after a lost reply a no-op). A write that was *in flight* when
+//!   Redis stopped answering is not replayed: Redis received it and applies it itself when
+//!   it resumes, so replaying it would apply it twice;
+//! * if Redis restarted (new `run_id`: without persistence it lost everything), memory's
+//!   keys are written back: keys written during the outage are overwritten, others are
+//!   written only where missing, and keys deleted during the outage are deleted;
+//! * then traffic switches back to Redis and `BackendChanged` is announced.
+//!
+//! **Pub/sub.** Handlers are registered on both backends and stay registered across
+//! switches: during an outage, publishes reach local subscribers; after recovery the Redis
+//! subscriptions are restored (or made, if Redis was down when they were created).
+//!
+//! **Locks.** A memory lock is not distributed, so by default `acquire_lock` fails with
+//! `Unavailable` during an outage ([`LockFallback::FailClosed`]); [`LockFallback::Local`]
+//! opts into local locks. Locks held in Redis before the outage stay valid for their holders
+//! in Redis (they expire there at their TTL).
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use hedgestore_core::{Command, Reply, SetOptions};
+use redis::Value;
+use tokio::sync::{broadcast, Notify};
+
+use crate::config::{FallbackConfig, JournalOverflow, LockFallback, StorageConfig};
+use crate::error::{Result, StorageError};
+use crate::events::StorageEvent;
+use crate::memory::MemoryStorage;
+use crate::redis::{scripts, RedisStorage};
+use crate::subscription::{Handler, Subscription, SubscriptionControl};
+use crate::traits::{
+    BackendKind, BaseStorage, CompleteStorage, HashStorage, Health, KeyVersion, ListStorage, Lock,
+    LockStorage, PubSubStorage,
+};
+
+/// Journal batches replayed per script call.
+const REPLAY_BATCH: usize = 200;
+/// Payload elements per reseed call (Lua's `unpack` has a stack limit).
+const RESEED_CHUNK: usize = 1000;
+
+/// Redis with memory fallback. Cheap to clone.
+#[derive(Clone)]
+pub struct FallbackStorage {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for FallbackStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FallbackStorage")
+            .field("serving", &self.serving())
+            .finish_non_exhaustive()
+    }
+}
+
+struct Entry {
+    seq: u64,
+    command: Command,
+    bytes: usize,
+    /// In flight when Redis stopped answering: Redis may apply it itself.
+    in_flight: bool,
+}
+
+#[derive(Default)]
+struct Journal {
+    entries: VecDeque<Entry>,
+    bytes: usize,
+    next_seq: u64,
+    /// Keys written during the outage.
+    touched: HashSet<Vec<u8>>,
+    /// The journal was dropped (overflow policy `DropJournal`).
+    dropped: bool,
+    /// `JournalFull` was announced for this outage.
+    announced_full: bool,
+}
+
+impl Journal {
+    fn clear(&mut self) {
+        *self = Journal {
+            next_seq: self.next_seq,
+            ..Journal::default()
+        };
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    failovers: AtomicU64,
+    replays: AtomicU64,
+    replay_errors: AtomicU64,
+    journal_overflows: AtomicU64,
+    in_flight_writes: AtomicU64,
+}
+
+struct PendingSub {
+    pattern: bool,
+    name: Vec<u8>,
+    handler: Handler,
+    redis: Mutex<Option<Subscription>>,
+    active: AtomicBool,
+}
+
+struct Inner {
+    redis: RedisStorage,
+    memory: MemoryStorage,
+    config: FallbackConfig,
+    on_redis: AtomicBool,
+    since: Mutex<SystemTime>,
+    /// The outage journal. Its lock also serializes memory-mode writes with recovery.
+    journal: tokio::sync::Mutex<Journal>,
+    /// Calls on the Redis path hold it shared; recovery holds it exclusively, so no call
+    /// that started on Redis (and mirrors into memory) overlaps the write-back or replay.
+    gate: tokio::sync::RwLock<()>,
+    known_run_id: Mutex<Option<String>>,
+    counters: Counters,
+    events: broadcast::Sender<StorageEvent>,
+    subscriptions: Mutex<Vec<Arc<PendingSub>>>,
+    wake_recovery: Arc<Notify>,
+    closed: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn command_bytes(command: &Command) -> usize {
+    command.to_args().iter().map(|a| a.len() + 8).sum()
+}
+
+impl FallbackStorage {
+    /// Starts on Redis if it answers within the connect timeout, on memory otherwise (it
+    /// never fails because Redis is down). Needs a tokio runtime.
+    pub async fn start(config: StorageConfig) -> Result<Self> {
+        let redis = RedisStorage::connect_lazy(config.redis.clone())?;
+        let memory = MemoryStorage::start(config.memory.clone())?;
+        let (events, _) = broadcast::channel(64);
+        let inner = Arc::new(Inner {
+            redis,
+            memory,
+            config: config.fallback.clone(),
+            on_redis: AtomicBool::new(false),
+            since: Mutex::new(SystemTime::now()),
+            journal: tokio::sync::Mutex::new(Journal::default()),
+            gate: tokio::sync::RwLock::new(()),
+            known_run_id: Mutex::new(None),
+            counters: Counters::default(),
+            events,
+            subscriptions: Mutex::new(Vec::new()),
+            wake_recovery: Arc::new(Notify::new()),
+            closed: AtomicBool::new(false),
+        });
+        let timeout = config.redis.connect_timeout.max(Duration::from_millis(50));
+        match tokio::time::timeout(timeout, inner.redis.run_id()).await {
+            Ok(Ok(id)) => {
+                *lock(&inner.known_run_id) = Some(id);
+                inner.on_redis.store(true, Ordering::Release);
+                tracing::info!("fallback storage serving from redis");
+            }
+            _ => tracing::warn!("redis unreachable at start: serving from memory until it answers"),
+        }
+        tokio::spawn(recover_loop(
+            Arc::downgrade(&inner),
+            config.redis.health_check_interval,
+        ));
+        Ok(Self { inner })
+    }
+
+    /// Which backend serves right now.
+    pub fn serving(&self) -> BackendKind {
+        if self.inner.on_redis.load(Ordering::Acquire) {
+            BackendKind::Redis
+        } else {
+            BackendKind::Memory
+        }
+    }
+
+    /// Backend changes, journal and connection events as they happen.
+    pub fn events(&self) -> broadcast::Receiver<StorageEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// The Redis backend behind this storage.
+    pub fn redis(&self) -> &RedisStorage {
+        &self.inner.redis
+    }
+
+    /// The memory backend behind this storage.
+    pub fn memory(&self) -> &MemoryStorage {
+        &self.inner.memory
+    }
+}
+
+impl Inner {
+    fn check_open(&self) -> Result<()> {
+        if self.closed.load(Ordering::Acquire) {
+            Err(StorageError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn fail_over(&self, error: &StorageError) {
+        if self.on_redis.swap(false, Ordering::AcqRel) {
+            *lock(&self.since) = SystemTime::now();
+            self.counters.failovers.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(%error, "redis failed: serving from memory");
+            let _ = self.events.send(StorageEvent::BackendChanged {
+                from: BackendKind::Redis,
+                to: BackendKind::Memory,
+            });
+            self.wake_recovery.notify_one();
+        }
+    }
+
+    /// Best-effort copy of a write that succeeded on Redis into memory.
+    async fn mirror(&self, command: &Command, reply: &Reply) {
+        if !self.config.mirror_writes || !command.is_write() {
+            return;
+        }
+        let by_value = match (command, reply) {
+            (
+                Command::Incr { key }
+                | Command::Decr { key }
+                | Command::IncrBy { key, .. }
+                | Command::DecrBy { key, .. },
+                Reply::Int(v),
+            ) => Some(Command::Set {
+                key: key.clone(),
+                value: v.to_string().into_bytes(),
+                options: SetOptions::default().keep_ttl(),
+            }),
+            (Command::IncrByFloat { key, .. }, Reply::Bulk(v)) => Some(Command::Set {
+                key: key.clone(),
+                value: v.clone(),
+                options: SetOptions::default().keep_ttl(),
+            }),
+            (Command::HIncrBy { key, field, .. }, Reply::Int(v)) => Some(Command::HSet {
+                key: key.clone(),
+                pairs: vec![(field.clone(), v.to_string().into_bytes())],
+            }),
+            (Command::HIncrByFloat { key, field, .. }, Reply::Bulk(v)) => Some(Command::HSet {
+                key: key.clone(),
+                pairs: vec![(field.clone(), v.clone())],
+            }),
+            _ => None,
+        };
+        let _ = self
+            .memory
+            .execute(by_value.unwrap_or_else(|| command.clone()))
+            .await;
+    }
+
+    /// Runs `command` on memory, journaling it if it writes.
+    async fn on_memory(&self, command: Command, in_flight: bool) -> Result<Reply> {
+        if !command.is_write() {
+            return self.memory.execute(command).await;
+        }
+        let mut journal = self.journal.lock().await;
+        if self.on_redis.load(Ordering::Acquire) {
+            // A recovery finished while this write waited for the journal: Redis serves
+            // again, so the write goes there (memory-only, it would never reach Redis).
+            drop(journal);
+            return Box::pin(self.execute(command)).await;
+        }
+        let bytes = command_bytes(&command);
+        if !journal.dropped && journal.bytes + bytes > self.config.journal_max_bytes {
+            self.counters
+                .journal_overflows
+                .fetch_add(1, Ordering::Relaxed);
+            if !journal.announced_full {
+                journal.announced_full = true;
+                tracing::warn!("outage journal full ({} bytes)", journal.bytes);
+                let _ = self.events.send(StorageEvent::JournalFull {
+                    bytes: journal.bytes,
+                });
+            }
+            match self.config.journal_overflow {
+                JournalOverflow::RejectWrites => {
+                    return Err(StorageError::Unavailable(
+                        "redis is down and the outage journal is full".into(),
+                    ))
+                }
+                JournalOverflow::DropJournal => {
+                    journal.entries.clear();
+                    journal.bytes = 0;
+                    journal.dropped = true;
+                }
+            }
+        }
+        let reply = self.memory.execute(command.clone()).await?;
+        for k in command.keys() {
+            journal.touched.insert(k.to_vec());
+        }
+        if !journal.dropped {
+            let seq = journal.next_seq;
+            journal.next_seq += 1;
+            journal.bytes += bytes;
+            journal.entries.push_back(Entry {
+                seq,
+                command,
+                bytes,
+                in_flight,
+            });
+        }
+        Ok(reply)
+    }
+
+    async fn execute(&self, command: Command) -> Result<Reply> {
+        self.check_open()?;
+        if self.on_redis.load(Ordering::Acquire) {
+            let gate = self.gate.read().await;
+            if !self.on_redis.load(Ordering::Acquire) {
+                drop(gate);
+                return self.on_memory(command, false).await;
+            }
+            match self.redis.execute_classified(&command).await {
+                Ok(reply) => {
+                    self.mirror(&command, &reply).await;
+                    return Ok(reply);
+                }
+                Err(f) if !matches!(f.error, StorageError::Unavailable(_)) => return Err(f.error),
+                Err(f) => {
+                    drop(gate);
+                    self.fail_over(&f.error);
+                    let in_flight = f.maybe_applied && command.is_write();
+                    if in_flight {
+                        self.counters
+                            .in_flight_writes
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                    return self.on_memory(command, in_flight).await;
+                }
+            }
+        }
+        self.on_memory(command, false).await
+    }
+
+    /// Replays the journal (same Redis) or writes memory back (restarted Redis), then
+    /// switches to Redis. Holds the journal lock throughout, so memory-mode writes wait.
+    async fn recover(&self) -> Result<()> {
+        let _exclusive = self.gate.write().await;
+        let mut journal = self.journal.lock().await;
+        let run_id = self.redis.run_id().await?;
+        let known = lock(&self.known_run_id).clone();
+        let restarted = known.as_ref().is_some_and(|k| *k != run_id);
+        if restarted || journal.dropped {
+            self.write_back(&journal.touched).await?;
+        } else {
+            self.replay(&mut journal).await?;
+        }
+        let subscriptions = lock(&self.subscriptions).clone();
+        for sub in subscriptions {
+            if sub.active.load(Ordering::Acquire) && lock(&sub.redis).is_none() {
+                let made = if sub.pattern {
+                    self.redis.psubscribe(&sub.name, sub.handler.clone()).await
+                } else {
+                    self.redis.subscribe(&sub.name, sub.handler.clone()).await
+                };
+                if let Ok(s) = made {
+                    *lock(&sub.redis) = Some(s);
+                }
+            }
+        }
+        journal.clear();
+        *lock(&self.known_run_id) = Some(run_id);
+        *lock(&self.since) = SystemTime::now();
+        self.counters.replays.fetch_add(1, Ordering::Relaxed);
+        self.on_redis.store(true, Ordering::Release);
+        drop(journal);
+        tracing::info!(restarted, "redis is back: serving from redis");
+        let _ = self.events.send(StorageEvent::BackendChanged {
+            from: BackendKind::Memory,
+            to: BackendKind::Redis,
+        });
+        Ok(())
+    }
+
+    async fn replay(&self, journal: &mut Journal) -> Result<()> {
+        while !journal.entries.is_empty() {
+            let n = journal.entries.len().min(REPLAY_BATCH);
+            let first = journal.entries[0].seq;
+            let marker = format!("hedgestore:replay:{}:{first}", self.redis.owner_id());
+            let mut invocation = scripts::REPLAY.prepare_invoke();
+            invocation.key(marker);
+            let batch: Vec<&Entry> = journal
+                .entries
+                .iter()
+                .take(n)
+                .filter(|e| !e.in_flight)
+                .collect();
+            invocation.arg(batch.len());
+            for entry in &batch {
+                let args = entry.command.to_args();
+                invocation.arg(args.len());
+                for a in &args {
+                    invocation.arg(a.as_slice());
+                }
+            }
+            if let Value::Int(errors) = self.redis.invoke(invocation).await? {
+                if errors > 0 {
+                    self.counters
+                        .replay_errors
+                        .fetch_add(errors as u64, Ordering::Relaxed);
+                    tracing::warn!(errors, "journal commands failed on redis during replay");
+                }
+            }
+            for _ in 0..n {
+                if let Some(e) = journal.entries.pop_front() {
+                    journal.bytes -= e.bytes;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes every key memory holds back into a Redis that lost its data.
+    async fn write_back(&self, touched: &HashSet<Vec<u8>>) -> Result<()> {
+        let keys = self.memory.keys(b"*").await?;
+        let present: HashSet<Vec<u8>> = keys.iter().map(|k| k.to_vec()).collect();
+        for key in keys {
+            let key = key.to_vec();
+            let kind = self
+                .memory
+                .execute(Command::Type { key: key.clone() })
+                .await?;
+            let (kind, payload): (&str, Vec<Vec<u8>>) = match kind {
+                Reply::Status("string") => match self
+                    .memory
+                    .execute(Command::Get { key: key.clone() })
+                    .await?
+                {
+                    Reply::Bulk(v) => ("string", vec![v]),
+                    _ => continue,
+                },
+                Reply::Status("hash") => (
+                    "hash",
+                    self.memory
+                        .hgetall(&key)
+                        .await?
+                        .into_iter()
+                        .flat_map(|(f, v)| [f.to_vec(), v.to_vec()])
+                        .collect(),
+                ),
+                Reply::Status("list") => (
+                    "list",
+                    self.memory
+                        .lrange(&key, 0, -1)
+                        .await?
+                        .into_iter()
+                        .map(|b| b.to_vec())
+                        .collect(),
+                ),
+                _ => continue,
+            };
+            let pttl = match self
+                .memory
+                .execute(Command::PTtl { key: key.clone() })
+                .await?
+            {
+                Reply::Int(ms) if ms > 0 => ms,
+                _ => 0,
+            };
+            let overwrite = touched.contains(&key);
+            let chunk = if kind == "hash" {
+                RESEED_CHUNK * 2
+            } else {
+                RESEED_CHUNK
+            };
+            let mut chunks = payload.chunks(chunk.max(1));
+            let mut invocation = scripts::RESEED.prepare_invoke();
+            invocation
+                .key(key.as_slice())
+                .arg(if overwrite { "1" } else { "0" })
+                .arg(kind)
+                .arg(pttl);
+            for a in chunks.next().unwrap_or(&[]) {
+                invocation.arg(a.as_slice());
+            }
+            if matches!(self.redis.invoke(invocation).await?, Value::Int(1)) {
+                for rest in chunks {
+                    let command = if kind == "hash" {
+                        Command::HSet {
+                            key: key.clone(),
+                            pairs: rest
+                                .chunks(2)
+                                .map(|p| (p[0].clone(), p[1].clone()))
+                                .collect(),
+                        }
+                    } else {
+                        Command::RPush {
+                            key: key.clone(),
+                            values: rest.to_vec(),
+                        }
+                    };
+                    self.redis.execute(command).await?;
+                }
+            }
+        }
+        for key in touched.iter().filter(|k| !present.contains(*k)) {
+            self.redis
+                .execute(Command::Del {
+                    keys: vec![key.clone()],
+                })
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// While serving memory, tries Redis with backoff and recovers when it answers.
+async fn recover_loop(weak: Weak<Inner>, interval: Duration) {
+    let base = interval.clamp(Duration::from_millis(10), Duration::from_secs(1));
+    let mut delay = base;
+    loop {
+        let wake = {
+            let Some(inner) = weak.upgrade() else { return };
+            if inner.closed.load(Ordering::Acquire) {
+                return;
+            }
+            if inner.on_redis.load(Ordering::Acquire) {
+                delay = base;
+                None
+            } else {
+                let ok = inner.redis.ping().await.is_ok();
+                if ok {
+                    match inner.recover().await {
+                        Ok(()) => {
+                            delay = base;
+                            continue;
+                        }
+                        Err(e) => tracing::warn!(error = %e, "recovery to redis failed; retrying"),
+                    }
+                }
+                Some(delay)
+            }
+        };
+        match wake {
+            None => {
+                // Sleep until a failover wakes us (or poll now and then in case of a missed wake).
+                let Some(inner) = weak.upgrade() else { return };
+                let wake = inner.wake_recovery.clone();
+                drop(inner);
+                let _ = tokio::time::timeout(Duration::from_secs(1), wake.notified()).await;
+            }
+            Some(d) => {
+                tokio::time::sleep(d).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl BaseStorage for FallbackStorage {
+    async fn execute(&self, command: Command) -> Result<Reply> {
+        self.inner.execute(command).await
+    }
+}
+
+impl HashStorage for FallbackStorage {}
+impl ListStorage for FallbackStorage {}
+
+struct FallbackSubscription {
+    sub: Arc<PendingSub>,
+    memory: Mutex<Option<Subscription>>,
+    hub: Weak<Inner>,
+}
+
+impl SubscriptionControl for FallbackSubscription {
+    fn unsubscribe(&self) {
+        self.sub.active.store(false, Ordering::Release);
+        if let Some(s) = lock(&self.memory).take() {
+            s.unsubscribe();
+        }
+        if let Some(s) = lock(&self.sub.redis).take() {
+            s.unsubscribe();
+        }
+        if let Some(inner) = self.hub.upgrade() {
+            lock(&inner.subscriptions).retain(|s| !Arc::ptr_eq(s, &self.sub));
+        }
+    }
+
+    fn lag(&self) -> u64 {
+        let memory = lock(&self.memory).as_ref().map_or(0, Subscription::lag);
+        let redis = lock(&self.sub.redis).as_ref().map_or(0, Subscription::lag);
+        memory + redis
+    }
+}
+
+impl FallbackStorage {
+    async fn subscribe_both(
+        &self,
+        pattern: bool,
+        name: &[u8],
+        handler: Handler,
+    ) -> Result<Subscription> {
+        self.inner.check_open()?;
+        let memory = if pattern {
+            self.inner.memory.psubscribe(name, handler.clone()).await?
+        } else {
+            self.inner.memory.subscribe(name, handler.clone()).await?
+        };
+        let redis = if self.inner.on_redis.load(Ordering::Acquire) {
+            let made = if pattern {
+                self.inner.redis.psubscribe(name, handler.clone()).await
+            } else {
+                self.inner.redis.subscribe(name, handler.clone()).await
+            };
+            made.ok()
+        } else {
+            None
+        };
+        let sub = Arc::new(PendingSub {
+            pattern,
+            name: name.to_vec(),
+            handler,
+            redis: Mutex::new(redis),
+            active: AtomicBool::new(true),
+        });
+        lock(&self.inner.subscriptions).push(sub.clone());
+        Ok(Subscription::new(Box::new(FallbackSubscription {
+            sub,
+            memory: Mutex::new(Some(memory)),
+            hub: Arc::downgrade(&self.inner),
+        })))
+    }
+}
+
+#[async_trait]
+impl PubSubStorage for FallbackStorage {
+    async fn subscribe(&self, channel: &[u8], handler: Handler) -> Result<Subscription> {
+        self.subscribe_both(false, channel, handler).await
+    }
+
+    async fn psubscribe(&self, pattern: &[u8], handler: Handler) -> Result<Subscription> {
+        hedgestore_core::Pattern::new(pattern)?;
+        self.subscribe_both(true, pattern, handler).await
+    }
+}
+
+#[async_trait]
+impl LockStorage for FallbackStorage {
+    async fn acquire_lock(
+        &self,
+        name: &[u8],
+        ttl: Duration,
+        wait: Option<Duration>,
+    ) -> Result<Option<Lock>> {
+        self.inner.check_open()?;
+        let local = self.inner.config.lock_fallback == LockFallback::Local;
+        if self.inner.on_redis.load(Ordering::Acquire) {
+            match self.inner.redis.acquire_lock(name, ttl, wait).await {
+                Err(StorageError::Unavailable(e)) => {
+                    self.inner.fail_over(&StorageError::Unavailable(e.clone()));
+                    if !local {
+                        return Err(StorageError::Unavailable(e));
+                    }
+                }
+                other => return other,
+            }
+        }
+        if local {
+            self.inner.memory.acquire_lock(name, ttl, wait).await
+        } else {
+            Err(StorageError::Unavailable(
+                "redis is down and locks fail closed (LockFallback::FailClosed)".into(),
+            ))
+        }
+    }
+
+    async fn release_lock(&self, name: &[u8]) -> Result<bool> {
+        match self.inner.redis.release_lock(name).await {
+            Ok(true) => Ok(true),
+            Ok(false) | Err(StorageError::Unavailable(_))
+                if self.inner.config.lock_fallback == LockFallback::Local =>
+            {
+                self.inner.memory.release_lock(name).await
+            }
+            other => other,
+        }
+    }
+
+    async fn release(&self, lock: &Lock) -> Result<bool> {
+        match self.inner.redis.release(lock).await {
+            Ok(true) => Ok(true),
+            Ok(false) | Err(StorageError::Unavailable(_))
+                if self.inner.config.lock_fallback == LockFallback::Local =>
+            {
+                self.inner.memory.release(lock).await
+            }
+            other => other,
+        }
+    }
+
+    async fn extend_lock(&self, name: &[u8], ttl: Duration) -> Result<bool> {
+        match self.inner.redis.extend_lock(name, ttl).await {
+            Ok(true) => Ok(true),
+            Ok(false) | Err(StorageError::Unavailable(_))
+                if self.inner.config.lock_fallback == LockFallback::Local =>
+            {
+                self.inner.memory.extend_lock(name, ttl).await
+            }
+            other => other,
+        }
+    }
+}
+
+/// Extra health of a fallback storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FallbackHealth {
+    /// Since when the current backend serves.
+    pub serving_since: SystemTime,
+    /// Writes in the outage journal.
+    pub journal_entries: usize,
+    /// Bytes in the outage journal.
+    pub journal_bytes: usize,
+    /// Recoveries to Redis so far.
+    pub recoveries: u64,
+    /// Failovers to memory so far.
+    pub failovers: u64,
+    /// Journal commands that failed when replayed on Redis.
+    pub replay_errors: u64,
+    /// Writes refused or journals dropped because the journal was full.
+    pub journal_overflows: u64,
+    /// Writes that were in flight when Redis stopped answering (left for Redis to apply).
+    pub in_flight_writes: u64,
+}
+
+#[async_trait]
+impl CompleteStorage for FallbackStorage {
+    async fn key_versions(&self, keys: &[Vec<u8>]) -> Result<Vec<KeyVersion>> {
+        if self.inner.on_redis.load(Ordering::Acquire) {
+            match self.inner.redis.key_versions(keys).await {
+                Err(StorageError::Unavailable(e)) => {
+                    self.inner.fail_over(&StorageError::Unavailable(e))
+                }
+                other => return other,
+            }
+        }
+        self.inner.memory.key_versions(keys).await
+    }
+
+    async fn execute_transaction(
+        &self,
+        watched: Vec<(Vec<u8>, KeyVersion)>,
+        commands: Vec<Command>,
+    ) -> Result<Vec<Reply>> {
+        self.inner.check_open()?;
+        if self.inner.on_redis.load(Ordering::Acquire) {
+            let _gate = self.inner.gate.read().await;
+            if self.inner.on_redis.load(Ordering::Acquire) {
+                match self
+                    .inner
+                    .redis
+                    .execute_transaction(watched.clone(), commands.clone())
+                    .await
+                {
+                    Err(StorageError::Unavailable(e)) => {
+                        self.inner.fail_over(&StorageError::Unavailable(e))
+                    }
+                    Ok(replies) => {
+                        for (c, r) in commands.iter().zip(&replies) {
+                            self.inner.mirror(c, r).await;
+                        }
+                        return Ok(replies);
+                    }
+                    other => return other,
+                }
+            }
+        }
+        // On memory: run atomically there, then journal every write of the batch.
+        let mut journal = self.inner.journal.lock().await;
+        if self.inner.on_redis.load(Ordering::Acquire) {
+            drop(journal);
+            return Box::pin(self.execute_transaction(watched, commands)).await;
+        }
+        let replies = match self
+            .inner
+            .memory
+            .execute_transaction(watched, commands.clone())
+            .await
+        {
+            Err(StorageError::Decode(_)) => {
+                return Err(StorageError::Transaction(
+                    hedgestore_core::BatchError::Conflict {
+                        key: b"(watched on another backend)".to_vec(),
+                    },
+                ))
+            }
+            other => other?,
+        };
+        for command in commands.into_iter().filter(Command::is_write) {
+            for k in command.keys() {
+                journal.touched.insert(k.to_vec());
+            }
+            if !journal.dropped {
+                let bytes = command_bytes(&command);
+                let seq = journal.next_seq;
+                journal.next_seq += 1;
+                journal.bytes += bytes;
+                journal.entries.push_back(Entry {
+                    seq,
+                    command,
+                    bytes,
+                    in_flight: false,
+                });
+            }
+        }
+        Ok(replies)
+    }
+
+    async fn health(&self) -> Health {
+        let redis = self.inner.redis.health().await;
+        let journal = self.inner.journal.lock().await;
+        let c = &self.inner.counters;
+        let mut health = Health::memory(self.inner.memory.stats());
+        health.backend = self.serving();
+        health.healthy = !self.inner.closed.load(Ordering::Acquire);
+        health.last_error = redis.last_error;
+        health.latency = redis.latency;
+        health.reconnects = redis.reconnects;
+        health.fallback = Some(FallbackHealth {
+            serving_since: *lock(&self.inner.since),
+            journal_entries: journal.entries.len(),
+            journal_bytes: journal.bytes,
+            recoveries: c.replays.load(Ordering::Relaxed),
+            failovers: c.failovers.load(Ordering::Relaxed),
+            replay_errors: c.replay_errors.load(Ordering::Relaxed),
+            journal_overflows: c.journal_overflows.load(Ordering::Relaxed),
+            in_flight_writes: c.in_flight_writes.load(Ordering::Relaxed),
+        });
+        health
+    }
+
+    async fn close(&self) -> Result<()> {
+        self.inner.closed.store(true, Ordering::Release);
+        self.inner.wake_recovery.notify_one();
+        let _ = self.inner.redis.close().await;
+        self.inner.memory.close().await
+    }
+}

@@ -1,0 +1,407 @@
+//! Automatic fallback from Redis to memory and back, against a real `redis-server` that the
+//! tests kill, freeze and restart: callers never see an error, and Redis ends up holding
+//! exactly what was written.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hedgestore::{
+    BackendKind, Bytes, FallbackStorage, JournalOverflow, LockFallback, RedisStorage, Storage,
+    StorageConfig, StorageError, StorageEvent,
+};
+use hedgestore_testkit::RedisServer;
+use tokio::time::Instant;
+
+fn config(port: u16) -> StorageConfig {
+    StorageConfig::default()
+        .redis_url(format!("redis://127.0.0.1:{port}"))
+        .redis_response_timeout(Duration::from_millis(300))
+        .redis_connect_timeout(Duration::from_millis(200))
+        .redis_health_check_interval(Duration::from_millis(100))
+        .redis_backoff(
+            Duration::from_millis(20),
+            2.0,
+            Duration::from_millis(200),
+            3,
+        )
+}
+
+async fn wait_for_backend(s: &Storage, backend: BackendKind, within: Duration) {
+    let deadline = Instant::now() + within;
+    while s.health().await.backend != backend {
+        assert!(
+            Instant::now() < deadline,
+            "still not on {backend:?} after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A direct client to check what Redis really holds.
+async fn direct(server: &RedisServer) -> Storage {
+    Storage::new(
+        RedisStorage::connect(config(server.port()).redis)
+            .await
+            .unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_at_start_then_up_receives_every_write() {
+    let mut server = RedisServer::start().unwrap();
+    server.kill();
+    let start = Instant::now();
+    let s = Storage::connect(config(server.port()))
+        .await
+        .expect("starts without redis");
+    assert!(start.elapsed() < Duration::from_secs(2));
+    assert_eq!(s.health().await.backend, BackendKind::Memory);
+    for i in 0..50 {
+        s.set(format!("k{i}"), i.to_string(), None).await.unwrap();
+    }
+    s.rpush("list", &["a", "b", "c"]).await.unwrap();
+    s.hset("h", "f", "v").await.unwrap();
+    s.incr("n", 5).await.unwrap();
+    assert_eq!(
+        s.get_string("k7").await.unwrap().as_deref(),
+        Some("7"),
+        "reads see outage writes"
+    );
+    let health = s.health().await;
+    assert!(health.fallback.unwrap().journal_entries >= 53);
+
+    server.restart().unwrap();
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
+    let r = direct(&server).await;
+    for i in 0..50 {
+        assert_eq!(
+            r.get_string(format!("k{i}")).await.unwrap(),
+            Some(i.to_string())
+        );
+    }
+    assert_eq!(
+        r.lrange("list", 0, -1).await.unwrap(),
+        vec![Bytes::from("a"), Bytes::from("b"), Bytes::from("c")]
+    );
+    assert_eq!(r.hget("h", "f").await.unwrap(), Some(Bytes::from("v")));
+    assert_eq!(r.get_string("n").await.unwrap().as_deref(), Some("5"));
+    assert_eq!(s.health().await.fallback.unwrap().journal_entries, 0);
+}
+
+/// Writes from 16 tasks: distinct keys (last write wins), a shared list (each task's pushes
+/// in order), a shared hash (a field per task). Returns the number of caller-visible errors
+/// and how many rounds each task wrote.
+async fn load(s: Storage, stop: Arc<AtomicBool>, rounds: Arc<AtomicUsize>) -> (usize, Vec<u32>) {
+    let mut tasks = Vec::new();
+    for t in 0..16u32 {
+        let (s, stop, rounds) = (s.clone(), stop.clone(), rounds.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut errors = 0;
+            let mut i = 0u32;
+            while !stop.load(Ordering::Acquire) || i < 20 {
+                let results = [
+                    s.set(format!("t{t}:last"), i.to_string(), None).await.err(),
+                    s.rpush("shared:list", &[format!("{t}:{i}")]).await.err(),
+                    s.hset("shared:hash", format!("t{t}"), i.to_string())
+                        .await
+                        .err(),
+                    s.rpush(format!("t{t}:list"), &[i.to_string()]).await.err(),
+                ];
+                for e in results.into_iter().flatten() {
+                    eprintln!("caller-visible error: {e}");
+                    errors += 1;
+                }
+                i += 1;
+                rounds.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            (errors, i)
+        }));
+    }
+    let mut errors = 0;
+    let mut per_task = Vec::new();
+    for t in tasks {
+        let (e, n) = t.await.unwrap();
+        errors += e;
+        per_task.push(n);
+    }
+    (errors, per_task)
+}
+
+/// Redis must hold exactly the modelled final state.
+async fn assert_final_state(r: &Storage, counts: &[u32]) {
+    assert_eq!(counts.len(), 16);
+    let shared = r.lrange("shared:list", 0, -1).await.unwrap();
+    let hash = r.hgetall("shared:hash").await.unwrap();
+    let mut seen: HashMap<u32, Vec<u32>> = HashMap::new();
+    for e in &shared {
+        let text = std::str::from_utf8(e).unwrap();
+        let (t, i) = text.split_once(':').unwrap();
+        seen.entry(t.parse().unwrap())
+            .or_default()
+            .push(i.parse().unwrap());
+    }
+    for (t, &n) in counts.iter().enumerate() {
+        let t = t as u32;
+        let expected: Vec<u32> = (0..n).collect();
+        assert_eq!(
+            seen.get(&t).cloned().unwrap_or_default(),
+            expected,
+            "shared list entries of task {t} (no loss, no duplicate, in order)"
+        );
+        let own: Vec<u32> = r
+            .lrange(format!("t{t}:list"), 0, -1)
+            .await
+            .unwrap()
+            .iter()
+            .map(|b| std::str::from_utf8(b).unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(own, expected, "own list of task {t}");
+        assert_eq!(
+            r.get_string(format!("t{t}:last")).await.unwrap(),
+            Some((n - 1).to_string()),
+            "last write of task {t}"
+        );
+        assert_eq!(
+            hash.get(&Bytes::from(format!("t{t}"))),
+            Some(&Bytes::from((n - 1).to_string())),
+            "hash field of task {t}"
+        );
+    }
+}
+
+async fn wait_rounds(rounds: &AtomicUsize, more: usize) {
+    let target = rounds.load(Ordering::Relaxed) + more;
+    while rounds.load(Ordering::Relaxed) < target {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_under_load_no_error_and_redis_ends_with_every_write() {
+    let mut server = RedisServer::start().unwrap();
+    let s = Storage::connect(config(server.port())).await.unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let rounds = Arc::new(AtomicUsize::new(0));
+    let load = tokio::spawn(load(s.clone(), stop.clone(), rounds.clone()));
+    wait_rounds(&rounds, 200).await;
+    server.kill();
+    wait_rounds(&rounds, 300).await;
+    assert_eq!(s.health().await.backend, BackendKind::Memory);
+    server.restart().unwrap();
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
+    wait_rounds(&rounds, 200).await;
+    stop.store(true, Ordering::Release);
+    let (errors, counts) = load.await.unwrap();
+    assert_eq!(errors, 0, "callers saw errors");
+    assert_final_state(&direct(&server).await, &counts).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hung_under_load_no_error_and_redis_ends_with_every_write() {
+    let server = RedisServer::start().unwrap();
+    let s = Storage::connect(config(server.port())).await.unwrap();
+    assert_eq!(
+        s.health().await.backend,
+        BackendKind::Redis,
+        "starts on redis"
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let rounds = Arc::new(AtomicUsize::new(0));
+    let load = tokio::spawn(load(s.clone(), stop.clone(), rounds.clone()));
+    wait_rounds(&rounds, 200).await;
+    server.pause().unwrap();
+    let paused_at = Instant::now();
+    wait_for_backend(&s, BackendKind::Memory, Duration::from_secs(5)).await;
+    assert!(
+        paused_at.elapsed() < Duration::from_secs(2),
+        "detection within the response timeout"
+    );
+    wait_rounds(&rounds, 300).await;
+    server.resume().unwrap();
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
+    wait_rounds(&rounds, 200).await;
+    stop.store(true, Ordering::Release);
+    let (errors, counts) = load.await.unwrap();
+    assert_eq!(errors, 0, "callers saw errors");
+    assert_final_state(&direct(&server).await, &counts).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flapping_redis_loses_nothing_and_duplicates_nothing() {
+    let mut server = RedisServer::start().unwrap();
+    let s = Storage::connect(config(server.port())).await.unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let rounds = Arc::new(AtomicUsize::new(0));
+    let load = tokio::spawn(load(s.clone(), stop.clone(), rounds.clone()));
+    for _ in 0..3 {
+        wait_rounds(&rounds, 100).await;
+        server.kill();
+        wait_rounds(&rounds, 50).await;
+        server.restart().unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
+    wait_rounds(&rounds, 100).await;
+    stop.store(true, Ordering::Release);
+    let (errors, counts) = tokio::time::timeout(Duration::from_secs(30), load)
+        .await
+        .expect("no deadlock")
+        .unwrap();
+    assert_eq!(errors, 0);
+    assert_final_state(&direct(&server).await, &counts).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_is_announced_and_counted() {
+    let mut server = RedisServer::start().unwrap();
+    let fallback = FallbackStorage::start(config(server.port())).await.unwrap();
+    let mut events = fallback.events();
+    let s = Storage::new(fallback);
+    s.set("k", "v", None).await.unwrap();
+    server.kill();
+    s.set("k", "during", None)
+        .await
+        .expect("served from memory");
+    let event = tokio::time::timeout(Duration::from_secs(2), events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        event,
+        StorageEvent::BackendChanged {
+            from: BackendKind::Redis,
+            to: BackendKind::Memory
+        }
+    );
+    let h = s.health().await;
+    assert_eq!(h.backend, BackendKind::Memory);
+    assert_eq!(h.fallback.as_ref().unwrap().failovers, 1);
+    assert!(h.last_error.is_some());
+    server.restart().unwrap();
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
+    assert_eq!(s.health().await.fallback.unwrap().recoveries, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_journal_refuses_writes_visibly_and_keeps_reads() {
+    let mut server = RedisServer::start().unwrap();
+    server.kill();
+    let mut c = config(server.port());
+    c.fallback.journal_max_bytes = 2_000;
+    c.fallback.journal_overflow = JournalOverflow::RejectWrites;
+    let fallback = FallbackStorage::start(c).await.unwrap();
+    let mut events = fallback.events();
+    let s = Storage::new(fallback);
+    let mut refused = None;
+    for i in 0..200 {
+        if let Err(e) = s.set(format!("key{i}"), "some value", None).await {
+            refused = Some((i, e));
+            break;
+        }
+    }
+    let (i, err) = refused.expect("the journal fills up");
+    assert!(matches!(err, StorageError::Unavailable(_)), "{err}");
+    assert!(matches!(
+        events.recv().await.unwrap(),
+        StorageEvent::JournalFull { .. }
+    ));
+    assert!(s.health().await.fallback.unwrap().journal_overflows >= 1);
+    assert_eq!(
+        s.get_string("key0").await.unwrap().as_deref(),
+        Some("some value"),
+        "reads still work"
+    );
+    server.restart().unwrap();
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
+    let r = direct(&server).await;
+    assert_eq!(
+        r.exists(&(0..i).map(|k| format!("key{k}")).collect::<Vec<_>>())
+            .await
+            .unwrap(),
+        i as u64
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locks_fail_closed_during_an_outage_unless_local_is_chosen() {
+    let mut server = RedisServer::start().unwrap();
+    let s = Storage::connect(config(server.port())).await.unwrap();
+    let held = s
+        .acquire_lock("job", Duration::from_secs(30), None)
+        .await
+        .unwrap()
+        .unwrap();
+    server.kill();
+    s.set("x", "1", None).await.unwrap(); // fails over
+    let err = s
+        .acquire_lock("other", Duration::from_secs(5), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Unavailable(_)), "{err}");
+    drop(held);
+
+    let mut c = config(server.port());
+    c.fallback.lock_fallback = LockFallback::Local;
+    let local = Storage::connect(c).await.unwrap();
+    let lock = local
+        .acquire_lock("other", Duration::from_secs(5), None)
+        .await
+        .unwrap()
+        .expect("local lock");
+    assert!(local.release(&lock).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribers_hear_local_publishes_during_an_outage_and_redis_after() {
+    let mut server = RedisServer::start().unwrap();
+    let s = Storage::connect(config(server.port())).await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _sub = s
+        .subscribe(
+            "alerts",
+            hedgestore::handler(move |_, payload| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send(payload);
+                }
+            }),
+        )
+        .await
+        .unwrap();
+    s.publish("alerts", "on redis").await.unwrap();
+    assert_eq!(
+        &tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap()[..],
+        b"on redis"
+    );
+    server.kill();
+    s.set("trip", "1", None).await.unwrap();
+    wait_for_backend(&s, BackendKind::Memory, Duration::from_secs(5)).await;
+    s.publish("alerts", "during outage").await.unwrap();
+    assert_eq!(
+        &tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap()[..],
+        b"during outage"
+    );
+    server.restart().unwrap();
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.publish("alerts", "after").await.unwrap() == 0 {
+        assert!(Instant::now() < deadline, "redis subscription not restored");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        &tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap()[..],
+        b"after"
+    );
+}
