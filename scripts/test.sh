@@ -39,7 +39,10 @@ cargo fmt --all -- --check
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "tests (unit, property, differential against redis-server)"
+step "docs build without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+
+step "tests (unit, property, conformance, differential and fault tests against redis-server)"
 cargo test --workspace --locked
 
 step "core builds for bare metal (no_std) and wasm32"

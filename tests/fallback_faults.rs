@@ -405,3 +405,19 @@ async fn subscribers_hear_local_publishes_during_an_outage_and_redis_after() {
         b"after"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_storage_notices_the_outage_from_health_checks() {
+    let mut server = RedisServer::start().unwrap();
+    let s = Storage::connect(config(server.port())).await.unwrap();
+    assert_eq!(s.health().await.backend, BackendKind::Redis);
+    server.kill();
+    let killed = Instant::now();
+    // No call is made: the health check alone switches the backend.
+    wait_for_backend(&s, BackendKind::Memory, Duration::from_secs(3)).await;
+    assert!(
+        killed.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        killed.elapsed()
+    );
+}

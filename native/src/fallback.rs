@@ -10,7 +10,8 @@
 //! **Failover.** When a Redis call fails for connection reasons (refused, reset, timed out),
 //! the storage switches to memory at once, announces `StorageEvent::BackendChanged`, logs a
 //! warning, and retries the call there: the caller sees no error. Detection takes at most the
-//! response timeout (default 1 s). Command errors (`WRONGTYPE` …) are answers, not failures.
+//! response timeout, or the health-check interval when no call is failing (both 1 s by
+//! default). Command errors (`WRONGTYPE` …) are answers, not failures.
 //!
 //! **Journal.** While on memory, every successful write is appended to a bounded outage
 //! journal of core `Command`s. Its overflow policy is explicit ([`JournalOverflow`]): refuse
@@ -188,6 +189,7 @@ impl FallbackStorage {
             Arc::downgrade(&inner),
             config.redis.health_check_interval,
         ));
+        tokio::spawn(watch_health(Arc::downgrade(&inner), inner.redis.events()));
         Ok(Self { inner })
     }
 
@@ -530,6 +532,27 @@ impl Inner {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Follows the Redis health checks: a failed PING switches to memory even when no call has
+/// failed yet (detection within the health-check interval), a successful one wakes recovery.
+async fn watch_health(weak: Weak<Inner>, mut events: broadcast::Receiver<StorageEvent>) {
+    loop {
+        let event = match events.recv().await {
+            Ok(e) => e,
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        let Some(inner) = weak.upgrade() else { return };
+        if inner.closed.load(Ordering::Acquire) {
+            return;
+        }
+        match event {
+            StorageEvent::Down { error, .. } => inner.fail_over(&StorageError::Unavailable(error)),
+            StorageEvent::Up { .. } => inner.wake_recovery.notify_one(),
+            _ => {}
+        }
     }
 }
 
