@@ -63,3 +63,19 @@ pub use traits::{
     LockStorage, PubSubStorage, Ttl,
 };
 pub use transaction::Transaction;
+
+/// A lock-owner id unique to one storage instance: process id, a per-process counter and the
+/// creation time. "Release by name" releases only locks held under this id.
+pub(crate) fn instance_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static INSTANCES: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "hedgestore:{}:{}:{nanos}",
+        std::process::id(),
+        INSTANCES.fetch_add(1, Ordering::Relaxed)
+    )
+}

@@ -145,21 +145,6 @@ impl Drop for Shared {
     }
 }
 
-static INSTANCES: AtomicU64 = AtomicU64::new(0);
-
-fn instance_id() -> Vec<u8> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!(
-        "hedgestore:{}:{}:{nanos}",
-        std::process::id(),
-        INSTANCES.fetch_add(1, Ordering::Relaxed)
-    )
-    .into_bytes()
-}
-
 impl MemoryStorage {
     /// Starts a memory storage with `config`. Must run inside a tokio runtime (it spawns the
     /// expiry driver); outside one it returns [`StorageError::Unavailable`].
@@ -176,7 +161,7 @@ impl MemoryStorage {
             dispatchers: Mutex::new(HashMap::new()),
             lock_waiters: Mutex::new(HashMap::new()),
             next_waiter: AtomicU64::new(0),
-            owner: instance_id(),
+            owner: crate::instance_id().into_bytes(),
             closed: AtomicBool::new(false),
         });
         runtime.spawn(drive(Arc::downgrade(&shared), shared.wake_driver.clone()));

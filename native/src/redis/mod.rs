@@ -181,7 +181,7 @@ impl RedisStorage {
             pubsub: pubsub::PubSubHub::new(config.clone())?,
             config,
             connection,
-            owner: owner_id(),
+            owner: crate::instance_id(),
             state: Mutex::new(HealthState::default()),
             events,
             closed: AtomicBool::new(false),
@@ -352,20 +352,6 @@ impl RedisStorage {
 pub(crate) struct Failure {
     pub(crate) error: StorageError,
     pub(crate) maybe_applied: bool,
-}
-
-fn owner_id() -> String {
-    use std::sync::atomic::AtomicU64;
-    static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!(
-        "hedgestore:{}:{}:{nanos}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 async fn health_checks(inner: std::sync::Weak<Inner>) {
