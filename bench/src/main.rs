@@ -1,413 +1,83 @@
-//! Single-threaded GET/SET throughput of [`hedgestore_core::Engine`] against the data
-//! structures a user would otherwise reach for.
+//! Single-threaded benchmarks of [`hedgestore_core::Engine`] against the data structures a
+//! user would otherwise reach for. Four suites, selectable with `--suite NAME` (default: all,
+//! in this order):
 //!
-//! # What is measured
+//! * `getset` ([`getset`]): GET/SET throughput over 1M keys that are all present, uniform
+//!   and Zipf keys, against hashbrown, moka and quick_cache;
+//! * `eviction` ([`eviction`]): read-through caching of a Zipf stream with room for a tenth
+//!   of the keys: hit ratio, time and resident entries against moka, quick_cache and exact
+//!   LRU (`lru`);
+//! * `ttl` ([`ttl`]): writing 1M keys with a TTL, against moka with `time_to_live`;
+//! * `footprint` ([`footprint`]): heap bytes per entry, measured with a counting global
+//!   allocator ([`counting`]).
 //!
-//! One thread runs a fixed sequence of operations over 1,000,000 keys (`key:0000123456`,
-//! 14 bytes) holding 64-byte values: 90% `GET`, 10% `SET`. Keys are drawn either uniformly or
-//! from a Zipf distribution with exponent `s = 0.99` (ranks are mapped to keys through a
-//! random permutation, so the hot keys are scattered over the structure rather than being the
-//! first ones inserted). Every contender does the same work per operation:
+//! Everything that is not the data structure (key strings, operation sequences) is generated
+//! before timing, with fixed seeds, so every run replays the same work. `--quick` shortens the
+//! timed suites for a smoke test.
 //!
-//! * `GET` returns an owned copy of the value (`Vec<u8>`), which the caller then drops;
-//! * `SET` stores a new 64-byte value copied from a pre-made buffer, overwriting the key.
-//!
-//! The contenders are the engine (with a [`ManualClock`], through its typed `get`/`set`), a
-//! plain `hashbrown::HashMap<Vec<u8>, Vec<u8>>` (the baseline: same hash table and foldhash
-//! hasher as the engine's index, without any Redis bookkeeping), `moka::sync::Cache` and
-//! `quick_cache::sync::Cache`, both sized at 2,000,000 entries so nothing is ever evicted.
-//! Each is used the way a straightforward user would write it.
-//!
-//! # Why it is set up this way
-//!
-//! The question is what the engine's Redis semantics (lazy expiry checks, versions, memory
-//! accounting, hit/miss counters, the slot slab behind the index) cost over a bare hash map,
-//! and whether it still beats the general-purpose caches. So everything that is not the data
-//! structure is kept out of the timed region: the key strings and the whole operation
-//! sequence are generated up front (each operation carries its key bytes inline, so the timed
-//! loop only streams through memory), and every structure is prefilled with all 1M keys
-//! before timing starts. Since `SET` only overwrites existing keys, every `GET` hits and the
-//! structures stay the same size; the run checks both.
-//!
-//! Each contender runs the sequence 3 times; rounds interleave the contenders (in a rotating
-//! order) so a burst of background load does not hit one contender's every run, and the best
-//! (lowest) time is reported. `--quick` shortens the sequence from 5,000,000 to 500,000
-//! operations for a smoke test.
-//!
-//! Run with `cargo run --release --manifest-path bench/Cargo.toml -- [--quick]`. The output is
-//! Markdown: one table per key distribution on stdout, progress on stderr.
+//! Run with `cargo run --release --manifest-path bench/Cargo.toml -- [--quick] [--suite NAME]`.
+//! The output is Markdown (tables on stdout, progress on stderr).
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+mod common;
+mod counting;
+mod eviction;
+mod footprint;
+mod getset;
+mod stores;
+mod ttl;
 
-use hedgestore_core::{Engine, ManualClock, SetOptions};
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, Zipf};
+use common::{key_bytes, Key, KEYS};
 
-/// Number of distinct keys; every structure is prefilled with all of them.
-const KEYS: usize = 1_000_000;
-/// Length of each key, `key:` followed by ten digits.
-const KEY_LEN: usize = 14;
-/// Length of every stored value.
-const VALUE_LEN: usize = 64;
-/// Operations per run in a full benchmark.
-const FULL_OPS: usize = 5_000_000;
-/// Operations per run with `--quick`.
-const QUICK_OPS: usize = 500_000;
-/// Share of `GET`s in the mix, in percent; the rest are `SET`s.
-const GET_PERCENT: u32 = 90;
-/// Exponent of the Zipf key distribution.
-const ZIPF_S: f64 = 0.99;
-/// Timed runs per contender; the best one is reported.
-const ROUNDS: usize = 3;
-/// Capacity given to the caches, well above [`KEYS`] so they never evict.
-const CACHE_CAPACITY: usize = 2_000_000;
-/// Seed of the operation generator, so every run of the benchmark replays the same sequence.
-const SEED: u64 = 0x6865_6467_6573_746f;
+#[global_allocator]
+static ALLOCATOR: counting::Counting = counting::Counting;
 
-/// A key's bytes, stored inline so the timed loop reads them sequentially.
-type Key = [u8; KEY_LEN];
+/// The suites, in the order a full run takes them.
+const SUITES: [&str; 4] = ["getset", "eviction", "ttl", "footprint"];
 
-/// One pre-generated operation.
-#[derive(Clone, Copy)]
-enum Op {
-    /// Read the key's value into an owned `Vec<u8>`.
-    Get(Key),
-    /// Overwrite the key with a fresh copy of the `SET` value buffer.
-    Set(Key),
-}
-
-/// How keys are drawn for the operation sequence.
-#[derive(Clone, Copy)]
-enum KeyDist {
-    /// Every key equally likely.
-    Uniform,
-    /// Zipf with exponent [`ZIPF_S`] over the key ranks.
-    Zipf,
-}
-
-impl KeyDist {
-    fn title(self) -> String {
-        match self {
-            KeyDist::Uniform => "Uniform keys".to_owned(),
-            KeyDist::Zipf => format!("Zipf keys (s = {ZIPF_S})"),
-        }
-    }
-}
-
-/// The key `key:` + `i` as ten zero-padded digits.
-fn key_bytes(i: usize) -> Key {
-    let text = format!("key:{i:010}");
-    text.as_bytes()
-        .try_into()
-        .expect("key index fits in ten digits")
-}
-
-/// The operation sequence: `len` operations, [`GET_PERCENT`]% of them `GET`s, keys drawn
-/// from `dist`.
-fn generate_ops(keys: &[Key], len: usize, dist: KeyDist, rng: &mut StdRng) -> Vec<Op> {
-    // Zipf rank r (1-based) names key `ranked[r - 1]`: a random permutation, so popularity is
-    // unrelated to insertion order (the engine's slab would otherwise keep all hot keys
-    // together in its first chunk, an advantage a real workload would not give it).
-    let mut ranked: Vec<usize> = (0..keys.len()).collect();
-    ranked.shuffle(rng);
-    let zipf = Zipf::new(keys.len() as f64, ZIPF_S).expect("valid Zipf parameters");
-    (0..len)
-        .map(|_| {
-            let index = match dist {
-                KeyDist::Uniform => rng.random_range(0..keys.len()),
-                KeyDist::Zipf => ranked[zipf.sample(rng) as usize - 1],
-            };
-            let key = keys[index];
-            if rng.random_range(0..100) < GET_PERCENT {
-                Op::Get(key)
-            } else {
-                Op::Set(key)
-            }
-        })
-        .collect()
-}
-
-/// The operations every contender implements, each the way a plain user would call it.
-trait Store {
-    /// Name shown in the results table.
-    const NAME: &'static str;
-    /// An owned copy of `key`'s value.
-    fn get(&mut self, key: &[u8]) -> Option<Vec<u8>>;
-    /// Stores a copy of `value` under `key`.
-    fn set(&mut self, key: &[u8], value: &[u8]);
-    /// Number of entries held (settling any deferred bookkeeping first).
-    fn entries(&mut self) -> usize;
-}
-
-impl Store for Engine<ManualClock> {
-    const NAME: &'static str = "hedgestore Engine";
-
-    #[inline]
-    fn get(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-        match Engine::get(self, key) {
-            Ok(value) => value,
-            Err(e) => panic!("GET failed: {e}"),
-        }
-    }
-
-    #[inline]
-    fn set(&mut self, key: &[u8], value: &[u8]) {
-        match Engine::set(self, key, value, SetOptions::default()) {
-            Ok(written) => {
-                black_box(written);
-            }
-            Err(e) => panic!("SET failed: {e}"),
-        }
-    }
-
-    fn entries(&mut self) -> usize {
-        self.len()
-    }
-}
-
-impl Store for hashbrown::HashMap<Vec<u8>, Vec<u8>> {
-    const NAME: &'static str = "hashbrown HashMap";
-
-    #[inline]
-    fn get(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-        hashbrown::HashMap::get(self, key).cloned()
-    }
-
-    #[inline]
-    fn set(&mut self, key: &[u8], value: &[u8]) {
-        self.insert(key.to_vec(), value.to_vec());
-    }
-
-    fn entries(&mut self) -> usize {
-        self.len()
-    }
-}
-
-impl Store for moka::sync::Cache<Vec<u8>, Vec<u8>> {
-    const NAME: &'static str = "moka sync::Cache";
-
-    #[inline]
-    fn get(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-        moka::sync::Cache::get(self, key)
-    }
-
-    #[inline]
-    fn set(&mut self, key: &[u8], value: &[u8]) {
-        self.insert(key.to_vec(), value.to_vec());
-    }
-
-    fn entries(&mut self) -> usize {
-        self.run_pending_tasks();
-        usize::try_from(self.entry_count()).expect("entry count fits in usize")
-    }
-}
-
-impl Store for quick_cache::sync::Cache<Vec<u8>, Vec<u8>> {
-    const NAME: &'static str = "quick_cache sync::Cache";
-
-    #[inline]
-    fn get(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-        quick_cache::sync::Cache::get(self, key)
-    }
-
-    #[inline]
-    fn set(&mut self, key: &[u8], value: &[u8]) {
-        self.insert(key.to_vec(), value.to_vec());
-    }
-
-    fn entries(&mut self) -> usize {
-        self.len()
-    }
-}
-
-/// Runs `ops` against `store` and returns the elapsed time and the number of `GET` hits.
-///
-/// Generic, so each contender gets its own monomorphised loop with its calls inlined.
-fn run<S: Store>(store: &mut S, ops: &[Op], value: &[u8; VALUE_LEN]) -> (Duration, usize) {
-    let mut hits = 0usize;
-    let start = Instant::now();
-    for op in ops {
-        match op {
-            Op::Get(key) => {
-                let found = black_box(store.get(black_box(key)));
-                hits += usize::from(found.is_some());
-            }
-            Op::Set(key) => store.set(black_box(key), black_box(value)),
-        }
-    }
-    let elapsed = start.elapsed();
-    (elapsed, hits)
-}
-
-/// A prefilled contender and the best time it has run the sequence in so far.
-trait Contender {
-    /// Name shown in the results table.
-    fn name(&self) -> &'static str;
-    /// Runs the sequence once, checks that every `GET` hit, and keeps the best time.
-    fn measure(&mut self, ops: &[Op], expected_hits: usize, value: &[u8; VALUE_LEN]);
-    /// The best time so far.
-    fn best(&self) -> Duration;
-    /// Number of entries held (after settling any deferred bookkeeping).
-    fn entries(&mut self) -> usize;
-}
-
-/// A [`Store`] with its best time.
-struct Timed<S> {
-    store: S,
-    best: Duration,
-}
-
-impl<S: Store> Timed<S> {
-    /// Prefills `store` with every key (value `initial`) and checks it holds them all.
-    fn prefilled(mut store: S, keys: &[Key], initial: &[u8; VALUE_LEN]) -> Self {
-        for key in keys {
-            store.set(key, initial);
-        }
-        assert_eq!(store.entries(), keys.len(), "{} lost keys", S::NAME);
-        let probe = store.get(&keys[keys.len() / 2]);
-        assert_eq!(
-            probe.as_deref(),
-            Some(&initial[..]),
-            "{} bad value",
-            S::NAME
-        );
-        Self {
-            store,
-            best: Duration::MAX,
-        }
-    }
-}
-
-impl<S: Store> Contender for Timed<S> {
-    fn name(&self) -> &'static str {
-        S::NAME
-    }
-
-    fn measure(&mut self, ops: &[Op], expected_hits: usize, value: &[u8; VALUE_LEN]) {
-        let (elapsed, hits) = run(&mut self.store, ops, value);
-        assert_eq!(hits, expected_hits, "{}: a GET missed", S::NAME);
-        self.best = self.best.min(elapsed);
-    }
-
-    fn best(&self) -> Duration {
-        self.best
-    }
-
-    fn entries(&mut self) -> usize {
-        self.store.entries()
-    }
-}
-
-/// Builds and prefills the four contenders, the hashbrown baseline first.
-fn contenders(keys: &[Key], initial: &[u8; VALUE_LEN]) -> Vec<Box<dyn Contender>> {
-    eprintln!("  prefilling {} keys into each contender…", keys.len());
-    vec![
-        Box::new(Timed::prefilled(
-            hashbrown::HashMap::<Vec<u8>, Vec<u8>>::new(),
-            keys,
-            initial,
-        )),
-        Box::new(Timed::prefilled(
-            Engine::new(ManualClock::new(0)),
-            keys,
-            initial,
-        )),
-        Box::new(Timed::prefilled(
-            moka::sync::Cache::<Vec<u8>, Vec<u8>>::builder()
-                .max_capacity(CACHE_CAPACITY as u64)
-                .build(),
-            keys,
-            initial,
-        )),
-        Box::new(Timed::prefilled(
-            quick_cache::sync::Cache::<Vec<u8>, Vec<u8>>::new(CACHE_CAPACITY),
-            keys,
-            initial,
-        )),
-    ]
-}
-
-/// Thousands separators for a whole number: `12345678` → `12,345,678`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Benchmarks every contender on one key distribution and prints its table.
-fn bench_distribution(dist: KeyDist, keys: &[Key], op_count: usize, rng: &mut StdRng) {
-    eprintln!("{}: generating {op_count} operations…", dist.title());
-    let ops = generate_ops(keys, op_count, dist, rng);
-    let gets = ops.iter().filter(|op| matches!(op, Op::Get(_))).count();
-    let initial = [0xA5u8; VALUE_LEN];
-    let value = [0x5Au8; VALUE_LEN];
-
-    let mut all = contenders(keys, &initial);
-    let count = all.len();
-    for round in 0..ROUNDS {
-        for i in 0..count {
-            let contender = &mut all[(round + i) % count];
-            eprintln!("  round {}/{ROUNDS}: {}", round + 1, contender.name());
-            contender.measure(&ops, gets, &value);
-        }
-    }
-    // Nothing may have been evicted or expired along the way (the engine's default memory
-    // budget, 1 GiB, is far above what 1M small keys use).
-    for contender in &mut all {
-        let held = contender.entries();
-        assert_eq!(held, keys.len(), "{} lost keys", contender.name());
-    }
-
-    let per_op = |d: Duration| d.as_nanos() as f64 / ops.len() as f64;
-    let baseline = per_op(all[0].best());
-    println!("### {}\n", dist.title());
-    println!(
-        "{} ops ({}% GET), {} keys, {VALUE_LEN}-byte values, best of {ROUNDS}.\n",
-        grouped(ops.len() as u64),
-        GET_PERCENT,
-        grouped(KEYS as u64),
+fn usage() -> ! {
+    eprintln!(
+        "usage: hedgestore-bench [--quick] [--suite all|{}]",
+        SUITES.join("|")
     );
-    println!("| contender | ns/op | ops/s | vs hashbrown |");
-    println!("|---|---:|---:|---:|");
-    for contender in &all {
-        let ns = per_op(contender.best());
-        println!(
-            "| {} | {ns:.1} | {} | {:.2}x |",
-            contender.name(),
-            grouped((1e9 / ns).round() as u64),
-            ns / baseline,
-        );
-    }
-    println!();
+    std::process::exit(2);
 }
 
 fn main() {
     let mut quick = false;
-    for arg in std::env::args().skip(1) {
+    let mut selected: Option<String> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--suite" => selected = Some(args.next().unwrap_or_else(|| usage())),
             // `cargo bench`-style harness flags are accepted and ignored.
             "--bench" => {}
-            other => {
-                eprintln!("unknown argument {other:?}; usage: hedgestore-bench [--quick]");
-                std::process::exit(2);
-            }
+            other => match other.strip_prefix("--suite=") {
+                Some(name) => selected = Some(name.to_owned()),
+                None => {
+                    eprintln!("unknown argument {other:?}");
+                    usage();
+                }
+            },
         }
     }
-    let op_count = if quick { QUICK_OPS } else { FULL_OPS };
+    let suites: Vec<&str> = match selected.as_deref() {
+        None | Some("all") => SUITES.to_vec(),
+        Some(name) if SUITES.contains(&name) => vec![name],
+        Some(name) => {
+            eprintln!("unknown suite {name:?}");
+            usage();
+        }
+    };
 
     let keys: Vec<Key> = (0..KEYS).map(key_bytes).collect();
-    let mut rng = StdRng::seed_from_u64(SEED);
-    for dist in [KeyDist::Uniform, KeyDist::Zipf] {
-        bench_distribution(dist, &keys, op_count, &mut rng);
+    for suite in suites {
+        match suite {
+            "getset" => getset::bench(&keys, quick),
+            "eviction" => eviction::bench(&keys, quick),
+            "ttl" => ttl::bench(&keys, quick),
+            "footprint" => footprint::bench(&keys),
+            _ => unreachable!("suite names are checked above"),
+        }
     }
 }

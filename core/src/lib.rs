@@ -35,6 +35,7 @@
 extern crate alloc;
 
 mod clock;
+pub mod codec;
 mod command;
 mod config;
 mod engine;

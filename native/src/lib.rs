@@ -32,6 +32,8 @@ mod events;
 mod factory;
 mod fallback;
 mod memory;
+#[cfg(feature = "proxy")]
+pub mod proxy;
 mod redis;
 mod reply;
 mod storage;

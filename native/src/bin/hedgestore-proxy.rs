@@ -1,0 +1,132 @@
+//! `hedgestore-proxy`: the Upstash-compatible Redis REST server in front of hedgestore's
+//! storage. Configured by the environment (see `--help`); stops gracefully on SIGTERM or
+//! Ctrl-C. The server itself is the library's [`hedgestore_native::proxy`] module.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use hedgestore_native::proxy::{self, ProxyConfig};
+
+const HELP: &str = "\
+hedgestore-proxy: an Upstash-compatible Redis REST server (HTTP) in front of hedgestore.
+
+Configuration (environment):
+  HEDGESTORE_PROXY_ADDR            ip:port to listen on (port 0: any free port)  [127.0.0.1:8079]
+  HEDGESTORE_PROXY_TOKEN           bearer token required on every request        [required]
+  HEDGESTORE_PROXY_INSECURE=1      run without a token (loopback addresses only)
+  HEDGESTORE_BACKEND               fallback (Redis, memory when down) | redis | memory  [fallback]
+  HEDGESTORE_PROXY_CORS_ORIGINS    comma list of browser origins allowed, or *   [none]
+  HEDGESTORE_PROXY_MAX_BODY        largest request body (bytes, kb, mb)          [1mb]
+  HEDGESTORE_PROXY_ALLOW           administrative commands to allow (flushdb,keys,...) [none]
+  HEDGESTORE_PROXY_MAX_CONNECTIONS open connections at most                      [10000]
+  HEDGESTORE_PROXY_SSE_KEEPALIVE_MS  keep-alive comment interval on subscriptions [15000]
+  HEDGESTORE_PROXY_SHUTDOWN_GRACE_MS how long shutdown waits for requests        [10000]
+  REDIS_URL / REDIS_HOST / REDIS_PORT / REDIS_DB / REDIS_PASSWORD, HEDGESTORE_MAX_MEMORY, ...
+                                   the storage's own settings
+
+Endpoints: POST / (one command), POST /pipeline, POST /multi-exec (atomic), GET /<cmd>/<args>,
+GET|POST /subscribe/<channel> and /psubscribe/<pattern> (Server-Sent Events), GET /health.
+On start it prints 'hedgestore-proxy listening on http://<addr>' to standard output.
+";
+
+fn main() -> ExitCode {
+    if let Some(arg) = std::env::args().nth(1) {
+        match arg.as_str() {
+            "-h" | "--help" => {
+                print!("{HELP}");
+                return ExitCode::SUCCESS;
+            }
+            "-V" | "--version" => {
+                println!("hedgestore-proxy {}", env!("CARGO_PKG_VERSION"));
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!(
+                    "hedgestore-proxy: unknown argument '{other}' \
+                     (configuration is by environment; see --help)"
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("hedgestore-proxy: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run())
+}
+
+async fn run() -> ExitCode {
+    let config = match ProxyConfig::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("hedgestore-proxy: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mode = config.backend;
+    let storage = match config.open_storage().await {
+        Ok(storage) => storage,
+        Err(e) => {
+            eprintln!("hedgestore-proxy: cannot open the {mode} storage: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if config.token.is_none() {
+        eprintln!(
+            "hedgestore-proxy: WARNING: running without a token (HEDGESTORE_PROXY_INSECURE=1)"
+        );
+    }
+    let handle = match proxy::serve(config, storage, shutdown_signal()).await {
+        Ok(handle) => handle,
+        Err(e) => {
+            eprintln!("hedgestore-proxy: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "hedgestore-proxy listening on http://{} (backend: {mode})",
+        handle.local_addr()
+    );
+    let _ = std::io::stdout().flush();
+    match handle.wait().await {
+        Ok(()) => {
+            eprintln!("hedgestore-proxy: stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hedgestore-proxy: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => eprintln!("hedgestore-proxy: interrupted, shutting down"),
+        _ = terminate => eprintln!("hedgestore-proxy: terminated, shutting down"),
+    }
+}

@@ -1,0 +1,451 @@
+//! The proxy's configuration: from the environment (what the binary reads) or built in code
+//! (what tests and embedding applications do).
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `HEDGESTORE_PROXY_ADDR` | `ip:port` to listen on (port 0 picks a free one) | `127.0.0.1:8079` |
+//! | `HEDGESTORE_PROXY_TOKEN` | the bearer token every request must present (never logged) | required |
+//! | `HEDGESTORE_PROXY_INSECURE` | `1` runs without a token, allowed only on a loopback address | off |
+//! | `HEDGESTORE_BACKEND` | `fallback` (Redis with memory fallback), `redis` or `memory` | `fallback` |
+//! | `HEDGESTORE_PROXY_CORS_ORIGINS` | comma list of browser origins allowed (`*` for any) | none |
+//! | `HEDGESTORE_PROXY_MAX_BODY` | largest request body: bytes, or with `kb`/`mb` (binary) | `1mb` |
+//! | `HEDGESTORE_PROXY_ALLOW` | comma list of administrative commands to allow (`*` for all) | none |
+//! | `HEDGESTORE_PROXY_MAX_CONNECTIONS` | open connections at most (more wait to be accepted) | `10000` |
+//! | `HEDGESTORE_PROXY_SSE_KEEPALIVE_MS` | comment sent on idle subscriptions this often | `15000` |
+//! | `HEDGESTORE_PROXY_SHUTDOWN_GRACE_MS` | how long shutdown waits for in-flight requests | `10000` |
+//!
+//! The storage itself is configured by the variables of [`StorageConfig::from_env`]
+//! (`REDIS_URL`, `REDIS_HOST`, …, `HEDGESTORE_MAX_MEMORY`, …).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::config::{ConfigError, Secret, StorageConfig};
+use crate::error::Result;
+use crate::storage::Storage;
+
+/// Which storage the proxy serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackendChoice {
+    /// Redis with memory fallback ([`Storage::connect`]): keeps serving through an outage.
+    #[default]
+    Fallback,
+    /// Redis only ([`Storage::redis`]): requests fail with 503 while Redis is down.
+    Redis,
+    /// The in-memory engine only ([`Storage::memory`]).
+    Memory,
+}
+
+impl BackendChoice {
+    /// `"fallback"`, `"redis"` or `"memory"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendChoice::Fallback => "fallback",
+            BackendChoice::Redis => "redis",
+            BackendChoice::Memory => "memory",
+        }
+    }
+}
+
+impl fmt::Display for BackendChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Browser origins allowed to call the proxy (CORS).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CorsOrigins {
+    /// No cross-origin access (the default): browsers on other origins are refused.
+    #[default]
+    None,
+    /// Any origin (`*`).
+    Any,
+    /// Exactly these origins (`https://app.example.com`), compared case-insensitively.
+    List(Vec<String>),
+}
+
+/// Everything the proxy needs besides the storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProxyConfig {
+    /// Where to listen. Default `127.0.0.1:8079`.
+    pub addr: SocketAddr,
+    /// The bearer token. `None` is allowed only with `insecure` on a loopback address.
+    pub token: Option<Secret>,
+    /// Run without a token (loopback only).
+    pub insecure: bool,
+    /// Which storage [`open_storage`](Self::open_storage) builds.
+    pub backend: BackendChoice,
+    /// CORS origins.
+    pub cors_origins: CorsOrigins,
+    /// Largest accepted request body in bytes. Default 1 MiB.
+    pub max_body: usize,
+    /// Administrative commands allowed anyway (uppercase names; `"*"` allows all).
+    pub allow: Vec<String>,
+    /// Open connections at most. Default 10 000.
+    pub max_connections: usize,
+    /// Idle subscriptions get an SSE comment this often (it also detects gone clients).
+    pub sse_keepalive: Duration,
+    /// How long a graceful shutdown waits for in-flight requests. Default 10 s.
+    pub shutdown_grace: Duration,
+    /// How long a client may take to send a request body. Default 30 s.
+    pub body_timeout: Duration,
+    /// The storage's own settings (Redis address, memory budget, …).
+    pub storage: StorageConfig,
+}
+
+impl ProxyConfig {
+    /// Defaults, with `token` required on every request.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self {
+            token: Some(Secret::new(token)),
+            insecure: false,
+            ..Self::insecure_loopback()
+        }
+    }
+
+    /// Defaults without a token: valid only on a loopback address (local development).
+    pub fn insecure_loopback() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8079)),
+            token: None,
+            insecure: true,
+            backend: BackendChoice::Fallback,
+            cors_origins: CorsOrigins::None,
+            max_body: 1 << 20,
+            allow: Vec::new(),
+            max_connections: 10_000,
+            sse_keepalive: Duration::from_secs(15),
+            shutdown_grace: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            storage: StorageConfig::default(),
+        }
+    }
+
+    /// Reads the variables in the table above (and the storage's) from the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the same variables through `lookup` (tests, custom sources).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let mut config = Self::insecure_loopback();
+        config.insecure = false;
+        config.storage = StorageConfig::from_lookup(&lookup)?;
+        if let Some(v) = get("HEDGESTORE_PROXY_ADDR") {
+            config.addr = v.parse().map_err(|_| ConfigError {
+                variable: "HEDGESTORE_PROXY_ADDR",
+                problem: format!(
+                    "'{v}' is not an ip:port address (like 127.0.0.1:8079 or [::1]:8079)"
+                ),
+            })?;
+        }
+        config.token = get("HEDGESTORE_PROXY_TOKEN").map(Secret::new);
+        if let Some(v) = get("HEDGESTORE_PROXY_INSECURE") {
+            config.insecure = parse_bool(&v).ok_or_else(|| ConfigError {
+                variable: "HEDGESTORE_PROXY_INSECURE",
+                problem: format!("'{v}' is not a boolean (1/0, true/false)"),
+            })?;
+        }
+        if let Some(v) = get("HEDGESTORE_BACKEND") {
+            config.backend = match v.to_ascii_lowercase().as_str() {
+                "fallback" => BackendChoice::Fallback,
+                "redis" => BackendChoice::Redis,
+                "memory" => BackendChoice::Memory,
+                _ => {
+                    return Err(ConfigError {
+                        variable: "HEDGESTORE_BACKEND",
+                        problem: format!("'{v}' is not one of fallback, redis, memory"),
+                    })
+                }
+            };
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_CORS_ORIGINS") {
+            config.cors_origins = parse_origins(&v)?;
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_MAX_BODY") {
+            config.max_body = parse_size(&v).ok_or_else(|| ConfigError {
+                variable: "HEDGESTORE_PROXY_MAX_BODY",
+                problem: format!("'{v}' is not a size (bytes, or a number with kb or mb)"),
+            })?;
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_ALLOW") {
+            config.allow = v
+                .split(',')
+                .map(|s| s.trim().to_ascii_uppercase())
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_MAX_CONNECTIONS") {
+            config.max_connections = positive(
+                "HEDGESTORE_PROXY_MAX_CONNECTIONS",
+                &v,
+                "a number of connections",
+            )?;
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_SSE_KEEPALIVE_MS") {
+            let ms = positive(
+                "HEDGESTORE_PROXY_SSE_KEEPALIVE_MS",
+                &v,
+                "a number of milliseconds",
+            )?;
+            config.sse_keepalive = Duration::from_millis(ms as u64);
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_SHUTDOWN_GRACE_MS") {
+            let ms = positive(
+                "HEDGESTORE_PROXY_SHUTDOWN_GRACE_MS",
+                &v,
+                "a number of milliseconds",
+            )?;
+            config.shutdown_grace = Duration::from_millis(ms as u64);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks the rules that keep the proxy safe: a token is required unless `insecure` is set
+    /// and the address is loopback; the token must fit in a header; limits are positive.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        match &self.token {
+            Some(token) => {
+                let t = token.expose();
+                if t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(ConfigError {
+                        variable: "HEDGESTORE_PROXY_TOKEN",
+                        problem:
+                            "must be non-empty printable ASCII without spaces (value not shown)"
+                                .into(),
+                    });
+                }
+            }
+            None if !self.insecure => {
+                return Err(ConfigError {
+                    variable: "HEDGESTORE_PROXY_TOKEN",
+                    problem: "is required: every request must present it as a bearer token \
+                              (for local development only, HEDGESTORE_PROXY_INSECURE=1 runs \
+                              without one on a loopback address)"
+                        .into(),
+                })
+            }
+            None if !self.addr.ip().is_loopback() => {
+                return Err(ConfigError {
+                    variable: "HEDGESTORE_PROXY_INSECURE",
+                    problem: format!(
+                        "is allowed only on a loopback address, not {}: set HEDGESTORE_PROXY_TOKEN",
+                        self.addr
+                    ),
+                })
+            }
+            None => {}
+        }
+        if self.max_body == 0 {
+            return Err(ConfigError {
+                variable: "HEDGESTORE_PROXY_MAX_BODY",
+                problem: "must be positive".into(),
+            });
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError {
+                variable: "HEDGESTORE_PROXY_MAX_CONNECTIONS",
+                problem: "must be positive".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Builds the storage [`backend`](Self::backend) names from [`storage`](Self::storage).
+    /// `fallback` never fails because Redis is down; `redis` does.
+    pub async fn open_storage(&self) -> Result<Storage> {
+        match self.backend {
+            BackendChoice::Fallback => Storage::connect(self.storage.clone()).await,
+            BackendChoice::Redis => Storage::redis(self.storage.clone()).await,
+            BackendChoice::Memory => Storage::memory(self.storage.memory.clone()),
+        }
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn positive(variable: &'static str, v: &str, what: &str) -> Result<usize, ConfigError> {
+    v.parse::<usize>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ConfigError {
+            variable,
+            problem: format!("'{v}' is not a positive number ({what})"),
+        })
+}
+
+fn parse_size(v: &str) -> Option<usize> {
+    let lower = v.to_ascii_lowercase();
+    let (digits, unit) = if let Some(d) = lower.strip_suffix("mb") {
+        (d, 1 << 20)
+    } else if let Some(d) = lower.strip_suffix("kb") {
+        (d, 1 << 10)
+    } else if let Some(d) = lower.strip_suffix('b') {
+        (d, 1)
+    } else {
+        (lower.as_str(), 1)
+    };
+    digits
+        .trim()
+        .parse::<usize>()
+        .ok()?
+        .checked_mul(unit)
+        .filter(|n| *n > 0)
+}
+
+fn parse_origins(v: &str) -> Result<CorsOrigins, ConfigError> {
+    let mut list = Vec::new();
+    for origin in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if origin == "*" {
+            return Ok(CorsOrigins::Any);
+        }
+        let origin = origin.trim_end_matches('/');
+        if !(origin.starts_with("http://") || origin.starts_with("https://")) {
+            return Err(ConfigError {
+                variable: "HEDGESTORE_PROXY_CORS_ORIGINS",
+                problem: format!(
+                    "'{origin}' is not an origin (scheme://host[:port], like https://app.example.com) or *"
+                ),
+            });
+        }
+        list.push(origin.to_ascii_lowercase());
+    }
+    Ok(if list.is_empty() {
+        CorsOrigins::None
+    } else {
+        CorsOrigins::List(list)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn from(vars: &[(&str, &str)]) -> Result<ProxyConfig, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ProxyConfig::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_issue() {
+        let c = from(&[("HEDGESTORE_PROXY_TOKEN", "s3cret-token")]).unwrap();
+        assert_eq!(c.addr, "127.0.0.1:8079".parse().unwrap());
+        assert_eq!(c.backend, BackendChoice::Fallback);
+        assert_eq!(c.cors_origins, CorsOrigins::None);
+        assert_eq!(c.max_body, 1 << 20);
+        assert!(c.allow.is_empty());
+        assert!(!c.insecure);
+    }
+
+    #[test]
+    fn a_token_is_required() {
+        let err = from(&[]).unwrap_err();
+        assert_eq!(err.variable, "HEDGESTORE_PROXY_TOKEN");
+        assert!(
+            err.to_string().contains("HEDGESTORE_PROXY_INSECURE"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn insecure_mode_is_loopback_only() {
+        let c = from(&[("HEDGESTORE_PROXY_INSECURE", "1")]).unwrap();
+        assert!(c.insecure && c.token.is_none());
+        let c = from(&[
+            ("HEDGESTORE_PROXY_INSECURE", "1"),
+            ("HEDGESTORE_PROXY_ADDR", "[::1]:9000"),
+        ])
+        .unwrap();
+        assert_eq!(c.addr.port(), 9000);
+        let err = from(&[
+            ("HEDGESTORE_PROXY_INSECURE", "1"),
+            ("HEDGESTORE_PROXY_ADDR", "0.0.0.0:8079"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "HEDGESTORE_PROXY_INSECURE");
+    }
+
+    #[test]
+    fn every_setting_parses() {
+        let c = from(&[
+            ("HEDGESTORE_PROXY_TOKEN", "tok"),
+            ("HEDGESTORE_PROXY_ADDR", "0.0.0.0:0"),
+            ("HEDGESTORE_BACKEND", "Memory"),
+            (
+                "HEDGESTORE_PROXY_CORS_ORIGINS",
+                "https://App.example.com/, http://localhost:3000",
+            ),
+            ("HEDGESTORE_PROXY_MAX_BODY", "64kb"),
+            ("HEDGESTORE_PROXY_ALLOW", "flushdb, keys"),
+            ("HEDGESTORE_PROXY_MAX_CONNECTIONS", "50"),
+            ("HEDGESTORE_PROXY_SSE_KEEPALIVE_MS", "250"),
+            ("HEDGESTORE_PROXY_SHUTDOWN_GRACE_MS", "500"),
+            ("HEDGESTORE_MAX_MEMORY", "16mb"),
+        ])
+        .unwrap();
+        assert_eq!(c.backend, BackendChoice::Memory);
+        assert_eq!(
+            c.cors_origins,
+            CorsOrigins::List(vec![
+                "https://app.example.com".into(),
+                "http://localhost:3000".into()
+            ])
+        );
+        assert_eq!(c.max_body, 64 << 10);
+        assert_eq!(c.allow, ["FLUSHDB", "KEYS"]);
+        assert_eq!(c.max_connections, 50);
+        assert_eq!(c.sse_keepalive, Duration::from_millis(250));
+        assert_eq!(c.shutdown_grace, Duration::from_millis(500));
+        assert_eq!(c.storage.memory.max_memory, 16 << 20);
+        let any = from(&[
+            ("HEDGESTORE_PROXY_TOKEN", "tok"),
+            ("HEDGESTORE_PROXY_CORS_ORIGINS", "*"),
+        ])
+        .unwrap();
+        assert_eq!(any.cors_origins, CorsOrigins::Any);
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (var, value) in [
+            ("HEDGESTORE_PROXY_ADDR", "localhost"),
+            ("HEDGESTORE_BACKEND", "postgres"),
+            ("HEDGESTORE_PROXY_CORS_ORIGINS", "example.com"),
+            ("HEDGESTORE_PROXY_MAX_BODY", "huge"),
+            ("HEDGESTORE_PROXY_INSECURE", "maybe"),
+            ("HEDGESTORE_PROXY_MAX_CONNECTIONS", "0"),
+        ] {
+            let err = from(&[("HEDGESTORE_PROXY_TOKEN", "tok"), (var, value)]).unwrap_err();
+            assert_eq!(err.variable, var, "{err}");
+            assert!(err.to_string().contains(value), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_token_never_shows() {
+        let c = from(&[("HEDGESTORE_PROXY_TOKEN", "hunter2-token")]).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+        let err = from(&[("HEDGESTORE_PROXY_TOKEN", "bad hunter2 token")]).unwrap_err();
+        assert_eq!(err.variable, "HEDGESTORE_PROXY_TOKEN");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+}

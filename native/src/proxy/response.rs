@@ -1,0 +1,94 @@
+//! Building responses: JSON bodies with the right status, and the one body type every route
+//! returns (a full JSON body, or a Server-Sent Events stream).
+
+use bytes::Bytes;
+use http_body_util::{Either, Full};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Response, StatusCode};
+
+use super::sse::SseBody;
+use crate::error::StorageError;
+
+/// The body of every proxy response.
+pub(crate) type ProxyBody = Either<Full<Bytes>, SseBody>;
+
+/// A request refused before (or instead of) running a command: the status and the message
+/// that goes into `{"error": …}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rejection {
+    pub(crate) status: StatusCode,
+    pub(crate) message: String,
+}
+
+impl Rejection {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn into_response(self) -> Response<ProxyBody> {
+        json(
+            self.status,
+            hedgestore_core::codec::encode_error(&self.message),
+        )
+    }
+}
+
+/// A JSON response.
+pub(crate) fn json(status: StatusCode, body: String) -> Response<ProxyBody> {
+    let mut response = Response::new(Either::Left(Full::new(Bytes::from(body))));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// A response without a body.
+pub(crate) fn empty(status: StatusCode) -> Response<ProxyBody> {
+    let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
+    *response.status_mut() = status;
+    response
+}
+
+/// The status a failed storage call answers: a command's own error (Redis-worded, nothing
+/// changed) is the client's problem, 400; an unreachable or closed backend is 503.
+pub(crate) fn error_status(error: &StorageError) -> StatusCode {
+    match error {
+        StorageError::Command(_) | StorageError::Transaction(_) => StatusCode::BAD_REQUEST,
+        StorageError::Unavailable(_) | StorageError::Closed => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The message a failed storage call answers: Redis's own text for command errors, the
+/// others prefixed `ERR` so every error reads like a Redis error. (Storage errors never carry
+/// secrets.)
+pub(crate) fn error_message(error: &StorageError) -> String {
+    match error {
+        StorageError::Command(_) | StorageError::Transaction(_) => error.to_string(),
+        other => format!("ERR {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use hedgestore_core::Error;
+
+    use super::*;
+
+    #[test]
+    fn command_errors_keep_redis_wording_and_answer_400() {
+        let e = StorageError::Command(Error::WrongType);
+        assert_eq!(error_status(&e), StatusCode::BAD_REQUEST);
+        assert!(error_message(&e).starts_with("WRONGTYPE"));
+        let e = StorageError::Unavailable("connection refused".into());
+        assert_eq!(error_status(&e), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            error_message(&e),
+            "ERR storage unavailable: connection refused"
+        );
+    }
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The wasm crate and the npm package `hedgestore`, end to end. On a fresh machine it first
+# installs what is missing (the wasm32 target, wasm-bindgen-cli of the version in Cargo.lock,
+# wasm-pack, Debian's chromium and chromium-driver); whatever is present is left alone.
+#
+#   1. lint the crate for wasm32 (clippy, warnings are errors);
+#   2. start hedgestore-proxy (memory backend, a random token, CORS open) on a free loopback
+#      port, for RemoteStore's end-to-end cases;
+#   3. the wasm test suite: `wasm-pack test --node`, then `wasm-pack test --headless --chrome`
+#      (a page and a dedicated worker), every MemoryStore and RemoteStore case in each;
+#   4. build the optimized package (scripts/build-wasm-package.sh) and install its tarball into
+#      a scratch project as a user would: Node tests through `require` and `import`, the web
+#      build via initSync, the bundler build via WebAssembly ES-module integration, and the
+#      TypeScript types under `tsc --strict`;
+#   5. stop the proxy (also on failure).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+step "setup: wasm32 target, wasm-bindgen-cli, wasm-pack, chromium"
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+if [ "$have" != "$want" ]; then
+    # Without --locked: a pinned dependency of the CLI has been missing from the registry.
+    cargo install wasm-bindgen-cli --version "$want"
+fi
+command -v wasm-pack >/dev/null || cargo install wasm-pack
+if ! command -v chromium >/dev/null || ! [ -x /usr/bin/chromedriver ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+fi
+command -v node >/dev/null && command -v npm >/dev/null || {
+    echo "Node.js and npm are required (Node >= 18)" >&2
+    exit 1
+}
+
+step "lint: hedgestore-wasm for wasm32"
+cargo clippy --locked -p hedgestore-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
+
+step "start hedgestore-proxy (memory backend) for RemoteStore's end-to-end tests"
+cargo build --locked -p hedgestore-native --bin hedgestore-proxy
+proxy_dir=$(mktemp -d)
+token="wasm-test-$RANDOM$RANDOM$RANDOM"
+HEDGESTORE_BACKEND=memory \
+HEDGESTORE_PROXY_TOKEN="$token" \
+HEDGESTORE_PROXY_ADDR=127.0.0.1:0 \
+HEDGESTORE_PROXY_CORS_ORIGINS='*' \
+    target/debug/hedgestore-proxy >"$proxy_dir/out" 2>"$proxy_dir/err" &
+proxy_pid=$!
+stop_proxy() {
+    kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
+    rm -rf "$proxy_dir"
+}
+trap stop_proxy EXIT
+url=""
+for _ in $(seq 1 200); do
+    url=$(grep -o 'http://[0-9.]*:[0-9]*' "$proxy_dir/out" | head -n 1 || true)
+    [ -n "$url" ] && break
+    kill -0 "$proxy_pid" 2>/dev/null || break
+    sleep 0.1
+done
+if [ -z "$url" ]; then
+    echo "hedgestore-proxy did not start:" >&2
+    cat "$proxy_dir/out" "$proxy_dir/err" >&2
+    exit 1
+fi
+echo "hedgestore-proxy at $url"
+# The wasm tests have no environment at run time: these are read at build time.
+export HEDGESTORE_TEST_PROXY_URL="$url" HEDGESTORE_TEST_PROXY_TOKEN="$token"
+
+step "wasm tests in Node (wasm-pack test --node)"
+(cd wasm && wasm-pack test --node --test node)
+
+step "wasm tests in headless Chromium, a page and a worker (wasm-pack test --headless --chrome)"
+# Compiled first, outside the time limit below.
+(cd wasm && cargo test --locked --no-run --target wasm32-unknown-unknown --test browser --test worker)
+chrome_tests() {
+    # `timeout` ends the whole run (wasm-pack, chromedriver, Chromium: one process group).
+    (cd wasm && timeout --kill-after=10 180 \
+        wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver --test browser --test worker)
+}
+# Headless Chromium here now and then never finishes loading the test page (chromedriver:
+# "Timed out receiving message from renderer"; seen in about one run in four, before any
+# test starts). Such a run is cut off and tried again, twice at most; a failing test fails
+# every time.
+chrome_tests || { echo "retrying the Chromium run"; chrome_tests; } || { echo "retrying the Chromium run"; chrome_tests; }
+
+step "build the optimized npm package"
+./scripts/build-wasm-package.sh
+
+step "install the package from its tarball and use it (Node: require, import, web, bundler; tsc)"
+smoke=target/npm-smoke
+rm -rf "$smoke"
+mkdir -p "$smoke"
+echo '{ "name": "hedgestore-smoke", "private": true, "type": "module" }' >"$smoke/package.json"
+cp wasm/npm/smoke/* "$smoke/"
+(
+    cd "$smoke"
+    npm install --no-audit --no-fund --silent ../npm/hedgestore-*.tgz typescript@5
+    node --test require.test.cjs import.test.mjs
+    node --experimental-wasm-modules --no-warnings --test bundler.test.mjs
+    npx tsc -p tsconfig.json
+    echo "tsc --strict: the shipped types check"
+)
+
+step "wasm suites passed"

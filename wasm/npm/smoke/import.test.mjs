@@ -1,0 +1,46 @@
+// The installed package through `import` (ES modules): the Node entry, and the web build
+// loaded by hand (`hedgestore/web` + initSync), as a worker or a custom loader would.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { MemoryStore, RemoteStore, ReplyError, PipelineError } from 'hedgestore';
+import { initSync, MemoryStore as WebMemoryStore, ReplyError as WebReplyError } from 'hedgestore/web';
+
+test('import: MemoryStore with pub/sub, locks and stats', async () => {
+  const store = new MemoryStore();
+  const got = [];
+  const off = store.subscribe('ch', (message, channel) => got.push([message, channel]));
+  assert.equal(store.publish('ch', 'hello'), 1);
+  assert.deepEqual(got, []);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(got, [['hello', 'ch']]);
+  off();
+  const token = store.acquireLock('job', { ttl: 1000 });
+  assert.equal(typeof token, 'number');
+  assert.equal(store.acquireLock('job', { ttl: 1000 }), null);
+  assert.equal(store.releaseLock('job', token), true);
+  store.setJson('doc', { a: [1, 2] });
+  assert.deepEqual(store.getJson('doc'), { a: [1, 2] });
+  assert.deepEqual(store.getBytes('doc'), new TextEncoder().encode('{"a":[1,2]}'));
+  assert.equal(store.stats().keys, 1);
+});
+
+test('import: the web build, initialized with initSync', async () => {
+  const require = createRequire(import.meta.url);
+  const wasmPath = require.resolve('hedgestore/web/hedgestore_wasm_bg.wasm');
+  initSync({ module: await readFile(wasmPath) });
+  const store = new WebMemoryStore();
+  assert.equal(store.hset('h', { f: 'v' }), 1);
+  assert.deepEqual(store.hgetall('h'), { f: 'v' });
+  assert.throws(() => store.lpush('h', 'x'), WebReplyError);
+  assert.notEqual(WebMemoryStore, MemoryStore, 'a separate build');
+});
+
+test('import: RemoteStore pipeline against hedgestore-proxy', { skip: !process.env.HEDGESTORE_TEST_PROXY_URL && 'no proxy' }, async () => {
+  const store = new RemoteStore({ url: process.env.HEDGESTORE_TEST_PROXY_URL, token: process.env.HEDGESTORE_TEST_PROXY_TOKEN });
+  const key = `smoke:esm:${Date.now()}:${Math.random()}`;
+  assert.deepEqual(await store.pipeline().set(key, '1').incr(key).get(key).exec(), [true, 2, '2']);
+  await assert.rejects(store.pipeline().lpush(key, 'x').exec(), PipelineError);
+  await assert.rejects(store.incr(`${key}:missing`).then(() => store.lpush(`${key}:missing`, 'x')), ReplyError);
+});

@@ -1,0 +1,44 @@
+// Compiled with `tsc --noEmit --strict` against the installed package: the shipped types
+// accept real usage (and reject misuse, below with @ts-expect-error).
+import { MemoryStore, RemoteStore, ReplyError, type Stats } from 'hedgestore';
+import init, { initSync, MemoryStore as WebStore } from 'hedgestore/web';
+
+const store = new MemoryStore({ maxMemory: 1 << 20, evictionPolicy: 'allkeys-lru', clock: () => Date.now() });
+const written: boolean = store.set('k', 'v', { ttl: 1000, nx: true });
+const value: string | null = store.get('k');
+const bytes: Uint8Array | null = store.getBytes('k');
+const removed: number = store.del('a', 'b', new Uint8Array([1]));
+const all: Record<string, string> = store.hgetall('h');
+const map: Map<Uint8Array, Uint8Array> = store.hgetallBytes('h');
+const popped: Array<string | null> = store.lpop('l', 2);
+const one: string | null = store.lpop('l');
+const results: any[] = store.transaction().set('a', '1').incr('n').exec();
+const off: () => void = store.subscribe('c', (message: string, channel: string) => void [message, channel]);
+const token: number | null = store.acquireLock('x', { ttl: 100 });
+const stats: Stats = store.stats();
+// @ts-expect-error: a value is required
+store.set('k');
+// @ts-expect-error: hset with a field needs a value
+store.hset('h', 'f');
+
+async function remote(): Promise<void> {
+  const r = new RemoteStore({ url: 'http://127.0.0.1:8079', token: 't', retry: { retries: 2 } });
+  const v: string | null = await r.get('k');
+  const n: number = await r.incr('n');
+  const batch: any[] = await r.pipeline().set('a', '1').get('a').exec();
+  const unsubscribe: () => void = await r.subscribe('c', (m) => void m);
+  try {
+    await r.lpush('k', 'x');
+  } catch (e) {
+    if (e instanceof ReplyError) console.log(e.code, e.status);
+  }
+  void [v, n, batch, unsubscribe];
+}
+
+async function web(): Promise<void> {
+  await init();
+  initSync({ module: new Uint8Array() });
+  new WebStore().set('a', 'b');
+}
+
+void [written, value, bytes, removed, all, map, popped, one, results, off, token, stats, remote, web];

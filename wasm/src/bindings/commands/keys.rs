@@ -1,0 +1,167 @@
+//! Keyspace commands: `DEL`, `EXISTS`, the `EXPIRE` family, `TTL`, `PTTL`, `PERSIST`, `TYPE`,
+//! `RENAME`, `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`, `PING`.
+
+use hedgestore_core::{Command, Error, ExpireCondition, Expiry, KeyType};
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+
+use super::{call, key, Built};
+use crate::bindings::convert::{self, bytes, bytes_list_nonempty, Encoding, Options};
+use crate::bindings::errors::engine_error;
+use crate::bindings::shape::Shape;
+
+pub(crate) fn del(keys: &Array) -> Built {
+    let keys = bytes_list_nonempty("del", "key", keys)?;
+    call(Command::Del { keys }, Shape::Int)
+}
+
+pub(crate) fn exists(keys: &Array) -> Built {
+    let keys = bytes_list_nonempty("exists", "key", keys)?;
+    call(Command::Exists { keys }, Shape::Int)
+}
+
+/// The `EXPIRE` family's `{ nx, xx, gt, lt }`.
+fn expire_condition(method: &'static str, v: &JsValue) -> Result<ExpireCondition, JsValue> {
+    let o = Options::new(method, v)?;
+    let (nx, xx, gt, lt) = (o.flag("nx")?, o.flag("xx")?, o.flag("gt")?, o.flag("lt")?);
+    Ok(match (nx, xx, gt, lt) {
+        (true, false, false, false) => ExpireCondition::Nx,
+        (true, _, _, _) => return Err(engine_error(&Error::NxAndOtherConditions)),
+        (_, _, true, true) => return Err(engine_error(&Error::GtAndLt)),
+        (false, false, false, false) => ExpireCondition::Always,
+        (false, true, false, false) => ExpireCondition::Xx,
+        (false, false, true, false) => ExpireCondition::Gt,
+        (false, false, false, true) => ExpireCondition::Lt,
+        (false, true, true, false) => ExpireCondition::XxGt,
+        (false, true, false, true) => ExpireCondition::XxLt,
+    })
+}
+
+pub(crate) fn expire(
+    method: &'static str,
+    make: fn(i64) -> Expiry,
+    k: &JsValue,
+    amount: &JsValue,
+    options: &JsValue,
+) -> Built {
+    let key = key(method, k)?;
+    let amount = convert::int(method, "time", amount)?;
+    let condition = expire_condition(method, options)?;
+    call(
+        Command::Expire {
+            key,
+            expiry: make(amount),
+            condition,
+        },
+        Shape::Bool,
+    )
+}
+
+pub(crate) fn ttl(k: &JsValue) -> Built {
+    call(
+        Command::Ttl {
+            key: key("ttl", k)?,
+        },
+        Shape::Int,
+    )
+}
+
+pub(crate) fn pttl(k: &JsValue) -> Built {
+    call(
+        Command::PTtl {
+            key: key("pttl", k)?,
+        },
+        Shape::Int,
+    )
+}
+
+pub(crate) fn persist(k: &JsValue) -> Built {
+    call(
+        Command::Persist {
+            key: key("persist", k)?,
+        },
+        Shape::Bool,
+    )
+}
+
+pub(crate) fn key_type(k: &JsValue) -> Built {
+    call(
+        Command::Type {
+            key: key("type", k)?,
+        },
+        Shape::Status,
+    )
+}
+
+pub(crate) fn rename(k: &JsValue, new_key: &JsValue) -> Built {
+    let key = key("rename", k)?;
+    let new_key = bytes("rename", "newKey", new_key)?;
+    call(Command::Rename { key, new_key }, Shape::Done)
+}
+
+pub(crate) fn keys(pattern: &JsValue, encoding: Encoding) -> Built {
+    let method = if encoding == Encoding::Text {
+        "keys"
+    } else {
+        "keysBytes"
+    };
+    let pattern = if pattern.is_undefined() {
+        b"*".to_vec()
+    } else {
+        bytes(method, "pattern", pattern)?
+    };
+    call(Command::Keys { pattern }, Shape::Values(encoding))
+}
+
+pub(crate) fn scan(cursor: &JsValue, options: &JsValue, encoding: Encoding) -> Built {
+    let method = if encoding == Encoding::Text {
+        "scan"
+    } else {
+        "scanBytes"
+    };
+    let cursor = match cursor.as_string() {
+        Some(s) => s
+            .parse::<u64>()
+            .map_err(|_| engine_error(&Error::InvalidCursor))?,
+        None => {
+            let n = convert::int(method, "cursor", cursor)?;
+            u64::try_from(n).map_err(|_| engine_error(&Error::InvalidCursor))?
+        }
+    };
+    let o = Options::new(method, options)?;
+    let pattern = o.bytes("match")?;
+    let count = o.count("count")?;
+    let key_type = match o.string("type")?.as_deref() {
+        None => None,
+        Some("string") => Some(KeyType::String),
+        Some("hash") => Some(KeyType::Hash),
+        Some("list") => Some(KeyType::List),
+        Some(other) => return Err(engine_error(&Error::UnknownTypeName(other.into()))),
+    };
+    call(
+        Command::Scan {
+            cursor,
+            pattern,
+            count,
+            key_type,
+        },
+        Shape::Scan(encoding),
+    )
+}
+
+pub(crate) fn dbsize() -> Built {
+    call(Command::DbSize, Shape::Int)
+}
+
+pub(crate) fn flushdb() -> Built {
+    call(Command::FlushDb, Shape::Done)
+}
+
+pub(crate) fn ping(message: &JsValue) -> Built {
+    let message = if message.is_undefined() {
+        None
+    } else {
+        Some(bytes("ping", "message", message)?)
+    };
+    call(Command::Ping { message }, Shape::Status)
+}

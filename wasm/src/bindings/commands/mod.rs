@@ -1,0 +1,207 @@
+//! Every command method, once: what JavaScript passes in becomes a [`Command`] plus the
+//! [`Shape`] of its answer.
+//!
+//! `MemoryStore`, `RemoteStore` and their transaction and pipeline builders all expose the
+//! same command methods. Rather than one wasm export per method and class (five classes of
+//! some seventy methods would be most of the binary's size budget), [`METHODS`] lists each
+//! method once with the builder that reads its arguments, and each class has a single export
+//! `__command(id, args)` that says what it does with a built [`Call`]: run it now, queue it,
+//! or send it. The JavaScript methods themselves are installed on the classes' prototypes at
+//! start-up ([`super::install`]).
+//!
+//! Redis commands keep their Redis names in lower case (`hgetall`, `incrby`, `expireat`), as
+//! ioredis and `@upstash/redis` name them; `…Bytes` variants answer `Uint8Array`s.
+
+mod hashes;
+mod keys;
+mod lists;
+mod pubsub;
+mod strings;
+
+use hedgestore_core::{Command, Expiry};
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+
+use super::convert::{bytes, Encoding};
+use super::errors::type_error;
+use super::shape::Shape;
+
+pub(crate) use hashes::*;
+pub(crate) use keys::*;
+pub(crate) use lists::*;
+pub(crate) use pubsub::*;
+pub(crate) use strings::*;
+
+/// A command ready to run, and how to present its answer.
+pub struct Call {
+    /// The command.
+    pub command: Command,
+    /// The JavaScript form of its reply.
+    pub shape: Shape,
+}
+
+/// What a builder produces: a call, or the `TypeError` for a bad argument.
+pub type Built = Result<Call, JsValue>;
+
+pub(crate) fn call(command: Command, shape: Shape) -> Built {
+    Ok(Call { command, shape })
+}
+
+pub(crate) fn key(method: &str, v: &JsValue) -> Result<Vec<u8>, JsValue> {
+    bytes(method, "key", v)
+}
+
+/// A JavaScript call's arguments: missing ones read as `undefined`, as in JavaScript.
+pub(crate) struct Args<'a>(&'a Array);
+
+impl Args<'_> {
+    /// Argument `i`, `undefined` when not given.
+    fn at(&self, i: u32) -> JsValue {
+        if i < self.0.length() {
+            self.0.get(i)
+        } else {
+            JsValue::UNDEFINED
+        }
+    }
+
+    /// The arguments from `i` on (a rest parameter).
+    fn rest(&self, i: u32) -> Array {
+        self.0.slice(i.min(self.0.length()), self.0.length())
+    }
+}
+
+/// One command method: its JavaScript name and the builder that reads its arguments.
+pub(crate) struct Method {
+    /// The method's name on every class.
+    pub(crate) name: &'static str,
+    build: fn(&Args) -> Built,
+}
+
+const fn m(name: &'static str, build: fn(&Args) -> Built) -> Method {
+    Method { name, build }
+}
+
+use Encoding::{Bytes, Text};
+
+/// Every command method, in the order of their ids (`__command(id, args)`).
+pub(crate) static METHODS: &[Method] = &[
+    // strings
+    m("get", |a| get(&a.at(0), Text)),
+    m("getBytes", |a| get(&a.at(0), Bytes)),
+    m("getJson", |a| get_json(&a.at(0))),
+    m("set", |a| set(&a.at(0), &a.at(1), &a.at(2))),
+    m("setJson", |a| set_json(&a.at(0), &a.at(1), &a.at(2))),
+    m("setnx", |a| setnx(&a.at(0), &a.at(1))),
+    m("getdel", |a| getdel(&a.at(0), Text)),
+    m("getdelBytes", |a| getdel(&a.at(0), Bytes)),
+    m("mget", |a| mget(&a.rest(0), Text)),
+    m("mgetBytes", |a| mget(&a.rest(0), Bytes)),
+    m("mset", |a| mset(&a.at(0))),
+    m("incr", |a| incr(&a.at(0))),
+    m("incrby", |a| incrby(&a.at(0), &a.at(1))),
+    m("decr", |a| decr(&a.at(0))),
+    m("decrby", |a| decrby(&a.at(0), &a.at(1))),
+    m("incrbyfloat", |a| incrbyfloat(&a.at(0), &a.at(1))),
+    m("append", |a| append(&a.at(0), &a.at(1))),
+    m("strlen", |a| strlen(&a.at(0))),
+    // keys
+    m("del", |a| del(&a.rest(0))),
+    m("exists", |a| exists(&a.rest(0))),
+    m("expire", |a| {
+        expire("expire", Expiry::Ex, &a.at(0), &a.at(1), &a.at(2))
+    }),
+    m("pexpire", |a| {
+        expire("pexpire", Expiry::Px, &a.at(0), &a.at(1), &a.at(2))
+    }),
+    m("expireat", |a| {
+        expire("expireat", Expiry::ExAt, &a.at(0), &a.at(1), &a.at(2))
+    }),
+    m("pexpireat", |a| {
+        expire("pexpireat", Expiry::PxAt, &a.at(0), &a.at(1), &a.at(2))
+    }),
+    m("ttl", |a| ttl(&a.at(0))),
+    m("pttl", |a| pttl(&a.at(0))),
+    m("persist", |a| persist(&a.at(0))),
+    m("type", |a| key_type(&a.at(0))),
+    m("rename", |a| rename(&a.at(0), &a.at(1))),
+    m("keys", |a| keys(&a.at(0), Text)),
+    m("keysBytes", |a| keys(&a.at(0), Bytes)),
+    m("scan", |a| scan(&a.at(0), &a.at(1), Text)),
+    m("scanBytes", |a| scan(&a.at(0), &a.at(1), Bytes)),
+    m("dbsize", |_| dbsize()),
+    m("flushdb", |_| flushdb()),
+    m("ping", |a| ping(&a.at(0))),
+    // hashes
+    m("hset", |a| hset(&a.at(0), &a.at(1), &a.at(2))),
+    m("hsetnx", |a| hsetnx(&a.at(0), &a.at(1), &a.at(2))),
+    m("hget", |a| hget(&a.at(0), &a.at(1), Text)),
+    m("hgetBytes", |a| hget(&a.at(0), &a.at(1), Bytes)),
+    m("hmget", |a| hmget(&a.at(0), &a.rest(1), Text)),
+    m("hmgetBytes", |a| hmget(&a.at(0), &a.rest(1), Bytes)),
+    m("hgetall", |a| hgetall(&a.at(0), Text)),
+    m("hgetallBytes", |a| hgetall(&a.at(0), Bytes)),
+    m("hdel", |a| hdel(&a.at(0), &a.rest(1))),
+    m("hexists", |a| hexists(&a.at(0), &a.at(1))),
+    m("hlen", |a| hlen(&a.at(0))),
+    m("hkeys", |a| hkeys(&a.at(0), Text)),
+    m("hkeysBytes", |a| hkeys(&a.at(0), Bytes)),
+    m("hvals", |a| hvals(&a.at(0), Text)),
+    m("hvalsBytes", |a| hvals(&a.at(0), Bytes)),
+    m("hincrby", |a| hincrby(&a.at(0), &a.at(1), &a.at(2))),
+    m("hincrbyfloat", |a| {
+        hincrbyfloat(&a.at(0), &a.at(1), &a.at(2))
+    }),
+    // lists
+    m("lpush", |a| push("lpush", &a.at(0), &a.rest(1))),
+    m("rpush", |a| push("rpush", &a.at(0), &a.rest(1))),
+    m("lpushx", |a| push("lpushx", &a.at(0), &a.rest(1))),
+    m("rpushx", |a| push("rpushx", &a.at(0), &a.rest(1))),
+    m("lpop", |a| pop(true, &a.at(0), &a.at(1), Text)),
+    m("lpopBytes", |a| pop(true, &a.at(0), &a.at(1), Bytes)),
+    m("rpop", |a| pop(false, &a.at(0), &a.at(1), Text)),
+    m("rpopBytes", |a| pop(false, &a.at(0), &a.at(1), Bytes)),
+    m("lrange", |a| lrange(&a.at(0), &a.at(1), &a.at(2), Text)),
+    m("lrangeBytes", |a| {
+        lrange(&a.at(0), &a.at(1), &a.at(2), Bytes)
+    }),
+    m("llen", |a| llen(&a.at(0))),
+    m("lindex", |a| lindex(&a.at(0), &a.at(1), Text)),
+    m("lindexBytes", |a| lindex(&a.at(0), &a.at(1), Bytes)),
+    m("lset", |a| lset(&a.at(0), &a.at(1), &a.at(2))),
+    m("ltrim", |a| ltrim(&a.at(0), &a.at(1), &a.at(2))),
+    m("lrem", |a| lrem(&a.at(0), &a.at(1), &a.at(2))),
+    m("linsert", |a| {
+        linsert(&a.at(0), &a.at(1), &a.at(2), &a.at(3))
+    }),
+    // pub/sub
+    m("publish", |a| publish(&a.at(0), &a.at(1))),
+    m("pubsubChannels", |a| pubsub_channels(&a.at(0))),
+    m("pubsubNumsub", |a| pubsub_numsub(&a.rest(0))),
+    m("pubsubNumpat", |_| pubsub_numpat()),
+];
+
+/// Builds the call of method `id` from its JavaScript arguments.
+pub(crate) fn build(id: u32, args: &Array) -> Built {
+    match METHODS.get(id as usize) {
+        Some(method) => (method.build)(&Args(args)),
+        None => Err(type_error("__command", &format!("no command method #{id}"))),
+    }
+}
+
+/// Adds the `__command(id, args)` export through which the installed command methods call
+/// the class; `dispatch` decides what happens to the built call.
+macro_rules! command_entry {
+    ($ty:ident, $ret:ty) => {
+        #[wasm_bindgen]
+        impl $ty {
+            /// Runs command method number `id` (see `commands::METHODS`) with `args`; the
+            /// installed JavaScript methods call this.
+            #[wasm_bindgen(js_name = __command, skip_typescript)]
+            pub fn command_by_id(&self, id: u32, args: js_sys::Array) -> $ret {
+                self.dispatch($crate::bindings::commands::build(id, &args))
+            }
+        }
+    };
+}
+
+pub(crate) use command_entry;

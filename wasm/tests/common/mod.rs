@@ -1,0 +1,184 @@
+//! The wasm test suite, shared by `node.rs`, `browser.rs` and `worker.rs`, which only say
+//! where it runs.
+//!
+//! The cases are JavaScript (`tests/js/*_cases.js`): they use the classes exactly as a user
+//! does, through wasm-bindgen's generated glue (variadic arguments, `undefined` for missing
+//! ones, thrown errors). Each case is one `#[wasm_bindgen_test]` here, and a last test checks
+//! that every case the JavaScript files define is run.
+//!
+//! `RemoteStore`'s cases talk to a real `hedgestore-proxy`, whose address and token are given
+//! at build time (the wasm test has no environment at run time):
+//! `HEDGESTORE_TEST_PROXY_URL` and `HEDGESTORE_TEST_PROXY_TOKEN`, which
+//! `scripts/test-wasm.sh` sets after starting the proxy. Without them the remote cases fail
+//! and say how to run them.
+
+use hedgestore_wasm::{MemoryStore, RemoteStore};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(module = "/tests/js/assert.js")]
+extern "C" {
+    /// Referenced so that wasm-bindgen ships the helpers the case files import.
+    #[allow(dead_code)]
+    fn fail(message: &str);
+}
+
+#[wasm_bindgen(module = "/tests/js/memory_cases.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = runMemoryCase)]
+    async fn run_memory_case(name: &str, store: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = memoryCaseNames)]
+    fn memory_case_names() -> Vec<String>;
+}
+
+#[wasm_bindgen(module = "/tests/js/remote_cases.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = runRemoteCase)]
+    async fn run_remote_case(
+        name: &str,
+        store: JsValue,
+        url: &str,
+        token: &str,
+        prefix: &str,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = remoteCaseNames)]
+    fn remote_case_names() -> Vec<String>;
+}
+
+/// A thrown JavaScript value as text: an `Error`'s name, message and stack.
+fn describe(e: JsValue) -> String {
+    match e.dyn_ref::<js_sys::Error>() {
+        Some(err) => {
+            let stack = js_sys::Reflect::get(err, &"stack".into())
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_default();
+            format!(
+                "{}: {}\n{stack}",
+                String::from(err.name()),
+                String::from(err.message())
+            )
+        }
+        None => format!("{e:?}"),
+    }
+}
+
+pub async fn memory(name: &str) {
+    hedgestore_wasm::install();
+    let store = MemoryStore::new(JsValue::UNDEFINED).expect("a default MemoryStore");
+    if let Err(e) = run_memory_case(name, store.into()).await {
+        panic!("{name}: {}", describe(e));
+    }
+}
+
+pub async fn remote(name: &str) {
+    hedgestore_wasm::install();
+    let (Some(url), Some(token)) = (
+        option_env!("HEDGESTORE_TEST_PROXY_URL"),
+        option_env!("HEDGESTORE_TEST_PROXY_TOKEN"),
+    ) else {
+        panic!(
+            "{name}: RemoteStore's end-to-end tests need a running hedgestore-proxy, named at \
+             build time by HEDGESTORE_TEST_PROXY_URL and HEDGESTORE_TEST_PROXY_TOKEN; run \
+             scripts/test-wasm.sh, which starts one"
+        );
+    };
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"url".into(), &url.into()).unwrap();
+    js_sys::Reflect::set(&options, &"token".into(), &token.into()).unwrap();
+    let store = RemoteStore::new(options.into()).expect("a RemoteStore");
+    let prefix = format!(
+        "wasmtest:{}:{}",
+        js_sys::Date::now() as u64,
+        (js_sys::Math::random() * 1e9) as u64
+    );
+    if let Err(e) = run_remote_case(name, store.into(), url, token, &prefix).await {
+        panic!("{name}: {}", describe(e));
+    }
+}
+
+macro_rules! cases {
+    (memory: [$($m:ident),* $(,)?], remote: [$($r:ident),* $(,)?] $(,)?) => {
+        $(
+            #[wasm_bindgen_test]
+            async fn $m() {
+                common::memory(stringify!($m)).await
+            }
+        )*
+        $(
+            #[wasm_bindgen_test]
+            async fn $r() {
+                common::remote(stringify!($r)).await
+            }
+        )*
+        #[wasm_bindgen_test]
+        fn every_case_is_run() {
+            common::check_names(&[$(stringify!($m)),*], &[$(stringify!($r)),*]);
+        }
+    };
+}
+
+pub(crate) use cases;
+
+pub fn check_names(memory: &[&str], remote: &[&str]) {
+    let sorted = |v: Vec<String>| {
+        let mut v = v;
+        v.sort();
+        v
+    };
+    let listed = |v: &[&str]| sorted(v.iter().map(|s| s.to_string()).collect());
+    assert_eq!(sorted(memory_case_names()), listed(memory), "memory cases");
+    assert_eq!(sorted(remote_case_names()), listed(remote), "remote cases");
+}
+
+/// Every case, by name; each test file expands this where it runs.
+macro_rules! all_cases {
+    () => {
+        common::cases! {
+            memory: [
+                strings_set_get_and_options,
+                strings_binary_values,
+                strings_mget_mset,
+                strings_counters,
+                json_helpers,
+                keys_del_exists_type_rename,
+                keys_patterns_scan_dbsize_flushdb_ping,
+                expiry_with_a_manual_clock,
+                expire_family_and_persist,
+                active_expiry_reclaims_unread_keys,
+                timer_expires_keys_on_real_time,
+                hashes,
+                hashes_odd_fields_and_bytes,
+                lists,
+                wrong_types_are_reply_errors_and_change_nothing,
+                bad_arguments_are_type_errors_and_change_nothing,
+                pubsub_delivers_in_a_microtask,
+                pubsub_patterns_bytes_and_counts,
+                pubsub_handlers_are_isolated,
+                pubsub_unsubscribe_inside_a_handler_and_queue_bounds,
+                keyspace_events_announce_expiry,
+                locks_with_fencing_tokens,
+                transactions_apply_all_or_nothing,
+                transactions_publish_after_commit,
+                memory_limits_and_eviction,
+                stats_count_hits_and_misses,
+                clock_is_monotonic_and_validated,
+                free_releases_the_store,
+            ],
+            remote: [
+                remote_strings,
+                remote_values_that_look_like_protocol_words,
+                remote_hashes_and_lists,
+                remote_expiry,
+                remote_errors_carry_the_servers_message,
+                remote_network_failures_are_network_errors,
+                remote_retries_recover_reads,
+                remote_pipeline,
+                remote_transaction_is_all_or_nothing,
+                remote_subscribe_over_server_sent_events,
+            ],
+        }
+    };
+}
+
+pub(crate) use all_cases;

@@ -1,0 +1,215 @@
+// RemoteStore end to end, against a real hedgestore-proxy (memory backend) that
+// scripts/test-wasm.sh starts; the same cases run in Node, a Chromium page and a Chromium
+// worker. Every case works under its own key prefix, so runs never see each other's keys.
+
+import { eq, ok, rejects, sleep, text, bytes } from './assert.js';
+
+let counter = 0;
+
+function setup(RemoteStore, config, options = {}) {
+  const prefix = `${config.prefix}:${++counter}:`;
+  const store = new RemoteStore({ url: config.url, token: config.token, ...options });
+  return { store, k: (name) => prefix + name, prefix };
+}
+
+async function until(what, f, ms = 3000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await f()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export const cases = {
+  async remote_strings(RemoteStore, config) {
+    const { store: s, k } = setup(RemoteStore, config);
+    eq(await s.get(k('missing')), null);
+    eq(await s.set(k('a'), 'héllo 😀'), true);
+    eq(await s.get(k('a')), 'héllo 😀');
+    eq(await s.getBytes(k('a')), text('héllo 😀'));
+    eq(await s.set(k('a'), 'x', { nx: true }), false);
+    eq(await s.set(k('n'), 41), true);
+    eq(await s.incr(k('n')), 42);
+    eq(await s.incrby(k('n'), -2n), 40);
+    eq(await s.incrbyfloat(k('n'), 0.5), 40.5);
+    eq(await s.mset({ [k('m1')]: '1', [k('m2')]: '2' }), undefined);
+    eq(await s.mget(k('m1'), k('m2'), k('none')), ['1', '2', null]);
+    eq(await s.setJson(k('doc'), { a: [1, 2], b: 'c' }), true);
+    eq(await s.getJson(k('doc')), { a: [1, 2], b: 'c' });
+    eq(await s.getdel(k('m1')), '1');
+    eq(await s.exists(k('m1'), k('m2'), k('m2')), 2);
+    eq(await s.del(k('m1'), k('m2'), k('a')), 2);
+    eq(await s.append(k('ap'), 'ab'), 2);
+    eq(await s.strlen(k('ap')), 2);
+    eq(await s.type(k('ap')), 'string');
+    eq(await s.ping(), 'PONG');
+  },
+
+  async remote_values_that_look_like_protocol_words(RemoteStore, config) {
+    const { store: s, k } = setup(RemoteStore, config);
+    await s.set(k('ok'), 'OK');
+    eq(await s.get(k('ok')), 'OK', 'a stored "OK" is a value, not the status');
+    await s.set(k('b64'), 'aGk=');
+    eq(await s.get(k('b64')), 'aGk=', 'values are not base64-decoded twice');
+    await s.set(k('json'), '{"result":1}');
+    eq(await s.get(k('json')), '{"result":1}');
+    await s.set(k('nl'), 'line1\nline2\u0000end');
+    eq(await s.get(k('nl')), 'line1\nline2\u0000end');
+  },
+
+  async remote_hashes_and_lists(RemoteStore, config) {
+    const { store: s, k } = setup(RemoteStore, config);
+    eq(await s.hset(k('h'), { f1: 'v1', f2: 2 }), 2);
+    eq(await s.hset(k('h'), 'f3', 'v3'), 1);
+    eq(await s.hget(k('h'), 'f2'), '2');
+    eq(await s.hgetall(k('h')), { f1: 'v1', f2: '2', f3: 'v3' });
+    eq(await s.hgetallBytes(k('h')).then((m) => m.size), 3);
+    eq(await s.hmget(k('h'), 'f1', 'x'), ['v1', null]);
+    eq(await s.hincrby(k('h'), 'f2', 3), 5);
+    eq(await s.hdel(k('h'), 'f1', 'f3'), 2);
+    eq(await s.hlen(k('h')), 1);
+    eq(await s.hexists(k('h'), 'f2'), true);
+    eq(await s.rpush(k('l'), 'a', 'b', 'c'), 3);
+    eq(await s.lpush(k('l'), 'z'), 4);
+    eq(await s.lrange(k('l'), 0, -1), ['z', 'a', 'b', 'c']);
+    eq(await s.lpop(k('l'), 2), ['z', 'a']);
+    eq(await s.rpop(k('l')), 'c');
+    eq(await s.llen(k('l')), 1);
+    eq(await s.lindex(k('l'), 0), 'b');
+    eq(await s.linsert(k('l'), 'before', 'b', 'a'), 2);
+    eq(await s.lrangeBytes(k('l'), 0, -1), [text('a'), text('b')]);
+  },
+
+  async remote_expiry(RemoteStore, config) {
+    const { store: s, k } = setup(RemoteStore, config);
+    eq(await s.set(k('t'), 'v', { ttl: 60_000 }), true);
+    const pttl = await s.pttl(k('t'));
+    ok(pttl > 55_000 && pttl <= 60_000, `pttl ${pttl}`);
+    eq(await s.ttl(k('t')), 60);
+    eq(await s.ttl(k('missing')), -2);
+    eq(await s.persist(k('t')), true);
+    eq(await s.ttl(k('t')), -1);
+    eq(await s.pexpire(k('t'), 40), true);
+    await sleep(80);
+    eq(await s.get(k('t')), null, 'expired on the server');
+    eq(await s.expire(k('t'), 10), false);
+  },
+
+  async remote_errors_carry_the_servers_message(RemoteStore, config) {
+    const { store: s, k } = setup(RemoteStore, config);
+    await s.set(k('str'), 'v');
+    const e = await rejects(s.lpush(k('str'), 'x'), 'ReplyError', 'WRONGTYPE Operation against a key holding the wrong kind of value');
+    eq(e.code, 'WRONGTYPE');
+    eq(e.status, 400);
+    await rejects(s.incr(k('str')), 'ReplyError', 'ERR value is not an integer or out of range');
+    eq(await s.get(k('str')), 'v', 'the failed commands changed nothing');
+    await rejects(s.get(), 'TypeError', 'get: key', 'bad arguments reject, they do not throw');
+    await rejects(s.set(k('bin'), bytes(0xff, 0xfe)), 'TypeError', 'not valid UTF-8');
+    eq(await s.exists(k('bin')), 0, 'nothing was sent');
+    const wrong = new RemoteStore({ url: config.url, token: 'wrong-token' });
+    const auth = await rejects(wrong.get(k('str')), 'ReplyError', 'unauthorized');
+    eq(auth.status, 401);
+  },
+
+  async remote_network_failures_are_network_errors(RemoteStore, config) {
+    // A port nothing listens on (the proxy's own port + 1 is not guaranteed free, so use a
+    // fetch that fails the way a refused connection does).
+    let calls = 0;
+    const failing = async () => {
+      calls++;
+      throw new TypeError('fetch failed');
+    };
+    const down = new RemoteStore({ url: config.url, token: config.token, fetch: failing, retry: { retries: 2, minDelay: 1, maxDelay: 5 } });
+    const e = await rejects(down.get('k'), 'NetworkError', 'fetch failed');
+    ok(e.cause instanceof TypeError, 'the cause is kept');
+    eq(calls, 3, 'a read is retried');
+    calls = 0;
+    await rejects(down.set('k', 'v'), 'NetworkError', 'fetch failed');
+    eq(calls, 1, 'a write is sent once');
+    calls = 0;
+    const noRetry = new RemoteStore({ url: config.url, token: config.token, fetch: failing, retry: false });
+    await rejects(noRetry.get('k'), 'NetworkError');
+    eq(calls, 1, 'retry: false');
+    const hanging = new RemoteStore({ url: config.url, token: config.token, fetch: () => new Promise(() => {}), timeout: 50, retry: false });
+    await rejects(hanging.get('k'), 'NetworkError', 'within 50 ms');
+    const html = new RemoteStore({ url: config.url, token: config.token, retry: false, fetch: async () => new Response('<html>bad gateway</html>', { status: 502 }) });
+    const bad = await rejects(html.get('k'), 'NetworkError', 'HTTP 502');
+    eq(bad.status, 502);
+  },
+
+  async remote_retries_recover_reads(RemoteStore, config) {
+    const { k } = setup(RemoteStore, config);
+    let calls = 0;
+    const flaky = (url, init) => {
+      calls++;
+      if (calls <= 2) return Promise.reject(new TypeError('connection reset'));
+      return fetch(url, init);
+    };
+    const s = new RemoteStore({ url: config.url, token: config.token, fetch: flaky, retry: { retries: 3, minDelay: 1, maxDelay: 5 } });
+    eq(await s.get(k('nothing')), null);
+    eq(calls, 3, 'two failures, then the answer');
+  },
+
+  async remote_pipeline(RemoteStore, config) {
+    const { store: s, k } = setup(RemoteStore, config);
+    const p = s.pipeline();
+    p.set(k('a'), '1').incr(k('n')).get(k('a')).hset(k('h'), 'f', 'v').hgetall(k('h'));
+    eq(p.length, 5);
+    eq(await p.exec(), [true, 1, '1', 1, { f: 'v' }]);
+    eq(p.length, 0);
+    eq(await s.pipeline().exec(), [], 'an empty pipeline sends nothing');
+    const partial = s.pipeline().set(k('b'), 'x').lpush(k('b'), 'y').set(k('c'), 'z');
+    const e = await rejects(partial.exec(), 'PipelineError', '1 of 3 commands failed; the first, #1 (lpush): WRONGTYPE');
+    eq(e.results.length, 3);
+    eq(e.results[0], true);
+    eq(e.results[1].name, 'ReplyError');
+    eq(e.results[2], true);
+    eq(await s.get(k('c')), 'z', 'a pipeline is not atomic: the other commands applied');
+  },
+
+  async remote_transaction_is_all_or_nothing(RemoteStore, config) {
+    const { store: s, k } = setup(RemoteStore, config);
+    eq(await s.transaction().set(k('a'), '1').incr(k('n')).lrange(k('l'), 0, -1).exec(), [true, 1, []]);
+    await s.set(k('word'), 'abc');
+    const tx = s.transaction().set(k('a'), 'changed').incr(k('word')).set(k('new'), 'x');
+    const e = await rejects(tx.exec(), 'TransactionError', 'incr');
+    eq(e.index, 1);
+    eq(e.command, 'incr');
+    eq(await s.get(k('a')), '1', 'nothing was applied');
+    eq(await s.exists(k('new')), 0);
+  },
+
+  async remote_subscribe_over_server_sent_events(RemoteStore, config) {
+    const { store: s, k } = setup(RemoteStore, config);
+    const got = [];
+    const unsubscribe = await s.subscribe(k('chan'), (message, channel) => got.push([message, channel]));
+    ok(typeof unsubscribe === 'function', 'resolves to an unsubscribe function');
+    const gotP = [];
+    const offP = await s.psubscribe(k('p.*'), (message, channel, pattern) => gotP.push([message, channel, pattern]));
+    eq(await s.publish(k('chan'), 'hello, world'), 1);
+    eq(await s.publish(k('chan'), 'line1\nline2'), 1);
+    eq(await s.publish(k('p.x'), 'via pattern'), 1);
+    await until('messages', () => got.length === 2 && gotP.length === 1);
+    eq(got, [['hello, world', k('chan')], ['line1\nline2', k('chan')]]);
+    eq(gotP, [['via pattern', k('p.x'), k('p.*')]]);
+    unsubscribe();
+    offP();
+    await until('the server to drop the subscription', async () => (await s.publish(k('chan'), 'late')) === 0);
+    await sleep(50);
+    eq(got.length, 2, 'nothing after unsubscribing');
+    await rejects(s.subscribe(k('x'), 'nope'), 'TypeError', 'handler must be a function');
+  },
+};
+
+export function remoteCaseNames() {
+  return Object.keys(cases);
+}
+
+export async function runRemoteCase(name, store, url, token, prefix) {
+  const RemoteStore = store.constructor;
+  store.free();
+  const f = cases[name];
+  if (!f) throw new Error(`no remote case named ${name}`);
+  await f(RemoteStore, { url, token, prefix });
+}

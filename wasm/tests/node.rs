@@ -1,0 +1,8 @@
+//! The wasm test suite in Node (`wasm-pack test --node`).
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use wasm_bindgen_test::*;
+
+common::all_cases!();
