@@ -49,4 +49,10 @@ step "core builds for bare metal (no_std) and wasm32"
 cargo build --locked -p hedgestore-core --target thumbv7em-none-eabihf
 cargo build --locked -p hedgestore-core -p hedgestore-wasm --target wasm32-unknown-unknown
 
+step "the official @upstash/redis client against hedgestore-proxy"
+./scripts/test-proxy-client.sh
+
+step "wasm: MemoryStore and RemoteStore under Node and headless Chromium, npm package smoke tests"
+./scripts/test-wasm.sh
+
 step "all suites passed"
