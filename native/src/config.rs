@@ -365,16 +365,10 @@ impl StorageConfig {
             };
         }
         if let Some(v) = get("HEDGESTORE_MIRROR_WRITES") {
-            config.fallback.mirror_writes = match v.to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => true,
-                "0" | "false" | "no" | "off" => false,
-                _ => {
-                    return Err(ConfigError {
-                        variable: "HEDGESTORE_MIRROR_WRITES",
-                        problem: format!("'{v}' is not a boolean (true/false)"),
-                    })
-                }
-            };
+            config.fallback.mirror_writes = parse_bool(&v).ok_or_else(|| ConfigError {
+                variable: "HEDGESTORE_MIRROR_WRITES",
+                problem: format!("'{v}' is not a boolean (true/false)"),
+            })?;
         }
         Ok(config)
     }
@@ -455,7 +449,8 @@ impl StorageConfig {
     }
 }
 
-fn parse_size(v: &str) -> Option<usize> {
+/// A size in bytes: a number, or with a `b`, `kb`, `mb` or `gb` suffix (binary multiples).
+pub(crate) fn parse_size(v: &str) -> Option<usize> {
     let lower = v.trim().to_ascii_lowercase();
     let (digits, unit): (&str, usize) = if let Some(d) = lower.strip_suffix("gb") {
         (d, 1 << 30)
@@ -474,6 +469,15 @@ fn parse_size(v: &str) -> Option<usize> {
         .ok()?
         .checked_mul(unit)
         .filter(|n| *n > 0)
+}
+
+/// A boolean setting: `1/true/yes/on` or `0/false/no/off`, any case.
+pub(crate) fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
 }
 
 fn parse_policy(v: &str) -> Option<EvictionPolicy> {

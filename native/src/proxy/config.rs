@@ -21,6 +21,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::config::{parse_bool, parse_size};
 use crate::config::{ConfigError, Secret, StorageConfig};
 use crate::error::Result;
 use crate::storage::Storage;
@@ -270,14 +271,6 @@ impl ProxyConfig {
     }
 }
 
-fn parse_bool(v: &str) -> Option<bool> {
-    match v.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Some(true),
-        "0" | "false" | "no" | "off" => Some(false),
-        _ => None,
-    }
-}
-
 fn positive(variable: &'static str, v: &str, what: &str) -> Result<usize, ConfigError> {
     v.parse::<usize>()
         .ok()
@@ -286,25 +279,6 @@ fn positive(variable: &'static str, v: &str, what: &str) -> Result<usize, Config
             variable,
             problem: format!("'{v}' is not a positive number ({what})"),
         })
-}
-
-fn parse_size(v: &str) -> Option<usize> {
-    let lower = v.to_ascii_lowercase();
-    let (digits, unit) = if let Some(d) = lower.strip_suffix("mb") {
-        (d, 1 << 20)
-    } else if let Some(d) = lower.strip_suffix("kb") {
-        (d, 1 << 10)
-    } else if let Some(d) = lower.strip_suffix('b') {
-        (d, 1)
-    } else {
-        (lower.as_str(), 1)
-    };
-    digits
-        .trim()
-        .parse::<usize>()
-        .ok()?
-        .checked_mul(unit)
-        .filter(|n| *n > 0)
 }
 
 fn parse_origins(v: &str) -> Result<CorsOrigins, ConfigError> {
