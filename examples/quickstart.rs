@@ -1,11 +1,17 @@
 //! The first program to run: `cargo run --example quickstart`.
 //!
 //! It needs nothing but Rust: `get_storage()` reads its settings from the environment
-//! (`REDIS_*`, `HEDGESTORE_*`) and serves from the in-memory engine.
+//! (`REDIS_*`, `HEDGESTORE_*`). It exits 0 in each of the three situations a newcomer meets:
+//!
+//! * no `REDIS_*` setting and nothing on `localhost:6379`: memory only, local locks;
+//! * Redis configured and up (`REDIS_HOST=127.0.0.1 cargo run --example quickstart`):
+//!   Redis, with writes mirrored into memory for a failover;
+//! * Redis configured but down: served from memory until Redis answers; locks fail closed
+//!   meanwhile (a memory lock is not distributed), which the tour shows instead of failing.
 
 use std::time::Duration;
 
-use hedgestore::{get_storage, handler, Reply};
+use hedgestore::{get_storage, handler, Reply, StorageError};
 
 #[tokio::main]
 async fn main() -> hedgestore::Result<()> {
@@ -71,15 +77,22 @@ async fn main() -> hedgestore::Result<()> {
         .await?;
     storage.publish("prices", "EURUSD 1.0842").await?;
     println!("subscriber got     -> {:?}", rx.recv().await);
-    subscription.unsubscribe();
+    subscription.unsubscribe().await?;
 
     // A lock with a fencing token.
-    if let Some(lock) = storage
+    match storage
         .acquire_lock("rebalance", Duration::from_secs(10), None)
-        .await?
+        .await
     {
-        println!("lock acquired      -> token {:?}", lock.token);
-        storage.release(&lock).await?;
+        Ok(Some(lock)) => {
+            println!("lock acquired      -> token {:?}", lock.token);
+            storage.release(&lock).await?;
+        }
+        Ok(None) => println!("lock busy          -> another holder has it"),
+        Err(StorageError::Unavailable(why)) => {
+            println!("lock refused       -> {why} (set HEDGESTORE_LOCK_FALLBACK=local to allow local locks)")
+        }
+        Err(e) => return Err(e),
     }
 
     // A transaction: all or nothing.

@@ -45,6 +45,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "tests (unit, property, conformance, differential and fault tests against redis-server)"
 cargo test --workspace --locked
 
+step "the README's first command in three situations (no Redis settings; Redis up; Redis down)"
+./scripts/test-quickstart.sh
+
 step "core builds for bare metal (no_std) and wasm32"
 cargo build --locked -p hedgestore-core --target thumbv7em-none-eabihf
 cargo build --locked -p hedgestore-core -p hedgestore-wasm --target wasm32-unknown-unknown

@@ -82,13 +82,15 @@ async fn a_slow_handler_blocks_neither_publishers_nor_other_subscribers() {
     let s = Storage::new(MemoryStorage::start(MemoryConfig::default()).unwrap());
     let fast_seen = Arc::new(AtomicUsize::new(0));
     let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let entered = Arc::new(tokio::sync::Notify::new());
     let slow = {
-        let gate = gate.clone();
+        let (gate, entered) = (gate.clone(), entered.clone());
         s.subscribe(
             "ticks",
             handler(move |_, _| {
-                let gate = gate.clone();
+                let (gate, entered) = (gate.clone(), entered.clone());
                 async move {
+                    entered.notify_one();
                     // Blocks until the test opens the gate: the slowest handler possible.
                     let _ = gate.acquire().await.map(|p| p.forget());
                 }
@@ -111,8 +113,14 @@ async fn a_slow_handler_blocks_neither_publishers_nor_other_subscribers() {
         .await
         .unwrap()
     };
+    // The first message is in the slow handler before the rest is published, so what the slow
+    // subscriber holds is known exactly: one message in its handler, a full queue, the rest lag.
+    s.publish("ticks", "0").await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), entered.notified())
+        .await
+        .expect("the slow handler got the first message");
     let publishing = tokio::time::timeout(Duration::from_secs(10), async {
-        for i in 0..5000 {
+        for i in 1..5000 {
             s.publish("ticks", i.to_string()).await.unwrap();
         }
     })

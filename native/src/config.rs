@@ -82,6 +82,10 @@ pub struct RedisConfig {
     pub response_timeout: Duration,
     /// How often a PING checks the connection. Default 1 s.
     pub health_check_interval: Duration,
+    /// How long a health-check PING (on its own connection) may go unanswered before Redis
+    /// is declared down and the fallback switches to memory. A command that times out is
+    /// not an outage by itself: it makes the health check run at once. Default 2 s.
+    pub health_check_timeout: Duration,
     /// Reconnect backoff: first delay. Default 50 ms.
     pub backoff_base: Duration,
     /// Reconnect backoff: growth factor per attempt. Default 2.
@@ -91,6 +95,12 @@ pub struct RedisConfig {
     /// Reconnect attempts per reconnect cycle (the health check starts a new cycle).
     /// Default 6.
     pub backoff_max_attempts: usize,
+    /// Redis was asked for: some `REDIS_*` variable was set, or a Redis address setter was
+    /// called. When it was not and nothing answers on the default address,
+    /// [`Storage::connect`](crate::Storage::connect) (and so `get_storage()`) serves from
+    /// memory only, with local locks, instead of waiting for a Redis nobody configured.
+    /// Default `false`.
+    pub explicit: bool,
 }
 
 impl Default for RedisConfig {
@@ -104,10 +114,12 @@ impl Default for RedisConfig {
             connect_timeout: Duration::from_secs(1),
             response_timeout: Duration::from_secs(1),
             health_check_interval: Duration::from_secs(1),
+            health_check_timeout: Duration::from_secs(2),
             backoff_base: Duration::from_millis(50),
             backoff_factor: 2.0,
             backoff_max_delay: Duration::from_secs(2),
             backoff_max_attempts: 6,
+            explicit: false,
         }
     }
 }
@@ -264,6 +276,15 @@ impl StorageConfig {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut config = Self::default();
         let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        config.redis.explicit = [
+            "REDIS_URL",
+            "REDIS_HOST",
+            "REDIS_PORT",
+            "REDIS_DB",
+            "REDIS_PASSWORD",
+        ]
+        .iter()
+        .any(|name| get(name).is_some());
         if let Some(url) = get("REDIS_URL") {
             if !(url.starts_with("redis://")
                 || url.starts_with("rediss://")
@@ -375,26 +396,31 @@ impl StorageConfig {
 
     /// Connect to Redis at this URL (wins over host/port/db/password).
     pub fn redis_url(mut self, url: impl Into<String>) -> Self {
+        self.redis.explicit = true;
         self.redis.url = Some(Secret::new(url));
         self
     }
     /// Redis host.
     pub fn redis_host(mut self, host: impl Into<String>) -> Self {
+        self.redis.explicit = true;
         self.redis.host = host.into();
         self
     }
     /// Redis port.
     pub fn redis_port(mut self, port: u16) -> Self {
+        self.redis.explicit = true;
         self.redis.port = port;
         self
     }
     /// Redis database number.
     pub fn redis_db(mut self, db: u32) -> Self {
+        self.redis.explicit = true;
         self.redis.db = db;
         self
     }
     /// Redis password.
     pub fn redis_password(mut self, password: impl Into<String>) -> Self {
+        self.redis.explicit = true;
         self.redis.password = Some(Secret::new(password));
         self
     }
@@ -411,6 +437,11 @@ impl StorageConfig {
     /// Interval of the Redis health-check PING.
     pub fn redis_health_check_interval(mut self, interval: Duration) -> Self {
         self.redis.health_check_interval = interval;
+        self
+    }
+    /// How long a health-check PING may go unanswered before Redis counts as down.
+    pub fn redis_health_check_timeout(mut self, timeout: Duration) -> Self {
+        self.redis.health_check_timeout = timeout;
         self
     }
     /// Reconnect backoff: first delay, growth factor, longest delay, attempts per cycle.
@@ -534,6 +565,32 @@ mod tests {
             c.redis.connection_url().expose(),
             "redis://:p%40ss%20word@10.0.0.5:6380/3"
         );
+    }
+
+    #[test]
+    fn redis_is_explicit_only_when_some_redis_setting_is_given() {
+        assert!(!from(&[]).unwrap().redis.explicit);
+        assert!(
+            !from(&[("HEDGESTORE_MAX_MEMORY", "1mb")])
+                .unwrap()
+                .redis
+                .explicit
+        );
+        for name in [
+            "REDIS_URL",
+            "REDIS_HOST",
+            "REDIS_PORT",
+            "REDIS_DB",
+            "REDIS_PASSWORD",
+        ] {
+            let value = if name == "REDIS_URL" {
+                "redis://h:1"
+            } else {
+                "1"
+            };
+            assert!(from(&[(name, value)]).unwrap().redis.explicit, "{name}");
+        }
+        assert!(StorageConfig::default().redis_port(7000).redis.explicit);
     }
 
     #[test]

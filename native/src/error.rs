@@ -16,9 +16,19 @@ pub enum StorageError {
     /// A transaction applied nothing: a command in it would fail, or a watched key changed.
     #[error(transparent)]
     Transaction(#[from] BatchError),
-    /// The backend cannot be reached right now (connection refused, timed out, …).
+    /// The backend cannot be reached right now (connection refused or reset, health check
+    /// failing, …). For a write, this means it was not applied.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// A read got no answer within the response timeout; nothing was changed. The backend is
+    /// not considered down for that (a slow command is not an outage): retrying is safe.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// A write was sent and then no answer came (timed out): it **may or may not have been
+    /// applied**. It is never retried automatically; read the state back before retrying, or
+    /// retry only writes that are safe to apply twice.
+    #[error("outcome unknown, the write may have been applied: {0}")]
+    OutcomeUnknown(String),
     /// The storage was closed with `close()`.
     #[error("storage is closed")]
     Closed,

@@ -55,7 +55,7 @@ use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
 use crate::memory::MemoryStorage;
 use crate::redis::{scripts, RedisStorage};
-use crate::subscription::{Handler, Subscription, SubscriptionControl};
+use crate::subscription::{Handler, Subscription, SubscriptionControl, Unsubscribed};
 use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, HashStorage, Health, KeyVersion, ListStorage, Lock,
     LockStorage, PubSubStorage,
@@ -123,7 +123,10 @@ struct PendingSub {
     pattern: bool,
     name: Vec<u8>,
     handler: Handler,
-    redis: Mutex<Option<Subscription>>,
+    /// The Redis side. A tokio mutex, held across the Redis call by the recovery that restores
+    /// it and by `unsubscribe`, so an unsubscription can never miss a Redis subscription that
+    /// recovery is making at the same moment.
+    redis: tokio::sync::Mutex<Option<Subscription>>,
     active: AtomicBool,
 }
 
@@ -376,17 +379,17 @@ impl Inner {
         } else {
             self.replay(&mut journal).await?;
         }
+        self.redis.confirm_unsubscribes().await?;
         let subscriptions = lock(&self.subscriptions).clone();
         for sub in subscriptions {
-            if sub.active.load(Ordering::Acquire) && lock(&sub.redis).is_none() {
+            let mut redis = sub.redis.lock().await;
+            if sub.active.load(Ordering::Acquire) && redis.is_none() {
                 let made = if sub.pattern {
                     self.redis.psubscribe(&sub.name, sub.handler.clone()).await
                 } else {
                     self.redis.subscribe(&sub.name, sub.handler.clone()).await
                 };
-                if let Ok(s) = made {
-                    *lock(&sub.redis) = Some(s);
-                }
+                *redis = made.ok();
             }
         }
         journal.clear();
@@ -616,22 +619,42 @@ struct FallbackSubscription {
 }
 
 impl SubscriptionControl for FallbackSubscription {
-    fn unsubscribe(&self) {
+    /// The memory side ends before this returns, and recovery will not restore the Redis side
+    /// any more; the future resolves once Redis confirmed the end of the Redis side (at once
+    /// when there is none, as during an outage).
+    fn unsubscribe(&self) -> Unsubscribed {
         self.sub.active.store(false, Ordering::Release);
-        if let Some(s) = lock(&self.memory).take() {
-            s.unsubscribe();
-        }
-        if let Some(s) = lock(&self.sub.redis).take() {
-            s.unsubscribe();
-        }
+        drop(lock(&self.memory).take());
         if let Some(inner) = self.hub.upgrade() {
             lock(&inner.subscriptions).retain(|s| !Arc::ptr_eq(s, &self.sub));
         }
+        let sub = self.sub.clone();
+        let hub = self.hub.clone();
+        Box::pin(async move {
+            let redis = sub.redis.lock().await.take();
+            let Some(redis) = redis else { return Ok(()) };
+            match redis.unsubscribe().await {
+                // During an outage the Redis side cannot be confirmed now; recovery confirms
+                // it before Redis serves again, so no later PUBLISH through Redis counts it.
+                Err(_)
+                    if hub
+                        .upgrade()
+                        .is_some_and(|i| !i.on_redis.load(Ordering::Acquire)) =>
+                {
+                    Ok(())
+                }
+                other => other,
+            }
+        })
     }
 
     fn lag(&self) -> u64 {
         let memory = lock(&self.memory).as_ref().map_or(0, Subscription::lag);
-        let redis = lock(&self.sub.redis).as_ref().map_or(0, Subscription::lag);
+        let redis = self
+            .sub
+            .redis
+            .try_lock()
+            .map_or(0, |r| r.as_ref().map_or(0, Subscription::lag));
         memory + redis
     }
 }
@@ -663,7 +686,7 @@ impl FallbackStorage {
             pattern,
             name: name.to_vec(),
             handler,
-            redis: Mutex::new(redis),
+            redis: tokio::sync::Mutex::new(redis),
             active: AtomicBool::new(true),
         });
         lock(&self.inner.subscriptions).push(sub.clone());

@@ -32,7 +32,7 @@ use tokio::sync::Notify;
 use crate::clock::SystemClock;
 use crate::config::MemoryConfig;
 use crate::error::{Result, StorageError};
-use crate::subscription::{Handler, Message, Subscription, SubscriptionControl};
+use crate::subscription::{Handler, Message, Subscription, SubscriptionControl, Unsubscribed};
 use crate::traits::{
     BaseStorage, CompleteStorage, HashStorage, Health, KeyVersion, ListStorage, Lock, LockStorage,
     PubSubStorage,
@@ -294,13 +294,16 @@ struct MemorySubscription {
 }
 
 impl SubscriptionControl for MemorySubscription {
-    fn unsubscribe(&self) {
+    /// Complete before it returns: the engine forgets the subscriber (so `PUBLISH` no longer
+    /// counts it) and its dispatcher starts no further handler call.
+    fn unsubscribe(&self) -> Unsubscribed {
         self.stop.store(true, Ordering::Release);
         self.notify.notify_one();
         if let Some(shared) = self.shared.upgrade() {
             lock(&shared.engine).drop_subscriber(self.id);
             lock(&shared.dispatchers).remove(&self.id.0);
         }
+        Box::pin(std::future::ready(Ok(())))
     }
 
     fn lag(&self) -> u64 {

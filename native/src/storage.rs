@@ -48,10 +48,29 @@ impl Storage {
         }
     }
 
-    /// The default storage for `config`: Redis with memory fallback
-    /// ([`FallbackStorage`](crate::FallbackStorage)). It never fails because Redis is down.
+    /// The default storage for `config`. It never fails because Redis is down:
+    ///
+    /// * Redis configured ([`RedisConfig::explicit`](crate::RedisConfig::explicit): a
+    ///   `REDIS_*` variable or a Redis setter): Redis with memory fallback
+    ///   ([`FallbackStorage`](crate::FallbackStorage)), whether Redis is up or not; during an
+    ///   outage locks follow [`LockFallback`](crate::LockFallback) (fail closed by default).
+    /// * Nothing configured: the same when Redis answers on the default address
+    ///   (`localhost:6379`); when nothing answers there, memory only
+    ///   ([`MemoryStorage`](crate::MemoryStorage), local locks, no Redis ever), announced by
+    ///   one log line. This is what `cargo run --example quickstart` gets on a bare machine.
     pub async fn connect(config: StorageConfig) -> Result<Self> {
-        Ok(Self::new(crate::FallbackStorage::start(config).await?))
+        let explicit = config.redis.explicit;
+        let memory = config.memory.clone();
+        let fallback = crate::FallbackStorage::start(config).await?;
+        if explicit || fallback.serving() == crate::BackendKind::Redis {
+            return Ok(Self::new(fallback));
+        }
+        fallback.close().await?;
+        tracing::info!(
+            "no Redis configured (REDIS_URL, REDIS_HOST … unset) and none answers on \
+             localhost:6379: serving from memory only, with local locks"
+        );
+        Self::memory(memory)
     }
 
     /// Redis only ([`RedisStorage`](crate::RedisStorage)): fails with `Unavailable` when

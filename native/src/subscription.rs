@@ -8,6 +8,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use crate::error::Result;
+
 /// A message as a subscriber receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -47,16 +49,32 @@ where
     Arc::new(move |m: Message| Box::pin(f(m)))
 }
 
+/// The confirmation of an unsubscription: resolves once the backend has confirmed it.
+pub type Unsubscribed = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
+
 /// What a backend does when a subscription ends or is asked about.
 pub trait SubscriptionControl: Send + Sync {
-    /// Stops delivery to this subscription.
-    fn unsubscribe(&self);
+    /// Ends this subscription.
+    ///
+    /// Everything local happens before this returns. The returned future resolves once the
+    /// backend has confirmed the end (Redis's `UNSUBSCRIBE` reply): from then on `PUBLISH`
+    /// no longer counts this subscriber and no message published afterwards reaches its
+    /// handler. Dropping the future unpolled leaves the remote part undone, so callers that
+    /// cannot wait spawn it.
+    fn unsubscribe(&self) -> Unsubscribed;
     /// Messages this subscription lost because it fell behind (oldest dropped first).
     fn lag(&self) -> u64;
 }
 
-/// A live subscription. Dropping it unsubscribes (call [`detach`](Self::detach) to keep the
-/// handler for the storage's whole life instead).
+/// A live subscription.
+///
+/// End it with [`unsubscribe`](Self::unsubscribe)`.await`, which returns once the backend has
+/// confirmed: after it, the handler receives nothing more and `PUBLISH` no longer counts it,
+/// on every backend and across fallback switches. Dropping a `Subscription` also
+/// unsubscribes, but fire-and-forget: the local handler stops at once, while the remote
+/// `UNSUBSCRIBE` is sent by a background task on the current tokio runtime (if any), so a
+/// `PUBLISH` right after the drop may still count it. Call [`detach`](Self::detach) to keep
+/// the handler for the storage's whole life instead.
 pub struct Subscription {
     control: Option<Box<dyn SubscriptionControl>>,
 }
@@ -77,10 +95,18 @@ impl Subscription {
         }
     }
 
-    /// Stops delivery to this subscription's handler.
-    pub fn unsubscribe(mut self) {
-        if let Some(c) = self.control.take() {
-            c.unsubscribe();
+    /// Ends this subscription and waits for the backend's confirmation (immediate for
+    /// memory; Redis's `UNSUBSCRIBE` reply for Redis and the fallback's Redis side). After it
+    /// returns, `PUBLISH` no longer counts it and no message published afterwards reaches
+    /// the handler. (A handler call that had already started when it was called runs to its
+    /// end; the handler may call `unsubscribe` itself.)
+    ///
+    /// An error means the backend could not confirm (Redis unreachable): delivery to this
+    /// handler has stopped anyway, and a Redis that comes back never resubscribes it.
+    pub async fn unsubscribe(mut self) -> Result<()> {
+        match self.control.take() {
+            Some(c) => c.unsubscribe().await,
+            None => Ok(()),
         }
     }
 
@@ -98,9 +124,15 @@ impl Subscription {
 }
 
 impl Drop for Subscription {
+    /// Fire-and-forget unsubscription (see the type's docs).
     fn drop(&mut self) {
         if let Some(c) = self.control.take() {
-            c.unsubscribe();
+            let confirmed = c.unsubscribe();
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    let _ = confirmed.await;
+                });
+            }
         }
     }
 }

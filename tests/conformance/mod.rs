@@ -347,7 +347,7 @@ pub async fn pubsub_handler_receives_until_unsubscribed(h: &Harness) {
     s.publish("c:ps:news", "two").await.unwrap();
     assert_eq!(recv(&mut rx).await, Some((b("c:ps:news"), b("one"))));
     assert_eq!(recv(&mut rx).await, Some((b("c:ps:news"), b("two"))));
-    sub.unsubscribe();
+    sub.unsubscribe().await.unwrap();
     assert_eq!(s.publish("c:ps:news", "three").await.unwrap(), 0);
     assert!(tokio::time::timeout(Duration::from_millis(300), rx.recv())
         .await

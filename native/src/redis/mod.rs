@@ -92,6 +92,31 @@ struct Inner {
     events: broadcast::Sender<StorageEvent>,
     closed: AtomicBool,
     stop: Notify,
+    /// The health checks' own connection: a PING behind a large reply on the shared
+    /// multiplexed connection would time out although Redis is fine, and one slow command
+    /// must not look like an outage.
+    health: ConnectionManager,
+    /// Asks the health checks to check now (a command timed out: slow command or hung Redis?).
+    check_now: Notify,
+}
+
+/// How long a health-check PING may go unanswered before Redis is declared down
+/// ([`RedisConfig::health_check_timeout`], 2 s by default, twice the response timeout): a
+/// server busy for a moment (a large reply being built, a fork for a snapshot) is not an
+/// outage, while a hung or partitioned one is found within that time (plus the check
+/// interval, or at once after a call timed out).
+fn health_timeout(config: &RedisConfig) -> Duration {
+    config.health_check_timeout.max(Duration::from_millis(1))
+}
+
+/// What a call that got no answer in time reports: `Timeout` for a read (nothing changed,
+/// safe to retry), `OutcomeUnknown` for a write (sent, so it may have been applied).
+fn no_answer(idempotent: bool) -> StorageError {
+    if idempotent {
+        StorageError::Timeout("redis did not answer within the response timeout".into())
+    } else {
+        StorageError::OutcomeUnknown("redis did not answer within the response timeout".into())
+    }
 }
 
 const LOCK_PREFIX: &[u8] = b"hedgestore:lock:";
@@ -151,8 +176,10 @@ impl RedisStorage {
         let timeout = storage.inner.config.connect_timeout;
         match tokio::time::timeout(timeout.max(Duration::from_millis(50)), storage.ping()).await {
             Ok(Ok(_)) => Ok(storage),
+            Ok(Err(StorageError::Timeout(_))) | Err(_) => {
+                Err(StorageError::Unavailable("redis: connect timed out".into()))
+            }
             Ok(Err(e)) => Err(e),
-            Err(_) => Err(StorageError::Unavailable("redis: connect timed out".into())),
         }
     }
 
@@ -174,8 +201,14 @@ impl RedisStorage {
             .set_number_of_retries(config.backoff_max_attempts);
         tokio::runtime::Handle::try_current()
             .map_err(|_| StorageError::Unavailable("RedisStorage needs a tokio runtime".into()))?;
-        let connection = ConnectionManager::new_lazy_with_config(client, manager_config)
-            .map_err(|e| unavailable(&e))?;
+        let connection =
+            ConnectionManager::new_lazy_with_config(client.clone(), manager_config.clone())
+                .map_err(|e| unavailable(&e))?;
+        let health = ConnectionManager::new_lazy_with_config(
+            client,
+            manager_config.set_response_timeout(Some(health_timeout(&config))),
+        )
+        .map_err(|e| unavailable(&e))?;
         let (events, _) = broadcast::channel(64);
         let inner = Arc::new(Inner {
             pubsub: pubsub::PubSubHub::new(config.clone())?,
@@ -186,6 +219,8 @@ impl RedisStorage {
             events,
             closed: AtomicBool::new(false),
             stop: Notify::new(),
+            health,
+            check_now: Notify::new(),
         });
         tokio::spawn(health_checks(Arc::downgrade(&inner)));
         Ok(Self { inner })
@@ -242,6 +277,12 @@ impl RedisStorage {
         })
     }
 
+    /// Sends again every `UNSUBSCRIBE` Redis could not confirm earlier (see
+    /// [`pubsub::PubSubHub::confirm_unsubscribes`]).
+    pub(crate) async fn confirm_unsubscribes(&self) -> Result<()> {
+        self.inner.pubsub.confirm_unsubscribes().await
+    }
+
     /// The server's `run_id` (changes when the server restarts, which tells the fallback
     /// storage that Redis lost what it held, without persistence).
     pub(crate) async fn run_id(&self) -> Result<String> {
@@ -280,10 +321,18 @@ impl RedisStorage {
             let mut conn = self.inner.connection.clone();
             let started = Instant::now();
             match tokio::time::timeout_at(deadline, conn.send_packed_command(cmd)).await {
+                // No answer is not an outage: the health checks (own connection) decide that.
                 Err(_) => {
-                    self.inner.mark(Err("timed out".into()));
+                    self.inner.check_now.notify_one();
                     return Err(Failure {
-                        error: StorageError::Unavailable("redis: timed out".into()),
+                        error: no_answer(idempotent),
+                        maybe_applied: true,
+                    });
+                }
+                Ok(Err(e)) if e.is_timeout() => {
+                    self.inner.check_now.notify_one();
+                    return Err(Failure {
+                        error: no_answer(idempotent),
                         maybe_applied: true,
                     });
                 }
@@ -328,8 +377,12 @@ impl RedisStorage {
         .await
         {
             Err(_) => {
-                self.inner.mark(Err("timed out".into()));
-                Err(StorageError::Unavailable("redis: timed out".into()))
+                self.inner.check_now.notify_one();
+                Err(no_answer(false))
+            }
+            Ok(Err(e)) if e.is_timeout() => {
+                self.inner.check_now.notify_one();
+                Err(no_answer(false))
             }
             Ok(Ok(v)) => {
                 self.inner.mark(Ok(started.elapsed()));
@@ -361,10 +414,10 @@ async fn health_checks(inner: std::sync::Weak<Inner>) {
             if inner.closed.load(Ordering::Acquire) {
                 return;
             }
-            let mut conn = inner.connection.clone();
+            let mut conn = inner.health.clone();
             let started = Instant::now();
             let ping = tokio::time::timeout(
-                inner.config.response_timeout,
+                health_timeout(&inner.config),
                 redis::cmd("PING").query_async::<Value>(&mut conn),
             )
             .await;
@@ -382,6 +435,7 @@ async fn health_checks(inner: std::sync::Weak<Inner>) {
         let stop = async { strong.stop.notified().await };
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
+            _ = strong.check_now.notified() => {}
             _ = stop => return,
         }
     }

@@ -8,7 +8,7 @@
 //! channels of the private bus, so Redis's own pattern matching is not repeated locally).
 //! One Redis subscription per channel or pattern is shared by all local handlers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, OnceCell};
 use crate::config::{MemoryConfig, RedisConfig};
 use crate::error::{Result, StorageError};
 use crate::memory::MemoryStorage;
-use crate::subscription::{Handler, Message, Subscription, SubscriptionControl};
+use crate::subscription::{Handler, Message, Subscription, SubscriptionControl, Unsubscribed};
 use crate::traits::PubSubStorage;
 
 use super::convert::unavailable;
@@ -31,6 +31,13 @@ pub(crate) struct PubSubHub {
     bus: MemoryStorage,
     /// Local handlers per Redis subscription: `(is_pattern, name)`.
     counts: Mutex<HashMap<(bool, Vec<u8>), usize>>,
+    /// Serializes subscribing and unsubscribing (count change and the Redis call together),
+    /// so an `UNSUBSCRIBE` of the last handler can never overtake the `SUBSCRIBE` of a new one
+    /// on the wire and leave a local handler without its Redis subscription.
+    changes: tokio::sync::Mutex<()>,
+    /// Channels and patterns whose last handler is gone but whose `UNSUBSCRIBE` Redis has not
+    /// confirmed (it was unreachable): sent again by [`PubSubHub::confirm_unsubscribes`].
+    unconfirmed: Mutex<HashSet<(bool, Vec<u8>)>>,
 }
 
 fn local_name(pattern: bool, name: &[u8]) -> Vec<u8> {
@@ -75,6 +82,8 @@ impl PubSubHub {
             connection: OnceCell::new(),
             bus: MemoryStorage::start(MemoryConfig::default())?,
             counts: Mutex::new(HashMap::new()),
+            changes: tokio::sync::Mutex::new(()),
+            unconfirmed: Mutex::new(HashSet::new()),
         }))
     }
 
@@ -129,11 +138,16 @@ impl PubSubHub {
         handler: Handler,
     ) -> Result<Subscription> {
         let wrapped = wrap(pattern, handler);
+        let _changing = self.changes.lock().await;
         let local = self
             .bus
             .subscribe(&local_name(pattern, name), wrapped)
             .await?;
         let key = (pattern, name.to_vec());
+        self.unconfirmed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&key);
         let first = {
             let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
             let n = counts.entry(key.clone()).or_insert(0);
@@ -142,7 +156,10 @@ impl PubSubHub {
         };
         if first {
             if let Err(e) = self.redis_subscribe(pattern, name, true).await {
-                self.release(&key);
+                self.counts
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&key);
                 return Err(e);
             }
         }
@@ -177,31 +194,56 @@ impl PubSubHub {
         }
     }
 
-    /// Drops one local handler of `key`; the last one unsubscribes from Redis.
-    fn release(self: &Arc<Self>, key: &(bool, Vec<u8>)) {
+    /// Drops one local handler of `key`; the last one unsubscribes from Redis. Resolves once
+    /// Redis has confirmed that `UNSUBSCRIBE`.
+    async fn release(self: Arc<Self>, key: (bool, Vec<u8>)) -> Result<()> {
+        let _changing = self.changes.lock().await;
         let last = {
             let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-            match counts.get_mut(key) {
+            match counts.get_mut(&key) {
                 Some(n) if *n > 1 => {
                     *n -= 1;
                     false
                 }
                 Some(_) => {
-                    counts.remove(key);
+                    counts.remove(&key);
                     true
                 }
                 None => false,
             }
         };
         if last {
-            let hub = self.clone();
-            let (pattern, name) = key.clone();
-            if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                rt.spawn(async move {
-                    let _ = hub.redis_subscribe(pattern, &name, false).await;
-                });
+            if let Err(e) = self.redis_subscribe(key.0, &key.1, false).await {
+                self.unconfirmed
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(key);
+                return Err(e);
             }
         }
+        Ok(())
+    }
+
+    /// Sends the `UNSUBSCRIBE`s Redis did not confirm earlier (it was unreachable) and waits
+    /// for their confirmation. The fallback storage calls it before it serves from Redis
+    /// again, so a subscription ended during an outage is not counted by a later `PUBLISH`.
+    pub(crate) async fn confirm_unsubscribes(self: &Arc<Self>) -> Result<()> {
+        let _changing = self.changes.lock().await;
+        let keys: Vec<_> = self
+            .unconfirmed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect();
+        for key in keys {
+            self.redis_subscribe(key.0, &key.1, false).await?;
+            self.unconfirmed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&key);
+        }
+        Ok(())
     }
 
     pub(crate) async fn close(&self) {
@@ -262,17 +304,23 @@ struct RedisSubscription {
 }
 
 impl SubscriptionControl for RedisSubscription {
-    fn unsubscribe(&self) {
-        if let Some(local) = self
+    /// The local handler stops at once (its private-bus subscription ends before this
+    /// returns); the future resolves when Redis confirmed the `UNSUBSCRIBE` of the last local
+    /// handler of this channel or pattern.
+    fn unsubscribe(&self) -> Unsubscribed {
+        let local = self
             .local
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .take()
-        {
-            local.unsubscribe();
-            if let Some(hub) = self.hub.upgrade() {
-                hub.release(&self.key);
-            }
+            .take();
+        let Some(local) = local else {
+            return Box::pin(std::future::ready(Ok(())));
+        };
+        // Dropping it ends the private-bus subscription now (memory unsubscribes synchronously).
+        drop(local);
+        match self.hub.upgrade() {
+            Some(hub) => Box::pin(hub.release(self.key.clone())),
+            None => Box::pin(std::future::ready(Ok(()))),
         }
     }
 
