@@ -511,7 +511,9 @@ async fn a_slow_command_gets_its_own_error_and_no_failover() {
     // Health checks that tolerate Redis being busy for a while (copying the large reply
     // below on a loaded machine): what is tested is that a *command* timeout alone never
     // causes a failover.
-    let patient = config(server.port()).redis_health_check_timeout(Duration::from_secs(5));
+    let patient = config(server.port())
+        .redis_response_timeout(Duration::from_millis(100))
+        .redis_health_check_timeout(Duration::from_secs(5));
     let fallback = FallbackStorage::start(patient).await.unwrap();
     let mut events = fallback.events();
     let s = Storage::new(fallback);
@@ -521,10 +523,10 @@ async fn a_slow_command_gets_its_own_error_and_no_failover() {
             .unwrap();
     setup.set("kept", "on redis", None).await.unwrap();
     setup.set("big", vec![b'x'; 16 << 20], None).await.unwrap();
-    // A 160 MB reply takes far longer than this test's 300 ms response timeout to arrive,
+    // A 480 MB reply takes far longer than this test's 100 ms response timeout to arrive,
     // while Redis itself stays responsive: a slow command, not an outage.
-    let keys = vec!["big"; 10];
-    let slow = s.mget(&keys).await;
+    let keys = vec!["big"; 30];
+    let slow = s.mget(&keys).await.map(|values| values.len());
     assert!(
         matches!(slow, Err(StorageError::Timeout(_))),
         "a read that got no answer in time is a Timeout: {slow:?}"
@@ -555,4 +557,81 @@ async fn a_slow_command_gets_its_own_error_and_no_failover() {
             "a slow command switched the backend: {event:?}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_pass_the_same_journal_bound_as_single_writes() {
+    let mut server = RedisServer::start().unwrap();
+    server.kill();
+    let mut c = config(server.port());
+    c.fallback.journal_max_bytes = 2_000;
+    c.fallback.journal_overflow = JournalOverflow::RejectWrites;
+    let s = Storage::new(FallbackStorage::start(c).await.unwrap());
+    let mut refused = None;
+    for i in 0..200 {
+        let mut tx = s.transaction();
+        tx.set(format!("tx{i}:a"), "some value")
+            .set(format!("tx{i}:b"), "some value");
+        if let Err(e) = tx.execute().await {
+            refused = Some((i, e));
+            break;
+        }
+    }
+    let (i, err) = refused.expect("transactions fill the journal and are then refused");
+    assert!(matches!(err, StorageError::Unavailable(_)), "{err}");
+    let health = s.health().await.fallback.unwrap();
+    assert!(
+        health.journal_bytes <= 2_000,
+        "journal grew past its bound: {} bytes",
+        health.journal_bytes
+    );
+    assert_eq!(
+        s.exists(&[format!("tx{i}:a"), format!("tx{i}:b")])
+            .await
+            .unwrap(),
+        0,
+        "a refused transaction applied nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_never_extends_a_ttl_nor_revives_an_expired_key() {
+    let server = RedisServer::start().unwrap();
+    let s = Storage::connect(config(server.port())).await.unwrap();
+    server.pause().unwrap();
+    // Written during the outage (the first write may time out while the hang is detected).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.health().await.backend != BackendKind::Memory {
+        let _ = s.set("probe", "x", None).await;
+        assert!(Instant::now() < deadline, "the hang was never detected");
+    }
+    s.set("short", "gone soon", Some(Duration::from_millis(300)))
+        .await
+        .unwrap();
+    s.set("long", "stays", Some(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    let written = Instant::now();
+    while s.get("short").await.unwrap().is_some() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.resume().unwrap();
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
+    let r = direct(&server).await;
+    assert_eq!(
+        r.get("short").await.unwrap(),
+        None,
+        "an expired key came back"
+    );
+    let left = match r.ttl("long").await.unwrap() {
+        hedgestore::Ttl::Expires(left) => left,
+        other => panic!("long has no TTL in redis: {other:?}"),
+    };
+    assert!(
+        left <= Duration::from_secs(5).saturating_sub(written.elapsed())
+            + Duration::from_millis(50),
+        "TTL extended by the replay: {left:?} left, {:?} after the write",
+        written.elapsed()
+    );
 }

@@ -46,7 +46,7 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use hedgestore_core::{Command, Reply, SetOptions};
+use hedgestore_core::{Command, Expiry, GetExOption, Reply, SetOptions};
 use redis::Value;
 use tokio::sync::{broadcast, Notify};
 
@@ -102,6 +102,26 @@ struct Journal {
 }
 
 impl Journal {
+    /// Records an applied write in its journal form ([`journal_form`]), after
+    /// [`Inner::admit`] let its bytes in.
+    fn append(&mut self, (command, bytes): (Command, usize), in_flight: bool) {
+        for k in command.keys() {
+            self.touched.insert(k.to_vec());
+        }
+        if self.dropped {
+            return;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.bytes += bytes;
+        self.entries.push_back(Entry {
+            seq,
+            command,
+            bytes,
+            in_flight,
+        });
+    }
+
     fn clear(&mut self) {
         *self = Journal {
             next_seq: self.next_seq,
@@ -155,6 +175,65 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn command_bytes(command: &Command) -> usize {
     command.to_args().iter().map(|a| a.len() + 8).sum()
+}
+
+fn unix_millis_now() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// What the journal stores for a write, and its size against the journal's bound. Relative
+/// expiry times become absolute here, at the moment the write is applied to memory, so a
+/// replay long after it never extends a TTL and never brings back a key that has expired
+/// meanwhile.
+fn journal_form(command: &Command) -> (Command, usize) {
+    let command = absolute_expiry(command.clone(), unix_millis_now());
+    let bytes = command_bytes(&command);
+    (command, bytes)
+}
+
+/// `command` with every relative expiry (`EX`, `PX`, `EXPIRE`, `PEXPIRE`) turned into the
+/// absolute Unix time in milliseconds it meant at `now` (`PXAT`, `PEXPIREAT`).
+fn absolute_expiry(command: Command, now: i64) -> Command {
+    fn at(expiry: Expiry, now: i64) -> Expiry {
+        match expiry {
+            Expiry::Ex(s) => Expiry::PxAt(now.saturating_add(s.saturating_mul(1000))),
+            Expiry::Px(ms) => Expiry::PxAt(now.saturating_add(ms)),
+            absolute @ (Expiry::ExAt(_) | Expiry::PxAt(_)) => absolute,
+        }
+    }
+    match command {
+        Command::Set {
+            key,
+            value,
+            mut options,
+        } => {
+            options.expiry = options.expiry.map(|e| at(e, now));
+            Command::Set {
+                key,
+                value,
+                options,
+            }
+        }
+        Command::GetEx {
+            key,
+            option: Some(GetExOption::Expiry(e)),
+        } => Command::GetEx {
+            key,
+            option: Some(GetExOption::Expiry(at(e, now))),
+        },
+        Command::Expire {
+            key,
+            expiry,
+            condition,
+        } => Command::Expire {
+            key,
+            expiry: at(expiry, now),
+            condition,
+        },
+        other => other,
+    }
 }
 
 impl FallbackStorage {
@@ -281,6 +360,36 @@ impl Inner {
             .await;
     }
 
+    /// Makes room for `bytes` more in the journal, or refuses the write(s): the one bound
+    /// check every journaled write passes (single commands, transactions, pipelines), before
+    /// anything is applied to memory.
+    fn admit(&self, journal: &mut Journal, bytes: usize) -> Result<()> {
+        if journal.dropped || journal.bytes.saturating_add(bytes) <= self.config.journal_max_bytes {
+            return Ok(());
+        }
+        self.counters
+            .journal_overflows
+            .fetch_add(1, Ordering::Relaxed);
+        if !journal.announced_full {
+            journal.announced_full = true;
+            tracing::warn!("outage journal full ({} bytes)", journal.bytes);
+            let _ = self.events.send(StorageEvent::JournalFull {
+                bytes: journal.bytes,
+            });
+        }
+        match self.config.journal_overflow {
+            JournalOverflow::RejectWrites => Err(StorageError::Unavailable(
+                "redis is down and the outage journal is full".into(),
+            )),
+            JournalOverflow::DropJournal => {
+                journal.entries.clear();
+                journal.bytes = 0;
+                journal.dropped = true;
+                Ok(())
+            }
+        }
+    }
+
     /// Runs `command` on memory, journaling it if it writes.
     async fn on_memory(&self, command: Command, in_flight: bool) -> Result<Reply> {
         if !command.is_write() {
@@ -293,46 +402,10 @@ impl Inner {
             drop(journal);
             return Box::pin(self.execute(command)).await;
         }
-        let bytes = command_bytes(&command);
-        if !journal.dropped && journal.bytes + bytes > self.config.journal_max_bytes {
-            self.counters
-                .journal_overflows
-                .fetch_add(1, Ordering::Relaxed);
-            if !journal.announced_full {
-                journal.announced_full = true;
-                tracing::warn!("outage journal full ({} bytes)", journal.bytes);
-                let _ = self.events.send(StorageEvent::JournalFull {
-                    bytes: journal.bytes,
-                });
-            }
-            match self.config.journal_overflow {
-                JournalOverflow::RejectWrites => {
-                    return Err(StorageError::Unavailable(
-                        "redis is down and the outage journal is full".into(),
-                    ))
-                }
-                JournalOverflow::DropJournal => {
-                    journal.entries.clear();
-                    journal.bytes = 0;
-                    journal.dropped = true;
-                }
-            }
-        }
-        let reply = self.memory.execute(command.clone()).await?;
-        for k in command.keys() {
-            journal.touched.insert(k.to_vec());
-        }
-        if !journal.dropped {
-            let seq = journal.next_seq;
-            journal.next_seq += 1;
-            journal.bytes += bytes;
-            journal.entries.push_back(Entry {
-                seq,
-                command,
-                bytes,
-                in_flight,
-            });
-        }
+        let journaled = journal_form(&command);
+        self.admit(&mut journal, journaled.1)?;
+        let reply = self.memory.execute(command).await?;
+        journal.append(journaled, in_flight);
         Ok(reply)
     }
 
@@ -840,12 +913,20 @@ impl CompleteStorage for FallbackStorage {
                 }
             }
         }
-        // On memory: run atomically there, then journal every write of the batch.
+        // On memory: admitted by the journal as a whole, run atomically there, then every
+        // write of the batch journaled (through the same path as single commands).
         let mut journal = self.inner.journal.lock().await;
         if self.inner.on_redis.load(Ordering::Acquire) {
             drop(journal);
             return Box::pin(self.execute_transaction(watched, commands)).await;
         }
+        let journaled: Vec<_> = commands
+            .iter()
+            .filter(|c| c.is_write())
+            .map(journal_form)
+            .collect();
+        self.inner
+            .admit(&mut journal, journaled.iter().map(|(_, bytes)| bytes).sum())?;
         let replies = match self
             .inner
             .memory
@@ -861,22 +942,8 @@ impl CompleteStorage for FallbackStorage {
             }
             other => other?,
         };
-        for command in commands.into_iter().filter(Command::is_write) {
-            for k in command.keys() {
-                journal.touched.insert(k.to_vec());
-            }
-            if !journal.dropped {
-                let bytes = command_bytes(&command);
-                let seq = journal.next_seq;
-                journal.next_seq += 1;
-                journal.bytes += bytes;
-                journal.entries.push_back(Entry {
-                    seq,
-                    command,
-                    bytes,
-                    in_flight: false,
-                });
-            }
+        for entry in journaled {
+            journal.append(entry, false);
         }
         Ok(replies)
     }
