@@ -7,14 +7,20 @@
 //! another process, say) shows only this instance's part. Counters are mirrored by value
 //! (`INCR`'s reply is stored), so they do not drift.
 //!
-//! **Failover.** When a Redis call fails for connection reasons (refused, reset, timed out),
-//! the storage switches to memory at once, announces `StorageEvent::BackendChanged`, logs a
-//! warning, and retries the call there: the caller sees no error. Detection takes at most the
-//! response timeout, or the health-check interval when no call is failing (both 1 s by
-//! default). Command errors (`WRONGTYPE` …) are answers, not failures.
+//! **Failover.** When a Redis call fails because Redis is unreachable (connection refused or
+//! reset), or a health-check PING on its own connection goes unanswered for
+//! `health_check_timeout` (2 s by default), the storage switches to memory, announces
+//! `StorageEvent::BackendChanged`, logs a warning, and runs the call there: the caller sees
+//! no error. A call that merely got no answer within the response timeout is *not* an
+//! outage: it answers `StorageError::Timeout` (a read) or `StorageError::OutcomeUnknown` (a
+//! write, which may have been applied) to its own caller, never retried, and makes the health
+//! check run at once; if Redis is hung rather than slow, that check switches to memory.
+//! Command errors (`WRONGTYPE` …) are answers, not failures.
 //!
 //! **Journal.** While on memory, every successful write is appended to a bounded outage
-//! journal of core `Command`s. Its overflow policy is explicit ([`JournalOverflow`]): refuse
+//! journal of core `Command`s, through one admission check for single writes and
+//! transactions alike, with relative expiry times made absolute (`PXAT`, `PEXPIREAT`), so a
+//! replay never extends a TTL nor revives an expired key. Its overflow policy is explicit ([`JournalOverflow`]): refuse
 //! writes (default) or drop the journal and write memory's keys back on recovery; either way
 //! a `StorageEvent::JournalFull` and a counter make it visible.
 //!
