@@ -5,11 +5,14 @@
 
 use std::time::Duration;
 
-use hedgestore::{handler, RedisStorage, Storage, StorageConfig, StorageError, StorageEvent};
+use hedgestore::{handler, RedisStorage, Storage, StorageConfig, StorageError};
 use hedgestore_testkit::RedisServer;
 use tokio::time::Instant;
 
 const TIMEOUT: Duration = Duration::from_millis(500);
+/// What "never a hang" means in these tests: the operation timeout plus a margin generous
+/// enough for a loaded 2-core machine (a bound, not a speed claim; BENCHMARKS.md has speeds).
+const BOUND: Duration = Duration::from_secs(3);
 
 fn config(server: &RedisServer) -> StorageConfig {
     StorageConfig::default()
@@ -55,18 +58,25 @@ async fn a_killed_server_fails_fast_then_works_again_after_restart() {
     let (_, s) = connect(&server).await;
     s.set("k", "before", None).await.unwrap();
     server.kill();
-    // While it is down: a typed Unavailable error within the timeout, never a hang.
+    // While it is down: a typed error within the timeout, never a hang: Unavailable, or
+    // Timeout for a read whose reconnect attempts outlasted the timeout; a write may also be
+    // OutcomeUnknown (sent on a connection that broke, for all the client knows).
     for _ in 0..3 {
         let start = Instant::now();
         let err = s.get("k").await.unwrap_err();
-        assert!(matches!(err, StorageError::Unavailable(_)), "{err}");
         assert!(
-            start.elapsed() < TIMEOUT + Duration::from_millis(300),
-            "took {:?}",
-            start.elapsed()
+            matches!(err, StorageError::Unavailable(_) | StorageError::Timeout(_)),
+            "{err}"
         );
+        assert!(start.elapsed() < BOUND, "took {:?}", start.elapsed());
         let err = s.incr("n", 1).await.unwrap_err();
-        assert!(matches!(err, StorageError::Unavailable(_)), "{err}");
+        assert!(
+            matches!(
+                err,
+                StorageError::Unavailable(_) | StorageError::OutcomeUnknown(_)
+            ),
+            "{err}"
+        );
     }
     server.restart().unwrap();
     // The data died with the server (no persistence); the client recovers by itself.
@@ -79,20 +89,17 @@ async fn a_killed_server_fails_fast_then_works_again_after_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_command_after_a_restart_succeeds() {
     let mut server = RedisServer::start().unwrap();
-    let (redis, s) = connect(&server).await;
+    let (_, s) = connect(&server).await;
     s.set("k", "v", None).await.unwrap();
-    let mut events = redis.events();
     server.restart().unwrap();
-    // Wait (without sending commands) until the health check has seen the server again.
-    let seen_up = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            if let Ok(StorageEvent::Up { .. }) = events.recv().await {
-                return;
-            }
-        }
-    })
-    .await;
-    assert!(seen_up.is_ok(), "no Up event after the restart");
+    // Wait (without sending commands) until two health-check rounds have run since the
+    // restart: the second one found the command connection re-established.
+    let after_restart = s.health().await.health_checks;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.health().await.health_checks < after_restart + 2 {
+        assert!(Instant::now() < deadline, "the health checks stopped");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     // Not a read: a write, which is only retried when it provably was not sent.
     s.set("first", "write", None)
         .await
@@ -109,17 +116,16 @@ async fn a_hung_server_times_out_instead_of_hanging() {
     let (_, s) = connect(&server).await;
     s.set("k", "v", None).await.unwrap();
     server.pause().unwrap();
+    // A read gets Timeout (nothing changed), a write OutcomeUnknown (sent: a stopped Redis
+    // applies it when it resumes), each within the timeout.
     let start = Instant::now();
     let err = s.get("k").await.unwrap_err();
-    assert!(matches!(err, StorageError::Unavailable(_)), "{err}");
-    assert!(
-        start.elapsed() < TIMEOUT + Duration::from_millis(300),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(matches!(err, StorageError::Timeout(_)), "{err}");
+    assert!(start.elapsed() < BOUND, "took {:?}", start.elapsed());
     let start = Instant::now();
-    assert!(s.rpush("l", &["x"]).await.is_err());
-    assert!(start.elapsed() < TIMEOUT + Duration::from_millis(300));
+    let err = s.rpush("l", &["x"]).await.unwrap_err();
+    assert!(matches!(err, StorageError::OutcomeUnknown(_)), "{err}");
+    assert!(start.elapsed() < BOUND, "took {:?}", start.elapsed());
     server.resume().unwrap();
     let v = eventually(Duration::from_secs(5), || s.get_string("k")).await;
     assert_eq!(v.as_deref(), Some("v"));
@@ -207,7 +213,7 @@ async fn a_wrong_password_is_an_error_that_names_no_secret() {
     let err = RedisStorage::connect(config.redis.clone())
         .await
         .unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(3));
+    assert!(start.elapsed() < BOUND, "took {:?}", start.elapsed());
     let text = format!("{err} {err:?}");
     assert!(
         !text.contains("wrong-password-xyz") && !text.contains("right-password"),
@@ -235,7 +241,7 @@ async fn a_server_that_never_comes_back_gets_bounded_retries() {
     for _ in 0..5 {
         assert!(s.get("k").await.is_err());
     }
-    assert!(start.elapsed() < 5 * (TIMEOUT + Duration::from_millis(300)));
+    assert!(start.elapsed() < 5 * BOUND, "took {:?}", start.elapsed());
     tokio::time::sleep(Duration::from_millis(300)).await;
     let health = s.health().await;
     assert!(!health.healthy);

@@ -48,3 +48,28 @@ impl Clock for SystemClock {
         self.base_unix_ms + self.base.elapsed().as_millis() as Millis
     }
 }
+
+/// The one rule every backend uses to turn a TTL or timeout `Duration` into milliseconds:
+/// rounded **up** to a whole millisecond, so any non-zero duration is at least 1 ms (500 µs
+/// is 1 ms everywhere, never 0 on one backend and 1 on another), saturating at `i64::MAX`.
+/// Zero stays 0, which every backend rejects as a TTL, as Redis does (`invalid expire time`).
+pub(crate) fn duration_millis(d: std::time::Duration) -> i64 {
+    let whole = d.as_millis() + u128::from(d.subsec_nanos() % 1_000_000 != 0);
+    i64::try_from(whole).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::duration_millis;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_round_up_to_at_least_one_millisecond() {
+        assert_eq!(duration_millis(Duration::ZERO), 0);
+        assert_eq!(duration_millis(Duration::from_micros(500)), 1);
+        assert_eq!(duration_millis(Duration::from_millis(1)), 1);
+        assert_eq!(duration_millis(Duration::from_micros(1_001)), 2);
+        assert_eq!(duration_millis(Duration::from_secs(5)), 5_000);
+        assert_eq!(duration_millis(Duration::MAX), i64::MAX);
+    }
+}

@@ -964,6 +964,7 @@ impl CompleteStorage for FallbackStorage {
         health.last_error = redis.last_error;
         health.latency = redis.latency;
         health.reconnects = redis.reconnects;
+        health.health_checks = redis.health_checks;
         health.fallback = Some(FallbackHealth {
             serving_since: *lock(&self.inner.since),
             journal_entries: journal.entries.len(),

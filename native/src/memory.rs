@@ -341,7 +341,7 @@ impl PubSubStorage for MemoryStorage {
 }
 
 fn ttl_ms(ttl: Duration) -> u64 {
-    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)
+    crate::clock::duration_millis(ttl).unsigned_abs()
 }
 
 #[async_trait]

@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use hedgestore_core::{Command, ExpireCondition, Expiry, FencingToken, Reply, SetOptions, Stats};
 
+use crate::clock::duration_millis as millis;
 use crate::error::Result;
 use crate::reply;
 use crate::subscription::{Handler, MessageStream, Subscription};
@@ -20,10 +21,6 @@ use crate::transaction::Transaction;
 
 fn owned(keys: &[&[u8]]) -> Vec<Vec<u8>> {
     keys.iter().map(|k| k.to_vec()).collect()
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// A key's remaining time to live.
@@ -411,6 +408,9 @@ pub struct Health {
     pub latency: Option<Duration>,
     /// Reconnections so far, for remote backends.
     pub reconnects: u64,
+    /// Health-check rounds completed so far, for remote backends (each one also pings the
+    /// command connection, so a connection broken by a server restart is re-established).
+    pub health_checks: u64,
     /// Engine counters, for the memory backend (and the fallback's memory side).
     pub memory: Option<Stats>,
     /// Fallback state: which backend serves since when, journal, recoveries.
@@ -426,6 +426,7 @@ impl Health {
             last_error: None,
             latency: None,
             reconnects: 0,
+            health_checks: 0,
             memory: Some(stats),
             fallback: None,
         }

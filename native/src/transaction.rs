@@ -105,7 +105,7 @@ impl<'a> Transaction<'a> {
     pub fn expire(&mut self, key: impl AsRef<[u8]>, ttl: Duration) -> &mut Self {
         self.command(Command::Expire {
             key: bytes(key),
-            expiry: Expiry::Px(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX)),
+            expiry: Expiry::Px(crate::clock::duration_millis(ttl)),
             condition: ExpireCondition::Always,
         })
     }

@@ -81,6 +81,7 @@ struct HealthState {
     last_error: Option<String>,
     latency: Option<Duration>,
     reconnects: u64,
+    checks: u64,
 }
 
 struct Inner {
@@ -129,7 +130,7 @@ fn prefixed(prefix: &[u8], name: &[u8]) -> Vec<u8> {
 }
 
 fn ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+    crate::clock::duration_millis(d).unsigned_abs()
 }
 
 impl Inner {
@@ -317,10 +318,20 @@ impl RedisStorage {
         })?;
         let deadline = Instant::now() + self.inner.config.response_timeout;
         let mut delay = Duration::from_millis(10);
+        // A connection failure seen by an earlier attempt: when the deadline then passes,
+        // that failure (Redis unreachable) is the answer, not a timeout.
+        let mut unreachable: Option<StorageError> = None;
         loop {
             let mut conn = self.inner.connection.clone();
             let started = Instant::now();
             match tokio::time::timeout_at(deadline, conn.send_packed_command(cmd)).await {
+                // A read retried after connection failures: Redis is unreachable, not slow.
+                Err(_) if idempotent && unreachable.is_some() => {
+                    return Err(Failure {
+                        error: unreachable.unwrap_or_else(|| no_answer(idempotent)),
+                        maybe_applied: false,
+                    });
+                }
                 // No answer is not an outage: the health checks (own connection) decide that.
                 Err(_) => {
                     self.inner.check_now.notify_one();
@@ -329,7 +340,7 @@ impl RedisStorage {
                         maybe_applied: true,
                     });
                 }
-                Ok(Err(e)) if e.is_timeout() => {
+                Ok(Err(e)) if e.is_timeout() && !(idempotent && unreachable.is_some()) => {
                     self.inner.check_now.notify_one();
                     return Err(Failure {
                         error: no_answer(idempotent),
@@ -358,6 +369,7 @@ impl RedisStorage {
                             maybe_applied: !not_sent,
                         });
                     }
+                    unreachable = Some(error);
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_millis(200));
                 }
@@ -415,17 +427,32 @@ async fn health_checks(inner: std::sync::Weak<Inner>) {
                 return;
             }
             let mut conn = inner.health.clone();
+            let mut main = inner.connection.clone();
             let started = Instant::now();
-            let ping = tokio::time::timeout(
-                health_timeout(&inner.config),
-                redis::cmd("PING").query_async::<Value>(&mut conn),
-            )
-            .await;
+            // The verdict comes from the health connection alone. The command connection is
+            // pinged alongside (its answer ignored) so that one broken by a restart is noticed
+            // and re-established before the next command needs it: only then is `Up` sent.
+            let (health_ping, main_ping) = (redis::cmd("PING"), redis::cmd("PING"));
+            let (ping, _) = tokio::join!(
+                tokio::time::timeout(
+                    health_timeout(&inner.config),
+                    health_ping.query_async::<Value>(&mut conn),
+                ),
+                tokio::time::timeout(
+                    inner.config.response_timeout,
+                    main_ping.query_async::<Value>(&mut main),
+                ),
+            );
             inner.mark(match ping {
                 Ok(Ok(_)) => Ok(started.elapsed()),
                 Ok(Err(e)) => Err(unavailable(&e).to_string()),
                 Err(_) => Err("health check timed out".into()),
             });
+            inner
+                .state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .checks += 1;
             (inner.config.health_check_interval, inner.pubsub.clone())
         };
         hub.ping().await;
@@ -664,6 +691,7 @@ impl CompleteStorage for RedisStorage {
             last_error: state.last_error.clone(),
             latency: state.latency,
             reconnects: state.reconnects,
+            health_checks: state.checks,
             memory: None,
             fallback: None,
         }
