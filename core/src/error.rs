@@ -101,70 +101,13 @@ pub enum Error {
     InvalidPattern(&'static str),
 }
 
-/// Command names as errors word them, for reading `&'static str` fields back from text.
-const COMMAND_NAMES: &[&str] = &[
-    "get",
-    "set",
-    "getdel",
-    "getex",
-    "mget",
-    "mset",
-    "setnx",
-    "incr",
-    "decr",
-    "incrby",
-    "decrby",
-    "incrbyfloat",
-    "append",
-    "strlen",
-    "del",
-    "exists",
-    "expire",
-    "pexpire",
-    "expireat",
-    "pexpireat",
-    "ttl",
-    "pttl",
-    "persist",
-    "type",
-    "rename",
-    "keys",
-    "scan",
-    "dbsize",
-    "flushdb",
-    "ping",
-    "hset",
-    "hget",
-    "hmget",
-    "hgetall",
-    "hdel",
-    "hexists",
-    "hlen",
-    "hkeys",
-    "hvals",
-    "hincrby",
-    "hincrbyfloat",
-    "hsetnx",
-    "lpush",
-    "rpush",
-    "lpushx",
-    "rpushx",
-    "lpop",
-    "rpop",
-    "lrange",
-    "llen",
-    "lindex",
-    "lset",
-    "ltrim",
-    "lrem",
-    "linsert",
-    "publish",
-    "pubsub",
-    "getex",
-];
-
+/// The name of a command of the table as errors word it, for reading `&'static str` fields
+/// back from text.
 fn static_name(name: &str) -> Option<&'static str> {
-    COMMAND_NAMES.iter().copied().find(|n| *n == name)
+    crate::COMMAND_TABLE
+        .iter()
+        .map(|spec| spec.name())
+        .find(|n| *n == name)
 }
 
 impl Error {
