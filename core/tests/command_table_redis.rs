@@ -1,0 +1,164 @@
+//! The command table against a real `redis-server`'s `COMMAND INFO`: for every row, the
+//! arity, the `write`/`readonly`/`denyoom`/`pubsub` flags, the administrative flag (Redis's
+//! `@dangerous` category) and the first/last/step key positions must be Redis's own.
+//! `RETRY_SAFE` has no Redis flag; it is checked against what would make a retry unsafe:
+//! Redis's `write` or `may_replicate` (a command that reaches replicas has an effect).
+//!
+//! Deliberate differences are listed in [`DIFFERENCES`] with their reason; there are none
+//! today. The server is started by the test on a free loopback port.
+
+use hedgestore_core::{CommandFlags, CommandSpec, COMMAND_TABLE};
+use hedgestore_testkit::{RedisServer, Resp, RespConnection};
+
+/// `(command id, fact)` pairs where hedgestore deliberately differs from Redis, each with
+/// the reason in a comment. A fact is one of `arity`, `write`, `readonly`, `denyoom`,
+/// `pubsub`, `admin`, `keys`.
+const DIFFERENCES: &[(&str, &str)] = &[];
+
+/// What `COMMAND INFO` says about one command or subcommand.
+#[derive(Debug)]
+struct RedisInfo {
+    arity: i64,
+    flags: Vec<String>,
+    keys: (i64, i64, i64),
+    categories: Vec<String>,
+    subcommands: Vec<Resp>,
+}
+
+fn words(reply: &Resp) -> Vec<String> {
+    match reply {
+        Resp::Array(Some(items)) => items
+            .iter()
+            .map(|item| match item {
+                Resp::Simple(s) => s.clone(),
+                Resp::Bulk(Some(b)) => String::from_utf8_lossy(b).into_owned(),
+                other => panic!("expected a word, got {other:?}"),
+            })
+            .collect(),
+        other => panic!("expected an array of words, got {other:?}"),
+    }
+}
+
+fn int(reply: &Resp) -> i64 {
+    match reply {
+        Resp::Int(n) => *n,
+        other => panic!("expected an integer, got {other:?}"),
+    }
+}
+
+fn parse_info(entry: &Resp) -> (String, RedisInfo) {
+    let Resp::Array(Some(fields)) = entry else {
+        panic!("expected a COMMAND INFO entry, got {entry:?}");
+    };
+    let name = match &fields[0] {
+        Resp::Bulk(Some(b)) => String::from_utf8_lossy(b).into_owned(),
+        Resp::Simple(s) => s.clone(),
+        other => panic!("expected a command name, got {other:?}"),
+    };
+    let subcommands = match fields.get(9) {
+        Some(Resp::Array(Some(subs))) => subs.clone(),
+        _ => Vec::new(),
+    };
+    let info = RedisInfo {
+        arity: int(&fields[1]),
+        flags: words(&fields[2]),
+        keys: (int(&fields[3]), int(&fields[4]), int(&fields[5])),
+        categories: words(&fields[6]),
+        subcommands,
+    };
+    (name, info)
+}
+
+fn command_info(conn: &mut RespConnection, spec: &CommandSpec) -> RedisInfo {
+    let reply = conn
+        .call(&["COMMAND", "INFO", spec.name()])
+        .expect("COMMAND INFO");
+    let Resp::Array(Some(entries)) = reply else {
+        panic!("{}: unexpected COMMAND INFO reply {reply:?}", spec.id);
+    };
+    let entry = entries
+        .first()
+        .unwrap_or_else(|| panic!("{}: no entry", spec.id));
+    if let Resp::Array(None) | Resp::Bulk(None) = entry {
+        panic!("{}: redis-server does not know this command", spec.id);
+    }
+    let (_, info) = parse_info(entry);
+    if spec.subcommand().is_none() {
+        return info;
+    }
+    info.subcommands
+        .iter()
+        .map(parse_info)
+        .find(|(name, _)| name.eq_ignore_ascii_case(spec.id))
+        .unwrap_or_else(|| panic!("{}: redis-server has no such subcommand", spec.id))
+        .1
+}
+
+fn differs_deliberately(id: &str, fact: &str) -> bool {
+    DIFFERENCES.contains(&(id, fact))
+}
+
+#[test]
+fn the_command_table_agrees_with_redis_command_info() {
+    let server = RedisServer::start().expect("start redis-server");
+    let mut conn = server.connect().expect("connect");
+    let mut mismatches = Vec::new();
+    let mut deliberate = Vec::new();
+    for spec in COMMAND_TABLE {
+        let redis = command_info(&mut conn, spec);
+        let mut check = |fact: &str, ours: String, theirs: String| {
+            if ours == theirs {
+                return;
+            }
+            if differs_deliberately(spec.id, fact) {
+                deliberate.push((spec.id, fact.to_string()));
+            } else {
+                mismatches.push(format!("{}: {fact}: table {ours}, redis {theirs}", spec.id));
+            }
+        };
+        check("arity", spec.arity.to_string(), redis.arity.to_string());
+        let flag_pairs = [
+            ("write", CommandFlags::WRITE),
+            ("readonly", CommandFlags::READONLY),
+            ("denyoom", CommandFlags::DENYOOM),
+            ("pubsub", CommandFlags::PUBSUB),
+        ];
+        for (name, flag) in flag_pairs {
+            check(
+                name,
+                spec.flags.contains(flag).to_string(),
+                redis.flags.iter().any(|f| f == name).to_string(),
+            );
+        }
+        check(
+            "admin",
+            spec.flags.contains(CommandFlags::ADMIN).to_string(),
+            redis
+                .categories
+                .iter()
+                .any(|c| c == "@dangerous")
+                .to_string(),
+        );
+        let ours = (
+            i64::from(spec.keys.first),
+            i64::from(spec.keys.last),
+            i64::from(spec.keys.step),
+        );
+        check("keys", format!("{ours:?}"), format!("{:?}", redis.keys));
+        if spec.flags.contains(CommandFlags::RETRY_SAFE) {
+            let effect = redis
+                .flags
+                .iter()
+                .any(|f| f == "write" || f == "may_replicate");
+            check("retry_safe", "true".into(), (!effect).to_string());
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    for (id, fact) in DIFFERENCES {
+        assert!(
+            deliberate.iter().any(|(i, f)| i == id && f == fact),
+            "{id}: {fact} is listed as a deliberate difference but agrees with redis (or is \
+             not in the table): remove it from DIFFERENCES"
+        );
+    }
+}
