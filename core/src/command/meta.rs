@@ -4,9 +4,9 @@
 //! command touches, memory admission refuses growing writes when full, the fallback journal
 //! records writes, the proxy refuses administrative commands.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
+use super::args::Arg;
 use super::table::{CommandFlags, CommandKind, CommandSpec};
 use super::{Command, Expiry};
 
@@ -95,71 +95,26 @@ impl Command {
 
     /// The keys this command reads or writes (empty for keyless commands; `FLUSHDB`, which
     /// touches every key, reports none: see [`touches_all_keys`](Self::touches_all_keys)).
+    ///
+    /// Read at the table's key positions ([`KeyRange`]) from the command's arguments.
+    ///
+    /// [`KeyRange`]: super::KeyRange
     pub fn keys(&self) -> Vec<&[u8]> {
-        use Command::*;
-        match self {
-            Get { key }
-            | Set { key, .. }
-            | GetDel { key }
-            | GetEx { key, .. }
-            | SetNx { key, .. }
-            | Incr { key }
-            | Decr { key }
-            | IncrBy { key, .. }
-            | DecrBy { key, .. }
-            | IncrByFloat { key, .. }
-            | Append { key, .. }
-            | StrLen { key }
-            | Expire { key, .. }
-            | Ttl { key }
-            | PTtl { key }
-            | Persist { key }
-            | Type { key }
-            | HSet { key, .. }
-            | HGet { key, .. }
-            | HMGet { key, .. }
-            | HGetAll { key }
-            | HDel { key, .. }
-            | HExists { key, .. }
-            | HLen { key }
-            | HKeys { key }
-            | HVals { key }
-            | HIncrBy { key, .. }
-            | HIncrByFloat { key, .. }
-            | HSetNx { key, .. }
-            | LPush { key, .. }
-            | RPush { key, .. }
-            | LPushX { key, .. }
-            | RPushX { key, .. }
-            | LPop { key, .. }
-            | RPop { key, .. }
-            | LRange { key, .. }
-            | LLen { key }
-            | LIndex { key, .. }
-            | LSet { key, .. }
-            | LTrim { key, .. }
-            | LRem { key, .. }
-            | LInsert { key, .. } => vec![key.as_slice()],
-            Rename { key, new_key } => vec![key.as_slice(), new_key.as_slice()],
-            MGet { keys } | Del { keys } | Exists { keys } => {
-                keys.iter().map(Vec::as_slice).collect()
-            }
-            MSet { pairs } => pairs.iter().map(|(k, _)| k.as_slice()).collect(),
-            Keys { .. }
-            | Scan { .. }
-            | DbSize
-            | FlushDb
-            | Ping { .. }
-            | Publish { .. }
-            | PubSubChannels { .. }
-            | PubSubNumSub { .. }
-            | PubSubNumPat => Vec::new(),
-        }
+        let args = self.args();
+        self.spec()
+            .keys
+            .positions(args.len())
+            .filter_map(|i| match args.get(i) {
+                Some(Arg::Bytes(key)) => Some(*key),
+                _ => None,
+            })
+            .collect()
     }
 
-    /// Whether the command touches every key (`FLUSHDB`).
+    /// Whether the command touches every key (`FLUSHDB`). Read from
+    /// [`CommandFlags::ALL_KEYS`].
     pub fn touches_all_keys(&self) -> bool {
-        matches!(self, Command::FlushDb)
+        self.spec().flags.contains(CommandFlags::ALL_KEYS)
     }
 
     /// Whether the command can change the keyspace (what a write journal must record).

@@ -37,6 +37,9 @@ impl CommandFlags {
     pub const ADMIN: CommandFlags = CommandFlags(1 << 4);
     /// Part of publish/subscribe (Redis's `pubsub`).
     pub const PUBSUB: CommandFlags = CommandFlags(1 << 5);
+    /// Touches every key at once (`FLUSHDB`), so a batch must snapshot the whole keyspace
+    /// before it runs. Such a command lists no keys of its own.
+    pub const ALL_KEYS: CommandFlags = CommandFlags(1 << 6);
 
     /// No flag.
     pub const fn empty() -> CommandFlags {
@@ -264,7 +267,7 @@ command_table! {
     DbSize = "dbsize", 1, [READONLY, RETRY_SAFE], (0, 0, 0),
         ["DBSIZE"];
     /// `FLUSHDB`
-    FlushDb = "flushdb", -1, [WRITE, ADMIN], (0, 0, 0),
+    FlushDb = "flushdb", -1, [WRITE, ADMIN, ALL_KEYS], (0, 0, 0),
         ["FLUSHDB"];
     /// `PING`
     Ping = "ping", -1, [RETRY_SAFE], (0, 0, 0),
@@ -398,6 +401,10 @@ mod tests {
             );
             assert!(
                 !f.contains(CommandFlags::DENYOOM) || f.contains(CommandFlags::WRITE),
+                "{id}"
+            );
+            assert!(
+                !f.contains(CommandFlags::ALL_KEYS) || spec.keys.first == 0,
                 "{id}"
             );
         }
