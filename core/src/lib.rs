@@ -38,6 +38,7 @@ mod clock;
 pub mod codec;
 mod command;
 mod config;
+mod decimal;
 mod engine;
 mod error;
 mod glob;

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::Engine;
 use crate::command::CommandKind;
-use crate::num::{format_f64, format_i64, parse_f64, parse_i64};
+use crate::num::{format_i64, incr_float, parse_i64};
 use crate::value::{HashValue, Value};
 use crate::{Clock, Error};
 
@@ -171,15 +171,11 @@ impl<C: Clock> Engine<C> {
         field: &[u8],
         delta: f64,
     ) -> Result<Vec<u8>, Error> {
-        let current = match self.hash_ref(key)?.and_then(|h| h.get(field)) {
-            None => 0.0,
-            Some(raw) => parse_f64(raw).ok_or(Error::HashValueNotFloat)?,
-        };
-        let next = current + delta;
-        if !next.is_finite() {
-            return Err(Error::NanOrInfinity);
-        }
-        let text = format_f64(next);
+        let current = self
+            .hash_ref(key)?
+            .and_then(|h| h.get(field))
+            .map(Vec::as_slice);
+        let text = incr_float(current, delta, Error::HashValueNotFloat)?;
         let i = self.lookup_or_create(key, is_hash, new_hash)?;
         self.modify(i, |v| as_hash(v).insert(field, text.clone()));
         Ok(text)

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use super::{expiry_for_set, Engine, TtlChange};
 use crate::command::{CommandKind, GetExOption, SetCondition, SetOptions};
-use crate::num::{format_f64, format_i64, parse_f64, parse_i64};
+use crate::num::{format_i64, incr_float, parse_i64};
 use crate::value::Value;
 use crate::{Clock, Error};
 
@@ -240,17 +240,13 @@ impl<C: Clock> Engine<C> {
         let hash = self.keys.hash(key);
         let existing = self.live(hash, key);
         let current = match existing {
-            None => 0.0,
+            None => None,
             Some(i) => match &self.keys.slot(i).value {
-                Value::Str(s) => parse_f64(s).ok_or(Error::NotFloat)?,
+                Value::Str(s) => Some(s.as_slice()),
                 _ => return Err(Error::WrongType),
             },
         };
-        let next = current + delta;
-        if !next.is_finite() {
-            return Err(Error::NanOrInfinity);
-        }
-        let text = format_f64(next);
+        let text = incr_float(current, delta, Error::NotFloat)?;
         self.store(
             hash,
             key,
