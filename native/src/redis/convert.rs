@@ -125,7 +125,9 @@ mod tests {
             .expect("a RESP3 big number");
         assert_eq!(
             to_reply(value),
-            Ok(Reply::Bulk(b"3492890328409238509324850943850943825024385".to_vec()))
+            Ok(Reply::Bulk(
+                b"3492890328409238509324850943850943825024385".to_vec()
+            ))
         );
     }
 }
