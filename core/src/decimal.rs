@@ -111,7 +111,7 @@ impl Big {
 
 /// The exact value of `|v|` (finite) in decimal.
 fn exact(v: f64) -> Decimal {
-    let bits = v.abs().to_bits();
+    let bits = magnitude(v).to_bits();
     let biased = (bits >> 52) as i64;
     let fraction = bits & ((1 << 52) - 1);
     let (mut mantissa, mut exp2) = if biased == 0 {
@@ -190,7 +190,7 @@ fn parse_decimal(text: &[u8]) -> Option<(bool, Decimal)> {
 /// The shortest decimal that reads back as `|v|` (finite).
 fn shortest(v: f64) -> Decimal {
     let mut s = alloc::string::String::new();
-    let _ = write!(s, "{:e}", v.abs());
+    let _ = write!(s, "{:e}", magnitude(v));
     parse_decimal(s.as_bytes())
         .map(|(_, d)| d)
         .expect("Rust's `{:e}` output is decimal float text")
@@ -278,10 +278,15 @@ fn increment(n: &mut Vec<u8>) {
     n.insert(0, b'1');
 }
 
+/// `|v|`, by clearing the sign bit (`f64::abs` is not in `core` on every supported Rust).
+fn magnitude(v: f64) -> f64 {
+    f64::from_bits(v.to_bits() & !(1 << 63))
+}
+
 /// Whether finite `v` is a whole number (`f64::fract` is not in `core`).
 fn is_integral(v: f64) -> bool {
     // From 2^52 on, every f64 is a whole number; below, the cast is exact for whole numbers.
-    v.abs() >= 4_503_599_627_370_496.0 || (v as i64) as f64 == v
+    magnitude(v) >= 4_503_599_627_370_496.0 || (v as i64) as f64 == v
 }
 
 /// Whether `text` (which reads as `v`) denotes exactly the value `v` holds.
