@@ -124,6 +124,18 @@ fn names_are_case_insensitive() {
     }
 }
 
+#[test]
+fn a_subcommand_id_is_not_a_command_name() {
+    for spec in COMMAND_TABLE.iter().filter(|s| s.subcommand().is_some()) {
+        let err = Command::parse(&[spec.id, "x", "y"]).unwrap_err();
+        assert!(
+            matches!(err, Error::UnknownCommand { .. }),
+            "{}: {err}",
+            spec.id
+        );
+    }
+}
+
 /// An engine over its memory limit that cannot evict anything.
 fn full_engine() -> Engine<ManualClock> {
     let mut e = Engine::with_config(

@@ -27,6 +27,10 @@ fn lookup<A: AsRef<[u8]>>(args: &[A]) -> Result<&'static CommandSpec, Error> {
     let Some(name) = args.first().and_then(|n| lowercase(n.as_ref(), &mut buf)) else {
         return Err(unknown_command(args));
     };
+    // A subcommand's id (`pubsub|channels`) names a table row, not something a client sends.
+    if name.contains('|') {
+        return Err(unknown_command(args));
+    }
     if let Some(spec) = CommandKind::from_id(name).map(CommandKind::spec) {
         if !spec.arity_accepts(args.len()) {
             return Err(Error::WrongArity(spec.name()));
