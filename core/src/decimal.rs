@@ -5,11 +5,16 @@
 //! trailing zeros (`ld2string` with `LD_STR_HUMAN`): the *exact* binary value rounded to 17
 //! decimals, so `2^63` prints as `9223372036854775808`, never as the shortest round-trip form
 //! `9223372036854776000`. hedgestore adds in `f64`. When the sum is exact (both operands are
-//! what the user wrote and their `f64` sum loses nothing), Redis's long double holds the very
-//! same value, and [`format_incr_float`] prints it exactly as Redis does. Otherwise the two
-//! sums may differ in their last bits; an integral sum is still printed exactly, and a
-//! fractional one from its shortest decimal form rounded to 17 decimals, which is what Redis
-//! prints for short decimal results (`0.1`, `10.6`).
+//! exactly the numbers they stand for and their `f64` sum loses nothing), Redis's long double
+//! holds the very same value, and [`format_incr_float`] prints it exactly as Redis does.
+//! Otherwise the two sums may differ in their last bits; an integral sum is still printed
+//! exactly, and a fractional one from its shortest decimal form rounded to 17 decimals, which
+//! is what Redis prints for short decimal results (`0.1`, `10.6`).
+//!
+//! A stored value stands for its text. An increment, which a `Command` carries as an `f64`,
+//! stands for its exact value when it is a whole number and for its shortest decimal form
+//! otherwise ([`format_float_arg`], which is also what a Redis server is sent): `0.1` means
+//! one tenth, not the binary fraction nearest to it.
 
 use alloc::vec::Vec;
 use core::cmp::Ordering;
@@ -308,6 +313,21 @@ pub(crate) fn sum_is_exact(a: f64, b: f64) -> bool {
     s.is_finite() && (a - a_virtual) + (b - b_virtual) == 0.0
 }
 
+/// Writes a float argument (an `INCRBYFLOAT` increment) as the number it stands for: a whole
+/// number with every digit (`2^70` is `1180591620717411303424`), anything else as its
+/// shortest decimal form (`0.1`). Reading the text back gives the same `f64`, and a Redis
+/// server that receives it adds exactly the number the memory engine adds whenever
+/// [`value_is_exact`] holds.
+pub(crate) fn format_float_arg(v: f64) -> Vec<u8> {
+    if is_integral(v) {
+        fixed17(v.is_sign_negative(), &exact(v), Tie::Even)
+    } else {
+        let mut s = alloc::string::String::new();
+        let _ = write!(s, "{v}");
+        s.into_bytes()
+    }
+}
+
 /// Formats the finite result of a float increment as Redis replies and stores it (see the
 /// module documentation). `exact` says that `v` is the exact mathematical result.
 pub(crate) fn format_incr_float(v: f64, exact_result: bool) -> Vec<u8> {
@@ -373,6 +393,30 @@ mod tests {
         assert_eq!(fmt(10.6, false), "10.6");
         assert_eq!(fmt(1e-20, false), "0");
         assert_eq!(fmt(-3.3, false), "-3.3");
+    }
+
+    #[test]
+    fn float_arguments_read_back_to_the_same_value() {
+        for v in [
+            0.1,
+            -2.5,
+            1e-7,
+            2f64.powi(70),
+            -(2f64.powi(63)),
+            f64::MAX,
+            1e22,
+            3.0,
+        ] {
+            let text = alloc::string::String::from_utf8(format_float_arg(v)).unwrap();
+            assert_eq!(text.parse::<f64>(), Ok(v), "{text}");
+            assert!(!text.contains(['e', 'E']), "{text}");
+        }
+        assert_eq!(format_float_arg(2f64.powi(70)), b"1180591620717411303424");
+        assert_eq!(format_float_arg(0.1), b"0.1");
+        assert_eq!(format_float_arg(10.5), b"10.5");
+        assert_eq!(format_float_arg(-0.0), b"0");
+        assert_eq!(format_float_arg(1e20), b"100000000000000000000");
+        assert_eq!(format_float_arg(0.00001), b"0.00001");
     }
 
     #[test]

@@ -88,19 +88,6 @@ pub(crate) fn incr_float(
     Ok(decimal::format_incr_float(sum, exact))
 }
 
-/// Formats a finite float in plain decimal notation, no exponent, no trailing zeros, the
-/// shortest digits that read back to the same `f64`: how a float argument is written out
-/// (`Command::to_args`), so that parsing it back gives the same value.
-pub(crate) fn format_f64(v: f64) -> Vec<u8> {
-    let mut s = alloc::string::String::with_capacity(24);
-    if v == 0.0 {
-        s.push('0');
-    } else {
-        let _ = write!(s, "{v}");
-    }
-    s.into_bytes()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,14 +124,5 @@ mod tests {
         for bad in [&b""[..], b"nan", b" 1", b"1 ", b"abc", b"1.2.3"] {
             assert_eq!(parse_f64(bad), None, "{bad:?}");
         }
-    }
-
-    #[test]
-    fn floats_format_without_exponent_or_trailing_zeros() {
-        assert_eq!(format_f64(10.5), b"10.5");
-        assert_eq!(format_f64(3.0), b"3");
-        assert_eq!(format_f64(-0.0), b"0");
-        assert_eq!(format_f64(1e20), b"100000000000000000000");
-        assert_eq!(format_f64(0.00001), b"0.00001");
     }
 }

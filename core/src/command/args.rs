@@ -6,7 +6,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyType, SetCondition};
-use crate::num::{format_f64, format_i64};
+use crate::decimal::format_float_arg;
+use crate::num::format_i64;
 
 /// One argument of a command, before it is written out as bytes.
 #[derive(Debug, Clone, Copy)]
@@ -19,7 +20,8 @@ pub(crate) enum Arg<'a> {
     Word(&'static str),
     /// An integer argument.
     Int(i64),
-    /// A float argument, written so that parsing it back gives the same value.
+    /// A float argument: a whole number with every digit, anything else in its shortest
+    /// decimal form; parsing it back gives the same value.
     Float(f64),
 }
 
@@ -36,7 +38,7 @@ impl Arg<'_> {
             Arg::Float(f) if f.is_infinite() => {
                 (if f > 0.0 { "inf" } else { "-inf" }).as_bytes().to_vec()
             }
-            Arg::Float(f) => format_f64(f),
+            Arg::Float(f) => format_float_arg(f),
         }
     }
 }
