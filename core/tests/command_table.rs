@@ -180,3 +180,37 @@ fn only_commands_flagged_denyoom_are_refused_when_memory_is_full() {
         }
     }
 }
+
+#[test]
+fn typed_methods_follow_the_same_flag_as_execute() {
+    use hedgestore_core::InsertPosition;
+    let oom = Err(Error::OutOfMemory);
+    let mut e = full_engine();
+    // Rows flagged DENYOOM, through the typed API.
+    assert_eq!(e.set(b"k", b"v", SetOptions::default()).map(drop), oom);
+    assert_eq!(e.mset(&[(b"k", b"v")]), oom);
+    assert_eq!(e.setnx(b"new", b"v").map(drop), oom);
+    assert_eq!(e.incr_by(b"n", 1).map(drop), oom);
+    assert_eq!(e.decr_by(b"n", 1).map(drop), oom);
+    assert_eq!(e.incr_by_float(b"n", 1.5).map(drop), oom);
+    assert_eq!(e.append(b"k", b"v").map(drop), oom);
+    assert_eq!(e.hset(b"h", &[(b"f", b"v")]).map(drop), oom);
+    assert_eq!(e.hincr_by(b"h", b"n", 1).map(drop), oom);
+    assert_eq!(e.hincr_by_float(b"h", b"n", 1.5).map(drop), oom);
+    assert_eq!(e.hsetnx(b"h", b"g", b"v").map(drop), oom);
+    assert_eq!(e.lpush(b"l", &[b"v"]).map(drop), oom);
+    assert_eq!(e.rpush(b"l", &[b"v"]).map(drop), oom);
+    assert_eq!(e.lpushx(b"l", &[b"v"]).map(drop), oom);
+    assert_eq!(e.rpushx(b"l", &[b"v"]).map(drop), oom);
+    assert_eq!(e.lset(b"l", 0, b"v"), oom);
+    assert_eq!(
+        e.linsert(b"l", InsertPosition::Before, b"a", b"v")
+            .map(drop),
+        oom
+    );
+    // Rows without it still run.
+    assert_eq!(e.get(b"k"), Ok(Some(b"v".to_vec())));
+    assert_eq!(e.hdel(b"h", &[b"f"]), Ok(1));
+    assert_eq!(e.lpop(b"l"), Ok(Some(b"a".to_vec())));
+    assert_eq!(e.del(&[b"k"]), 1);
+}
