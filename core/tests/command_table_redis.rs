@@ -162,3 +162,65 @@ fn the_command_table_agrees_with_redis_command_info() {
         );
     }
 }
+
+/// Sends `args` to Redis and to the parser; both must refuse them with the same text.
+fn same_refusal(conn: &mut RespConnection, args: &[&str]) -> Result<(), String> {
+    let expected = match conn.call(args).expect("call") {
+        Resp::Error(e) => e,
+        other => return Err(format!("{args:?}: redis accepted it: {other:?}")),
+    };
+    match hedgestore_core::Command::parse(args) {
+        Ok(c) => Err(format!("{args:?}: hedgestore accepted it: {c:?}")),
+        Err(e) if e.to_string() == expected => Ok(()),
+        Err(e) => Err(format!("{args:?}: redis {expected:?}, hedgestore {e:?}")),
+    }
+}
+
+#[test]
+fn arity_errors_are_worded_as_redis_words_them() {
+    let server = RedisServer::start().expect("start redis-server");
+    let mut conn = server.connect().expect("connect");
+    let mut mismatches = Vec::new();
+    for spec in COMMAND_TABLE {
+        let min = spec.arity.unsigned_abs() as usize;
+        if min >= 2 {
+            mismatches.extend(same_refusal(&mut conn, &spec.example[..min - 1]).err());
+        }
+        if spec.arity > 0 {
+            let mut long = spec.example.to_vec();
+            long.push("extra");
+            mismatches.extend(same_refusal(&mut conn, &long).err());
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn containers_and_unknown_subcommands_are_refused_as_redis_refuses_them() {
+    let server = RedisServer::start().expect("start redis-server");
+    let mut conn = server.connect().expect("connect");
+    let mut containers: Vec<&str> = COMMAND_TABLE
+        .iter()
+        .filter(|spec| spec.subcommand().is_some())
+        .map(|spec| spec.name())
+        .collect();
+    containers.dedup();
+    assert!(!containers.is_empty());
+    for container in containers {
+        let upper = container.to_ascii_uppercase();
+        for args in [
+            vec![upper.as_str()],
+            vec![upper.as_str(), "NOSUCHSUB"],
+            vec![upper.as_str(), "nosuch", "x", "y"],
+            vec![upper.as_str(), "channels|numpat"],
+        ] {
+            let Resp::Error(expected) = conn.call(&args).expect("call") else {
+                panic!("{args:?}: redis accepted it");
+            };
+            let ours = hedgestore_core::Command::parse(&args)
+                .expect_err("hedgestore accepted it")
+                .to_string();
+            assert_eq!(ours, expected, "{args:?}");
+        }
+    }
+}

@@ -120,7 +120,7 @@ impl Gen {
     }
 
     fn command(&mut self, redis: &mut RespConnection) -> Vec<String> {
-        let mut c: Vec<String> = match self.rng.below(52) {
+        let mut c: Vec<String> = match self.rng.below(53) {
             0..=3 => {
                 let mut c = vec!["SET".into(), self.key(), self.value()];
                 for _ in 0..self.rng.below(3) {
@@ -282,6 +282,23 @@ impl Gen {
                 self.value(),
                 self.value(),
             ],
+            51 => {
+                // Pub/sub with no subscriber on either side: replies, subcommand lookup and
+                // subcommand errors.
+                const CASES: &[&[&str]] = &[
+                    &["PUBLISH", "chan", "hello"],
+                    &["PUBSUB", "CHANNELS"],
+                    &["PUBSUB", "channels", "c*"],
+                    &["PUBSUB", "CHANNELS", "a", "b"],
+                    &["PUBSUB", "NUMSUB", "c1", "c2"],
+                    &["PUBSUB", "NUMPAT"],
+                    &["pubsub", "numpat", "x"],
+                    &["PUBSUB", "BOGUS"],
+                    &["PUBSUB"],
+                ];
+                let words = *self.rng.pick(CASES);
+                words.iter().map(|w| w.to_string()).collect()
+            }
             _ => {
                 if self.rng.chance(10) {
                     vec!["FLUSHDB".into()]

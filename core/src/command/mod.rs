@@ -13,6 +13,7 @@ mod table;
 
 use alloc::vec::Vec;
 
+pub(crate) use table::CONTAINERS;
 pub use table::{CommandFlags, CommandKind, CommandSpec, KeyRange, COMMAND_TABLE};
 
 /// The type of a stored value, as `TYPE` names it.

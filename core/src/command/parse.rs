@@ -45,9 +45,17 @@ fn lookup<A: AsRef<[u8]>>(args: &[A]) -> Result<&'static CommandSpec, Error> {
         return Err(Error::WrongArity(container));
     }
     let sub = args[1].as_ref();
-    let unknown_subcommand = || Error::UnknownSubcommand {
-        command: upper,
-        subcommand: String::from_utf8_lossy(sub).into_owned(),
+    let unknown_subcommand = || {
+        // Redis prints it with `%.128s` (at most 128 bytes, up to a NUL) and turns line
+        // breaks into spaces.
+        let shown = sub[..sub.len().min(128)]
+            .split(|b| *b == 0)
+            .next()
+            .unwrap_or_default();
+        Error::NoSuchSubcommand {
+            command: upper,
+            subcommand: String::from_utf8_lossy(shown).replace(['\r', '\n'], " "),
+        }
     };
     let mut id_buf = [0u8; 64];
     let mut sub_buf = [0u8; 32];
@@ -59,7 +67,8 @@ fn lookup<A: AsRef<[u8]>>(args: &[A]) -> Result<&'static CommandSpec, Error> {
     let id = core::str::from_utf8(&id_buf[..id_len]).map_err(|_| unknown_subcommand())?;
     match CommandKind::from_id(id).map(CommandKind::spec) {
         Some(spec) if spec.arity_accepts(args.len()) => Ok(spec),
-        _ => Err(unknown_subcommand()),
+        Some(spec) => Err(Error::WrongArity(spec.id)),
+        None => Err(unknown_subcommand()),
     }
 }
 
