@@ -1,4 +1,5 @@
-//! Engine settings, with the seed's defaults.
+//! Engine settings and their defaults (1 GiB budget, eviction from 90 %, sampled LRU, a full
+//! expiry sweep every 60 s).
 
 use crate::Millis;
 
@@ -41,8 +42,9 @@ pub struct EngineConfig {
     ///
     /// [`handle_timeout`]: crate::Engine::handle_timeout
     pub expire_work_budget: usize,
-    /// The seed's periodic cleanup: at least once per interval the whole keyspace is swept
-    /// for expired keys (in budget-sized steps). Default 60 s.
+    /// Periodic cleanup: at least once per interval the whole keyspace is swept for expired
+    /// keys (in budget-sized steps), so an expired key nobody reads again is reclaimed within
+    /// about one interval while the host drives `handle_timeout`. Default 60 s.
     pub cleanup_interval: Millis,
     /// Capacity of each subscriber's message queue; a full queue drops its oldest message
     /// and counts it as lag. Default 1024.

@@ -48,7 +48,8 @@ pub enum Error {
     /// Options that do not parse or do not go together.
     #[error("ERR syntax error")]
     Syntax,
-    /// The command got too few or too many arguments.
+    /// The command got too few or too many arguments. Holds the command's name, or for a
+    /// subcommand its id (`pubsub|numpat`), as Redis words it.
     #[error("ERR wrong number of arguments for '{0}' command")]
     WrongArity(&'static str),
     /// No command of this name exists.
@@ -59,7 +60,17 @@ pub enum Error {
         /// The first arguments, each quoted, as Redis lists them.
         args: String,
     },
-    /// A subcommand that does not exist (or has the wrong number of arguments).
+    /// A subcommand that does not exist.
+    #[error("ERR unknown subcommand '{subcommand}'. Try {command} HELP.")]
+    NoSuchSubcommand {
+        /// The command (`PUBSUB`).
+        command: &'static str,
+        /// The subcommand as sent (at most 128 bytes, lossily decoded, line breaks as
+        /// spaces, as Redis shows it).
+        subcommand: String,
+    },
+    /// A subcommand whose arguments its implementation refuses although the count fits its
+    /// arity (`PUBSUB CHANNELS` with more than one pattern).
     #[error("ERR unknown subcommand or wrong number of arguments for '{subcommand}'. Try {command} HELP.")]
     UnknownSubcommand {
         /// The command (`PUBSUB`).
@@ -101,70 +112,21 @@ pub enum Error {
     InvalidPattern(&'static str),
 }
 
-/// Command names as errors word them, for reading `&'static str` fields back from text.
-const COMMAND_NAMES: &[&str] = &[
-    "get",
-    "set",
-    "getdel",
-    "getex",
-    "mget",
-    "mset",
-    "setnx",
-    "incr",
-    "decr",
-    "incrby",
-    "decrby",
-    "incrbyfloat",
-    "append",
-    "strlen",
-    "del",
-    "exists",
-    "expire",
-    "pexpire",
-    "expireat",
-    "pexpireat",
-    "ttl",
-    "pttl",
-    "persist",
-    "type",
-    "rename",
-    "keys",
-    "scan",
-    "dbsize",
-    "flushdb",
-    "ping",
-    "hset",
-    "hget",
-    "hmget",
-    "hgetall",
-    "hdel",
-    "hexists",
-    "hlen",
-    "hkeys",
-    "hvals",
-    "hincrby",
-    "hincrbyfloat",
-    "hsetnx",
-    "lpush",
-    "rpush",
-    "lpushx",
-    "rpushx",
-    "lpop",
-    "rpop",
-    "lrange",
-    "llen",
-    "lindex",
-    "lset",
-    "ltrim",
-    "lrem",
-    "linsert",
-    "publish",
-    "pubsub",
-    "getex",
-];
-
+/// The name or subcommand id (`pubsub|numpat`) of a row of the command table, as errors
+/// word it, for reading `&'static str` fields back from text.
 fn static_name(name: &str) -> Option<&'static str> {
-    COMMAND_NAMES.iter().copied().find(|n| *n == name)
+    crate::COMMAND_TABLE
+        .iter()
+        .flat_map(|spec| [spec.name(), spec.id])
+        .find(|n| *n == name)
+}
+
+/// A container command as subcommand errors word it (`PUBSUB`).
+fn static_container(name: &str) -> Option<&'static str> {
+    crate::command::CONTAINERS
+        .iter()
+        .map(|(_, upper, _)| *upper)
+        .find(|n| *n == name)
 }
 
 impl Error {
@@ -208,6 +170,29 @@ impl Error {
             between("ERR wrong number of arguments for '", "' command").and_then(static_name)
         {
             return Error::WrongArity(n);
+        }
+        if let Some((subcommand, command)) = between(
+            "ERR unknown subcommand or wrong number of arguments for '",
+            " HELP.",
+        )
+        .and_then(|rest| rest.rsplit_once("'. Try "))
+        {
+            if let Some(command) = static_container(command) {
+                return Error::UnknownSubcommand {
+                    command,
+                    subcommand: subcommand.to_owned(),
+                };
+            }
+        }
+        if let Some((subcommand, command)) = between("ERR unknown subcommand '", " HELP.")
+            .and_then(|rest| rest.rsplit_once("'. Try "))
+        {
+            if let Some(command) = static_container(command) {
+                return Error::NoSuchSubcommand {
+                    command,
+                    subcommand: subcommand.to_owned(),
+                };
+            }
         }
         if let Some(opt) = text.strip_prefix("ERR Unsupported option ") {
             return Error::UnsupportedOption(opt.to_owned());

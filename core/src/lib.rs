@@ -38,6 +38,7 @@ mod clock;
 pub mod codec;
 mod command;
 mod config;
+mod decimal;
 mod engine;
 mod error;
 mod glob;
@@ -48,8 +49,8 @@ mod value;
 
 pub use clock::{Clock, ManualClock, Millis};
 pub use command::{
-    Command, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyType, Reply, SetCondition,
-    SetOptions,
+    Command, CommandFlags, CommandKind, CommandSpec, ExpireCondition, Expiry, GetExOption,
+    InsertPosition, KeyRange, KeyType, Reply, SetCondition, SetOptions, COMMAND_TABLE,
 };
 pub use config::{EngineConfig, EvictionPolicy};
 pub use engine::{

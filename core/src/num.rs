@@ -3,6 +3,8 @@
 use alloc::vec::Vec;
 use core::fmt::Write;
 
+use crate::{decimal, Error};
+
 /// Parses a 64-bit signed integer the way Redis's `string2ll` does: an optional `-`, no `+`,
 /// no spaces, no leading zeros (except `"0"` itself), and no overflow.
 pub(crate) fn parse_i64(s: &[u8]) -> Option<i64> {
@@ -61,20 +63,29 @@ pub(crate) fn format_i64(v: i64) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// Formats a finite float as `INCRBYFLOAT` replies: plain decimal notation, no exponent, no
-/// trailing zeros, the shortest digits that read back to the same `f64`.
-///
-/// Redis computes in 80-bit `long double` and prints 17 decimals; hedgestore computes in
-/// `f64`. Both agree whenever the exact result is representable (for example sums of
-/// binary fractions such as `0.5` or `1.25`); they can differ in the last digits otherwise.
-pub(crate) fn format_f64(v: f64) -> Vec<u8> {
-    let mut s = alloc::string::String::with_capacity(24);
-    if v == 0.0 {
-        s.push('0');
-    } else {
-        let _ = write!(s, "{v}");
+/// `INCRBYFLOAT`/`HINCRBYFLOAT`: the text stored and replied for `current` (the stored text,
+/// `None` for a missing key or field, which counts as 0) plus `delta`, formatted as Redis
+/// formats it (see [`crate::decimal`]). `not_float` is the error for a stored text that is
+/// not a number; a sum that is not finite is [`Error::NanOrInfinity`].
+pub(crate) fn incr_float(
+    current: Option<&[u8]>,
+    delta: f64,
+    not_float: Error,
+) -> Result<Vec<u8>, Error> {
+    let (value, value_exact) = match current {
+        None => (0.0, true),
+        Some(text) => {
+            let v = parse_f64(text).ok_or(not_float)?;
+            (v, decimal::text_is_exact(text, v))
+        }
+    };
+    let sum = value + delta;
+    if !sum.is_finite() {
+        return Err(Error::NanOrInfinity);
     }
-    s.into_bytes()
+    let exact =
+        value_exact && decimal::value_is_exact(delta) && decimal::sum_is_exact(value, delta);
+    Ok(decimal::format_incr_float(sum, exact))
 }
 
 #[cfg(test)]
@@ -113,14 +124,5 @@ mod tests {
         for bad in [&b""[..], b"nan", b" 1", b"1 ", b"abc", b"1.2.3"] {
             assert_eq!(parse_f64(bad), None, "{bad:?}");
         }
-    }
-
-    #[test]
-    fn floats_format_without_exponent_or_trailing_zeros() {
-        assert_eq!(format_f64(10.5), b"10.5");
-        assert_eq!(format_f64(3.0), b"3");
-        assert_eq!(format_f64(-0.0), b"0");
-        assert_eq!(format_f64(1e20), b"100000000000000000000");
-        assert_eq!(format_f64(0.00001), b"0.00001");
     }
 }

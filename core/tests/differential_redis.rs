@@ -7,9 +7,12 @@
 //!
 //! Known, documented differences are not generated: argument errors of `LINDEX`, `LSET`,
 //! `GETEX` and `INCRBYFLOAT` on missing or wrong-type keys (hedgestore validates arguments
-//! before it looks at the key), `INCRBYFLOAT` results that
-//! `f64` cannot represent exactly (Redis uses 80-bit floats), and `SCAN` cursors (compared as
-//! a full iteration instead).
+//! before it looks at the key), `INCRBYFLOAT`/`HINCRBYFLOAT` sums that `f64` cannot hold
+//! exactly (Redis adds in 80-bit floats, which round differently and reach past `f64::MAX`),
+//! and `SCAN` cursors (compared as a full iteration instead). Exact sums are generated,
+//! large integers and values near `f64::MAX` included, and must print digit for digit. An
+//! increment stands for its shortest decimal form unless it is a whole number, so increments
+//! written with more digits than that form are not generated either.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -45,7 +48,25 @@ const VALUES: &[&str] = &[
 ];
 const INTS: &[&str] = &["0", "1", "2", "3", "-1", "-2", "5", "-100", "100"];
 const BAD_INTS: &[&str] = &["abc", "1.5", " 1", "", "+1", "01", "99999999999999999999"];
-const FLOATS: &[&str] = &["0.5", "1.25", "-2", "3", "1e2", "-0.75"];
+const FLOATS: &[&str] = &[
+    "0.5",
+    "1.25",
+    "-2",
+    "3",
+    "1e2",
+    "-0.75",
+    "0.00000095367431640625",
+    // Large integers, where the shortest round-trip form would print the wrong digits.
+    "9223372036854775808",
+    "-9223372036854775808",
+    "-36893488147419103232",
+    "4096",
+    "10000000000000000000000",
+    // Near the top of f64's range (an overflowing sum is skipped: Redis's 80-bit floats
+    // reach further).
+    TWO_POW_1022,
+    F64_MAX,
+];
 const FIELDS: &[&str] = &["f0", "f1", "f2", "n"];
 const PATTERNS: &[&str] = &["*", "k*", "?0", "[hk]0", "*1*", "x", "\\k0", "[^k]*"];
 
@@ -99,7 +120,7 @@ impl Gen {
     }
 
     fn command(&mut self, redis: &mut RespConnection) -> Vec<String> {
-        let mut c: Vec<String> = match self.rng.below(52) {
+        let mut c: Vec<String> = match self.rng.below(53) {
             0..=3 => {
                 let mut c = vec!["SET".into(), self.key(), self.value()];
                 for _ in 0..self.rng.below(3) {
@@ -155,13 +176,14 @@ impl Gen {
             }
             14 => {
                 let key = self.key();
-                // Skip floats whose exact value f64 cannot hold (see the module docs).
+                let delta = self.rng.pick(FLOATS).to_string();
+                // Skip sums f64 cannot hold exactly (see the module docs).
                 if let Ok(Resp::Bulk(Some(v))) = redis.call(&["GET", key.as_str()]) {
-                    if !exact_in_f64(&v) {
+                    if !exact_float_sum(&v, &delta) {
                         return vec!["GET".into(), key];
                     }
                 }
-                vec!["INCRBYFLOAT".into(), key, self.rng.pick(FLOATS).to_string()]
+                vec!["INCRBYFLOAT".into(), key, delta]
             }
             15 => vec!["APPEND".into(), self.key(), self.value()],
             16 => vec!["STRLEN".into(), self.key()],
@@ -218,14 +240,14 @@ impl Gen {
             ],
             36 => vec!["HINCRBY".into(), self.key(), self.field(), self.int()],
             37 => {
-                let (key, field) = (self.key(), self.field());
+                let (key, field, delta) = (self.key(), self.field(), self.float());
                 if let Ok(Resp::Bulk(Some(v))) = redis.call(&["HGET", key.as_str(), field.as_str()])
                 {
-                    if !exact_in_f64(&v) {
+                    if !exact_float_sum(&v, &delta) {
                         return vec!["HGET".into(), key, field];
                     }
                 }
-                vec!["HINCRBYFLOAT".into(), key, field, self.float()]
+                vec!["HINCRBYFLOAT".into(), key, field, delta]
             }
             38 => vec!["HSETNX".into(), self.key(), self.field(), self.value()],
             39..=41 => {
@@ -260,6 +282,23 @@ impl Gen {
                 self.value(),
                 self.value(),
             ],
+            51 => {
+                // Pub/sub with no subscriber on either side: replies, subcommand lookup and
+                // subcommand errors.
+                const CASES: &[&[&str]] = &[
+                    &["PUBLISH", "chan", "hello"],
+                    &["PUBSUB", "CHANNELS"],
+                    &["PUBSUB", "channels", "c*"],
+                    &["PUBSUB", "CHANNELS", "a", "b"],
+                    &["PUBSUB", "NUMSUB", "c1", "c2"],
+                    &["PUBSUB", "NUMPAT"],
+                    &["pubsub", "numpat", "x"],
+                    &["PUBSUB", "BOGUS"],
+                    &["PUBSUB"],
+                ];
+                let words = *self.rng.pick(CASES);
+                words.iter().map(|w| w.to_string()).collect()
+            }
             _ => {
                 if self.rng.chance(10) {
                     vec!["FLUSHDB".into()]
@@ -280,16 +319,56 @@ impl Gen {
     }
 }
 
-/// Whether a stored number is a small binary fraction, which `f64` and Redis's 80-bit floats
-/// both hold exactly (so `INCRBYFLOAT` results agree to the digit).
-fn exact_in_f64(v: &[u8]) -> bool {
-    match std::str::from_utf8(v)
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-    {
-        Some(f) => f.abs() < 1e9 && (f * 1024.0).fract() == 0.0,
-        None => true, // not a number: both sides report the same error
+/// Whether `text` is a decimal that `f64` holds exactly (a non-number counts as exact: both
+/// sides report the same error for it).
+fn exact_text(text: &str) -> bool {
+    let Ok(v) = text.parse::<f64>() else {
+        return true;
+    };
+    if !v.is_finite() {
+        return false;
     }
+    if text.contains(['e', 'E']) {
+        return v.fract() == 0.0 && v.abs() < 2f64.powi(53);
+    }
+    // Rust prints the exact binary value with as many decimals as asked (1074 suffice).
+    let trim = |s: &str| -> String {
+        let s = s.strip_prefix('+').unwrap_or(s);
+        let s = if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            s
+        };
+        let (sign, digits) = match s.strip_prefix('-') {
+            Some(d) => ("-", d),
+            None => ("", s),
+        };
+        let digits = digits.trim_start_matches('0');
+        let digits = if digits.is_empty() || digits.starts_with('.') {
+            format!("0{digits}")
+        } else {
+            digits.to_string()
+        };
+        if digits == "0" {
+            digits
+        } else {
+            format!("{sign}{digits}")
+        }
+    };
+    trim(text) == trim(&format!("{v:.1100}"))
+}
+
+/// Whether `stored + delta` is exact in `f64`, so that Redis's 80-bit sum is the same value
+/// and both must print the same digits.
+fn exact_float_sum(stored: &[u8], delta: &str) -> bool {
+    let stored = std::str::from_utf8(stored).unwrap_or("x");
+    let (Ok(a), Ok(b)) = (stored.parse::<f64>(), delta.parse::<f64>()) else {
+        return true; // not a number: both sides report the same error
+    };
+    let s = a + b;
+    let b_virtual = s - a;
+    let exact_sum = s.is_finite() && (a - (s - b_virtual)) + (b - b_virtual) == 0.0;
+    exact_text(stored) && exact_text(delta) && exact_sum
 }
 
 /// A reply in a form both sides can be compared in.
@@ -452,4 +531,120 @@ fn engine_matches_redis_on_other_seeds() {
     for seed in 1..=3 {
         run(seed * 7919, 2000);
     }
+}
+
+/// `2^1022`, `2^1023` and `f64::MAX` written out: exact values at the top of `f64`'s range.
+const TWO_POW_1022: &str = "44942328371557897693232629769725618340449424473557664318357520289433168951375240783177119330601884005280028469967848339414697442203604155623211857659868531094441973356216371319075554900311523529863270738021251442209537670585615720368478277635206809290837627671146574559986811484619929076208839082406056034304";
+const F64_MAX: &str = "179769313486231570814527423731704356798070567525844996598917476803157260780028538760589558632766878171540458953514382464234321326889464182768467546703537516986049910576551282076245490090389328944075868508455133942304583236903222948165808559332123348274797826204144723168738177180919299881250404026184124858368";
+const TWO_POW_1023: &str = "89884656743115795386465259539451236680898848947115328636715040578866337902750481566354238661203768010560056939935696678829394884407208311246423715319737062188883946712432742638151109800623047059726541476042502884419075341171231440736956555270413618581675255342293149119973622969239858152417678164812112068608";
+
+/// Float increments whose exact result `f64` holds: `(stored value, increment)`. Redis adds
+/// in 80-bit floats and prints `%.17Lf` trimmed; hedgestore must print the same digits.
+const EXACT_FLOAT_CASES: &[(&str, &str)] = &[
+    ("9223372036854775807", "1.5"),
+    ("9223372036854775808", "0"),
+    ("-9223372036854775808", "-2048"),
+    ("18446744073709551616", "4096"),
+    ("1180591620717411303424", "0"),
+    ("1e22", "1"),
+    ("2251799813685248", "0.5"),
+    ("9007199254740992", "2"),
+    ("1", "0.00000095367431640625"),
+    ("0", "0.000003814697265625"),
+    ("0", "0.00000000000000000694"),
+    ("0", "-0.0000000000000000001"),
+    ("10.5", "-10.5"),
+    ("-0", "0"),
+    ("1.25e2", "0.75"),
+    ("0", TWO_POW_1023),
+    (TWO_POW_1023, TWO_POW_1022),
+    (F64_MAX, "0"),
+    ("-1", F64_MAX),
+];
+
+#[test]
+fn exact_float_increments_match_redis_digit_for_digit() {
+    let server = RedisServer::start().expect("start redis-server");
+    let mut redis = server.connect().unwrap();
+    let mut engine = Engine::new(WallClock);
+    let mut mismatches = Vec::new();
+    for (start, delta) in EXACT_FLOAT_CASES {
+        for (set, incr) in [
+            (vec!["SET", "k", start], vec!["INCRBYFLOAT", "k", delta]),
+            (
+                vec!["HSET", "h", "f", start],
+                vec!["HINCRBYFLOAT", "h", "f", delta],
+            ),
+        ] {
+            redis.call(&["DEL", "k", "h"]).unwrap();
+            engine
+                .execute(Command::parse(&["DEL", "k", "h"]).unwrap())
+                .unwrap();
+            redis.call(&set).unwrap();
+            engine.execute(Command::parse(&set).unwrap()).unwrap();
+            let expected = from_resp(redis.call(&incr).unwrap());
+            let ours = from_engine(Command::parse(&incr).and_then(|c| engine.execute(c)));
+            if expected != ours {
+                mismatches.push(format!(
+                    "{incr:?} on {start}: redis {expected:?}, ours {ours:?}"
+                ));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+/// `v` written out exactly (Rust prints the exact binary value when asked for enough
+/// decimals), trailing zeros removed.
+fn exact_decimal_text(v: f64) -> String {
+    let s = format!("{v:.1100}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.into()
+    }
+}
+
+#[test]
+fn random_exact_float_sums_match_redis() {
+    let server = RedisServer::start().expect("start redis-server");
+    let mut redis = server.connect().unwrap();
+    let mut engine = Engine::new(WallClock);
+    let mut rng = Rng::new(0xf10a7);
+    let mut checked = 0;
+    let mut mismatches = Vec::new();
+    while checked < 400 {
+        // Small mantissas at random binary exponents: tiny fractions (17th-decimal rounding
+        // and ties), integers past 2^53 and 2^64, and values near f64::MAX.
+        let pick = |rng: &mut Rng| {
+            let mantissa = (rng.below(1 << 20) as f64) * if rng.chance(30) { -1.0 } else { 1.0 };
+            let exp = rng.below(1100) as i32 - 100;
+            mantissa * 2f64.powi(exp.min(1003))
+        };
+        let (a, b) = (pick(&mut rng), pick(&mut rng));
+        // An increment stands for its shortest decimal form unless it is a whole number (that
+        // is what `Command::to_args` sends a Redis server), so only increments whose shortest
+        // form is their exact value are written out exactly here.
+        if b.fract() != 0.0 && format!("{b}") != exact_decimal_text(b) {
+            continue;
+        }
+        let sum = a + b;
+        let b_virtual = sum - a;
+        if !sum.is_finite() || (a - (sum - b_virtual)) + (b - b_virtual) != 0.0 {
+            continue; // not exact in f64: outside what must match
+        }
+        checked += 1;
+        let (a, b) = (exact_decimal_text(a), exact_decimal_text(b));
+        let set = ["SET", "k", a.as_str()];
+        let incr = ["INCRBYFLOAT", "k", b.as_str()];
+        redis.call(&set).unwrap();
+        engine.execute(Command::parse(&set).unwrap()).unwrap();
+        let expected = from_resp(redis.call(&incr).unwrap());
+        let ours = from_engine(Command::parse(&incr).and_then(|c| engine.execute(c)));
+        if expected != ours {
+            mismatches.push(format!("{a} + {b}: redis {expected:?}, ours {ours:?}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }

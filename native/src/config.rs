@@ -1,4 +1,5 @@
-//! Configuration: from the environment (as the seed's users deploy it) or built in code.
+//! Configuration: from the environment (the variables below, as a deployment sets them) or
+//! built in code.
 //!
 //! | variable | meaning | default |
 //! |---|---|---|

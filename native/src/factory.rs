@@ -1,4 +1,5 @@
-//! `get_storage()`: the process-wide default storage, as the seed's users call it.
+//! `get_storage()`: the process-wide default storage, configured from the environment on
+//! first use, so application code can reach storage anywhere without passing a handle around.
 
 use tokio::sync::OnceCell;
 

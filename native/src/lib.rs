@@ -3,9 +3,10 @@
 //! The server-side face of hedgestore: async storage interfaces with Redis semantics, over
 //! the `no_std` engine of [`hedgestore_core`] (re-exported here).
 //!
-//! * Interfaces after the seed's hierarchy: [`BaseStorage`], [`HashStorage`],
-//!   [`ListStorage`], [`PubSubStorage`], [`LockStorage`], and [`CompleteStorage`] (all of
-//!   them plus transactions, health and close).
+//! * Interfaces by capability, so code can ask for only what it uses: [`BaseStorage`]
+//!   (strings, keys, expiry), [`HashStorage`], [`ListStorage`], [`PubSubStorage`],
+//!   [`LockStorage`], and [`CompleteStorage`] (all of them plus transactions, health and
+//!   close).
 //! * [`MemoryStorage`]: the engine shared by many tokio tasks, with background expiry,
 //!   pub/sub handlers on tokio and locks that wake waiters on release.
 //! * [`Storage`]: the cheap-to-clone handle applications hold, [`get_storage`] for the

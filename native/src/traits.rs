@@ -1,4 +1,5 @@
-//! The storage interfaces, after the seed's hierarchy.
+//! The storage interfaces, one trait per capability (keys and strings, hashes, lists, pub/sub,
+//! locks) and [`CompleteStorage`] for all of them, so code can ask for only what it uses.
 //!
 //! Every backend implements one required method, [`BaseStorage::execute`], which runs a core
 //! [`Command`]; the typed methods are provided on top of it, so a backend speaks every
@@ -360,7 +361,8 @@ pub trait LockStorage: BaseStorage {
         wait: Option<Duration>,
     ) -> Result<Option<Lock>>;
 
-    /// Releases `name` if this storage instance holds it (the seed's form); true when it did.
+    /// Releases `name` by name alone, but only if this storage instance holds it (another
+    /// instance's lock of the same name is left alone); true when it did.
     async fn release_lock(&self, name: &[u8]) -> Result<bool>;
 
     /// Releases exactly `lock` (by its token); false when it is no longer held by it.

@@ -43,9 +43,10 @@ impl RetryPolicy {
     };
 }
 
-/// Whether sending `command` twice has the same effect as sending it once.
+/// Whether sending `command` twice has the same effect as sending it once: the command
+/// table's `RETRY_SAFE` flag (reads only; never a write, never `PUBLISH`).
 pub fn is_idempotent(command: &Command) -> bool {
-    !command.is_write() && !matches!(command, Command::Publish { .. })
+    command.retry_safe()
 }
 
 #[cfg(test)]

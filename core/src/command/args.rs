@@ -6,39 +6,66 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyType, SetCondition};
-use crate::num::{format_f64, format_i64};
+use crate::decimal::format_float_arg;
+use crate::num::format_i64;
 
-fn word(s: &str) -> Vec<u8> {
-    s.as_bytes().to_vec()
+/// One argument of a command, before it is written out as bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Arg<'a> {
+    /// The command name (written in uppercase).
+    Name(&'static str),
+    /// Bytes the command holds: a key, a value, a field, a pattern.
+    Bytes(&'a [u8]),
+    /// A fixed option word (`EX`, `NX`, `CHANNELS`).
+    Word(&'static str),
+    /// An integer argument.
+    Int(i64),
+    /// A float argument: a whole number with every digit, anything else in its shortest
+    /// decimal form; parsing it back gives the same value.
+    Float(f64),
 }
 
-fn int(i: i64) -> Vec<u8> {
-    format_i64(i)
-}
-
-/// `f64` written so that parsing it back gives the same value (shortest round-trip form).
-fn float(f: f64) -> Vec<u8> {
-    if f.is_infinite() {
-        return word(if f > 0.0 { "inf" } else { "-inf" });
+impl Arg<'_> {
+    /// The argument as Redis receives it.
+    pub(crate) fn to_vec(self) -> Vec<u8> {
+        match self {
+            Arg::Name(name) => name.to_ascii_uppercase().into_bytes(),
+            Arg::Bytes(b) => b.to_vec(),
+            Arg::Word(w) => w.as_bytes().to_vec(),
+            Arg::Int(i) => format_i64(i),
+            // Infinities cannot come out of an increment, but a built command may carry one;
+            // Redis reads "inf" back.
+            Arg::Float(f) if f.is_infinite() => {
+                (if f > 0.0 { "inf" } else { "-inf" }).as_bytes().to_vec()
+            }
+            Arg::Float(f) => format_float_arg(f),
+        }
     }
-    format_f64(f)
 }
 
-fn expiry_args(e: Expiry) -> [Vec<u8>; 2] {
+fn expiry_args(e: Expiry) -> [Arg<'static>; 2] {
     match e {
-        Expiry::Ex(v) => [word("EX"), int(v)],
-        Expiry::Px(v) => [word("PX"), int(v)],
-        Expiry::ExAt(v) => [word("EXAT"), int(v)],
-        Expiry::PxAt(v) => [word("PXAT"), int(v)],
+        Expiry::Ex(v) => [Arg::Word("EX"), Arg::Int(v)],
+        Expiry::Px(v) => [Arg::Word("PX"), Arg::Int(v)],
+        Expiry::ExAt(v) => [Arg::Word("EXAT"), Arg::Int(v)],
+        Expiry::PxAt(v) => [Arg::Word("PXAT"), Arg::Int(v)],
     }
 }
 
 impl Command {
     /// The command as Redis's argument array (name first, uppercase).
     pub fn to_args(&self) -> Vec<Vec<u8>> {
+        self.args().into_iter().map(Arg::to_vec).collect()
+    }
+
+    /// The command's arguments, borrowed where they are bytes it holds (keys, values):
+    /// the one description of each command's argument layout, which [`to_args`] writes out
+    /// and [`keys`](Command::keys) picks keys from at the table's key positions.
+    ///
+    /// [`to_args`]: Command::to_args
+    pub(crate) fn args(&self) -> Vec<Arg<'_>> {
         use Command::*;
-        let name = word(&self.name().to_ascii_uppercase());
-        let mut a = vec![name];
+        let mut a = vec![Arg::Name(self.name())];
         match self {
             Get { key }
             | GetDel { key }
@@ -53,44 +80,50 @@ impl Command {
             | HLen { key }
             | HKeys { key }
             | HVals { key }
-            | LLen { key } => a.push(key.clone()),
+            | LLen { key } => a.push(Arg::Bytes(key)),
             Set {
                 key,
                 value,
                 options,
             } => {
-                a.extend([key.clone(), value.clone()]);
+                a.extend([Arg::Bytes(key), Arg::Bytes(value)]);
                 match options.condition {
                     SetCondition::Always => {}
-                    SetCondition::IfNotExists => a.push(word("NX")),
-                    SetCondition::IfExists => a.push(word("XX")),
+                    SetCondition::IfNotExists => a.push(Arg::Word("NX")),
+                    SetCondition::IfExists => a.push(Arg::Word("XX")),
                 }
                 if options.get {
-                    a.push(word("GET"));
+                    a.push(Arg::Word("GET"));
                 }
                 match options.expiry {
                     Some(e) => a.extend(expiry_args(e)),
-                    None if options.keep_ttl => a.push(word("KEEPTTL")),
+                    None if options.keep_ttl => a.push(Arg::Word("KEEPTTL")),
                     None => {}
                 }
             }
             GetEx { key, option } => {
-                a.push(key.clone());
+                a.push(Arg::Bytes(key));
                 match option {
                     None => {}
-                    Some(GetExOption::Persist) => a.push(word("PERSIST")),
+                    Some(GetExOption::Persist) => a.push(Arg::Word("PERSIST")),
                     Some(GetExOption::Expiry(e)) => a.extend(expiry_args(*e)),
                 }
             }
-            MGet { keys } | Del { keys } | Exists { keys } => a.extend(keys.iter().cloned()),
+            MGet { keys } | Del { keys } | Exists { keys } => {
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)))
+            }
             MSet { pairs } => {
                 for (k, v) in pairs {
-                    a.extend([k.clone(), v.clone()]);
+                    a.extend([Arg::Bytes(k), Arg::Bytes(v)]);
                 }
             }
-            SetNx { key, value } | Append { key, value } => a.extend([key.clone(), value.clone()]),
-            IncrBy { key, delta } | DecrBy { key, delta } => a.extend([key.clone(), int(*delta)]),
-            IncrByFloat { key, delta } => a.extend([key.clone(), float(*delta)]),
+            SetNx { key, value } | Append { key, value } => {
+                a.extend([Arg::Bytes(key), Arg::Bytes(value)])
+            }
+            IncrBy { key, delta } | DecrBy { key, delta } => {
+                a.extend([Arg::Bytes(key), Arg::Int(*delta)])
+            }
+            IncrByFloat { key, delta } => a.extend([Arg::Bytes(key), Arg::Float(*delta)]),
             Expire {
                 key,
                 expiry,
@@ -99,7 +132,7 @@ impl Command {
                 let t = match expiry {
                     Expiry::Ex(v) | Expiry::Px(v) | Expiry::ExAt(v) | Expiry::PxAt(v) => *v,
                 };
-                a.extend([key.clone(), int(t)]);
+                a.extend([Arg::Bytes(key), Arg::Int(t)]);
                 let words: &[&str] = match condition {
                     ExpireCondition::Always => &[],
                     ExpireCondition::Nx => &["NX"],
@@ -109,22 +142,22 @@ impl Command {
                     ExpireCondition::XxGt => &["XX", "GT"],
                     ExpireCondition::XxLt => &["XX", "LT"],
                 };
-                a.extend(words.iter().map(|w| word(w)));
+                a.extend(words.iter().map(|w| Arg::Word(w)));
             }
-            Rename { key, new_key } => a.extend([key.clone(), new_key.clone()]),
-            Keys { pattern } => a.push(pattern.clone()),
+            Rename { key, new_key } => a.extend([Arg::Bytes(key), Arg::Bytes(new_key)]),
+            Keys { pattern } => a.push(Arg::Bytes(pattern)),
             Scan {
                 cursor,
                 pattern,
                 count,
                 key_type,
             } => {
-                a.push(int(*cursor as i64));
+                a.push(Arg::Int(*cursor as i64));
                 if let Some(p) = pattern {
-                    a.extend([word("MATCH"), p.clone()]);
+                    a.extend([Arg::Word("MATCH"), Arg::Bytes(p)]);
                 }
                 if let Some(c) = count {
-                    a.extend([word("COUNT"), int(*c as i64)]);
+                    a.extend([Arg::Word("COUNT"), Arg::Int(*c as i64)]);
                 }
                 if let Some(t) = key_type {
                     let name = match t {
@@ -132,47 +165,57 @@ impl Command {
                         KeyType::Hash => "hash",
                         KeyType::List => "list",
                     };
-                    a.extend([word("TYPE"), word(name)]);
+                    a.extend([Arg::Word("TYPE"), Arg::Word(name)]);
                 }
             }
             DbSize | FlushDb => {}
-            PubSubNumPat => a.push(word("NUMPAT")),
-            Ping { message } => a.extend(message.iter().cloned()),
+            PubSubNumPat => a.push(Arg::Word("NUMPAT")),
+            Ping { message } => a.extend(message.iter().map(|v| Arg::Bytes(v))),
             HSet { key, pairs } => {
-                a.push(key.clone());
+                a.push(Arg::Bytes(key));
                 for (f, v) in pairs {
-                    a.extend([f.clone(), v.clone()]);
+                    a.extend([Arg::Bytes(f), Arg::Bytes(v)]);
                 }
             }
-            HGet { key, field } | HExists { key, field } => a.extend([key.clone(), field.clone()]),
+            HGet { key, field } | HExists { key, field } => {
+                a.extend([Arg::Bytes(key), Arg::Bytes(field)])
+            }
             HMGet { key, fields } | HDel { key, fields } => {
-                a.push(key.clone());
-                a.extend(fields.iter().cloned());
+                a.push(Arg::Bytes(key));
+                a.extend(fields.iter().map(|v| Arg::Bytes(v)));
             }
-            HIncrBy { key, field, delta } => a.extend([key.clone(), field.clone(), int(*delta)]),
+            HIncrBy { key, field, delta } => {
+                a.extend([Arg::Bytes(key), Arg::Bytes(field), Arg::Int(*delta)])
+            }
             HIncrByFloat { key, field, delta } => {
-                a.extend([key.clone(), field.clone(), float(*delta)])
+                a.extend([Arg::Bytes(key), Arg::Bytes(field), Arg::Float(*delta)])
             }
-            HSetNx { key, field, value } => a.extend([key.clone(), field.clone(), value.clone()]),
+            HSetNx { key, field, value } => {
+                a.extend([Arg::Bytes(key), Arg::Bytes(field), Arg::Bytes(value)])
+            }
             LPush { key, values }
             | RPush { key, values }
             | LPushX { key, values }
             | RPushX { key, values } => {
-                a.push(key.clone());
-                a.extend(values.iter().cloned());
+                a.push(Arg::Bytes(key));
+                a.extend(values.iter().map(|v| Arg::Bytes(v)));
             }
             LPop { key, count } | RPop { key, count } => {
-                a.push(key.clone());
+                a.push(Arg::Bytes(key));
                 if let Some(c) = count {
-                    a.push(int(*c as i64));
+                    a.push(Arg::Int(*c as i64));
                 }
             }
             LRange { key, start, stop } | LTrim { key, start, stop } => {
-                a.extend([key.clone(), int(*start), int(*stop)])
+                a.extend([Arg::Bytes(key), Arg::Int(*start), Arg::Int(*stop)])
             }
-            LIndex { key, index } => a.extend([key.clone(), int(*index)]),
-            LSet { key, index, value } => a.extend([key.clone(), int(*index), value.clone()]),
-            LRem { key, count, value } => a.extend([key.clone(), int(*count), value.clone()]),
+            LIndex { key, index } => a.extend([Arg::Bytes(key), Arg::Int(*index)]),
+            LSet { key, index, value } => {
+                a.extend([Arg::Bytes(key), Arg::Int(*index), Arg::Bytes(value)])
+            }
+            LRem { key, count, value } => {
+                a.extend([Arg::Bytes(key), Arg::Int(*count), Arg::Bytes(value)])
+            }
             LInsert {
                 key,
                 position,
@@ -183,16 +226,21 @@ impl Command {
                     InsertPosition::Before => "BEFORE",
                     InsertPosition::After => "AFTER",
                 };
-                a.extend([key.clone(), word(where_), pivot.clone(), value.clone()]);
+                a.extend([
+                    Arg::Bytes(key),
+                    Arg::Word(where_),
+                    Arg::Bytes(pivot),
+                    Arg::Bytes(value),
+                ]);
             }
-            Publish { channel, message } => a.extend([channel.clone(), message.clone()]),
+            Publish { channel, message } => a.extend([Arg::Bytes(channel), Arg::Bytes(message)]),
             PubSubChannels { pattern } => {
-                a.push(word("CHANNELS"));
-                a.extend(pattern.iter().cloned());
+                a.push(Arg::Word("CHANNELS"));
+                a.extend(pattern.iter().map(|v| Arg::Bytes(v)));
             }
             PubSubNumSub { channels } => {
-                a.push(word("NUMSUB"));
-                a.extend(channels.iter().cloned());
+                a.push(Arg::Word("NUMSUB"));
+                a.extend(channels.iter().map(|v| Arg::Bytes(v)));
             }
         }
         a

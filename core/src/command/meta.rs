@@ -1,215 +1,140 @@
-//! What a command is: its name, the keys it touches, and whether it writes.
+//! What a command is: its row of the command table (name, flags), and the keys it touches.
 //!
 //! Layers above the engine decide from this alone: the engine's batches snapshot the keys a
 //! command touches, memory admission refuses growing writes when full, the fallback journal
 //! records writes, the proxy refuses administrative commands.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
-use super::Command;
+use super::args::Arg;
+use super::table::{CommandFlags, CommandKind, CommandSpec};
+use super::{Command, Expiry};
 
 impl Command {
-    /// The Redis command name in lowercase (`"hset"`), as errors word it.
-    pub fn name(&self) -> &'static str {
+    /// This command's row of the [command table](crate::COMMAND_TABLE).
+    ///
+    /// The one place a `Command` variant is classified: an exhaustive `match`, so a new
+    /// variant does not compile until it has a row.
+    pub fn kind(&self) -> CommandKind {
         use Command::*;
         match self {
-            Get { .. } => "get",
-            Set { .. } => "set",
-            GetDel { .. } => "getdel",
-            GetEx { .. } => "getex",
-            MGet { .. } => "mget",
-            MSet { .. } => "mset",
-            SetNx { .. } => "setnx",
-            Incr { .. } => "incr",
-            Decr { .. } => "decr",
-            IncrBy { .. } => "incrby",
-            DecrBy { .. } => "decrby",
-            IncrByFloat { .. } => "incrbyfloat",
-            Append { .. } => "append",
-            StrLen { .. } => "strlen",
-            Del { .. } => "del",
-            Exists { .. } => "exists",
+            Get { .. } => CommandKind::Get,
+            Set { .. } => CommandKind::Set,
+            GetDel { .. } => CommandKind::GetDel,
+            GetEx { .. } => CommandKind::GetEx,
+            MGet { .. } => CommandKind::MGet,
+            MSet { .. } => CommandKind::MSet,
+            SetNx { .. } => CommandKind::SetNx,
+            Incr { .. } => CommandKind::Incr,
+            Decr { .. } => CommandKind::Decr,
+            IncrBy { .. } => CommandKind::IncrBy,
+            DecrBy { .. } => CommandKind::DecrBy,
+            IncrByFloat { .. } => CommandKind::IncrByFloat,
+            Append { .. } => CommandKind::Append,
+            StrLen { .. } => CommandKind::StrLen,
+            Del { .. } => CommandKind::Del,
+            Exists { .. } => CommandKind::Exists,
             Expire { expiry, .. } => match expiry {
-                super::Expiry::Ex(_) => "expire",
-                super::Expiry::Px(_) => "pexpire",
-                super::Expiry::ExAt(_) => "expireat",
-                super::Expiry::PxAt(_) => "pexpireat",
+                Expiry::Ex(_) => CommandKind::Expire,
+                Expiry::Px(_) => CommandKind::PExpire,
+                Expiry::ExAt(_) => CommandKind::ExpireAt,
+                Expiry::PxAt(_) => CommandKind::PExpireAt,
             },
-            Ttl { .. } => "ttl",
-            PTtl { .. } => "pttl",
-            Persist { .. } => "persist",
-            Type { .. } => "type",
-            Rename { .. } => "rename",
-            Keys { .. } => "keys",
-            Scan { .. } => "scan",
-            DbSize => "dbsize",
-            FlushDb => "flushdb",
-            Ping { .. } => "ping",
-            HSet { .. } => "hset",
-            HGet { .. } => "hget",
-            HMGet { .. } => "hmget",
-            HGetAll { .. } => "hgetall",
-            HDel { .. } => "hdel",
-            HExists { .. } => "hexists",
-            HLen { .. } => "hlen",
-            HKeys { .. } => "hkeys",
-            HVals { .. } => "hvals",
-            HIncrBy { .. } => "hincrby",
-            HIncrByFloat { .. } => "hincrbyfloat",
-            HSetNx { .. } => "hsetnx",
-            LPush { .. } => "lpush",
-            RPush { .. } => "rpush",
-            LPushX { .. } => "lpushx",
-            RPushX { .. } => "rpushx",
-            LPop { .. } => "lpop",
-            RPop { .. } => "rpop",
-            LRange { .. } => "lrange",
-            LLen { .. } => "llen",
-            LIndex { .. } => "lindex",
-            LSet { .. } => "lset",
-            LTrim { .. } => "ltrim",
-            LRem { .. } => "lrem",
-            LInsert { .. } => "linsert",
-            Publish { .. } => "publish",
-            PubSubChannels { .. } | PubSubNumSub { .. } | PubSubNumPat => "pubsub",
+            Ttl { .. } => CommandKind::Ttl,
+            PTtl { .. } => CommandKind::PTtl,
+            Persist { .. } => CommandKind::Persist,
+            Type { .. } => CommandKind::Type,
+            Rename { .. } => CommandKind::Rename,
+            Keys { .. } => CommandKind::Keys,
+            Scan { .. } => CommandKind::Scan,
+            DbSize => CommandKind::DbSize,
+            FlushDb => CommandKind::FlushDb,
+            Ping { .. } => CommandKind::Ping,
+            HSet { .. } => CommandKind::HSet,
+            HGet { .. } => CommandKind::HGet,
+            HMGet { .. } => CommandKind::HMGet,
+            HGetAll { .. } => CommandKind::HGetAll,
+            HDel { .. } => CommandKind::HDel,
+            HExists { .. } => CommandKind::HExists,
+            HLen { .. } => CommandKind::HLen,
+            HKeys { .. } => CommandKind::HKeys,
+            HVals { .. } => CommandKind::HVals,
+            HIncrBy { .. } => CommandKind::HIncrBy,
+            HIncrByFloat { .. } => CommandKind::HIncrByFloat,
+            HSetNx { .. } => CommandKind::HSetNx,
+            LPush { .. } => CommandKind::LPush,
+            RPush { .. } => CommandKind::RPush,
+            LPushX { .. } => CommandKind::LPushX,
+            RPushX { .. } => CommandKind::RPushX,
+            LPop { .. } => CommandKind::LPop,
+            RPop { .. } => CommandKind::RPop,
+            LRange { .. } => CommandKind::LRange,
+            LLen { .. } => CommandKind::LLen,
+            LIndex { .. } => CommandKind::LIndex,
+            LSet { .. } => CommandKind::LSet,
+            LTrim { .. } => CommandKind::LTrim,
+            LRem { .. } => CommandKind::LRem,
+            LInsert { .. } => CommandKind::LInsert,
+            Publish { .. } => CommandKind::Publish,
+            PubSubChannels { .. } => CommandKind::PubSubChannels,
+            PubSubNumSub { .. } => CommandKind::PubSubNumSub,
+            PubSubNumPat => CommandKind::PubSubNumPat,
         }
+    }
+
+    /// This command's row of the command table: name, arity, flags, key positions.
+    pub fn spec(&self) -> &'static CommandSpec {
+        self.kind().spec()
+    }
+
+    /// The Redis command name in lowercase (`"hset"`; `"pubsub"` for its subcommands), as
+    /// errors word it.
+    pub fn name(&self) -> &'static str {
+        self.spec().name()
     }
 
     /// The keys this command reads or writes (empty for keyless commands; `FLUSHDB`, which
     /// touches every key, reports none: see [`touches_all_keys`](Self::touches_all_keys)).
+    ///
+    /// Read at the table's key positions ([`KeyRange`]) from the command's arguments.
+    ///
+    /// [`KeyRange`]: super::KeyRange
     pub fn keys(&self) -> Vec<&[u8]> {
-        use Command::*;
-        match self {
-            Get { key }
-            | Set { key, .. }
-            | GetDel { key }
-            | GetEx { key, .. }
-            | SetNx { key, .. }
-            | Incr { key }
-            | Decr { key }
-            | IncrBy { key, .. }
-            | DecrBy { key, .. }
-            | IncrByFloat { key, .. }
-            | Append { key, .. }
-            | StrLen { key }
-            | Expire { key, .. }
-            | Ttl { key }
-            | PTtl { key }
-            | Persist { key }
-            | Type { key }
-            | HSet { key, .. }
-            | HGet { key, .. }
-            | HMGet { key, .. }
-            | HGetAll { key }
-            | HDel { key, .. }
-            | HExists { key, .. }
-            | HLen { key }
-            | HKeys { key }
-            | HVals { key }
-            | HIncrBy { key, .. }
-            | HIncrByFloat { key, .. }
-            | HSetNx { key, .. }
-            | LPush { key, .. }
-            | RPush { key, .. }
-            | LPushX { key, .. }
-            | RPushX { key, .. }
-            | LPop { key, .. }
-            | RPop { key, .. }
-            | LRange { key, .. }
-            | LLen { key }
-            | LIndex { key, .. }
-            | LSet { key, .. }
-            | LTrim { key, .. }
-            | LRem { key, .. }
-            | LInsert { key, .. } => vec![key.as_slice()],
-            Rename { key, new_key } => vec![key.as_slice(), new_key.as_slice()],
-            MGet { keys } | Del { keys } | Exists { keys } => {
-                keys.iter().map(Vec::as_slice).collect()
-            }
-            MSet { pairs } => pairs.iter().map(|(k, _)| k.as_slice()).collect(),
-            Keys { .. }
-            | Scan { .. }
-            | DbSize
-            | FlushDb
-            | Ping { .. }
-            | Publish { .. }
-            | PubSubChannels { .. }
-            | PubSubNumSub { .. }
-            | PubSubNumPat => Vec::new(),
-        }
+        let args = self.args();
+        self.spec()
+            .keys
+            .positions(args.len())
+            .filter_map(|i| match args.get(i) {
+                Some(Arg::Bytes(key)) => Some(*key),
+                _ => None,
+            })
+            .collect()
     }
 
-    /// Whether the command touches every key (`FLUSHDB`).
+    /// Whether the command touches every key (`FLUSHDB`). Read from
+    /// [`CommandFlags::ALL_KEYS`].
     pub fn touches_all_keys(&self) -> bool {
-        matches!(self, Command::FlushDb)
+        self.spec().flags.contains(CommandFlags::ALL_KEYS)
     }
 
     /// Whether the command can change the keyspace (what a write journal must record).
-    /// `PUBLISH` is not a keyspace write.
+    /// `PUBLISH` is not a keyspace write. Read from [`CommandFlags::WRITE`].
     pub fn is_write(&self) -> bool {
-        use Command::*;
-        matches!(
-            self,
-            Set { .. }
-                | GetDel { .. }
-                | GetEx { .. }
-                | MSet { .. }
-                | SetNx { .. }
-                | Incr { .. }
-                | Decr { .. }
-                | IncrBy { .. }
-                | DecrBy { .. }
-                | IncrByFloat { .. }
-                | Append { .. }
-                | Del { .. }
-                | Expire { .. }
-                | Persist { .. }
-                | Rename { .. }
-                | FlushDb
-                | HSet { .. }
-                | HDel { .. }
-                | HIncrBy { .. }
-                | HIncrByFloat { .. }
-                | HSetNx { .. }
-                | LPush { .. }
-                | RPush { .. }
-                | LPushX { .. }
-                | RPushX { .. }
-                | LPop { .. }
-                | RPop { .. }
-                | LSet { .. }
-                | LTrim { .. }
-                | LRem { .. }
-                | LInsert { .. }
-        )
+        self.spec().flags.contains(CommandFlags::WRITE)
     }
 
     /// Whether the command may grow memory, so it is refused when memory is full and cannot
     /// be freed (Redis's `denyoom` flag). Deletes, pops and expiry changes are always allowed.
+    /// Read from [`CommandFlags::DENYOOM`]; the engine's memory admission follows it.
     pub fn may_grow_memory(&self) -> bool {
-        use Command::*;
-        matches!(
-            self,
-            Set { .. }
-                | MSet { .. }
-                | SetNx { .. }
-                | Incr { .. }
-                | Decr { .. }
-                | IncrBy { .. }
-                | DecrBy { .. }
-                | IncrByFloat { .. }
-                | Append { .. }
-                | HSet { .. }
-                | HIncrBy { .. }
-                | HIncrByFloat { .. }
-                | HSetNx { .. }
-                | LPush { .. }
-                | RPush { .. }
-                | LPushX { .. }
-                | RPushX { .. }
-                | LSet { .. }
-                | LInsert { .. }
-        )
+        self.spec().flags.contains(CommandFlags::DENYOOM)
+    }
+
+    /// Whether the command may be sent again after a connection broke before its reply
+    /// arrived: it reads only, so a second run changes nothing. Writes and `PUBLISH` are never
+    /// retry-safe (their outcome is unknown, not failed). Read from
+    /// [`CommandFlags::RETRY_SAFE`].
+    pub fn retry_safe(&self) -> bool {
+        self.spec().flags.contains(CommandFlags::RETRY_SAFE)
     }
 }

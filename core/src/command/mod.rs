@@ -9,8 +9,12 @@
 mod args;
 mod meta;
 mod parse;
+mod table;
 
 use alloc::vec::Vec;
+
+pub(crate) use table::CONTAINERS;
+pub use table::{CommandFlags, CommandKind, CommandSpec, KeyRange, COMMAND_TABLE};
 
 /// The type of a stored value, as `TYPE` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -11,6 +11,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::table::{CommandKind, CommandSpec, CONTAINERS};
 use super::{
     Command, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyType, SetCondition,
     SetOptions,
@@ -18,69 +19,66 @@ use super::{
 use crate::num::{parse_f64, parse_i64};
 use crate::Error;
 
-/// Name (lowercase, as Redis words its errors) and Redis arity: `n` exactly `n` arguments
-/// including the name, `-n` at least `n`.
-fn spec(upper: &[u8]) -> Option<(&'static str, i32)> {
-    Some(match upper {
-        b"GET" => ("get", 2),
-        b"SET" => ("set", -3),
-        b"GETDEL" => ("getdel", 2),
-        b"GETEX" => ("getex", -2),
-        b"MGET" => ("mget", -2),
-        b"MSET" => ("mset", -3),
-        b"SETNX" => ("setnx", 3),
-        b"INCR" => ("incr", 2),
-        b"DECR" => ("decr", 2),
-        b"INCRBY" => ("incrby", 3),
-        b"DECRBY" => ("decrby", 3),
-        b"INCRBYFLOAT" => ("incrbyfloat", 3),
-        b"APPEND" => ("append", 3),
-        b"STRLEN" => ("strlen", 2),
-        b"DEL" => ("del", -2),
-        b"EXISTS" => ("exists", -2),
-        b"EXPIRE" => ("expire", -3),
-        b"PEXPIRE" => ("pexpire", -3),
-        b"EXPIREAT" => ("expireat", -3),
-        b"PEXPIREAT" => ("pexpireat", -3),
-        b"TTL" => ("ttl", 2),
-        b"PTTL" => ("pttl", 2),
-        b"PERSIST" => ("persist", 2),
-        b"TYPE" => ("type", 2),
-        b"RENAME" => ("rename", 3),
-        b"KEYS" => ("keys", 2),
-        b"SCAN" => ("scan", -2),
-        b"DBSIZE" => ("dbsize", 1),
-        b"FLUSHDB" => ("flushdb", -1),
-        b"PING" => ("ping", -1),
-        b"HSET" => ("hset", -4),
-        b"HGET" => ("hget", 3),
-        b"HMGET" => ("hmget", -3),
-        b"HGETALL" => ("hgetall", 2),
-        b"HDEL" => ("hdel", -3),
-        b"HEXISTS" => ("hexists", 3),
-        b"HLEN" => ("hlen", 2),
-        b"HKEYS" => ("hkeys", 2),
-        b"HVALS" => ("hvals", 2),
-        b"HINCRBY" => ("hincrby", 4),
-        b"HINCRBYFLOAT" => ("hincrbyfloat", 4),
-        b"HSETNX" => ("hsetnx", 4),
-        b"LPUSH" => ("lpush", -3),
-        b"RPUSH" => ("rpush", -3),
-        b"LPUSHX" => ("lpushx", -3),
-        b"RPUSHX" => ("rpushx", -3),
-        b"LPOP" => ("lpop", -2),
-        b"RPOP" => ("rpop", -2),
-        b"LRANGE" => ("lrange", 4),
-        b"LLEN" => ("llen", 2),
-        b"LINDEX" => ("lindex", 3),
-        b"LSET" => ("lset", 4),
-        b"LTRIM" => ("ltrim", 4),
-        b"LREM" => ("lrem", 4),
-        b"LINSERT" => ("linsert", 5),
-        b"PUBLISH" => ("publish", 3),
-        b"PUBSUB" => ("pubsub", -2),
-        _ => return None,
-    })
+/// Finds the table row for an argument array and checks its arity: the command by name (any
+/// case), and for a container (`PUBSUB`) the subcommand by the second argument. A name too
+/// long for any row is unknown.
+fn lookup<A: AsRef<[u8]>>(args: &[A]) -> Result<&'static CommandSpec, Error> {
+    let mut buf = [0u8; 32];
+    let Some(name) = args.first().and_then(|n| lowercase(n.as_ref(), &mut buf)) else {
+        return Err(unknown_command(args));
+    };
+    // A subcommand's id (`pubsub|channels`) names a table row, not something a client sends.
+    if name.contains('|') {
+        return Err(unknown_command(args));
+    }
+    if let Some(spec) = CommandKind::from_id(name).map(CommandKind::spec) {
+        if !spec.arity_accepts(args.len()) {
+            return Err(Error::WrongArity(spec.name()));
+        }
+        return Ok(spec);
+    }
+    let Some(&(container, upper, arity)) = CONTAINERS.iter().find(|(c, _, _)| *c == name) else {
+        return Err(unknown_command(args));
+    };
+    let argc = args.len() as i64;
+    if (arity >= 0 && argc != i64::from(arity)) || (arity < 0 && argc < -i64::from(arity)) {
+        return Err(Error::WrongArity(container));
+    }
+    let sub = args[1].as_ref();
+    let unknown_subcommand = || {
+        // Redis prints it with `%.128s` (at most 128 bytes, up to a NUL) and turns line
+        // breaks into spaces.
+        let shown = sub[..sub.len().min(128)]
+            .split(|b| *b == 0)
+            .next()
+            .unwrap_or_default();
+        Error::NoSuchSubcommand {
+            command: upper,
+            subcommand: String::from_utf8_lossy(shown).replace(['\r', '\n'], " "),
+        }
+    };
+    let mut id_buf = [0u8; 64];
+    let mut sub_buf = [0u8; 32];
+    let sub_lower = lowercase(sub, &mut sub_buf).ok_or_else(unknown_subcommand)?;
+    let id_len = container.len() + 1 + sub_lower.len();
+    id_buf[..container.len()].copy_from_slice(container.as_bytes());
+    id_buf[container.len()] = b'|';
+    id_buf[container.len() + 1..id_len].copy_from_slice(sub_lower.as_bytes());
+    let id = core::str::from_utf8(&id_buf[..id_len]).map_err(|_| unknown_subcommand())?;
+    match CommandKind::from_id(id).map(CommandKind::spec) {
+        Some(spec) if spec.arity_accepts(args.len()) => Ok(spec),
+        Some(spec) => Err(Error::WrongArity(spec.id)),
+        None => Err(unknown_subcommand()),
+    }
+}
+
+/// `name` in ASCII lowercase, in `buf`; `None` when it is too long or not UTF-8 (no
+/// command name is either).
+fn lowercase<'b>(name: &[u8], buf: &'b mut [u8]) -> Option<&'b str> {
+    let out = buf.get_mut(..name.len())?;
+    out.copy_from_slice(name);
+    out.make_ascii_lowercase();
+    core::str::from_utf8(out).ok()
 }
 
 fn unknown_command<A: AsRef<[u8]>>(args: &[A]) -> Error {
@@ -232,14 +230,29 @@ fn expire_condition<A: AsRef<[u8]>>(opts: &[A]) -> Result<ExpireCondition, Error
 }
 
 /// `LPOP`/`RPOP`'s optional count: anything but a non-negative integer is "out of range,
-/// must be positive" (Redis words both cases that way).
-fn pop_count(arg: Option<&[u8]>) -> Result<Option<usize>, Error> {
-    arg.map(|raw| {
-        parse_i64(raw)
-            .and_then(|n| usize::try_from(n).ok())
-            .ok_or(Error::NotPositive)
+/// must be positive" (Redis words both cases that way); more than one is a wrong arity.
+fn pop_count<A: AsRef<[u8]>>(args: &[A], name: &'static str) -> Result<Option<usize>, Error> {
+    if args.len() > 3 {
+        return Err(Error::WrongArity(name));
+    }
+    args.get(2)
+        .map(|raw| {
+            parse_i64(raw.as_ref())
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or(Error::NotPositive)
+        })
+        .transpose()
+}
+
+/// One of the `EXPIRE` family, `form` saying how its time argument counts.
+fn expire_command<A: AsRef<[u8]>>(args: &[A], form: fn(i64) -> Expiry) -> Result<Command, Error> {
+    let condition = expire_condition(&args[3..])?;
+    let t = int(args[2].as_ref())?;
+    Ok(Command::Expire {
+        key: args[1].as_ref().to_vec(),
+        expiry: form(t),
+        condition,
     })
-    .transpose()
 }
 
 impl Command {
@@ -252,30 +265,15 @@ impl Command {
     /// assert!(matches!(cmd, Command::Set { options, .. } if options.expiry == Some(Expiry::Ex(10))));
     /// ```
     pub fn parse<A: AsRef<[u8]>>(args: &[A]) -> Result<Command, Error> {
-        let Some(name) = args.first() else {
-            return Err(unknown_command(args));
-        };
-        let name = name.as_ref();
-        let mut upper = [0u8; 16];
-        if name.len() > upper.len() {
-            return Err(unknown_command(args));
-        }
-        upper[..name.len()].copy_from_slice(name);
-        upper[..name.len()].make_ascii_uppercase();
-        let Some((cmd_name, arity)) = spec(&upper[..name.len()]) else {
-            return Err(unknown_command(args));
-        };
-        let argc = args.len() as i32;
-        if (arity > 0 && argc != arity) || (arity < 0 && argc < -arity) {
-            return Err(Error::WrongArity(cmd_name));
-        }
+        let spec = lookup(args)?;
+        let cmd_name = spec.name();
         let a = |i: usize| args[i].as_ref();
         let key = || a(1).to_vec();
         let rest = &args[1..];
 
-        Ok(match cmd_name {
-            "get" => Command::Get { key: key() },
-            "set" => {
+        Ok(match spec.kind {
+            CommandKind::Get => Command::Get { key: key() },
+            CommandKind::Set => {
                 let o = extended_options(&args[3..], true)?;
                 let expiry = o.expiry.map(|(k, raw)| expiry(k, raw)).transpose()?;
                 Command::Set {
@@ -289,8 +287,8 @@ impl Command {
                     },
                 }
             }
-            "getdel" => Command::GetDel { key: key() },
-            "getex" => {
+            CommandKind::GetDel => Command::GetDel { key: key() },
+            CommandKind::GetEx => {
                 let o = extended_options(&args[2..], false)?;
                 let option = match o.expiry {
                     Some((k, raw)) => Some(GetExOption::Expiry(expiry(k, raw)?)),
@@ -299,63 +297,52 @@ impl Command {
                 };
                 Command::GetEx { key: key(), option }
             }
-            "mget" => Command::MGet { keys: list(rest) },
-            "mset" => {
+            CommandKind::MGet => Command::MGet { keys: list(rest) },
+            CommandKind::MSet => {
                 if rest.len() % 2 != 0 {
                     return Err(Error::WrongArity(cmd_name));
                 }
                 Command::MSet { pairs: pairs(rest) }
             }
-            "setnx" => Command::SetNx {
+            CommandKind::SetNx => Command::SetNx {
                 key: key(),
                 value: a(2).to_vec(),
             },
-            "incr" => Command::Incr { key: key() },
-            "decr" => Command::Decr { key: key() },
-            "incrby" => Command::IncrBy {
+            CommandKind::Incr => Command::Incr { key: key() },
+            CommandKind::Decr => Command::Decr { key: key() },
+            CommandKind::IncrBy => Command::IncrBy {
                 key: key(),
                 delta: int(a(2))?,
             },
-            "decrby" => Command::DecrBy {
+            CommandKind::DecrBy => Command::DecrBy {
                 key: key(),
                 delta: int(a(2))?,
             },
-            "incrbyfloat" => Command::IncrByFloat {
+            CommandKind::IncrByFloat => Command::IncrByFloat {
                 key: key(),
                 delta: float(a(2))?,
             },
-            "append" => Command::Append {
+            CommandKind::Append => Command::Append {
                 key: key(),
                 value: a(2).to_vec(),
             },
-            "strlen" => Command::StrLen { key: key() },
-            "del" => Command::Del { keys: list(rest) },
-            "exists" => Command::Exists { keys: list(rest) },
-            "expire" | "pexpire" | "expireat" | "pexpireat" => {
-                let condition = expire_condition(&args[3..])?;
-                let t = int(a(2))?;
-                let expiry = match cmd_name {
-                    "expire" => Expiry::Ex(t),
-                    "pexpire" => Expiry::Px(t),
-                    "expireat" => Expiry::ExAt(t),
-                    _ => Expiry::PxAt(t),
-                };
-                Command::Expire {
-                    key: key(),
-                    expiry,
-                    condition,
-                }
-            }
-            "ttl" => Command::Ttl { key: key() },
-            "pttl" => Command::PTtl { key: key() },
-            "persist" => Command::Persist { key: key() },
-            "type" => Command::Type { key: key() },
-            "rename" => Command::Rename {
+            CommandKind::StrLen => Command::StrLen { key: key() },
+            CommandKind::Del => Command::Del { keys: list(rest) },
+            CommandKind::Exists => Command::Exists { keys: list(rest) },
+            CommandKind::Expire => expire_command(args, Expiry::Ex)?,
+            CommandKind::PExpire => expire_command(args, Expiry::Px)?,
+            CommandKind::ExpireAt => expire_command(args, Expiry::ExAt)?,
+            CommandKind::PExpireAt => expire_command(args, Expiry::PxAt)?,
+            CommandKind::Ttl => Command::Ttl { key: key() },
+            CommandKind::PTtl => Command::PTtl { key: key() },
+            CommandKind::Persist => Command::Persist { key: key() },
+            CommandKind::Type => Command::Type { key: key() },
+            CommandKind::Rename => Command::Rename {
                 key: key(),
                 new_key: a(2).to_vec(),
             },
-            "keys" => Command::Keys { pattern: key() },
-            "scan" => {
+            CommandKind::Keys => Command::Keys { pattern: key() },
+            CommandKind::Scan => {
                 let cursor = core::str::from_utf8(a(1))
                     .ok()
                     .and_then(|s| s.parse::<u64>().ok())
@@ -390,8 +377,8 @@ impl Command {
                     key_type,
                 }
             }
-            "dbsize" => Command::DbSize,
-            "flushdb" => {
+            CommandKind::DbSize => Command::DbSize,
+            CommandKind::FlushDb => {
                 match rest {
                     [] => {}
                     [mode] if eq(mode.as_ref(), "ASYNC") || eq(mode.as_ref(), "SYNC") => {}
@@ -399,14 +386,14 @@ impl Command {
                 }
                 Command::FlushDb
             }
-            "ping" => match rest {
+            CommandKind::Ping => match rest {
                 [] => Command::Ping { message: None },
                 [m] => Command::Ping {
                     message: Some(m.as_ref().to_vec()),
                 },
                 _ => return Err(Error::WrongArity(cmd_name)),
             },
-            "hset" => {
+            CommandKind::HSet => {
                 if rest.len() % 2 == 0 {
                     return Err(Error::WrongArity(cmd_name));
                 }
@@ -415,87 +402,91 @@ impl Command {
                     pairs: pairs(&args[2..]),
                 }
             }
-            "hget" => Command::HGet {
+            CommandKind::HGet => Command::HGet {
                 key: key(),
                 field: a(2).to_vec(),
             },
-            "hmget" => Command::HMGet {
+            CommandKind::HMGet => Command::HMGet {
                 key: key(),
                 fields: list(&args[2..]),
             },
-            "hgetall" => Command::HGetAll { key: key() },
-            "hdel" => Command::HDel {
+            CommandKind::HGetAll => Command::HGetAll { key: key() },
+            CommandKind::HDel => Command::HDel {
                 key: key(),
                 fields: list(&args[2..]),
             },
-            "hexists" => Command::HExists {
+            CommandKind::HExists => Command::HExists {
                 key: key(),
                 field: a(2).to_vec(),
             },
-            "hlen" => Command::HLen { key: key() },
-            "hkeys" => Command::HKeys { key: key() },
-            "hvals" => Command::HVals { key: key() },
-            "hincrby" => Command::HIncrBy {
+            CommandKind::HLen => Command::HLen { key: key() },
+            CommandKind::HKeys => Command::HKeys { key: key() },
+            CommandKind::HVals => Command::HVals { key: key() },
+            CommandKind::HIncrBy => Command::HIncrBy {
                 key: key(),
                 field: a(2).to_vec(),
                 delta: int(a(3))?,
             },
-            "hincrbyfloat" => Command::HIncrByFloat {
+            CommandKind::HIncrByFloat => Command::HIncrByFloat {
                 key: key(),
                 field: a(2).to_vec(),
                 delta: float(a(3))?,
             },
-            "hsetnx" => Command::HSetNx {
+            CommandKind::HSetNx => Command::HSetNx {
                 key: key(),
                 field: a(2).to_vec(),
                 value: a(3).to_vec(),
             },
-            "lpush" | "rpush" | "lpushx" | "rpushx" => {
-                let (key, values) = (key(), list(&args[2..]));
-                match cmd_name {
-                    "lpush" => Command::LPush { key, values },
-                    "rpush" => Command::RPush { key, values },
-                    "lpushx" => Command::LPushX { key, values },
-                    _ => Command::RPushX { key, values },
-                }
-            }
-            "lpop" | "rpop" => {
-                if args.len() > 3 {
-                    return Err(Error::WrongArity(cmd_name));
-                }
-                let count = pop_count(args.get(2).map(AsRef::as_ref))?;
-                if cmd_name == "lpop" {
-                    Command::LPop { key: key(), count }
-                } else {
-                    Command::RPop { key: key(), count }
-                }
-            }
-            "lrange" => Command::LRange {
+            CommandKind::LPush => Command::LPush {
+                key: key(),
+                values: list(&args[2..]),
+            },
+            CommandKind::RPush => Command::RPush {
+                key: key(),
+                values: list(&args[2..]),
+            },
+            CommandKind::LPushX => Command::LPushX {
+                key: key(),
+                values: list(&args[2..]),
+            },
+            CommandKind::RPushX => Command::RPushX {
+                key: key(),
+                values: list(&args[2..]),
+            },
+            CommandKind::LPop => Command::LPop {
+                key: key(),
+                count: pop_count(args, cmd_name)?,
+            },
+            CommandKind::RPop => Command::RPop {
+                key: key(),
+                count: pop_count(args, cmd_name)?,
+            },
+            CommandKind::LRange => Command::LRange {
                 key: key(),
                 start: int(a(2))?,
                 stop: int(a(3))?,
             },
-            "llen" => Command::LLen { key: key() },
-            "lindex" => Command::LIndex {
+            CommandKind::LLen => Command::LLen { key: key() },
+            CommandKind::LIndex => Command::LIndex {
                 key: key(),
                 index: int(a(2))?,
             },
-            "lset" => Command::LSet {
+            CommandKind::LSet => Command::LSet {
                 key: key(),
                 index: int(a(2))?,
                 value: a(3).to_vec(),
             },
-            "ltrim" => Command::LTrim {
+            CommandKind::LTrim => Command::LTrim {
                 key: key(),
                 start: int(a(2))?,
                 stop: int(a(3))?,
             },
-            "lrem" => Command::LRem {
+            CommandKind::LRem => Command::LRem {
                 key: key(),
                 count: int(a(2))?,
                 value: a(3).to_vec(),
             },
-            "linsert" => {
+            CommandKind::LInsert => {
                 let position = if eq(a(2), "BEFORE") {
                     InsertPosition::Before
                 } else if eq(a(2), "AFTER") {
@@ -510,30 +501,25 @@ impl Command {
                     value: a(4).to_vec(),
                 }
             }
-            "publish" => Command::Publish {
+            CommandKind::Publish => Command::Publish {
                 channel: a(1).to_vec(),
                 message: a(2).to_vec(),
             },
-            "pubsub" => {
-                let sub = a(1);
-                if eq(sub, "CHANNELS") && args.len() <= 3 {
-                    Command::PubSubChannels {
-                        pattern: args.get(2).map(|p| p.as_ref().to_vec()),
-                    }
-                } else if eq(sub, "NUMSUB") {
-                    Command::PubSubNumSub {
-                        channels: list(&args[2..]),
-                    }
-                } else if eq(sub, "NUMPAT") && args.len() == 2 {
-                    Command::PubSubNumPat
-                } else {
+            CommandKind::PubSubChannels => {
+                if args.len() > 3 {
                     return Err(Error::UnknownSubcommand {
                         command: "PUBSUB",
-                        subcommand: String::from_utf8_lossy(sub).into_owned(),
+                        subcommand: String::from_utf8_lossy(a(1)).into_owned(),
                     });
                 }
+                Command::PubSubChannels {
+                    pattern: args.get(2).map(|p| p.as_ref().to_vec()),
+                }
             }
-            other => unreachable!("spec() lists {other} but parse() does not build it"),
+            CommandKind::PubSubNumSub => Command::PubSubNumSub {
+                channels: list(&args[2..]),
+            },
+            CommandKind::PubSubNumPat => Command::PubSubNumPat,
         })
     }
 }

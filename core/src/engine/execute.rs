@@ -18,7 +18,16 @@ fn optional_bulks(values: Vec<Option<Vec<u8>>>) -> Reply {
 
 impl<C: Clock> Engine<C> {
     /// Runs `command`. On error nothing in the keyspace has changed.
+    ///
+    /// Memory admission follows the command table: a command flagged `DENYOOM` is refused
+    /// with [`Error::OutOfMemory`] when memory is full and nothing can be evicted.
     pub fn execute(&mut self, command: Command) -> Result<Reply, Error> {
+        self.run_as(command.kind(), |e| e.apply(command))
+    }
+
+    /// Runs `command` without memory admission (that is [`execute`](Self::execute)'s job):
+    /// one arm per variant, calling the engine's operations.
+    fn apply(&mut self, command: Command) -> Result<Reply, Error> {
         Ok(match command {
             Command::Get { key } => Reply::bulk_or_nil(self.get(&key)?),
             Command::Set {
@@ -37,16 +46,18 @@ impl<C: Clock> Engine<C> {
             Command::GetEx { key, option } => Reply::bulk_or_nil(self.getex(&key, option)?),
             Command::MGet { keys } => optional_bulks(self.mget(&keys)),
             Command::MSet { pairs } => {
-                self.mset_owned(pairs.iter().map(|(k, v)| (k.as_slice(), v.clone())))?;
+                self.mset_owned(pairs.iter().map(|(k, v)| (k.as_slice(), v.clone())));
                 Reply::Ok
             }
-            Command::SetNx { key, value } => int(usize::from(self.setnx(&key, &value)?)),
-            Command::Incr { key } => Reply::Int(self.incr_by(&key, 1)?),
-            Command::Decr { key } => Reply::Int(self.incr_by(&key, -1)?),
-            Command::IncrBy { key, delta } => Reply::Int(self.incr_by(&key, delta)?),
-            Command::DecrBy { key, delta } => Reply::Int(self.decr_by(&key, delta)?),
-            Command::IncrByFloat { key, delta } => Reply::Bulk(self.incr_by_float(&key, delta)?),
-            Command::Append { key, value } => int(self.append(&key, &value)?),
+            Command::SetNx { key, value } => int(usize::from(self.setnx_unguarded(&key, &value))),
+            Command::Incr { key } => Reply::Int(self.incr_by_unguarded(&key, 1)?),
+            Command::Decr { key } => Reply::Int(self.incr_by_unguarded(&key, -1)?),
+            Command::IncrBy { key, delta } => Reply::Int(self.incr_by_unguarded(&key, delta)?),
+            Command::DecrBy { key, delta } => Reply::Int(self.decr_by_unguarded(&key, delta)?),
+            Command::IncrByFloat { key, delta } => {
+                Reply::Bulk(self.incr_by_float_unguarded(&key, delta)?)
+            }
+            Command::Append { key, value } => int(self.append_unguarded(&key, &value)?),
             Command::StrLen { key } => int(self.strlen(&key)?),
 
             Command::Del { keys } => int(self.del(&keys)),
@@ -89,7 +100,7 @@ impl<C: Clock> Engine<C> {
                 Some(m) => Reply::Bulk(m),
             },
 
-            Command::HSet { key, pairs } => int(self.hset(&key, &pairs)?),
+            Command::HSet { key, pairs } => int(self.hset_unguarded(&key, &pairs)?),
             Command::HGet { key, field } => Reply::bulk_or_nil(self.hget(&key, &field)?),
             Command::HMGet { key, fields } => optional_bulks(self.hmget(&key, &fields)?),
             Command::HGetAll { key } => {
@@ -101,13 +112,13 @@ impl<C: Clock> Engine<C> {
             Command::HKeys { key } => Reply::bulks(self.hkeys(&key)?),
             Command::HVals { key } => Reply::bulks(self.hvals(&key)?),
             Command::HIncrBy { key, field, delta } => {
-                Reply::Int(self.hincr_by(&key, &field, delta)?)
+                Reply::Int(self.hincr_by_unguarded(&key, &field, delta)?)
             }
             Command::HIncrByFloat { key, field, delta } => {
-                Reply::Bulk(self.hincr_by_float(&key, &field, delta)?)
+                Reply::Bulk(self.hincr_by_float_unguarded(&key, &field, delta)?)
             }
             Command::HSetNx { key, field, value } => {
-                int(usize::from(self.hsetnx(&key, &field, &value)?))
+                int(usize::from(self.hsetnx_unguarded(&key, &field, &value)?))
             }
 
             Command::LPush { key, values } => {
@@ -132,7 +143,7 @@ impl<C: Clock> Engine<C> {
             Command::LLen { key } => int(self.llen(&key)?),
             Command::LIndex { key, index } => Reply::bulk_or_nil(self.lindex(&key, index)?),
             Command::LSet { key, index, value } => {
-                self.lset(&key, index, &value)?;
+                self.lset_unguarded(&key, index, &value)?;
                 Reply::Ok
             }
             Command::LTrim { key, start, stop } => {
@@ -145,7 +156,7 @@ impl<C: Clock> Engine<C> {
                 position,
                 pivot,
                 value,
-            } => Reply::Int(self.linsert(&key, position, &pivot, &value)?),
+            } => Reply::Int(self.linsert_unguarded(&key, position, &pivot, &value)?),
 
             Command::Publish { channel, message } => int(self.publish(&channel, &message)),
             Command::PubSubChannels { pattern } => {

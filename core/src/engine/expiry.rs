@@ -7,7 +7,8 @@
 //! keyspace (Redis's active-expire idea). When a cycle finds many expired keys (a quarter of
 //! what it examined or more) the next deadline is immediate, so a mass expiry is reclaimed
 //! quickly in small steps; otherwise cycles run every `active_expire_interval`. Once per
-//! `cleanup_interval` (the seed's periodic cleanup) a full sweep is started and run back to
+//! `cleanup_interval` (a periodic cleanup that bounds how long an unread expired key can
+//! hold memory) a full sweep is started and run back to
 //! back, in budget-sized steps, until it has covered the whole keyspace.
 
 use super::Engine;

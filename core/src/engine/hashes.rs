@@ -5,7 +5,8 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::Engine;
-use crate::num::{format_f64, format_i64, parse_f64, parse_i64};
+use crate::command::CommandKind;
+use crate::num::{format_i64, incr_float, parse_i64};
 use crate::value::{HashValue, Value};
 use crate::{Clock, Error};
 
@@ -45,10 +46,10 @@ impl<C: Clock> Engine<C> {
         key: &[u8],
         pairs: &[(F, V)],
     ) -> Result<usize, Error> {
-        self.guarded(key, |e| e.hset_unguarded(key, pairs))
+        self.run_as(CommandKind::HSet, |e| e.hset_unguarded(key, pairs))
     }
 
-    fn hset_unguarded<F: AsRef<[u8]>, V: AsRef<[u8]>>(
+    pub(super) fn hset_unguarded<F: AsRef<[u8]>, V: AsRef<[u8]>>(
         &mut self,
         key: &[u8],
         pairs: &[(F, V)],
@@ -131,10 +132,17 @@ impl<C: Clock> Engine<C> {
 
     /// `HINCRBY`: adds `delta` to the integer in `field` (missing counts as 0).
     pub fn hincr_by(&mut self, key: &[u8], field: &[u8], delta: i64) -> Result<i64, Error> {
-        self.guarded(key, |e| e.hincr_by_unguarded(key, field, delta))
+        self.run_as(CommandKind::HIncrBy, |e| {
+            e.hincr_by_unguarded(key, field, delta)
+        })
     }
 
-    fn hincr_by_unguarded(&mut self, key: &[u8], field: &[u8], delta: i64) -> Result<i64, Error> {
+    pub(super) fn hincr_by_unguarded(
+        &mut self,
+        key: &[u8],
+        field: &[u8],
+        delta: i64,
+    ) -> Result<i64, Error> {
         let current = match self.hash_ref(key)?.and_then(|h| h.get(field)) {
             None => 0,
             Some(raw) => parse_i64(raw).ok_or(Error::HashValueNotInteger)?,
@@ -152,24 +160,22 @@ impl<C: Clock> Engine<C> {
         field: &[u8],
         delta: f64,
     ) -> Result<Vec<u8>, Error> {
-        self.guarded(key, |e| e.hincr_by_float_unguarded(key, field, delta))
+        self.run_as(CommandKind::HIncrByFloat, |e| {
+            e.hincr_by_float_unguarded(key, field, delta)
+        })
     }
 
-    fn hincr_by_float_unguarded(
+    pub(super) fn hincr_by_float_unguarded(
         &mut self,
         key: &[u8],
         field: &[u8],
         delta: f64,
     ) -> Result<Vec<u8>, Error> {
-        let current = match self.hash_ref(key)?.and_then(|h| h.get(field)) {
-            None => 0.0,
-            Some(raw) => parse_f64(raw).ok_or(Error::HashValueNotFloat)?,
-        };
-        let next = current + delta;
-        if !next.is_finite() {
-            return Err(Error::NanOrInfinity);
-        }
-        let text = format_f64(next);
+        let current = self
+            .hash_ref(key)?
+            .and_then(|h| h.get(field))
+            .map(Vec::as_slice);
+        let text = incr_float(current, delta, Error::HashValueNotFloat)?;
         let i = self.lookup_or_create(key, is_hash, new_hash)?;
         self.modify(i, |v| as_hash(v).insert(field, text.clone()));
         Ok(text)
@@ -177,10 +183,17 @@ impl<C: Clock> Engine<C> {
 
     /// `HSETNX`: sets `field` only if it does not exist; true when it did.
     pub fn hsetnx(&mut self, key: &[u8], field: &[u8], value: &[u8]) -> Result<bool, Error> {
-        self.guarded(key, |e| e.hsetnx_unguarded(key, field, value))
+        self.run_as(CommandKind::HSetNx, |e| {
+            e.hsetnx_unguarded(key, field, value)
+        })
     }
 
-    fn hsetnx_unguarded(&mut self, key: &[u8], field: &[u8], value: &[u8]) -> Result<bool, Error> {
+    pub(super) fn hsetnx_unguarded(
+        &mut self,
+        key: &[u8],
+        field: &[u8],
+        value: &[u8],
+    ) -> Result<bool, Error> {
         if self.hash_ref(key)?.is_some_and(|h| h.contains(field)) {
             return Ok(false);
         }

@@ -5,7 +5,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::Engine;
-use crate::command::InsertPosition;
+use crate::command::{CommandKind, InsertPosition};
 use crate::value::{ListValue, Value};
 use crate::{Clock, Error};
 
@@ -75,19 +75,9 @@ impl<C: Clock> Engine<C> {
         }
     }
 
-    pub(crate) fn push_owned(
-        &mut self,
-        key: &[u8],
-        values: Vec<Vec<u8>>,
-        end: End,
-        only_if_exists: bool,
-    ) -> Result<usize, Error> {
-        self.guarded(key, |e| {
-            e.push_owned_unguarded(key, values, end, only_if_exists)
-        })
-    }
-
-    fn push_owned_unguarded(
+    /// Pushes `values` at `end` (onto an existing list only, with `only_if_exists`), without
+    /// memory admission: callers run it through [`run_as`](Self::run_as).
+    pub(super) fn push_owned(
         &mut self,
         key: &[u8],
         values: Vec<Vec<u8>>,
@@ -117,22 +107,30 @@ impl<C: Clock> Engine<C> {
     /// `LPUSH`: pushes each value at the head in turn (so the last ends up first); returns the
     /// new length.
     pub fn lpush<V: AsRef<[u8]>>(&mut self, key: &[u8], values: &[V]) -> Result<usize, Error> {
-        self.push_owned(key, owned(values), End::Left, false)
+        self.run_as(CommandKind::LPush, |e| {
+            e.push_owned(key, owned(values), End::Left, false)
+        })
     }
 
     /// `RPUSH`: pushes the values at the tail; returns the new length.
     pub fn rpush<V: AsRef<[u8]>>(&mut self, key: &[u8], values: &[V]) -> Result<usize, Error> {
-        self.push_owned(key, owned(values), End::Right, false)
+        self.run_as(CommandKind::RPush, |e| {
+            e.push_owned(key, owned(values), End::Right, false)
+        })
     }
 
     /// `LPUSHX`: `LPUSH` only onto an existing list; 0 when missing.
     pub fn lpushx<V: AsRef<[u8]>>(&mut self, key: &[u8], values: &[V]) -> Result<usize, Error> {
-        self.push_owned(key, owned(values), End::Left, true)
+        self.run_as(CommandKind::LPushX, |e| {
+            e.push_owned(key, owned(values), End::Left, true)
+        })
     }
 
     /// `RPUSHX`: `RPUSH` only onto an existing list; 0 when missing.
     pub fn rpushx<V: AsRef<[u8]>>(&mut self, key: &[u8], values: &[V]) -> Result<usize, Error> {
-        self.push_owned(key, owned(values), End::Right, true)
+        self.run_as(CommandKind::RPushX, |e| {
+            e.push_owned(key, owned(values), End::Right, true)
+        })
     }
 
     pub(crate) fn pop(
@@ -205,10 +203,15 @@ impl<C: Clock> Engine<C> {
 
     /// `LSET`: replaces the element at `index`.
     pub fn lset(&mut self, key: &[u8], index: i64, value: &[u8]) -> Result<(), Error> {
-        self.guarded(key, |e| e.lset_unguarded(key, index, value))
+        self.run_as(CommandKind::LSet, |e| e.lset_unguarded(key, index, value))
     }
 
-    fn lset_unguarded(&mut self, key: &[u8], index: i64, value: &[u8]) -> Result<(), Error> {
+    pub(super) fn lset_unguarded(
+        &mut self,
+        key: &[u8],
+        index: i64,
+        value: &[u8],
+    ) -> Result<(), Error> {
         let Some(i) = self.list_slot(key)? else {
             return Err(Error::NoSuchKey);
         };
@@ -282,10 +285,12 @@ impl<C: Clock> Engine<C> {
         pivot: &[u8],
         value: &[u8],
     ) -> Result<i64, Error> {
-        self.guarded(key, |e| e.linsert_unguarded(key, position, pivot, value))
+        self.run_as(CommandKind::LInsert, |e| {
+            e.linsert_unguarded(key, position, pivot, value)
+        })
     }
 
-    fn linsert_unguarded(
+    pub(super) fn linsert_unguarded(
         &mut self,
         key: &[u8],
         position: InsertPosition,

@@ -10,6 +10,7 @@
 use alloc::vec::Vec;
 
 use super::Engine;
+use crate::command::{CommandFlags, CommandKind};
 use crate::config::EvictionPolicy;
 use crate::{Clock, Error};
 
@@ -28,29 +29,37 @@ pub(crate) struct Candidate {
 }
 
 impl<C: Clock> Engine<C> {
-    /// Runs a write that may grow memory: refuses it with `OutOfMemory` when memory is over
-    /// the limit and nothing can be evicted, and evicts back under the limit after it (never
-    /// the key just written).
-    pub(crate) fn guarded<R>(
+    /// Runs `write` as the command `kind` of the [command table](crate::COMMAND_TABLE):
+    /// when the table flags it `DENYOOM`, it is refused with `OutOfMemory` if memory is over
+    /// the limit and nothing can be evicted, and after it the engine evicts back under the
+    /// limit, never a key the write itself just stored. Other commands run as they are.
+    ///
+    /// [`execute`](Self::execute) passes every command through here; the typed methods name
+    /// the row they implement, so both follow the same flag.
+    pub(crate) fn run_as<R>(
         &mut self,
-        key: &[u8],
+        kind: CommandKind,
         write: impl FnOnce(&mut Self) -> Result<R, Error>,
     ) -> Result<R, Error> {
+        if !kind.spec().flags.contains(CommandFlags::DENYOOM) {
+            return write(self);
+        }
         self.admit_write()?;
+        let before = self.version_counter;
         let result = write(self);
         if result.is_ok() {
-            self.evict_to_limit(Some(key));
+            self.evict_to_limit(before);
         }
         result
     }
 
     /// Fails with `OutOfMemory` if memory is over the limit and eviction cannot bring it back.
-    pub(crate) fn admit_write(&mut self) -> Result<(), Error> {
+    fn admit_write(&mut self) -> Result<(), Error> {
         let limit = self.config.eviction_limit();
         if self.used_memory() <= limit {
             return Ok(());
         }
-        self.evict_to_limit(None);
+        self.evict_to_limit(u64::MAX);
         if self.used_memory() <= limit {
             Ok(())
         } else {
@@ -58,11 +67,12 @@ impl<C: Clock> Engine<C> {
         }
     }
 
-    /// Evicts until memory is at or under the limit, or nothing more can go.
-    pub(crate) fn evict_to_limit(&mut self, protect: Option<&[u8]>) {
+    /// Evicts until memory is at or under the limit, or nothing more can go. Keys stamped
+    /// with a version above `protect_after` (written since then) are never evicted.
+    fn evict_to_limit(&mut self, protect_after: u64) {
         let limit = self.config.eviction_limit();
         while self.used_memory() > limit {
-            if !self.evict_one(protect) {
+            if !self.evict_one(protect_after) {
                 break;
             }
         }
@@ -78,8 +88,9 @@ impl<C: Clock> Engine<C> {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    /// Evicts one key according to the policy; false when no key may be evicted.
-    fn evict_one(&mut self, protect: Option<&[u8]>) -> bool {
+    /// Evicts one key according to the policy, never one written after version
+    /// `protect_after`; false when no key may be evicted.
+    fn evict_one(&mut self, protect_after: u64) -> bool {
         let policy = self.config.eviction_policy;
         let volatile_only = matches!(
             policy,
@@ -102,7 +113,7 @@ impl<C: Clock> Engine<C> {
                 let slot = self.keys.slot(i);
                 if slot.hash != c.hash
                     || self.stamp(i, policy) != c.stamp
-                    || protect.is_some_and(|p| p == slot.key.as_bytes())
+                    || slot.version > protect_after
                 {
                     continue;
                 }

@@ -4,8 +4,8 @@
 use alloc::vec::Vec;
 
 use super::{expiry_for_set, Engine, TtlChange};
-use crate::command::{GetExOption, SetCondition, SetOptions};
-use crate::num::{format_f64, format_i64, parse_f64, parse_i64};
+use crate::command::{CommandKind, GetExOption, SetCondition, SetOptions};
+use crate::num::{format_i64, incr_float, parse_i64};
 use crate::value::Value;
 use crate::{Clock, Error};
 
@@ -40,20 +40,14 @@ impl<C: Clock> Engine<C> {
     /// `SET`: stores `value` under the options' conditions; returns whether it was written.
     /// (Use [`execute`](Self::execute) with `options.get` to also receive the old value.)
     pub fn set(&mut self, key: &[u8], value: &[u8], options: SetOptions) -> Result<bool, Error> {
-        self.set_owned(key, value.to_vec(), options)
-            .map(|o| o.written)
+        self.run_as(CommandKind::Set, |e| {
+            e.set_owned(key, value.to_vec(), options)
+        })
+        .map(|o| o.written)
     }
 
-    pub(crate) fn set_owned(
-        &mut self,
-        key: &[u8],
-        value: Vec<u8>,
-        options: SetOptions,
-    ) -> Result<SetOutcome, Error> {
-        self.guarded(key, |e| e.set_owned_unguarded(key, value, options))
-    }
-
-    fn set_owned_unguarded(
+    /// `SET` without memory admission: callers run it through [`run_as`](Self::run_as).
+    pub(super) fn set_owned(
         &mut self,
         key: &[u8],
         value: Vec<u8>,
@@ -153,19 +147,17 @@ impl<C: Clock> Engine<C> {
 
     /// `MSET`: sets every pair, clearing their TTLs.
     pub fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(&mut self, pairs: &[(K, V)]) -> Result<(), Error> {
-        self.mset_owned(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref().to_vec())))
+        self.run_as(CommandKind::MSet, |e| {
+            e.mset_owned(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref().to_vec())));
+            Ok(())
+        })
     }
 
-    pub(crate) fn mset_owned<'k>(
-        &mut self,
-        pairs: impl IntoIterator<Item = (&'k [u8], Vec<u8>)>,
-    ) -> Result<(), Error> {
-        self.admit_write()?;
+    /// `MSET` without memory admission: callers run it through [`run_as`](Self::run_as).
+    pub(super) fn mset_owned<'k>(&mut self, pairs: impl IntoIterator<Item = (&'k [u8], Vec<u8>)>) {
         for (k, v) in pairs {
             self.put(k, v);
         }
-        self.evict_to_limit(None);
-        Ok(())
     }
 
     /// Plain `SET key value` (no options), which cannot fail.
@@ -177,10 +169,10 @@ impl<C: Clock> Engine<C> {
 
     /// `SETNX`: sets `key` only if it does not exist; true when it did.
     pub fn setnx(&mut self, key: &[u8], value: &[u8]) -> Result<bool, Error> {
-        self.guarded(key, |e| Ok(e.setnx_unguarded(key, value)))
+        self.run_as(CommandKind::SetNx, |e| Ok(e.setnx_unguarded(key, value)))
     }
 
-    fn setnx_unguarded(&mut self, key: &[u8], value: &[u8]) -> bool {
+    pub(super) fn setnx_unguarded(&mut self, key: &[u8], value: &[u8]) -> bool {
         let hash = self.keys.hash(key);
         if self.live(hash, key).is_some() {
             return false;
@@ -198,10 +190,10 @@ impl<C: Clock> Engine<C> {
     /// `INCRBY` (and `INCR`, `DECR`, `DECRBY`): adds `delta` to the integer at `key`
     /// (missing counts as 0), keeping its TTL.
     pub fn incr_by(&mut self, key: &[u8], delta: i64) -> Result<i64, Error> {
-        self.guarded(key, |e| e.incr_by_unguarded(key, delta))
+        self.run_as(CommandKind::IncrBy, |e| e.incr_by_unguarded(key, delta))
     }
 
-    fn incr_by_unguarded(&mut self, key: &[u8], delta: i64) -> Result<i64, Error> {
+    pub(super) fn incr_by_unguarded(&mut self, key: &[u8], delta: i64) -> Result<i64, Error> {
         let hash = self.keys.hash(key);
         let existing = self.live(hash, key);
         let current = match existing {
@@ -224,30 +216,37 @@ impl<C: Clock> Engine<C> {
 
     /// `DECRBY`: subtracts `delta`; `i64::MIN` cannot be negated and is refused.
     pub fn decr_by(&mut self, key: &[u8], delta: i64) -> Result<i64, Error> {
+        self.run_as(CommandKind::DecrBy, |e| e.decr_by_unguarded(key, delta))
+    }
+
+    /// `DECRBY` without memory admission: callers run it through [`run_as`](Self::run_as).
+    pub(super) fn decr_by_unguarded(&mut self, key: &[u8], delta: i64) -> Result<i64, Error> {
         let negated = delta.checked_neg().ok_or(Error::DecrementOverflow)?;
-        self.incr_by(key, negated)
+        self.incr_by_unguarded(key, negated)
     }
 
     /// `INCRBYFLOAT`: adds `delta` to the number at `key`; returns the stored text.
     pub fn incr_by_float(&mut self, key: &[u8], delta: f64) -> Result<Vec<u8>, Error> {
-        self.guarded(key, |e| e.incr_by_float_unguarded(key, delta))
+        self.run_as(CommandKind::IncrByFloat, |e| {
+            e.incr_by_float_unguarded(key, delta)
+        })
     }
 
-    fn incr_by_float_unguarded(&mut self, key: &[u8], delta: f64) -> Result<Vec<u8>, Error> {
+    pub(super) fn incr_by_float_unguarded(
+        &mut self,
+        key: &[u8],
+        delta: f64,
+    ) -> Result<Vec<u8>, Error> {
         let hash = self.keys.hash(key);
         let existing = self.live(hash, key);
         let current = match existing {
-            None => 0.0,
+            None => None,
             Some(i) => match &self.keys.slot(i).value {
-                Value::Str(s) => parse_f64(s).ok_or(Error::NotFloat)?,
+                Value::Str(s) => Some(s.as_slice()),
                 _ => return Err(Error::WrongType),
             },
         };
-        let next = current + delta;
-        if !next.is_finite() {
-            return Err(Error::NanOrInfinity);
-        }
-        let text = format_f64(next);
+        let text = incr_float(current, delta, Error::NotFloat)?;
         self.store(
             hash,
             key,
@@ -261,10 +260,10 @@ impl<C: Clock> Engine<C> {
     /// `APPEND`: appends `value` to the string at `key` (created if missing); returns the new
     /// length.
     pub fn append(&mut self, key: &[u8], value: &[u8]) -> Result<usize, Error> {
-        self.guarded(key, |e| e.append_unguarded(key, value))
+        self.run_as(CommandKind::Append, |e| e.append_unguarded(key, value))
     }
 
-    fn append_unguarded(&mut self, key: &[u8], value: &[u8]) -> Result<usize, Error> {
+    pub(super) fn append_unguarded(&mut self, key: &[u8], value: &[u8]) -> Result<usize, Error> {
         let hash = self.keys.hash(key);
         match self.live(hash, key) {
             None => {

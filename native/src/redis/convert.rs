@@ -30,6 +30,14 @@ fn status(s: String) -> Reply {
     }
 }
 
+/// The decimal digits of a RESP3 big number. The `redis` crate holds them as bytes, or as a
+/// `num_bigint::BigInt` when any crate in the build enables its `num-bigint` feature (one of
+/// its defaults; features unify across a build). Both write themselves as one argument made
+/// of those digits, so this compiles either way without naming either type.
+fn big_number_digits<T: redis::ToSingleRedisArg>(n: &T) -> Vec<u8> {
+    n.to_redis_args().concat()
+}
+
 /// A server value as a core reply; server errors become typed errors.
 pub(crate) fn to_reply(value: Value) -> Result<Reply, Error> {
     Ok(match value {
@@ -51,7 +59,7 @@ pub(crate) fn to_reply(value: Value) -> Result<Reply, Error> {
         Value::Double(d) => Reply::Bulk(d.to_string().into_bytes()),
         Value::Boolean(b) => Reply::Int(i64::from(b)),
         Value::VerbatimString { text, .. } => Reply::Bulk(text.into_bytes()),
-        Value::BigNumber(n) => Reply::Bulk(n),
+        Value::BigNumber(n) => Reply::Bulk(big_number_digits(&n)),
         Value::Attribute { data, .. } => to_reply(*data)?,
         Value::Push { data, .. } => {
             Reply::Array(data.into_iter().map(to_reply).collect::<Result<_, _>>()?)
@@ -103,5 +111,23 @@ trait KindName {
 impl KindName for RedisError {
     fn kind_name(&self) -> String {
         format!("{:?}", self.kind())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_big_number_becomes_its_digits() {
+        // Parsed from the wire, so the payload has whichever type the build selected.
+        let value = redis::parse_redis_value(b"(3492890328409238509324850943850943825024385\r\n")
+            .expect("a RESP3 big number");
+        assert_eq!(
+            to_reply(value),
+            Ok(Reply::Bulk(
+                b"3492890328409238509324850943850943825024385".to_vec()
+            ))
+        );
     }
 }

@@ -1,0 +1,435 @@
+//! The command table: every fact about a command, one row per command, in one place.
+//!
+//! A row gives the command's id (its lowercase name, `container|subcommand` for a
+//! subcommand, as Redis's `COMMAND INFO` names it), its arity, its flags and the positions of
+//! its keys. Everything that classifies a command reads this table: the parser (names and
+//! arity), [`Command::name`](super::Command::name), [`is_write`](super::Command::is_write),
+//! [`may_grow_memory`](super::Command::may_grow_memory) (which drives the engine's memory
+//! admission), [`retry_safe`](super::Command::retry_safe), error parsing.
+//!
+//! [`Command::kind`](super::Command::kind) maps every `Command` variant to its row with an
+//! exhaustive `match`, and the parser builds every variant from an exhaustive `match` over
+//! [`CommandKind`]; a command missing from either is a compile error. A test compares the
+//! table with a real `redis-server`'s `COMMAND INFO`.
+
+/// What kind of command a row describes, as a set of flags (Redis's command flags where the
+/// name is the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CommandFlags(u8);
+
+impl CommandFlags {
+    /// Can change the keyspace: what a write journal must record and a batch must snapshot
+    /// (Redis's `write`). `PUBLISH` is not a keyspace write.
+    pub const WRITE: CommandFlags = CommandFlags(1);
+    /// Only reads keys (Redis's `readonly`). `PING`, `PUBLISH` and `PUBSUB` touch no key and
+    /// are neither `WRITE` nor `READONLY`, as in Redis.
+    pub const READONLY: CommandFlags = CommandFlags(1 << 1);
+    /// May grow memory, so it is refused when memory is over the limit and eviction cannot
+    /// free any (Redis's `denyoom`).
+    pub const DENYOOM: CommandFlags = CommandFlags(1 << 2);
+    /// Sending it twice has the same effect and reply as sending it once, so a client may
+    /// resend it after a connection broke mid-request. Never set on a write (a second `INCR`
+    /// counts twice, a second `SET` may overwrite someone else's newer value) nor on
+    /// `PUBLISH` (subscribers would receive the message twice).
+    pub const RETRY_SAFE: CommandFlags = CommandFlags(1 << 3);
+    /// Administrative: it reaches the whole keyspace at once (`KEYS`, `FLUSHDB`), so a
+    /// shared endpoint should refuse it unless allowed (Redis's `@dangerous` category).
+    pub const ADMIN: CommandFlags = CommandFlags(1 << 4);
+    /// Part of publish/subscribe (Redis's `pubsub`).
+    pub const PUBSUB: CommandFlags = CommandFlags(1 << 5);
+    /// Touches every key at once (`FLUSHDB`), so a batch must snapshot the whole keyspace
+    /// before it runs. Such a command lists no keys of its own.
+    pub const ALL_KEYS: CommandFlags = CommandFlags(1 << 6);
+
+    /// No flag.
+    pub const fn empty() -> CommandFlags {
+        CommandFlags(0)
+    }
+
+    /// These flags and `other`.
+    pub const fn with(self, other: CommandFlags) -> CommandFlags {
+        CommandFlags(self.0 | other.0)
+    }
+
+    /// Whether every flag of `other` is set.
+    pub const fn contains(self, other: CommandFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+/// Where a command's keys are in its argument array, Redis's legacy `first`/`last`/`step`
+/// triple: keys at `first`, `first + step`, … up to `last`, which counts from the end when
+/// negative (`-1` is the last argument). A command without keys has `0, 0, 0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyRange {
+    /// Index of the first key (the command name is index 0); 0 when there are no keys.
+    pub first: i32,
+    /// Index of the last key; negative counts from the end.
+    pub last: i32,
+    /// Distance between keys (2 for `MSET`'s key/value pairs).
+    pub step: i32,
+}
+
+impl KeyRange {
+    /// The indexes of the keys in an argument array of `argc` elements (name included).
+    pub fn positions(self, argc: usize) -> impl Iterator<Item = usize> {
+        let argc = argc as i64;
+        let first = i64::from(self.first);
+        let last = if self.last < 0 {
+            argc + i64::from(self.last)
+        } else {
+            i64::from(self.last).min(argc - 1)
+        };
+        let step = i64::from(self.step.max(1));
+        let end = if self.first == 0 { 0 } else { last + 1 };
+        (first..end.max(first))
+            .step_by(step as usize)
+            .map(|i| i as usize)
+    }
+}
+
+/// One row of the table: everything known about one command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CommandSpec {
+    /// The command this row describes.
+    pub kind: CommandKind,
+    /// Lowercase id as `COMMAND INFO` names it: `"get"`, or `"pubsub|channels"` for a
+    /// subcommand.
+    pub id: &'static str,
+    /// Redis's arity: `n` means exactly `n` arguments including the name (and, for a
+    /// subcommand, the subcommand), `-n` at least `n`.
+    pub arity: i32,
+    /// The command's flags.
+    pub flags: CommandFlags,
+    /// Where its keys are.
+    pub keys: KeyRange,
+    /// A valid invocation, as an argument array: documentation, and what the tests run to
+    /// check every row (parsing, key positions, memory admission) without a list of their
+    /// own that could miss a command.
+    pub example: &'static [&'static str],
+}
+
+impl CommandSpec {
+    /// The command name as errors word it (`"hset"`; `"pubsub"` for every `PUBSUB`
+    /// subcommand).
+    pub fn name(&self) -> &'static str {
+        match self.id.split_once('|') {
+            Some((container, _)) => container,
+            None => self.id,
+        }
+    }
+
+    /// The subcommand (`"channels"`), if this row is one.
+    pub fn subcommand(&self) -> Option<&'static str> {
+        self.id.split_once('|').map(|(_, sub)| sub)
+    }
+
+    /// Whether `argc` arguments (name included) satisfy the arity.
+    pub fn arity_accepts(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = i64::from(self.arity);
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+}
+
+/// Commands that only group subcommands (`PUBSUB CHANNELS`): the id, the name as
+/// subcommand errors word it, and the container's arity.
+pub(crate) const CONTAINERS: &[(&str, &str, i32)] = &[("pubsub", "PUBSUB", -2)];
+
+macro_rules! command_table {
+    ($(
+        $(#[$doc:meta])*
+        $kind:ident = $id:literal, $arity:literal, [$($flag:ident),*], ($first:literal, $last:literal, $step:literal),
+        [$($example:literal),+];
+    )*) => {
+        /// Every command hedgestore knows, one per row of the command table (one per Redis
+        /// command, or per subcommand of a container such as `PUBSUB`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum CommandKind {
+            $( $(#[$doc])* $kind, )*
+        }
+
+        /// The command table, in [`CommandKind`] order.
+        pub static COMMAND_TABLE: &[CommandSpec] = &[
+            $(CommandSpec {
+                kind: CommandKind::$kind,
+                id: $id,
+                arity: $arity,
+                flags: CommandFlags::empty()$(.with(CommandFlags::$flag))*,
+                keys: KeyRange { first: $first, last: $last, step: $step },
+                example: &[$($example),+],
+            },)*
+        ];
+
+        impl CommandKind {
+            /// The row from id (`"get"`, `"pubsub|channels"`; lowercase).
+            pub fn from_id(id: &str) -> Option<CommandKind> {
+                match id {
+                    $($id => Some(CommandKind::$kind),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+command_table! {
+    // kind = id, arity, [flags], (first key, last key, step),
+    //     example invocation;
+    /// `GET`
+    Get = "get", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["GET", "k"];
+    /// `SET`
+    Set = "set", -3, [WRITE, DENYOOM], (1, 1, 1),
+        ["SET", "k", "v", "EX", "10"];
+    /// `GETDEL`
+    GetDel = "getdel", 2, [WRITE], (1, 1, 1),
+        ["GETDEL", "k"];
+    /// `GETEX`
+    GetEx = "getex", -2, [WRITE], (1, 1, 1),
+        ["GETEX", "k", "PERSIST"];
+    /// `MGET`
+    MGet = "mget", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
+        ["MGET", "k1", "k2"];
+    /// `MSET`
+    MSet = "mset", -3, [WRITE, DENYOOM], (1, -1, 2),
+        ["MSET", "k1", "v1", "k2", "v2"];
+    /// `SETNX`
+    SetNx = "setnx", 3, [WRITE, DENYOOM], (1, 1, 1),
+        ["SETNX", "k", "v"];
+    /// `INCR`
+    Incr = "incr", 2, [WRITE, DENYOOM], (1, 1, 1),
+        ["INCR", "n"];
+    /// `DECR`
+    Decr = "decr", 2, [WRITE, DENYOOM], (1, 1, 1),
+        ["DECR", "n"];
+    /// `INCRBY`
+    IncrBy = "incrby", 3, [WRITE, DENYOOM], (1, 1, 1),
+        ["INCRBY", "n", "5"];
+    /// `DECRBY`
+    DecrBy = "decrby", 3, [WRITE, DENYOOM], (1, 1, 1),
+        ["DECRBY", "n", "5"];
+    /// `INCRBYFLOAT`
+    IncrByFloat = "incrbyfloat", 3, [WRITE, DENYOOM], (1, 1, 1),
+        ["INCRBYFLOAT", "n", "1.5"];
+    /// `APPEND`
+    Append = "append", 3, [WRITE, DENYOOM], (1, 1, 1),
+        ["APPEND", "k", "v"];
+    /// `STRLEN`
+    StrLen = "strlen", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["STRLEN", "k"];
+    /// `DEL`
+    Del = "del", -2, [WRITE], (1, -1, 1),
+        ["DEL", "k1", "k2"];
+    /// `EXISTS`
+    Exists = "exists", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
+        ["EXISTS", "k1", "k2"];
+    /// `EXPIRE` (relative seconds)
+    Expire = "expire", -3, [WRITE], (1, 1, 1),
+        ["EXPIRE", "k", "10", "NX"];
+    /// `PEXPIRE` (relative milliseconds)
+    PExpire = "pexpire", -3, [WRITE], (1, 1, 1),
+        ["PEXPIRE", "k", "10000"];
+    /// `EXPIREAT` (Unix seconds)
+    ExpireAt = "expireat", -3, [WRITE], (1, 1, 1),
+        ["EXPIREAT", "k", "4102444800"];
+    /// `PEXPIREAT` (Unix milliseconds)
+    PExpireAt = "pexpireat", -3, [WRITE], (1, 1, 1),
+        ["PEXPIREAT", "k", "4102444800000"];
+    /// `TTL`
+    Ttl = "ttl", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["TTL", "k"];
+    /// `PTTL`
+    PTtl = "pttl", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["PTTL", "k"];
+    /// `PERSIST`
+    Persist = "persist", 2, [WRITE], (1, 1, 1),
+        ["PERSIST", "k"];
+    /// `TYPE`
+    Type = "type", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["TYPE", "k"];
+    /// `RENAME`
+    Rename = "rename", 3, [WRITE], (1, 2, 1),
+        ["RENAME", "k", "k2"];
+    /// `KEYS`
+    Keys = "keys", 2, [READONLY, RETRY_SAFE, ADMIN], (0, 0, 0),
+        ["KEYS", "k*"];
+    /// `SCAN`
+    Scan = "scan", -2, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["SCAN", "0", "MATCH", "k*", "COUNT", "10"];
+    /// `DBSIZE`
+    DbSize = "dbsize", 1, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["DBSIZE"];
+    /// `FLUSHDB`
+    FlushDb = "flushdb", -1, [WRITE, ADMIN, ALL_KEYS], (0, 0, 0),
+        ["FLUSHDB"];
+    /// `PING`
+    Ping = "ping", -1, [RETRY_SAFE], (0, 0, 0),
+        ["PING"];
+    /// `HSET`
+    HSet = "hset", -4, [WRITE, DENYOOM], (1, 1, 1),
+        ["HSET", "h", "f1", "v1", "f2", "v2"];
+    /// `HGET`
+    HGet = "hget", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HGET", "h", "f"];
+    /// `HMGET`
+    HMGet = "hmget", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HMGET", "h", "f1", "f2"];
+    /// `HGETALL`
+    HGetAll = "hgetall", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HGETALL", "h"];
+    /// `HDEL`
+    HDel = "hdel", -3, [WRITE], (1, 1, 1),
+        ["HDEL", "h", "f1", "f2"];
+    /// `HEXISTS`
+    HExists = "hexists", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HEXISTS", "h", "f"];
+    /// `HLEN`
+    HLen = "hlen", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HLEN", "h"];
+    /// `HKEYS`
+    HKeys = "hkeys", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HKEYS", "h"];
+    /// `HVALS`
+    HVals = "hvals", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HVALS", "h"];
+    /// `HINCRBY`
+    HIncrBy = "hincrby", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["HINCRBY", "h", "n", "5"];
+    /// `HINCRBYFLOAT`
+    HIncrByFloat = "hincrbyfloat", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["HINCRBYFLOAT", "h", "n", "1.5"];
+    /// `HSETNX`
+    HSetNx = "hsetnx", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["HSETNX", "h", "f", "v"];
+    /// `LPUSH`
+    LPush = "lpush", -3, [WRITE, DENYOOM], (1, 1, 1),
+        ["LPUSH", "l", "a", "b"];
+    /// `RPUSH`
+    RPush = "rpush", -3, [WRITE, DENYOOM], (1, 1, 1),
+        ["RPUSH", "l", "a", "b"];
+    /// `LPUSHX`
+    LPushX = "lpushx", -3, [WRITE, DENYOOM], (1, 1, 1),
+        ["LPUSHX", "l", "a"];
+    /// `RPUSHX`
+    RPushX = "rpushx", -3, [WRITE, DENYOOM], (1, 1, 1),
+        ["RPUSHX", "l", "a"];
+    /// `LPOP`
+    LPop = "lpop", -2, [WRITE], (1, 1, 1),
+        ["LPOP", "l", "2"];
+    /// `RPOP`
+    RPop = "rpop", -2, [WRITE], (1, 1, 1),
+        ["RPOP", "l"];
+    /// `LRANGE`
+    LRange = "lrange", 4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["LRANGE", "l", "0", "-1"];
+    /// `LLEN`
+    LLen = "llen", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["LLEN", "l"];
+    /// `LINDEX`
+    LIndex = "lindex", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["LINDEX", "l", "-1"];
+    /// `LSET`
+    LSet = "lset", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["LSET", "l", "0", "v"];
+    /// `LTRIM`
+    LTrim = "ltrim", 4, [WRITE], (1, 1, 1),
+        ["LTRIM", "l", "0", "9"];
+    /// `LREM`
+    LRem = "lrem", 4, [WRITE], (1, 1, 1),
+        ["LREM", "l", "0", "v"];
+    /// `LINSERT`
+    LInsert = "linsert", 5, [WRITE, DENYOOM], (1, 1, 1),
+        ["LINSERT", "l", "BEFORE", "a", "v"];
+    /// `PUBLISH`
+    Publish = "publish", 3, [PUBSUB], (0, 0, 0),
+        ["PUBLISH", "chan", "hello"];
+    /// `PUBSUB CHANNELS`
+    PubSubChannels = "pubsub|channels", -2, [PUBSUB, RETRY_SAFE], (0, 0, 0),
+        ["PUBSUB", "CHANNELS", "c*"];
+    /// `PUBSUB NUMSUB`
+    PubSubNumSub = "pubsub|numsub", -2, [PUBSUB, RETRY_SAFE], (0, 0, 0),
+        ["PUBSUB", "NUMSUB", "c1", "c2"];
+    /// `PUBSUB NUMPAT`
+    PubSubNumPat = "pubsub|numpat", 2, [PUBSUB, RETRY_SAFE], (0, 0, 0),
+        ["PUBSUB", "NUMPAT"];
+}
+
+impl CommandKind {
+    /// Every command, in table order.
+    pub fn all() -> impl Iterator<Item = CommandKind> {
+        COMMAND_TABLE.iter().map(|spec| spec.kind)
+    }
+
+    /// This command's row of the table.
+    pub fn spec(self) -> &'static CommandSpec {
+        &COMMAND_TABLE[self as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_is_at_its_kinds_index_and_found_by_its_id() {
+        for (i, spec) in COMMAND_TABLE.iter().enumerate() {
+            assert_eq!(spec.kind as usize, i, "{}", spec.id);
+            assert_eq!(CommandKind::from_id(spec.id), Some(spec.kind));
+            assert_eq!(spec.kind.spec().id, spec.id);
+        }
+    }
+
+    #[test]
+    fn flags_do_not_contradict_each_other() {
+        for spec in COMMAND_TABLE {
+            let f = spec.flags;
+            let id = spec.id;
+            assert!(
+                !(f.contains(CommandFlags::WRITE) && f.contains(CommandFlags::READONLY)),
+                "{id}"
+            );
+            assert!(
+                !(f.contains(CommandFlags::WRITE) && f.contains(CommandFlags::RETRY_SAFE)),
+                "{id}"
+            );
+            assert!(
+                !f.contains(CommandFlags::DENYOOM) || f.contains(CommandFlags::WRITE),
+                "{id}"
+            );
+            assert!(
+                !f.contains(CommandFlags::ALL_KEYS) || spec.keys.first == 0,
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn subcommands_live_in_a_known_container() {
+        for spec in COMMAND_TABLE {
+            if spec.subcommand().is_some() {
+                assert!(
+                    CONTAINERS.iter().any(|(c, _, _)| *c == spec.name()),
+                    "{}",
+                    spec.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn key_positions_follow_first_last_step() {
+        let mset = CommandKind::MSet.spec().keys;
+        assert_eq!(mset.positions(5).collect::<alloc::vec::Vec<_>>(), [1, 3]);
+        let rename = CommandKind::Rename.spec().keys;
+        assert_eq!(rename.positions(3).collect::<alloc::vec::Vec<_>>(), [1, 2]);
+        let keys = CommandKind::Keys.spec().keys;
+        assert_eq!(keys.positions(2).count(), 0);
+    }
+}
