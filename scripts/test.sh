@@ -45,6 +45,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "tests (unit, property, conformance, differential and fault tests against redis-server)"
 cargo test --workspace --locked
 
+step "an application using the redis crate with its default features (num-bigint) and json"
+source ./scripts/check-redis-compat.sh && check_redis_compat
+
 step "the README's first command in three situations (no Redis settings; Redis up; Redis down)"
 ./scripts/test-quickstart.sh
 
