@@ -30,12 +30,27 @@
 //! * if Redis is the same server as before (same `run_id`: it was hung or unreachable), the
 //!   journal is replayed in order, in batches that each apply exactly once (a marker key
 //!   makes a batch retried after a lost reply a no-op). A write that was *in flight* when
-//!   Redis stopped answering is not replayed: Redis received it and applies it itself when
-//!   it resumes, so replaying it would apply it twice;
-//! * if Redis restarted (new `run_id`: without persistence it lost everything), memory's
-//!   keys are written back: keys written during the outage are overwritten, others are
-//!   written only where missing, and keys deleted during the outage are deleted;
+//!   Redis stopped answering is not replayed: Redis received it and applies it itself;
+//! * if Redis restarted (new `run_id`: empty, or back from a snapshot), what this instance
+//!   knew before the outage is merged in first, then the whole journal (in-flight writes
+//!   included) is replayed the same way. The merge ([`scripts::BASE_MERGE`]) takes, per
+//!   key, the value memory held just before the outage first wrote it (or now, for keys the
+//!   outage did not write), once per key and restart, from whichever instance recovers
+//!   first: a key Redis lacks gets it; a key that other instances' outage writes re-created
+//!   gets it merged underneath (a counter adds it, a list gets its items in front, a hash
+//!   the fields it lacks); a key Redis restored from its snapshot is left alone.
 //! * then traffic switches back to Redis and `BackendChanged` is announced.
+//!
+//! What that guarantees, with any number of instances sharing the outage: every
+//! acknowledged outage write reaches Redis exactly once and in order per instance, so
+//! counters are the sum of every acknowledged increment on top of the known value, and
+//! lists hold every pushed element. A `SET` key ends with the last value one of the
+//! instances wrote (the one that recovers last). The limits: a pre-outage value is what one
+//! instance last saw (its own writes are mirrored, others' are not), so increments made by
+//! other instances just before the outage that Redis then lost are lost; and writes Redis
+//! acknowledged before the outage are exactly as durable as Redis's own persistence (a
+//! snapshot restart keeps the snapshot's value). Replay and merge markers
+//! (`hedgestore:replay:*`, `hedgestore:base:*`, `hedgestore:fresh:*`) expire after 10 minutes.
 //!
 //! **Pub/sub.** Handlers are registered on both backends and stay registered across
 //! switches: during an outage, publishes reach local subscribers; after recovery the Redis
@@ -94,6 +109,20 @@ struct Entry {
     in_flight: bool,
 }
 
+/// A key's value as memory held it, with its absolute expiry (Unix ms, 0: none).
+struct Base {
+    key: Vec<u8>,
+    kind: &'static str,
+    payload: Vec<Vec<u8>>,
+    expires_at: i64,
+}
+
+impl Base {
+    fn bytes(&self) -> usize {
+        self.key.len() + self.payload.iter().map(|p| p.len() + 8).sum::<usize>()
+    }
+}
+
 #[derive(Default)]
 struct Journal {
     entries: VecDeque<Entry>,
@@ -101,6 +130,9 @@ struct Journal {
     next_seq: u64,
     /// Keys written during the outage.
     touched: HashSet<Vec<u8>>,
+    /// What memory held for each key just before the outage first wrote it: merged into a
+    /// Redis that restarted, under the replayed outage writes ([`scripts::BASE_MERGE`]).
+    bases: Vec<Base>,
     /// The journal was dropped (overflow policy `DropJournal`).
     dropped: bool,
     /// `JournalFull` was announced for this outage.
@@ -181,6 +213,54 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn command_bytes(command: &Command) -> usize {
     command.to_args().iter().map(|a| a.len() + 8).sum()
+}
+
+/// What memory holds at `key` (strings, hashes and lists; `None` for a missing key).
+async fn snapshot(memory: &MemoryStorage, key: &[u8]) -> Result<Option<Base>> {
+    let key = key.to_vec();
+    let (kind, payload): (&'static str, Vec<Vec<u8>>) = match memory
+        .execute(Command::Type { key: key.clone() })
+        .await?
+    {
+        Reply::Status("string") => match memory.execute(Command::Get { key: key.clone() }).await? {
+            Reply::Bulk(v) => ("string", vec![v]),
+            _ => return Ok(None),
+        },
+        Reply::Status("hash") => (
+            "hash",
+            memory
+                .hgetall(&key)
+                .await?
+                .into_iter()
+                .flat_map(|(f, v)| [f.to_vec(), v.to_vec()])
+                .collect(),
+        ),
+        Reply::Status("list") => (
+            "list",
+            memory
+                .lrange(&key, 0, -1)
+                .await?
+                .into_iter()
+                .map(|b| b.to_vec())
+                .collect(),
+        ),
+        _ => return Ok(None),
+    };
+    let expires_at = match memory.execute(Command::PTtl { key: key.clone() }).await? {
+        Reply::Int(ms) if ms > 0 => unix_millis_now().saturating_add(ms),
+        _ => 0,
+    };
+    Ok(Some(Base {
+        key,
+        kind,
+        payload,
+        expires_at,
+    }))
+}
+
+/// Prefix of the fresh-key markers for one restart of Redis (see [`scripts::REPLAY`]).
+fn fresh_prefix(run_id: &str) -> String {
+    format!("hedgestore:fresh:{run_id}:")
 }
 
 fn unix_millis_now() -> i64 {
@@ -396,6 +476,28 @@ impl Inner {
         }
     }
 
+    /// Records, for every key these writes touch for the first time in this outage, what
+    /// memory holds for it now (nothing when memory has no such key). Counted in the
+    /// journal's bytes.
+    async fn capture_bases(&self, journal: &mut Journal, commands: &[Command]) -> Result<()> {
+        if journal.dropped {
+            return Ok(());
+        }
+        let mut seen = HashSet::new();
+        for command in commands.iter().filter(|c| c.is_write()) {
+            for key in command.keys() {
+                if journal.touched.contains(key) || !seen.insert(key.to_vec()) {
+                    continue;
+                }
+                if let Some(base) = snapshot(&self.memory, key).await? {
+                    journal.bytes += base.bytes();
+                    journal.bases.push(base);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Runs `command` on memory, journaling it if it writes.
     async fn on_memory(&self, command: Command, in_flight: bool) -> Result<Reply> {
         if !command.is_write() {
@@ -410,6 +512,8 @@ impl Inner {
         }
         let journaled = journal_form(&command);
         self.admit(&mut journal, journaled.1)?;
+        self.capture_bases(&mut journal, std::slice::from_ref(&command))
+            .await?;
         let reply = self.memory.execute(command).await?;
         journal.append(journaled, in_flight);
         Ok(reply)
@@ -453,10 +557,19 @@ impl Inner {
         let run_id = self.redis.run_id().await?;
         let known = lock(&self.known_run_id).clone();
         let restarted = known.as_ref().is_some_and(|k| *k != run_id);
-        if restarted || journal.dropped {
+        if journal.dropped {
+            // No journal to replay: memory's values are the best knowledge left.
             self.write_back(&journal.touched).await?;
+        } else if restarted {
+            // Redis lost some or all of what it held. What this instance knew from before the
+            // outage goes back only where Redis lacks it (or under keys that outage writes
+            // re-created); then every outage write is replayed on top, including the ones in
+            // flight at the failover, which a restarted Redis cannot have applied.
+            self.restore_untouched(&journal.touched, &run_id).await?;
+            self.merge_bases(&journal.bases, &run_id).await?;
+            self.replay(&mut journal, Some(&run_id)).await?;
         } else {
-            self.replay(&mut journal).await?;
+            self.replay(&mut journal, None).await?;
         }
         self.redis.confirm_unsubscribes().await?;
         let subscriptions = lock(&self.subscriptions).clone();
@@ -485,7 +598,12 @@ impl Inner {
         Ok(())
     }
 
-    async fn replay(&self, journal: &mut Journal) -> Result<()> {
+    /// Replays the journal in batches, each applied at most once (see [`scripts::REPLAY`]).
+    /// `restarted`: the run id of a Redis that restarted; then writes that were in flight
+    /// at the failover are replayed too, and keys the replay creates are marked fresh for
+    /// [`Inner::merge_bases`]. Otherwise (same server) Redis applied those itself.
+    async fn replay(&self, journal: &mut Journal, restarted: Option<&str>) -> Result<()> {
+        let fresh_prefix = restarted.map_or_else(String::new, fresh_prefix);
         while !journal.entries.is_empty() {
             let n = journal.entries.len().min(REPLAY_BATCH);
             let first = journal.entries[0].seq;
@@ -496,8 +614,17 @@ impl Inner {
                 .entries
                 .iter()
                 .take(n)
-                .filter(|e| !e.in_flight)
+                .filter(|e| restarted.is_some() || !e.in_flight)
                 .collect();
+            let mut keys = HashSet::new();
+            for entry in &batch {
+                for key in entry.command.keys() {
+                    if keys.insert(key) {
+                        invocation.key(key);
+                    }
+                }
+            }
+            invocation.arg(fresh_prefix.as_str());
             invocation.arg(batch.len());
             for entry in &batch {
                 let args = entry.command.to_args();
@@ -523,87 +650,107 @@ impl Inner {
         Ok(())
     }
 
-    /// Writes every key memory holds back into a Redis that lost its data.
+    /// Restores the keys memory holds that this instance's outage writes did not touch
+    /// (what it knew before the outage, as far as memory mirrored it), by the same merge
+    /// rule as the captured bases: where Redis lacks them, or under keys that other
+    /// instances' outage writes re-created.
+    async fn restore_untouched(&self, touched: &HashSet<Vec<u8>>, run_id: &str) -> Result<()> {
+        let mut bases = Vec::new();
+        for key in self.memory.keys(b"*").await? {
+            if touched.contains(&key[..]) {
+                continue;
+            }
+            if let Some(base) = snapshot(&self.memory, &key).await? {
+                bases.push(base);
+            }
+        }
+        self.merge_bases(&bases, run_id).await
+    }
+
+    /// Merges every captured pre-outage value into a restarted Redis
+    /// ([`scripts::BASE_MERGE`]: once per key and restart, whichever instance comes first).
+    async fn merge_bases(&self, bases: &[Base], run_id: &str) -> Result<()> {
+        let fresh = fresh_prefix(run_id);
+        for base in bases {
+            if base.expires_at != 0 && base.expires_at <= unix_millis_now() {
+                continue;
+            }
+            let mut marker = format!("hedgestore:base:{run_id}:").into_bytes();
+            marker.extend_from_slice(&base.key);
+            let mut fresh_marker = fresh.clone().into_bytes();
+            fresh_marker.extend_from_slice(&base.key);
+            let mut invocation = scripts::BASE_MERGE.prepare_invoke();
+            invocation
+                .key(base.key.as_slice())
+                .key(marker)
+                .key(fresh_marker)
+                .arg(base.kind)
+                .arg(base.expires_at);
+            for p in &base.payload {
+                invocation.arg(p.as_slice());
+            }
+            self.redis.invoke(invocation).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes one key into Redis: replacing it (`overwrite`) or only where it is missing.
+    async fn reseed(&self, base: &Base, overwrite: bool) -> Result<()> {
+        let pttl = if base.expires_at == 0 {
+            0
+        } else {
+            let left = base.expires_at - unix_millis_now();
+            if left <= 0 {
+                return Ok(());
+            }
+            left
+        };
+        let chunk = if base.kind == "hash" {
+            RESEED_CHUNK * 2
+        } else {
+            RESEED_CHUNK
+        };
+        let mut chunks = base.payload.chunks(chunk.max(1));
+        let mut invocation = scripts::RESEED.prepare_invoke();
+        invocation
+            .key(base.key.as_slice())
+            .arg(if overwrite { "1" } else { "0" })
+            .arg(base.kind)
+            .arg(pttl);
+        for a in chunks.next().unwrap_or(&[]) {
+            invocation.arg(a.as_slice());
+        }
+        if matches!(self.redis.invoke(invocation).await?, Value::Int(1)) {
+            for rest in chunks {
+                let command = if base.kind == "hash" {
+                    Command::HSet {
+                        key: base.key.clone(),
+                        pairs: rest
+                            .chunks(2)
+                            .map(|p| (p[0].clone(), p[1].clone()))
+                            .collect(),
+                    }
+                } else {
+                    Command::RPush {
+                        key: base.key.clone(),
+                        values: rest.to_vec(),
+                    }
+                };
+                self.redis.execute(command).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes every key memory holds back into a Redis, when the journal was dropped
+    /// (`JournalOverflow::DropJournal`): keys written during the outage are overwritten,
+    /// others written only where missing, and keys deleted during the outage are deleted.
     async fn write_back(&self, touched: &HashSet<Vec<u8>>) -> Result<()> {
         let keys = self.memory.keys(b"*").await?;
         let present: HashSet<Vec<u8>> = keys.iter().map(|k| k.to_vec()).collect();
         for key in keys {
-            let key = key.to_vec();
-            let kind = self
-                .memory
-                .execute(Command::Type { key: key.clone() })
-                .await?;
-            let (kind, payload): (&str, Vec<Vec<u8>>) = match kind {
-                Reply::Status("string") => match self
-                    .memory
-                    .execute(Command::Get { key: key.clone() })
-                    .await?
-                {
-                    Reply::Bulk(v) => ("string", vec![v]),
-                    _ => continue,
-                },
-                Reply::Status("hash") => (
-                    "hash",
-                    self.memory
-                        .hgetall(&key)
-                        .await?
-                        .into_iter()
-                        .flat_map(|(f, v)| [f.to_vec(), v.to_vec()])
-                        .collect(),
-                ),
-                Reply::Status("list") => (
-                    "list",
-                    self.memory
-                        .lrange(&key, 0, -1)
-                        .await?
-                        .into_iter()
-                        .map(|b| b.to_vec())
-                        .collect(),
-                ),
-                _ => continue,
-            };
-            let pttl = match self
-                .memory
-                .execute(Command::PTtl { key: key.clone() })
-                .await?
-            {
-                Reply::Int(ms) if ms > 0 => ms,
-                _ => 0,
-            };
-            let overwrite = touched.contains(&key);
-            let chunk = if kind == "hash" {
-                RESEED_CHUNK * 2
-            } else {
-                RESEED_CHUNK
-            };
-            let mut chunks = payload.chunks(chunk.max(1));
-            let mut invocation = scripts::RESEED.prepare_invoke();
-            invocation
-                .key(key.as_slice())
-                .arg(if overwrite { "1" } else { "0" })
-                .arg(kind)
-                .arg(pttl);
-            for a in chunks.next().unwrap_or(&[]) {
-                invocation.arg(a.as_slice());
-            }
-            if matches!(self.redis.invoke(invocation).await?, Value::Int(1)) {
-                for rest in chunks {
-                    let command = if kind == "hash" {
-                        Command::HSet {
-                            key: key.clone(),
-                            pairs: rest
-                                .chunks(2)
-                                .map(|p| (p[0].clone(), p[1].clone()))
-                                .collect(),
-                        }
-                    } else {
-                        Command::RPush {
-                            key: key.clone(),
-                            values: rest.to_vec(),
-                        }
-                    };
-                    self.redis.execute(command).await?;
-                }
+            if let Some(base) = snapshot(&self.memory, &key).await? {
+                self.reseed(&base, touched.contains(&key[..])).await?;
             }
         }
         for key in touched.iter().filter(|k| !present.contains(*k)) {
@@ -933,6 +1080,7 @@ impl CompleteStorage for FallbackStorage {
             .collect();
         self.inner
             .admit(&mut journal, journaled.iter().map(|(_, bytes)| bytes).sum())?;
+        self.inner.capture_bases(&mut journal, &commands).await?;
         let replies = match self
             .inner
             .memory

@@ -99,6 +99,8 @@ struct Inner {
     health: ConnectionManager,
     /// Asks the health checks to check now (a command timed out: slow command or hung Redis?).
     check_now: Notify,
+    /// Redis's TCP address, to tell "refuses connections" from "slow" when a call times out.
+    tcp_addr: Option<(String, u16)>,
 }
 
 /// How long a health-check PING may go unanswered before Redis is declared down
@@ -202,6 +204,11 @@ impl RedisStorage {
             .set_number_of_retries(config.backoff_max_attempts);
         tokio::runtime::Handle::try_current()
             .map_err(|_| StorageError::Unavailable("RedisStorage needs a tokio runtime".into()))?;
+        let tcp_addr = match client.get_connection_info().addr() {
+            redis::ConnectionAddr::Tcp(host, port) => Some((host.clone(), *port)),
+            redis::ConnectionAddr::TcpTls { host, port, .. } => Some((host.clone(), *port)),
+            _ => None,
+        };
         let connection =
             ConnectionManager::new_lazy_with_config(client.clone(), manager_config.clone())
                 .map_err(|e| unavailable(&e))?;
@@ -222,6 +229,7 @@ impl RedisStorage {
             stop: Notify::new(),
             health,
             check_now: Notify::new(),
+            tcp_addr,
         });
         tokio::spawn(health_checks(Arc::downgrade(&inner)));
         Ok(Self { inner })
@@ -242,6 +250,39 @@ impl RedisStorage {
         let start = Instant::now();
         self.run(&redis::cmd("PING"), true).await?;
         Ok(start.elapsed())
+    }
+
+    /// Whether Redis refuses connections right now (down, not merely slow): a TCP connect
+    /// to its address fails at once. A connect that succeeds (a hung process still accepts)
+    /// or hangs (a partition) is no such proof.
+    async fn refuses_connections(&self) -> bool {
+        let Some((host, port)) = &self.inner.tcp_addr else {
+            return false;
+        };
+        let connect = tokio::net::TcpStream::connect((host.as_str(), *port));
+        matches!(
+            tokio::time::timeout(Duration::from_millis(200), connect).await,
+            Ok(Err(_))
+        )
+    }
+
+    /// What a call that got no answer in time reports: Redis refusing connections is an
+    /// outage (`Unavailable`, marked down at once); otherwise it is slow or hung, which the
+    /// health check decides, and the caller gets `Timeout` or `OutcomeUnknown`.
+    async fn timed_out(&self, idempotent: bool) -> Failure {
+        if self.refuses_connections().await {
+            let error = StorageError::Unavailable("redis: connection refused".into());
+            self.inner.mark(Err(error.to_string()));
+            return Failure {
+                error,
+                maybe_applied: !idempotent,
+            };
+        }
+        self.inner.check_now.notify_one();
+        Failure {
+            error: no_answer(idempotent),
+            maybe_applied: true,
+        }
     }
 
     fn check_open(&self) -> Result<()> {
@@ -332,20 +373,10 @@ impl RedisStorage {
                         maybe_applied: false,
                     });
                 }
-                // No answer is not an outage: the health checks (own connection) decide that.
-                Err(_) => {
-                    self.inner.check_now.notify_one();
-                    return Err(Failure {
-                        error: no_answer(idempotent),
-                        maybe_applied: true,
-                    });
-                }
+                // No answer is not an outage by itself (see `timed_out`).
+                Err(_) => return Err(self.timed_out(idempotent).await),
                 Ok(Err(e)) if e.is_timeout() && !(idempotent && unreachable.is_some()) => {
-                    self.inner.check_now.notify_one();
-                    return Err(Failure {
-                        error: no_answer(idempotent),
-                        maybe_applied: true,
-                    });
+                    return Err(self.timed_out(idempotent).await);
                 }
                 Ok(Ok(value)) => {
                     self.inner.mark(Ok(started.elapsed()));
@@ -388,14 +419,8 @@ impl RedisStorage {
         )
         .await
         {
-            Err(_) => {
-                self.inner.check_now.notify_one();
-                Err(no_answer(false))
-            }
-            Ok(Err(e)) if e.is_timeout() => {
-                self.inner.check_now.notify_one();
-                Err(no_answer(false))
-            }
+            Err(_) => Err(self.timed_out(false).await.error),
+            Ok(Err(e)) if e.is_timeout() => Err(self.timed_out(false).await.error),
             Ok(Ok(v)) => {
                 self.inner.mark(Ok(started.elapsed()));
                 Ok(v)

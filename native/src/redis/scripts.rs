@@ -128,16 +128,31 @@ return 0
     )
 });
 
-/// KEYS: a batch marker. ARGV: number of commands, then each command as its argument count
-/// followed by its arguments. Applies the fallback journal's batch exactly once: a batch
-/// whose marker exists was already applied (its reply was lost) and is skipped. Commands
-/// that fail on Redis are counted, not fatal: each was valid when it ran on memory.
+/// One batch of the outage journal, applied at most once.
+///
+/// KEYS: the batch's marker (`hedgestore:replay:<instance>:<first seq>`), then every key the
+/// batch writes. ARGV: the "fresh key" marker prefix (empty: none), the number of commands,
+/// then each command as its argument count followed by its arguments.
+///
+/// A marker present means the batch was applied already (its reply was lost): nothing is
+/// done. Otherwise, with a prefix given (Redis restarted), each written key that does not
+/// exist yet gets a fresh-key marker (`<prefix><key>`), which tells [`BASE_MERGE`] that the key
+/// was created by outage writes after the restart, not restored from a snapshot. Markers
+/// expire after 10 minutes: long enough for every instance to finish recovering from one
+/// outage, short enough not to linger in the keyspace.
 pub(crate) static REPLAY: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-local n = tonumber(ARGV[1])
-local pos = 2
+if ARGV[1] ~= '' then
+  for i = 2, #KEYS do
+    if redis.call('EXISTS', KEYS[i]) == 0 then
+      redis.call('SET', ARGV[1] .. KEYS[i], '1', 'EX', 600)
+    end
+  end
+end
+local n = tonumber(ARGV[2])
+local pos = 3
 local errors = 0
 for c = 1, n do
   local argc = tonumber(ARGV[pos])
@@ -150,7 +165,7 @@ for c = 1, n do
   local r = redis.pcall(unpack(args))
   if type(r) == 'table' and r.err then errors = errors + 1 end
 end
-redis.call('SET', KEYS[1], '1', 'EX', 86400)
+redis.call('SET', KEYS[1], '1', 'EX', 600)
 return errors
 ",
     )
@@ -174,6 +189,59 @@ elseif t == 'list' then
 end
 local ttl = tonumber(ARGV[3])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1
+",
+    )
+});
+
+/// Merges one key's pre-outage value, as an instance last knew it, into a Redis that
+/// restarted, at most once per key and restart.
+///
+/// KEYS: the key, its base marker (`hedgestore:base:<run_id>:<key>`), its fresh-key marker
+/// (see [`REPLAY`]). ARGV: type (`string`, `hash`, `list`), absolute expiry in Unix ms (0:
+/// none), then the payload (value; field, value, …; items).
+///
+/// * The first instance to merge a key wins; later ones do nothing (base marker).
+/// * A missing key gets the base value (and its expiry).
+/// * A key that outage writes created after the restart (fresh-key marker) gets the base
+///   merged under them: a counter adds the base (the outage writes were increments), a list
+///   gets the base items in front, a hash the fields it lacks.
+/// * A key that exists otherwise came from Redis's own snapshot and is left alone.
+///
+/// Returns 1 when something was merged.
+pub(crate) static BASE_MERGE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('SET', KEYS[2], '1', 'EX', 600)
+local t = ARGV[1]
+local at = tonumber(ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  if t == 'string' then
+    redis.call('SET', KEYS[1], ARGV[3])
+  elseif t == 'hash' then
+    for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+  elseif t == 'list' then
+    for i = 3, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+  end
+  if at > 0 then redis.call('PEXPIREAT', KEYS[1], at) end
+  return 1
+end
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if redis.call('TYPE', KEYS[1]).ok ~= t then return 0 end
+if t == 'string' then
+  local now = redis.call('GET', KEYS[1])
+  if string.match(ARGV[3], '^-?%d+$') and string.match(now, '^-?%d+$') then
+    local r = redis.pcall('INCRBY', KEYS[1], ARGV[3])
+    if type(r) == 'table' and r.err then return 0 end
+    return 1
+  end
+  return 0
+elseif t == 'hash' then
+  for i = 3, #ARGV, 2 do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
+elseif t == 'list' then
+  for i = #ARGV, 3, -1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
+end
 return 1
 ",
     )
