@@ -706,3 +706,39 @@ async fn two_instances_sharing_an_outage_and_an_empty_restart_lose_nothing() {
     assert_eq!(hash.get(&Bytes::from("a")), Some(&Bytes::from("1")));
     assert_eq!(hash.get(&Bytes::from("b")), Some(&Bytes::from("2")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fencing_tokens_never_decrease_across_flushdb_restarts_and_local_locks() {
+    let mut server = RedisServer::start().unwrap();
+    let mut c = config(server.port());
+    c.fallback.lock_fallback = LockFallback::Local;
+    let s = Storage::connect(c).await.unwrap();
+    let mut last = 0u64;
+    let mut next = |label: &str, token: u64| {
+        assert!(token > last, "{label}: token {token} after {last}");
+        last = token;
+    };
+    let take = |s: &Storage| {
+        let s = s.clone();
+        async move {
+            let lock = s
+                .acquire_lock("fenced", Duration::from_secs(30), None)
+                .await
+                .unwrap()
+                .expect("free");
+            assert!(s.release(&lock).await.unwrap());
+            lock.token.0
+        }
+    };
+    next("on redis", take(&s).await);
+    next("again", take(&s).await);
+    s.execute(hedgestore::Command::FlushDb).await.unwrap();
+    next("after FLUSHDB", take(&s).await);
+    server.kill();
+    s.set("trip", "1", None).await.unwrap();
+    wait_for_backend(&s, BackendKind::Memory, Duration::from_secs(10)).await;
+    next("local lock during the outage", take(&s).await);
+    server.restart().unwrap();
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
+    next("on a redis restarted empty", take(&s).await);
+}

@@ -1,10 +1,15 @@
 //! Locks with fencing tokens, and the events that wake their waiters.
 //!
 //! A lock is held by an owner (any bytes the host chooses: an instance id, a task id) until
-//! it is released or its TTL passes. Each successful acquire returns a [`FencingToken`] from
-//! an engine-wide counter, so tokens grow monotonically per lock name (and across names):
-//! a storage system that remembers the highest token it has seen can reject a stale holder
-//! that still believes it owns the lock.
+//! it is released or its TTL passes. Each successful acquire returns a [`FencingToken`]: the
+//! larger of the engine's last token + 1 and the clock in microseconds rounded up to the
+//! end of the current millisecond (`now_ms × 1000 + 999`), so tokens grow monotonically per
+//! lock name (and across names), and — with a host clock in Unix milliseconds — they also
+//! stay above tokens issued earlier by another store that draws them from the same time
+//! scale (the Redis backend uses Redis's `TIME` in microseconds): a switch from Redis locks
+//! to local ones and back, a restart or a `FLUSHDB` never makes a token go backwards, as
+//! long as the clocks agree to within a millisecond. A storage system that remembers the
+//! highest token it has seen can reject a stale holder that still believes it owns the lock.
 //!
 //! Locks live beside the keyspace, not in it: they are not keys, are not evicted, and are not
 //! counted in `used_memory`.
@@ -89,8 +94,12 @@ impl<C: Clock> Engine<C> {
                 return Ok(None);
             }
         }
-        self.locks.last_token += 1;
-        let token = self.locks.last_token;
+        let token = self
+            .locks
+            .last_token
+            .saturating_add(1)
+            .max(now.saturating_mul(1000).saturating_add(999));
+        self.locks.last_token = token;
         self.locks.held.insert(
             name.to_vec(),
             Held {

@@ -78,14 +78,22 @@ return replies
 });
 
 /// KEYS: lock key, fencing counter key. ARGV: owner, TTL in ms.
-/// Acquires only if free (`SET … NX PX` semantics), taking the next fencing token from the
-/// counter in the same atomic step; the lock's value is `owner|token`.
+/// Acquires only if free (`SET … NX PX` semantics), taking the next fencing token in the same
+/// atomic step; the lock's value is `owner|token`. The token is the larger of the counter + 1
+/// and Redis's `TIME` in microseconds, so it never goes backwards even when the counter is
+/// gone (`FLUSHDB`, a restart without persistence), and it is on the same time scale as the
+/// memory engine's local-lock tokens (see `hedgestore_core`'s locks).
 pub(crate) static LOCK_ACQUIRE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-local token = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], ARGV[1] .. '|' .. token, 'PX', ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local last = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+local token = math.max(last + 1, now)
+local text = string.format('%.0f', token)
+redis.call('SET', KEYS[2], text)
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. text, 'PX', ARGV[2])
 return token
 ",
     )
