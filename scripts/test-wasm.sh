@@ -43,7 +43,7 @@ step "lint: hedgestore-wasm for wasm32"
 cargo clippy --locked -p hedgestore-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
 
 step "start hedgestore-proxy (memory backend) for RemoteStore's end-to-end tests"
-cargo build --locked -p hedgestore-native --bin hedgestore-proxy
+cargo build --locked -p hedgestore-proxy
 proxy_dir=$(mktemp -d)
 token="wasm-test-$RANDOM$RANDOM$RANDOM"
 HEDGESTORE_BACKEND=memory \

@@ -21,10 +21,10 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::config::{parse_bool, parse_size};
-use crate::config::{ConfigError, Secret, StorageConfig};
-use crate::error::Result;
-use crate::storage::Storage;
+use hedgestore_native::Result;
+use hedgestore_native::Storage;
+use hedgestore_native::{parse_bool, parse_size};
+use hedgestore_native::{ConfigError, Secret, StorageConfig};
 
 /// Which storage the proxy serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -21,7 +21,7 @@
 //! queue, so a slow subscriber loses its oldest messages (counted as lag) instead of slowing
 //! publishers. On shutdown every stream ends cleanly.
 //!
-//! [`ProxyConfig::sse_keepalive`]: super::ProxyConfig::sse_keepalive
+//! [`ProxyConfig::sse_keepalive`]: crate::ProxyConfig::sse_keepalive
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -36,9 +36,9 @@ use hyper::body::{Body, Frame};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-use crate::error::Result;
-use crate::storage::Storage;
-use crate::subscription::{Handler, Message, Subscription};
+use hedgestore_native::Result;
+use hedgestore_native::Storage;
+use hedgestore_native::{Handler, Message, Subscription};
 
 /// Channel subscriptions (`/subscribe/…`) or pattern subscriptions (`/psubscribe/…`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

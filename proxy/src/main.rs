@@ -1,11 +1,11 @@
 //! `hedgestore-proxy`: the Upstash-compatible Redis REST server in front of hedgestore's
 //! storage. Configured by the environment (see `--help`); stops gracefully on SIGTERM or
-//! Ctrl-C. The server itself is the library's [`hedgestore_native::proxy`] module.
+//! Ctrl-C. The server itself is this package's library, [`hedgestore_proxy`].
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use hedgestore_native::proxy::{self, ProxyConfig};
+use hedgestore_proxy::{self as proxy, ProxyConfig};
 
 const HELP: &str = "\
 hedgestore-proxy: an Upstash-compatible Redis REST server (HTTP) in front of hedgestore.

@@ -4,7 +4,7 @@
 //! `@upstash/redis` first of all; the wasm crate's `RemoteStore` is its own client.
 //!
 //! ```no_run
-//! use hedgestore_native::proxy::{self, ProxyConfig};
+//! use hedgestore_proxy::{self as proxy, ProxyConfig};
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut config = ProxyConfig::new("a-long-random-token");
 //! config.addr = "127.0.0.1:0".parse()?;
@@ -36,7 +36,7 @@
 //!   `Authorization: Bearer <token>` or as the `_token` query parameter (how a browser
 //!   `EventSource`, which cannot set headers, subscribes). It is compared in constant time;
 //!   anything else answers 401 with `{"error"}` and `WWW-Authenticate: Bearer`. The token is
-//!   never logged, printed or echoed ([`crate::Secret`]).
+//!   never logged, printed or echoed ([`hedgestore_native::Secret`]).
 //! * **Arguments.** Command names are case-insensitive. JSON numbers and booleans are valid
 //!   arguments and become strings as Redis clients convert them (`10` → `"10"`,
 //!   `true` → `"true"`); `null`, objects and nested arrays are refused with a 400 naming the
@@ -83,7 +83,7 @@
 //!
 //! * **`/multi-exec` is all-or-nothing.** Redis's MULTI/EXEC (and Upstash's) runs every
 //!   command and reports failures per command, applying the others. Here the batch runs as
-//!   one storage transaction ([`crate::CompleteStorage::execute_transaction`]): when any
+//!   one storage transaction ([`hedgestore_native::CompleteStorage::execute_transaction`]): when any
 //!   command would fail (a wrong type, a bad argument, an unknown or refused command), nothing
 //!   is applied and the answer is a single 400
 //!   `{"error": "EXECABORT command #<i> (<name>) failed, nothing was applied: <error>"}`
@@ -111,9 +111,9 @@ use std::net::SocketAddr;
 pub use config::{BackendChoice, CorsOrigins, ProxyConfig};
 pub use server::ProxyHandle;
 
-use crate::config::ConfigError;
-use crate::error::StorageError;
-use crate::storage::Storage;
+use hedgestore_native::ConfigError;
+use hedgestore_native::Storage;
+use hedgestore_native::StorageError;
 
 /// Why the proxy could not start, or did not stop cleanly. Never contains the token.
 #[derive(Debug, thiserror::Error)]

@@ -15,14 +15,14 @@ use hyper::http::request::Parts;
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::sync::watch;
 
-use super::config::{BackendChoice, ProxyConfig};
-use super::cors::{Cors, METHODS};
-use super::health::health_report;
-use super::request::{path_segments, presented_token, query_pairs, read_body, token_matches};
-use super::response::{error_message, error_status, json, ProxyBody, Rejection};
-use super::sse::{SseBody, SubscriptionKind};
-use crate::config::Secret;
-use crate::storage::Storage;
+use crate::config::{BackendChoice, ProxyConfig};
+use crate::cors::{Cors, METHODS};
+use crate::health::health_report;
+use crate::request::{path_segments, presented_token, query_pairs, read_body, token_matches};
+use crate::response::{error_message, error_status, json, ProxyBody, Rejection};
+use crate::sse::{SseBody, SubscriptionKind};
+use hedgestore_native::Secret;
+use hedgestore_native::Storage;
 
 /// The response header carrying the read-your-writes token.
 const SYNC_TOKEN: &str = "upstash-sync-token";

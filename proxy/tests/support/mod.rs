@@ -6,8 +6,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use hedgestore_native::proxy::{self, ProxyConfig, ProxyHandle};
 use hedgestore_native::{MemoryConfig, Storage};
+use hedgestore_proxy::{self as proxy, ProxyConfig, ProxyHandle};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 

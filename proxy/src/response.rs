@@ -6,8 +6,8 @@ use http_body_util::{Either, Full};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 
-use super::sse::SseBody;
-use crate::error::StorageError;
+use crate::sse::SseBody;
+use hedgestore_native::StorageError;
 
 /// The body of every proxy response.
 pub(crate) type ProxyBody = Either<Full<Bytes>, SseBody>;

@@ -19,10 +19,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::config::ProxyConfig;
-use super::routes::{handle, Shared};
-use super::ProxyError;
-use crate::storage::Storage;
+use crate::config::ProxyConfig;
+use crate::routes::{handle, Shared};
+use crate::ProxyError;
+use hedgestore_native::Storage;
 
 /// How long a client may take to send a request's headers (slowloris protection).
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);

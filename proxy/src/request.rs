@@ -11,7 +11,7 @@ use hyper::header::{AUTHORIZATION, CONTENT_LENGTH};
 use hyper::http::request::Parts;
 use hyper::StatusCode;
 
-use super::response::Rejection;
+use crate::response::Rejection;
 
 /// Compares a presented token with the expected one in time that depends only on the
 /// expected token's length, so response timing reveals nothing about how much of a guess was
