@@ -9,6 +9,8 @@
 //! | `HEDGESTORE_BACKEND` | `fallback` (Redis with memory fallback), `redis` or `memory` | `fallback` |
 //! | `HEDGESTORE_PROXY_CORS_ORIGINS` | comma list of browser origins allowed (`*` for any) | none |
 //! | `HEDGESTORE_PROXY_MAX_BODY` | largest request body: bytes, or with `kb`/`mb` (binary) | `1mb` |
+//! | `HEDGESTORE_PROXY_MAX_REPLY` | largest reply (a command's, a pipeline's or a transaction's), same units | `8mb` |
+//! | `HEDGESTORE_PROXY_MAX_SCAN_COUNT` | `SCAN … COUNT n` is clamped to this | `1000` |
 //! | `HEDGESTORE_PROXY_ALLOW` | comma list of administrative commands to allow (`*` for all) | none |
 //! | `HEDGESTORE_PROXY_MAX_CONNECTIONS` | open connections at most (more wait to be accepted) | `10000` |
 //! | `HEDGESTORE_PROXY_SSE_KEEPALIVE_MS` | comment sent on idle subscriptions this often | `15000` |
@@ -82,6 +84,12 @@ pub struct ProxyConfig {
     pub cors_origins: CorsOrigins,
     /// Largest accepted request body in bytes. Default 1 MiB.
     pub max_body: usize,
+    /// Largest reply in bytes (a command's, or a whole pipeline's or transaction's): past
+    /// it the answer is `ERR reply exceeds … (HEDGESTORE_PROXY_MAX_REPLY)`. Default 8 MiB.
+    pub max_reply: usize,
+    /// `SCAN … COUNT n` is clamped to this, so SCAN cannot list the keyspace in one call.
+    /// Default 1000.
+    pub max_scan_count: usize,
     /// Administrative commands allowed anyway (uppercase names; `"*"` allows all).
     pub allow: Vec<String>,
     /// Open connections at most. Default 10 000.
@@ -115,6 +123,8 @@ impl ProxyConfig {
             backend: BackendChoice::Fallback,
             cors_origins: CorsOrigins::None,
             max_body: 1 << 20,
+            max_reply: 8 << 20,
+            max_scan_count: 1000,
             allow: Vec::new(),
             max_connections: 10_000,
             sse_keepalive: Duration::from_secs(15),
@@ -175,6 +185,19 @@ impl ProxyConfig {
                 variable: "HEDGESTORE_PROXY_MAX_BODY",
                 problem: format!("'{v}' is not a size (bytes, or a number with kb or mb)"),
             })?;
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_MAX_REPLY") {
+            config.max_reply = parse_size(&v).ok_or_else(|| ConfigError {
+                variable: "HEDGESTORE_PROXY_MAX_REPLY",
+                problem: format!("'{v}' is not a size (bytes, or a number with kb or mb)"),
+            })?;
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_MAX_SCAN_COUNT") {
+            config.max_scan_count = positive(
+                "HEDGESTORE_PROXY_MAX_SCAN_COUNT",
+                &v,
+                "a number of keys per SCAN call",
+            )?;
         }
         if let Some(v) = get("HEDGESTORE_PROXY_ALLOW") {
             config.allow = v
@@ -248,6 +271,18 @@ impl ProxyConfig {
         if self.max_body == 0 {
             return Err(ConfigError {
                 variable: "HEDGESTORE_PROXY_MAX_BODY",
+                problem: "must be positive".into(),
+            });
+        }
+        if self.max_reply == 0 {
+            return Err(ConfigError {
+                variable: "HEDGESTORE_PROXY_MAX_REPLY",
+                problem: "must be positive".into(),
+            });
+        }
+        if self.max_scan_count == 0 {
+            return Err(ConfigError {
+                variable: "HEDGESTORE_PROXY_MAX_SCAN_COUNT",
                 problem: "must be positive".into(),
             });
         }

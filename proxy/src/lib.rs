@@ -96,6 +96,7 @@
 //!   which `EventSource` joins; `@upstash/redis` reads it line by line and would see only the
 //!   first line. JSON messages (what its `publish()` sends) never contain raw line breaks.
 
+mod budget;
 mod config;
 mod cors;
 mod health;
