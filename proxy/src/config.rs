@@ -14,6 +14,9 @@
 //! | `HEDGESTORE_PROXY_ALLOW` | comma list of administrative commands to allow (`*` for all) | none |
 //! | `HEDGESTORE_PROXY_MAX_CONNECTIONS` | open connections at most (more wait to be accepted) | `10000` |
 //! | `HEDGESTORE_PROXY_SSE_KEEPALIVE_MS` | comment sent on idle subscriptions this often | `15000` |
+//! | `HEDGESTORE_PROXY_SSE_HARD_LIMIT` | a subscriber with more events than this waiting is disconnected | `32mb` |
+//! | `HEDGESTORE_PROXY_SSE_SOFT_LIMIT` | … or with more than this waiting for the time below | `8mb` |
+//! | `HEDGESTORE_PROXY_SSE_SOFT_LIMIT_MS` | how long the soft limit may be exceeded | `60000` |
 //! | `HEDGESTORE_PROXY_SHUTDOWN_GRACE_MS` | how long shutdown waits for in-flight requests | `10000` |
 //!
 //! The storage itself is configured by the variables of [`StorageConfig::from_env`]
@@ -96,6 +99,17 @@ pub struct ProxyConfig {
     pub max_connections: usize,
     /// Idle subscriptions get an SSE comment this often (it also detects gone clients).
     pub sse_keepalive: Duration,
+    /// A subscriber (SSE stream) with more than this many bytes of events waiting is
+    /// disconnected. Default 32 MiB.
+    pub sse_hard_limit: usize,
+    /// A subscriber with more than this many bytes waiting for [`sse_soft_limit_for`]
+    /// is disconnected. Default 8 MiB.
+    ///
+    /// [`sse_soft_limit_for`]: Self::sse_soft_limit_for
+    pub sse_soft_limit: usize,
+    /// How long a subscriber may stay above [`sse_soft_limit`](Self::sse_soft_limit).
+    /// Default 60 s.
+    pub sse_soft_limit_for: Duration,
     /// How long a graceful shutdown waits for in-flight requests. Default 10 s.
     pub shutdown_grace: Duration,
     /// How long a client may take to send a request body. Default 30 s.
@@ -128,6 +142,9 @@ impl ProxyConfig {
             allow: Vec::new(),
             max_connections: 10_000,
             sse_keepalive: Duration::from_secs(15),
+            sse_hard_limit: 32 << 20,
+            sse_soft_limit: 8 << 20,
+            sse_soft_limit_for: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             storage: StorageConfig::default(),
@@ -221,6 +238,20 @@ impl ProxyConfig {
             )?;
             config.sse_keepalive = Duration::from_millis(ms as u64);
         }
+        if let Some(v) = get("HEDGESTORE_PROXY_SSE_HARD_LIMIT") {
+            config.sse_hard_limit = size("HEDGESTORE_PROXY_SSE_HARD_LIMIT", &v)?;
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_SSE_SOFT_LIMIT") {
+            config.sse_soft_limit = size("HEDGESTORE_PROXY_SSE_SOFT_LIMIT", &v)?;
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_SSE_SOFT_LIMIT_MS") {
+            let ms = positive(
+                "HEDGESTORE_PROXY_SSE_SOFT_LIMIT_MS",
+                &v,
+                "a number of milliseconds",
+            )?;
+            config.sse_soft_limit_for = Duration::from_millis(ms as u64);
+        }
         if let Some(v) = get("HEDGESTORE_PROXY_SHUTDOWN_GRACE_MS") {
             let ms = positive(
                 "HEDGESTORE_PROXY_SHUTDOWN_GRACE_MS",
@@ -286,6 +317,12 @@ impl ProxyConfig {
                 problem: "must be positive".into(),
             });
         }
+        if self.sse_hard_limit == 0 || self.sse_soft_limit == 0 {
+            return Err(ConfigError {
+                variable: "HEDGESTORE_PROXY_SSE_HARD_LIMIT",
+                problem: "the subscriber limits must be positive".into(),
+            });
+        }
         if self.max_connections == 0 {
             return Err(ConfigError {
                 variable: "HEDGESTORE_PROXY_MAX_CONNECTIONS",
@@ -304,6 +341,13 @@ impl ProxyConfig {
             BackendChoice::Memory => Storage::memory(self.storage.memory.clone()),
         }
     }
+}
+
+fn size(variable: &'static str, v: &str) -> Result<usize, ConfigError> {
+    parse_size(v).ok_or_else(|| ConfigError {
+        variable,
+        problem: format!("'{v}' is not a size (bytes, or a number with kb, mb or gb)"),
+    })
 }
 
 fn positive(variable: &'static str, v: &str, what: &str) -> Result<usize, ConfigError> {

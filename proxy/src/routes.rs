@@ -21,7 +21,7 @@ use crate::cors::{Cors, METHODS};
 use crate::health::health_report;
 use crate::request::{path_segments, presented_token, query_pairs, read_body, token_matches};
 use crate::response::{error_message, error_status, json, ProxyBody, Rejection};
-use crate::sse::{SseBody, SubscriptionKind};
+use crate::sse::{ConnectionKill, QueueLimits, SseBody, SubscriptionKind};
 use hedgestore_native::Storage;
 use hedgestore_native::{Secret, StorageError};
 
@@ -75,6 +75,7 @@ pub(crate) struct Shared {
     max_scan_count: usize,
     body_timeout: Duration,
     sse_keepalive: Duration,
+    sse_limits: QueueLimits,
     backend: BackendChoice,
     /// Writes completed so far: the read-your-writes token handed out.
     writes: AtomicU64,
@@ -102,6 +103,11 @@ impl Shared {
             max_scan_count: config.max_scan_count,
             body_timeout: config.body_timeout,
             sse_keepalive: config.sse_keepalive,
+            sse_limits: QueueLimits {
+                hard: config.sse_hard_limit,
+                soft: config.sse_soft_limit,
+                soft_for: config.sse_soft_limit_for,
+            },
             backend: config.backend,
             writes: AtomicU64::new(0),
             shutdown,
@@ -255,10 +261,22 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
             }
         }
         Some(b"subscribe") => {
-            return subscribe(shared, SubscriptionKind::Channels, segments.split_off(1)).await
+            return subscribe(
+                shared,
+                parts,
+                SubscriptionKind::Channels,
+                segments.split_off(1),
+            )
+            .await
         }
         Some(b"psubscribe") => {
-            return subscribe(shared, SubscriptionKind::Patterns, segments.split_off(1)).await
+            return subscribe(
+                shared,
+                parts,
+                SubscriptionKind::Patterns,
+                segments.split_off(1),
+            )
+            .await
         }
         Some(_) => {
             // The path form: /set/key/value?EX=10, a POST body appended as the last argument
@@ -495,6 +513,7 @@ async fn multi_exec(shared: &Shared, body: &[u8], encoding: Encoding) -> Respons
 
 async fn subscribe(
     shared: &Shared,
+    parts: &Parts,
     kind: SubscriptionKind,
     names: Vec<Vec<u8>>,
 ) -> Response<ProxyBody> {
@@ -510,6 +529,12 @@ async fn subscribe(
         kind,
         names,
         shared.sse_keepalive,
+        shared.sse_limits,
+        parts
+            .extensions
+            .get::<ConnectionKill>()
+            .cloned()
+            .unwrap_or_default(),
         shared.shutdown.clone(),
     )
     .await

@@ -16,11 +16,12 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::config::ProxyConfig;
 use crate::routes::{handle, Shared};
+use crate::sse::{ConnectionKill, FINAL_EVENT_GRACE};
 use crate::ProxyError;
 use hedgestore_native::Storage;
 
@@ -168,7 +169,13 @@ async fn connection(
     _permit: OwnedSemaphorePermit,
 ) {
     let _ = stream.set_nodelay(true);
-    let service = service_fn(move |request| handle(Arc::clone(&shared), request));
+    // A slow subscriber's stream asks for its connection to be closed through this.
+    let kill = Arc::new(Notify::new());
+    let kill_switch = ConnectionKill(Arc::clone(&kill));
+    let service = service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+        request.extensions_mut().insert(kill_switch.clone());
+        handle(Arc::clone(&shared), request)
+    });
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -181,6 +188,11 @@ async fn connection(
             if let Err(e) = result {
                 tracing::debug!(error = %e, "hedgestore-proxy: connection ended with an error");
             }
+        }
+        _ = kill.notified() => {
+            // Let the last event go out if the client reads, then close regardless.
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(FINAL_EVENT_GRACE, conn.as_mut()).await;
         }
         _ = stopped(&mut flag) => {
             conn.as_mut().graceful_shutdown();

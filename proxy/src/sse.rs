@@ -17,28 +17,52 @@
 //!
 //! Idle streams get a `: keepalive` comment every [`ProxyConfig::sse_keepalive`]; writing it
 //! is also how a vanished client is noticed. When the client disconnects the body is dropped,
-//! and with it the storage subscriptions. Each subscription has the storage's own bounded
-//! queue, so a slow subscriber loses its oldest messages (counted as lag) instead of slowing
-//! publishers. On shutdown every stream ends cleanly.
+//! and with it the storage subscriptions. On shutdown every stream ends cleanly.
+//!
+//! # Slow subscribers
+//!
+//! The storage hands each message to this stream's handler, which only appends the event to
+//! the stream's own queue and returns: **a publisher never waits on a subscriber**. The queue
+//! is bounded in bytes, like Redis's `client-output-buffer-limit pubsub 32mb 8mb 60`:
+//!
+//! * past [`ProxyConfig::sse_hard_limit`] (`HEDGESTORE_PROXY_SSE_HARD_LIMIT`, 32 MiB) of
+//!   events waiting, or
+//! * above [`ProxyConfig::sse_soft_limit`] (`HEDGESTORE_PROXY_SSE_SOFT_LIMIT`, 8 MiB)
+//!   continuously for [`ProxyConfig::sse_soft_limit_for`]
+//!   (`HEDGESTORE_PROXY_SSE_SOFT_LIMIT_MS`, 60 s; checked as messages arrive),
+//!
+//! the subscriber is disconnected: its queue is freed at once, its subscriptions end, it is
+//! sent one last event `data: error,ERR slow subscriber disconnected: …` (when it reads
+//! again), and its connection is closed, after at most [`FINAL_EVENT_GRACE`] for that last
+//! event to go out. Besides the queue, a subscriber holds what the HTTP layer has buffered
+//! for its socket (hyper's write buffer, about 400 KB, and the kernel's socket buffer).
 //!
 //! [`ProxyConfig::sse_keepalive`]: crate::ProxyConfig::sse_keepalive
+//! [`ProxyConfig::sse_hard_limit`]: crate::ProxyConfig::sse_hard_limit
+//! [`ProxyConfig::sse_soft_limit`]: crate::ProxyConfig::sse_soft_limit
+//! [`ProxyConfig::sse_soft_limit_for`]: crate::ProxyConfig::sse_soft_limit_for
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::body::{Body, Frame};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{watch, Notify};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
+use crate::budget::human_size;
 use hedgestore_native::Result;
 use hedgestore_native::Storage;
 use hedgestore_native::{Handler, Message, Subscription};
+
+/// How long a disconnected slow subscriber's connection may take to send its last event
+/// before it is closed anyway.
+pub(crate) const FINAL_EVENT_GRACE: Duration = Duration::from_secs(10);
 
 /// Channel subscriptions (`/subscribe/…`) or pattern subscriptions (`/psubscribe/…`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +71,20 @@ pub(crate) enum SubscriptionKind {
     Patterns,
 }
 
-/// Messages waiting between the storage's dispatcher and the HTTP connection.
-const BUFFER: usize = 64;
+/// The byte limits of one subscriber's queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct QueueLimits {
+    /// Disconnect as soon as more than this is waiting.
+    pub(crate) hard: usize,
+    /// Disconnect when more than this has been waiting for `soft_for`.
+    pub(crate) soft: usize,
+    /// How long the soft limit may be exceeded.
+    pub(crate) soft_for: Duration,
+}
+
+/// Asks the connection a stream runs on to close (set by the server on every request).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConnectionKill(pub(crate) Arc<Notify>);
 
 /// One SSE event carrying `text`, split into one `data:` line per line of text.
 pub(crate) fn event(text: &str) -> Bytes {
@@ -76,20 +112,151 @@ fn message_event(message: &Message) -> Bytes {
     }
 }
 
+/// Events waiting for one subscriber.
+#[derive(Default)]
+struct Queue {
+    frames: VecDeque<Bytes>,
+    bytes: usize,
+    /// Since when more than the soft limit has been waiting.
+    over_soft_since: Option<Instant>,
+    /// Why the subscriber was disconnected; the last event is not sent yet while `Some`.
+    disconnected: Option<String>,
+    /// Set once disconnected: later messages are dropped.
+    closed: bool,
+    /// Every handler is gone (the storage closed): the stream ends once drained.
+    senders_gone: bool,
+    waker: Option<Waker>,
+}
+
+/// The queue between the storage's handler (producer) and the HTTP body (consumer).
+struct Outbox {
+    queue: Mutex<Queue>,
+    /// The stream's storage subscriptions, ended as soon as the subscriber is disconnected.
+    subscriptions: Mutex<Vec<Subscription>>,
+    limits: QueueLimits,
+    kill: ConnectionKill,
+}
+
+impl Outbox {
+    /// The queue; a poisoned lock (a panic elsewhere while holding it) still holds a usable
+    /// queue, since every update keeps it consistent.
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends an event without ever waiting; disconnects the subscriber past its limits.
+    fn push(&self, frame: Bytes) {
+        let mut q = self.lock();
+        if q.closed {
+            return;
+        }
+        q.bytes += frame.len();
+        q.frames.push_back(frame);
+        let over = if q.bytes > self.limits.hard {
+            Some(format!(
+                "more than {} of events waiting (HEDGESTORE_PROXY_SSE_HARD_LIMIT)",
+                human_size(self.limits.hard)
+            ))
+        } else if q.bytes > self.limits.soft {
+            let now = Instant::now();
+            let since = *q.over_soft_since.get_or_insert(now);
+            (now.duration_since(since) >= self.limits.soft_for).then(|| {
+                format!(
+                    "more than {} of events waiting for {} ms (HEDGESTORE_PROXY_SSE_SOFT_LIMIT, \
+                     HEDGESTORE_PROXY_SSE_SOFT_LIMIT_MS)",
+                    human_size(self.limits.soft),
+                    self.limits.soft_for.as_millis()
+                )
+            })
+        } else {
+            None
+        };
+        if let Some(reason) = over {
+            // Free the memory now, not when the connection goes.
+            q.frames = VecDeque::new();
+            q.bytes = 0;
+            q.closed = true;
+            q.disconnected = Some(reason);
+            self.kill.0.notify_one();
+            tracing::info!("hedgestore-proxy: slow subscriber disconnected");
+            self.unsubscribe();
+        }
+        if let Some(waker) = q.waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// Ends the storage subscriptions. Called from the storage's delivery, so they are dropped
+    /// on another task: unsubscribing must not wait on the delivery in progress.
+    fn unsubscribe(&self) {
+        let subscriptions =
+            std::mem::take(&mut *self.subscriptions.lock().unwrap_or_else(|e| e.into_inner()));
+        if subscriptions.is_empty() {
+            return;
+        }
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { drop(subscriptions) });
+            }
+            Err(_) => drop(subscriptions),
+        }
+    }
+
+    fn pop(&self, waker: &Waker) -> Popped {
+        let mut q = self.lock();
+        if let Some(frame) = q.frames.pop_front() {
+            q.bytes -= frame.len();
+            if q.bytes <= self.limits.soft {
+                q.over_soft_since = None;
+            }
+            return Popped::Frame(frame);
+        }
+        if let Some(reason) = q.disconnected.take() {
+            return Popped::Last(event(&format!(
+                "error,ERR slow subscriber disconnected: {reason}"
+            )));
+        }
+        if q.closed || q.senders_gone {
+            return Popped::End;
+        }
+        q.waker = Some(waker.clone());
+        Popped::Empty
+    }
+}
+
+enum Popped {
+    Frame(Bytes),
+    Last(Bytes),
+    End,
+    Empty,
+}
+
+/// Held by the handler: when the storage drops every handler (it closed), the stream ends.
+struct Producer(Arc<Outbox>);
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        let mut q = self.0.lock();
+        q.senders_gone = true;
+        if let Some(waker) = q.waker.take() {
+            waker.wake();
+        }
+    }
+}
+
 /// The streaming body of a subscription response.
 pub(crate) struct SseBody {
     pending: VecDeque<Bytes>,
-    frames: mpsc::Receiver<Bytes>,
+    outbox: Arc<Outbox>,
     keepalive: Interval,
     shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
     done: bool,
-    _subscriptions: Vec<Subscription>,
 }
 
 impl std::fmt::Debug for SseBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SseBody")
-            .field("subscriptions", &self._subscriptions.len())
+            .field("pending", &self.pending.len())
             .field("done", &self.done)
             .finish_non_exhaustive()
     }
@@ -103,25 +270,32 @@ impl SseBody {
         kind: SubscriptionKind,
         names: Vec<Vec<u8>>,
         keepalive: Duration,
+        limits: QueueLimits,
+        kill: ConnectionKill,
         mut shutdown: watch::Receiver<bool>,
     ) -> Result<SseBody> {
-        let (sender, frames) = mpsc::channel(BUFFER);
-        let handler: Handler = Arc::new(move |message: Message| {
-            let sender = sender.clone();
-            Box::pin(async move {
-                // Waiting here holds up only this subscription's dispatcher; its bounded
-                // queue in the storage absorbs (and counts) what a slow client cannot take.
-                let _ = sender.send(message_event(&message)).await;
-            })
+        let outbox = Arc::new(Outbox {
+            queue: Mutex::new(Queue::default()),
+            subscriptions: Mutex::new(Vec::with_capacity(names.len())),
+            limits,
+            kill,
         });
-        let mut subscriptions = Vec::with_capacity(names.len());
+        let producer = Producer(Arc::clone(&outbox));
+        let handler: Handler = Arc::new(move |message: Message| {
+            producer.0.push(message_event(&message));
+            Box::pin(std::future::ready(()))
+        });
         let mut pending = VecDeque::with_capacity(names.len());
         for (i, name) in names.into_iter().enumerate() {
             let subscription = match kind {
                 SubscriptionKind::Channels => storage.subscribe(&name, handler.clone()).await?,
                 SubscriptionKind::Patterns => storage.psubscribe(&name, handler.clone()).await?,
             };
-            subscriptions.push(subscription);
+            outbox
+                .subscriptions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(subscription);
             let verb = match kind {
                 SubscriptionKind::Channels => "subscribe",
                 SubscriptionKind::Patterns => "psubscribe",
@@ -132,15 +306,29 @@ impl SseBody {
         keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Ok(SseBody {
             pending,
-            frames,
+            outbox,
             keepalive,
             shutdown: Box::pin(async move {
                 // A dropped sender means the server is gone: end as well.
                 let _ = shutdown.wait_for(|stop| *stop).await;
             }),
             done: false,
-            _subscriptions: subscriptions,
         })
+    }
+}
+
+impl Drop for SseBody {
+    fn drop(&mut self) {
+        // The client left (or the stream ended): unsubscribe now. The handler holds the
+        // outbox too, so it would not go away on its own.
+        let subscriptions = std::mem::take(
+            &mut *self
+                .outbox
+                .subscriptions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        drop(subscriptions);
     }
 }
 
@@ -163,17 +351,20 @@ impl Body for SseBody {
         if let Some(frame) = this.pending.pop_front() {
             return Poll::Ready(Some(Ok(Frame::data(frame))));
         }
-        match this.frames.poll_recv(cx) {
-            Poll::Ready(Some(frame)) => {
+        match this.outbox.pop(cx.waker()) {
+            Popped::Frame(frame) => {
                 this.keepalive.reset();
                 return Poll::Ready(Some(Ok(Frame::data(frame))));
             }
-            Poll::Ready(None) => {
-                // The storage dropped the handlers (closed): the stream is over.
+            Popped::Last(frame) => {
+                this.done = true;
+                return Poll::Ready(Some(Ok(Frame::data(frame))));
+            }
+            Popped::End => {
                 this.done = true;
                 return Poll::Ready(None);
             }
-            Poll::Pending => {}
+            Popped::Empty => {}
         }
         if this.keepalive.poll_tick(cx).is_ready() {
             return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(
