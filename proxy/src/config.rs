@@ -4,8 +4,8 @@
 //! | variable | meaning | default |
 //! |---|---|---|
 //! | `HEDGESTORE_PROXY_ADDR` | `ip:port` to listen on (port 0 picks a free one) | `127.0.0.1:8079` |
-//! | `HEDGESTORE_PROXY_TOKEN` | the bearer token every request must present (never logged) | required |
-//! | `HEDGESTORE_PROXY_INSECURE` | `1` runs without a token, allowed only on a loopback address | off |
+//! | `HEDGESTORE_PROXY_TOKEN` | the bearer token every request must present (never logged), at least 16 characters | required |
+//! | `HEDGESTORE_PROXY_INSECURE` | `1` runs without a token (allowed only on a loopback address) or accepts a shorter token | off |
 //! | `HEDGESTORE_BACKEND` | `fallback` (Redis with memory fallback), `redis` or `memory` | `fallback` |
 //! | `HEDGESTORE_PROXY_CORS_ORIGINS` | comma list of browser origins allowed (`*` for any) | none |
 //! | `HEDGESTORE_PROXY_MAX_BODY` | largest request body: bytes, or with `kb`/`mb` (binary) | `1mb` |
@@ -13,6 +13,9 @@
 //! | `HEDGESTORE_PROXY_MAX_SCAN_COUNT` | `SCAN … COUNT n` is clamped to this | `1000` |
 //! | `HEDGESTORE_PROXY_ALLOW` | comma list of administrative commands to allow (`*` for all) | none |
 //! | `HEDGESTORE_PROXY_MAX_CONNECTIONS` | open connections at most (more wait to be accepted) | `10000` |
+//! | `HEDGESTORE_PROXY_MAX_CONNECTIONS_PER_PEER` | open connections from one IP address at most (more: 429) | `1000` |
+//! | `HEDGESTORE_PROXY_MAX_HEADER` | largest request head (request line + headers; more: 431) | `16kb` |
+//! | `HEDGESTORE_PROXY_HEADER_TIMEOUT_MS` | time to send a request head, also the idle keep-alive timeout | `10000` |
 //! | `HEDGESTORE_PROXY_SSE_KEEPALIVE_MS` | comment sent on idle subscriptions this often | `15000` |
 //! | `HEDGESTORE_PROXY_SSE_HARD_LIMIT` | a subscriber with more events than this waiting is disconnected | `32mb` |
 //! | `HEDGESTORE_PROXY_SSE_SOFT_LIMIT` | … or with more than this waiting for the time below | `8mb` |
@@ -30,6 +33,9 @@ use hedgestore_native::Result;
 use hedgestore_native::Storage;
 use hedgestore_native::{parse_bool, parse_size};
 use hedgestore_native::{ConfigError, Secret, StorageConfig};
+
+/// Tokens shorter than this are refused unless [`ProxyConfig::insecure`] is set.
+pub const MIN_TOKEN_LEN: usize = 16;
 
 /// Which storage the proxy serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,7 +85,8 @@ pub struct ProxyConfig {
     pub addr: SocketAddr,
     /// The bearer token. `None` is allowed only with `insecure` on a loopback address.
     pub token: Option<Secret>,
-    /// Run without a token (loopback only).
+    /// Run without a token (loopback only), or accept a token shorter than
+    /// [`MIN_TOKEN_LEN`].
     pub insecure: bool,
     /// Which storage [`open_storage`](Self::open_storage) builds.
     pub backend: BackendChoice,
@@ -97,6 +104,16 @@ pub struct ProxyConfig {
     pub allow: Vec<String>,
     /// Open connections at most. Default 10 000.
     pub max_connections: usize,
+    /// Open connections from one IP address at most. Default 1 000. (Behind a load balancer
+    /// or reverse proxy every client shares its address: raise this to `max_connections`.)
+    pub max_connections_per_peer: usize,
+    /// Largest request head (request line and headers) in bytes; larger ones are answered
+    /// 431 and the connection closed. Default 16 KiB.
+    pub max_header: usize,
+    /// How long a client may take to send a request head, counted from the connection's
+    /// start or its previous response, so it is also the idle keep-alive timeout. Default
+    /// 10 s.
+    pub header_timeout: Duration,
     /// Idle subscriptions get an SSE comment this often (it also detects gone clients).
     pub sse_keepalive: Duration,
     /// A subscriber (SSE stream) with more than this many bytes of events waiting is
@@ -141,6 +158,9 @@ impl ProxyConfig {
             max_scan_count: 1000,
             allow: Vec::new(),
             max_connections: 10_000,
+            max_connections_per_peer: 1_000,
+            max_header: 16 << 10,
+            header_timeout: Duration::from_secs(10),
             sse_keepalive: Duration::from_secs(15),
             sse_hard_limit: 32 << 20,
             sse_soft_limit: 8 << 20,
@@ -230,6 +250,24 @@ impl ProxyConfig {
                 "a number of connections",
             )?;
         }
+        if let Some(v) = get("HEDGESTORE_PROXY_MAX_CONNECTIONS_PER_PEER") {
+            config.max_connections_per_peer = positive(
+                "HEDGESTORE_PROXY_MAX_CONNECTIONS_PER_PEER",
+                &v,
+                "a number of connections",
+            )?;
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_MAX_HEADER") {
+            config.max_header = size("HEDGESTORE_PROXY_MAX_HEADER", &v)?;
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_HEADER_TIMEOUT_MS") {
+            let ms = positive(
+                "HEDGESTORE_PROXY_HEADER_TIMEOUT_MS",
+                &v,
+                "a number of milliseconds",
+            )?;
+            config.header_timeout = Duration::from_millis(ms as u64);
+        }
         if let Some(v) = get("HEDGESTORE_PROXY_SSE_KEEPALIVE_MS") {
             let ms = positive(
                 "HEDGESTORE_PROXY_SSE_KEEPALIVE_MS",
@@ -278,6 +316,16 @@ impl ProxyConfig {
                                 .into(),
                     });
                 }
+                if t.len() < MIN_TOKEN_LEN && !self.insecure {
+                    return Err(ConfigError {
+                        variable: "HEDGESTORE_PROXY_TOKEN",
+                        problem: format!(
+                            "is shorter than {MIN_TOKEN_LEN} characters (value not shown): use a \
+                             long random token (openssl rand -hex 32), or \
+                             HEDGESTORE_PROXY_INSECURE=1 to accept it anyway"
+                        ),
+                    });
+                }
             }
             None if !self.insecure => {
                 return Err(ConfigError {
@@ -321,6 +369,18 @@ impl ProxyConfig {
             return Err(ConfigError {
                 variable: "HEDGESTORE_PROXY_SSE_HARD_LIMIT",
                 problem: "the subscriber limits must be positive".into(),
+            });
+        }
+        if self.max_connections_per_peer == 0 {
+            return Err(ConfigError {
+                variable: "HEDGESTORE_PROXY_MAX_CONNECTIONS_PER_PEER",
+                problem: "must be positive".into(),
+            });
+        }
+        if self.max_header < 1024 {
+            return Err(ConfigError {
+                variable: "HEDGESTORE_PROXY_MAX_HEADER",
+                problem: format!("must be at least 1kb, not {} bytes", self.max_header),
             });
         }
         if self.max_connections == 0 {
@@ -390,6 +450,23 @@ mod tests {
 
     use super::*;
 
+    const LONG_TOKEN: &str = "a-token-long-enough-0123";
+
+    #[test]
+    fn short_tokens_are_refused_unless_insecure() {
+        let err = from(&[("HEDGESTORE_PROXY_TOKEN", "short-token")]).unwrap_err();
+        assert_eq!(err.variable, "HEDGESTORE_PROXY_TOKEN");
+        assert!(err.to_string().contains("shorter than 16"), "{err}");
+        assert!(!err.to_string().contains("short-token"), "{err}");
+        let c = from(&[
+            ("HEDGESTORE_PROXY_TOKEN", "short-token"),
+            ("HEDGESTORE_PROXY_INSECURE", "1"),
+            ("HEDGESTORE_PROXY_ADDR", "0.0.0.0:8079"),
+        ])
+        .unwrap();
+        assert!(c.insecure && c.token.is_some());
+    }
+
     fn from(vars: &[(&str, &str)]) -> Result<ProxyConfig, ConfigError> {
         let map: HashMap<String, String> = vars
             .iter()
@@ -400,11 +477,21 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_issue() {
-        let c = from(&[("HEDGESTORE_PROXY_TOKEN", "s3cret-token")]).unwrap();
+        let c = from(&[("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN)]).unwrap();
         assert_eq!(c.addr, "127.0.0.1:8079".parse().unwrap());
         assert_eq!(c.backend, BackendChoice::Fallback);
         assert_eq!(c.cors_origins, CorsOrigins::None);
         assert_eq!(c.max_body, 1 << 20);
+        assert_eq!(c.max_reply, 8 << 20);
+        assert_eq!(c.max_scan_count, 1000);
+        assert_eq!(c.max_header, 16 << 10);
+        assert_eq!(c.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.max_connections, 10_000);
+        assert_eq!(c.max_connections_per_peer, 1_000);
+        assert_eq!(
+            (c.sse_hard_limit, c.sse_soft_limit, c.sse_soft_limit_for),
+            (32 << 20, 8 << 20, Duration::from_secs(60))
+        );
         assert!(c.allow.is_empty());
         assert!(!c.insecure);
     }
@@ -440,7 +527,7 @@ mod tests {
     #[test]
     fn every_setting_parses() {
         let c = from(&[
-            ("HEDGESTORE_PROXY_TOKEN", "tok"),
+            ("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN),
             ("HEDGESTORE_PROXY_ADDR", "0.0.0.0:0"),
             ("HEDGESTORE_BACKEND", "Memory"),
             (
@@ -452,9 +539,26 @@ mod tests {
             ("HEDGESTORE_PROXY_MAX_CONNECTIONS", "50"),
             ("HEDGESTORE_PROXY_SSE_KEEPALIVE_MS", "250"),
             ("HEDGESTORE_PROXY_SHUTDOWN_GRACE_MS", "500"),
+            ("HEDGESTORE_PROXY_MAX_REPLY", "2mb"),
+            ("HEDGESTORE_PROXY_MAX_SCAN_COUNT", "50"),
+            ("HEDGESTORE_PROXY_MAX_HEADER", "8kb"),
+            ("HEDGESTORE_PROXY_HEADER_TIMEOUT_MS", "1500"),
+            ("HEDGESTORE_PROXY_MAX_CONNECTIONS_PER_PEER", "7"),
+            ("HEDGESTORE_PROXY_SSE_HARD_LIMIT", "1mb"),
+            ("HEDGESTORE_PROXY_SSE_SOFT_LIMIT", "256kb"),
+            ("HEDGESTORE_PROXY_SSE_SOFT_LIMIT_MS", "3000"),
             ("HEDGESTORE_MAX_MEMORY", "16mb"),
         ])
         .unwrap();
+        assert_eq!(c.max_reply, 2 << 20);
+        assert_eq!(c.max_scan_count, 50);
+        assert_eq!(c.max_header, 8 << 10);
+        assert_eq!(c.header_timeout, Duration::from_millis(1500));
+        assert_eq!(c.max_connections_per_peer, 7);
+        assert_eq!(
+            (c.sse_hard_limit, c.sse_soft_limit, c.sse_soft_limit_for),
+            (1 << 20, 256 << 10, Duration::from_secs(3))
+        );
         assert_eq!(c.backend, BackendChoice::Memory);
         assert_eq!(
             c.cors_origins,
@@ -470,7 +574,7 @@ mod tests {
         assert_eq!(c.shutdown_grace, Duration::from_millis(500));
         assert_eq!(c.storage.memory.max_memory, 16 << 20);
         let any = from(&[
-            ("HEDGESTORE_PROXY_TOKEN", "tok"),
+            ("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN),
             ("HEDGESTORE_PROXY_CORS_ORIGINS", "*"),
         ])
         .unwrap();
@@ -486,8 +590,16 @@ mod tests {
             ("HEDGESTORE_PROXY_MAX_BODY", "huge"),
             ("HEDGESTORE_PROXY_INSECURE", "maybe"),
             ("HEDGESTORE_PROXY_MAX_CONNECTIONS", "0"),
+            ("HEDGESTORE_PROXY_MAX_REPLY", "lots"),
+            ("HEDGESTORE_PROXY_MAX_SCAN_COUNT", "-1"),
+            ("HEDGESTORE_PROXY_MAX_HEADER", "16 kilobytes"),
+            ("HEDGESTORE_PROXY_HEADER_TIMEOUT_MS", "0"),
+            ("HEDGESTORE_PROXY_MAX_CONNECTIONS_PER_PEER", "many"),
+            ("HEDGESTORE_PROXY_SSE_HARD_LIMIT", "x"),
+            ("HEDGESTORE_PROXY_SSE_SOFT_LIMIT", "0"),
+            ("HEDGESTORE_PROXY_SSE_SOFT_LIMIT_MS", "soon"),
         ] {
-            let err = from(&[("HEDGESTORE_PROXY_TOKEN", "tok"), (var, value)]).unwrap_err();
+            let err = from(&[("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN), (var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{err}");
             assert!(err.to_string().contains(value), "{err}");
         }
@@ -495,7 +607,7 @@ mod tests {
 
     #[test]
     fn the_token_never_shows() {
-        let c = from(&[("HEDGESTORE_PROXY_TOKEN", "hunter2-token")]).unwrap();
+        let c = from(&[("HEDGESTORE_PROXY_TOKEN", "hunter2-token-long-enough")]).unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
         let err = from(&[("HEDGESTORE_PROXY_TOKEN", "bad hunter2 token")]).unwrap_err();
         assert_eq!(err.variable, "HEDGESTORE_PROXY_TOKEN");

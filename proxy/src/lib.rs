@@ -96,10 +96,12 @@
 //!   which `EventSource` joins; `@upstash/redis` reads it line by line and would see only the
 //!   first line. JSON messages (what its `publish()` sends) never contain raw line breaks.
 
+mod auth;
 mod budget;
 mod config;
 mod cors;
 mod health;
+mod io;
 mod request;
 mod response;
 mod routes;

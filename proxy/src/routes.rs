@@ -1,6 +1,7 @@
 //! The endpoints: what each request means and how it is answered.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,11 +11,14 @@ use hedgestore_core::codec::{self, Encoding, ENCODING_HEADER};
 use hedgestore_core::{Command, Reply};
 use http_body_util::Either;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE, ORIGIN, WWW_AUTHENTICATE};
+use hyper::header::{
+    HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE, ORIGIN, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use hyper::http::request::Parts;
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::sync::watch;
 
+use crate::auth::AuthFailures;
 use crate::budget::{encoded_len, over_budget_message, OverBudget, ReplySizer, RESULT_FRAME};
 use crate::config::{BackendChoice, ProxyConfig};
 use crate::cors::{Cors, METHODS};
@@ -63,6 +67,10 @@ const ADMIN_COMMANDS: &[&str] = &[
     "SYNC",
 ];
 
+/// The peer's IP address, set by the server on every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Peer(pub(crate) IpAddr);
+
 /// What every request handler shares.
 pub(crate) struct Shared {
     pub(crate) storage: Storage,
@@ -77,6 +85,8 @@ pub(crate) struct Shared {
     sse_keepalive: Duration,
     sse_limits: QueueLimits,
     backend: BackendChoice,
+    /// Recent failed authentications by peer, to slow down guessing.
+    auth_failures: AuthFailures,
     /// Writes completed so far: the read-your-writes token handed out.
     writes: AtomicU64,
     shutdown: watch::Receiver<bool>,
@@ -109,6 +119,7 @@ impl Shared {
                 soft_for: config.sse_soft_limit_for,
             },
             backend: config.backend,
+            auth_failures: AuthFailures::default(),
             writes: AtomicU64::new(0),
             shutdown,
         }
@@ -212,7 +223,19 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
     if path == "/health" && (method == Method::GET || method == Method::HEAD) {
         return health_report(&shared.storage, shared.backend, method == Method::HEAD).await;
     }
+    let peer = parts.extensions.get::<Peer>().map(|p| p.0);
+    if shared.token.is_some() {
+        if let Some(peer) = peer {
+            // A peer that failed too often waits before its token is even looked at.
+            if let Some(delay) = shared.auth_failures.delay(peer) {
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
     if !shared.authorized(parts) {
+        if let Some(peer) = peer {
+            shared.auth_failures.record(peer);
+        }
         let mut response = Rejection::new(
             StatusCode::UNAUTHORIZED,
             "ERR unauthorized: send the proxy's token as 'Authorization: Bearer <token>' \
@@ -226,7 +249,7 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
     }
     let has_body = method == Method::POST || method == Method::PUT;
     if !has_body && method != Method::GET {
-        return method_not_allowed(method);
+        return method_not_allowed(method, METHODS);
     }
     let encoding = Encoding::from_header(
         parts
@@ -251,7 +274,7 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
         .into_response(),
         Some(b"pipeline" | b"multi-exec") if segments.len() == 1 => {
             if !has_body {
-                return method_not_allowed(method);
+                return method_not_allowed(method, "POST, PUT, OPTIONS");
             }
             let atomic = first.as_deref() == Some(b"multi-exec");
             match body_of(shared, parts, body).await {
@@ -302,6 +325,35 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
     with_sync_token(shared, response)
 }
 
+/// The answer on a connection of the health reserve (the connection limit is reached):
+/// `/health` as usual, anything else a 503 asking to retry.
+pub(crate) async fn at_capacity(
+    shared: &Shared,
+    request: Request<Incoming>,
+) -> Response<ProxyBody> {
+    let (parts, _body) = request.into_parts();
+    let method = &parts.method;
+    let mut response =
+        if parts.uri.path() == "/health" && (method == Method::GET || method == Method::HEAD) {
+            health_report(&shared.storage, shared.backend, method == Method::HEAD).await
+        } else {
+            let mut response = Rejection::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ERR the proxy is at its connection limit (HEDGESTORE_PROXY_MAX_CONNECTIONS): \
+             retry shortly",
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+        };
+    shared
+        .cors
+        .decorate(parts.headers.get(ORIGIN), response.headers_mut());
+    response
+}
+
 async fn body_of(shared: &Shared, parts: &Parts, body: Incoming) -> Result<Bytes, Rejection> {
     read_body(parts, body, shared.max_body, shared.body_timeout).await
 }
@@ -313,15 +365,15 @@ fn with_sync_token(shared: &Shared, mut response: Response<ProxyBody>) -> Respon
     response
 }
 
-fn method_not_allowed(method: &Method) -> Response<ProxyBody> {
+fn method_not_allowed(method: &Method, allowed: &'static str) -> Response<ProxyBody> {
     let mut response = Rejection::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        format!("ERR method {method} is not allowed here: use {METHODS}"),
+        format!("ERR method {method} is not allowed here: use {allowed}"),
     )
     .into_response();
     response
         .headers_mut()
-        .insert(ALLOW, HeaderValue::from_static(METHODS));
+        .insert(ALLOW, HeaderValue::from_static(allowed));
     response
 }
 
