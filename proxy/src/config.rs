@@ -359,6 +359,19 @@ impl ProxyConfig {
                 problem: "must be positive".into(),
             });
         }
+        // A value that can be written in one request can be read back in one reply.
+        let largest_value_reply = self.max_body.div_ceil(3).saturating_mul(4) + 64;
+        if self.max_reply < largest_value_reply {
+            return Err(ConfigError {
+                variable: "HEDGESTORE_PROXY_MAX_REPLY",
+                problem: format!(
+                    "{} bytes cannot carry back a value of HEDGESTORE_PROXY_MAX_BODY ({} bytes) \
+                     in base64: raise it to at least {largest_value_reply} bytes, or lower \
+                     HEDGESTORE_PROXY_MAX_BODY",
+                    self.max_reply, self.max_body
+                ),
+            });
+        }
         if self.max_scan_count == 0 {
             return Err(ConfigError {
                 variable: "HEDGESTORE_PROXY_MAX_SCAN_COUNT",
@@ -451,6 +464,23 @@ mod tests {
     use super::*;
 
     const LONG_TOKEN: &str = "a-token-long-enough-0123";
+
+    #[test]
+    fn a_body_limit_the_reply_budget_cannot_answer_is_refused() {
+        let err = from(&[
+            ("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN),
+            ("HEDGESTORE_PROXY_MAX_BODY", "300mb"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "HEDGESTORE_PROXY_MAX_REPLY");
+        let c = from(&[
+            ("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN),
+            ("HEDGESTORE_PROXY_MAX_BODY", "300mb"),
+            ("HEDGESTORE_PROXY_MAX_REPLY", "401mb"),
+        ])
+        .unwrap();
+        assert_eq!(c.max_body, 300 << 20);
+    }
 
     #[test]
     fn short_tokens_are_refused_unless_insecure() {

@@ -125,9 +125,10 @@
 //! * **Memory per request** is about three times its body at the peak (the body, its parsed
 //!   arguments, the stored value) plus its reply (at most the budget): with the defaults,
 //!   about 11 MiB per request in flight. Raising `HEDGESTORE_PROXY_MAX_BODY` raises that
-//!   proportionally, and a stored value larger than the reply budget can be written but not
-//!   read back through the proxy (`GET` answers the budget error): keep
-//!   `HEDGESTORE_PROXY_MAX_REPLY` at least `4/3 × HEDGESTORE_PROXY_MAX_BODY` (base64).
+//!   proportionally. So that a value written in one request can be read back in one reply,
+//!   the proxy refuses to start unless `HEDGESTORE_PROXY_MAX_REPLY` is at least
+//!   `4/3 × HEDGESTORE_PROXY_MAX_BODY` (its base64 size); a value grown past the budget by
+//!   many writes (`APPEND`) answers the budget error when read, never a timeout.
 //! * **Subscribers** never slow publishers (see the `sse` module): each holds at most the
 //!   hard limit of queued events plus what the HTTP layer buffers for its socket (16 KiB in
 //!   the proxy and the kernel's socket buffer).

@@ -124,7 +124,11 @@ async fn a_transaction_whose_replies_exceed_the_budget_applies_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_value_too_big_to_answer_is_not_removed() {
-    let p = start_with(|c| c.max_reply = 64 << 10).await;
+    let p = start_with(|c| {
+        c.max_reply = 64 << 10;
+        c.max_body = 16 << 10;
+    })
+    .await;
     let value = "v".repeat(100 << 10);
     p.storage.set("big", &value, None).await.unwrap();
     p.storage.rpush("list", &[&value]).await.unwrap();
