@@ -35,7 +35,8 @@
 //! sent one last event `data: error,ERR slow subscriber disconnected: …` (when it reads
 //! again), and its connection is closed, after at most [`FINAL_EVENT_GRACE`] for that last
 //! event to go out. Besides the queue, a subscriber holds what the HTTP layer has buffered
-//! for its socket (hyper's write buffer, about 400 KB, and the kernel's socket buffer).
+//! for its socket: hyper's write buffer (one event, or up to `HEDGESTORE_PROXY_MAX_HEADER` of
+//! small ones) and the kernel's socket buffer.
 //!
 //! [`ProxyConfig::sse_keepalive`]: crate::ProxyConfig::sse_keepalive
 //! [`ProxyConfig::sse_hard_limit`]: crate::ProxyConfig::sse_hard_limit
