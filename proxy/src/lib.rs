@@ -156,6 +156,7 @@
 
 mod auth;
 mod budget;
+mod commands;
 mod config;
 mod cors;
 mod health;
