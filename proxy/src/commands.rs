@@ -10,6 +10,8 @@ use crate::budget::{encoded_len, over_budget_message, OverBudget, ReplySizer, RE
 use crate::response::{error_message, error_status, json, ProxyBody, Rejection};
 use crate::routes::Shared;
 
+/// One command (`POST /`, or the path form): `{"result"}`, or `{"error"}` with the status of
+/// the failure (400 for a reply over the budget).
 pub(crate) async fn run_one(
     shared: &Shared,
     args: Vec<Vec<u8>>,
