@@ -102,7 +102,7 @@
 //! | reply (command, pipeline or transaction) | `HEDGESTORE_PROXY_MAX_REPLY` | 8 MiB | 400 `ERR reply exceeds 8 MB (HEDGESTORE_PROXY_MAX_REPLY)`, see below |
 //! | `SCAN` page | `HEDGESTORE_PROXY_MAX_SCAN_COUNT` | 1000 | `COUNT` clamped |
 //! | request head (line + headers) | `HEDGESTORE_PROXY_MAX_HEADER` | 16 KiB | 431 with `{"error"}`, connection closed |
-//! | time to send a head; idle keep-alive | `HEDGESTORE_PROXY_HEADER_TIMEOUT_MS` | 10 s | connection closed |
+//! | time to send a head; idle keep-alive | `HEDGESTORE_PROXY_HEADER_TIMEOUT_MS` | 10 s | connection closed (every response says `Keep-Alive: timeout=<one second less>` so pooling clients let go first) |
 //! | open connections | `HEDGESTORE_PROXY_MAX_CONNECTIONS` | 10 000 | 64 more are accepted for `/health` (503 to anything else, one request each); then they wait in the backlog |
 //! | connections per IP address | `HEDGESTORE_PROXY_MAX_CONNECTIONS_PER_PEER` | 1 000 | 429 with `{"error"}`, closed |
 //! | events waiting for one subscriber | `HEDGESTORE_PROXY_SSE_HARD_LIMIT` | 32 MiB | disconnected with a last event |

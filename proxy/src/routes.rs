@@ -29,6 +29,9 @@ use crate::sse::{ConnectionKill, QueueLimits, SseBody, SubscriptionKind};
 use hedgestore_native::Secret;
 use hedgestore_native::Storage;
 
+/// `Keep-Alive` (not among `hyper::header`'s names).
+const KEEP_ALIVE: &str = "keep-alive";
+
 /// The response header carrying the read-your-writes token.
 const SYNC_TOKEN: &str = "upstash-sync-token";
 
@@ -84,6 +87,8 @@ pub(crate) struct Shared {
     body_timeout: Duration,
     sse_keepalive: Duration,
     sse_limits: QueueLimits,
+    /// `Keep-Alive: timeout=<s>`: a second less than the idle timeout.
+    keep_alive: HeaderValue,
     backend: BackendChoice,
     /// Recent failed authentications by peer, to slow down guessing.
     auth_failures: AuthFailures,
@@ -113,6 +118,11 @@ impl Shared {
             max_scan_count: config.max_scan_count,
             body_timeout: config.body_timeout,
             sse_keepalive: config.sse_keepalive,
+            keep_alive: HeaderValue::from_str(&format!(
+                "timeout={}",
+                config.header_timeout.as_secs().saturating_sub(1).max(1)
+            ))
+            .expect("a number is a valid header value"),
             sse_limits: QueueLimits {
                 hard: config.sse_hard_limit,
                 soft: config.sse_soft_limit,
@@ -211,6 +221,11 @@ pub(crate) async fn handle(
     shared
         .cors
         .decorate(parts.headers.get(ORIGIN), response.headers_mut());
+    // Tells clients that pool connections (Node's fetch does) to drop an idle one before
+    // the proxy closes it, so no request is sent on a connection being closed.
+    response
+        .headers_mut()
+        .insert(KEEP_ALIVE, shared.keep_alive.clone());
     Ok(response)
 }
 

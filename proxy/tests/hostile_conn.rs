@@ -96,6 +96,8 @@ async fn silent_and_idle_connections_are_closed_by_the_header_timeout() {
         .request("GET", "/get/k", &[("Authorization", &auth)], b"")
         .await;
     assert_eq!(r.status, 200);
+    // Pooling clients are told to let go first.
+    assert_eq!(r.header("keep-alive"), Some("timeout=1"));
     for conn in [&mut silent, &mut half, &mut idle] {
         assert!(conn.closed_within(DEADLINE).await, "closed by the server");
     }
