@@ -30,7 +30,7 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-cargo build --release --locked -p hedgestore-native --bin hedgestore-proxy >&2
+cargo build --release --locked -p hedgestore-proxy >&2
 
 if [ "$backend" != memory ]; then
     command -v redis-server >/dev/null || { echo "bench-proxy: redis-server is required" >&2; exit 1; }

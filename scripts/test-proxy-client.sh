@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs the official @upstash/redis npm client against hedgestore-proxy: builds the proxy,
 # starts it on the memory backend (a free port, a random token), installs the client from the
-# npm registry if node_modules is missing, runs native/tests/upstash-client/test.mjs and stops
+# npm registry if node_modules is missing, runs proxy/tests/upstash-client/test.mjs and stops
 # the proxy. Exits non-zero when anything fails. Needs cargo, node (>= 18) and npm.
 # HEDGESTORE_BACKEND=redis|fallback (with REDIS_URL or REDIS_HOST/REDIS_PORT) runs the same
 # client tests against a Redis-backed proxy instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-client_dir=native/tests/upstash-client
+client_dir=proxy/tests/upstash-client
 work=$(mktemp -d)
 proxy_pid=""
 
@@ -26,7 +26,7 @@ for tool in node npm cargo; do
 done
 
 echo "==> building hedgestore-proxy"
-cargo build --locked -p hedgestore-native --bin hedgestore-proxy
+cargo build --locked -p hedgestore-proxy
 
 if [ ! -d "$client_dir/node_modules/@upstash/redis" ]; then
     echo "==> installing @upstash/redis"

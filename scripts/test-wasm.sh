@@ -43,9 +43,9 @@ step "lint: hedgestore-wasm for wasm32"
 cargo clippy --locked -p hedgestore-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
 
 step "start hedgestore-proxy (memory backend) for RemoteStore's end-to-end tests"
-cargo build --locked -p hedgestore-native --bin hedgestore-proxy
+cargo build --locked -p hedgestore-proxy
 proxy_dir=$(mktemp -d)
-token="wasm-test-$RANDOM$RANDOM$RANDOM"
+token="wasm-test-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 HEDGESTORE_BACKEND=memory \
 HEDGESTORE_PROXY_TOKEN="$token" \
 HEDGESTORE_PROXY_ADDR=127.0.0.1:0 \

@@ -482,7 +482,7 @@ impl StorageConfig {
 }
 
 /// A size in bytes: a number, or with a `b`, `kb`, `mb` or `gb` suffix (binary multiples).
-pub(crate) fn parse_size(v: &str) -> Option<usize> {
+pub fn parse_size(v: &str) -> Option<usize> {
     let lower = v.trim().to_ascii_lowercase();
     let (digits, unit): (&str, usize) = if let Some(d) = lower.strip_suffix("gb") {
         (d, 1 << 30)
@@ -504,7 +504,7 @@ pub(crate) fn parse_size(v: &str) -> Option<usize> {
 }
 
 /// A boolean setting: `1/true/yes/on` or `0/false/no/off`, any case.
-pub(crate) fn parse_bool(v: &str) -> Option<bool> {
+pub fn parse_bool(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Some(true),
         "0" | "false" | "no" | "off" => Some(false),

@@ -33,8 +33,6 @@ mod events;
 mod factory;
 mod fallback;
 mod memory;
-#[cfg(feature = "proxy")]
-pub mod proxy;
 mod redis;
 mod reply;
 mod storage;
@@ -48,8 +46,8 @@ pub use hedgestore_core::*;
 pub use bytes::Bytes;
 pub use clock::SystemClock;
 pub use config::{
-    ConfigError, FallbackConfig, JournalOverflow, LockFallback, MemoryConfig, RedisConfig, Secret,
-    StorageConfig,
+    parse_bool, parse_size, ConfigError, FallbackConfig, JournalOverflow, LockFallback,
+    MemoryConfig, RedisConfig, Secret, StorageConfig,
 };
 pub use error::{Result, StorageError};
 pub use events::StorageEvent;

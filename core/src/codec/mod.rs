@@ -246,6 +246,42 @@ pub fn parse_pipeline(body: &[u8]) -> Result<Vec<Vec<Vec<u8>>>, RequestError> {
         .collect()
 }
 
+/// Parses a pipeline body checking each command on its own: the body must be a JSON array of
+/// arrays (otherwise it is not a pipeline and the whole request is refused), but an array that
+/// is not a valid command (empty, or with a `null`, object or array argument) is an error for
+/// that entry only, so a server can run the others and answer that one with its `{"error"}`.
+///
+/// ```
+/// use hedgestore_core::codec::parse_pipeline_entries;
+/// let entries = parse_pipeline_entries(br#"[["set","a",1],[],["get","a"]]"#).unwrap();
+/// assert_eq!(entries.len(), 3);
+/// assert!(entries[0].is_ok() && entries[1].is_err() && entries[2].is_ok());
+/// assert!(parse_pipeline_entries(br#"{"not":"a pipeline"}"#).is_err());
+/// assert!(parse_pipeline_entries(br#"["get","a"]"#).is_err());
+/// ```
+#[allow(clippy::type_complexity)]
+pub fn parse_pipeline_entries(
+    body: &[u8],
+) -> Result<Vec<Result<Vec<Vec<u8>>, RequestError>>, RequestError> {
+    let items = match json::parse(body).map_err(RequestError::Json)? {
+        Value::Array(items) => items,
+        other => return Err(RequestError::NotAPipeline(other.kind())),
+    };
+    let mut entries = Vec::with_capacity(items.len());
+    for (i, command) in items.into_iter().enumerate() {
+        match command {
+            Value::Array(args) => entries.push(command_args(args, Some(i))),
+            other => {
+                return Err(RequestError::CommandNotAnArray {
+                    command: i,
+                    kind: other.kind(),
+                })
+            }
+        }
+    }
+    Ok(entries)
+}
+
 fn write_command<A: AsRef<[u8]>>(
     out: &mut String,
     args: &[A],

@@ -15,9 +15,9 @@ use std::time::UNIX_EPOCH;
 use hedgestore_core::codec::write_json_string;
 use hyper::{Response, StatusCode};
 
-use super::config::BackendChoice;
-use super::response::{empty, json, ProxyBody};
-use crate::storage::Storage;
+use crate::config::BackendChoice;
+use crate::response::{empty, json, ProxyBody};
+use hedgestore_native::Storage;
 
 pub(crate) async fn health_report(
     storage: &Storage,

@@ -6,8 +6,8 @@ use http_body_util::{Either, Full};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 
-use super::sse::SseBody;
-use crate::error::StorageError;
+use crate::sse::SseBody;
+use hedgestore_native::StorageError;
 
 /// The body of every proxy response.
 pub(crate) type ProxyBody = Either<Full<Bytes>, SseBody>;
@@ -21,10 +21,12 @@ pub(crate) struct Rejection {
 }
 
 impl Rejection {
+    /// A rejection; a message longer than [`MAX_ERROR_LEN`] is cut (it may quote the
+    /// client's input).
     pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
-            message: message.into(),
+            message: clip(message.into()),
         }
     }
 
@@ -34,6 +36,23 @@ impl Rejection {
             hedgestore_core::codec::encode_error(&self.message),
         )
     }
+}
+
+/// Error messages are cut to this many bytes: one that quotes a client's input (an unknown
+/// command and its arguments, say) never echoes more than a short prefix of it.
+pub(crate) const MAX_ERROR_LEN: usize = 256;
+
+/// `message`, cut to [`MAX_ERROR_LEN`] bytes (at a character boundary) with `…` when longer.
+pub(crate) fn clip(mut message: String) -> String {
+    if message.len() > MAX_ERROR_LEN {
+        let mut end = MAX_ERROR_LEN;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push('…');
+    }
+    message
 }
 
 /// A JSON response.
@@ -67,10 +86,10 @@ pub(crate) fn error_status(error: &StorageError) -> StatusCode {
 /// others prefixed `ERR` so every error reads like a Redis error. (Storage errors never carry
 /// secrets.)
 pub(crate) fn error_message(error: &StorageError) -> String {
-    match error {
+    clip(match error {
         StorageError::Command(_) | StorageError::Transaction(_) => error.to_string(),
         other => format!("ERR {other}"),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -78,6 +97,15 @@ mod tests {
     use hedgestore_core::Error;
 
     use super::*;
+
+    #[test]
+    fn long_messages_are_cut_at_a_character_boundary() {
+        assert_eq!(clip("short".into()), "short");
+        let long = format!("ERR unknown command '{}'", "é".repeat(1000));
+        let cut = clip(long);
+        assert!(cut.len() <= MAX_ERROR_LEN + '…'.len_utf8());
+        assert!(cut.ends_with('…'));
+    }
 
     #[test]
     fn command_errors_keep_redis_wording_and_answer_400() {

@@ -1,11 +1,11 @@
 //! Many clients at once: 200 concurrent keep-alive connections on loopback, every request
 //! answered correctly, nothing lost.
 
-mod proxy_support;
+mod support;
 
 use std::time::Duration;
 
-use proxy_support::{bearer, start, Conn};
+use support::{bearer, start, Conn};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_concurrent_connections_are_all_served() {

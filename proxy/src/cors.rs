@@ -18,8 +18,8 @@ use hyper::header::{
 use hyper::http::request::Parts;
 use hyper::{Response, StatusCode};
 
-use super::config::CorsOrigins;
-use super::response::{empty, ProxyBody, Rejection};
+use crate::config::CorsOrigins;
+use crate::response::{empty, ProxyBody, Rejection};
 
 /// The methods the proxy serves.
 pub(crate) const METHODS: &str = "GET, POST, PUT, OPTIONS";

@@ -1,12 +1,12 @@
 //! hedgestore-proxy over real HTTP on loopback: every endpoint, and graceful shutdown.
 //! (Auth, CORS and bad input: `proxy_guard.rs`.)
 
-mod proxy_support;
+mod support;
 
 use std::time::Duration;
 
 use hedgestore_native::StorageError;
-use proxy_support::{bearer, get, post, request, start, Conn};
+use support::{bearer, get, post, request, start, Conn};
 
 fn auth() -> String {
     bearer()

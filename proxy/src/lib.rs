@@ -4,7 +4,7 @@
 //! `@upstash/redis` first of all; the wasm crate's `RemoteStore` is its own client.
 //!
 //! ```no_run
-//! use hedgestore_native::proxy::{self, ProxyConfig};
+//! use hedgestore_proxy::{self as proxy, ProxyConfig};
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut config = ProxyConfig::new("a-long-random-token");
 //! config.addr = "127.0.0.1:0".parse()?;
@@ -36,7 +36,7 @@
 //!   `Authorization: Bearer <token>` or as the `_token` query parameter (how a browser
 //!   `EventSource`, which cannot set headers, subscribes). It is compared in constant time;
 //!   anything else answers 401 with `{"error"}` and `WWW-Authenticate: Bearer`. The token is
-//!   never logged, printed or echoed ([`crate::Secret`]).
+//!   never logged, printed or echoed ([`hedgestore_native::Secret`]).
 //! * **Arguments.** Command names are case-insensitive. JSON numbers and booleans are valid
 //!   arguments and become strings as Redis clients convert them (`10` → `"10"`,
 //!   `true` → `"true"`); `null`, objects and nested arrays are refused with a 400 naming the
@@ -45,12 +45,17 @@
 //! * **Status codes.** 200 with `{"result"}` on success. A failing command answers 400 with
 //!   `{"error": "<Redis's error text>"}` (`WRONGTYPE …`, `ERR wrong number of arguments …`,
 //!   `ERR unknown command …`); malformed JSON, a non-array body and bad arguments answer 400;
+//!   a reply over the budget 400 (`ERR reply exceeds 8 MB (HEDGESTORE_PROXY_MAX_REPLY)`);
 //!   a refused administrative command 403 (`NOPERM …`); a missing or wrong token 401; a body
-//!   over the limit 413; a body that does not arrive within 30 s 408; a method other than
-//!   GET, POST, PUT, OPTIONS (or HEAD on `/health`) 405; a storage that cannot be reached 503.
-//!   Within a pipeline every command has its own `{"result"}` or `{"error"}` and the answer
-//!   is 200 (only a body that is not a pipeline at all is a 400). Nothing is stored by a
-//!   request that fails before running.
+//!   over the limit 413 (also when sent chunked, without a length); a body that does not
+//!   arrive within 30 s 408; a request head over the limit 431; a method the path does not
+//!   take 405 (naming the ones it takes); too many connections from one address 429; a
+//!   storage that cannot be reached, or the connection limit reached, 503. Every error body
+//!   is JSON `{"error"}`, cut to 256 bytes so it never echoes more than a short prefix of
+//!   the client's input. Within a pipeline every command has its own `{"result"}` or
+//!   `{"error"}` and the answer is 200 (only a body that is not an array of arrays is a
+//!   400; an empty command fails only its entry). Nothing is stored by a request that fails
+//!   before running.
 //! * **`Upstash-Encoding: base64`** (sent by `@upstash/redis` by default): every string in
 //!   the result, nested in arrays too, is base64 (standard alphabet, padded), except the
 //!   `OK` status; integers and `null` are unchanged; errors are never encoded. Without it,
@@ -69,21 +74,74 @@
 //!   `data: subscribe,<channel>,<count>`, then `data: message,<channel>,<payload>`
 //!   (`psubscribe,<pattern>,<count>` and `pmessage,<pattern>,<channel>,<payload>` for
 //!   patterns). Messages flow until the client disconnects; its subscriptions are dropped
-//!   then. Details in the `sse` module.
+//!   then. A subscriber too slow to take its messages is disconnected (see Limits) after
+//!   a last event `data: error,ERR slow subscriber disconnected: <why>`. Details in the
+//!   `sse` module.
 //! * **CORS.** Only origins in `HEDGESTORE_PROXY_CORS_ORIGINS` (none by default); a
 //!   preflight allows `authorization`, `content-type`, `upstash-encoding`,
 //!   `upstash-sync-token`, `upstash-telemetry-*`, `accept`, `cache-control` and
 //!   `last-event-id`.
+//! * **SCAN.** `COUNT` is a hint (as in Redis) clamped to `HEDGESTORE_PROXY_MAX_SCAN_COUNT`
+//!   (1000), so SCAN cannot list a whole keyspace in one call while `KEYS` is refused.
 //! * **Administrative commands** (`FLUSHDB`, `FLUSHALL`, `KEYS`, `CONFIG`, `SHUTDOWN`,
 //!   `DEBUG`, …) are refused with 403 unless `HEDGESTORE_PROXY_ALLOW` names them. Other
 //!   commands are those the storage supports; anything else is `ERR unknown command`.
 //!   `SCAN` works (the unstorage Upstash driver lists keys with it).
 //!
+//! # Limits
+//!
+//! Every byte the proxy holds for a client is bounded by a setting; going over a bound is a
+//! clear error for that one client (or closes that one connection) while the others are
+//! served. All are environment variables of the binary (`--help`) and fields of
+//! [`ProxyConfig`].
+//!
+//! | what | variable | default | over it |
+//! |---|---|---|---|
+//! | request body | `HEDGESTORE_PROXY_MAX_BODY` | 1 MiB | 413, declared length checked before reading; a chunked body is drained (10 s at most) then 413 |
+//! | time to send a body | — | 30 s | 408 |
+//! | reply (command, pipeline or transaction) | `HEDGESTORE_PROXY_MAX_REPLY` | 8 MiB | 400 `ERR reply exceeds 8 MB (HEDGESTORE_PROXY_MAX_REPLY)`, see below |
+//! | `SCAN` page | `HEDGESTORE_PROXY_MAX_SCAN_COUNT` | 1000 | `COUNT` clamped |
+//! | request head (line + headers) | `HEDGESTORE_PROXY_MAX_HEADER` | 16 KiB | 431 with `{"error"}`, connection closed |
+//! | time to send a head; idle keep-alive | `HEDGESTORE_PROXY_HEADER_TIMEOUT_MS` | 10 s | connection closed (every response says `Keep-Alive: timeout=<one second less>` so pooling clients let go first) |
+//! | open connections | `HEDGESTORE_PROXY_MAX_CONNECTIONS` | 10 000 | 64 more are accepted for `/health` (503 to anything else, one request each); then they wait in the backlog |
+//! | connections per IP address | `HEDGESTORE_PROXY_MAX_CONNECTIONS_PER_PEER` | 1 000 | 429 with `{"error"}`, closed |
+//! | events waiting for one subscriber | `HEDGESTORE_PROXY_SSE_HARD_LIMIT` | 32 MiB | disconnected with a last event |
+//! | … for longer than `HEDGESTORE_PROXY_SSE_SOFT_LIMIT_MS` (60 s) | `HEDGESTORE_PROXY_SSE_SOFT_LIMIT` | 8 MiB | disconnected with a last event |
+//! | token length | `HEDGESTORE_PROXY_TOKEN` | ≥ 16 characters | refused at start unless `HEDGESTORE_PROXY_INSECURE=1` |
+//! | failed authentications per IP address | — | 10, one more per second | each further request waits 1 s before its token is checked |
+//! | error message | — | 256 bytes | cut with `…` |
+//!
+//! * **The reply budget** is checked before a reply is built wherever a small request could
+//!   ask for a huge one (a reply only dwarfs the data it reads by repeating it): `MGET` with
+//!   repeated or many keys (by `STRLEN`), `HMGET` with repeated fields, and a `/multi-exec`
+//!   as a whole (every read measured once, plus what the batch's own writes can add); it is
+//!   checked exactly before encoding everywhere. Commands that remove what they return
+//!   (`GETDEL`, `SET … GET`, `LPOP`, `RPOP`) are measured first, so nothing is removed and
+//!   then refused. In a `/pipeline`, results are encoded as they come and an entry that does
+//!   not fit in what is left answers `{"error":"ERR reply exceeds …"}` (its command still
+//!   runs, except the ones refused before running), so the answer stays within the budget
+//!   plus one short error per command. A single read of one key (`GET`, `HGETALL`,
+//!   `LRANGE`, …) holds at most one copy of that key before it is refused.
+//! * **Memory per request** is about three times its body at the peak (the body, its parsed
+//!   arguments, the stored value) plus its reply (at most the budget): with the defaults,
+//!   about 11 MiB per request in flight. Raising `HEDGESTORE_PROXY_MAX_BODY` raises that
+//!   proportionally. So that a value written in one request can be read back in one reply,
+//!   the proxy refuses to start unless `HEDGESTORE_PROXY_MAX_REPLY` is at least
+//!   `4/3 × HEDGESTORE_PROXY_MAX_BODY` (its base64 size); a value grown past the budget by
+//!   many writes (`APPEND`) answers the budget error when read, never a timeout.
+//! * **Subscribers** never slow publishers (see the `sse` module): each holds at most the
+//!   hard limit of queued events plus what the HTTP layer buffers for its socket (16 KiB in
+//!   the proxy and the kernel's socket buffer).
+//! * **Behind a load balancer**, every client shares the balancer's address: raise
+//!   `HEDGESTORE_PROXY_MAX_CONNECTIONS_PER_PEER` to `HEDGESTORE_PROXY_MAX_CONNECTIONS`, and
+//!   point the balancer's health check at `/health`, which is answered even at the
+//!   connection limit.
+//!
 //! # Differences from Upstash
 //!
 //! * **`/multi-exec` is all-or-nothing.** Redis's MULTI/EXEC (and Upstash's) runs every
 //!   command and reports failures per command, applying the others. Here the batch runs as
-//!   one storage transaction ([`crate::CompleteStorage::execute_transaction`]): when any
+//!   one storage transaction ([`hedgestore_native::CompleteStorage::execute_transaction`]): when any
 //!   command would fail (a wrong type, a bad argument, an unknown or refused command), nothing
 //!   is applied and the answer is a single 400
 //!   `{"error": "EXECABORT command #<i> (<name>) failed, nothing was applied: <error>"}`
@@ -96,9 +154,13 @@
 //!   which `EventSource` joins; `@upstash/redis` reads it line by line and would see only the
 //!   first line. JSON messages (what its `publish()` sends) never contain raw line breaks.
 
+mod auth;
+mod budget;
+mod commands;
 mod config;
 mod cors;
 mod health;
+mod io;
 mod request;
 mod response;
 mod routes;
@@ -108,12 +170,12 @@ mod sse;
 use std::future::Future;
 use std::net::SocketAddr;
 
-pub use config::{BackendChoice, CorsOrigins, ProxyConfig};
+pub use config::{BackendChoice, CorsOrigins, ProxyConfig, MIN_TOKEN_LEN};
 pub use server::ProxyHandle;
 
-use crate::config::ConfigError;
-use crate::error::StorageError;
-use crate::storage::Storage;
+use hedgestore_native::ConfigError;
+use hedgestore_native::Storage;
+use hedgestore_native::StorageError;
 
 /// Why the proxy could not start, or did not stop cleanly. Never contains the token.
 #[derive(Debug, thiserror::Error)]

@@ -1,28 +1,36 @@
 //! The endpoints: what each request means and how it is answered.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use hedgestore_core::codec::{self, Encoding, ENCODING_HEADER};
-use hedgestore_core::{Command, Reply};
+use hedgestore_core::Command;
 use http_body_util::Either;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE, ORIGIN, WWW_AUTHENTICATE};
+use hyper::header::{
+    HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE, ORIGIN, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use hyper::http::request::Parts;
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::sync::watch;
 
-use super::config::{BackendChoice, ProxyConfig};
-use super::cors::{Cors, METHODS};
-use super::health::health_report;
-use super::request::{path_segments, presented_token, query_pairs, read_body, token_matches};
-use super::response::{error_message, error_status, json, ProxyBody, Rejection};
-use super::sse::{SseBody, SubscriptionKind};
-use crate::config::Secret;
-use crate::storage::Storage;
+use crate::auth::AuthFailures;
+use crate::commands::{multi_exec, pipeline, run_one};
+use crate::config::{BackendChoice, ProxyConfig};
+use crate::cors::{Cors, METHODS};
+use crate::health::health_report;
+use crate::request::{path_segments, presented_token, query_pairs, read_body, token_matches};
+use crate::response::{error_message, error_status, json, ProxyBody, Rejection};
+use crate::sse::{ConnectionKill, QueueLimits, SseBody, SubscriptionKind};
+use hedgestore_native::Secret;
+use hedgestore_native::Storage;
+
+/// `Keep-Alive` (not among `hyper::header`'s names).
+const KEEP_ALIVE: &str = "keep-alive";
 
 /// The response header carrying the read-your-writes token.
 const SYNC_TOKEN: &str = "upstash-sync-token";
@@ -62,6 +70,10 @@ const ADMIN_COMMANDS: &[&str] = &[
     "SYNC",
 ];
 
+/// The peer's IP address, set by the server on every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Peer(pub(crate) IpAddr);
+
 /// What every request handler shares.
 pub(crate) struct Shared {
     pub(crate) storage: Storage,
@@ -70,9 +82,16 @@ pub(crate) struct Shared {
     allow_all: bool,
     allowed: Vec<String>,
     max_body: usize,
+    pub(crate) max_reply: usize,
+    max_scan_count: usize,
     body_timeout: Duration,
     sse_keepalive: Duration,
+    sse_limits: QueueLimits,
+    /// `Keep-Alive: timeout=<s>`: a second less than the idle timeout.
+    keep_alive: HeaderValue,
     backend: BackendChoice,
+    /// Recent failed authentications by peer, to slow down guessing.
+    auth_failures: AuthFailures,
     /// Writes completed so far: the read-your-writes token handed out.
     writes: AtomicU64,
     shutdown: watch::Receiver<bool>,
@@ -95,9 +114,22 @@ impl Shared {
                 .map(|a| a.to_ascii_uppercase())
                 .collect(),
             max_body: config.max_body,
+            max_reply: config.max_reply,
+            max_scan_count: config.max_scan_count,
             body_timeout: config.body_timeout,
             sse_keepalive: config.sse_keepalive,
+            keep_alive: HeaderValue::from_str(&format!(
+                "timeout={}",
+                config.header_timeout.as_secs().saturating_sub(1).max(1)
+            ))
+            .expect("a number is a valid header value"),
+            sse_limits: QueueLimits {
+                hard: config.sse_hard_limit,
+                soft: config.sse_soft_limit,
+                soft_for: config.sse_soft_limit_for,
+            },
             backend: config.backend,
+            auth_failures: AuthFailures::default(),
             writes: AtomicU64::new(0),
             shutdown,
         }
@@ -113,7 +145,7 @@ impl Shared {
 
     /// Turns an argument array into a command, refusing administrative commands that are
     /// not allowed and the connection-state commands a request cannot carry.
-    fn prepare(&self, args: &[Vec<u8>]) -> Result<Command, Rejection> {
+    pub(crate) fn prepare(&self, args: &[Vec<u8>]) -> Result<Command, Rejection> {
         let name = args
             .first()
             .map(|n| n.to_ascii_uppercase())
@@ -158,14 +190,23 @@ impl Shared {
                 _ => {}
             }
         }
-        Command::parse(args).map_err(|e| Rejection::new(StatusCode::BAD_REQUEST, e.to_string()))
+        let mut command = Command::parse(args)
+            .map_err(|e| Rejection::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+        // COUNT is a hint in Redis too: clamped, SCAN cannot list the keyspace in one call.
+        if let Command::Scan {
+            count: Some(count), ..
+        } = &mut command
+        {
+            *count = (*count).min(self.max_scan_count);
+        }
+        Ok(command)
     }
 
     fn sync_token(&self) -> HeaderValue {
         HeaderValue::from(self.writes.load(Ordering::Acquire))
     }
 
-    fn wrote(&self) {
+    pub(crate) fn wrote(&self) {
         self.writes.fetch_add(1, Ordering::AcqRel);
     }
 }
@@ -180,6 +221,11 @@ pub(crate) async fn handle(
     shared
         .cors
         .decorate(parts.headers.get(ORIGIN), response.headers_mut());
+    // Tells clients that pool connections (Node's fetch does) to drop an idle one before
+    // the proxy closes it, so no request is sent on a connection being closed.
+    response
+        .headers_mut()
+        .insert(KEEP_ALIVE, shared.keep_alive.clone());
     Ok(response)
 }
 
@@ -192,7 +238,19 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
     if path == "/health" && (method == Method::GET || method == Method::HEAD) {
         return health_report(&shared.storage, shared.backend, method == Method::HEAD).await;
     }
+    let peer = parts.extensions.get::<Peer>().map(|p| p.0);
+    if shared.token.is_some() {
+        if let Some(peer) = peer {
+            // A peer that failed too often waits before its token is even looked at.
+            if let Some(delay) = shared.auth_failures.delay(peer) {
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
     if !shared.authorized(parts) {
+        if let Some(peer) = peer {
+            shared.auth_failures.record(peer);
+        }
         let mut response = Rejection::new(
             StatusCode::UNAUTHORIZED,
             "ERR unauthorized: send the proxy's token as 'Authorization: Bearer <token>' \
@@ -206,7 +264,7 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
     }
     let has_body = method == Method::POST || method == Method::PUT;
     if !has_body && method != Method::GET {
-        return method_not_allowed(method);
+        return method_not_allowed(method, METHODS);
     }
     let encoding = Encoding::from_header(
         parts
@@ -231,7 +289,7 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
         .into_response(),
         Some(b"pipeline" | b"multi-exec") if segments.len() == 1 => {
             if !has_body {
-                return method_not_allowed(method);
+                return method_not_allowed(method, "POST, PUT, OPTIONS");
             }
             let atomic = first.as_deref() == Some(b"multi-exec");
             match body_of(shared, parts, body).await {
@@ -241,10 +299,22 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
             }
         }
         Some(b"subscribe") => {
-            return subscribe(shared, SubscriptionKind::Channels, segments.split_off(1)).await
+            return subscribe(
+                shared,
+                parts,
+                SubscriptionKind::Channels,
+                segments.split_off(1),
+            )
+            .await
         }
         Some(b"psubscribe") => {
-            return subscribe(shared, SubscriptionKind::Patterns, segments.split_off(1)).await
+            return subscribe(
+                shared,
+                parts,
+                SubscriptionKind::Patterns,
+                segments.split_off(1),
+            )
+            .await
         }
         Some(_) => {
             // The path form: /set/key/value?EX=10, a POST body appended as the last argument
@@ -270,6 +340,35 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
     with_sync_token(shared, response)
 }
 
+/// The answer on a connection of the health reserve (the connection limit is reached):
+/// `/health` as usual, anything else a 503 asking to retry.
+pub(crate) async fn at_capacity(
+    shared: &Shared,
+    request: Request<Incoming>,
+) -> Response<ProxyBody> {
+    let (parts, _body) = request.into_parts();
+    let method = &parts.method;
+    let mut response =
+        if parts.uri.path() == "/health" && (method == Method::GET || method == Method::HEAD) {
+            health_report(&shared.storage, shared.backend, method == Method::HEAD).await
+        } else {
+            let mut response = Rejection::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ERR the proxy is at its connection limit (HEDGESTORE_PROXY_MAX_CONNECTIONS): \
+             retry shortly",
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+        };
+    shared
+        .cors
+        .decorate(parts.headers.get(ORIGIN), response.headers_mut());
+    response
+}
+
 async fn body_of(shared: &Shared, parts: &Parts, body: Incoming) -> Result<Bytes, Rejection> {
     read_body(parts, body, shared.max_body, shared.body_timeout).await
 }
@@ -281,120 +380,21 @@ fn with_sync_token(shared: &Shared, mut response: Response<ProxyBody>) -> Respon
     response
 }
 
-fn method_not_allowed(method: &Method) -> Response<ProxyBody> {
+fn method_not_allowed(method: &Method, allowed: &'static str) -> Response<ProxyBody> {
     let mut response = Rejection::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        format!("ERR method {method} is not allowed here: use {METHODS}"),
+        format!("ERR method {method} is not allowed here: use {allowed}"),
     )
     .into_response();
     response
         .headers_mut()
-        .insert(ALLOW, HeaderValue::from_static(METHODS));
+        .insert(ALLOW, HeaderValue::from_static(allowed));
     response
-}
-
-async fn run_one(shared: &Shared, args: Vec<Vec<u8>>, encoding: Encoding) -> Response<ProxyBody> {
-    let command = match shared.prepare(&args) {
-        Ok(command) => command,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let write = command.is_write();
-    match shared.storage.execute(command).await {
-        Ok(reply) => {
-            if write {
-                shared.wrote();
-            }
-            json(StatusCode::OK, codec::encode_result(&reply, encoding))
-        }
-        Err(e) => json(error_status(&e), codec::encode_error(&error_message(&e))),
-    }
-}
-
-/// `/pipeline`: the commands run in order, each on its own (as a Redis pipeline: a failing
-/// command does not stop the others), one `{"result"}` or `{"error"}` each.
-async fn pipeline(shared: &Shared, body: &[u8], encoding: Encoding) -> Response<ProxyBody> {
-    let commands = match codec::parse_pipeline(body) {
-        Ok(commands) => commands,
-        Err(e) => return Rejection::new(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
-    };
-    let mut outcomes: Vec<Result<Reply, String>> = Vec::with_capacity(commands.len());
-    let mut wrote = false;
-    for args in commands {
-        let outcome = match shared.prepare(&args) {
-            Err(rejection) => Err(rejection.message),
-            Ok(command) => {
-                let write = command.is_write();
-                let result = shared.storage.execute(command).await;
-                wrote |= write && result.is_ok();
-                result.map_err(|e| error_message(&e))
-            }
-        };
-        outcomes.push(outcome);
-    }
-    if wrote {
-        shared.wrote();
-    }
-    let body = codec::encode_batch(
-        outcomes.iter().map(|o| o.as_ref().map_err(String::as_str)),
-        encoding,
-    );
-    json(StatusCode::OK, body)
-}
-
-/// `/multi-exec`: all-or-nothing. Every command is checked first; then the batch runs as one
-/// storage transaction. Any failure applies nothing and answers one `{"error"}` naming the
-/// failing command.
-async fn multi_exec(shared: &Shared, body: &[u8], encoding: Encoding) -> Response<ProxyBody> {
-    let parsed = match codec::parse_pipeline(body) {
-        Ok(commands) => commands,
-        Err(e) => return Rejection::new(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
-    };
-    let mut commands = Vec::with_capacity(parsed.len());
-    for (index, args) in parsed.iter().enumerate() {
-        match shared.prepare(args) {
-            Ok(command) => commands.push(command),
-            Err(rejection) => {
-                let name = args
-                    .first()
-                    .map(|n| n.to_ascii_lowercase())
-                    .unwrap_or_default();
-                let name = String::from_utf8_lossy(&name[..name.len().min(64)]).into_owned();
-                return Rejection::new(
-                    rejection.status,
-                    format!(
-                        "EXECABORT command #{index} ({name}) failed, nothing was applied: {}",
-                        rejection.message
-                    ),
-                )
-                .into_response();
-            }
-        }
-    }
-    if commands.is_empty() {
-        return json(StatusCode::OK, "[]".to_string());
-    }
-    let write = commands.iter().any(Command::is_write);
-    match shared
-        .storage
-        .backend()
-        .execute_transaction(Vec::new(), commands)
-        .await
-    {
-        Ok(replies) => {
-            if write {
-                shared.wrote();
-            }
-            json(
-                StatusCode::OK,
-                codec::encode_batch(replies.iter().map(Ok), encoding),
-            )
-        }
-        Err(e) => json(error_status(&e), codec::encode_error(&error_message(&e))),
-    }
 }
 
 async fn subscribe(
     shared: &Shared,
+    parts: &Parts,
     kind: SubscriptionKind,
     names: Vec<Vec<u8>>,
 ) -> Response<ProxyBody> {
@@ -410,6 +410,12 @@ async fn subscribe(
         kind,
         names,
         shared.sse_keepalive,
+        shared.sse_limits,
+        parts
+            .extensions
+            .get::<ConnectionKill>()
+            .cloned()
+            .unwrap_or_default(),
         shared.shutdown.clone(),
     )
     .await

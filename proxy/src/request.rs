@@ -4,14 +4,14 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_LENGTH};
 use hyper::http::request::Parts;
 use hyper::StatusCode;
 
-use super::response::Rejection;
+use crate::response::Rejection;
 
 /// Compares a presented token with the expected one in time that depends only on the
 /// expected token's length, so response timing reveals nothing about how much of a guess was
@@ -104,9 +104,14 @@ pub(crate) fn query_pairs(query: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
         .collect()
 }
 
+/// After a body over the limit, the rest of it is read and dropped for at most this long, so
+/// the client gets to read the 413 instead of a reset connection (closing a socket with
+/// unread data resets it). Nothing is kept, so this costs time, not memory.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Reads the whole body, refusing more than `max` bytes (413, checked against
-/// `Content-Length` first so a declared oversize body is never read) and slower than
-/// `timeout` (408).
+/// `Content-Length` first so a declared oversize body is never read; a body without a length
+/// that goes over is drained and dropped before the answer) and slower than `timeout` (408).
 pub(crate) async fn read_body(
     parts: &Parts,
     body: Incoming,
@@ -129,17 +134,40 @@ pub(crate) async fn read_body(
     if declared.is_some_and(|n| n > max as u64) {
         return Err(too_large());
     }
-    match tokio::time::timeout(timeout, Limited::new(body, max).collect()).await {
+    let mut body = body;
+    // Declared (and within the limit): room for all of it at once, no regrowth.
+    let mut collected = BytesMut::with_capacity(declared.map_or(0, |n| n as usize));
+    let read = tokio::time::timeout(timeout, async {
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame?.into_data() else {
+                continue; // trailers
+            };
+            if collected.len() + data.len() > max {
+                return Ok(false);
+            }
+            collected.extend_from_slice(&data);
+        }
+        Ok::<bool, hyper::Error>(true)
+    })
+    .await;
+    match read {
         Err(_) => Err(Rejection::new(
             StatusCode::REQUEST_TIMEOUT,
             "ERR the request body did not arrive in time",
         )),
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
         Ok(Err(_)) => Err(Rejection::new(
             StatusCode::BAD_REQUEST,
             "ERR the request body could not be read",
         )),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Ok(true)) => Ok(collected.freeze()),
+        Ok(Ok(false)) => {
+            drop(collected);
+            let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
+                while let Some(Ok(_)) = body.frame().await {}
+            })
+            .await;
+            Err(too_large())
+        }
     }
 }
 

@@ -2,12 +2,12 @@
 //! commands, and every kind of bad input (each answered with a clear JSON error, nothing
 //! stored changed, the server still serving).
 
-mod proxy_support;
+mod support;
 
 use std::time::Duration;
 
-use hedgestore_native::proxy::CorsOrigins;
-use proxy_support::{bearer, get, post, request, start, start_with, Conn, TOKEN};
+use hedgestore_proxy::CorsOrigins;
+use support::{bearer, get, post, request, start, start_with, Conn, TOKEN};
 
 fn auth() -> String {
     bearer()
@@ -61,10 +61,10 @@ async fn insecure_mode_needs_no_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_without_token_refuses_to_start_off_loopback() {
-    let mut config = hedgestore_native::proxy::ProxyConfig::insecure_loopback();
+    let mut config = hedgestore_proxy::ProxyConfig::insecure_loopback();
     config.addr = "0.0.0.0:0".parse().unwrap();
     let storage = hedgestore_native::Storage::memory(Default::default()).unwrap();
-    let err = hedgestore_native::proxy::serve(config, storage, std::future::pending())
+    let err = hedgestore_proxy::serve(config, storage, std::future::pending())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("loopback"), "{err}");

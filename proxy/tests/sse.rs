@@ -1,14 +1,14 @@
 //! Subscriptions over Server-Sent Events, in `@upstash/redis`'s event format.
 
-mod proxy_support;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use proxy_support::{bearer, post, start, Events, TOKEN};
+use support::{bearer, post, start, Events, TOKEN};
 
 const WAIT: Duration = Duration::from_secs(5);
 
-async fn subscribers(p: &proxy_support::Proxy, channel: &str) -> String {
+async fn subscribers(p: &support::Proxy, channel: &str) -> String {
     post(p.addr, "/", &format!(r#"["pubsub","numsub","{channel}"]"#))
         .await
         .text()

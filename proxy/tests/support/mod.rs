@@ -6,8 +6,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use hedgestore_native::proxy::{self, ProxyConfig, ProxyHandle};
 use hedgestore_native::{MemoryConfig, Storage};
+use hedgestore_proxy::{self as proxy, ProxyConfig, ProxyHandle};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -25,12 +25,16 @@ pub async fn start() -> Proxy {
 }
 
 pub async fn start_with(adjust: impl FnOnce(&mut ProxyConfig)) -> Proxy {
+    start_on(Storage::memory(MemoryConfig::default()).unwrap(), adjust).await
+}
+
+/// A proxy over `storage` (a Redis or fallback storage, say).
+pub async fn start_on(storage: Storage, adjust: impl FnOnce(&mut ProxyConfig)) -> Proxy {
     let mut config = ProxyConfig::new(TOKEN);
     config.addr = "127.0.0.1:0".parse().unwrap();
     config.sse_keepalive = Duration::from_millis(100);
     config.shutdown_grace = Duration::from_secs(5);
     adjust(&mut config);
-    let storage = Storage::memory(MemoryConfig::default()).unwrap();
     let handle = proxy::serve(config, storage.clone(), std::future::pending())
         .await
         .unwrap();
