@@ -73,21 +73,28 @@ pub(crate) fn empty(status: StatusCode) -> Response<ProxyBody> {
 }
 
 /// The status a failed storage call answers: a command's own error (Redis-worded, nothing
-/// changed) is the client's problem, 400; an unreachable or closed backend is 503.
+/// changed) is the client's problem, 400; an unreachable or closed backend is 503; a call
+/// the backend did not answer in time is 504 (a read: nothing changed; a write: outcome
+/// unknown, see [`error_message`]).
 pub(crate) fn error_status(error: &StorageError) -> StatusCode {
     match error {
         StorageError::Command(_) | StorageError::Transaction(_) => StatusCode::BAD_REQUEST,
         StorageError::Unavailable(_) | StorageError::Closed => StatusCode::SERVICE_UNAVAILABLE,
+        StorageError::Timeout(_) | StorageError::OutcomeUnknown(_) => StatusCode::GATEWAY_TIMEOUT,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
-/// The message a failed storage call answers: Redis's own text for command errors, the
-/// others prefixed `ERR` so every error reads like a Redis error. (Storage errors never carry
-/// secrets.)
+/// The message a failed storage call answers: Redis's own text for command errors; a write
+/// whose outcome is unknown starts with `OUTCOMEUNKNOWN` and a read that timed out with
+/// `TIMEOUT`, so a client can tell "may have been applied, do not retry blindly" from "safe
+/// to retry"; the others are prefixed `ERR` so every error reads like a Redis error. (Storage
+/// errors never carry secrets.)
 pub(crate) fn error_message(error: &StorageError) -> String {
     clip(match error {
         StorageError::Command(_) | StorageError::Transaction(_) => error.to_string(),
+        StorageError::OutcomeUnknown(_) => format!("OUTCOMEUNKNOWN {error}"),
+        StorageError::Timeout(_) => format!("TIMEOUT {error}"),
         other => format!("ERR {other}"),
     })
 }
@@ -118,5 +125,16 @@ mod tests {
             error_message(&e),
             "ERR storage unavailable: connection refused"
         );
+    }
+
+    #[test]
+    fn unanswered_calls_say_whether_a_write_may_have_been_applied() {
+        let e = StorageError::OutcomeUnknown("no answer".into());
+        assert_eq!(error_status(&e), StatusCode::GATEWAY_TIMEOUT);
+        assert!(error_message(&e).starts_with("OUTCOMEUNKNOWN "));
+        assert!(error_message(&e).contains("may have been applied"));
+        let e = StorageError::Timeout("no answer".into());
+        assert_eq!(error_status(&e), StatusCode::GATEWAY_TIMEOUT);
+        assert!(error_message(&e).starts_with("TIMEOUT "));
     }
 }
