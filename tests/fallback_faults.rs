@@ -40,6 +40,21 @@ async fn wait_for_backend(s: &Storage, backend: BackendKind, within: Duration) {
     }
 }
 
+/// A handler that forwards every payload it receives to the returned channel.
+fn collecting_handler() -> (
+    hedgestore::Handler,
+    tokio::sync::mpsc::UnboundedReceiver<Bytes>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let handler = hedgestore::handler(move |_, payload| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(payload);
+        }
+    });
+    (handler, rx)
+}
+
 /// A direct client to check what Redis really holds.
 async fn direct(server: &RedisServer) -> Storage {
     Storage::new(
@@ -364,19 +379,8 @@ async fn locks_fail_closed_during_an_outage_unless_local_is_chosen() {
 async fn subscribers_hear_local_publishes_during_an_outage_and_redis_after() {
     let mut server = RedisServer::start().unwrap();
     let s = Storage::connect(config(server.port())).await.unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let _sub = s
-        .subscribe(
-            "alerts",
-            hedgestore::handler(move |_, payload| {
-                let tx = tx.clone();
-                async move {
-                    let _ = tx.send(payload);
-                }
-            }),
-        )
-        .await
-        .unwrap();
+    let (handler, mut rx) = collecting_handler();
+    let _sub = s.subscribe("alerts", handler).await.unwrap();
     s.publish("alerts", "on redis").await.unwrap();
     assert_eq!(
         &tokio::time::timeout(Duration::from_secs(5), rx.recv())
@@ -426,19 +430,8 @@ async fn an_idle_storage_notices_the_outage_from_health_checks() {
 async fn unsubscribing_during_an_outage_holds_after_recovery() {
     let mut server = RedisServer::start().unwrap();
     let s = Storage::connect(config(server.port())).await.unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let sub = s
-        .subscribe(
-            "gone",
-            hedgestore::handler(move |_, payload| {
-                let tx = tx.clone();
-                async move {
-                    let _ = tx.send(payload);
-                }
-            }),
-        )
-        .await
-        .unwrap();
+    let (handler, mut rx) = collecting_handler();
+    let sub = s.subscribe("gone", handler).await.unwrap();
     assert_eq!(s.publish("gone", "on redis").await.unwrap(), 1);
     // Received before the kill: a reset connection may discard what it had not read yet.
     assert_eq!(&rx.recv().await.unwrap()[..], b"on redis");
