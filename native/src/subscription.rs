@@ -24,7 +24,8 @@ pub struct Message {
 /// An async message handler. Build one with [`handler`] or [`message_handler`].
 pub type Handler = Arc<dyn Fn(Message) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
-/// A handler from an async `Fn(channel, payload)`, the seed's handler shape.
+/// A handler from an async `Fn(channel, payload)`: the common case, when the pattern that
+/// matched is not needed (see [`message_handler`] for the whole [`Message`]).
 ///
 /// ```
 /// use hedgestore_native::handler;

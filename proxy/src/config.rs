@@ -506,7 +506,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_follow_the_issue() {
+    fn defaults_are_the_documented_limits() {
         let c = from(&[("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN)]).unwrap();
         assert_eq!(c.addr, "127.0.0.1:8079".parse().unwrap());
         assert_eq!(c.backend, BackendChoice::Fallback);

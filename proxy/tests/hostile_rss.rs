@@ -164,7 +164,7 @@ async fn unfinished_heads_hold_bounded_memory() {
     let r = post(proxy.addr, "/", r#"["SET","k","v"]"#).await;
     assert_eq!(r.status, 200);
     let before = peak_rss(proxy.child.id());
-    // Each connection sends 300 KB of a head that never ends (the issue's attack: 2.6 GB at
+    // Each connection sends 300 KB of a head that never ends (the attack that took 2.6 GB at
     // the connection limit). Past 16 KB the proxy answers 431 and closes.
     let filler = format!(
         "GET /get/k HTTP/1.1\r\nHost: x\r\nX-Filler: {}",
