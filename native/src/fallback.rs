@@ -498,11 +498,22 @@ impl Inner {
         Ok(())
     }
 
+    /// Waits until every call that started on Redis before the failover has finished,
+    /// mirror included (each holds the gate shared for its whole run). A write Redis
+    /// acknowledged is therefore in memory before any outage write is applied or any base
+    /// captured: without this, a mirror landing after the failover would be in neither the
+    /// base nor the journal, and lost on a Redis that restarted empty. Taken before the
+    /// journal lock, in the same order as recovery takes them.
+    async fn drain_redis_calls(&self) {
+        drop(self.gate.write().await);
+    }
+
     /// Runs `command` on memory, journaling it if it writes.
     async fn on_memory(&self, command: Command, in_flight: bool) -> Result<Reply> {
         if !command.is_write() {
             return self.memory.execute(command).await;
         }
+        self.drain_redis_calls().await;
         let mut journal = self.journal.lock().await;
         if self.on_redis.load(Ordering::Acquire) {
             // A recovery finished while this write waited for the journal: Redis serves
@@ -1068,6 +1079,7 @@ impl CompleteStorage for FallbackStorage {
         }
         // On memory: admitted by the journal as a whole, run atomically there, then every
         // write of the batch journaled (through the same path as single commands).
+        self.inner.drain_redis_calls().await;
         let mut journal = self.inner.journal.lock().await;
         if self.inner.on_redis.load(Ordering::Acquire) {
             drop(journal);

@@ -1,6 +1,8 @@
+use std::fs::File;
 use std::io;
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, TcpListener};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::resp::{Resp, RespConnection};
@@ -14,6 +16,8 @@ pub struct RedisServer {
     child: Option<Child>,
     port: u16,
     password: Option<String>,
+    /// Keeps the port reserved for this server's whole life, killed phases included.
+    _lease: PortLease,
 }
 
 impl RedisServer {
@@ -24,11 +28,12 @@ impl RedisServer {
 
     /// Starts a server that requires `password` (`requirepass`).
     pub fn start_with_password(password: Option<&str>) -> io::Result<Self> {
-        let port = free_port()?;
+        let lease = PortLease::take()?;
         let mut server = Self {
             child: None,
-            port,
+            port: lease.port,
             password: password.map(str::to_owned),
+            _lease: lease,
         };
         server.spawn()?;
         Ok(server)
@@ -152,14 +157,47 @@ impl Drop for RedisServer {
     }
 }
 
-/// A port nobody listens on right now (the OS picks it).
-pub(crate) fn free_port() -> io::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-    let port = listener.local_addr()?.port();
-    drop(listener);
-    // Make sure nothing else grabbed it in between (best effort).
-    if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
-        return free_port();
+/// A loopback port reserved for one [`RedisServer`] for as long as it exists.
+///
+/// A test that kills its server and restarts it on the same port must not find another
+/// test's server there in between (that server would look like its own Redis, restarted).
+/// So a port is leased, not just found free: an exclusive lock on
+/// `$TMPDIR/hedgestore-test-ports/<port>.lock`, held until the server is dropped, keeps every
+/// other `RedisServer` — in this process or any other test process on the machine — off it.
+/// Ports come from 10000–31999, below Linux's ephemeral range (32768–60999), so no
+/// outgoing connection can take a killed server's port either.
+#[derive(Debug)]
+struct PortLease {
+    port: u16,
+    _lock: File,
+}
+
+const FIRST_PORT: u16 = 10_000;
+const PORTS: u32 = 22_000;
+
+impl PortLease {
+    fn take() -> io::Result<Self> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join("hedgestore-test-ports");
+        std::fs::create_dir_all(&dir)?;
+        // Processes start at different offsets, so they rarely probe the same ports.
+        let offset = std::process::id().wrapping_mul(7919);
+        for _ in 0..PORTS {
+            let n = offset.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed)) % PORTS;
+            let port = FIRST_PORT + u16::try_from(n).expect("below 22000");
+            let lock = File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(dir.join(format!("{port}.lock")))?;
+            if lock.try_lock().is_err() {
+                continue;
+            }
+            // Leased; usable only if nothing else (outside these tests) listens there.
+            if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+                return Ok(Self { port, _lock: lock });
+            }
+        }
+        Err(io::Error::other("no free loopback port to lease"))
     }
-    Ok(port)
 }

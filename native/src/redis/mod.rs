@@ -82,6 +82,10 @@ struct HealthState {
     latency: Option<Duration>,
     reconnects: u64,
     checks: u64,
+    /// The server's `run_id` and the health connection's `CLIENT ID` at the last check: a
+    /// change means the connection was re-established (to a restarted server, or after a
+    /// network blip), even when no check failed in between.
+    identity: Option<(String, i64)>,
 }
 
 struct Inner {
@@ -101,6 +105,20 @@ struct Inner {
     check_now: Notify,
     /// Redis's TCP address, to tell "refuses connections" from "slow" when a call times out.
     tcp_addr: Option<(String, u16)>,
+}
+
+/// One `field:value` line of an `INFO` reply.
+fn info_field(info: &Value, field: &str) -> Option<String> {
+    let text = match info {
+        Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        Value::VerbatimString { text, .. } => text.clone(),
+        _ => return None,
+    };
+    text.lines().find_map(|l| {
+        l.strip_prefix(field)?
+            .strip_prefix(':')
+            .map(|v| v.trim().to_string())
+    })
 }
 
 /// How long a health-check PING may go unanswered before Redis is declared down
@@ -329,18 +347,10 @@ impl RedisStorage {
     /// storage that Redis lost what it held, without persistence).
     pub(crate) async fn run_id(&self) -> Result<String> {
         let info = self.run(redis::cmd("INFO").arg("server"), true).await?;
-        let text = match info {
-            Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
-            Value::VerbatimString { text, .. } => text,
-            other => format!("{other:?}"),
-        };
-        text.lines()
-            .find_map(|l| l.strip_prefix("run_id:"))
-            .map(|id| id.trim().to_string())
-            .ok_or_else(|| StorageError::UnexpectedReply {
-                backend: "redis",
-                detail: "INFO server has no run_id".into(),
-            })
+        info_field(&info, "run_id").ok_or_else(|| StorageError::UnexpectedReply {
+            backend: "redis",
+            detail: "INFO server has no run_id".into(),
+        })
     }
 
     /// Runs a script (for the fallback's replay), under the operation deadline.
@@ -457,7 +467,15 @@ async fn health_checks(inner: std::sync::Weak<Inner>) {
             // The verdict comes from the health connection alone. The command connection is
             // pinged alongside (its answer ignored) so that one broken by a restart is noticed
             // and re-established before the next command needs it: only then is `Up` sent.
-            let (health_ping, main_ping) = (redis::cmd("PING"), redis::cmd("PING"));
+            // `CLIENT ID` and `INFO server` rather than PING: still cheap, and a new client id
+            // or run id tells that the connection was re-established.
+            let mut health_ping = redis::pipe();
+            health_ping
+                .cmd("CLIENT")
+                .arg("ID")
+                .cmd("INFO")
+                .arg("server");
+            let main_ping = redis::cmd("PING");
             let (ping, _) = tokio::join!(
                 tokio::time::timeout(
                     health_timeout(&inner.config),
@@ -468,8 +486,26 @@ async fn health_checks(inner: std::sync::Weak<Inner>) {
                     main_ping.query_async::<Value>(&mut main),
                 ),
             );
+            if let Ok(Ok(Value::Array(replies))) = &ping {
+                if let [Value::Int(id), info] = replies.as_slice() {
+                    let run_id = info_field(info, "run_id").unwrap_or_default();
+                    let identity = Some((run_id, *id));
+                    let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
+                    // A reconnect after a failed check is counted when the check succeeds
+                    // again (`mark`); this one happened between two successful checks.
+                    if state.identity.is_some()
+                        && state.identity != identity
+                        && state.healthy == Some(true)
+                    {
+                        state.reconnects += 1;
+                    }
+                    state.identity = identity;
+                }
+            }
             inner.mark(match ping {
                 Ok(Ok(_)) => Ok(started.elapsed()),
+                // An error reply is an answer (a user whose ACL denies CLIENT): alive.
+                Ok(Err(e)) if server_error_text(&e).is_some() => Ok(started.elapsed()),
                 Ok(Err(e)) => Err(unavailable(&e).to_string()),
                 Err(_) => Err("health check timed out".into()),
             });

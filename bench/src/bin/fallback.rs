@@ -1,0 +1,203 @@
+//! The Redis-facing layers against the raw `redis` client, and what an outage costs.
+//!
+//! Against one private `redis-server` on loopback (started and stopped here):
+//!
+//! * healthy overhead: SET and GET, sequential and from 50 concurrent tasks, through the raw
+//!   `redis` multiplexed connection, [`RedisStorage`] and [`FallbackStorage`] (which also
+//!   mirrors writes into memory); candidates interleaved, median of 5 rounds;
+//! * failover: a writer loop is running when Redis is killed (`SIGKILL`); the time until the
+//!   first write is served from memory, and the slowest call meanwhile;
+//! * recovery: with 10,000 journaled outage writes, the time from Redis's restart until the
+//!   storage serves from Redis again, and the slowest call of a writer running meanwhile.
+//!
+//! Run: `cargo run --release --manifest-path bench/Cargo.toml --bin fallback`
+//! (`--quick` for a smoke run). Output is Markdown.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hedgestore_native::{BackendKind, FallbackStorage, RedisStorage, Storage, StorageConfig};
+use hedgestore_testkit::RedisServer;
+use redis::AsyncCommands;
+
+const TASKS: usize = 50;
+
+#[derive(Clone)]
+enum Candidate {
+    Raw(redis::aio::MultiplexedConnection),
+    Store(Storage),
+}
+
+impl Candidate {
+    async fn set(&mut self, key: &str, value: &str) {
+        match self {
+            Candidate::Raw(c) => c.set::<_, _, ()>(key, value).await.expect("raw SET"),
+            Candidate::Store(s) => s.set(key, value, None).await.expect("SET"),
+        }
+    }
+
+    async fn get(&mut self, key: &str) {
+        match self {
+            Candidate::Raw(c) => {
+                let _: Option<String> = c.get(key).await.expect("raw GET");
+            }
+            Candidate::Store(s) => {
+                s.get(key).await.expect("GET");
+            }
+        }
+    }
+}
+
+/// Nanoseconds per operation of `ops` SETs (or GETs), from one task or from [`TASKS`].
+async fn run(candidate: &Candidate, ops: usize, write: bool, concurrent: bool) -> f64 {
+    let tasks = if concurrent { TASKS } else { 1 };
+    let per_task = ops / tasks;
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for t in 0..tasks {
+        let mut c = candidate.clone();
+        handles.push(tokio::spawn(async move {
+            for i in 0..per_task {
+                let key = format!("bench:{t}:{}", i % 1000);
+                if write {
+                    c.set(&key, "value-of-some-forty-bytes-0123456789abcd")
+                        .await;
+                } else {
+                    c.get(&key).await;
+                }
+            }
+        }));
+    }
+    for h in handles {
+        h.await.expect("task");
+    }
+    start.elapsed().as_nanos() as f64 / (per_task * tasks) as f64
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn config(port: u16) -> StorageConfig {
+    StorageConfig::default().redis_url(format!("redis://127.0.0.1:{port}"))
+}
+
+async fn healthy_overhead(server: &RedisServer, quick: bool) {
+    let ops = if quick { 2_000 } else { 20_000 };
+    let rounds = if quick { 1 } else { 5 };
+    let client = redis::Client::open(server.url()).expect("url");
+    let raw = Candidate::Raw(
+        client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("raw connection"),
+    );
+    let redis = Candidate::Store(Storage::new(
+        RedisStorage::connect(config(server.port()).redis)
+            .await
+            .expect("redis storage"),
+    ));
+    let fallback = Candidate::Store(Storage::new(
+        FallbackStorage::start(config(server.port()))
+            .await
+            .expect("fallback storage"),
+    ));
+    let candidates = [("raw `redis` client", raw), ("RedisStorage", redis), ("FallbackStorage", fallback)];
+    println!("## Healthy Redis: cost per operation ({ops} ops, median of {rounds} rounds)\n");
+    println!("| workload | raw `redis` client | RedisStorage | FallbackStorage |");
+    println!("|---|---|---|---|");
+    for (label, write, concurrent) in [
+        ("SET, 1 task", true, false),
+        ("GET, 1 task", false, false),
+        ("SET, 50 tasks", true, true),
+        ("GET, 50 tasks", false, true),
+    ] {
+        let mut samples = vec![Vec::new(); candidates.len()];
+        for _ in 0..rounds {
+            for (i, (_, c)) in candidates.iter().enumerate() {
+                samples[i].push(run(c, ops, write, concurrent).await);
+            }
+        }
+        let medians: Vec<f64> = samples.into_iter().map(median).collect();
+        let raw = medians[0];
+        let cells: Vec<String> = medians
+            .iter()
+            .map(|m| format!("{:.1} µs ({:.2}x)", m / 1000.0, m / raw))
+            .collect();
+        println!("| {label} | {} |", cells.join(" | "));
+    }
+    println!();
+}
+
+/// Runs a writer until `stop`, returning the slowest single call and the calls that failed.
+fn writer(s: Storage, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<(Duration, usize)> {
+    tokio::spawn(async move {
+        let (mut slowest, mut failed, mut i) = (Duration::ZERO, 0usize, 0u64);
+        while !stop.load(Ordering::Acquire) {
+            let start = Instant::now();
+            if s.set(format!("w:{}", i % 1000), "x", None).await.is_err() {
+                failed += 1;
+            }
+            slowest = slowest.max(start.elapsed());
+            i += 1;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        (slowest, failed)
+    })
+}
+
+async fn wait_for(s: &Storage, backend: BackendKind) -> Duration {
+    let start = Instant::now();
+    while s.health().await.backend != backend {
+        assert!(start.elapsed() < Duration::from_secs(60), "never reached {backend:?}");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    start.elapsed()
+}
+
+async fn outage(server: &mut RedisServer, quick: bool) {
+    let journaled = if quick { 1_000 } else { 10_000 };
+    let s = Storage::connect(config(server.port())).await.expect("fallback");
+    let stop = Arc::new(AtomicBool::new(false));
+    let w = writer(s.clone(), stop.clone());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.kill();
+    let failover = wait_for(&s, BackendKind::Memory).await;
+    stop.store(true, Ordering::Release);
+    let (slowest_failover, failed_failover) = w.await.expect("writer");
+
+    for i in 0..journaled {
+        s.set(format!("j:{i}"), "journaled", None).await.expect("outage write");
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let w = writer(s.clone(), stop.clone());
+    server.restart().expect("restart");
+    let recovery = wait_for(&s, BackendKind::Redis).await;
+    stop.store(true, Ordering::Release);
+    let (slowest_recovery, failed_recovery) = w.await.expect("writer");
+
+    println!("## Outage (default settings: 1 s operation timeout, health check every 1 s)\n");
+    println!("| event | time | slowest caller meanwhile | failed calls |");
+    println!("|---|---|---|---|");
+    println!(
+        "| failover: kill -9 → serving from memory | {:.1} ms | {:.1} ms | {failed_failover} |",
+        failover.as_secs_f64() * 1e3,
+        slowest_failover.as_secs_f64() * 1e3
+    );
+    println!(
+        "| recovery: restart → serving from Redis ({journaled} journaled writes, Redis restarted empty) | {:.1} ms | {:.1} ms | {failed_recovery} |",
+        recovery.as_secs_f64() * 1e3,
+        slowest_recovery.as_secs_f64() * 1e3
+    );
+    println!();
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let mut server = RedisServer::start().expect("redis-server");
+    healthy_overhead(&server, quick).await;
+    outage(&mut server, quick).await;
+}
