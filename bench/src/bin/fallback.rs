@@ -104,7 +104,11 @@ async fn healthy_overhead(server: &RedisServer, quick: bool) {
             .await
             .expect("fallback storage"),
     ));
-    let candidates = [("raw `redis` client", raw), ("RedisStorage", redis), ("FallbackStorage", fallback)];
+    let candidates = [
+        ("raw `redis` client", raw),
+        ("RedisStorage", redis),
+        ("FallbackStorage", fallback),
+    ];
     println!("## Healthy Redis: cost per operation ({ops} ops, median of {rounds} rounds)\n");
     println!("| workload | raw `redis` client | RedisStorage | FallbackStorage |");
     println!("|---|---|---|---|");
@@ -151,7 +155,10 @@ fn writer(s: Storage, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<(Duratio
 async fn wait_for(s: &Storage, backend: BackendKind) -> Duration {
     let start = Instant::now();
     while s.health().await.backend != backend {
-        assert!(start.elapsed() < Duration::from_secs(60), "never reached {backend:?}");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "never reached {backend:?}"
+        );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     start.elapsed()
@@ -159,7 +166,9 @@ async fn wait_for(s: &Storage, backend: BackendKind) -> Duration {
 
 async fn outage(server: &mut RedisServer, quick: bool) {
     let journaled = if quick { 1_000 } else { 10_000 };
-    let s = Storage::connect(config(server.port())).await.expect("fallback");
+    let s = Storage::connect(config(server.port()))
+        .await
+        .expect("fallback");
     let stop = Arc::new(AtomicBool::new(false));
     let w = writer(s.clone(), stop.clone());
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -169,7 +178,9 @@ async fn outage(server: &mut RedisServer, quick: bool) {
     let (slowest_failover, failed_failover) = w.await.expect("writer");
 
     for i in 0..journaled {
-        s.set(format!("j:{i}"), "journaled", None).await.expect("outage write");
+        s.set(format!("j:{i}"), "journaled", None)
+            .await
+            .expect("outage write");
     }
     let stop = Arc::new(AtomicBool::new(false));
     let w = writer(s.clone(), stop.clone());
