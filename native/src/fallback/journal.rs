@@ -17,8 +17,6 @@ pub(crate) struct Entry {
     pub(crate) seq: u64,
     /// The write, with absolute expiry times.
     pub(crate) command: Command,
-    /// Its size against the journal's bound.
-    pub(crate) bytes: usize,
     /// In flight when Redis stopped answering: Redis may apply it itself.
     pub(crate) in_flight: bool,
 }
@@ -55,8 +53,6 @@ pub(crate) enum Admission {
 
 /// One batch of the journal to replay (see `scripts::REPLAY`).
 pub(crate) struct Batch<'a> {
-    /// Sequence number of the batch's first entry: names its replay marker.
-    pub(crate) first_seq: u64,
     /// Entries the batch covers (leave the journal once the batch is applied).
     pub(crate) covers: usize,
     /// The writes to send (in-flight ones left out on the same server).
@@ -78,6 +74,12 @@ pub(crate) struct Journal {
     pub(crate) dropped: bool,
     /// `JournalFull` was announced for this outage.
     announced_full: bool,
+    /// The server (run id) the front of the journal was replayed into by a recovery that has
+    /// not finished, and how many entries that covered. Entries stay in the journal until the
+    /// recovery finishes: if that server restarts before then, it may have lost them, and
+    /// the next recovery replays them again from the front (batches the restarted server
+    /// kept, from a snapshot, carry their markers and are not applied twice).
+    replayed: Option<(String, usize)>,
 }
 
 impl Journal {
@@ -144,35 +146,42 @@ impl Journal {
         self.entries.push_back(Entry {
             seq,
             command,
-            bytes,
             in_flight,
         });
     }
 
-    /// The next batch to replay: at most `max` entries from the front. On the same server
+    /// The next batch to replay into the server `run_id`: at most `max` entries, after the
+    /// ones already replayed into that same server. On the same server as before the outage
     /// (`include_in_flight` false) writes that were in flight at the failover are left out:
-    /// Redis received them and applies them itself. `None` when the journal is drained.
-    pub(crate) fn next_batch(&self, max: usize, include_in_flight: bool) -> Option<Batch<'_>> {
-        let first = self.entries.front()?;
-        let covers = self.entries.len().min(max.max(1));
+    /// Redis received them and applies them itself. `None` when every entry is replayed.
+    pub(crate) fn next_batch(
+        &self,
+        run_id: &str,
+        max: usize,
+        include_in_flight: bool,
+    ) -> Option<Batch<'_>> {
+        let start = match &self.replayed {
+            Some((server, done)) if server == run_id => *done,
+            _ => 0,
+        };
+        self.entries.get(start)?;
+        let covers = (self.entries.len() - start).min(max.max(1));
         Some(Batch {
-            first_seq: first.seq,
             covers,
             entries: self
                 .entries
-                .iter()
-                .take(covers)
+                .range(start..start + covers)
                 .filter(|e| include_in_flight || !e.in_flight)
                 .collect(),
         })
     }
 
-    /// A batch of `covers` entries was applied (or found applied): they leave the journal.
-    pub(crate) fn batch_applied(&mut self, covers: usize) {
-        for _ in 0..covers {
-            if let Some(e) = self.entries.pop_front() {
-                self.bytes -= e.bytes;
-            }
+    /// The batch of `covers` entries returned by [`Journal::next_batch`] for `run_id` was
+    /// applied (or found applied by its marker).
+    pub(crate) fn batch_applied(&mut self, run_id: &str, covers: usize) {
+        match &mut self.replayed {
+            Some((server, done)) if server == run_id => *done += covers,
+            _ => self.replayed = Some((run_id.to_string(), covers)),
         }
     }
 
@@ -185,9 +194,10 @@ impl Journal {
     }
 }
 
-/// The replay marker of the batch starting at `first_seq` of instance `owner`.
-pub(crate) fn replay_marker(owner: &str, first_seq: u64) -> String {
-    format!("hedgestore:replay:{owner}:{first_seq}")
+/// The replay marker of instance `owner`: the highest journal sequence number applied
+/// (see `scripts::REPLAY`).
+pub(crate) fn replay_marker(owner: &str) -> String {
+    format!("hedgestore:replay:{owner}")
 }
 
 /// Prefix of the fresh-key markers for one restart of Redis (see `scripts::REPLAY`).

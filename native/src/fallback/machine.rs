@@ -144,7 +144,7 @@ pub(crate) struct Recovery {
 }
 
 impl Recovery {
-    /// The fresh-key marker prefix the replay writes (Redis restarted), or `None`.
+    /// The run id whose fresh-key markers the replay writes (Redis restarted), or `None`.
     pub(crate) fn fresh_run_id(&self) -> Option<&str> {
         self.restarted.then_some(self.run_id.as_str())
     }

@@ -109,7 +109,7 @@ impl Inner {
             Step::RestoreUntouched => self.restore_untouched(&journal.touched, &plan.run_id).await,
             Step::MergeBases => self.merge_bases(&journal.bases, &plan.run_id).await,
             Step::Replay { include_in_flight } => {
-                self.replay(journal, include_in_flight, plan.fresh_run_id())
+                self.replay(journal, &plan.run_id, include_in_flight, plan.restarted)
                     .await
             }
             Step::RestoreSubscriptions => self.restore_subscriptions().await,
@@ -135,21 +135,25 @@ impl Inner {
         Ok(())
     }
 
-    /// Replays the journal in batches, each applied at most once (see [`scripts::REPLAY`]).
-    /// `include_in_flight`: writes that were in flight at the failover are replayed too
-    /// (Redis restarted; otherwise Redis applied them itself). `fresh_run_id`: the run id of
-    /// a Redis that restarted; keys the replay creates are marked fresh for
-    /// [`Inner::merge_bases`].
+    /// Replays the journal into the server `run_id` in batches, each applied at most once
+    /// (see [`scripts::REPLAY`]). `include_in_flight`: writes that were in flight at the
+    /// failover are replayed too (Redis restarted; otherwise Redis applied them itself).
+    /// `restarted`: keys the replay creates are marked fresh for [`Inner::merge_bases`].
     async fn replay(
         &self,
         journal: &mut Journal,
+        run_id: &str,
         include_in_flight: bool,
-        fresh_run_id: Option<&str>,
+        restarted: bool,
     ) -> Result<()> {
-        let fresh = fresh_run_id.map_or_else(String::new, fresh_prefix);
-        while let Some(batch) = journal.next_batch(REPLAY_BATCH, include_in_flight) {
+        let fresh = if restarted {
+            fresh_prefix(run_id)
+        } else {
+            String::new()
+        };
+        while let Some(batch) = journal.next_batch(run_id, REPLAY_BATCH, include_in_flight) {
             let mut invocation = scripts::REPLAY.prepare_invoke();
-            invocation.key(replay_marker(self.redis.owner_id(), batch.first_seq));
+            invocation.key(replay_marker(self.redis.owner_id()));
             let mut keys = HashSet::new();
             for entry in &batch.entries {
                 for key in entry.command.keys() {
@@ -162,6 +166,7 @@ impl Inner {
             invocation.arg(batch.entries.len());
             for entry in &batch.entries {
                 let args = entry.command.to_args();
+                invocation.arg(entry.seq);
                 invocation.arg(args.len());
                 for a in &args {
                     invocation.arg(a.as_slice());
@@ -176,7 +181,7 @@ impl Inner {
                 }
             }
             let covers = batch.covers;
-            journal.batch_applied(covers);
+            journal.batch_applied(run_id, covers);
         }
         Ok(())
     }

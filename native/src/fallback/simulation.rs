@@ -1,1 +1,976 @@
+//! Deterministic simulation of the failover [machine](super::machine).
+//!
+//! One to three simulated instances, each with its own [`Machine`], [`Journal`] and memory
+//! engine, share a model Redis (another core [`Engine`], with a run id, kills with and
+//! without a snapshot, hangs, partitions, flapping and lost replies). A seeded xorshift picks
+//! a schedule of commands (`INCR`, `RPUSH`, `SET` with and without `PX`, `HSET`, `DEL`),
+//! health checks, recovery steps, clock advances and faults; the driver below does for each
+//! instance what the tokio driver does for `FallbackStorage` (same machine, same journal,
+//! same batch and marker rules, the Lua scripts ported to the model). After every schedule
+//! the network heals, every instance recovers, and the invariants are checked:
+//!
+//! * no acknowledged write lost: a counter holds at least every increment acknowledged from
+//!   memory plus every one Redis acknowledged and still persists; every such `RPUSH`
+//!   element is in its list;
+//! * none applied twice: a counter holds at most every increment acknowledged or of unknown
+//!   outcome; no list element appears twice; each instance's elements keep their order;
+//! * no TTL extended, no expired key revived: a string key's expiry in Redis is never later
+//!   than the one its write asked for; every value Redis holds was written;
+//! * no `INCR` reply handed out twice within an instance.
+//!
+//! `HEDGESTORE_SIM_SCHEDULES` sets the number of schedules (default 2,000),
+//! `HEDGESTORE_SIM_SEED` replays one seed; a failure prints its seed.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use hedgestore_core::{Clock, Command, Engine, KeyType, ManualClock, Reply, SetOptions};
+
+use super::journal::{
+    base_marker, fresh_prefix, journal_form, mirror_form, replay_marker, Admission, Base, Journal,
+};
+use super::machine::{AfterRedis, HealthCheck, Machine, Recovery, RedisOutcome, Serving, Step};
+use crate::config::JournalOverflow;
+
+/// Unix time the simulated clock starts at.
+const START: u64 = 1_700_000_000_000;
+/// Journal entries per replay batch (small, so recoveries run many batches).
+const BATCH: usize = 3;
+/// Marker lifetime, as the scripts set it.
+const MARKER_MS: i64 = 600_000;
+
+type Db = Engine<Arc<ManualClock>>;
+
+/// xorshift64*: small, seeded, deterministic.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+fn now(clock: &ManualClock) -> i64 {
+    i64::try_from(clock.now()).expect("simulated time fits")
+}
+
+/// A key's contents with its absolute expiry (0: none), as `Base` and snapshots hold it.
+fn dump_key(db: &mut Db, key: &[u8], now: i64) -> Option<Base> {
+    let (kind, payload) = match db.key_type(key)? {
+        KeyType::String => ("string", vec![db.get(key).ok()??]),
+        KeyType::Hash => (
+            "hash",
+            db.hgetall(key)
+                .ok()?
+                .into_iter()
+                .flat_map(|(f, v)| [f, v])
+                .collect(),
+        ),
+        KeyType::List => ("list", db.lrange(key, 0, -1).ok()?),
+    };
+    let pttl = db.pttl(key);
+    Some(Base {
+        key: key.to_vec(),
+        kind,
+        payload,
+        expires_at: if pttl > 0 { now + pttl } else { 0 },
+    })
+}
+
+fn sorted_keys(db: &mut Db) -> Vec<Vec<u8>> {
+    let mut keys = db.keys(b"*").expect("valid pattern");
+    keys.sort();
+    keys
+}
+
+fn restore_key(db: &mut Db, base: &Base) {
+    let key = base.key.clone();
+    let command = match base.kind {
+        "string" => Command::Set {
+            key: key.clone(),
+            value: base.payload[0].clone(),
+            options: SetOptions::default(),
+        },
+        "hash" => Command::HSet {
+            key: key.clone(),
+            pairs: base
+                .payload
+                .chunks(2)
+                .map(|p| (p[0].clone(), p[1].clone()))
+                .collect(),
+        },
+        _ => Command::RPush {
+            key: key.clone(),
+            values: base.payload.clone(),
+        },
+    };
+    db.execute(command).expect("restoring a dumped key");
+    if base.expires_at > 0 {
+        db.execute(Command::Expire {
+            key,
+            expiry: hedgestore_core::Expiry::PxAt(base.expires_at),
+            condition: hedgestore_core::ExpireCondition::default(),
+        })
+        .expect("restoring an expiry");
+    }
+}
+
+fn set_marker(db: &mut Db, key: Vec<u8>) {
+    db.execute(Command::Set {
+        key,
+        value: b"1".to_vec(),
+        options: SetOptions::default().px(MARKER_MS),
+    })
+    .expect("marker");
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Net {
+    Up,
+    /// Refuses connections (a partition with resets, or flapping); keeps its data.
+    Refusing,
+    /// Accepts but never answers (SIGSTOP): commands queue until it resumes.
+    Hung,
+    /// Killed; the next start restarts it with a new run id.
+    Dead,
+}
+
+/// The model Redis: a core engine plus what a real server adds (run id, persistence).
+struct ModelRedis {
+    clock: Arc<ManualClock>,
+    db: Db,
+    run: u64,
+    net: Net,
+    /// Lose one reply in `lossy` percent of calls (the command applied, the connection reset).
+    lossy: u64,
+    /// Commands sent while hung, applied when it resumes (ids of direct writes with them).
+    queued: Vec<(Command, Option<u64>)>,
+    /// Ids of the writes the keyspace holds (applied directly or replayed), followed through
+    /// snapshots.
+    ids: BTreeSet<u64>,
+    /// Ids of every write any server incarnation ever applied.
+    ever: BTreeSet<u64>,
+    /// The last background save.
+    saved: Option<(Vec<Base>, BTreeSet<u64>)>,
+    /// Bumped when connections break (kill, refusing): a client's next call on its old
+    /// connection fails as refused, so a restart is never silent.
+    connections: u64,
+}
+
+enum Call {
+    Applied(Result<Reply, ()>),
+    /// Applied, reply lost.
+    Lost,
+    Refused,
+    NoAnswer,
+}
+
+impl ModelRedis {
+    fn new(clock: Arc<ManualClock>) -> Self {
+        Self {
+            db: Engine::new(clock.clone()),
+            clock,
+            run: 1,
+            net: Net::Up,
+            lossy: 0,
+            queued: Vec::new(),
+            ids: BTreeSet::new(),
+            ever: BTreeSet::new(),
+            saved: None,
+            connections: 0,
+        }
+    }
+    fn run_id(&self) -> String {
+        format!("run-{}", self.run)
+    }
+    fn dump(&mut self) -> (Vec<Base>, BTreeSet<u64>) {
+        let now = now(&self.clock);
+        let keys = sorted_keys(&mut self.db);
+        let bases = keys
+            .iter()
+            .filter_map(|k| dump_key(&mut self.db, k, now))
+            .collect();
+        (bases, self.ids.clone())
+    }
+    fn kill(&mut self, save_now: bool, from_last_save: bool) {
+        if self.net == Net::Dead {
+            return;
+        }
+        self.queued.clear();
+        let image = if save_now {
+            Some(self.dump())
+        } else if from_last_save {
+            self.saved.take()
+        } else {
+            None
+        };
+        self.db = Engine::new(self.clock.clone());
+        self.ids.clear();
+        if let Some((bases, ids)) = image {
+            for b in bases.iter().filter(|b| b.expires_at == 0 || b.expires_at > now(&self.clock)) {
+                restore_key(&mut self.db, b);
+            }
+            self.ids = ids;
+        }
+        self.saved = None;
+        self.net = Net::Dead;
+        self.connections += 1;
+    }
+    fn start(&mut self) {
+        if self.net == Net::Dead {
+            self.run += 1;
+        }
+        if self.net == Net::Hung {
+            for (command, id) in std::mem::take(&mut self.queued) {
+                if self.db.execute(command).is_ok() {
+                    self.ids.extend(id);
+                    self.ever.extend(id);
+                }
+            }
+        }
+        self.net = Net::Up;
+    }
+    fn reachable(&self) -> bool {
+        self.net == Net::Up
+    }
+    /// Whether a client on connection `conn` still talks to this server; reconnects it if
+    /// Redis is up.
+    fn connected(&self, conn: &mut u64) -> bool {
+        let same = *conn == self.connections;
+        if self.reachable() {
+            *conn = self.connections;
+        }
+        same
+    }
+    fn call(&mut self, conn: &mut u64, command: Command, id: u64, rng: &mut Rng) -> Call {
+        if !self.connected(conn) {
+            return Call::Refused;
+        }
+        match self.net {
+            Net::Refusing | Net::Dead => Call::Refused,
+            Net::Hung => {
+                self.queued.push((command, Some(id)));
+                Call::NoAnswer
+            }
+            Net::Up => {
+                let result = self.db.execute(command).map_err(|_| ());
+                if result.is_ok() {
+                    self.ids.insert(id);
+                    self.ever.insert(id);
+                }
+                if rng.chance(self.lossy) {
+                    Call::Lost
+                } else {
+                    Call::Applied(result)
+                }
+            }
+        }
+    }
+    /// A script call's fate (recovery): `Err` when it failed, `Ok(applied)` otherwise; a lost
+    /// reply applies the script and fails the call.
+    /// `body` answers the ids of the writes it applied.
+    fn script<F: FnOnce(&mut Db) -> Vec<u64>>(
+        &mut self,
+        conn: &mut u64,
+        rng: &mut Rng,
+        body: F,
+    ) -> Result<(), ()> {
+        if !self.connected(conn) || !self.reachable() {
+            return Err(());
+        }
+        let ids = body(&mut self.db);
+        self.ids.extend(&ids);
+        self.ever.extend(&ids);
+        if rng.chance(self.lossy) {
+            Err(())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// `scripts::REPLAY` on the model.
+/// Answers the ids of the writes it applied.
+fn replay_script(
+    db: &mut Db,
+    marker: &str,
+    fresh: Option<&str>,
+    commands: &[(u64, Command, u64)],
+) -> Vec<u64> {
+    let last = db
+        .get(marker.as_bytes())
+        .ok()
+        .flatten()
+        .and_then(|v| String::from_utf8_lossy(&v).parse::<i64>().ok())
+        .unwrap_or(-1);
+    let mut top = last;
+    let mut applied = Vec::new();
+    for (seq, command, id) in commands {
+        let seq = i64::try_from(*seq).expect("small");
+        if seq <= last {
+            continue;
+        }
+        if let (Some(prefix), true) = (fresh, applied.is_empty()) {
+            for key in commands.iter().flat_map(|c| c.1.keys()) {
+                if db.exists(&[key]) == 0 {
+                    let mut m = prefix.as_bytes().to_vec();
+                    m.extend_from_slice(key);
+                    set_marker(db, m);
+                }
+            }
+        }
+        let _ = db.execute(command.clone());
+        applied.push(*id);
+        top = top.max(seq);
+    }
+    if top > last {
+        db.execute(Command::Set {
+            key: marker.as_bytes().to_vec(),
+            value: top.to_string().into_bytes(),
+            options: SetOptions::default().px(MARKER_MS),
+        })
+        .expect("marker");
+    }
+    applied
+}
+
+/// `scripts::BASE_MERGE` on the model.
+fn base_merge_script(db: &mut Db, base: &Base, run_id: &str) {
+    let marker = base_marker(run_id, &base.key);
+    if db.exists(&[&marker]) == 1 {
+        return;
+    }
+    set_marker(db, marker);
+    let key = &base.key;
+    if db.exists(&[key]) == 0 {
+        restore_key(db, base);
+        return;
+    }
+    let mut fresh = fresh_prefix(run_id).into_bytes();
+    fresh.extend_from_slice(key);
+    if db.exists(&[&fresh]) == 0 {
+        return;
+    }
+    let kind = match db.key_type(key) {
+        Some(KeyType::String) => "string",
+        Some(KeyType::Hash) => "hash",
+        Some(KeyType::List) => "list",
+        None => return,
+    };
+    if kind != base.kind {
+        return;
+    }
+    let int = |v: &[u8]| std::str::from_utf8(v).ok()?.parse::<i64>().ok();
+    match kind {
+        "string" => {
+            let current = db.get(key).ok().flatten().unwrap_or_default();
+            if let (Some(add), Some(_)) = (int(&base.payload[0]), int(&current)) {
+                let _ = db.execute(Command::IncrBy {
+                    key: key.clone(),
+                    delta: add,
+                });
+            }
+        }
+        "hash" => {
+            for p in base.payload.chunks(2) {
+                let _ = db.hsetnx(key, &p[0], &p[1]);
+            }
+        }
+        _ => {
+            let mut items = base.payload.clone();
+            items.reverse();
+            let _ = db.lpush(key, &items);
+        }
+    }
+}
+
+struct Instance {
+    id: usize,
+    owner: String,
+    clock: Arc<ManualClock>,
+    machine: Machine,
+    journal: Journal,
+    memory: Db,
+    recovery: Option<(Recovery, usize)>,
+    /// The Redis connection's generation (see `ModelRedis::connections`).
+    conn: u64,
+    /// Journal sequence number → write id.
+    ids: BTreeMap<u64, u64>,
+    incr_replies: BTreeMap<Vec<u8>, BTreeSet<i64>>,
+}
+
+/// What the oracle knows of one write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ack {
+    /// Acknowledged by Redis: durable while Redis keeps its id.
+    Redis,
+    /// Acknowledged from memory (journaled).
+    Memory,
+    /// Outcome unknown (`OutcomeUnknown`): may or may not apply.
+    Unknown,
+}
+
+/// What was written, for the invariants.
+#[derive(Default)]
+struct Oracle {
+    /// Counter key → (write id, how it ended).
+    incrs: BTreeMap<Vec<u8>, Vec<(u64, Ack)>>,
+    /// List key → (element, instance, write id, how it ended).
+    pushes: BTreeMap<Vec<u8>, Vec<(Vec<u8>, usize, u64, Ack)>>,
+    /// String key → value → absolute expiry it was written with (0: none).
+    sets: BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, i64>>,
+    /// Hash key → field → values written.
+    hsets: BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, BTreeSet<Vec<u8>>>>,
+    /// Writes whose reply was lost (Redis applied them) and that were journaled in flight.
+    in_flight: BTreeSet<u64>,
+    /// In-flight writes a snapshot kept before Redis restarted from it: the documented limit
+    /// (the replay into a restarted Redis cannot tell them from writes it lost), so they may
+    /// apply twice.
+    may_double: BTreeSet<u64>,
+    /// A bug caught during the schedule.
+    violation: Option<String>,
+}
+
+struct Sim {
+    rng: Rng,
+    clock: Arc<ManualClock>,
+    redis: ModelRedis,
+    instances: Vec<Instance>,
+    oracle: Oracle,
+    next_id: u64,
+    /// Test hook: replay in-flight writes on the same server too (must be caught).
+    inject_replay_in_flight: bool,
+    /// Print every event (`HEDGESTORE_SIM_TRACE`, with `HEDGESTORE_SIM_SEED`).
+    trace: bool,
+}
+
+const COUNTERS: [&[u8]; 2] = [b"c0", b"c1"];
+const LISTS: [&[u8]; 2] = [b"l0", b"l1"];
+const STRINGS: [&[u8]; 2] = [b"s0", b"s1"];
+const HASHES: [&[u8]; 1] = [b"h0"];
+
+impl Sim {
+    fn new(seed: u64) -> Self {
+        let mut rng = Rng::new(seed);
+        let clock = Arc::new(ManualClock::new(START));
+        let mut redis = ModelRedis::new(clock.clone());
+        redis.lossy = [0, 0, 5, 20][rng.below(4) as usize];
+        let n = 1 + rng.below(3) as usize;
+        let instances = (0..n)
+            .map(|id| {
+                let mut machine = Machine::new();
+                machine.started(Some(redis.run_id()));
+                Instance {
+                    id,
+                    owner: format!("instance-{id}"),
+                    clock: clock.clone(),
+                    machine,
+                    journal: Journal::default(),
+                    memory: Engine::new(clock.clone()),
+                    recovery: None,
+                    conn: 0,
+                    ids: BTreeMap::new(),
+                    incr_replies: BTreeMap::new(),
+                }
+            })
+            .collect();
+        Self {
+            rng,
+            clock,
+            redis,
+            instances,
+            oracle: Oracle::default(),
+            next_id: 0,
+            inject_replay_in_flight: false,
+            trace: false,
+        }
+    }
+
+    fn pick<'a>(&mut self, keys: &[&'a [u8]]) -> &'a [u8] {
+        keys[self.rng.below(keys.len() as u64) as usize]
+    }
+
+    /// One random command from instance `i`, through the same decisions as the driver.
+    fn command(&mut self, i: usize) {
+        if self.instances[i].machine.serving() == Serving::Recovering {
+            return; // its calls wait for the recovery (the journal lock)
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let now = now(&self.clock);
+        let command = match self.rng.below(6) {
+            0 | 1 => Command::Incr {
+                key: self.pick(&COUNTERS).to_vec(),
+            },
+            2 => Command::RPush {
+                key: self.pick(&LISTS).to_vec(),
+                values: vec![format!("{i}:{id}").into_bytes()],
+            },
+            3 => {
+                let px = self.rng.chance(50).then(|| 1 + self.rng.below(300) as i64);
+                let value = format!("v{id}").into_bytes();
+                let key = self.pick(&STRINGS).to_vec();
+                let expires = px.map_or(0, |ms| now + ms);
+                self.oracle
+                    .sets
+                    .entry(key.clone())
+                    .or_default()
+                    .insert(value.clone(), expires);
+                let options = px.map_or_else(SetOptions::default, |ms| SetOptions::default().px(ms));
+                Command::Set {
+                    key,
+                    value,
+                    options,
+                }
+            }
+            4 => {
+                let key = self.pick(&HASHES).to_vec();
+                let field = format!("f{}", self.rng.below(3)).into_bytes();
+                let value = format!("v{id}").into_bytes();
+                self.oracle
+                    .hsets
+                    .entry(key.clone())
+                    .or_default()
+                    .entry(field.clone())
+                    .or_default()
+                    .insert(value.clone());
+                Command::HSet {
+                    key,
+                    pairs: vec![(field, value)],
+                }
+            }
+            _ => Command::Del {
+                keys: vec![if self.rng.chance(50) {
+                    self.pick(&STRINGS).to_vec()
+                } else {
+                    self.pick(&HASHES).to_vec()
+                }],
+            },
+        };
+        let (ack, reply) = self.execute(i, command.clone(), id);
+        if self.trace {
+            let ack = ack.map(|a| match a {
+                Ack::Redis => "redis",
+                Ack::Memory => "memory",
+                Ack::Unknown => "unknown",
+            });
+            eprintln!("t={} i{i} {:?} -> {ack:?} {reply:?}", now - START as i64, command.to_args().iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>());
+        }
+        match (&command, ack) {
+            (Command::Incr { key }, Some(ack)) => {
+                self.oracle.incrs.entry(key.clone()).or_default().push((id, ack));
+                if let Some(Reply::Int(v)) = reply {
+                    let seen = self.instances[i].incr_replies.entry(key.clone()).or_default();
+                    if !seen.insert(v) && self.oracle.violation.is_none() {
+                        self.oracle.violation = Some(format!(
+                            "instance {i} got INCR {} = {v} twice",
+                            String::from_utf8_lossy(key)
+                        ));
+                    }
+                }
+            }
+            (Command::RPush { key, values }, Some(ack)) => {
+                self.oracle
+                    .pushes
+                    .entry(key.clone())
+                    .or_default()
+                    .push((values[0].clone(), i, id, ack));
+            }
+            _ => {}
+        }
+    }
+
+    /// `FallbackStorage::execute`: `(how it ended, the reply)`, `None` when refused.
+    fn execute(&mut self, i: usize, command: Command, id: u64) -> (Option<Ack>, Option<Reply>) {
+        let inst = &mut self.instances[i];
+        if !inst.machine.on_redis() {
+            return inst.on_memory(command, id, false);
+        }
+        let (outcome, result) = match self.redis.call(&mut inst.conn, command.clone(), id, &mut self.rng) {
+            Call::Applied(Ok(reply)) => (RedisOutcome::Ok, Some(reply)),
+            Call::Applied(Err(())) => (RedisOutcome::CommandError, None),
+            Call::Lost => (
+                RedisOutcome::Unreachable {
+                    maybe_applied: true,
+                },
+                None,
+            ),
+            Call::Refused => (
+                RedisOutcome::Unreachable {
+                    maybe_applied: false,
+                },
+                None,
+            ),
+            Call::NoAnswer => (RedisOutcome::NoAnswer, None),
+        };
+        match inst.machine.on_redis_outcome(outcome, command.is_write()) {
+            AfterRedis::Answer { mirror } => {
+                if let (true, Some(reply)) = (mirror, &result) {
+                    if let Some(copy) = mirror_form(&command, reply) {
+                        let _ = inst.memory.execute(copy);
+                    }
+                }
+                match outcome {
+                    RedisOutcome::NoAnswer => (Some(Ack::Unknown), None),
+                    _ => (result.is_some().then_some(Ack::Redis), result),
+                }
+            }
+            AfterRedis::ServeFromMemory { in_flight, .. } => {
+                let (ack, reply) = inst.on_memory(command, id, in_flight);
+                if in_flight {
+                    // Redis applied it (its reply was lost): as durable as Redis keeps it,
+                    // like a write Redis acknowledged.
+                    self.oracle.in_flight.insert(id);
+                    return (ack.map(|_| Ack::Redis), reply);
+                }
+                (ack, reply)
+            }
+        }
+    }
+
+    fn health(&mut self, i: usize) {
+        let connected = self.redis.connected(&mut self.instances[i].conn);
+        let check = if connected && self.redis.reachable() {
+            HealthCheck::Ok
+        } else {
+            HealthCheck::Failed
+        };
+        let after = self.instances[i].machine.on_health(check);
+        if self.trace && after == super::machine::AfterHealth::FailedOver {
+            eprintln!("i{i} health check failed: fails over");
+        }
+    }
+
+    /// The recovery loop of instance `i`: a ping, or one unit of the running plan.
+    fn recovery(&mut self, i: usize) {
+        let inst = &mut self.instances[i];
+        match inst.machine.serving() {
+            Serving::Redis => {}
+            Serving::Memory => {
+                self.redis.connected(&mut inst.conn);
+                if self.redis.reachable() {
+                    let dropped = inst.journal.dropped;
+                    if let Some(plan) = inst.machine.begin_recovery(self.redis.run_id(), dropped) {
+                        if self.trace {
+                            eprintln!("i{i} begins recovery {plan:?}");
+                        }
+                        inst.recovery = Some((plan, 0));
+                    }
+                }
+            }
+            Serving::Recovering => {
+                let (plan, step) = inst.recovery.take().expect("a recovering instance has a plan");
+                if self.trace {
+                    let c0 = self.redis.db.get(b"c0").ok().flatten();
+                    let entries: Vec<_> = inst.journal.entries.iter().map(|e| (e.seq, e.in_flight, e.command.to_args().iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "))).collect();
+                    eprintln!("i{i} recovery {:?} step {:?} (c0 = {c0:?}, journal {entries:?})", plan.run_id, plan.steps[step]);
+                }
+                match self.step(i, &plan, step) {
+                    Err(()) => self.instances[i].machine.recovery_failed(),
+                    Ok(false) => self.instances[i].recovery = Some((plan, step)),
+                    Ok(true) if step + 1 < plan.steps.len() => {
+                        self.instances[i].recovery = Some((plan, step + 1));
+                    }
+                    Ok(true) => {
+                        let inst = &mut self.instances[i];
+                        inst.journal.clear();
+                        inst.machine.recovery_done(plan);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs (part of) step `step` of `plan`: `Ok(true)` when the step is complete.
+    fn step(&mut self, i: usize, plan: &Recovery, step: usize) -> Result<bool, ()> {
+        let inst = &mut self.instances[i];
+        let redis = &mut self.redis;
+        let rng = &mut self.rng;
+        let now = now(&inst.clock);
+        match plan.steps[step] {
+            Step::WriteBack => unreachable!("the simulated journal never overflows"),
+            Step::RestoreUntouched => {
+                let keys = sorted_keys(&mut inst.memory);
+                for key in keys.iter().filter(|k| !inst.journal.touched.contains(*k)) {
+                    if let Some(base) = dump_key(&mut inst.memory, key, now) {
+                        redis.script(&mut inst.conn, rng, |db| {
+                            base_merge_script(db, &base, &plan.run_id);
+                            Vec::new()
+                        })?;
+                    }
+                }
+                Ok(true)
+            }
+            Step::MergeBases => {
+                for base in &inst.journal.bases {
+                    if base.expires_at != 0 && base.expires_at <= now {
+                        continue;
+                    }
+                    redis.script(&mut inst.conn, rng, |db| {
+                        base_merge_script(db, base, &plan.run_id);
+                        Vec::new()
+                    })?;
+                }
+                Ok(true)
+            }
+            Step::Replay { include_in_flight } => {
+                let include = include_in_flight || self.inject_replay_in_flight;
+                let Some(batch) = inst.journal.next_batch(&plan.run_id, BATCH, include) else {
+                    return Ok(true);
+                };
+                let marker = replay_marker(&inst.owner);
+                let fresh = plan.fresh_run_id().map(fresh_prefix);
+                let commands: Vec<(u64, Command, u64)> = batch
+                    .entries
+                    .iter()
+                    .map(|e| (e.seq, e.command.clone(), inst.ids[&e.seq]))
+                    .collect();
+                let covers = batch.covers;
+                redis.script(&mut inst.conn, rng, |db| {
+                    replay_script(db, &marker, fresh.as_deref(), &commands)
+                })?;
+                inst.journal.batch_applied(&plan.run_id, covers);
+                Ok(false)
+            }
+            Step::RestoreSubscriptions => redis.reachable().then_some(true).ok_or(()),
+        }
+    }
+
+    fn fault(&mut self) {
+        let fault = self.rng.below(9);
+        if self.trace {
+            let name = ["kill empty", "kill from last save", "kill saving", "bgsave", "hang", "refuse", "lossy", "start", "start"];
+            eprintln!("fault: {} (net {:?}, run {})", name[fault as usize], self.redis.net, self.redis.run);
+        }
+        match fault {
+            0 => self.redis.kill(false, false),
+            1 | 2 => {
+                self.redis.kill(fault == 2, fault == 1);
+                let kept = self.redis.ids.intersection(&self.oracle.in_flight);
+                self.oracle.may_double.extend(kept);
+            }
+            3 => self.redis.saved = Some(self.redis.dump()),
+            4 if self.redis.net == Net::Up => self.redis.net = Net::Hung,
+            5 if self.redis.net == Net::Up => {
+                self.redis.net = Net::Refusing;
+                self.redis.connections += 1;
+            }
+            6 => self.redis.lossy = [0, 5, 20][self.rng.below(3) as usize],
+            _ => self.redis.start(),
+        }
+    }
+
+    /// One random schedule, healed at the end.
+    fn run(&mut self, steps: usize) {
+        for _ in 0..steps {
+            let i = self.rng.below(self.instances.len() as u64) as usize;
+            match self.rng.below(100) {
+                0..=59 => self.command(i),
+                60..=69 => self.health(i),
+                70..=84 => self.recovery(i),
+                85..=92 => self.clock.advance(1 + self.rng.below(60)),
+                _ => self.fault(),
+            }
+            if self.oracle.violation.is_some() {
+                return;
+            }
+        }
+        self.redis.lossy = 0;
+        self.redis.start();
+        for _ in 0..10_000 {
+            if self.instances.iter().all(|i| i.machine.on_redis()) {
+                break;
+            }
+            for i in 0..self.instances.len() {
+                self.health(i);
+                self.recovery(i);
+            }
+        }
+        assert!(
+            self.instances.iter().all(|i| i.machine.on_redis()),
+            "every instance recovers once Redis is healthy"
+        );
+    }
+
+    /// The invariants (see the module docs); `Err` names the first one broken.
+    fn check(&mut self) -> Result<(), String> {
+        if let Some(v) = self.oracle.violation.take() {
+            return Err(v);
+        }
+        let db = &mut self.redis.db;
+        let ids = &self.redis.ids;
+        let now = now(&self.clock);
+        for (key, incrs) in &self.oracle.incrs {
+            let value = db
+                .get(key)
+                .ok()
+                .flatten()
+                .map_or(0, |v| String::from_utf8_lossy(&v).parse::<i64>().unwrap_or(-1));
+            let kept = incrs
+                .iter()
+                .filter(|(id, ack)| *ack != Ack::Unknown && ids.contains(id))
+                .count() as i64;
+            if let Some((id, _)) = incrs
+                .iter()
+                .find(|(id, ack)| *ack == Ack::Memory && !self.redis.ever.contains(id))
+            {
+                return Err(format!("acknowledged write {id} never reached redis"));
+            }
+            let doubled = incrs
+                .iter()
+                .filter(|(id, _)| self.oracle.may_double.contains(id))
+                .count();
+            let most = (incrs.len() + doubled) as i64;
+            if value < kept || value > most {
+                return Err(format!(
+                    "counter {}: {value}, expected {kept}..={most} (acknowledged and kept ..= all)",
+                    String::from_utf8_lossy(key)
+                ));
+            }
+        }
+        for (key, pushes) in &self.oracle.pushes {
+            let list = db.lrange(key, 0, -1).unwrap_or_default();
+            let mut seen = BTreeSet::new();
+            let doubled: BTreeSet<&Vec<u8>> = pushes
+                .iter()
+                .filter(|p| self.oracle.may_double.contains(&p.2))
+                .map(|p| &p.0)
+                .collect();
+            for item in &list {
+                if !seen.insert(item) && !doubled.contains(item) {
+                    return Err(format!("{} applied twice", String::from_utf8_lossy(item)));
+                }
+            }
+            for (item, _, id, ack) in pushes {
+                if *ack == Ack::Memory && !self.redis.ever.contains(id) {
+                    return Err(format!("acknowledged {} never reached redis", String::from_utf8_lossy(item)));
+                }
+                let kept = *ack != Ack::Unknown && ids.contains(id);
+                if kept && !seen.contains(item) {
+                    return Err(format!("acknowledged {} lost", String::from_utf8_lossy(item)));
+                }
+            }
+            let position: BTreeMap<&Vec<u8>, usize> =
+                list.iter().enumerate().map(|(p, v)| (v, p)).collect();
+            for inst in 0..self.instances.len() {
+                let order: Vec<usize> = pushes
+                    .iter()
+                    .filter(|p| p.1 == inst)
+                    .filter_map(|p| position.get(&p.0).copied())
+                    .collect();
+                if order.windows(2).any(|w| w[0] > w[1]) {
+                    return Err(format!("instance {inst}'s elements out of order in {list:?}"));
+                }
+            }
+        }
+        for key in STRINGS {
+            let Some(value) = db.get(key).ok().flatten() else { continue };
+            let Some(&expires) = self.oracle.sets.get(key).and_then(|s| s.get(&value)) else {
+                return Err(format!("{} holds a value nobody wrote", String::from_utf8_lossy(key)));
+            };
+            let pttl = db.pttl(key);
+            let holds = if pttl > 0 { now + pttl } else { 0 };
+            if (expires == 0) != (holds == 0) || holds > expires {
+                return Err(format!(
+                    "{} expires at {holds}, its write asked for {expires} (0: never)",
+                    String::from_utf8_lossy(key)
+                ));
+            }
+        }
+        for key in HASHES {
+            for (field, value) in db.hgetall(key).unwrap_or_default() {
+                let written = self.oracle.hsets.get(key).and_then(|h| h.get(&field));
+                if !written.is_some_and(|w| w.contains(&value)) {
+                    return Err(format!("{} holds a value nobody wrote", String::from_utf8_lossy(key)));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Instance {
+    /// `Inner::on_memory`: admitted, bases captured, applied to memory, journaled.
+    fn on_memory(
+        &mut self,
+        command: Command,
+        id: u64,
+        in_flight: bool,
+    ) -> (Option<Ack>, Option<Reply>) {
+        let now = now(&self.clock);
+        let journaled = journal_form(&command, now);
+        let admission = self
+            .journal
+            .admit(journaled.1, usize::MAX, JournalOverflow::RejectWrites);
+        assert_eq!(admission, Admission::Admitted, "instance {}", self.id);
+        for key in self.journal.keys_needing_base(std::slice::from_ref(&command)) {
+            if let Some(base) = dump_key(&mut self.memory, &key, now) {
+                self.journal.add_base(base);
+            }
+        }
+        let command_is_write = command.is_write();
+        match self.memory.execute(command) {
+            Ok(reply) => {
+                if command_is_write {
+                    self.journal.append(journaled, in_flight);
+                    let seq = self.journal.entries.back().expect("appended").seq;
+                    self.ids.insert(seq, id);
+                }
+                (Some(Ack::Memory), Some(reply))
+            }
+            Err(_) => (None, None),
+        }
+    }
+}
+
+/// Runs schedule `seed`: `Err` with the broken invariant.
+fn run_seed(seed: u64, inject: bool) -> Result<(), String> {
+    let mut sim = Sim::new(seed);
+    sim.inject_replay_in_flight = inject;
+    sim.trace = std::env::var_os("HEDGESTORE_SIM_TRACE").is_some();
+    let steps = 50 + sim.rng.below(250) as usize;
+    sim.run(steps);
+    sim.check()
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+#[test]
+fn random_fault_schedules_lose_nothing_acknowledged_and_apply_nothing_twice() {
+    if let Some(seed) = env_u64("HEDGESTORE_SIM_SEED") {
+        if let Err(e) = run_seed(seed, false) {
+            panic!("seed {seed}: {e}");
+        }
+        return;
+    }
+    let schedules = env_u64("HEDGESTORE_SIM_SCHEDULES").unwrap_or(2_000);
+    let base = env_u64("HEDGESTORE_SIM_BASE").unwrap_or(0);
+    for seed in base..base + schedules {
+        if let Err(e) = run_seed(seed, false) {
+            panic!("seed {seed} (replay with HEDGESTORE_SIM_SEED={seed}): {e}");
+        }
+    }
+}
+
+#[test]
+fn the_simulation_catches_in_flight_writes_replayed_on_the_same_server() {
+    let caught = (0..2_000).find_map(|seed| run_seed(seed, true).err());
+    assert!(
+        caught.is_some(),
+        "replaying in-flight writes on the same server applies them twice"
+    );
+}

@@ -136,44 +136,56 @@ return 0
     )
 });
 
-/// One batch of the outage journal, applied at most once.
+/// One batch of the outage journal, each write applied at most once.
 ///
-/// KEYS: the batch's marker (`hedgestore:replay:<instance>:<first seq>`), then every key the
+/// KEYS: the instance's replay marker (`hedgestore:replay:<instance>`), then every key the
 /// batch writes. ARGV: the "fresh key" marker prefix (empty: none), the number of commands,
-/// then each command as its argument count followed by its arguments.
+/// then each command as its journal sequence number, its argument count and its arguments.
 ///
-/// A marker present means the batch was applied already (its reply was lost): nothing is
-/// done. Otherwise, with a prefix given (Redis restarted), each written key that does not
-/// exist yet gets a fresh-key marker (`<prefix><key>`), which tells [`BASE_MERGE`] that the key
-/// was created by outage writes after the restart, not restored from a snapshot. Markers
-/// expire after 10 minutes: long enough for every instance to finish recovering from one
-/// outage, short enough not to linger in the keyspace.
+/// The marker holds the highest sequence number applied so far: a write at or below it was
+/// applied already (a batch retried after a lost reply, or replayed again into a server
+/// that restarted from a snapshot taken after it) and is skipped, so batches need not line
+/// up between attempts. Otherwise, with a prefix given (Redis restarted), each written key
+/// that does not exist yet gets a fresh-key marker (`<prefix><key>`), which tells
+/// [`BASE_MERGE`] that the key was created by outage writes after the restart, not restored
+/// from a snapshot. Markers expire after 10 minutes: long enough for every instance to
+/// finish recovering from one outage, short enough not to linger in the keyspace.
+///
+/// Returns the number of writes that failed, or -1 when every write was applied already.
 pub(crate) static REPLAY: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-if ARGV[1] ~= '' then
-  for i = 2, #KEYS do
-    if redis.call('EXISTS', KEYS[i]) == 0 then
-      redis.call('SET', ARGV[1] .. KEYS[i], '1', 'EX', 600)
-    end
-  end
-end
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1') or -1
 local n = tonumber(ARGV[2])
 local pos = 3
 local errors = 0
+local top = last
+local marked = false
 for c = 1, n do
-  local argc = tonumber(ARGV[pos])
-  pos = pos + 1
+  local seq = tonumber(ARGV[pos])
+  local argc = tonumber(ARGV[pos + 1])
+  pos = pos + 2
   local args = {}
   for j = 1, argc do
     args[j] = ARGV[pos]
     pos = pos + 1
   end
-  local r = redis.pcall(unpack(args))
-  if type(r) == 'table' and r.err then errors = errors + 1 end
+  if seq > last then
+    if ARGV[1] ~= '' and not marked then
+      marked = true
+      for i = 2, #KEYS do
+        if redis.call('EXISTS', KEYS[i]) == 0 then
+          redis.call('SET', ARGV[1] .. KEYS[i], '1', 'EX', 600)
+        end
+      end
+    end
+    local r = redis.pcall(unpack(args))
+    if type(r) == 'table' and r.err then errors = errors + 1 end
+    if seq > top then top = seq end
+  end
 end
-redis.call('SET', KEYS[1], '1', 'EX', 600)
+if top == last then return -1 end
+redis.call('SET', KEYS[1], string.format('%d', top), 'EX', 600)
 return errors
 ",
     )
