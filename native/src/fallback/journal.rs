@@ -53,6 +53,11 @@ pub(crate) enum Admission {
 
 /// One batch of the journal to replay (see `scripts::REPLAY`).
 pub(crate) struct Batch<'a> {
+    /// The marker value the server must hold at least: the last sequence number this
+    /// recovery replayed into it (-1: none yet).
+    pub(crate) expect: i64,
+    /// The sequence number of the batch's last entry (the marker's value afterwards).
+    pub(crate) last_seq: u64,
     /// Entries the batch covers (leave the journal once the batch is applied).
     pub(crate) covers: usize,
     /// The writes to send (in-flight ones left out on the same server).
@@ -79,7 +84,17 @@ pub(crate) struct Journal {
     /// recovery finishes: if that server restarts before then, it may have lost them, and
     /// the next recovery replays them again from the front (batches the restarted server
     /// kept, from a snapshot, carry their markers and are not applied twice).
-    replayed: Option<(String, usize)>,
+    replayed: Option<Replayed>,
+}
+
+/// How far a recovery that has not finished replayed the journal into one server.
+struct Replayed {
+    run_id: String,
+    /// Entries covered, from the front.
+    covers: usize,
+    /// The server's marker expired (a recovery stalled for longer than its lifetime): the
+    /// next batch does not ask for it.
+    marker_expired: bool,
 }
 
 impl Journal {
@@ -160,13 +175,21 @@ impl Journal {
         max: usize,
         include_in_flight: bool,
     ) -> Option<Batch<'_>> {
-        let start = match &self.replayed {
-            Some((server, done)) if server == run_id => *done,
-            _ => 0,
+        let (start, marker_expired) = match &self.replayed {
+            Some(r) if r.run_id == run_id => (r.covers, r.marker_expired),
+            _ => (0, false),
         };
         self.entries.get(start)?;
         let covers = (self.entries.len() - start).min(max.max(1));
+        let expect = match start.checked_sub(1) {
+            Some(prev) if !marker_expired => {
+                i64::try_from(self.entries[prev].seq).unwrap_or(i64::MAX)
+            }
+            _ => -1,
+        };
         Some(Batch {
+            expect,
+            last_seq: self.entries[start + covers - 1].seq,
             covers,
             entries: self
                 .entries
@@ -180,8 +203,25 @@ impl Journal {
     /// applied (or found applied by its marker).
     pub(crate) fn batch_applied(&mut self, run_id: &str, covers: usize) {
         match &mut self.replayed {
-            Some((server, done)) if server == run_id => *done += covers,
-            _ => self.replayed = Some((run_id.to_string(), covers)),
+            Some(r) if r.run_id == run_id => {
+                r.covers += covers;
+                r.marker_expired = false;
+            }
+            _ => {
+                self.replayed = Some(Replayed {
+                    run_id: run_id.to_string(),
+                    covers,
+                    marker_expired: false,
+                });
+            }
+        }
+    }
+
+    /// The replay marker of `run_id` is gone though that same server is still there: it
+    /// expired while the recovery stalled. The replay goes on from where it was.
+    pub(crate) fn marker_expired(&mut self, run_id: &str) {
+        if let Some(r) = self.replayed.as_mut().filter(|r| r.run_id == run_id) {
+            r.marker_expired = true;
         }
     }
 

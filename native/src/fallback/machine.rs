@@ -28,7 +28,8 @@
 //! | `Memory`     | [`HealthCheck::Ok`]                              | `Memory`     | wake the recovery loop |
 //! | `Memory`     | [`Machine::begin_recovery`] (Redis answered)     | `Recovering` | run the [`Recovery`] steps |
 //! | `Recovering` | [`Machine::recovery_failed`] (a step failed)     | `Memory`     | retry later with backoff (replayed batches stay applied: markers) |
-//! | `Recovering` | [`Machine::recovery_done`]                       | `Redis`      | switch back, announce it |
+//! | `Recovering` | [`Machine::recovery_done`], same run id          | `Redis`      | switch back, announce it |
+//! | `Recovering` | [`Machine::recovery_done`], another run id       | `Memory`     | start over: Redis restarted during the recovery |
 //! | `Recovering` | [`Machine::fail_over`] / [`HealthCheck::Failed`] | `Recovering` | nothing: the recovery's own Redis calls fail if Redis is gone |
 //!
 //! # Recovery plans
@@ -278,12 +279,19 @@ impl Machine {
         }
     }
 
-    /// Every step of `recovery` succeeded: Redis serves again (the driver clears the
-    /// journal and announces the switch).
-    pub(crate) fn recovery_done(&mut self, recovery: Recovery) {
+    /// Every step of `recovery` succeeded and Redis now answers with `run_id`. If that is
+    /// still the server the plan was made for, Redis serves again (the driver clears the
+    /// journal and announces the switch) and this answers `true`; if Redis restarted in the
+    /// meantime, what was replayed may be gone: the recovery failed and starts over.
+    pub(crate) fn recovery_done(&mut self, recovery: Recovery, run_id: &str) -> bool {
+        if self.serving != Serving::Recovering || recovery.run_id != run_id {
+            self.recovery_failed();
+            return false;
+        }
         self.known_run_id = Some(recovery.run_id);
         self.recoveries += 1;
         self.serving = Serving::Redis;
+        true
     }
 }
 
@@ -362,7 +370,12 @@ mod tests {
             restarted.steps[..2],
             [Step::RestoreUntouched, Step::MergeBases]
         );
-        m.recovery_done(restarted);
+        assert!(
+            !m.recovery_done(restarted.clone(), "c"),
+            "restarted again meanwhile"
+        );
+        let again = m.begin_recovery("c".into(), false).expect("memory serves");
+        assert!(m.recovery_done(again, "c"));
         assert!(m.on_redis());
         assert_eq!(m.on_health(HealthCheck::Failed), AfterHealth::FailedOver);
         assert_eq!(m.on_health(HealthCheck::Ok), AfterHealth::WakeRecovery);

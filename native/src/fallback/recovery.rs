@@ -85,10 +85,23 @@ impl Inner {
                 return Err(e);
             }
         }
-        journal.clear();
+        // The server may have restarted after the last step (the connection moves to the new
+        // process silently): then what was replayed is gone and the recovery starts over.
+        let run_id = match self.redis.run_id().await {
+            Ok(id) => id,
+            Err(e) => {
+                lock(&self.machine).recovery_failed();
+                return Err(e);
+            }
+        };
         let restarted = plan.restarted;
+        if !lock(&self.machine).recovery_done(plan, &run_id) {
+            return Err(StorageError::Unavailable(
+                "redis restarted during recovery; recovering again".into(),
+            ));
+        }
+        journal.clear();
         *lock(&self.since) = SystemTime::now();
-        lock(&self.machine).recovery_done(plan);
         drop(journal);
         tracing::info!(restarted, "redis is back: serving from redis");
         let _ = self.events.send(StorageEvent::BackendChanged {
@@ -162,7 +175,10 @@ impl Inner {
                     }
                 }
             }
+            invocation.arg(run_id);
             invocation.arg(fresh.as_str());
+            invocation.arg(batch.expect);
+            invocation.arg(batch.last_seq);
             invocation.arg(batch.entries.len());
             for entry in &batch.entries {
                 let args = entry.command.to_args();
@@ -172,7 +188,18 @@ impl Inner {
                     invocation.arg(a.as_slice());
                 }
             }
-            if let Value::Int(errors) = self.redis.invoke(invocation).await? {
+            let reply = match self.redis.invoke(invocation).await {
+                Err(StorageError::Command(e)) if e.to_string().contains("REPLAYLOST") => {
+                    // The marker is gone: Redis restarted (the connection moved to the new
+                    // process), or the marker expired while this recovery stalled.
+                    if self.redis.run_id().await? == run_id {
+                        journal.marker_expired(run_id);
+                    }
+                    return Err(StorageError::Command(e));
+                }
+                other => other?,
+            };
+            if let Value::Int(errors) = reply {
                 if errors > 0 {
                     self.counters
                         .replay_errors
@@ -219,6 +246,7 @@ impl Inner {
                 .key(base.key.as_slice())
                 .key(marker)
                 .key(fresh_marker)
+                .arg(run_id)
                 .arg(base.kind)
                 .arg(base.expires_at);
             for p in &base.payload {

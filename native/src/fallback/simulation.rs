@@ -18,7 +18,7 @@
 //!   than the one its write asked for; every value Redis holds was written;
 //! * no `INCR` reply handed out twice within an instance.
 //!
-//! `HEDGESTORE_SIM_SCHEDULES` sets the number of schedules (default 2,000),
+//! `HEDGESTORE_SIM_SCHEDULES` sets the number of schedules (default 5,000),
 //! `HEDGESTORE_SIM_SEED` replays one seed; a failure prints its seed.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -219,7 +219,10 @@ impl ModelRedis {
         self.db = Engine::new(self.clock.clone());
         self.ids.clear();
         if let Some((bases, ids)) = image {
-            for b in bases.iter().filter(|b| b.expires_at == 0 || b.expires_at > now(&self.clock)) {
+            for b in bases
+                .iter()
+                .filter(|b| b.expires_at == 0 || b.expires_at > now(&self.clock))
+            {
                 restore_key(&mut self.db, b);
             }
             self.ids = ids;
@@ -280,17 +283,24 @@ impl ModelRedis {
     }
     /// A script call's fate (recovery): `Err` when it failed, `Ok(applied)` otherwise; a lost
     /// reply applies the script and fails the call.
-    /// `body` answers the ids of the writes it applied.
-    fn script<F: FnOnce(&mut Db) -> Vec<u64>>(
+    /// A recovery script planned for the server `run_id`: `body` answers the ids of the
+    /// writes it applied (`None`: the script failed). Half of the calls on a connection that
+    /// broke reach the new server anyway (the connection was re-established by an idempotent
+    /// call in between), where the script's `WRONGSERVER` check must stop them.
+    fn script<F: FnOnce(&mut Db) -> Option<Vec<u64>>>(
         &mut self,
         conn: &mut u64,
         rng: &mut Rng,
+        run_id: &str,
         body: F,
     ) -> Result<(), ()> {
-        if !self.connected(conn) || !self.reachable() {
+        if !self.reachable() || (!self.connected(conn) && rng.chance(50)) {
             return Err(());
         }
-        let ids = body(&mut self.db);
+        if self.run_id() != run_id {
+            return Err(()); // WRONGSERVER
+        }
+        let ids = body(&mut self.db).ok_or(())?;
         self.ids.extend(&ids);
         self.ever.extend(&ids);
         if rng.chance(self.lossy) {
@@ -302,20 +312,24 @@ impl ModelRedis {
 }
 
 /// `scripts::REPLAY` on the model.
-/// Answers the ids of the writes it applied.
+/// Answers the ids of the writes it applied, `None` for `REPLAYLOST`.
 fn replay_script(
     db: &mut Db,
     marker: &str,
     fresh: Option<&str>,
+    (expect, last_seq): (i64, u64),
     commands: &[(u64, Command, u64)],
-) -> Vec<u64> {
+) -> Option<Vec<u64>> {
     let last = db
         .get(marker.as_bytes())
         .ok()
         .flatten()
         .and_then(|v| String::from_utf8_lossy(&v).parse::<i64>().ok())
         .unwrap_or(-1);
-    let mut top = last;
+    if last < expect {
+        return None;
+    }
+    let mut top = last.max(i64::try_from(last_seq).expect("small"));
     let mut applied = Vec::new();
     for (seq, command, id) in commands {
         let seq = i64::try_from(*seq).expect("small");
@@ -335,15 +349,13 @@ fn replay_script(
         applied.push(*id);
         top = top.max(seq);
     }
-    if top > last {
-        db.execute(Command::Set {
-            key: marker.as_bytes().to_vec(),
-            value: top.to_string().into_bytes(),
-            options: SetOptions::default().px(MARKER_MS),
-        })
-        .expect("marker");
-    }
-    applied
+    db.execute(Command::Set {
+        key: marker.as_bytes().to_vec(),
+        value: top.to_string().into_bytes(),
+        options: SetOptions::default().px(MARKER_MS),
+    })
+    .expect("marker");
+    Some(applied)
 }
 
 /// `scripts::BASE_MERGE` on the model.
@@ -435,9 +447,9 @@ struct Oracle {
     hsets: BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, BTreeSet<Vec<u8>>>>,
     /// Writes whose reply was lost (Redis applied them) and that were journaled in flight.
     in_flight: BTreeSet<u64>,
-    /// In-flight writes a snapshot kept before Redis restarted from it: the documented limit
-    /// (the replay into a restarted Redis cannot tell them from writes it lost), so they may
-    /// apply twice.
+    /// In-flight writes journaled before Redis restarted: the documented limit (the replay
+    /// into a restarted Redis cannot tell whether a snapshot, or another instance's
+    /// pre-outage value, holds them already), so they may apply twice.
     may_double: BTreeSet<u64>,
     /// A bug caught during the schedule.
     violation: Option<String>,
@@ -528,7 +540,8 @@ impl Sim {
                     .entry(key.clone())
                     .or_default()
                     .insert(value.clone(), expires);
-                let options = px.map_or_else(SetOptions::default, |ms| SetOptions::default().px(ms));
+                let options =
+                    px.map_or_else(SetOptions::default, |ms| SetOptions::default().px(ms));
                 Command::Set {
                     key,
                     value,
@@ -566,14 +579,35 @@ impl Sim {
                 Ack::Memory => "memory",
                 Ack::Unknown => "unknown",
             });
-            eprintln!("t={} i{i} {:?} -> {ack:?} {reply:?}", now - START as i64, command.to_args().iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>());
+            eprintln!(
+                "t={} i{i} {:?} -> {ack:?} {reply:?}",
+                now - START as i64,
+                command
+                    .to_args()
+                    .iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect::<Vec<_>>()
+            );
         }
         match (&command, ack) {
             (Command::Incr { key }, Some(ack)) => {
-                self.oracle.incrs.entry(key.clone()).or_default().push((id, ack));
+                self.oracle
+                    .incrs
+                    .entry(key.clone())
+                    .or_default()
+                    .push((id, ack));
                 if let Some(Reply::Int(v)) = reply {
-                    let seen = self.instances[i].incr_replies.entry(key.clone()).or_default();
-                    if !seen.insert(v) && self.oracle.violation.is_none() {
+                    // Redis itself hands a reply out again when it restarts without an
+                    // increment it acknowledged (an older snapshot, no persistence): as
+                    // durable as Redis's persistence, as documented.
+                    let redis_lost = self.oracle.incrs[key]
+                        .iter()
+                        .any(|(id, ack)| *ack == Ack::Redis && !self.redis.ids.contains(id));
+                    let seen = self.instances[i]
+                        .incr_replies
+                        .entry(key.clone())
+                        .or_default();
+                    if !seen.insert(v) && !redis_lost && self.oracle.violation.is_none() {
                         self.oracle.violation = Some(format!(
                             "instance {i} got INCR {} = {v} twice",
                             String::from_utf8_lossy(key)
@@ -582,11 +616,12 @@ impl Sim {
                 }
             }
             (Command::RPush { key, values }, Some(ack)) => {
-                self.oracle
-                    .pushes
-                    .entry(key.clone())
-                    .or_default()
-                    .push((values[0].clone(), i, id, ack));
+                self.oracle.pushes.entry(key.clone()).or_default().push((
+                    values[0].clone(),
+                    i,
+                    id,
+                    ack,
+                ));
             }
             _ => {}
         }
@@ -598,23 +633,27 @@ impl Sim {
         if !inst.machine.on_redis() {
             return inst.on_memory(command, id, false);
         }
-        let (outcome, result) = match self.redis.call(&mut inst.conn, command.clone(), id, &mut self.rng) {
-            Call::Applied(Ok(reply)) => (RedisOutcome::Ok, Some(reply)),
-            Call::Applied(Err(())) => (RedisOutcome::CommandError, None),
-            Call::Lost => (
-                RedisOutcome::Unreachable {
-                    maybe_applied: true,
-                },
-                None,
-            ),
-            Call::Refused => (
-                RedisOutcome::Unreachable {
-                    maybe_applied: false,
-                },
-                None,
-            ),
-            Call::NoAnswer => (RedisOutcome::NoAnswer, None),
-        };
+        let (outcome, result) =
+            match self
+                .redis
+                .call(&mut inst.conn, command.clone(), id, &mut self.rng)
+            {
+                Call::Applied(Ok(reply)) => (RedisOutcome::Ok, Some(reply)),
+                Call::Applied(Err(())) => (RedisOutcome::CommandError, None),
+                Call::Lost => (
+                    RedisOutcome::Unreachable {
+                        maybe_applied: true,
+                    },
+                    None,
+                ),
+                Call::Refused => (
+                    RedisOutcome::Unreachable {
+                        maybe_applied: false,
+                    },
+                    None,
+                ),
+                Call::NoAnswer => (RedisOutcome::NoAnswer, None),
+            };
         match inst.machine.on_redis_outcome(outcome, command.is_write()) {
             AfterRedis::Answer { mirror } => {
                 if let (true, Some(reply)) = (mirror, &result) {
@@ -671,11 +710,33 @@ impl Sim {
                 }
             }
             Serving::Recovering => {
-                let (plan, step) = inst.recovery.take().expect("a recovering instance has a plan");
+                let (plan, step) = inst
+                    .recovery
+                    .take()
+                    .expect("a recovering instance has a plan");
                 if self.trace {
                     let c0 = self.redis.db.get(b"c0").ok().flatten();
-                    let entries: Vec<_> = inst.journal.entries.iter().map(|e| (e.seq, e.in_flight, e.command.to_args().iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" "))).collect();
-                    eprintln!("i{i} recovery {:?} step {:?} (c0 = {c0:?}, journal {entries:?})", plan.run_id, plan.steps[step]);
+                    let entries: Vec<_> = inst
+                        .journal
+                        .entries
+                        .iter()
+                        .map(|e| {
+                            (
+                                e.seq,
+                                e.in_flight,
+                                e.command
+                                    .to_args()
+                                    .iter()
+                                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                                    .collect::<Vec<_>>()
+                                    .join(" "),
+                            )
+                        })
+                        .collect();
+                    eprintln!(
+                        "i{i} recovery {:?} step {:?} (c0 = {c0:?}, journal {entries:?})",
+                        plan.run_id, plan.steps[step]
+                    );
                 }
                 match self.step(i, &plan, step) {
                     Err(()) => self.instances[i].machine.recovery_failed(),
@@ -684,9 +745,15 @@ impl Sim {
                         self.instances[i].recovery = Some((plan, step + 1));
                     }
                     Ok(true) => {
+                        // The driver asks for the run id once more (an idempotent call that
+                        // reconnects silently).
+                        let run_id = self.redis.run_id();
                         let inst = &mut self.instances[i];
-                        inst.journal.clear();
-                        inst.machine.recovery_done(plan);
+                        if !self.redis.reachable() {
+                            inst.machine.recovery_failed();
+                        } else if inst.machine.recovery_done(plan, &run_id) {
+                            inst.journal.clear();
+                        }
                     }
                 }
             }
@@ -705,9 +772,9 @@ impl Sim {
                 let keys = sorted_keys(&mut inst.memory);
                 for key in keys.iter().filter(|k| !inst.journal.touched.contains(*k)) {
                     if let Some(base) = dump_key(&mut inst.memory, key, now) {
-                        redis.script(&mut inst.conn, rng, |db| {
+                        redis.script(&mut inst.conn, rng, &plan.run_id, |db| {
                             base_merge_script(db, &base, &plan.run_id);
-                            Vec::new()
+                            Some(Vec::new())
                         })?;
                     }
                 }
@@ -718,9 +785,9 @@ impl Sim {
                     if base.expires_at != 0 && base.expires_at <= now {
                         continue;
                     }
-                    redis.script(&mut inst.conn, rng, |db| {
+                    redis.script(&mut inst.conn, rng, &plan.run_id, |db| {
                         base_merge_script(db, base, &plan.run_id);
-                        Vec::new()
+                        Some(Vec::new())
                     })?;
                 }
                 Ok(true)
@@ -738,8 +805,9 @@ impl Sim {
                     .map(|e| (e.seq, e.command.clone(), inst.ids[&e.seq]))
                     .collect();
                 let covers = batch.covers;
-                redis.script(&mut inst.conn, rng, |db| {
-                    replay_script(db, &marker, fresh.as_deref(), &commands)
+                let expect = (batch.expect, batch.last_seq);
+                redis.script(&mut inst.conn, rng, &plan.run_id, |db| {
+                    replay_script(db, &marker, fresh.as_deref(), expect, &commands)
                 })?;
                 inst.journal.batch_applied(&plan.run_id, covers);
                 Ok(false)
@@ -751,15 +819,40 @@ impl Sim {
     fn fault(&mut self) {
         let fault = self.rng.below(9);
         if self.trace {
-            let name = ["kill empty", "kill from last save", "kill saving", "bgsave", "hang", "refuse", "lossy", "start", "start"];
-            eprintln!("fault: {} (net {:?}, run {})", name[fault as usize], self.redis.net, self.redis.run);
+            let name = [
+                "kill empty",
+                "kill from last save",
+                "kill saving",
+                "bgsave",
+                "hang",
+                "refuse",
+                "lossy",
+                "start",
+                "start",
+            ];
+            eprintln!(
+                "fault: {} (net {:?}, run {})",
+                name[fault as usize], self.redis.net, self.redis.run
+            );
         }
         match fault {
-            0 => self.redis.kill(false, false),
-            1 | 2 => {
+            0..=2 => {
+                // The documented limit of a restart in the middle of a recovery: entries
+                // already replayed into the server are replayed again into the restarted one
+                // (nothing is lost), but another instance may have seen their effect and
+                // merges it as its pre-outage value.
+                if self.instances.len() > 1 && self.redis.net != Net::Dead {
+                    for inst in &self.instances {
+                        let ids = inst.journal.entries.iter().map(|e| inst.ids[&e.seq]);
+                        let replayed = ids.filter(|id| self.redis.ids.contains(id));
+                        self.oracle.may_double.extend(replayed);
+                    }
+                }
                 self.redis.kill(fault == 2, fault == 1);
-                let kept = self.redis.ids.intersection(&self.oracle.in_flight);
-                self.oracle.may_double.extend(kept);
+                // The documented limit: a restarted Redis gets in-flight writes replayed,
+                // though a snapshot or another instance's pre-outage value may hold them.
+                let in_flight = self.oracle.in_flight.iter().copied();
+                self.oracle.may_double.extend(in_flight);
             }
             3 => self.redis.saved = Some(self.redis.dump()),
             4 if self.redis.net == Net::Up => self.redis.net = Net::Hung,
@@ -813,11 +906,9 @@ impl Sim {
         let ids = &self.redis.ids;
         let now = now(&self.clock);
         for (key, incrs) in &self.oracle.incrs {
-            let value = db
-                .get(key)
-                .ok()
-                .flatten()
-                .map_or(0, |v| String::from_utf8_lossy(&v).parse::<i64>().unwrap_or(-1));
+            let value = db.get(key).ok().flatten().map_or(0, |v| {
+                String::from_utf8_lossy(&v).parse::<i64>().unwrap_or(-1)
+            });
             let kept = incrs
                 .iter()
                 .filter(|(id, ack)| *ack != Ack::Unknown && ids.contains(id))
@@ -855,11 +946,17 @@ impl Sim {
             }
             for (item, _, id, ack) in pushes {
                 if *ack == Ack::Memory && !self.redis.ever.contains(id) {
-                    return Err(format!("acknowledged {} never reached redis", String::from_utf8_lossy(item)));
+                    return Err(format!(
+                        "acknowledged {} never reached redis",
+                        String::from_utf8_lossy(item)
+                    ));
                 }
                 let kept = *ack != Ack::Unknown && ids.contains(id);
                 if kept && !seen.contains(item) {
-                    return Err(format!("acknowledged {} lost", String::from_utf8_lossy(item)));
+                    return Err(format!(
+                        "acknowledged {} lost",
+                        String::from_utf8_lossy(item)
+                    ));
                 }
             }
             let position: BTreeMap<&Vec<u8>, usize> =
@@ -871,14 +968,21 @@ impl Sim {
                     .filter_map(|p| position.get(&p.0).copied())
                     .collect();
                 if order.windows(2).any(|w| w[0] > w[1]) {
-                    return Err(format!("instance {inst}'s elements out of order in {list:?}"));
+                    return Err(format!(
+                        "instance {inst}'s elements out of order in {list:?}"
+                    ));
                 }
             }
         }
         for key in STRINGS {
-            let Some(value) = db.get(key).ok().flatten() else { continue };
+            let Some(value) = db.get(key).ok().flatten() else {
+                continue;
+            };
             let Some(&expires) = self.oracle.sets.get(key).and_then(|s| s.get(&value)) else {
-                return Err(format!("{} holds a value nobody wrote", String::from_utf8_lossy(key)));
+                return Err(format!(
+                    "{} holds a value nobody wrote",
+                    String::from_utf8_lossy(key)
+                ));
             };
             let pttl = db.pttl(key);
             let holds = if pttl > 0 { now + pttl } else { 0 };
@@ -893,7 +997,10 @@ impl Sim {
             for (field, value) in db.hgetall(key).unwrap_or_default() {
                 let written = self.oracle.hsets.get(key).and_then(|h| h.get(&field));
                 if !written.is_some_and(|w| w.contains(&value)) {
-                    return Err(format!("{} holds a value nobody wrote", String::from_utf8_lossy(key)));
+                    return Err(format!(
+                        "{} holds a value nobody wrote",
+                        String::from_utf8_lossy(key)
+                    ));
                 }
             }
         }
@@ -915,7 +1022,10 @@ impl Instance {
             .journal
             .admit(journaled.1, usize::MAX, JournalOverflow::RejectWrites);
         assert_eq!(admission, Admission::Admitted, "instance {}", self.id);
-        for key in self.journal.keys_needing_base(std::slice::from_ref(&command)) {
+        for key in self
+            .journal
+            .keys_needing_base(std::slice::from_ref(&command))
+        {
             if let Some(base) = dump_key(&mut self.memory, &key, now) {
                 self.journal.add_base(base);
             }
@@ -957,7 +1067,7 @@ fn random_fault_schedules_lose_nothing_acknowledged_and_apply_nothing_twice() {
         }
         return;
     }
-    let schedules = env_u64("HEDGESTORE_SIM_SCHEDULES").unwrap_or(2_000);
+    let schedules = env_u64("HEDGESTORE_SIM_SCHEDULES").unwrap_or(5_000);
     let base = env_u64("HEDGESTORE_SIM_BASE").unwrap_or(0);
     for seed in base..base + schedules {
         if let Err(e) = run_seed(seed, false) {
