@@ -144,13 +144,6 @@ pub(crate) struct Recovery {
     pub(crate) steps: Vec<Step>,
 }
 
-impl Recovery {
-    /// The run id whose fresh-key markers the replay writes (Redis restarted), or `None`.
-    pub(crate) fn fresh_run_id(&self) -> Option<&str> {
-        self.restarted.then_some(self.run_id.as_str())
-    }
-}
-
 /// The failover state machine (see the module docs).
 #[derive(Debug)]
 pub(crate) struct Machine {

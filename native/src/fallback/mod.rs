@@ -24,13 +24,20 @@
 //! writes (default) or drop the journal and write memory's keys back on recovery; either way
 //! a `StorageEvent::JournalFull` and a counter make it visible.
 //!
+//! **The decisions** (when to fail over, what a Redis outcome means for a call, which
+//! recovery plan, when to switch back) are a sans-IO state machine in [`machine`], whose
+//! module docs list its states, events and transitions; this module is the tokio driver
+//! around it, and a deterministic simulation (`simulation`, tests only) drives the same
+//! machine through thousands of seeded fault schedules against a model Redis.
+//!
 //! **Recovery.** A background task PINGs Redis with the configured backoff. When Redis
 //! answers, writes are held for the duration of the recovery (so none is lost or
 //! reordered), and then:
 //! * if Redis is the same server as before (same `run_id`: it was hung or unreachable), the
-//!   journal is replayed in order, in batches that each apply exactly once (a marker key
-//!   makes a batch retried after a lost reply a no-op). A write that was *in flight* when
-//!   Redis stopped answering is not replayed: Redis received it and applies it itself;
+//!   journal is replayed in order, in batches that each apply exactly once (the instance's
+//!   marker key holds the last journal sequence number applied, so a batch retried after a
+//!   lost reply is a no-op). A write that was *in flight* when Redis stopped answering is not
+//!   replayed: Redis received it and applies it itself;
 //! * if Redis restarted (new `run_id`: empty, or back from a snapshot), what this instance
 //!   knew before the outage is merged in first, then the whole journal (in-flight writes
 //!   included) is replayed the same way. The merge ([`scripts::BASE_MERGE`]) takes, per
@@ -39,7 +46,12 @@
 //!   first: a key Redis lacks gets it; a key that other instances' outage writes re-created
 //!   gets it merged underneath (a counter adds it, a list gets its items in front, a hash
 //!   the fields it lacks); a key Redis restored from its snapshot is left alone.
-//! * then traffic switches back to Redis and `BackendChanged` is announced.
+//! * then, if Redis still answers with the run id the plan was made for, traffic switches
+//!   back to Redis and `BackendChanged` is announced. Replayed entries leave the journal
+//!   only then: if Redis restarts during a recovery, the next one replays them into the
+//!   restarted server (its snapshot's markers skip what it kept). Every recovery script
+//!   first checks that it runs on the planned server (`WRONGSERVER` otherwise), because a
+//!   connection can move to a restarted server without an error.
 //!
 //! What that guarantees, with any number of instances sharing the outage: every
 //! acknowledged outage write reaches Redis exactly once and in order per instance, so
@@ -49,7 +61,14 @@
 //! instance last saw (its own writes are mirrored, others' are not), so increments made by
 //! other instances just before the outage that Redis then lost are lost; and writes Redis
 //! acknowledged before the outage are exactly as durable as Redis's own persistence (a
-//! snapshot restart keeps the snapshot's value). Replay and merge markers
+//! snapshot restart keeps the snapshot's value). Two more limits, both found by the
+//! simulation and both needing a Redis restart at an unlucky moment: a write in flight at
+//! the failover, replayed into a restarted Redis, applies twice if the restarted server
+//! kept it after all (a snapshot taken after it) or another instance's pre-outage value
+//! includes it; and outage writes replayed into a server that restarts before the recovery
+//! finishes are replayed again (nothing is lost), so they count twice where another
+//! instance saw them in the meantime and merges them as its pre-outage value. Replay and
+//! merge markers
 //! (`hedgestore:replay:*`, `hedgestore:base:*`, `hedgestore:fresh:*`) expire after 10 minutes.
 //!
 //! **Pub/sub.** Handlers are registered on both backends and stay registered across

@@ -348,7 +348,8 @@ pub(super) async fn watch_health(weak: Weak<Inner>, mut events: broadcast::Recei
                 }
             }
             StorageEvent::Up { .. } => {
-                if lock(&inner.machine).on_health(HealthCheck::Ok) == AfterHealth::WakeRecovery {
+                let after = lock(&inner.machine).on_health(HealthCheck::Ok);
+                if after == AfterHealth::WakeRecovery {
                     inner.wake_recovery.notify_one();
                 }
             }

@@ -403,7 +403,7 @@ impl Sim {
                     return Ok(true);
                 };
                 let marker = replay_marker(&inst.owner);
-                let fresh = plan.fresh_run_id().map(fresh_prefix);
+                let fresh = plan.restarted.then(|| fresh_prefix(&plan.run_id));
                 let commands: Vec<(u64, Command, u64)> = batch
                     .entries
                     .iter()

@@ -6,6 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::model::now;
 use super::{Sim, HASHES, STRINGS};
 
+/// One pushed element: (element, instance, write id, how it ended).
+pub(super) type Push = (Vec<u8>, usize, u64, Ack);
+/// A hash's fields → every value written to each.
+pub(super) type Fields = BTreeMap<Vec<u8>, BTreeSet<Vec<u8>>>;
+
 /// What the oracle knows of one write.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Ack {
@@ -23,13 +28,13 @@ pub(super) struct Oracle {
     /// Counter key → (write id, how it ended).
     pub(super) incrs: BTreeMap<Vec<u8>, Vec<(u64, Ack)>>,
     /// List key → (element, instance, write id, how it ended).
-    pub(super) pushes: BTreeMap<Vec<u8>, Vec<(Vec<u8>, usize, u64, Ack)>>,
+    pub(super) pushes: BTreeMap<Vec<u8>, Vec<Push>>,
     /// String key → value → absolute expiry it was written with (0: none).
     pub(super) sets: BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, i64>>,
     /// Hash key → field → values written.
     /// Values of `SET`s whose outcome was unknown (sent to a hung Redis).
     pub(super) unknown_sets: BTreeSet<Vec<u8>>,
-    pub(super) hsets: BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, BTreeSet<Vec<u8>>>>,
+    pub(super) hsets: BTreeMap<Vec<u8>, Fields>,
     /// Writes whose reply was lost (Redis applied them) and that were journaled in flight.
     pub(super) in_flight: BTreeSet<u64>,
     /// In-flight writes journaled before Redis restarted: the documented limit (the replay
