@@ -200,11 +200,14 @@ impl Sim {
                     .push((id, ack));
                 if let Some(Reply::Int(v)) = reply {
                     // Redis itself hands a reply out again when it restarts without an
-                    // increment it acknowledged (an older snapshot, no persistence): as
-                    // durable as Redis's persistence, as documented.
-                    let redis_lost = self.oracle.incrs[key]
-                        .iter()
-                        .any(|(id, ack)| *ack == Ack::Redis && !self.redis.ids.contains(id));
+                    // increment it applied (acknowledged by it, or replayed from the journal;
+                    // an older snapshot, no persistence): as durable as Redis's persistence,
+                    // as documented.
+                    let run = self.redis.run;
+                    let redis_lost = self.oracle.incrs[key].iter().any(|(id, _)| {
+                        self.oracle.handed.get(id).is_some_and(|r| *r != run)
+                            && !self.redis.ids.contains(id)
+                    });
                     let seen = self.instances[i]
                         .incr_replies
                         .entry(key.clone())
@@ -268,7 +271,11 @@ impl Sim {
                 }
                 match outcome {
                     RedisOutcome::NoAnswer => (Some(Ack::Unknown), None),
-                    _ => (result.is_some().then_some(Ack::Redis), result),
+                    _ if result.is_some() => {
+                        self.oracle.handed.insert(id, self.redis.run);
+                        (Some(Ack::Redis), result)
+                    }
+                    _ => (None, None),
                 }
             }
             AfterRedis::ServeFromMemory { in_flight, .. } => {
@@ -277,6 +284,7 @@ impl Sim {
                     // Redis applied it (its reply was lost): as durable as Redis keeps it,
                     // like a write Redis acknowledged.
                     self.oracle.in_flight.insert(id);
+                    self.oracle.handed.insert(id, self.redis.run);
                     return (ack.map(|_| Ack::Redis), reply);
                 }
                 (ack, reply)
@@ -357,6 +365,10 @@ impl Sim {
                         if !self.redis.reachable() {
                             inst.machine.recovery_failed();
                         } else if inst.machine.recovery_done(plan, &run_id) {
+                            // Its outage writes are Redis's now, as durable as Redis.
+                            for e in &inst.journal.entries {
+                                self.oracle.handed.insert(inst.ids[&e.seq], self.redis.run);
+                            }
                             inst.journal.clear();
                         }
                     }

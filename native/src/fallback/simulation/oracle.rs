@@ -41,8 +41,21 @@ pub(super) struct Oracle {
     /// into a restarted Redis cannot tell whether a snapshot, or another instance's
     /// pre-outage value, holds them already), so they may apply twice.
     pub(super) may_double: BTreeSet<u64>,
+    /// Acknowledged write → the server (run) it was handed to: acknowledged by it, or
+    /// replayed into it by a recovery that finished. From then on it is as durable as that
+    /// server's persistence.
+    pub(super) handed: BTreeMap<u64, u64>,
     /// A bug caught during the schedule.
     pub(super) violation: Option<String>,
+}
+
+impl Oracle {
+    /// Whether the acknowledged write `id` must be in Redis when the server is `run`: it
+    /// was handed to this very server (a server that restarted since may have lost it, as
+    /// its persistence allows).
+    fn required(&self, id: u64, run: u64) -> bool {
+        self.handed.get(&id) == Some(&run)
+    }
 }
 
 impl Sim {
@@ -53,15 +66,21 @@ impl Sim {
         }
         let db = &mut self.redis.db;
         let ids = &self.redis.ids;
+        let run = self.redis.run;
         let now = now(&self.clock);
         for (key, incrs) in &self.oracle.incrs {
             let value = db.get(key).ok().flatten().map_or(0, |v| {
                 String::from_utf8_lossy(&v).parse::<i64>().unwrap_or(-1)
             });
-            let kept = incrs
+            let required: Vec<u64> = incrs
                 .iter()
-                .filter(|(id, ack)| *ack != Ack::Unknown && ids.contains(id))
-                .count() as i64;
+                .filter(|(id, ack)| *ack != Ack::Unknown && self.oracle.required(*id, run))
+                .map(|(id, _)| *id)
+                .collect();
+            if let Some(id) = required.iter().find(|id| !ids.contains(id)) {
+                return Err(format!("acknowledged increment {id} lost"));
+            }
+            let kept = required.len() as i64;
             if let Some((id, _)) = incrs
                 .iter()
                 .find(|(id, ack)| *ack == Ack::Memory && !self.redis.ever.contains(id))
@@ -100,8 +119,8 @@ impl Sim {
                         String::from_utf8_lossy(item)
                     ));
                 }
-                let kept = *ack != Ack::Unknown && ids.contains(id);
-                if kept && !seen.contains(item) {
+                let required = *ack != Ack::Unknown && self.oracle.required(*id, run);
+                if required && !(ids.contains(id) && seen.contains(item)) {
                     return Err(format!(
                         "acknowledged {} lost",
                         String::from_utf8_lossy(item)
