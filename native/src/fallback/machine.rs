@@ -2,7 +2,7 @@
 //!
 //! Like the core engine, the machine never touches a socket, a clock or a task: the tokio
 //! driver ([`FallbackStorage`](super::FallbackStorage)) tells it what happened and asks it
-//! what to do; the deterministic simulation (`simulation.rs`, tests only) drives the same
+//! what to do; the deterministic simulation (`fallback/simulation/`, tests only) drives the same
 //! machine against a model Redis under thousands of seeded fault schedules.
 //!
 //! # States
@@ -43,8 +43,19 @@
 //! * journal dropped (overflow policy `DropJournal`): [`Step::WriteBack`] of memory.
 //!
 //! Every plan ends with [`Step::RestoreSubscriptions`]. A replay runs batch after batch
-//! ([`Journal::next_batch`](super::journal::Journal::next_batch)), each under its own marker,
-//! so a batch whose reply was lost is not applied twice when the recovery is retried.
+//! ([`Journal::next_batch`](super::journal::Journal::next_batch)); the instance's marker in
+//! Redis holds the last journal sequence number applied, so a batch whose reply was lost is
+//! not applied twice when the recovery is retried. Replayed entries stay in the journal
+//! until [`Machine::recovery_done`] confirms the server is still the planned one: a server
+//! that restarted in the meantime gets them again.
+//!
+//! # Proof
+//!
+//! The simulation found three bugs in earlier versions of these rules, each kept as a
+//! regression seed: replayed batches that left the journal before the switch back were lost
+//! when Redis restarted before it; scripts that reached a restarted server through a
+//! silently re-established connection wrote into it under the old plan (now `WRONGSERVER`);
+//! and switching back did not check the run id again.
 
 /// Which backend serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
