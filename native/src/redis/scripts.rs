@@ -7,6 +7,13 @@
 //! restores every snapshot (`RESTORE … REPLACE` with the saved TTL) before answering
 //! `EXECABORT <index> <error>`. Nothing of a failed batch is ever visible to other clients:
 //! the script holds the server for its whole run.
+//!
+//! The recovery scripts ([`REPLAY`], [`BASE_MERGE`]) start by comparing the server's
+//! `run_id` (from `INFO server`, which scripts may call) with the one the recovery planned
+//! for, and fail with `WRONGSERVER` when they differ: a client connection can move to a
+//! restarted server without an error (an idempotent call retried after a reset reconnects),
+//! and a batch or a pre-outage value written into a server the plan was not made for would
+//! be lost or merged twice. The recovery then starts over with a plan for that server.
 
 use std::sync::LazyLock;
 
@@ -136,44 +143,64 @@ return 0
     )
 });
 
-/// One batch of the outage journal, applied at most once.
+/// One batch of the outage journal, each write applied at most once.
 ///
-/// KEYS: the batch's marker (`hedgestore:replay:<instance>:<first seq>`), then every key the
-/// batch writes. ARGV: the "fresh key" marker prefix (empty: none), the number of commands,
-/// then each command as its argument count followed by its arguments.
+/// KEYS: the instance's replay marker (`hedgestore:replay:<instance>`), then every key the
+/// batch writes. ARGV: the run id of the server the recovery planned for (checked first: see
+/// the module docs), the "fresh key" marker prefix (empty: none), the sequence number the
+/// marker must hold at least (-1: none; the last one this recovery replayed into this
+/// server), the batch's last sequence number, the number of commands, then each command as
+/// its journal sequence number, its argument count and its arguments.
 ///
-/// A marker present means the batch was applied already (its reply was lost): nothing is
-/// done. Otherwise, with a prefix given (Redis restarted), each written key that does not
-/// exist yet gets a fresh-key marker (`<prefix><key>`), which tells [`BASE_MERGE`] that the key
-/// was created by outage writes after the restart, not restored from a snapshot. Markers
-/// expire after 10 minutes: long enough for every instance to finish recovering from one
-/// outage, short enough not to linger in the keyspace.
+/// The marker holds the highest sequence number replayed so far: a write at or below it was
+/// applied already (a batch retried after a lost reply, or replayed again into a server
+/// that restarted from a snapshot taken after it) and is skipped, so batches need not line
+/// up between attempts. A marker below the expected one means the server lost earlier
+/// batches (it restarted, and the connection silently moved to the new process): the
+/// script fails with `REPLAYLOST` and the recovery starts over. Otherwise, with a prefix given (Redis restarted), each written key
+/// that does not exist yet gets a fresh-key marker (`<prefix><key>`), which tells
+/// [`BASE_MERGE`] that the key was created by outage writes after the restart, not restored
+/// from a snapshot. Markers expire after 10 minutes: long enough for every instance to
+/// finish recovering from one outage, short enough not to linger in the keyspace.
+///
+/// Returns the number of writes that failed, or -1 when every write was applied already.
 pub(crate) static REPLAY: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-if ARGV[1] ~= '' then
-  for i = 2, #KEYS do
-    if redis.call('EXISTS', KEYS[i]) == 0 then
-      redis.call('SET', ARGV[1] .. KEYS[i], '1', 'EX', 600)
-    end
-  end
+if string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') ~= ARGV[1] then
+  return redis.error_reply('WRONGSERVER')
 end
-local n = tonumber(ARGV[2])
-local pos = 3
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1') or -1
+if last < tonumber(ARGV[3]) then return redis.error_reply('REPLAYLOST') end
+local n = tonumber(ARGV[5])
+local pos = 6
 local errors = 0
+local top = math.max(last, tonumber(ARGV[4]))
+local marked = false
 for c = 1, n do
-  local argc = tonumber(ARGV[pos])
-  pos = pos + 1
+  local seq = tonumber(ARGV[pos])
+  local argc = tonumber(ARGV[pos + 1])
+  pos = pos + 2
   local args = {}
   for j = 1, argc do
     args[j] = ARGV[pos]
     pos = pos + 1
   end
-  local r = redis.pcall(unpack(args))
-  if type(r) == 'table' and r.err then errors = errors + 1 end
+  if seq > last then
+    if ARGV[2] ~= '' and not marked then
+      marked = true
+      for i = 2, #KEYS do
+        if redis.call('EXISTS', KEYS[i]) == 0 then
+          redis.call('SET', ARGV[2] .. KEYS[i], '1', 'EX', 600)
+        end
+      end
+    end
+    local r = redis.pcall(unpack(args))
+    if type(r) == 'table' and r.err then errors = errors + 1 end
+  end
 end
-redis.call('SET', KEYS[1], '1', 'EX', 600)
+redis.call('SET', KEYS[1], string.format('%d', top), 'EX', 600)
+if top == last then return -1 end
 return errors
 ",
     )
@@ -206,8 +233,9 @@ return 1
 /// restarted, at most once per key and restart.
 ///
 /// KEYS: the key, its base marker (`hedgestore:base:<run_id>:<key>`), its fresh-key marker
-/// (see [`REPLAY`]). ARGV: type (`string`, `hash`, `list`), absolute expiry in Unix ms (0:
-/// none), then the payload (value; field, value, …; items).
+/// (see [`REPLAY`]). ARGV: the run id of the server the recovery planned for
+/// (checked first: see the module docs), type (`string`, `hash`, `list`), absolute expiry in Unix ms (0: none),
+/// then the payload (value; field, value, …; items).
 ///
 /// * The first instance to merge a key wins; later ones do nothing (base marker).
 /// * A missing key gets the base value (and its expiry).
@@ -220,17 +248,20 @@ return 1
 pub(crate) static BASE_MERGE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+if string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') ~= ARGV[1] then
+  return redis.error_reply('WRONGSERVER')
+end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('SET', KEYS[2], '1', 'EX', 600)
-local t = ARGV[1]
-local at = tonumber(ARGV[2])
+local t = ARGV[2]
+local at = tonumber(ARGV[3])
 if redis.call('EXISTS', KEYS[1]) == 0 then
   if t == 'string' then
-    redis.call('SET', KEYS[1], ARGV[3])
+    redis.call('SET', KEYS[1], ARGV[4])
   elseif t == 'hash' then
-    for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+    for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
   elseif t == 'list' then
-    for i = 3, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+    for i = 4, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
   end
   if at > 0 then redis.call('PEXPIREAT', KEYS[1], at) end
   return 1
@@ -239,16 +270,16 @@ if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
 if redis.call('TYPE', KEYS[1]).ok ~= t then return 0 end
 if t == 'string' then
   local now = redis.call('GET', KEYS[1])
-  if string.match(ARGV[3], '^-?%d+$') and string.match(now, '^-?%d+$') then
-    local r = redis.pcall('INCRBY', KEYS[1], ARGV[3])
+  if string.match(ARGV[4], '^-?%d+$') and string.match(now, '^-?%d+$') then
+    local r = redis.pcall('INCRBY', KEYS[1], ARGV[4])
     if type(r) == 'table' and r.err then return 0 end
     return 1
   end
   return 0
 elseif t == 'hash' then
-  for i = 3, #ARGV, 2 do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
+  for i = 4, #ARGV, 2 do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
 elseif t == 'list' then
-  for i = #ARGV, 3, -1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
+  for i = #ARGV, 4, -1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
 end
 return 1
 ",

@@ -1,0 +1,347 @@
+//! The outage journal: every write acknowledged from memory during an outage, in order, in the
+//! form it is replayed in (relative expiry made absolute), with the pre-outage values
+//! ("bases") of the keys it touches, under one byte bound.
+//!
+//! Sans-IO like the [machine](super::machine): it is told the time (Unix milliseconds) and
+//! never reads a clock, a socket or the memory engine; the driver snapshots keys for it.
+
+use std::collections::{HashSet, VecDeque};
+
+use hedgestore_core::{Command, Expiry, GetExOption, Reply, SetOptions};
+
+use crate::config::JournalOverflow;
+
+/// One journaled write.
+pub(crate) struct Entry {
+    /// Its position in this instance's journal (never reused, so replay markers are unique).
+    pub(crate) seq: u64,
+    /// The write, with absolute expiry times.
+    pub(crate) command: Command,
+    /// In flight when Redis stopped answering: Redis may apply it itself.
+    pub(crate) in_flight: bool,
+}
+
+/// A key's value as memory held it, with its absolute expiry (Unix ms, 0: none).
+pub(crate) struct Base {
+    pub(crate) key: Vec<u8>,
+    /// `string`, `hash` or `list` (the names `TYPE` answers).
+    pub(crate) kind: &'static str,
+    /// The value; field, value, …; or the items.
+    pub(crate) payload: Vec<Vec<u8>>,
+    pub(crate) expires_at: i64,
+}
+
+impl Base {
+    /// Its size against the journal's bound.
+    pub(crate) fn bytes(&self) -> usize {
+        self.key.len() + self.payload.iter().map(|p| p.len() + 8).sum::<usize>()
+    }
+}
+
+/// What the journal's bound says about a write that needs `bytes` more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admission {
+    /// It fits (or the journal was dropped already): apply it.
+    Admitted,
+    /// Over the bound, policy `RejectWrites`: refuse the write. `announce`: the first time
+    /// in this outage (announce `JournalFull` once).
+    Refused { announce: bool },
+    /// Over the bound, policy `DropJournal`: the journal was dropped now, apply the write;
+    /// recovery writes memory back instead of replaying.
+    Dropped { announce: bool },
+}
+
+/// One batch of the journal to replay (see `scripts::REPLAY`).
+pub(crate) struct Batch<'a> {
+    /// The marker value the server must hold at least: the last sequence number this
+    /// recovery replayed into it (-1: none yet).
+    pub(crate) expect: i64,
+    /// The sequence number of the batch's last entry (the marker's value afterwards).
+    pub(crate) last_seq: u64,
+    /// Entries the batch covers (leave the journal once the batch is applied).
+    pub(crate) covers: usize,
+    /// The writes to send (in-flight ones left out on the same server).
+    pub(crate) entries: Vec<&'a Entry>,
+}
+
+/// The outage journal.
+#[derive(Default)]
+pub(crate) struct Journal {
+    pub(crate) entries: VecDeque<Entry>,
+    pub(crate) bytes: usize,
+    next_seq: u64,
+    /// Keys written during the outage.
+    pub(crate) touched: HashSet<Vec<u8>>,
+    /// What memory held for each key just before the outage first wrote it: merged into a
+    /// Redis that restarted, under the replayed outage writes (`scripts::BASE_MERGE`).
+    pub(crate) bases: Vec<Base>,
+    /// The journal was dropped (overflow policy `DropJournal`).
+    pub(crate) dropped: bool,
+    /// `JournalFull` was announced for this outage.
+    announced_full: bool,
+    /// The server (run id) the front of the journal was replayed into by a recovery that has
+    /// not finished, and how many entries that covered. Entries stay in the journal until the
+    /// recovery finishes: if that server restarts before then, it may have lost them, and
+    /// the next recovery replays them again from the front (batches the restarted server
+    /// kept, from a snapshot, carry their markers and are not applied twice).
+    replayed: Option<Replayed>,
+}
+
+/// How far a recovery that has not finished replayed the journal into one server.
+struct Replayed {
+    run_id: String,
+    /// Entries covered, from the front.
+    covers: usize,
+    /// The server's marker expired (a recovery stalled for longer than its lifetime): the
+    /// next batch does not ask for it.
+    marker_expired: bool,
+}
+
+impl Journal {
+    /// The one bound check every journaled write passes (single commands, transactions,
+    /// pipelines), before anything is applied to memory.
+    pub(crate) fn admit(
+        &mut self,
+        bytes: usize,
+        max_bytes: usize,
+        overflow: JournalOverflow,
+    ) -> Admission {
+        if self.dropped || self.bytes.saturating_add(bytes) <= max_bytes {
+            return Admission::Admitted;
+        }
+        let announce = !self.announced_full;
+        self.announced_full = true;
+        match overflow {
+            JournalOverflow::RejectWrites => Admission::Refused { announce },
+            JournalOverflow::DropJournal => {
+                self.entries.clear();
+                self.bytes = 0;
+                self.dropped = true;
+                Admission::Dropped { announce }
+            }
+        }
+    }
+
+    /// The keys of `commands`' writes that this outage has not touched yet, once each: their
+    /// current values become [`Base`]s ([`Journal::add_base`]) before the writes apply.
+    pub(crate) fn keys_needing_base(&self, commands: &[Command]) -> Vec<Vec<u8>> {
+        if self.dropped {
+            return Vec::new();
+        }
+        let mut seen = HashSet::new();
+        let mut keys = Vec::new();
+        for command in commands.iter().filter(|c| c.is_write()) {
+            for key in command.keys() {
+                if !self.touched.contains(key) && seen.insert(key.to_vec()) {
+                    keys.push(key.to_vec());
+                }
+            }
+        }
+        keys
+    }
+
+    /// Keeps a pre-outage value (counted in the journal's bytes).
+    pub(crate) fn add_base(&mut self, base: Base) {
+        self.bytes += base.bytes();
+        self.bases.push(base);
+    }
+
+    /// Records an applied write in its journal form ([`journal_form`]), after
+    /// [`Journal::admit`] let its bytes in.
+    pub(crate) fn append(&mut self, (command, bytes): (Command, usize), in_flight: bool) {
+        for k in command.keys() {
+            self.touched.insert(k.to_vec());
+        }
+        if self.dropped {
+            return;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.bytes += bytes;
+        self.entries.push_back(Entry {
+            seq,
+            command,
+            in_flight,
+        });
+    }
+
+    /// The next batch to replay into the server `run_id`: at most `max` entries, after the
+    /// ones already replayed into that same server. On the same server as before the outage
+    /// (`include_in_flight` false) writes that were in flight at the failover are left out:
+    /// Redis received them and applies them itself. `None` when every entry is replayed.
+    pub(crate) fn next_batch(
+        &self,
+        run_id: &str,
+        max: usize,
+        include_in_flight: bool,
+    ) -> Option<Batch<'_>> {
+        let (start, marker_expired) = match &self.replayed {
+            Some(r) if r.run_id == run_id => (r.covers, r.marker_expired),
+            _ => (0, false),
+        };
+        self.entries.get(start)?;
+        let covers = (self.entries.len() - start).min(max.max(1));
+        let expect = match start.checked_sub(1) {
+            Some(prev) if !marker_expired => {
+                i64::try_from(self.entries[prev].seq).unwrap_or(i64::MAX)
+            }
+            _ => -1,
+        };
+        Some(Batch {
+            expect,
+            last_seq: self.entries[start + covers - 1].seq,
+            covers,
+            entries: self
+                .entries
+                .range(start..start + covers)
+                .filter(|e| include_in_flight || !e.in_flight)
+                .collect(),
+        })
+    }
+
+    /// The batch of `covers` entries returned by [`Journal::next_batch`] for `run_id` was
+    /// applied (or found applied by its marker).
+    pub(crate) fn batch_applied(&mut self, run_id: &str, covers: usize) {
+        match &mut self.replayed {
+            Some(r) if r.run_id == run_id => {
+                r.covers += covers;
+                r.marker_expired = false;
+            }
+            _ => {
+                self.replayed = Some(Replayed {
+                    run_id: run_id.to_string(),
+                    covers,
+                    marker_expired: false,
+                });
+            }
+        }
+    }
+
+    /// The replay marker of `run_id` is gone though that same server is still there: it
+    /// expired while the recovery stalled. The replay goes on from where it was.
+    pub(crate) fn marker_expired(&mut self, run_id: &str) {
+        if let Some(r) = self.replayed.as_mut().filter(|r| r.run_id == run_id) {
+            r.marker_expired = true;
+        }
+    }
+
+    /// Empties the journal after a recovery (sequence numbers keep counting).
+    pub(crate) fn clear(&mut self) {
+        *self = Journal {
+            next_seq: self.next_seq,
+            ..Journal::default()
+        };
+    }
+}
+
+/// The replay marker of instance `owner`: the highest journal sequence number applied
+/// (see `scripts::REPLAY`).
+pub(crate) fn replay_marker(owner: &str) -> String {
+    format!("hedgestore:replay:{owner}")
+}
+
+/// Prefix of the fresh-key markers for one restart of Redis (see `scripts::REPLAY`).
+pub(crate) fn fresh_prefix(run_id: &str) -> String {
+    format!("hedgestore:fresh:{run_id}:")
+}
+
+/// The base marker of `key` for one restart of Redis (see `scripts::BASE_MERGE`).
+pub(crate) fn base_marker(run_id: &str, key: &[u8]) -> Vec<u8> {
+    let mut marker = format!("hedgestore:base:{run_id}:").into_bytes();
+    marker.extend_from_slice(key);
+    marker
+}
+
+fn command_bytes(command: &Command) -> usize {
+    command.to_args().iter().map(|a| a.len() + 8).sum()
+}
+
+/// What the journal stores for a write, and its size against the journal's bound. Relative
+/// expiry times become absolute here, at `now` (Unix ms), the moment the write is applied to
+/// memory, so a replay long after it never extends a TTL and never brings back a key that
+/// has expired meanwhile.
+pub(crate) fn journal_form(command: &Command, now: i64) -> (Command, usize) {
+    let command = absolute_expiry(command.clone(), now);
+    let bytes = command_bytes(&command);
+    (command, bytes)
+}
+
+/// `command` with every relative expiry (`EX`, `PX`, `EXPIRE`, `PEXPIRE`) turned into the
+/// absolute Unix time in milliseconds it meant at `now` (`PXAT`, `PEXPIREAT`).
+fn absolute_expiry(command: Command, now: i64) -> Command {
+    fn at(expiry: Expiry, now: i64) -> Expiry {
+        match expiry {
+            Expiry::Ex(s) => Expiry::PxAt(now.saturating_add(s.saturating_mul(1000))),
+            Expiry::Px(ms) => Expiry::PxAt(now.saturating_add(ms)),
+            absolute @ (Expiry::ExAt(_) | Expiry::PxAt(_)) => absolute,
+        }
+    }
+    match command {
+        Command::Set {
+            key,
+            value,
+            mut options,
+        } => {
+            options.expiry = options.expiry.map(|e| at(e, now));
+            Command::Set {
+                key,
+                value,
+                options,
+            }
+        }
+        Command::GetEx {
+            key,
+            option: Some(GetExOption::Expiry(e)),
+        } => Command::GetEx {
+            key,
+            option: Some(GetExOption::Expiry(at(e, now))),
+        },
+        Command::Expire {
+            key,
+            expiry,
+            condition,
+        } => Command::Expire {
+            key,
+            expiry: at(expiry, now),
+            condition,
+        },
+        other => other,
+    }
+}
+
+/// How a write that succeeded on Redis is copied into memory (the warm mirror): counters by
+/// the value Redis answered, so the mirror never drifts; other writes as they are. `None`
+/// for a command that does not write.
+pub(crate) fn mirror_form(command: &Command, reply: &Reply) -> Option<Command> {
+    if !command.is_write() {
+        return None;
+    }
+    let by_value = match (command, reply) {
+        (
+            Command::Incr { key }
+            | Command::Decr { key }
+            | Command::IncrBy { key, .. }
+            | Command::DecrBy { key, .. },
+            Reply::Int(v),
+        ) => Some(Command::Set {
+            key: key.clone(),
+            value: v.to_string().into_bytes(),
+            options: SetOptions::default().keep_ttl(),
+        }),
+        (Command::IncrByFloat { key, .. }, Reply::Bulk(v)) => Some(Command::Set {
+            key: key.clone(),
+            value: v.clone(),
+            options: SetOptions::default().keep_ttl(),
+        }),
+        (Command::HIncrBy { key, field, .. }, Reply::Int(v)) => Some(Command::HSet {
+            key: key.clone(),
+            pairs: vec![(field.clone(), v.to_string().into_bytes())],
+        }),
+        (Command::HIncrByFloat { key, field, .. }, Reply::Bulk(v)) => Some(Command::HSet {
+            key: key.clone(),
+            pairs: vec![(field.clone(), v.clone())],
+        }),
+        _ => None,
+    };
+    Some(by_value.unwrap_or_else(|| command.clone()))
+}

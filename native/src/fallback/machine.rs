@@ -1,0 +1,387 @@
+//! The failover's decisions as a sans-IO state machine.
+//!
+//! Like the core engine, the machine never touches a socket, a clock or a task: the tokio
+//! driver ([`FallbackStorage`](super::FallbackStorage)) tells it what happened and asks it
+//! what to do; the deterministic simulation (`fallback/simulation/`, tests only) drives the same
+//! machine against a model Redis under thousands of seeded fault schedules.
+//!
+//! # States
+//!
+//! * [`Serving::Redis`]: every call goes to Redis; writes that succeed are mirrored into
+//!   memory ([`mirror_form`](super::journal::mirror_form)).
+//! * [`Serving::Memory`]: the outage. Calls run on memory; every write is admitted by the
+//!   journal's bound and journaled ([`Journal`](super::journal::Journal)).
+//! * [`Serving::Recovering`]: Redis answered a ping again; the driver runs the
+//!   [`Recovery`] plan (the journal is held, so outage writes wait and none is reordered).
+//!
+//! # Events and transitions
+//!
+//! | state        | event                                            | next state   | action asked of the driver |
+//! |--------------|--------------------------------------------------|--------------|----------------------------|
+//! | (start)      | [`Machine::started`] with a run id               | `Redis`      | remember the run id |
+//! | (start)      | [`Machine::started`] without (Redis silent)      | `Memory`     | start the recovery loop |
+//! | `Redis`      | [`RedisOutcome::Ok`]                             | `Redis`      | [`AfterRedis::Answer`], mirror it |
+//! | `Redis`      | [`RedisOutcome::CommandError`]                   | `Redis`      | answer the error (an answer, not a failure) |
+//! | `Redis`      | [`RedisOutcome::NoAnswer`]                       | `Redis`      | answer `Timeout`/`OutcomeUnknown`; the health check decides |
+//! | `Redis`      | [`RedisOutcome::Unreachable`]                    | `Memory`     | [`AfterRedis::ServeFromMemory`], journaled (`in_flight` if it may have been applied) |
+//! | `Redis`      | [`HealthCheck::Failed`]                          | `Memory`     | announce the failover |
+//! | `Memory`     | [`HealthCheck::Ok`]                              | `Memory`     | wake the recovery loop |
+//! | `Memory`     | [`Machine::begin_recovery`] (Redis answered)     | `Recovering` | run the [`Recovery`] steps |
+//! | `Recovering` | [`Machine::recovery_failed`] (a step failed)     | `Memory`     | retry later with backoff (replayed batches stay applied: markers) |
+//! | `Recovering` | [`Machine::recovery_done`], same run id          | `Redis`      | switch back, announce it |
+//! | `Recovering` | [`Machine::recovery_done`], another run id       | `Memory`     | start over: Redis restarted during the recovery |
+//! | `Recovering` | [`Machine::fail_over`] / [`HealthCheck::Failed`] | `Recovering` | nothing: the recovery's own Redis calls fail if Redis is gone |
+//!
+//! # Recovery plans
+//!
+//! [`Machine::begin_recovery`] compares the run id Redis answers with the one it last
+//! served from:
+//! * same server: [`Step::Replay`] without the in-flight writes (Redis received them);
+//! * restarted (new run id): [`Step::RestoreUntouched`], [`Step::MergeBases`], then
+//!   [`Step::Replay`] of everything, in-flight writes included (a restarted Redis cannot have
+//!   kept them unless a snapshot did: see the module docs of `fallback`);
+//! * journal dropped (overflow policy `DropJournal`): [`Step::WriteBack`] of memory.
+//!
+//! Every plan ends with [`Step::RestoreSubscriptions`]. A replay runs batch after batch
+//! ([`Journal::next_batch`](super::journal::Journal::next_batch)); the instance's marker in
+//! Redis holds the last journal sequence number applied, so a batch whose reply was lost is
+//! not applied twice when the recovery is retried. Replayed entries stay in the journal
+//! until [`Machine::recovery_done`] confirms the server is still the planned one: a server
+//! that restarted in the meantime gets them again.
+//!
+//! # Proof
+//!
+//! The simulation found three bugs in earlier versions of these rules, each kept as a
+//! regression seed: replayed batches that left the journal before the switch back were lost
+//! when Redis restarted before it; scripts that reached a restarted server through a
+//! silently re-established connection wrote into it under the old plan (now `WRONGSERVER`);
+//! and switching back did not check the run id again.
+
+/// Which backend serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Serving {
+    /// Redis serves; memory is the warm mirror.
+    Redis,
+    /// The outage: memory serves and writes are journaled.
+    Memory,
+    /// Redis is back and the journal is being replayed; memory still serves reads.
+    Recovering,
+}
+
+/// How one call to Redis ended, as the driver classified it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RedisOutcome {
+    /// Redis answered.
+    Ok,
+    /// Redis answered with an error (`WRONGTYPE` …): an answer, not a failure.
+    CommandError,
+    /// Redis is unreachable (refused, reset). `maybe_applied`: the command was sent, so
+    /// Redis may have applied it.
+    Unreachable {
+        /// The command left this process before the connection failed.
+        maybe_applied: bool,
+    },
+    /// No answer within the response timeout: slow or hung, not (yet) an outage.
+    NoAnswer,
+}
+
+/// What the driver does with a call after Redis's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AfterRedis {
+    /// Give Redis's answer (or error) to the caller; `mirror`: copy the write into memory.
+    Answer {
+        /// The write succeeded on Redis: mirror it.
+        mirror: bool,
+    },
+    /// Run the call on memory and journal it. `switched`: this call caused the failover
+    /// (announce it). `in_flight`: a write Redis may have applied (see [`Step::Replay`]).
+    ServeFromMemory {
+        /// This outcome moved the machine from `Redis` to `Memory`.
+        switched: bool,
+        /// Journal the write as in flight.
+        in_flight: bool,
+    },
+}
+
+/// A health check's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HealthCheck {
+    /// PING answered.
+    Ok,
+    /// PING unanswered within `health_check_timeout`, or the connection is gone.
+    Failed,
+}
+
+/// What the driver does after a health check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AfterHealth {
+    /// Nothing changes.
+    Nothing,
+    /// The machine failed over now: announce it and wake the recovery loop.
+    FailedOver,
+    /// Redis answers while memory serves: wake the recovery loop.
+    WakeRecovery,
+}
+
+/// One step of a recovery, run by the driver in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// The journal was dropped: write every key memory holds back (outage keys replace
+    /// Redis's, others only where Redis lacks them; keys deleted in the outage are deleted).
+    WriteBack,
+    /// Merge what memory holds for keys the outage did not write, where Redis lacks them
+    /// (`scripts::BASE_MERGE`).
+    RestoreUntouched,
+    /// Merge the captured pre-outage values of the keys the outage wrote.
+    MergeBases,
+    /// Replay the journal batch by batch, each at most once.
+    Replay {
+        /// Replay writes that were in flight at the failover (Redis restarted), and mark
+        /// keys the replay creates as fresh for the merge.
+        include_in_flight: bool,
+    },
+    /// Confirm pending unsubscriptions and restore the Redis side of subscriptions.
+    RestoreSubscriptions,
+}
+
+/// The plan of one recovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Recovery {
+    /// The run id Redis answered with.
+    pub(crate) run_id: String,
+    /// Redis restarted since this instance last served from it.
+    pub(crate) restarted: bool,
+    /// The steps, in order.
+    pub(crate) steps: Vec<Step>,
+}
+
+/// The failover state machine (see the module docs).
+#[derive(Debug)]
+pub(crate) struct Machine {
+    serving: Serving,
+    /// The run id of the Redis server this instance last served from.
+    known_run_id: Option<String>,
+    failovers: u64,
+    recoveries: u64,
+}
+
+impl Machine {
+    /// A machine that serves memory until [`Machine::started`] says Redis answered.
+    pub(crate) fn new() -> Self {
+        Self {
+            serving: Serving::Memory,
+            known_run_id: None,
+            failovers: 0,
+            recoveries: 0,
+        }
+    }
+
+    /// Redis answered at start with `run_id` (`None`: it did not).
+    pub(crate) fn started(&mut self, run_id: Option<String>) {
+        if let Some(id) = run_id {
+            self.known_run_id = Some(id);
+            self.serving = Serving::Redis;
+        }
+    }
+
+    /// Which backend serves now.
+    pub(crate) fn serving(&self) -> Serving {
+        self.serving
+    }
+
+    /// Calls go to Redis.
+    pub(crate) fn on_redis(&self) -> bool {
+        self.serving == Serving::Redis
+    }
+
+    /// Failovers so far.
+    pub(crate) fn failovers(&self) -> u64 {
+        self.failovers
+    }
+
+    /// Recoveries so far.
+    pub(crate) fn recoveries(&self) -> u64 {
+        self.recoveries
+    }
+
+    /// Redis is unreachable: switch to memory. Returns whether this moved the machine
+    /// (only from `Redis`; a recovery in progress finds out by its own calls).
+    pub(crate) fn fail_over(&mut self) -> bool {
+        if self.serving == Serving::Redis {
+            self.serving = Serving::Memory;
+            self.failovers += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A call to Redis ended with `outcome`: what happens to it.
+    pub(crate) fn on_redis_outcome(&mut self, outcome: RedisOutcome, is_write: bool) -> AfterRedis {
+        match outcome {
+            RedisOutcome::Ok => AfterRedis::Answer { mirror: is_write },
+            RedisOutcome::CommandError | RedisOutcome::NoAnswer => {
+                AfterRedis::Answer { mirror: false }
+            }
+            RedisOutcome::Unreachable { maybe_applied } => AfterRedis::ServeFromMemory {
+                switched: self.fail_over(),
+                in_flight: maybe_applied && is_write,
+            },
+        }
+    }
+
+    /// A health check ended with `check`.
+    pub(crate) fn on_health(&mut self, check: HealthCheck) -> AfterHealth {
+        match check {
+            HealthCheck::Failed if self.fail_over() => AfterHealth::FailedOver,
+            HealthCheck::Ok if self.serving == Serving::Memory => AfterHealth::WakeRecovery,
+            _ => AfterHealth::Nothing,
+        }
+    }
+
+    /// Redis answered with `run_id` while memory serves: the recovery plan, or `None` when
+    /// there is nothing to recover from (Redis serves, or a recovery runs already).
+    /// `journal_dropped`: the journal overflowed under `DropJournal`.
+    pub(crate) fn begin_recovery(
+        &mut self,
+        run_id: String,
+        journal_dropped: bool,
+    ) -> Option<Recovery> {
+        if self.serving != Serving::Memory {
+            return None;
+        }
+        self.serving = Serving::Recovering;
+        let restarted = self.known_run_id.as_ref().is_some_and(|k| *k != run_id);
+        let mut steps = if journal_dropped {
+            vec![Step::WriteBack]
+        } else if restarted {
+            vec![
+                Step::RestoreUntouched,
+                Step::MergeBases,
+                Step::Replay {
+                    include_in_flight: true,
+                },
+            ]
+        } else {
+            vec![Step::Replay {
+                include_in_flight: false,
+            }]
+        };
+        steps.push(Step::RestoreSubscriptions);
+        Some(Recovery {
+            run_id,
+            restarted,
+            steps,
+        })
+    }
+
+    /// A recovery step failed: memory serves on, the recovery is retried later (batches
+    /// already replayed left the journal and carry markers).
+    pub(crate) fn recovery_failed(&mut self) {
+        if self.serving == Serving::Recovering {
+            self.serving = Serving::Memory;
+        }
+    }
+
+    /// Every step of `recovery` succeeded and Redis now answers with `run_id`. If that is
+    /// still the server the plan was made for, Redis serves again (the driver clears the
+    /// journal and announces the switch) and this answers `true`; if Redis restarted in the
+    /// meantime, what was replayed may be gone: the recovery failed and starts over.
+    pub(crate) fn recovery_done(&mut self, recovery: Recovery, run_id: &str) -> bool {
+        if self.serving != Serving::Recovering || recovery.run_id != run_id {
+            self.recovery_failed();
+            return false;
+        }
+        self.known_run_id = Some(recovery.run_id);
+        self.recoveries += 1;
+        self.serving = Serving::Redis;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on_redis() -> Machine {
+        let mut m = Machine::new();
+        m.started(Some("a".into()));
+        m
+    }
+
+    #[test]
+    fn a_slow_command_changes_nothing() {
+        let mut m = on_redis();
+        assert_eq!(
+            m.on_redis_outcome(RedisOutcome::NoAnswer, true),
+            AfterRedis::Answer { mirror: false }
+        );
+        assert!(m.on_redis());
+    }
+
+    #[test]
+    fn an_unreachable_redis_fails_over_once_and_marks_sent_writes_in_flight() {
+        let mut m = on_redis();
+        assert_eq!(
+            m.on_redis_outcome(
+                RedisOutcome::Unreachable {
+                    maybe_applied: true
+                },
+                true
+            ),
+            AfterRedis::ServeFromMemory {
+                switched: true,
+                in_flight: true
+            }
+        );
+        assert_eq!(
+            m.on_redis_outcome(
+                RedisOutcome::Unreachable {
+                    maybe_applied: true
+                },
+                false
+            ),
+            AfterRedis::ServeFromMemory {
+                switched: false,
+                in_flight: false
+            }
+        );
+        assert_eq!(m.failovers(), 1);
+    }
+
+    #[test]
+    fn the_same_server_replays_without_in_flight_writes_and_a_restarted_one_merges_first() {
+        let mut m = on_redis();
+        m.fail_over();
+        let same = m.begin_recovery("a".into(), false).expect("memory serves");
+        assert_eq!(
+            same.steps,
+            [
+                Step::Replay {
+                    include_in_flight: false
+                },
+                Step::RestoreSubscriptions
+            ]
+        );
+        assert!(
+            m.begin_recovery("a".into(), false).is_none(),
+            "one at a time"
+        );
+        m.recovery_failed();
+        let restarted = m.begin_recovery("b".into(), false).expect("memory serves");
+        assert!(restarted.restarted);
+        assert_eq!(
+            restarted.steps[..2],
+            [Step::RestoreUntouched, Step::MergeBases]
+        );
+        assert!(
+            !m.recovery_done(restarted.clone(), "c"),
+            "restarted again meanwhile"
+        );
+        let again = m.begin_recovery("c".into(), false).expect("memory serves");
+        assert!(m.recovery_done(again, "c"));
+        assert!(m.on_redis());
+        assert_eq!(m.on_health(HealthCheck::Failed), AfterHealth::FailedOver);
+        assert_eq!(m.on_health(HealthCheck::Ok), AfterHealth::WakeRecovery);
+    }
+}
