@@ -10,8 +10,9 @@
 #      (a page and a dedicated worker), every MemoryStore and RemoteStore case in each;
 #   4. build the optimized package (scripts/build-wasm-package.sh) and install its tarball into
 #      a scratch project as a user would: Node tests through `require` and `import`, the web
-#      build via initSync, the bundler build via WebAssembly ES-module integration, and the
-#      TypeScript types under `tsc --strict`;
+#      build via its default export `init` and initSync, a plain page in headless Chromium
+#      (with an import map and by path), the bundler build via WebAssembly ES-module
+#      integration, and the TypeScript types under `tsc --strict`;
 #   5. stop the proxy (also on failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -122,7 +123,7 @@ fi
 step "build the optimized npm package"
 ./scripts/build-wasm-package.sh
 
-step "install the package from its tarball and use it (Node: require, import, web, bundler; tsc)"
+step "install the package from its tarball and use it (Node: require, import, web, bundler; a page in Chromium; tsc)"
 smoke=target/npm-smoke
 rm -rf "$smoke"
 mkdir -p "$smoke"
@@ -131,7 +132,7 @@ cp wasm/npm/smoke/* "$smoke/"
 (
     cd "$smoke"
     npm install --no-audit --no-fund --silent ../npm/hedgestore-*.tgz typescript@5
-    node --test require.test.cjs import.test.mjs
+    node --test require.test.cjs import.test.mjs browser.test.mjs
     node --experimental-wasm-modules --no-warnings --test bundler.test.mjs
     npx tsc -p tsconfig.json
     echo "tsc --strict: the shipped types check"

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { MemoryStore, RemoteStore, ReplyError, PipelineError } from 'hedgestore';
-import { initSync, MemoryStore as WebMemoryStore, ReplyError as WebReplyError } from 'hedgestore/web';
+import init, { init as namedInit, initSync, MemoryStore as WebMemoryStore, ReplyError as WebReplyError } from 'hedgestore/web';
 
 test('import: MemoryStore with pub/sub, locks and stats', async () => {
   const store = new MemoryStore();
@@ -26,10 +26,13 @@ test('import: MemoryStore with pub/sub, locks and stats', async () => {
   assert.equal(store.stats().keys, 1);
 });
 
-test('import: the web build, initialized with initSync', async () => {
+test('import: the web build, initialized through its default export', async () => {
+  assert.equal(typeof init, 'function');
+  assert.equal(init, namedInit, '`init` is also a named export');
   const require = createRequire(import.meta.url);
   const wasmPath = require.resolve('hedgestore/web/hedgestore_wasm_bg.wasm');
-  initSync({ module: await readFile(wasmPath) });
+  await init({ module_or_path: await readFile(wasmPath) });
+  initSync({ module: await readFile(wasmPath) }); // after init: already instantiated, a no-op
   const store = new WebMemoryStore();
   assert.equal(store.hset('h', { f: 'v' }), 1);
   assert.deepEqual(store.hgetall('h'), { f: 'v' });

@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit --strict` against the installed package: the shipped types
 // accept real usage (and reject misuse, below with @ts-expect-error).
 import { MemoryStore, RemoteStore, ReplyError, type Stats } from 'hedgestore';
-import init, { initSync, MemoryStore as WebStore } from 'hedgestore/web';
+import init, { init as namedInit, initSync, MemoryStore as WebStore } from 'hedgestore/web';
 
 const store = new MemoryStore({ maxMemory: 1 << 20, evictionPolicy: 'allkeys-lru', clock: () => Date.now() });
 const written: boolean = store.set('k', 'v', { ttl: 1000, nx: true });
@@ -37,6 +37,7 @@ async function remote(): Promise<void> {
 
 async function web(): Promise<void> {
   await init();
+  await namedInit({ module_or_path: new URL('https://example.com/hedgestore_wasm_bg.wasm') });
   initSync({ module: new Uint8Array() });
   new WebStore().set('a', 'b');
 }
