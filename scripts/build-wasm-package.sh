@@ -17,8 +17,10 @@
 # wasm-opt is binaryen 132 from npm (installed into target/wasm-tools on first use): Debian's
 # binaryen (wasm-opt 108) produces modules that fail to load.
 #
-# Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli of the Cargo.lock version and
-# Node/npm (scripts/test-wasm.sh installs what is missing). Prints the size of the .wasm.
+# One command on a fresh machine with Rust (rustup) and Node >= 18: it installs what else it
+# needs first (scripts/ensure-wasm-tools.sh: the wasm32 target and wasm-bindgen-cli of the
+# Cargo.lock version; then binaryen 132 from npm), or says exactly what is missing.
+# Prints the size of the .wasm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,9 @@ WASM_OPT="$TOOLS/node_modules/.bin/wasm-opt"
 BINARYEN_VERSION=132
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "tools: wasm32 target, wasm-bindgen-cli (Cargo.lock's version), Node"
+./scripts/ensure-wasm-tools.sh
 
 if ! { [ -x "$WASM_OPT" ] && "$WASM_OPT" --version | grep -q "version $BINARYEN_VERSION"; }; then
     step "installing binaryen@$BINARYEN_VERSION (wasm-opt) from npm into $TOOLS"

@@ -23,22 +23,12 @@ as_root() {
 }
 
 step "setup: wasm32 target, wasm-bindgen-cli, wasm-pack, chromium"
-rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
-if [ "$have" != "$want" ]; then
-    # Without --locked: a pinned dependency of the CLI has been missing from the registry.
-    cargo install wasm-bindgen-cli --version "$want"
-fi
+./scripts/ensure-wasm-tools.sh
 command -v wasm-pack >/dev/null || cargo install wasm-pack
 if ! command -v chromium >/dev/null || ! [ -x /usr/bin/chromedriver ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
 fi
-command -v node >/dev/null && command -v npm >/dev/null || {
-    echo "Node.js and npm are required (Node >= 18)" >&2
-    exit 1
-}
 
 step "lint: hedgestore-wasm for wasm32"
 cargo clippy --locked -p hedgestore-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
