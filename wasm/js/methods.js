@@ -3,7 +3,7 @@
 // one export per class instead of one per method keeps the binary small).
 //
 // With `fast`, `get` and `set` take a shortcut for the common case of string keys and values
-// (and a `ttl`/`px` option): straight to dedicated exports, without packing arguments into an
+// (and a `px` or `ex` option): straight to dedicated exports, without packing arguments into an
 // array. Anything else (bytes, numbers, other options, bad arguments) takes the general path,
 // which also reports the errors.
 //
@@ -33,20 +33,17 @@ function fastSet(id) {
   return function set(key, value, options) {
     if (typeof key === 'string' && typeof value === 'string') {
       if (options == null) return this.__setText(key, value, -1);
-      if (
-        typeof options === 'object' &&
-        options.ex == null &&
-        options.exat == null &&
-        options.pxat == null &&
-        options.keepTtl == null &&
-        options.nx == null &&
-        options.xx == null
-      ) {
-        const ttl = options.ttl;
-        const px = options.px;
-        const ms = ttl == null ? px : px == null ? ttl : undefined;
-        if (ttl == null && px == null) return this.__setText(key, value, -1);
-        if (Number.isSafeInteger(ms) && ms > 0) return this.__setText(key, value, ms);
+      // Only `{ px }` or `{ ex }` alone: anything else (several options, unknown keys, bad
+      // values) takes the general path, which also reports the errors.
+      if (typeof options === 'object') {
+        let ms;
+        let n = 0;
+        for (const name in options) {
+          n++;
+          if (name === 'px') ms = options.px;
+          else if (name === 'ex' && Number.isSafeInteger(options.ex)) ms = options.ex * 1000;
+        }
+        if (n === 1 && Number.isSafeInteger(ms) && ms > 0) return this.__setText(key, value, ms);
       }
     }
     return this.__command(id, [key, value, options]);

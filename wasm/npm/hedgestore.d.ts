@@ -8,10 +8,12 @@ export type Bytes = string | Uint8Array | number;
 /** An integer argument: a safe-integer number, or a bigint for the full 64-bit range. */
 export type Int = number | bigint;
 
-/** `set`'s options. At most one expiry; `nx` and `xx` exclude each other. */
+/**
+ * `set`'s options, as `@upstash/redis` takes them. At most one expiry; `nx` and `xx` exclude
+ * each other. Any other key is a `TypeError` naming it (there is no `ttl` option: give `ex`
+ * in seconds or `px` in milliseconds).
+ */
 export interface SetOptions {
-  /** Expire after this many milliseconds (the same as `px`). */
-  ttl?: Int;
   /** Expire after this many milliseconds. */
   px?: Int;
   /** Expire after this many seconds. */
@@ -26,6 +28,8 @@ export interface SetOptions {
   nx?: boolean;
   /** Only set a key that exists. */
   xx?: boolean;
+  /** Answer the previous value (or `null`) instead of whether it was written. */
+  get?: boolean;
 }
 
 /** The `EXPIRE` family's conditions (Redis 7): `nx` alone, or `xx` with `gt` or `lt`. */
@@ -77,10 +81,16 @@ export interface Commands<R extends { [k: string]: any }> {
   getBytes(key: Bytes): R['bytes'];
   /** `GET` and `JSON.parse` (the document `setJson` stored), or `null`. */
   getJson(key: Bytes): R['json'];
+  /** `SET … GET`: the previous value, or `null`. */
+  set(key: Bytes, value: Bytes, options: SetOptions & { get: true }): R['string'];
   /** `SET`: true when written, false when `nx`/`xx` prevented it. */
-  set(key: Bytes, value: Bytes, options?: SetOptions): R['boolean'];
+  set(key: Bytes, value: Bytes, options?: SetOptions & { get?: false }): R['boolean'];
+  set(key: Bytes, value: Bytes, options?: SetOptions): R['boolean'] | R['string'];
+  /** `JSON.stringify` and `SET … GET`: the previous document, or `null`. */
+  setJson(key: Bytes, value: unknown, options: SetOptions & { get: true }): R['json'];
   /** `JSON.stringify` and `SET`. */
-  setJson(key: Bytes, value: unknown, options?: SetOptions): R['boolean'];
+  setJson(key: Bytes, value: unknown, options?: SetOptions & { get?: false }): R['boolean'];
+  setJson(key: Bytes, value: unknown, options?: SetOptions): R['boolean'] | R['json'];
   /** `SETNX`: true when the (missing) key was set. */
   setnx(key: Bytes, value: Bytes): R['boolean'];
   /** `GETDEL`: the value (or `null`); the key is gone. */

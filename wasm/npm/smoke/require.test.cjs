@@ -8,7 +8,11 @@ const { MemoryStore, RemoteStore, ReplyError, HedgestoreError, TransactionError,
 
 test('require: MemoryStore works and errors are the exported classes', () => {
   const store = new MemoryStore({ maxMemory: 1 << 20 });
-  assert.equal(store.set('k', 'v', { ttl: 60_000 }), true);
+  assert.equal(store.set('k', 'v', { ex: 60 }), true);
+  assert.equal(store.ttl('k'), 60);
+  assert.equal(store.pttl('k'), 60_000);
+  assert.throws(() => store.set('k', 'v', { tll: 5 }), (e) => e instanceof TypeError && /unknown option tll/.test(e.message));
+  assert.equal(store.set('k', 'v', { px: 60_000, get: true }), 'v');
   assert.equal(store.get('k'), 'v');
   assert.equal(store.del('k', 'missing'), 1);
   assert.equal(store.rpush('l', 'a', 'b'), 2);

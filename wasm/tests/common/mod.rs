@@ -137,6 +137,7 @@ macro_rules! all_cases {
         common::cases! {
             memory: [
                 strings_set_get_and_options,
+                set_options_speak_upstash_and_unknown_options_are_type_errors,
                 strings_binary_values,
                 strings_mget_mset,
                 strings_counters,

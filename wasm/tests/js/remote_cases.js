@@ -2,7 +2,7 @@
 // scripts/test-wasm.sh starts; the same cases run in Node, a Chromium page and a Chromium
 // worker. Every case works under its own key prefix, so runs never see each other's keys.
 
-import { eq, ok, rejects, sleep, text, bytes } from './assert.js';
+import { eq, ok, rejects, sleep, text, bytes, throws } from './assert.js';
 
 let counter = 0;
 
@@ -83,7 +83,14 @@ export const cases = {
 
   async remote_expiry(RemoteStore, config) {
     const { store: s, k } = setup(RemoteStore, config);
-    eq(await s.set(k('t'), 'v', { ttl: 60_000 }), true);
+    eq(await s.set(k('t'), 'v', { px: 60_000 }), true);
+    eq(await s.set(k('ex'), 'a', { ex: 30 }), true, 'ex: seconds');
+    eq(await s.ttl(k('ex')), 30);
+    eq(await s.set(k('ex'), 'b', { get: true, keepTtl: true }), 'a', 'get: the previous value');
+    eq(await s.pttl(k('ex')) > 29_000, true, 'keepTtl');
+    await rejects(s.set(k('ex'), 'c', { ttl: 5 }), 'TypeError', 'set: unknown option ttl');
+    eq(await s.get(k('ex')), 'b', 'nothing was sent');
+    throws(() => new RemoteStore({ url: config.url, token: config.token, timout: 5 }), 'TypeError', 'RemoteStore: unknown option timout');
     const pttl = await s.pttl(k('t'));
     ok(pttl > 55_000 && pttl <= 60_000, `pttl ${pttl}`);
     eq(await s.ttl(k('t')), 60);

@@ -51,7 +51,7 @@ fn retry_policy(o: &Options) -> Result<RetryPolicy, JsValue> {
     if v.as_bool() == Some(false) {
         return Ok(RetryPolicy::NEVER);
     }
-    let r = Options::new("RemoteStore", &v)?;
+    let r = Options::new("RemoteStore", &v, &["retries", "minDelay", "maxDelay"])?;
     let mut policy = RetryPolicy::default();
     if let Some(n) = r.count("retries")? {
         policy.retries = n.min(100) as u32;
@@ -71,7 +71,7 @@ fn headers(o: &Options) -> Result<Object, JsValue> {
     let Some(v) = o.get("headers") else {
         return Ok(out);
     };
-    Options::new("RemoteStore", &v)?;
+    Options::any("RemoteStore", &v)?;
     for entry in Object::entries(v.unchecked_ref()).iter() {
         let pair = Array::from(&entry);
         match (pair.get(0).as_string(), pair.get(1).as_string()) {
@@ -166,7 +166,11 @@ impl RemoteStore {
     /// headers.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<RemoteStore, JsValue> {
-        let o = Options::new("RemoteStore", &options)?;
+        let o = Options::new(
+            "RemoteStore",
+            &options,
+            &["url", "token", "fetch", "retry", "timeout", "headers"],
+        )?;
         let url = o
             .string("url")?
             .ok_or_else(|| type_error("RemoteStore", "option url is required"))?;
