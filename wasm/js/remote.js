@@ -22,12 +22,76 @@ function message(e) {
   return e instanceof Error ? e.message : String(e);
 }
 
+const SYSTEM_CODES = {
+  ECONNREFUSED: 'connection refused: nothing listens there',
+  ECONNRESET: 'the connection was reset',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'the host name could not be resolved now',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  UND_ERR_SOCKET: 'the connection failed',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+};
+
+/**
+ * The system error code behind a failed `fetch`, if it names one: Node's fetch (undici)
+ * rejects with "fetch failed" and keeps `ECONNREFUSED` in `cause` (or in an
+ * AggregateError's `errors`, one per address tried).
+ */
+function systemCode(e, depth = 0) {
+  if (!e || typeof e !== 'object' || depth > 6) return undefined;
+  if (typeof e.code === 'string' && /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(e.code)) return e.code;
+  if (Array.isArray(e.errors)) {
+    for (const inner of e.errors) {
+      const code = systemCode(inner, depth + 1);
+      if (code) return code;
+    }
+  }
+  return systemCode(e.cause, depth + 1);
+}
+
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * A failed `fetch` as a NetworkError whose message names the cause: the system error in
+ * Node (`ECONNREFUSED`), and in a page or worker, whose fetch says only "Failed to fetch",
+ * the CORS reason it may hide.
+ */
+function fetchFailure(url, e) {
+  const origin = originOf(url);
+  const code = systemCode(e);
+  if (code !== undefined) {
+    const what = SYSTEM_CODES[code];
+    return new NetworkError(`cannot reach ${origin}: ${code}${what ? ` (${what})` : ''}`, undefined, e, code);
+  }
+  let text = `cannot reach ${origin}: ${message(e)}`;
+  // undici's own refusals ("bad port", …) are only in `cause`.
+  const inner = e && typeof e === 'object' && e.cause instanceof Error ? e.cause.message : undefined;
+  if (inner && inner !== message(e)) text += `: ${inner}`;
+  const here = typeof location === 'object' && location !== null ? location.origin : undefined;
+  if (typeof here === 'string' && here !== 'null' && here !== origin) {
+    text +=
+      ` (the server is down or unreachable, or CORS: origin not allowed: ${origin} must allow ${here};` +
+      ' hedgestore-proxy does when HEDGESTORE_PROXY_CORS_ORIGINS lists it)';
+  } else {
+    text += ' (the server is down or unreachable)';
+  }
+  return new NetworkError(text, undefined, e);
+}
+
 async function fetchResponse(client, url, init) {
   try {
     return await client.fetch.call(client.fetchThis, url, init);
   } catch (e) {
     if (e instanceof NetworkError) throw e;
-    throw new NetworkError(`fetch ${url} failed: ${message(e)}`, undefined, e);
+    throw fetchFailure(url, e);
   }
 }
 
@@ -50,7 +114,7 @@ async function attempt(client, path, body) {
   const timeout = new Promise((_, reject) => {
     timer = setTimeout(() => {
       if (controller) controller.abort();
-      reject(new NetworkError(`no answer from ${url} within ${client.timeout} ms`));
+      reject(new NetworkError(`no answer from ${url} within ${client.timeout} ms`, undefined, undefined, 'TIMEOUT'));
     }, client.timeout);
   });
   try {

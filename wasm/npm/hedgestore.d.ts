@@ -448,7 +448,12 @@ export class HedgestoreError extends Error {}
 
 /** A refused command, with Redis's message (`WRONGTYPE Operation against a key holding the wrong kind of value`). */
 export class ReplyError extends HedgestoreError {
-  /** The message's first word: `WRONGTYPE`, `ERR`, `OOM`, `EXECABORT`, … */
+  /**
+   * The message's first word: `WRONGTYPE`, `ERR`, `OOM`, `EXECABORT`, …; from
+   * hedgestore-proxy also `TIMEOUT` (a read got no answer from the backend: nothing changed)
+   * and `OUTCOMEUNKNOWN` (a write may or may not have been applied). `WRONGTOKEN` for an
+   * HTTP 401 (the server refused the token).
+   */
   readonly code: string;
   /** The HTTP status, for errors from a server. */
   readonly status?: number;
@@ -469,4 +474,6 @@ export class PipelineError extends HedgestoreError {
 export class NetworkError extends HedgestoreError {
   /** The HTTP status, when a response arrived. */
   readonly status?: number;
+  /** The system error (`ECONNREFUSED`, `ENOTFOUND`, …) when known, or `TIMEOUT` (the `timeout` option). */
+  readonly code?: string;
 }

@@ -687,9 +687,19 @@ export const cases = {
     const tx = s.transaction().set('a', 'b');
     s.publish('c', 'm');
     s.free();
-    throws(() => s.get('k'), 'Error', '');
+    const freed = 'MemoryStore: used after free(); create a new MemoryStore';
+    throws(() => s.get('k'), 'HedgestoreError', freed, 'get (the string shortcut)');
+    throws(() => s.get(bytes(1)), 'HedgestoreError', freed, 'get (the general path)');
+    throws(() => s.set('k', 'v'), 'HedgestoreError', freed, 'set');
+    throws(() => s.hset('h', { f: 'v' }), 'HedgestoreError', freed, 'hset');
+    throws(() => s.subscribe('c', () => {}), 'HedgestoreError', freed, 'subscribe');
+    throws(() => s.acquireLock('l', { ttl: 10 }), 'HedgestoreError', freed, 'acquireLock');
+    throws(() => s.transaction(), 'HedgestoreError', freed, 'transaction');
     off();
     throws(() => tx.exec(), 'HedgestoreError', 'the store was freed');
+    const live = new MemoryStore();
+    throws(() => live.hget('k'), 'TypeError', 'hget: field', 'other errors pass through unchanged');
+    live.free();
     await sleep(30);
   },
 };

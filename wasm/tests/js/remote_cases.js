@@ -115,8 +115,23 @@ export const cases = {
     await rejects(s.set(k('bin'), bytes(0xff, 0xfe)), 'TypeError', 'not valid UTF-8');
     eq(await s.exists(k('bin')), 0, 'nothing was sent');
     const wrong = new RemoteStore({ url: config.url, token: 'wrong-token' });
-    const auth = await rejects(wrong.get(k('str')), 'ReplyError', 'unauthorized');
+    const auth = await rejects(wrong.get(k('str')), 'ReplyError', '401: wrong token: ERR unauthorized');
     eq(auth.status, 401);
+    eq(auth.code, 'WRONGTOKEN');
+    // hedgestore-proxy's 504s (proxy/src/response.rs): a write whose outcome is unknown and
+    // a read that timed out carry their own codes, told apart from each other and from ERR.
+    const answering = (text) => async () => new Response(JSON.stringify({ error: text }), { status: 504 });
+    const unknown = new RemoteStore({ url: config.url, token: config.token, retry: false, fetch: answering('OUTCOMEUNKNOWN storage: no answer from Redis; the write may have been applied') });
+    const u = await rejects(unknown.set(k('x'), 'v'), 'ReplyError', 'OUTCOMEUNKNOWN storage: no answer');
+    eq([u.code, u.status], ['OUTCOMEUNKNOWN', 504]);
+    const slow = new RemoteStore({ url: config.url, token: config.token, retry: false, fetch: answering('TIMEOUT storage: no answer from Redis') });
+    const t = await rejects(slow.get(k('x')), 'ReplyError', 'TIMEOUT storage');
+    eq([t.code, t.status], ['TIMEOUT', 504]);
+    const freed = new RemoteStore({ url: config.url, token: config.token });
+    freed.free();
+    const f = freed.get(k('str'));
+    ok(f instanceof Promise, 'a freed RemoteStore rejects, it does not throw');
+    await rejects(f, 'HedgestoreError', 'RemoteStore: used after free(); create a new RemoteStore');
   },
 
   async remote_network_failures_are_network_errors(RemoteStore, config) {
@@ -140,6 +155,26 @@ export const cases = {
     eq(calls, 1, 'retry: false');
     const hanging = new RemoteStore({ url: config.url, token: config.token, fetch: () => new Promise(() => {}), timeout: 50, retry: false });
     await rejects(hanging.get('k'), 'NetworkError', 'within 50 ms');
+    // A real failed connection: the message names the cause, not only "fetch failed" /
+    // "Failed to fetch". In Node, a port that was just closed (connection refused); in a
+    // page or worker, port 9, which browsers refuse outright, as they refuse a CORS failure.
+    if (typeof location === 'object') {
+      const refused = new RemoteStore({ url: 'http://127.0.0.1:9', token: 't', retry: false, timeout: 5000 });
+      const r = await rejects(refused.get('k'), 'NetworkError', 'cannot reach http://127.0.0.1:9: ');
+      ok(r.message.includes(`CORS: origin not allowed: http://127.0.0.1:9 must allow ${location.origin}`), r.message);
+      ok(r.message.includes('HEDGESTORE_PROXY_CORS_ORIGINS'), r.message);
+    } else {
+      const net = await import('node:net');
+      const server = net.createServer();
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = server.address().port;
+      await new Promise((resolve) => server.close(resolve));
+      const refused = new RemoteStore({ url: `http://127.0.0.1:${port}`, token: 't', retry: false, timeout: 5000 });
+      const r = await rejects(refused.get('k'), 'NetworkError', `cannot reach http://127.0.0.1:${port}: ECONNREFUSED (connection refused`);
+      eq(r.code, 'ECONNREFUSED', r.message);
+    }
+    const timedOut = await rejects(hanging.get('k'), 'NetworkError');
+    eq(timedOut.code, 'TIMEOUT');
     const html = new RemoteStore({ url: config.url, token: config.token, retry: false, fetch: async () => new Response('<html>bad gateway</html>', { status: 502 }) });
     const bad = await rejects(html.get('k'), 'NetworkError', 'HTTP 502');
     eq(bad.status, 502);
