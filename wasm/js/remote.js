@@ -208,89 +208,168 @@ function report(error) {
   else console.error(error);
 }
 
+/** Calls a user callback; one that throws is reported, never breaks the subscription. */
+function callBack(f, ...args) {
+  try {
+    f(...args);
+  } catch (e) {
+    report(e);
+  }
+}
+
 /**
- * Subscribes over Server-Sent Events (`POST /subscribe/<channel>` or `/psubscribe/<pattern>`):
- * resolves to an unsubscribe function once the server confirms. `handler(message, channel)`
- * (plus `pattern` for patterns) gets strings, or Uint8Arrays when `bytes`.
+ * Opens one event stream for a subscription: `POST`s, then reads until the server confirms
+ * the subscription, within `client.timeout` ms. Resolves to `{ read, cancel }` (`read()`:
+ * the data of the next events, or null at the end of the stream); messages that arrived in
+ * the same chunk as the confirmation go to `deliver`.
  */
-export async function subscribe(client, name, pattern, bytes, handler) {
-  const kind = pattern ? 'psubscribe' : 'subscribe';
-  const url = `${client.url}/${kind}/${encodeURIComponent(name)}`;
+async function openStream(client, url, name, pattern, deliver) {
   const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
   const init = { method: 'POST', headers: headers(client, 'text/event-stream', false) };
   if (controller) init.signal = controller.signal;
-  const response = await fetchResponse(client, url, init);
-  if (response.status < 200 || response.status > 299 || !response.body) {
-    let text = '';
-    try {
-      text = await response.text();
-    } catch {}
-    let error;
-    try {
-      error = JSON.parse(text).error;
-    } catch {}
-    if (typeof error === 'string') throw new ReplyError(error, response.status);
-    throw new NetworkError(`HTTP ${response.status}: the subscription was refused: ${text.slice(0, 200)}`, response.status);
-  }
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  const push = eventStream();
-  const encoder = new TextEncoder();
-  const convert = bytes ? (s) => encoder.encode(s) : (s) => s;
-  let closed = false;
-  const deliver = (event) => {
-    try {
-      if (pattern) handler(convert(event.payload), convert(event.channel), convert(name));
-      else handler(convert(event.payload), convert(event.channel));
-    } catch (e) {
-      report(e);
-    }
+  let reader;
+  const cancel = () => {
+    if (controller) controller.abort();
+    if (reader) reader.cancel().catch(() => {});
   };
-  const read = async () => {
-    const { done, value } = await reader.read();
-    return done ? null : push(decoder.decode(value, { stream: true }));
-  };
-  let confirmed = false;
-  while (!confirmed) {
-    let events;
-    try {
-      events = await read();
-    } catch (e) {
-      throw new NetworkError(`the subscription stream failed: ${message(e)}`, response.status, e);
+  const work = (async () => {
+    const response = await fetchResponse(client, url, init);
+    if (response.status < 200 || response.status > 299 || !response.body) {
+      let text = '';
+      try {
+        text = await response.text();
+      } catch {}
+      let error;
+      try {
+        error = JSON.parse(text).error;
+      } catch {}
+      if (typeof error === 'string') throw new ReplyError(error, response.status);
+      throw new NetworkError(`HTTP ${response.status}: the subscription was refused: ${text.slice(0, 200)}`, response.status);
     }
-    if (events === null) throw new NetworkError('the subscription stream ended before it was confirmed', response.status);
-    for (const data of events) {
-      const event = parseEvent(data, name, pattern);
-      if (event === null) continue;
-      if (event.subscribed) confirmed = true;
-      else if (confirmed) deliver(event);
-    }
-  }
-  (async () => {
-    for (;;) {
+    reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const push = eventStream();
+    const read = async () => {
+      const { done, value } = await reader.read();
+      return done ? null : push(decoder.decode(value, { stream: true }));
+    };
+    let confirmed = false;
+    while (!confirmed) {
       let events;
       try {
         events = await read();
       } catch (e) {
-        if (!closed) report(new NetworkError(`the subscription to '${name}' failed: ${message(e)}`, undefined, e));
-        return;
+        throw new NetworkError(`the subscription stream failed: ${message(e)}`, response.status, e);
       }
-      if (closed) return;
-      if (events === null) {
-        report(new NetworkError(`the subscription to '${name}' ended (the server closed the stream)`));
-        return;
-      }
+      if (events === null) throw new NetworkError('the subscription stream ended before it was confirmed', response.status);
       for (const data of events) {
         const event = parseEvent(data, name, pattern);
-        if (event !== null && !event.subscribed && !closed) deliver(event);
+        if (event === null) continue;
+        if (event.subscribed) confirmed = true;
+        else if (confirmed) deliver(event);
+      }
+    }
+    return { read, cancel };
+  })();
+  work.catch(() => {}); // a late failure after a timeout is not an unhandled rejection
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      cancel();
+      reject(new NetworkError(`the subscription to '${name}' was not confirmed by ${originOf(url)} within ${client.timeout} ms`, undefined, undefined, 'TIMEOUT'));
+    }, client.timeout);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Subscribes over Server-Sent Events (`POST /subscribe/<channel>` or `/psubscribe/<pattern>`):
+ * resolves to an unsubscribe function once the server confirms, or rejects (a `TIMEOUT`
+ * NetworkError when no confirmation comes within `client.timeout` ms). `handler(message,
+ * channel)` (plus `pattern` for patterns) gets strings, or Uint8Arrays when `bytes`.
+ *
+ * `options`: `onError(error)` hears every failure of the stream (and handlers that throw,
+ * which are otherwise reported as `reportError` does); `onClose(error?)` is called once when
+ * the subscription ends: after `unsubscribe()` (no argument) or, with `reconnect: false`,
+ * when the stream fails. Otherwise a failed stream is reopened with backoff (the client's
+ * `minDelay`/`maxDelay`) until it is confirmed again or unsubscribed. As in Redis pub/sub,
+ * messages published while no stream was open are lost.
+ */
+export async function subscribe(client, name, pattern, bytes, handler, onError, onClose, reconnect) {
+  const kind = pattern ? 'psubscribe' : 'subscribe';
+  const url = `${client.url}/${kind}/${encodeURIComponent(name)}`;
+  const encoder = new TextEncoder();
+  const convert = bytes ? (s) => encoder.encode(s) : (s) => s;
+  let closed = false;
+  const deliver = (event) => {
+    if (closed) return;
+    try {
+      if (pattern) handler(convert(event.payload), convert(event.channel), convert(name));
+      else handler(convert(event.payload), convert(event.channel));
+    } catch (e) {
+      if (onError) callBack(onError, e);
+      else report(e);
+    }
+  };
+  let current = await openStream(client, url, name, pattern, deliver);
+  const finish = (error) => {
+    if (closed) return;
+    closed = true;
+    current.cancel();
+    if (onClose) callBack(onClose, error);
+  };
+  const failed = (error) => {
+    if (onError) callBack(onError, error);
+  };
+  const minDelay = client.minDelay > 0 ? client.minDelay : 50;
+  const maxDelay = Math.max(client.maxDelay > 0 ? client.maxDelay : 2000, minDelay);
+  (async () => {
+    for (;;) {
+      let failure;
+      // hedgestore-proxy says why it drops a subscriber in a last `error,<text>` event.
+      let why = 'the server closed the stream';
+      try {
+        for (;;) {
+          const events = await current.read();
+          if (closed) return;
+          if (events === null) {
+            failure = new NetworkError(`the subscription to '${name}' ended (${why})`);
+            break;
+          }
+          for (const data of events) {
+            if (data.startsWith('error,')) why = data.slice('error,'.length);
+            const event = parseEvent(data, name, pattern);
+            if (event !== null && !event.subscribed) deliver(event);
+          }
+        }
+      } catch (e) {
+        if (closed) return;
+        failure = new NetworkError(`the subscription to '${name}' failed: ${message(e)}`, undefined, e);
+      }
+      failed(failure);
+      if (!reconnect) return finish(failure);
+      for (let n = 0; ; n++) {
+        const ceiling = Math.min(minDelay * 2 ** Math.min(n, 30), maxDelay);
+        await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + (ceiling / 2) * Math.random()));
+        if (closed) return;
+        try {
+          const next = await openStream(client, url, name, pattern, deliver);
+          if (closed) return next.cancel();
+          current = next;
+          break;
+        } catch (e) {
+          if (closed) return;
+          failed(e);
+        }
       }
     }
   })();
   return function unsubscribe() {
-    if (closed) return;
-    closed = true;
-    if (controller) controller.abort();
-    reader.cancel().catch(() => {});
+    finish(undefined);
   };
 }
 

@@ -32,6 +32,16 @@ export interface SetOptions {
   get?: boolean;
 }
 
+/** `RemoteStore` subscriptions' options. */
+export interface SubscribeOptions {
+  /** Hears every failure of the event stream (then it reconnects), and handlers that throw. */
+  onError?: (error: Error) => void;
+  /** Called once when the subscription ends: after `unsubscribe()` (no error), or with the failure when `reconnect` is false. */
+  onClose?: (error?: Error) => void;
+  /** Reopen a failed stream with backoff (the `retry` delays). Default true. */
+  reconnect?: boolean;
+}
+
 /** The `EXPIRE` family's conditions (Redis 7): `nx` alone, or `xx` with `gt` or `lt`. */
 export interface ExpireOptions {
   /** Only when the key has no TTL. */
@@ -412,11 +422,16 @@ export class RemoteStore {
   pipeline(): Pipeline;
   /** A builder sent to `/multi-exec`: all-or-nothing on hedgestore-proxy. */
   transaction(): RemoteTransaction;
-  /** Subscribes over Server-Sent Events; resolves to the unsubscribe function once confirmed. */
-  subscribe(channel: Bytes, handler: MessageHandler<string>): Promise<() => void>;
-  subscribeBytes(channel: Bytes, handler: MessageHandler<Uint8Array>): Promise<() => void>;
-  psubscribe(pattern: Bytes, handler: MessageHandler<string>): Promise<() => void>;
-  psubscribeBytes(pattern: Bytes, handler: MessageHandler<Uint8Array>): Promise<() => void>;
+  /**
+   * Subscribes over Server-Sent Events; resolves to the unsubscribe function once the server
+   * confirms (rejects with a `NetworkError` coded `TIMEOUT` if that takes over `timeout` ms).
+   * A stream that fails later is reported to `onError` and reopened with backoff, unless
+   * `reconnect: false`; messages published while it is down are lost, as in Redis pub/sub.
+   */
+  subscribe(channel: Bytes, handler: MessageHandler<string>, options?: SubscribeOptions): Promise<() => void>;
+  subscribeBytes(channel: Bytes, handler: MessageHandler<Uint8Array>, options?: SubscribeOptions): Promise<() => void>;
+  psubscribe(pattern: Bytes, handler: MessageHandler<string>, options?: SubscribeOptions): Promise<() => void>;
+  psubscribeBytes(pattern: Bytes, handler: MessageHandler<Uint8Array>, options?: SubscribeOptions): Promise<() => void>;
   free(): void;
 }
 export interface RemoteStore extends Commands<Later> {}

@@ -38,7 +38,13 @@ async function remote(): Promise<void> {
   const ok: boolean = await r.set('k', 'v', { ex: 1, xx: true });
   void [old, ok];
   const batch: any[] = await r.pipeline().set('a', '1').get('a').exec();
-  const unsubscribe: () => void = await r.subscribe('c', (m) => void m);
+  const unsubscribe: () => void = await r.subscribe('c', (m) => void m, {
+    onError: (e: Error) => console.log(e.message),
+    onClose: (e?: Error) => void e,
+    reconnect: true,
+  });
+  // @ts-expect-error: a misspelled subscription option
+  await r.subscribe('c', (m) => void m, { onErorr: () => {} });
   try {
     await r.lpush('k', 'x');
   } catch (e) {

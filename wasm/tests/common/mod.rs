@@ -177,6 +177,8 @@ macro_rules! all_cases {
                 remote_pipeline,
                 remote_transaction_is_all_or_nothing,
                 remote_subscribe_over_server_sent_events,
+                remote_subscribe_times_out_without_confirmation,
+                remote_subscribe_reconnects_and_reports_through_callbacks,
             ],
         }
     };

@@ -241,6 +241,86 @@ export const cases = {
     await sleep(50);
     eq(got.length, 2, 'nothing after unsubscribing');
     await rejects(s.subscribe(k('x'), 'nope'), 'TypeError', 'handler must be a function');
+    await rejects(s.subscribe(k('x'), () => {}, { onErorr: () => {} }), 'TypeError', 'subscribe: unknown option onErorr');
+  },
+
+  async remote_subscribe_times_out_without_confirmation(RemoteStore, config) {
+    // A server that accepts the request and then says nothing (a stuck proxy, a buffering
+    // middlebox): the subscription rejects after `timeout`, instead of pending forever.
+    let aborted = false;
+    const silent = async (url, init) => {
+      init.signal.addEventListener('abort', () => (aborted = true));
+      return new Response(new ReadableStream({ start() {} }), { status: 200, headers: { 'content-type': 'text/event-stream' } });
+    };
+    const s = new RemoteStore({ url: config.url, token: config.token, fetch: silent, timeout: 100 });
+    const started = Date.now();
+    const e = await rejects(s.subscribe('c', () => {}), 'NetworkError', 'was not confirmed by');
+    eq(e.code, 'TIMEOUT');
+    ok(Date.now() - started < 2000, 'rejected at the timeout');
+    ok(aborted, 'the request was aborted');
+  },
+
+  async remote_subscribe_reconnects_and_reports_through_callbacks(RemoteStore, config) {
+    const { store: publisher, k } = setup(RemoteStore, config);
+    // Real streams from the proxy, each of which the test can break as a network would.
+    const streams = [];
+    const breakable = async (url, init) => {
+      const response = await fetch(url, init);
+      if (!url.includes('subscribe/')) return response;
+      const reader = response.body.getReader();
+      let controller;
+      const body = new ReadableStream({
+        start(c) {
+          controller = c;
+        },
+        async pull(c) {
+          try {
+            const { done, value } = await reader.read();
+            if (done) c.close();
+            else c.enqueue(value);
+          } catch {}
+        },
+        cancel() {
+          return reader.cancel();
+        },
+      });
+      streams.push((error) => {
+        controller.error(error);
+        reader.cancel().catch(() => {});
+      });
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    const s = new RemoteStore({ url: config.url, token: config.token, fetch: breakable, retry: { minDelay: 10, maxDelay: 50 } });
+    const got = [];
+    const errors = [];
+    const closes = [];
+    const off = await s.subscribe(k('re'), (m) => got.push(m), { onError: (e) => errors.push(e), onClose: (e) => closes.push(e) });
+    eq(await publisher.publish(k('re'), 'one'), 1);
+    await until('the first message', () => got.length === 1);
+    streams[0](new TypeError('connection reset by peer'));
+    await until('the failure to be reported', () => errors.length === 1);
+    eq(errors[0].name, 'NetworkError');
+    ok(errors[0].message.includes('connection reset by peer'), errors[0].message);
+    // Messages published while no stream is open are lost (publish answers 0 receivers).
+    await until('the subscription to be reopened', async () => (await publisher.publish(k('re'), 'two')) === 1);
+    await until('the message after reconnecting', () => got.includes('two'));
+    eq(streams.length, 2, 'one new stream');
+    eq(closes, [], 'not closed while reconnecting');
+    off();
+    eq(closes, [undefined], 'onClose after unsubscribe, without an error');
+    off();
+    eq(closes.length, 1, 'once');
+
+    // reconnect: false ends the subscription at the first failure.
+    const once = [];
+    const ended = [];
+    await s.subscribe(k('once'), (m) => once.push(m), { reconnect: false, onClose: (e) => ended.push(e) });
+    streams[2](new TypeError('gone'));
+    await until('onClose with the failure', () => ended.length === 1);
+    eq(ended[0].name, 'NetworkError');
+    await sleep(100);
+    eq(streams.length, 3, 'no reconnection');
+    await until('the server to drop it', async () => (await publisher.publish(k('once'), 'x')) === 0);
   },
 };
 
