@@ -178,6 +178,7 @@ macro_rules! all_cases {
                 remote_transaction_is_all_or_nothing,
                 remote_subscribe_over_server_sent_events,
                 remote_subscribe_times_out_without_confirmation,
+                remote_proxy_refuses_administrative_commands_by_default,
                 remote_subscribe_reconnects_and_reports_through_callbacks,
             ],
         }

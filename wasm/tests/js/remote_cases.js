@@ -244,6 +244,20 @@ export const cases = {
     await rejects(s.subscribe(k('x'), () => {}, { onErorr: () => {} }), 'TypeError', 'subscribe: unknown option onErorr');
   },
 
+  async remote_proxy_refuses_administrative_commands_by_default(RemoteStore, config) {
+    // What the npm README promises: a default hedgestore-proxy (no HEDGESTORE_PROXY_ALLOW)
+    // refuses KEYS and FLUSHDB with 403 NOPERM, and says how to allow them.
+    const { store: s, k } = setup(RemoteStore, config);
+    await s.set(k('kept'), 'v');
+    const keys = await rejects(s.keys('*'), 'ReplyError', 'NOPERM');
+    eq([keys.code, keys.status], ['NOPERM', 403]);
+    ok(keys.message.toUpperCase().includes('HEDGESTORE_PROXY_ALLOW=KEYS'), keys.message);
+    await rejects(s.flushdb(), 'ReplyError', 'NOPERM');
+    eq(await s.get(k('kept')), 'v', 'nothing was flushed');
+    const page = await s.scan(0, { match: k('*'), count: 100 });
+    ok(Array.isArray(page.keys), 'scan is the way to list keys');
+  },
+
   async remote_subscribe_times_out_without_confirmation(RemoteStore, config) {
     // A server that accepts the request and then says nothing (a stuck proxy, a buffering
     // middlebox): the subscription rejects after `timeout`, instead of pending forever.
