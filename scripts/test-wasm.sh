@@ -30,6 +30,22 @@ if ! command -v chromium >/dev/null || ! [ -x /usr/bin/chromedriver ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
 fi
 
+step "the package build names what is missing (here: Node, hidden from PATH)"
+no_node=$(mktemp -d)
+for tool in cargo rustc rustup wasm-bindgen awk grep dirname; do
+    ln -s "$(command -v "$tool")" "$no_node/$tool"
+done
+if missing=$(PATH="$no_node" "$BASH" scripts/ensure-wasm-tools.sh 2>&1); then
+    echo "scripts/ensure-wasm-tools.sh passed without Node on PATH" >&2
+    exit 1
+fi
+rm -rf "$no_node"
+grep -qF 'cannot build the wasm package: Node.js (>= 18) and npm are required and not on PATH' <<<"$missing" || {
+    printf 'scripts/ensure-wasm-tools.sh without Node said:\n%s\n' "$missing" >&2
+    exit 1
+}
+echo "ok: $missing"
+
 step "lint: hedgestore-wasm for wasm32"
 cargo clippy --locked -p hedgestore-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
 
