@@ -315,9 +315,17 @@ export const cases = {
     await until('the failure to be reported', () => errors.length === 1);
     eq(errors[0].name, 'NetworkError');
     ok(errors[0].message.includes('connection reset by peer'), errors[0].message);
-    // Messages published while no stream is open are lost (publish answers 0 receivers).
-    await until('the subscription to be reopened', async () => (await publisher.publish(k('re'), 'two')) === 1);
-    await until('the message after reconnecting', () => got.includes('two'));
+    // Messages published while no stream is open are lost (as in Redis pub/sub), so publish
+    // until one arrives through the reopened stream.
+    await until(
+      'a message through the reopened stream',
+      async () => {
+        await publisher.publish(k('re'), 'two');
+        await sleep(20);
+        return got.includes('two');
+      },
+      10_000,
+    );
     eq(streams.length, 2, 'one new stream');
     eq(closes, [], 'not closed while reconnecting');
     off();
@@ -334,7 +342,7 @@ export const cases = {
     eq(ended[0].name, 'NetworkError');
     await sleep(100);
     eq(streams.length, 3, 'no reconnection');
-    await until('the server to drop it', async () => (await publisher.publish(k('once'), 'x')) === 0);
+    eq(ended.length, 1, 'onClose once');
   },
 };
 
