@@ -59,7 +59,7 @@ export function installCommandMethods(prototype, names, fast, asynchronous) {
  * nothing to a JavaScript developer; this names the mistake instead.
  */
 function afterFree(object, e, asynchronous) {
-  if (object.__wbg_ptr === 0) {
+  if (object != null && object.__wbg_ptr === 0) {
     const name = object.constructor.name;
     e = new HedgestoreError(`${name}: used after free(); create a new ${name}`);
   }

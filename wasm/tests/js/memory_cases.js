@@ -699,6 +699,8 @@ export const cases = {
     throws(() => tx.exec(), 'HedgestoreError', 'the store was freed');
     const live = new MemoryStore();
     throws(() => live.hget('k'), 'TypeError', 'hget: field', 'other errors pass through unchanged');
+    const { get } = live;
+    throws(() => get('k'), 'TypeError', '', 'an unbound method is a TypeError, as before');
     live.free();
     await sleep(30);
   },
