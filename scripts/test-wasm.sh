@@ -10,8 +10,9 @@
 #      (a page and a dedicated worker), every MemoryStore and RemoteStore case in each;
 #   4. build the optimized package (scripts/build-wasm-package.sh) and install its tarball into
 #      a scratch project as a user would: Node tests through `require` and `import`, the web
-#      build via initSync, the bundler build via WebAssembly ES-module integration, and the
-#      TypeScript types under `tsc --strict`;
+#      build via its default export `init` and initSync, a plain page in headless Chromium
+#      (with an import map and by path), the bundler build via WebAssembly ES-module
+#      integration, and the TypeScript types under `tsc --strict`;
 #   5. stop the proxy (also on failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,22 +23,28 @@ as_root() {
 }
 
 step "setup: wasm32 target, wasm-bindgen-cli, wasm-pack, chromium"
-rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
-if [ "$have" != "$want" ]; then
-    # Without --locked: a pinned dependency of the CLI has been missing from the registry.
-    cargo install wasm-bindgen-cli --version "$want"
-fi
+./scripts/ensure-wasm-tools.sh
 command -v wasm-pack >/dev/null || cargo install wasm-pack
 if ! command -v chromium >/dev/null || ! [ -x /usr/bin/chromedriver ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
 fi
-command -v node >/dev/null && command -v npm >/dev/null || {
-    echo "Node.js and npm are required (Node >= 18)" >&2
+
+step "the package build names what is missing (here: Node, hidden from PATH)"
+no_node=$(mktemp -d)
+for tool in cargo rustc rustup wasm-bindgen awk grep dirname; do
+    ln -s "$(command -v "$tool")" "$no_node/$tool"
+done
+if missing=$(PATH="$no_node" "$BASH" scripts/ensure-wasm-tools.sh 2>&1); then
+    echo "scripts/ensure-wasm-tools.sh passed without Node on PATH" >&2
+    exit 1
+fi
+rm -rf "$no_node"
+grep -qF 'cannot build the wasm package: Node.js (>= 18) and npm are required and not on PATH' <<<"$missing" || {
+    printf 'scripts/ensure-wasm-tools.sh without Node said:\n%s\n' "$missing" >&2
     exit 1
 }
+echo "ok: $missing"
 
 step "lint: hedgestore-wasm for wasm32"
 cargo clippy --locked -p hedgestore-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
@@ -122,7 +129,7 @@ fi
 step "build the optimized npm package"
 ./scripts/build-wasm-package.sh
 
-step "install the package from its tarball and use it (Node: require, import, web, bundler; tsc)"
+step "install the package from its tarball and use it (Node: require, import, web, bundler; a page in Chromium; tsc)"
 smoke=target/npm-smoke
 rm -rf "$smoke"
 mkdir -p "$smoke"
@@ -131,7 +138,7 @@ cp wasm/npm/smoke/* "$smoke/"
 (
     cd "$smoke"
     npm install --no-audit --no-fund --silent ../npm/hedgestore-*.tgz typescript@5
-    node --test require.test.cjs import.test.mjs
+    node --test require.test.cjs import.test.mjs browser.test.mjs
     node --experimental-wasm-modules --no-warnings --test bundler.test.mjs
     npx tsc -p tsconfig.json
     echo "tsc --strict: the shipped types check"

@@ -20,10 +20,12 @@ export class HedgestoreError extends Error {
  */
 export class ReplyError extends HedgestoreError {
   constructor(message, status) {
-    super(message);
+    // HTTP 401: the server refused the token (its own text says how to send one).
+    const wrongToken = status === 401;
+    super(wrongToken ? `401: wrong token: ${message}` : message);
     this.name = 'ReplyError';
     const space = message.indexOf(' ');
-    this.code = space > 0 ? message.slice(0, space) : message;
+    this.code = wrongToken ? 'WRONGTOKEN' : space > 0 ? message.slice(0, space) : message;
     if (status !== undefined) this.status = status;
   }
 }
@@ -56,12 +58,15 @@ export class PipelineError extends HedgestoreError {
 /**
  * The server could not be reached or answered something that is not a reply: a failed
  * `fetch`, a timeout, an HTTP error without a Redis error message, a malformed body.
- * `status` is the HTTP status when there was a response; `cause` the underlying error.
+ * `status` is the HTTP status when there was a response; `cause` the underlying error;
+ * `code` the system error when known (`ECONNREFUSED`, `ENOTFOUND`, …) or `TIMEOUT` when no
+ * answer came within the `timeout` option.
  */
 export class NetworkError extends HedgestoreError {
-  constructor(message, status, cause) {
+  constructor(message, status, cause, code) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'NetworkError';
     if (status !== undefined) this.status = status;
+    if (code !== undefined) this.code = code;
   }
 }

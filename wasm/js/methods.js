@@ -3,18 +3,48 @@
 // one export per class instead of one per method keeps the binary small).
 //
 // With `fast`, `get` and `set` take a shortcut for the common case of string keys and values
-// (and a `ttl`/`px` option): straight to dedicated exports, without packing arguments into an
+// (and a `px` or `ex` option): straight to dedicated exports, without packing arguments into an
 // array. Anything else (bytes, numbers, other options, bad arguments) takes the general path,
 // which also reports the errors.
 //
-// Kept to `export function` declarations: the package build rewrites this file into
-// CommonJS for Node's `require` (see scripts/build-wasm-package.sh).
+// Every method also turns wasm-bindgen's "null pointer passed to rust" after `free()` into a
+// HedgestoreError that says so.
+//
+// Kept to `import {…} from` and `export function` declarations: the package build rewrites
+// this file into CommonJS for Node's `require` (see scripts/build-wasm-package.sh).
 
-export function installCommandMethods(prototype, names, fast) {
+import { HedgestoreError } from './errors.js';
+
+const installed = new WeakSet();
+
+export function installCommandMethods(prototype, names, fast, asynchronous) {
+  if (installed.has(prototype)) return;
+  installed.add(prototype);
+  // wasm-bindgen's own methods (free aside): `subscribe`, `acquireLock`, `exec`, ….
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const d = Object.getOwnPropertyDescriptor(prototype, name);
+    if (name === 'constructor' || name === 'free' || name.startsWith('__') || typeof d.value !== 'function') continue;
+    if (names.includes(name)) continue;
+    const inner = d.value;
+    d.value = {
+      [name](...args) {
+        try {
+          return inner.apply(this, args);
+        } catch (e) {
+          return afterFree(this, e, false);
+        }
+      },
+    }[name];
+    Object.defineProperty(prototype, name, d);
+  }
   names.forEach((name, id) => {
     let method = {
       [name](...args) {
-        return this.__command(id, args);
+        try {
+          return this.__command(id, args);
+        } catch (e) {
+          return afterFree(this, e, asynchronous);
+        }
       },
     }[name];
     if (fast && name === 'get') method = fastGet(id);
@@ -23,32 +53,54 @@ export function installCommandMethods(prototype, names, fast) {
   });
 }
 
+/**
+ * What a call that threw `e` throws (or, for RemoteStore, rejects with): after `free()`
+ * wasm-bindgen's glue hands Rust a null pointer ("null pointer passed to rust"), which says
+ * nothing to a JavaScript developer; this names the mistake instead.
+ */
+function afterFree(object, e, asynchronous) {
+  if (object != null && object.__wbg_ptr === 0) {
+    const name = object.constructor.name;
+    e = new HedgestoreError(`${name}: used after free(); create a new ${name}`);
+  }
+  if (asynchronous) return Promise.reject(e);
+  throw e;
+}
+
 function fastGet(id) {
   return function get(key) {
-    return typeof key === 'string' ? this.__getText(key) : this.__command(id, [key]);
+    try {
+      return typeof key === 'string' ? this.__getText(key) : this.__command(id, [key]);
+    } catch (e) {
+      return afterFree(this, e, false);
+    }
   };
 }
 
 function fastSet(id) {
-  return function set(key, value, options) {
+  const tryFast = function (key, value, options) {
     if (typeof key === 'string' && typeof value === 'string') {
       if (options == null) return this.__setText(key, value, -1);
-      if (
-        typeof options === 'object' &&
-        options.ex == null &&
-        options.exat == null &&
-        options.pxat == null &&
-        options.keepTtl == null &&
-        options.nx == null &&
-        options.xx == null
-      ) {
-        const ttl = options.ttl;
-        const px = options.px;
-        const ms = ttl == null ? px : px == null ? ttl : undefined;
-        if (ttl == null && px == null) return this.__setText(key, value, -1);
-        if (Number.isSafeInteger(ms) && ms > 0) return this.__setText(key, value, ms);
+      // Only `{ px }` or `{ ex }` alone: anything else (several options, unknown keys, bad
+      // values) takes the general path, which also reports the errors.
+      if (typeof options === 'object') {
+        let ms;
+        let n = 0;
+        for (const name in options) {
+          n++;
+          if (name === 'px') ms = options.px;
+          else if (name === 'ex' && Number.isSafeInteger(options.ex)) ms = options.ex * 1000;
+        }
+        if (n === 1 && Number.isSafeInteger(ms) && ms > 0) return this.__setText(key, value, ms);
       }
     }
     return this.__command(id, [key, value, options]);
+  };
+  return function set(key, value, options) {
+    try {
+      return tryFast.call(this, key, value, options);
+    } catch (e) {
+      return afterFree(this, e, false);
+    }
   };
 }

@@ -22,12 +22,76 @@ function message(e) {
   return e instanceof Error ? e.message : String(e);
 }
 
+const SYSTEM_CODES = {
+  ECONNREFUSED: 'connection refused: nothing listens there',
+  ECONNRESET: 'the connection was reset',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'the host name could not be resolved now',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  UND_ERR_SOCKET: 'the connection failed',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+};
+
+/**
+ * The system error code behind a failed `fetch`, if it names one: Node's fetch (undici)
+ * rejects with "fetch failed" and keeps `ECONNREFUSED` in `cause` (or in an
+ * AggregateError's `errors`, one per address tried).
+ */
+function systemCode(e, depth = 0) {
+  if (!e || typeof e !== 'object' || depth > 6) return undefined;
+  if (typeof e.code === 'string' && /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(e.code)) return e.code;
+  if (Array.isArray(e.errors)) {
+    for (const inner of e.errors) {
+      const code = systemCode(inner, depth + 1);
+      if (code) return code;
+    }
+  }
+  return systemCode(e.cause, depth + 1);
+}
+
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * A failed `fetch` as a NetworkError whose message names the cause: the system error in
+ * Node (`ECONNREFUSED`), and in a page or worker, whose fetch says only "Failed to fetch",
+ * the CORS reason it may hide.
+ */
+function fetchFailure(url, e) {
+  const origin = originOf(url);
+  const code = systemCode(e);
+  if (code !== undefined) {
+    const what = SYSTEM_CODES[code];
+    return new NetworkError(`cannot reach ${origin}: ${code}${what ? ` (${what})` : ''}`, undefined, e, code);
+  }
+  let text = `cannot reach ${origin}: ${message(e)}`;
+  // undici's own refusals ("bad port", …) are only in `cause`.
+  const inner = e && typeof e === 'object' && e.cause instanceof Error ? e.cause.message : undefined;
+  if (inner && inner !== message(e)) text += `: ${inner}`;
+  const here = typeof location === 'object' && location !== null ? location.origin : undefined;
+  if (typeof here === 'string' && here !== 'null' && here !== origin) {
+    text +=
+      ` (the server is down or unreachable, or CORS: origin not allowed: ${origin} must allow ${here};` +
+      ' hedgestore-proxy does when HEDGESTORE_PROXY_CORS_ORIGINS lists it)';
+  } else {
+    text += ' (the server is down or unreachable)';
+  }
+  return new NetworkError(text, undefined, e);
+}
+
 async function fetchResponse(client, url, init) {
   try {
     return await client.fetch.call(client.fetchThis, url, init);
   } catch (e) {
     if (e instanceof NetworkError) throw e;
-    throw new NetworkError(`fetch ${url} failed: ${message(e)}`, undefined, e);
+    throw fetchFailure(url, e);
   }
 }
 
@@ -50,7 +114,7 @@ async function attempt(client, path, body) {
   const timeout = new Promise((_, reject) => {
     timer = setTimeout(() => {
       if (controller) controller.abort();
-      reject(new NetworkError(`no answer from ${url} within ${client.timeout} ms`));
+      reject(new NetworkError(`no answer from ${url} within ${client.timeout} ms`, undefined, undefined, 'TIMEOUT'));
     }, client.timeout);
   });
   try {
@@ -144,89 +208,168 @@ function report(error) {
   else console.error(error);
 }
 
+/** Calls a user callback; one that throws is reported, never breaks the subscription. */
+function callBack(f, ...args) {
+  try {
+    f(...args);
+  } catch (e) {
+    report(e);
+  }
+}
+
 /**
- * Subscribes over Server-Sent Events (`POST /subscribe/<channel>` or `/psubscribe/<pattern>`):
- * resolves to an unsubscribe function once the server confirms. `handler(message, channel)`
- * (plus `pattern` for patterns) gets strings, or Uint8Arrays when `bytes`.
+ * Opens one event stream for a subscription: `POST`s, then reads until the server confirms
+ * the subscription, within `client.timeout` ms. Resolves to `{ read, cancel }` (`read()`:
+ * the data of the next events, or null at the end of the stream); messages that arrived in
+ * the same chunk as the confirmation go to `deliver`.
  */
-export async function subscribe(client, name, pattern, bytes, handler) {
-  const kind = pattern ? 'psubscribe' : 'subscribe';
-  const url = `${client.url}/${kind}/${encodeURIComponent(name)}`;
+async function openStream(client, url, name, pattern, deliver) {
   const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
   const init = { method: 'POST', headers: headers(client, 'text/event-stream', false) };
   if (controller) init.signal = controller.signal;
-  const response = await fetchResponse(client, url, init);
-  if (response.status < 200 || response.status > 299 || !response.body) {
-    let text = '';
-    try {
-      text = await response.text();
-    } catch {}
-    let error;
-    try {
-      error = JSON.parse(text).error;
-    } catch {}
-    if (typeof error === 'string') throw new ReplyError(error, response.status);
-    throw new NetworkError(`HTTP ${response.status}: the subscription was refused: ${text.slice(0, 200)}`, response.status);
-  }
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  const push = eventStream();
-  const encoder = new TextEncoder();
-  const convert = bytes ? (s) => encoder.encode(s) : (s) => s;
-  let closed = false;
-  const deliver = (event) => {
-    try {
-      if (pattern) handler(convert(event.payload), convert(event.channel), convert(name));
-      else handler(convert(event.payload), convert(event.channel));
-    } catch (e) {
-      report(e);
-    }
+  let reader;
+  const cancel = () => {
+    if (controller) controller.abort();
+    if (reader) reader.cancel().catch(() => {});
   };
-  const read = async () => {
-    const { done, value } = await reader.read();
-    return done ? null : push(decoder.decode(value, { stream: true }));
-  };
-  let confirmed = false;
-  while (!confirmed) {
-    let events;
-    try {
-      events = await read();
-    } catch (e) {
-      throw new NetworkError(`the subscription stream failed: ${message(e)}`, response.status, e);
+  const work = (async () => {
+    const response = await fetchResponse(client, url, init);
+    if (response.status < 200 || response.status > 299 || !response.body) {
+      let text = '';
+      try {
+        text = await response.text();
+      } catch {}
+      let error;
+      try {
+        error = JSON.parse(text).error;
+      } catch {}
+      if (typeof error === 'string') throw new ReplyError(error, response.status);
+      throw new NetworkError(`HTTP ${response.status}: the subscription was refused: ${text.slice(0, 200)}`, response.status);
     }
-    if (events === null) throw new NetworkError('the subscription stream ended before it was confirmed', response.status);
-    for (const data of events) {
-      const event = parseEvent(data, name, pattern);
-      if (event === null) continue;
-      if (event.subscribed) confirmed = true;
-      else if (confirmed) deliver(event);
-    }
-  }
-  (async () => {
-    for (;;) {
+    reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const push = eventStream();
+    const read = async () => {
+      const { done, value } = await reader.read();
+      return done ? null : push(decoder.decode(value, { stream: true }));
+    };
+    let confirmed = false;
+    while (!confirmed) {
       let events;
       try {
         events = await read();
       } catch (e) {
-        if (!closed) report(new NetworkError(`the subscription to '${name}' failed: ${message(e)}`, undefined, e));
-        return;
+        throw new NetworkError(`the subscription stream failed: ${message(e)}`, response.status, e);
       }
-      if (closed) return;
-      if (events === null) {
-        report(new NetworkError(`the subscription to '${name}' ended (the server closed the stream)`));
-        return;
-      }
+      if (events === null) throw new NetworkError('the subscription stream ended before it was confirmed', response.status);
       for (const data of events) {
         const event = parseEvent(data, name, pattern);
-        if (event !== null && !event.subscribed && !closed) deliver(event);
+        if (event === null) continue;
+        if (event.subscribed) confirmed = true;
+        else if (confirmed) deliver(event);
+      }
+    }
+    return { read, cancel };
+  })();
+  work.catch(() => {}); // a late failure after a timeout is not an unhandled rejection
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      cancel();
+      reject(new NetworkError(`the subscription to '${name}' was not confirmed by ${originOf(url)} within ${client.timeout} ms`, undefined, undefined, 'TIMEOUT'));
+    }, client.timeout);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Subscribes over Server-Sent Events (`POST /subscribe/<channel>` or `/psubscribe/<pattern>`):
+ * resolves to an unsubscribe function once the server confirms, or rejects (a `TIMEOUT`
+ * NetworkError when no confirmation comes within `client.timeout` ms). `handler(message,
+ * channel)` (plus `pattern` for patterns) gets strings, or Uint8Arrays when `bytes`.
+ *
+ * `options`: `onError(error)` hears every failure of the stream (and handlers that throw,
+ * which are otherwise reported as `reportError` does); `onClose(error?)` is called once when
+ * the subscription ends: after `unsubscribe()` (no argument) or, with `reconnect: false`,
+ * when the stream fails. Otherwise a failed stream is reopened with backoff (the client's
+ * `minDelay`/`maxDelay`) until it is confirmed again or unsubscribed. As in Redis pub/sub,
+ * messages published while no stream was open are lost.
+ */
+export async function subscribe(client, name, pattern, bytes, handler, onError, onClose, reconnect) {
+  const kind = pattern ? 'psubscribe' : 'subscribe';
+  const url = `${client.url}/${kind}/${encodeURIComponent(name)}`;
+  const encoder = new TextEncoder();
+  const convert = bytes ? (s) => encoder.encode(s) : (s) => s;
+  let closed = false;
+  const deliver = (event) => {
+    if (closed) return;
+    try {
+      if (pattern) handler(convert(event.payload), convert(event.channel), convert(name));
+      else handler(convert(event.payload), convert(event.channel));
+    } catch (e) {
+      if (onError) callBack(onError, e);
+      else report(e);
+    }
+  };
+  let current = await openStream(client, url, name, pattern, deliver);
+  const finish = (error) => {
+    if (closed) return;
+    closed = true;
+    current.cancel();
+    if (onClose) callBack(onClose, error);
+  };
+  const failed = (error) => {
+    if (onError) callBack(onError, error);
+  };
+  const minDelay = client.minDelay > 0 ? client.minDelay : 50;
+  const maxDelay = Math.max(client.maxDelay > 0 ? client.maxDelay : 2000, minDelay);
+  (async () => {
+    for (;;) {
+      let failure;
+      // hedgestore-proxy says why it drops a subscriber in a last `error,<text>` event.
+      let why = 'the server closed the stream';
+      try {
+        for (;;) {
+          const events = await current.read();
+          if (closed) return;
+          if (events === null) {
+            failure = new NetworkError(`the subscription to '${name}' ended (${why})`);
+            break;
+          }
+          for (const data of events) {
+            if (data.startsWith('error,')) why = data.slice('error,'.length);
+            const event = parseEvent(data, name, pattern);
+            if (event !== null && !event.subscribed) deliver(event);
+          }
+        }
+      } catch (e) {
+        if (closed) return;
+        failure = new NetworkError(`the subscription to '${name}' failed: ${message(e)}`, undefined, e);
+      }
+      failed(failure);
+      if (!reconnect) return finish(failure);
+      for (let n = 0; ; n++) {
+        const ceiling = Math.min(minDelay * 2 ** Math.min(n, 30), maxDelay);
+        await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + (ceiling / 2) * Math.random()));
+        if (closed) return;
+        try {
+          const next = await openStream(client, url, name, pattern, deliver);
+          if (closed) return next.cancel();
+          current = next;
+          break;
+        } catch (e) {
+          if (closed) return;
+          failed(e);
+        }
       }
     }
   })();
   return function unsubscribe() {
-    if (closed) return;
-    closed = true;
-    if (controller) controller.abort();
-    reader.cancel().catch(() => {});
+    finish(undefined);
   };
 }
 

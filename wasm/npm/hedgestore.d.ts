@@ -8,10 +8,12 @@ export type Bytes = string | Uint8Array | number;
 /** An integer argument: a safe-integer number, or a bigint for the full 64-bit range. */
 export type Int = number | bigint;
 
-/** `set`'s options. At most one expiry; `nx` and `xx` exclude each other. */
+/**
+ * `set`'s options, as `@upstash/redis` takes them. At most one expiry; `nx` and `xx` exclude
+ * each other. Any other key is a `TypeError` naming it (there is no `ttl` option: give `ex`
+ * in seconds or `px` in milliseconds).
+ */
 export interface SetOptions {
-  /** Expire after this many milliseconds (the same as `px`). */
-  ttl?: Int;
   /** Expire after this many milliseconds. */
   px?: Int;
   /** Expire after this many seconds. */
@@ -26,6 +28,18 @@ export interface SetOptions {
   nx?: boolean;
   /** Only set a key that exists. */
   xx?: boolean;
+  /** Answer the previous value (or `null`) instead of whether it was written. */
+  get?: boolean;
+}
+
+/** `RemoteStore` subscriptions' options. */
+export interface SubscribeOptions {
+  /** Hears every failure of the event stream (then it reconnects), and handlers that throw. */
+  onError?: (error: Error) => void;
+  /** Called once when the subscription ends: after `unsubscribe()` (no error), or with the failure when `reconnect` is false. */
+  onClose?: (error?: Error) => void;
+  /** Reopen a failed stream with backoff (the `retry` delays). Default true. */
+  reconnect?: boolean;
 }
 
 /** The `EXPIRE` family's conditions (Redis 7): `nx` alone, or `xx` with `gt` or `lt`. */
@@ -77,10 +91,16 @@ export interface Commands<R extends { [k: string]: any }> {
   getBytes(key: Bytes): R['bytes'];
   /** `GET` and `JSON.parse` (the document `setJson` stored), or `null`. */
   getJson(key: Bytes): R['json'];
+  /** `SET … GET`: the previous value, or `null`. */
+  set(key: Bytes, value: Bytes, options: SetOptions & { get: true }): R['string'];
   /** `SET`: true when written, false when `nx`/`xx` prevented it. */
-  set(key: Bytes, value: Bytes, options?: SetOptions): R['boolean'];
+  set(key: Bytes, value: Bytes, options?: SetOptions & { get?: false }): R['boolean'];
+  set(key: Bytes, value: Bytes, options?: SetOptions): R['boolean'] | R['string'];
+  /** `JSON.stringify` and `SET … GET`: the previous document, or `null`. */
+  setJson(key: Bytes, value: unknown, options: SetOptions & { get: true }): R['json'];
   /** `JSON.stringify` and `SET`. */
-  setJson(key: Bytes, value: unknown, options?: SetOptions): R['boolean'];
+  setJson(key: Bytes, value: unknown, options?: SetOptions & { get?: false }): R['boolean'];
+  setJson(key: Bytes, value: unknown, options?: SetOptions): R['boolean'] | R['json'];
   /** `SETNX`: true when the (missing) key was set. */
   setnx(key: Bytes, value: Bytes): R['boolean'];
   /** `GETDEL`: the value (or `null`); the key is gone. */
@@ -402,11 +422,16 @@ export class RemoteStore {
   pipeline(): Pipeline;
   /** A builder sent to `/multi-exec`: all-or-nothing on hedgestore-proxy. */
   transaction(): RemoteTransaction;
-  /** Subscribes over Server-Sent Events; resolves to the unsubscribe function once confirmed. */
-  subscribe(channel: Bytes, handler: MessageHandler<string>): Promise<() => void>;
-  subscribeBytes(channel: Bytes, handler: MessageHandler<Uint8Array>): Promise<() => void>;
-  psubscribe(pattern: Bytes, handler: MessageHandler<string>): Promise<() => void>;
-  psubscribeBytes(pattern: Bytes, handler: MessageHandler<Uint8Array>): Promise<() => void>;
+  /**
+   * Subscribes over Server-Sent Events; resolves to the unsubscribe function once the server
+   * confirms (rejects with a `NetworkError` coded `TIMEOUT` if that takes over `timeout` ms).
+   * A stream that fails later is reported to `onError` and reopened with backoff, unless
+   * `reconnect: false`; messages published while it is down are lost, as in Redis pub/sub.
+   */
+  subscribe(channel: Bytes, handler: MessageHandler<string>, options?: SubscribeOptions): Promise<() => void>;
+  subscribeBytes(channel: Bytes, handler: MessageHandler<Uint8Array>, options?: SubscribeOptions): Promise<() => void>;
+  psubscribe(pattern: Bytes, handler: MessageHandler<string>, options?: SubscribeOptions): Promise<() => void>;
+  psubscribeBytes(pattern: Bytes, handler: MessageHandler<Uint8Array>, options?: SubscribeOptions): Promise<() => void>;
   free(): void;
 }
 export interface RemoteStore extends Commands<Later> {}
@@ -438,7 +463,12 @@ export class HedgestoreError extends Error {}
 
 /** A refused command, with Redis's message (`WRONGTYPE Operation against a key holding the wrong kind of value`). */
 export class ReplyError extends HedgestoreError {
-  /** The message's first word: `WRONGTYPE`, `ERR`, `OOM`, `EXECABORT`, … */
+  /**
+   * The message's first word: `WRONGTYPE`, `ERR`, `OOM`, `EXECABORT`, …; from
+   * hedgestore-proxy also `TIMEOUT` (a read got no answer from the backend: nothing changed)
+   * and `OUTCOMEUNKNOWN` (a write may or may not have been applied). `WRONGTOKEN` for an
+   * HTTP 401 (the server refused the token).
+   */
   readonly code: string;
   /** The HTTP status, for errors from a server. */
   readonly status?: number;
@@ -459,4 +489,6 @@ export class PipelineError extends HedgestoreError {
 export class NetworkError extends HedgestoreError {
   /** The HTTP status, when a response arrived. */
   readonly status?: number;
+  /** The system error (`ECONNREFUSED`, `ENOTFOUND`, …) when known, or `TIMEOUT` (the `timeout` option). */
+  readonly code?: string;
 }

@@ -5,7 +5,10 @@ export * from './hedgestore.js';
 export type InitInput = WebAssembly.Module | BufferSource | URL | string | Response | Promise<Response>;
 
 /** Fetches (by default from next to this file) and instantiates the wasm. Call once before anything else. */
-export default function init(input?: { module_or_path?: InitInput } | InitInput): Promise<unknown>;
+declare function init(input?: { module_or_path?: InitInput } | InitInput): Promise<unknown>;
 
 /** Instantiates the wasm from a compiled module or its bytes (Cloudflare Workers: the imported .wasm). */
 export function initSync(input: { module: WebAssembly.Module | BufferSource } | WebAssembly.Module | BufferSource): unknown;
+
+export default init;
+export { init };

@@ -40,11 +40,11 @@ const newMap = () => new Map();
 let sink = 0;
 
 const results = [
-  measure('MemoryStore set (ttl)', newStore, (s, k) => s.set(k, value, { ttl: TTL })),
+  measure('MemoryStore set (ttl)', newStore, (s, k) => s.set(k, value, { px: TTL })),
   measure('MemoryStore set', newStore, (s, k) => s.set(k, value)),
   measure('lru-cache set (ttl)', newLru, (s, k) => s.set(k, value)),
   measure('Map set', newMap, (s, k) => s.set(k, value)),
-  measure('MemoryStore get (ttl keys)', filled(newStore, (s, k) => s.set(k, value, { ttl: TTL })), (s, k) => {
+  measure('MemoryStore get (ttl keys)', filled(newStore, (s, k) => s.set(k, value, { px: TTL })), (s, k) => {
     sink += s.get(k).length;
   }),
   measure('MemoryStore get', filled(newStore, (s, k) => s.set(k, value)), (s, k) => {

@@ -2,10 +2,11 @@
 // loaded by hand (`hedgestore/web` + initSync), as a worker or a custom loader would.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { MemoryStore, RemoteStore, ReplyError, PipelineError } from 'hedgestore';
-import { initSync, MemoryStore as WebMemoryStore, ReplyError as WebReplyError } from 'hedgestore/web';
+import init, { init as namedInit, initSync, MemoryStore as WebMemoryStore, ReplyError as WebReplyError } from 'hedgestore/web';
 
 test('import: MemoryStore with pub/sub, locks and stats', async () => {
   const store = new MemoryStore();
@@ -26,10 +27,13 @@ test('import: MemoryStore with pub/sub, locks and stats', async () => {
   assert.equal(store.stats().keys, 1);
 });
 
-test('import: the web build, initialized with initSync', async () => {
+test('import: the web build, initialized through its default export', async () => {
+  assert.equal(typeof init, 'function');
+  assert.equal(init, namedInit, '`init` is also a named export');
   const require = createRequire(import.meta.url);
   const wasmPath = require.resolve('hedgestore/web/hedgestore_wasm_bg.wasm');
-  initSync({ module: await readFile(wasmPath) });
+  await init({ module_or_path: await readFile(wasmPath) });
+  initSync({ module: await readFile(wasmPath) }); // after init: already instantiated, a no-op
   const store = new WebMemoryStore();
   assert.equal(store.hset('h', { f: 'v' }), 1);
   assert.deepEqual(store.hgetall('h'), { f: 'v' });
@@ -43,4 +47,12 @@ test('import: RemoteStore pipeline against hedgestore-proxy', { skip: !process.e
   assert.deepEqual(await store.pipeline().set(key, '1').incr(key).get(key).exec(), [true, 2, '2']);
   await assert.rejects(store.pipeline().lpush(key, 'x').exec(), PipelineError);
   await assert.rejects(store.incr(`${key}:missing`).then(() => store.lpush(`${key}:missing`, 'x')), ReplyError);
+});
+
+test('import: the package ships one .wasm, shared by every entry', async () => {
+  const require = createRequire(import.meta.url);
+  const root = dirname(require.resolve('hedgestore/package.json'));
+  const wasm = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.wasm'));
+  assert.deepEqual(wasm, [join('bundler', 'hedgestore_wasm_bg.wasm')]);
+  assert.equal(require.resolve('hedgestore/web/hedgestore_wasm_bg.wasm'), join(root, wasm[0]), 'the documented path maps to it');
 });

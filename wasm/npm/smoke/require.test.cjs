@@ -8,7 +8,11 @@ const { MemoryStore, RemoteStore, ReplyError, HedgestoreError, TransactionError,
 
 test('require: MemoryStore works and errors are the exported classes', () => {
   const store = new MemoryStore({ maxMemory: 1 << 20 });
-  assert.equal(store.set('k', 'v', { ttl: 60_000 }), true);
+  assert.equal(store.set('k', 'v', { ex: 60 }), true);
+  assert.equal(store.ttl('k'), 60);
+  assert.ok(store.pttl('k') > 59_000 && store.pttl('k') <= 60_000);
+  assert.throws(() => store.set('k', 'v', { tll: 5 }), (e) => e instanceof TypeError && /unknown option tll/.test(e.message));
+  assert.equal(store.set('k', 'v', { px: 60_000, get: true }), 'v');
   assert.equal(store.get('k'), 'v');
   assert.equal(store.del('k', 'missing'), 1);
   assert.equal(store.rpush('l', 'a', 'b'), 2);
@@ -18,6 +22,7 @@ test('require: MemoryStore works and errors are the exported classes', () => {
   assert.equal(store.get('a'), null);
   assert.throws(() => store.get({}), TypeError);
   store.free();
+  assert.throws(() => store.get('k'), (e) => e instanceof HedgestoreError && e.message === 'MemoryStore: used after free(); create a new MemoryStore');
 });
 
 test('require: import and require share one instance', async () => {
@@ -33,5 +38,5 @@ test('require: RemoteStore against hedgestore-proxy', { skip: !process.env.HEDGE
   assert.equal(await store.get(key), 'v');
   await assert.rejects(store.lpush(key, 'x'), (e) => e instanceof ReplyError && e.status === 400);
   const offline = new RemoteStore({ url: 'http://127.0.0.1:9', token: 't', retry: false, timeout: 2000 });
-  await assert.rejects(offline.get(key), NetworkError);
+  await assert.rejects(offline.get(key), (e) => e instanceof NetworkError && e.message.startsWith('cannot reach http://127.0.0.1:9: '));
 });

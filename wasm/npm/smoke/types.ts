@@ -1,10 +1,19 @@
 // Compiled with `tsc --noEmit --strict` against the installed package: the shipped types
 // accept real usage (and reject misuse, below with @ts-expect-error).
 import { MemoryStore, RemoteStore, ReplyError, type Stats } from 'hedgestore';
-import init, { initSync, MemoryStore as WebStore } from 'hedgestore/web';
+import init, { init as namedInit, initSync, MemoryStore as WebStore } from 'hedgestore/web';
 
 const store = new MemoryStore({ maxMemory: 1 << 20, evictionPolicy: 'allkeys-lru', clock: () => Date.now() });
-const written: boolean = store.set('k', 'v', { ttl: 1000, nx: true });
+const written: boolean = store.set('k', 'v', { px: 1000, nx: true });
+const previous: string | null = store.set('k', 'v', { ex: 10, get: true });
+const seconds: number = store.ttl('k');
+const millis: number = store.pttl('k');
+// @ts-expect-error: no `ttl` option (ambiguous units): ex (s) or px (ms)
+store.set('k', 'v', { ttl: 1000 });
+// @ts-expect-error: a misspelled option
+store.set('k', 'v', { tll: 5 });
+// @ts-expect-error: with `get`, the answer is the previous value, not a boolean
+const notBool: boolean = store.set('k', 'v', { get: true });
 const value: string | null = store.get('k');
 const bytes: Uint8Array | null = store.getBytes('k');
 const removed: number = store.del('a', 'b', new Uint8Array([1]));
@@ -25,8 +34,17 @@ async function remote(): Promise<void> {
   const r = new RemoteStore({ url: 'http://127.0.0.1:8079', token: 't', retry: { retries: 2 } });
   const v: string | null = await r.get('k');
   const n: number = await r.incr('n');
+  const old: string | null = await r.set('k', 'v', { px: 100, get: true });
+  const ok: boolean = await r.set('k', 'v', { ex: 1, xx: true });
+  void [old, ok];
   const batch: any[] = await r.pipeline().set('a', '1').get('a').exec();
-  const unsubscribe: () => void = await r.subscribe('c', (m) => void m);
+  const unsubscribe: () => void = await r.subscribe('c', (m) => void m, {
+    onError: (e: Error) => console.log(e.message),
+    onClose: (e?: Error) => void e,
+    reconnect: true,
+  });
+  // @ts-expect-error: a misspelled subscription option
+  await r.subscribe('c', (m) => void m, { onErorr: () => {} });
   try {
     await r.lpush('k', 'x');
   } catch (e) {
@@ -37,8 +55,9 @@ async function remote(): Promise<void> {
 
 async function web(): Promise<void> {
   await init();
+  await namedInit({ module_or_path: new URL('https://example.com/hedgestore_wasm_bg.wasm') });
   initSync({ module: new Uint8Array() });
   new WebStore().set('a', 'b');
 }
 
-void [written, value, bytes, removed, all, map, popped, one, results, off, token, stats, remote, web];
+void [previous, seconds, millis, notBool, written, value, bytes, removed, all, map, popped, one, results, off, token, stats, remote, web];

@@ -177,8 +177,39 @@ pub struct Options {
 }
 
 impl Options {
-    /// Reads argument `v` of `method` as an options object.
-    pub fn new(method: &'static str, v: &JsValue) -> Result<Options, JsValue> {
+    /// Reads argument `v` of `method` as an options object whose keys are all in `known`: a
+    /// misspelled option (`{ tll: 5 }`) is a `TypeError` naming it, never silently ignored.
+    pub fn new(method: &'static str, v: &JsValue, known: &[&str]) -> Result<Options, JsValue> {
+        let o = Options::any(method, v)?;
+        if o.object.is_undefined() {
+            return Ok(o);
+        }
+        let unknown: Vec<String> = js_sys::Object::keys(o.object.unchecked_ref::<js_sys::Object>())
+            .iter()
+            .filter_map(|k| k.as_string())
+            .filter(|k| !known.contains(&k.as_str()))
+            .collect();
+        if unknown.is_empty() {
+            return Ok(o);
+        }
+        let hint = if unknown.iter().any(|k| k == "ttl") && known.contains(&"px") {
+            " (for a TTL give px in milliseconds or ex in seconds)"
+        } else {
+            ""
+        };
+        Err(type_error(
+            method,
+            &format!(
+                "unknown option{} {}{hint}; the options are {}",
+                if unknown.len() > 1 { "s" } else { "" },
+                unknown.join(", "),
+                known.join(", ")
+            ),
+        ))
+    }
+
+    /// Reads argument `v` of `method` as an object with any keys (`headers`).
+    pub fn any(method: &'static str, v: &JsValue) -> Result<Options, JsValue> {
         if v.is_undefined() || v.is_null() {
             return Ok(Options {
                 object: JsValue::UNDEFINED,

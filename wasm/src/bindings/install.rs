@@ -18,13 +18,19 @@ use super::remote::{Client, Pipeline, RemoteStore, RemoteTransaction};
 #[wasm_bindgen(module = "/js/methods.js")]
 extern "C" {
     #[wasm_bindgen(js_name = installCommandMethods)]
-    fn install_command_methods(prototype: &JsValue, names: &Array, fast: bool);
+    fn install_command_methods(prototype: &JsValue, names: &Array, fast: bool, asynchronous: bool);
 }
 
 /// Installs the command methods on `instance`'s prototype (`fast`: with the string
-/// shortcuts of `get` and `set`), then frees the instance.
-fn install_from(instance: JsValue, names: &Array, fast: bool) {
-    install_command_methods(&Object::get_prototype_of(&instance), names, fast);
+/// shortcuts of `get` and `set`; `asynchronous`: its commands answer Promises, so a use after
+/// `free()` rejects rather than throws), then frees the instance.
+fn install_from(instance: JsValue, names: &Array, fast: bool, asynchronous: bool) {
+    install_command_methods(
+        &Object::get_prototype_of(&instance),
+        names,
+        fast,
+        asynchronous,
+    );
     let _ = js::call_method0(&instance, "free");
 }
 
@@ -35,13 +41,14 @@ fn install_from(instance: JsValue, names: &Array, fast: bool) {
 pub fn install() {
     let names: Array = METHODS.iter().map(|m| JsValue::from_str(m.name)).collect();
     let client = Rc::new(Client::placeholder());
-    install_from(MemoryStore::placeholder().into(), &names, true);
-    install_from(Transaction::new(Weak::new()).into(), &names, false);
+    install_from(MemoryStore::placeholder().into(), &names, true, false);
+    install_from(Transaction::new(Weak::new()).into(), &names, false, false);
     install_from(
         RemoteStore::placeholder(client.clone()).into(),
         &names,
         false,
+        true,
     );
-    install_from(Pipeline::new(client.clone()).into(), &names, false);
-    install_from(RemoteTransaction::new(client).into(), &names, false);
+    install_from(Pipeline::new(client.clone()).into(), &names, false, false);
+    install_from(RemoteTransaction::new(client).into(), &names, false, false);
 }

@@ -137,6 +137,7 @@ macro_rules! all_cases {
         common::cases! {
             memory: [
                 strings_set_get_and_options,
+                set_options_speak_upstash_and_unknown_options_are_type_errors,
                 strings_binary_values,
                 strings_mget_mset,
                 strings_counters,
@@ -176,6 +177,9 @@ macro_rules! all_cases {
                 remote_pipeline,
                 remote_transaction_is_all_or_nothing,
                 remote_subscribe_over_server_sent_events,
+                remote_subscribe_times_out_without_confirmation,
+                remote_proxy_refuses_administrative_commands_by_default,
+                remote_subscribe_reconnects_and_reports_through_callbacks,
             ],
         }
     };

@@ -51,6 +51,34 @@ export const cases = {
     eq(s.strlen('u'), 11, 'length in UTF-8 bytes');
   },
 
+  set_options_speak_upstash_and_unknown_options_are_type_errors(MemoryStore) {
+    const { store: s } = manual(MemoryStore);
+    eq(s.set('ex', 'v', { ex: 5 }), true, 'ex: seconds (the string shortcut)');
+    eq(s.ttl('ex'), 5, 'ttl(): seconds');
+    eq(s.pttl('ex'), 5000, 'pttl(): milliseconds');
+    eq(s.set('px', 'v', { px: 5 }), true, 'px: milliseconds (the string shortcut)');
+    eq(s.pttl('px'), 5);
+    eq(s.set(bytes(1), 'v', { ex: 7 }), true, 'ex on the general path');
+    eq(s.pttl(bytes(1)), 7000);
+    eq(s.set('old', 'first'), true);
+    eq(s.set('old', 'second', { get: true }), 'first', 'get: the previous value');
+    eq(s.set('new', 'x', { get: true, ex: 1 }), null, 'get of a missing key: null');
+    eq(s.get('old'), 'second');
+    eq(s.pttl('new'), 1000);
+    eq(s.setJson('doc', { a: 2 }, { get: true }), null);
+    eq(s.setJson('doc', { a: 3 }, { get: true }), { a: 2 });
+    throws(() => s.set('k', 'v', { tll: 5 }), 'TypeError', 'set: unknown option tll');
+    throws(() => s.set('k', 'v', { ex: 1, tll: 5, foo: 1 }), 'TypeError', 'unknown options tll, foo');
+    throws(() => s.set('k', 'v', { ttl: 5000 }), 'TypeError', 'unknown option ttl (for a TTL give px in milliseconds or ex in seconds)');
+    throws(() => s.set('k', 'v', { ex: 1.5 }), 'TypeError', 'option ex');
+    throws(() => s.set('k', 'v', { px: 5, ex: 1 }), 'TypeError', 'at most one');
+    eq(s.get('k'), null, 'nothing was written');
+    throws(() => s.expire('old', 5, { nxx: true }), 'TypeError', 'expire: unknown option nxx');
+    throws(() => s.scan(0, { mach: '*' }), 'TypeError', 'scan: unknown option mach');
+    throws(() => s.acquireLock('l', { ttl: 10, tokn: 1 }), 'TypeError', 'acquireLock: unknown option tokn');
+    throws(() => new MemoryStore({ maxMemroy: 1 }), 'TypeError', 'MemoryStore: unknown option maxMemroy');
+  },
+
   strings_binary_values(MemoryStore) {
     const s = new MemoryStore();
     const raw = bytes(0, 255, 254, 1, 128);
@@ -177,7 +205,7 @@ export const cases = {
 
   expiry_with_a_manual_clock(MemoryStore) {
     const { store: s, t } = manual(MemoryStore);
-    s.set('ms', 'v', { ttl: 1500 });
+    s.set('ms', 'v', { px: 1500 });
     eq(s.pttl('ms'), 1500);
     eq(s.ttl('ms'), 2, 'ttl rounds to the nearest second');
     t.now += 1499;
@@ -199,10 +227,10 @@ export const cases = {
     eq(s.pttl('px'), 100, 'keepTtl kept the TTL');
     s.set('px', 'v3');
     eq(s.pttl('px'), -1, 'a plain set clears the TTL');
-    throws(() => s.set('bad', 'v', { ttl: 0 }), 'ReplyError', "invalid expire time in 'set' command");
-    throws(() => s.set('bad', 'v', { ttl: 10, ex: 1 }), 'TypeError', 'at most one');
-    throws(() => s.set('bad', 'v', { ttl: 10, keepTtl: true }), 'TypeError', 'keepTtl');
-    throws(() => s.set('bad', 'v', { ttl: 1.5 }), 'TypeError', 'integer');
+    throws(() => s.set('bad', 'v', { px: 0 }), 'ReplyError', "invalid expire time in 'set' command");
+    throws(() => s.set('bad', 'v', { px: 10, ex: 1 }), 'TypeError', 'at most one');
+    throws(() => s.set('bad', 'v', { px: 10, keepTtl: true }), 'TypeError', 'keepTtl');
+    throws(() => s.set('bad', 'v', { px: 1.5 }), 'TypeError', 'integer');
     eq(s.get('bad'), null);
   },
 
@@ -239,7 +267,7 @@ export const cases = {
 
   active_expiry_reclaims_unread_keys(MemoryStore) {
     const { store: s, t } = manual(MemoryStore);
-    for (let i = 0; i < 100; i++) s.set(`tmp:${i}`, 'x', { ttl: 50 });
+    for (let i = 0; i < 100; i++) s.set(`tmp:${i}`, 'x', { px: 50 });
     s.set('keep', 'x');
     eq(s.stats().keysWithTtl, 100);
     t.now += 50;
@@ -256,8 +284,8 @@ export const cases = {
     // The one test that waits on the real clock: the store's own timer must remove a key
     // that nobody reads again.
     const s = new MemoryStore({ activeExpireInterval: 10 });
-    s.set('short', 'x', { ttl: 20 });
-    s.set('long', 'x', { ttl: 60_000 });
+    s.set('short', 'x', { px: 20 });
+    s.set('long', 'x', { px: 60_000 });
     eq(s.stats().keys, 2);
     for (let i = 0; i < 40 && s.stats().expired === 0; i++) await sleep(25);
     const stats = s.stats();
@@ -385,7 +413,7 @@ export const cases = {
 
   bad_arguments_are_type_errors_and_change_nothing(MemoryStore) {
     const { store: s } = manual(MemoryStore);
-    s.set('k', 'v', { ttl: 100_000 });
+    s.set('k', 'v', { px: 100_000 });
     s.hset('h', 'f', 'v');
     s.rpush('l', 'a', 'b');
     const before = dump(s);
@@ -412,7 +440,7 @@ export const cases = {
     throws(() => s.set('k', 'v', 'nx'), 'TypeError', 'options must be an object');
     throws(() => s.set('k', 'v', { nx: 'yes' }), 'TypeError', 'option nx must be a boolean');
     throws(() => s.set('k', 'v', { nx: true, xx: true }), 'TypeError', 'exclude');
-    throws(() => s.set('k', 'v', { ttl: '100' }), 'TypeError', 'option ttl');
+    throws(() => s.set('k', 'v', { px: '100' }), 'TypeError', 'option px');
     throws(() => s.lrange('l', '0', -1), 'TypeError', 'start must be an integer');
     throws(() => s.lrange('l', 0.5, -1), 'TypeError', 'start must be an integer');
     throws(() => s.subscribe('c', 'not a function'), 'TypeError', 'handler must be a function');
@@ -512,7 +540,7 @@ export const cases = {
     const { store: s, t } = manual(MemoryStore, { keyspaceEvents: true });
     const got = [];
     s.subscribe('__keyevent@0__:expired', (key) => got.push(key));
-    s.set('session', 'x', { ttl: 10 });
+    s.set('session', 'x', { px: 10 });
     t.now += 10;
     eq(s.get('session'), null);
     await tick();
@@ -623,7 +651,7 @@ export const cases = {
   clock_is_monotonic_and_validated(MemoryStore) {
     const t = { now: 10_000, value: undefined };
     const s = new MemoryStore({ clock: () => (t.value !== undefined ? t.value : t.now) });
-    s.set('k', 'v', { ttl: 1000 });
+    s.set('k', 'v', { px: 1000 });
     t.now = 5_000;
     eq(s.pttl('k'), 1000, 'a clock that goes backwards is held');
     t.value = NaN;
@@ -646,7 +674,7 @@ export const cases = {
       },
     });
     store = reentrant;
-    eq(reentrant.set('x', 'y', { ttl: 10 }), true, 'the outer call still works');
+    eq(reentrant.set('x', 'y', { px: 10 }), true, 'the outer call still works');
     ok(caught.length > 0, 'the re-entrant call failed');
     eq(caught[0].name, 'HedgestoreError');
     ok(caught[0].message.includes('re-entrant'), 'and says why');
@@ -654,14 +682,26 @@ export const cases = {
 
   async free_releases_the_store(MemoryStore) {
     const s = new MemoryStore();
-    s.set('k', 'v', { ttl: 10 });
+    s.set('k', 'v', { px: 10 });
     const off = s.subscribe('c', () => fail('delivered after free'));
     const tx = s.transaction().set('a', 'b');
     s.publish('c', 'm');
     s.free();
-    throws(() => s.get('k'), 'Error', '');
+    const freed = 'MemoryStore: used after free(); create a new MemoryStore';
+    throws(() => s.get('k'), 'HedgestoreError', freed, 'get (the string shortcut)');
+    throws(() => s.get(bytes(1)), 'HedgestoreError', freed, 'get (the general path)');
+    throws(() => s.set('k', 'v'), 'HedgestoreError', freed, 'set');
+    throws(() => s.hset('h', { f: 'v' }), 'HedgestoreError', freed, 'hset');
+    throws(() => s.subscribe('c', () => {}), 'HedgestoreError', freed, 'subscribe');
+    throws(() => s.acquireLock('l', { ttl: 10 }), 'HedgestoreError', freed, 'acquireLock');
+    throws(() => s.transaction(), 'HedgestoreError', freed, 'transaction');
     off();
     throws(() => tx.exec(), 'HedgestoreError', 'the store was freed');
+    const live = new MemoryStore();
+    throws(() => live.hget('k'), 'TypeError', 'hget: field', 'other errors pass through unchanged');
+    const { get } = live;
+    throws(() => get('k'), 'TypeError', '', 'an unbound method is a TypeError, as before');
+    live.free();
     await sleep(30);
   },
 };

@@ -2,7 +2,7 @@
 // scripts/test-wasm.sh starts; the same cases run in Node, a Chromium page and a Chromium
 // worker. Every case works under its own key prefix, so runs never see each other's keys.
 
-import { eq, ok, rejects, sleep, text, bytes } from './assert.js';
+import { eq, ok, rejects, sleep, text, bytes, throws } from './assert.js';
 
 let counter = 0;
 
@@ -83,7 +83,14 @@ export const cases = {
 
   async remote_expiry(RemoteStore, config) {
     const { store: s, k } = setup(RemoteStore, config);
-    eq(await s.set(k('t'), 'v', { ttl: 60_000 }), true);
+    eq(await s.set(k('t'), 'v', { px: 60_000 }), true);
+    eq(await s.set(k('ex'), 'a', { ex: 30 }), true, 'ex: seconds');
+    eq(await s.ttl(k('ex')), 30);
+    eq(await s.set(k('ex'), 'b', { get: true, keepTtl: true }), 'a', 'get: the previous value');
+    eq(await s.pttl(k('ex')) > 29_000, true, 'keepTtl');
+    await rejects(s.set(k('ex'), 'c', { ttl: 5 }), 'TypeError', 'set: unknown option ttl');
+    eq(await s.get(k('ex')), 'b', 'nothing was sent');
+    throws(() => new RemoteStore({ url: config.url, token: config.token, timout: 5 }), 'TypeError', 'RemoteStore: unknown option timout');
     const pttl = await s.pttl(k('t'));
     ok(pttl > 55_000 && pttl <= 60_000, `pttl ${pttl}`);
     eq(await s.ttl(k('t')), 60);
@@ -108,8 +115,23 @@ export const cases = {
     await rejects(s.set(k('bin'), bytes(0xff, 0xfe)), 'TypeError', 'not valid UTF-8');
     eq(await s.exists(k('bin')), 0, 'nothing was sent');
     const wrong = new RemoteStore({ url: config.url, token: 'wrong-token' });
-    const auth = await rejects(wrong.get(k('str')), 'ReplyError', 'unauthorized');
+    const auth = await rejects(wrong.get(k('str')), 'ReplyError', '401: wrong token: ERR unauthorized');
     eq(auth.status, 401);
+    eq(auth.code, 'WRONGTOKEN');
+    // hedgestore-proxy's 504s (proxy/src/response.rs): a write whose outcome is unknown and
+    // a read that timed out carry their own codes, told apart from each other and from ERR.
+    const answering = (text) => async () => new Response(JSON.stringify({ error: text }), { status: 504 });
+    const unknown = new RemoteStore({ url: config.url, token: config.token, retry: false, fetch: answering('OUTCOMEUNKNOWN storage: no answer from Redis; the write may have been applied') });
+    const u = await rejects(unknown.set(k('x'), 'v'), 'ReplyError', 'OUTCOMEUNKNOWN storage: no answer');
+    eq([u.code, u.status], ['OUTCOMEUNKNOWN', 504]);
+    const slow = new RemoteStore({ url: config.url, token: config.token, retry: false, fetch: answering('TIMEOUT storage: no answer from Redis') });
+    const t = await rejects(slow.get(k('x')), 'ReplyError', 'TIMEOUT storage');
+    eq([t.code, t.status], ['TIMEOUT', 504]);
+    const freed = new RemoteStore({ url: config.url, token: config.token });
+    freed.free();
+    const f = freed.get(k('str'));
+    ok(f instanceof Promise, 'a freed RemoteStore rejects, it does not throw');
+    await rejects(f, 'HedgestoreError', 'RemoteStore: used after free(); create a new RemoteStore');
   },
 
   async remote_network_failures_are_network_errors(RemoteStore, config) {
@@ -133,6 +155,26 @@ export const cases = {
     eq(calls, 1, 'retry: false');
     const hanging = new RemoteStore({ url: config.url, token: config.token, fetch: () => new Promise(() => {}), timeout: 50, retry: false });
     await rejects(hanging.get('k'), 'NetworkError', 'within 50 ms');
+    // A real failed connection: the message names the cause, not only "fetch failed" /
+    // "Failed to fetch". In Node, a port that was just closed (connection refused); in a
+    // page or worker, port 9, which browsers refuse outright, as they refuse a CORS failure.
+    if (typeof location === 'object') {
+      const refused = new RemoteStore({ url: 'http://127.0.0.1:9', token: 't', retry: false, timeout: 5000 });
+      const r = await rejects(refused.get('k'), 'NetworkError', 'cannot reach http://127.0.0.1:9: ');
+      ok(r.message.includes(`CORS: origin not allowed: http://127.0.0.1:9 must allow ${location.origin}`), r.message);
+      ok(r.message.includes('HEDGESTORE_PROXY_CORS_ORIGINS'), r.message);
+    } else {
+      const net = await import('node:net');
+      const server = net.createServer();
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = server.address().port;
+      await new Promise((resolve) => server.close(resolve));
+      const refused = new RemoteStore({ url: `http://127.0.0.1:${port}`, token: 't', retry: false, timeout: 5000 });
+      const r = await rejects(refused.get('k'), 'NetworkError', `cannot reach http://127.0.0.1:${port}: ECONNREFUSED (connection refused`);
+      eq(r.code, 'ECONNREFUSED', r.message);
+    }
+    const timedOut = await rejects(hanging.get('k'), 'NetworkError');
+    eq(timedOut.code, 'TIMEOUT');
     const html = new RemoteStore({ url: config.url, token: config.token, retry: false, fetch: async () => new Response('<html>bad gateway</html>', { status: 502 }) });
     const bad = await rejects(html.get('k'), 'NetworkError', 'HTTP 502');
     eq(bad.status, 502);
@@ -199,6 +241,108 @@ export const cases = {
     await sleep(50);
     eq(got.length, 2, 'nothing after unsubscribing');
     await rejects(s.subscribe(k('x'), 'nope'), 'TypeError', 'handler must be a function');
+    await rejects(s.subscribe(k('x'), () => {}, { onErorr: () => {} }), 'TypeError', 'subscribe: unknown option onErorr');
+  },
+
+  async remote_proxy_refuses_administrative_commands_by_default(RemoteStore, config) {
+    // What the npm README promises: a default hedgestore-proxy (no HEDGESTORE_PROXY_ALLOW)
+    // refuses KEYS and FLUSHDB with 403 NOPERM, and says how to allow them.
+    const { store: s, k } = setup(RemoteStore, config);
+    await s.set(k('kept'), 'v');
+    const keys = await rejects(s.keys('*'), 'ReplyError', 'NOPERM');
+    eq([keys.code, keys.status], ['NOPERM', 403]);
+    ok(keys.message.toUpperCase().includes('HEDGESTORE_PROXY_ALLOW=KEYS'), keys.message);
+    await rejects(s.flushdb(), 'ReplyError', 'NOPERM');
+    eq(await s.get(k('kept')), 'v', 'nothing was flushed');
+    const page = await s.scan(0, { match: k('*'), count: 100 });
+    ok(Array.isArray(page.keys), 'scan is the way to list keys');
+  },
+
+  async remote_subscribe_times_out_without_confirmation(RemoteStore, config) {
+    // A server that accepts the request and then says nothing (a stuck proxy, a buffering
+    // middlebox): the subscription rejects after `timeout`, instead of pending forever.
+    let aborted = false;
+    const silent = async (url, init) => {
+      init.signal.addEventListener('abort', () => (aborted = true));
+      return new Response(new ReadableStream({ start() {} }), { status: 200, headers: { 'content-type': 'text/event-stream' } });
+    };
+    const s = new RemoteStore({ url: config.url, token: config.token, fetch: silent, timeout: 100 });
+    const started = Date.now();
+    const e = await rejects(s.subscribe('c', () => {}), 'NetworkError', 'was not confirmed by');
+    eq(e.code, 'TIMEOUT');
+    ok(Date.now() - started < 2000, 'rejected at the timeout');
+    ok(aborted, 'the request was aborted');
+  },
+
+  async remote_subscribe_reconnects_and_reports_through_callbacks(RemoteStore, config) {
+    const { store: publisher, k } = setup(RemoteStore, config);
+    // Real streams from the proxy, each of which the test can break as a network would.
+    const streams = [];
+    const breakable = async (url, init) => {
+      const response = await fetch(url, init);
+      if (!url.includes('subscribe/')) return response;
+      const reader = response.body.getReader();
+      let controller;
+      const body = new ReadableStream({
+        start(c) {
+          controller = c;
+        },
+        async pull(c) {
+          try {
+            const { done, value } = await reader.read();
+            if (done) c.close();
+            else c.enqueue(value);
+          } catch {}
+        },
+        cancel() {
+          return reader.cancel();
+        },
+      });
+      streams.push((error) => {
+        controller.error(error);
+        reader.cancel().catch(() => {});
+      });
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    const s = new RemoteStore({ url: config.url, token: config.token, fetch: breakable, retry: { minDelay: 10, maxDelay: 50 } });
+    const got = [];
+    const errors = [];
+    const closes = [];
+    const off = await s.subscribe(k('re'), (m) => got.push(m), { onError: (e) => errors.push(e), onClose: (e) => closes.push(e) });
+    eq(await publisher.publish(k('re'), 'one'), 1);
+    await until('the first message', () => got.length === 1);
+    streams[0](new TypeError('connection reset by peer'));
+    await until('the failure to be reported', () => errors.length === 1);
+    eq(errors[0].name, 'NetworkError');
+    ok(errors[0].message.includes('connection reset by peer'), errors[0].message);
+    // Messages published while no stream is open are lost (as in Redis pub/sub), so publish
+    // until one arrives through the reopened stream.
+    await until(
+      'a message through the reopened stream',
+      async () => {
+        await publisher.publish(k('re'), 'two');
+        await sleep(20);
+        return got.includes('two');
+      },
+      10_000,
+    );
+    eq(streams.length, 2, 'one new stream');
+    eq(closes, [], 'not closed while reconnecting');
+    off();
+    eq(closes, [undefined], 'onClose after unsubscribe, without an error');
+    off();
+    eq(closes.length, 1, 'once');
+
+    // reconnect: false ends the subscription at the first failure.
+    const once = [];
+    const ended = [];
+    await s.subscribe(k('once'), (m) => once.push(m), { reconnect: false, onClose: (e) => ended.push(e) });
+    streams[2](new TypeError('gone'));
+    await until('onClose with the failure', () => ended.length === 1);
+    eq(ended[0].name, 'NetworkError');
+    await sleep(100);
+    eq(streams.length, 3, 'no reconnection');
+    eq(ended.length, 1, 'onClose once');
   },
 };
 

@@ -22,7 +22,7 @@ pub(crate) fn exists(keys: &Array) -> Built {
 
 /// The `EXPIRE` family's `{ nx, xx, gt, lt }`.
 fn expire_condition(method: &'static str, v: &JsValue) -> Result<ExpireCondition, JsValue> {
-    let o = Options::new(method, v)?;
+    let o = Options::new(method, v, &["nx", "xx", "gt", "lt"])?;
     let (nx, xx, gt, lt) = (o.flag("nx")?, o.flag("xx")?, o.flag("gt")?, o.flag("lt")?);
     Ok(match (nx, xx, gt, lt) {
         (true, false, false, false) => ExpireCondition::Nx,
@@ -128,7 +128,7 @@ pub(crate) fn scan(cursor: &JsValue, options: &JsValue, encoding: Encoding) -> B
             u64::try_from(n).map_err(|_| engine_error(&Error::InvalidCursor))?
         }
     };
-    let o = Options::new(method, options)?;
+    let o = Options::new(method, options, &["match", "count", "type"])?;
     let pattern = o.bytes("match")?;
     let count = o.count("count")?;
     let key_type = match o.string("type")?.as_deref() {

@@ -34,14 +34,19 @@ pub(crate) fn get_json(v: &JsValue) -> Built {
     )
 }
 
-/// `SET`'s options: `{ ttl | px, ex, exat, pxat, keepTtl, nx, xx }`.
+/// `SET`'s options, as `@upstash/redis` takes them: `{ ex | px | exat | pxat | keepTtl, nx | xx,
+/// get }` (`ex` seconds, `px` milliseconds). There is no `ttl` option: its unit was ambiguous
+/// next to `ttl()` (seconds), and a misspelled or removed option is a `TypeError`.
 fn set_options(method: &'static str, v: &JsValue) -> Result<SetOptions, JsValue> {
-    let o = Options::new(method, v)?;
+    let o = Options::new(
+        method,
+        v,
+        &["ex", "px", "exat", "pxat", "keepTtl", "nx", "xx", "get"],
+    )?;
     let mut options = SetOptions::default();
     let mut expiries = Vec::new();
     for (name, make) in [
-        ("ttl", Expiry::Px as fn(i64) -> Expiry),
-        ("px", Expiry::Px),
+        ("px", Expiry::Px as fn(i64) -> Expiry),
         ("ex", Expiry::Ex),
         ("exat", Expiry::ExAt),
         ("pxat", Expiry::PxAt),
@@ -51,7 +56,7 @@ fn set_options(method: &'static str, v: &JsValue) -> Result<SetOptions, JsValue>
         }
     }
     if expiries.len() > 1 {
-        return Err(o.invalid("give at most one of the options ttl, px, ex, exat and pxat"));
+        return Err(o.invalid("give at most one of the options px, ex, exat and pxat"));
     }
     options.expiry = expiries.pop();
     options.keep_ttl = o.flag("keepTtl")?;
@@ -64,6 +69,7 @@ fn set_options(method: &'static str, v: &JsValue) -> Result<SetOptions, JsValue>
         (false, true) => SetCondition::IfExists,
         (false, false) => SetCondition::Always,
     };
+    options.get = o.flag("get")?;
     Ok(options)
 }
 
@@ -71,13 +77,19 @@ pub(crate) fn set(k: &JsValue, value: &JsValue, options: &JsValue) -> Built {
     let key = key("set", k)?;
     let value = bytes("set", "value", value)?;
     let options = set_options("set", options)?;
+    // With `get`, the previous value (or null), as `@upstash/redis` answers.
+    let shape = if options.get {
+        Shape::Value(Encoding::Text)
+    } else {
+        Shape::Bool
+    };
     call(
         Command::Set {
             key,
             value,
             options,
         },
-        Shape::Bool,
+        shape,
     )
 }
 
@@ -90,13 +102,18 @@ pub(crate) fn set_json(k: &JsValue, value: &JsValue, options: &JsValue) -> Built
         )
     })?;
     let options = set_options("setJson", options)?;
+    let shape = if options.get {
+        Shape::Json
+    } else {
+        Shape::Bool
+    };
     call(
         Command::Set {
             key,
             value: text.into_bytes(),
             options,
         },
-        Shape::Bool,
+        shape,
     )
 }
 

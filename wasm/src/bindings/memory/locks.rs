@@ -13,8 +13,8 @@ use super::{borrow, MemoryStore};
 use crate::bindings::convert::{self, bytes, Options};
 use crate::bindings::errors::{engine_error, type_error};
 
-fn ttl(method: &'static str, options: &JsValue) -> Result<u64, JsValue> {
-    let o = Options::new(method, options)?;
+fn ttl(method: &'static str, options: &JsValue, known: &[&str]) -> Result<u64, JsValue> {
+    let o = Options::new(method, options, known)?;
     match o.int("ttl")? {
         Some(ms) if ms > 0 => Ok(ms as u64),
         Some(_) => Err(engine_error(&hedgestore_core::Error::InvalidLockTtl)),
@@ -36,7 +36,7 @@ impl MemoryStore {
     #[wasm_bindgen(js_name = acquireLock)]
     pub fn acquire_lock(&self, name: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let name = bytes("acquireLock", "name", &name)?;
-        let ttl = ttl("acquireLock", &options)?;
+        let ttl = ttl("acquireLock", &options, &["ttl"])?;
         let mut state = borrow(&self.shared)?;
         let owner = state.lock_owner.clone();
         let token = state
@@ -63,8 +63,8 @@ impl MemoryStore {
     #[wasm_bindgen(js_name = extendLock)]
     pub fn extend_lock(&self, name: JsValue, options: JsValue) -> Result<bool, JsValue> {
         let name = bytes("extendLock", "name", &name)?;
-        let ttl = ttl("extendLock", &options)?;
-        let token = match Options::new("extendLock", &options)?.get("token") {
+        let ttl = ttl("extendLock", &options, &["ttl", "token"])?;
+        let token = match Options::new("extendLock", &options, &["ttl", "token"])?.get("token") {
             Some(v) => self::token("extendLock", &v)?,
             None => None,
         };

@@ -85,6 +85,21 @@ pub struct MemoryStore {
     shared: Shared,
 }
 
+/// The options `new MemoryStore({…})` takes.
+const MEMORY_STORE_OPTIONS: &[&str] = &[
+    "maxMemory",
+    "evictionPolicy",
+    "evictionThreshold",
+    "evictionSamples",
+    "subscriberQueueCapacity",
+    "keyspaceEvents",
+    "activeExpireInterval",
+    "cleanupInterval",
+    "activeExpiry",
+    "clock",
+    "lockOwner",
+];
+
 static NEXT_STORE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
 
 fn eviction_policy(o: &Options) -> Result<EvictionPolicy, JsValue> {
@@ -154,7 +169,7 @@ impl MemoryStore {
     /// activeExpiry, clock, lockOwner })`; every option is optional.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<MemoryStore, JsValue> {
-        let o = Options::new("MemoryStore", &options)?;
+        let o = Options::new("MemoryStore", &options, MEMORY_STORE_OPTIONS)?;
         let config = config(&o)?;
         let clock = match o.function("clock")? {
             Some(f) => JsClock::custom(f),

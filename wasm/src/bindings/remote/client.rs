@@ -22,6 +22,7 @@ extern "C" {
         decode: &JsValue,
     ) -> Promise;
 
+    #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(js_name = subscribe)]
     fn js_subscribe(
         client: &JsValue,
@@ -29,7 +30,20 @@ extern "C" {
         pattern: bool,
         bytes: bool,
         handler: &Function,
+        on_error: &JsValue,
+        on_close: &JsValue,
+        reconnect: bool,
     ) -> Promise;
+}
+
+/// A subscription's options: `{ onError, onClose, reconnect }`.
+pub struct SubscriptionEvents {
+    /// Hears every failure of the stream (a function, or `undefined`).
+    pub on_error: JsValue,
+    /// Called once when the subscription ends (a function, or `undefined`).
+    pub on_close: JsValue,
+    /// Reopen a failed stream with backoff (default) rather than end the subscription.
+    pub reconnect: bool,
 }
 
 /// Where and how to send requests; shared by a store and its builders.
@@ -108,9 +122,25 @@ impl Client {
     }
 
     /// Subscribes over Server-Sent Events; resolves to the unsubscribe function once the
-    /// server confirms.
-    pub fn subscribe(&self, name: &str, pattern: bool, bytes: bool, handler: &Function) -> Promise {
-        js_subscribe(&self.object, name, pattern, bytes, handler)
+    /// server confirms (see `js/remote.js` for `on_error`, `on_close` and `reconnect`).
+    pub fn subscribe(
+        &self,
+        name: &str,
+        pattern: bool,
+        bytes: bool,
+        handler: &Function,
+        events: &SubscriptionEvents,
+    ) -> Promise {
+        js_subscribe(
+            &self.object,
+            name,
+            pattern,
+            bytes,
+            handler,
+            &events.on_error,
+            &events.on_close,
+            events.reconnect,
+        )
     }
 }
 

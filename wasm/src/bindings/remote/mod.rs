@@ -6,8 +6,8 @@
 //!   (each command on its own) and `transaction()` to `POST /multi-exec` (all-or-nothing on
 //!   `hedgestore-proxy`);
 //! * `subscribe`/`psubscribe` stream Server-Sent Events from `POST /subscribe/<channel>`,
-//!   resolving to an unsubscribe function once the server confirms; a stream that ends on
-//!   its own is reported (a `NetworkError`) and not resumed;
+//!   resolving to an unsubscribe function once the server confirms (within `timeout`); a
+//!   stream that fails later is reported to `onError` and reopened with backoff;
 //! * the I/O itself (`fetch`, timeouts, retries, the event stream) is `js/remote.js`; this
 //!   module writes the bodies and reads the answers;
 //! * errors: a bad argument rejects with a `TypeError` before anything is sent; the server's
@@ -35,7 +35,7 @@ use crate::protocol::{self, ProtocolError};
 use crate::retry::{self, RetryPolicy};
 
 pub use batch::{Pipeline, RemoteTransaction};
-pub(crate) use client::Client;
+pub(crate) use client::{Client, SubscriptionEvents};
 
 /// A client of an Upstash-compatible Redis REST endpoint (`hedgestore-proxy`, or a hosted
 /// one). Command methods answer Promises.
@@ -51,7 +51,7 @@ fn retry_policy(o: &Options) -> Result<RetryPolicy, JsValue> {
     if v.as_bool() == Some(false) {
         return Ok(RetryPolicy::NEVER);
     }
-    let r = Options::new("RemoteStore", &v)?;
+    let r = Options::new("RemoteStore", &v, &["retries", "minDelay", "maxDelay"])?;
     let mut policy = RetryPolicy::default();
     if let Some(n) = r.count("retries")? {
         policy.retries = n.min(100) as u32;
@@ -71,7 +71,7 @@ fn headers(o: &Options) -> Result<Object, JsValue> {
     let Some(v) = o.get("headers") else {
         return Ok(out);
     };
-    Options::new("RemoteStore", &v)?;
+    Options::any("RemoteStore", &v)?;
     for entry in Object::entries(v.unchecked_ref()).iter() {
         let pair = Array::from(&entry);
         match (pair.get(0).as_string(), pair.get(1).as_string()) {
@@ -117,6 +117,20 @@ fn send(client: &Client, call: Call) -> Promise {
 
 /// A promise already rejected with `error` (async methods report bad arguments this way,
 /// never by throwing).
+/// A subscription's `{ onError, onClose, reconnect = true }`.
+fn subscription_events(method: &'static str, v: &JsValue) -> Result<SubscriptionEvents, JsValue> {
+    let o = Options::new(method, v, &["onError", "onClose", "reconnect"])?;
+    let function = |name| {
+        o.function(name)
+            .map(|f| f.map_or(JsValue::UNDEFINED, JsValue::from))
+    };
+    Ok(SubscriptionEvents {
+        on_error: function("onError")?,
+        on_close: function("onClose")?,
+        reconnect: o.get("reconnect").is_none() || o.flag("reconnect")?,
+    })
+}
+
 fn rejected(error: JsValue) -> Promise {
     Promise::reject(&error)
 }
@@ -129,9 +143,10 @@ impl RemoteStore {
 
     fn start_subscription(
         &self,
-        method: &str,
+        method: &'static str,
         target: &JsValue,
         handler: &JsValue,
+        options: &JsValue,
         pattern: bool,
         encoding: Encoding,
     ) -> Promise {
@@ -152,8 +167,17 @@ impl RemoteStore {
                 &format!("handler must be a function, got {}", describe(handler)),
             ));
         };
-        self.client
-            .subscribe(&name, pattern, encoding == Encoding::Bytes, handler)
+        let events = match subscription_events(method, options) {
+            Ok(events) => events,
+            Err(e) => return rejected(e),
+        };
+        self.client.subscribe(
+            &name,
+            pattern,
+            encoding == Encoding::Bytes,
+            handler,
+            &events,
+        )
     }
 }
 
@@ -166,7 +190,11 @@ impl RemoteStore {
     /// headers.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<RemoteStore, JsValue> {
-        let o = Options::new("RemoteStore", &options)?;
+        let o = Options::new(
+            "RemoteStore",
+            &options,
+            &["url", "token", "fetch", "retry", "timeout", "headers"],
+        )?;
         let url = o
             .string("url")?
             .ok_or_else(|| type_error("RemoteStore", "option url is required"))?;
@@ -239,27 +267,63 @@ commands::command_entry!(RemoteStore, Promise);
 
 #[wasm_bindgen]
 impl RemoteStore {
-    /// `subscribe(channel, (message, channel) => …)`: resolves to an unsubscribe function
-    /// once the server has confirmed the subscription.
-    pub fn subscribe(&self, channel: JsValue, handler: JsValue) -> Promise {
-        self.start_subscription("subscribe", &channel, &handler, false, Encoding::Text)
+    /// `subscribe(channel, (message, channel) => …, { onError, onClose, reconnect })`:
+    /// resolves to an unsubscribe function once the server has confirmed the subscription
+    /// (within the `timeout` option). A stream that fails later is reported to `onError` and
+    /// reopened with backoff (messages published meanwhile are lost, as in Redis pub/sub);
+    /// with `reconnect: false` it ends, and `onClose(error)` is called.
+    pub fn subscribe(&self, channel: JsValue, handler: JsValue, options: JsValue) -> Promise {
+        self.start_subscription(
+            "subscribe",
+            &channel,
+            &handler,
+            &options,
+            false,
+            Encoding::Text,
+        )
     }
 
     /// `subscribe`, handing message and channel over as `Uint8Array`s.
     #[wasm_bindgen(js_name = subscribeBytes)]
-    pub fn subscribe_bytes(&self, channel: JsValue, handler: JsValue) -> Promise {
-        self.start_subscription("subscribeBytes", &channel, &handler, false, Encoding::Bytes)
+    pub fn subscribe_bytes(&self, channel: JsValue, handler: JsValue, options: JsValue) -> Promise {
+        self.start_subscription(
+            "subscribeBytes",
+            &channel,
+            &handler,
+            &options,
+            false,
+            Encoding::Bytes,
+        )
     }
 
     /// `psubscribe(pattern, (message, channel, pattern) => …)`: resolves to an unsubscribe
     /// function once confirmed.
-    pub fn psubscribe(&self, pattern: JsValue, handler: JsValue) -> Promise {
-        self.start_subscription("psubscribe", &pattern, &handler, true, Encoding::Text)
+    pub fn psubscribe(&self, pattern: JsValue, handler: JsValue, options: JsValue) -> Promise {
+        self.start_subscription(
+            "psubscribe",
+            &pattern,
+            &handler,
+            &options,
+            true,
+            Encoding::Text,
+        )
     }
 
     /// `psubscribe`, handing message, channel and pattern over as `Uint8Array`s.
     #[wasm_bindgen(js_name = psubscribeBytes)]
-    pub fn psubscribe_bytes(&self, pattern: JsValue, handler: JsValue) -> Promise {
-        self.start_subscription("psubscribeBytes", &pattern, &handler, true, Encoding::Bytes)
+    pub fn psubscribe_bytes(
+        &self,
+        pattern: JsValue,
+        handler: JsValue,
+        options: JsValue,
+    ) -> Promise {
+        self.start_subscription(
+            "psubscribeBytes",
+            &pattern,
+            &handler,
+            &options,
+            true,
+            Encoding::Bytes,
+        )
     }
 }
