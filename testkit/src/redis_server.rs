@@ -201,3 +201,35 @@ impl PortLease {
         Err(io::Error::other("no free loopback port to lease"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_id(server: &RedisServer) -> String {
+        let mut conn = server.connect().unwrap();
+        match conn.call(&[b"INFO".as_slice(), b"server"]).unwrap() {
+            Resp::Bulk(Some(text)) => String::from_utf8_lossy(&text)
+                .lines()
+                .find_map(|l| l.strip_prefix("run_id:").map(str::to_owned))
+                .unwrap(),
+            other => panic!("INFO: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_restart_is_a_new_server_on_the_same_port() {
+        let mut server = RedisServer::start().unwrap();
+        let port = server.port();
+        for round in 0..20 {
+            let before = run_id(&server);
+            server.restart().unwrap();
+            assert_eq!(server.port(), port);
+            assert_ne!(
+                run_id(&server),
+                before,
+                "round {round}: the old server answered"
+            );
+        }
+    }
+}

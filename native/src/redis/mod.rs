@@ -196,7 +196,12 @@ impl RedisStorage {
         let storage = Self::connect_lazy(config)?;
         let timeout = storage.inner.config.connect_timeout;
         match tokio::time::timeout(timeout.max(Duration::from_millis(50)), storage.ping()).await {
-            Ok(Ok(_)) => Ok(storage),
+            Ok(Ok(_)) => {
+                // The first health round now: the server's identity is known from the start,
+                // so a restart that comes before the periodic round is counted too.
+                check_once(&storage.inner).await;
+                Ok(storage)
+            }
             Ok(Err(StorageError::Timeout(_))) | Err(_) => {
                 Err(StorageError::Unavailable("redis: connect timed out".into()))
             }
@@ -454,6 +459,59 @@ pub(crate) struct Failure {
     pub(crate) maybe_applied: bool,
 }
 
+/// One health-check round: `CLIENT ID` and `INFO server` on the health connection (the
+/// verdict, and the server's identity: a new client id or run id means the connection was
+/// re-established, counted as a reconnect even when no check failed in between), with a
+/// PING on the command connection alongside (its answer ignored) so that one broken by a
+/// restart is noticed and re-established before the next command needs it.
+async fn check_once(inner: &Inner) {
+    let mut conn = inner.health.clone();
+    let mut main = inner.connection.clone();
+    let started = Instant::now();
+    let mut health_ping = redis::pipe();
+    health_ping
+        .cmd("CLIENT")
+        .arg("ID")
+        .cmd("INFO")
+        .arg("server");
+    let main_ping = redis::cmd("PING");
+    let (ping, _) = tokio::join!(
+        tokio::time::timeout(
+            health_timeout(&inner.config),
+            health_ping.query_async::<Value>(&mut conn),
+        ),
+        tokio::time::timeout(
+            inner.config.response_timeout,
+            main_ping.query_async::<Value>(&mut main),
+        ),
+    );
+    if let Ok(Ok(Value::Array(replies))) = &ping {
+        if let [Value::Int(id), info] = replies.as_slice() {
+            let identity = Some((info_field(info, "run_id").unwrap_or_default(), *id));
+            let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
+            // A reconnect after a failed check is counted when the check succeeds again
+            // (`mark`); this one happened between two successful checks.
+            if state.identity.is_some() && state.identity != identity && state.healthy == Some(true)
+            {
+                state.reconnects += 1;
+            }
+            state.identity = identity;
+        }
+    }
+    inner.mark(match ping {
+        Ok(Ok(_)) => Ok(started.elapsed()),
+        // An error reply is an answer (a user whose ACL denies CLIENT): alive.
+        Ok(Err(e)) if server_error_text(&e).is_some() => Ok(started.elapsed()),
+        Ok(Err(e)) => Err(unavailable(&e).to_string()),
+        Err(_) => Err("health check timed out".into()),
+    });
+    inner
+        .state
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .checks += 1;
+}
+
 async fn health_checks(inner: std::sync::Weak<Inner>) {
     loop {
         let (interval, hub) = {
@@ -461,59 +519,7 @@ async fn health_checks(inner: std::sync::Weak<Inner>) {
             if inner.closed.load(Ordering::Acquire) {
                 return;
             }
-            let mut conn = inner.health.clone();
-            let mut main = inner.connection.clone();
-            let started = Instant::now();
-            // The verdict comes from the health connection alone. The command connection is
-            // pinged alongside (its answer ignored) so that one broken by a restart is noticed
-            // and re-established before the next command needs it: only then is `Up` sent.
-            // `CLIENT ID` and `INFO server` rather than PING: still cheap, and a new client id
-            // or run id tells that the connection was re-established.
-            let mut health_ping = redis::pipe();
-            health_ping
-                .cmd("CLIENT")
-                .arg("ID")
-                .cmd("INFO")
-                .arg("server");
-            let main_ping = redis::cmd("PING");
-            let (ping, _) = tokio::join!(
-                tokio::time::timeout(
-                    health_timeout(&inner.config),
-                    health_ping.query_async::<Value>(&mut conn),
-                ),
-                tokio::time::timeout(
-                    inner.config.response_timeout,
-                    main_ping.query_async::<Value>(&mut main),
-                ),
-            );
-            if let Ok(Ok(Value::Array(replies))) = &ping {
-                if let [Value::Int(id), info] = replies.as_slice() {
-                    let run_id = info_field(info, "run_id").unwrap_or_default();
-                    let identity = Some((run_id, *id));
-                    let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
-                    // A reconnect after a failed check is counted when the check succeeds
-                    // again (`mark`); this one happened between two successful checks.
-                    if state.identity.is_some()
-                        && state.identity != identity
-                        && state.healthy == Some(true)
-                    {
-                        state.reconnects += 1;
-                    }
-                    state.identity = identity;
-                }
-            }
-            inner.mark(match ping {
-                Ok(Ok(_)) => Ok(started.elapsed()),
-                // An error reply is an answer (a user whose ACL denies CLIENT): alive.
-                Ok(Err(e)) if server_error_text(&e).is_some() => Ok(started.elapsed()),
-                Ok(Err(e)) => Err(unavailable(&e).to_string()),
-                Err(_) => Err("health check timed out".into()),
-            });
-            inner
-                .state
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .checks += 1;
+            check_once(&inner).await;
             (inner.config.health_check_interval, inner.pubsub.clone())
         };
         hub.ping().await;
