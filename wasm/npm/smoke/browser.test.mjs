@@ -90,7 +90,7 @@ test('plain page: with an import map and by path, in headless Chromium', { timeo
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--disable-crash-reporter', '--disable-breakpad', `--user-data-dir=${profile}`,
     `http://127.0.0.1:${server.address().port}/import-map.html`,
-  ], { stdio: 'ignore' });
+  ], { stdio: 'ignore', detached: true });
   const exited = new Promise((resolve) => chromium.once('exit', resolve));
   try {
     const outcome = await Promise.race([
@@ -103,9 +103,17 @@ test('plain page: with an import map and by path, in headless Chromium', { timeo
     assert.deepEqual(results['import-map'], { ok: expected });
     assert.deepEqual(results['by-path'], { ok: expected });
   } finally {
-    chromium.kill();
+    // Chromium's own process group: its renderer, GPU and utility processes go too, so
+    // none of them is still writing into the profile when it is removed.
+    try {
+      process.kill(-chromium.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
     await exited;
     server.close();
-    await rm(profile, { recursive: true, force: true });
+    // Node retries ENOTEMPTY itself with these options: a child killed mid-write may
+    // finish that one write as it dies.
+    await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 });
