@@ -220,6 +220,20 @@ async fn a_wrong_password_is_an_error_that_names_no_secret() {
         "{text}"
     );
     assert!(matches!(err, StorageError::Unavailable(_)), "{err}");
+    assert!(
+        err.to_string().contains("authentication failed"),
+        "a wrong password is named as such: {err}"
+    );
+    // The fallback storage starts anyway, and its health names the cause.
+    let fallback = Storage::connect(config.clone()).await.unwrap();
+    let health = fallback.health().await;
+    assert!(
+        health
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("authentication failed")),
+        "{health:?}"
+    );
     // The right password works, and the client is not stuck after the failure.
     let good = StorageConfig::default()
         .redis_host("127.0.0.1")

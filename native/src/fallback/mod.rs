@@ -197,7 +197,13 @@ impl FallbackStorage {
                 lock(&inner.machine).started(Some(id));
                 tracing::info!("fallback storage serving from redis");
             }
-            _ => tracing::warn!("redis unreachable at start: serving from memory until it answers"),
+            _ => {
+                let why = inner
+                    .redis
+                    .diagnosed(StorageError::Unavailable("no answer".into()))
+                    .await;
+                tracing::warn!(%why, "redis unreachable at start: serving from memory until it answers");
+            }
         }
         tokio::spawn(recovery::recover_loop(
             Arc::downgrade(&inner),

@@ -202,11 +202,45 @@ impl RedisStorage {
                 check_once(&storage.inner).await;
                 Ok(storage)
             }
-            Ok(Err(StorageError::Timeout(_))) | Err(_) => {
-                Err(StorageError::Unavailable("redis: connect timed out".into()))
-            }
-            Ok(Err(e)) => Err(e),
+            Ok(Err(e)) if !matches!(e, StorageError::Timeout(_)) => Err(storage.diagnosed(e).await),
+            _ => Err(storage
+                .diagnosed(StorageError::Unavailable("redis: connect timed out".into()))
+                .await),
         }
+    }
+
+    /// Why Redis cannot be used, when a plain connection attempt can tell more than
+    /// `error` (the managed connection retries an authentication failure until it times
+    /// out): a wrong password or user is reported as such, and recorded as the storage's last
+    /// error (what `health()` and the proxy's `/health` show). Never includes the password.
+    pub(crate) async fn diagnosed(&self, error: StorageError) -> StorageError {
+        let Ok(client) = redis::Client::open(self.inner.config.connection_url().expose()) else {
+            return error;
+        };
+        let attempt = tokio::time::timeout(
+            self.inner
+                .config
+                .connect_timeout
+                .max(Duration::from_millis(50)),
+            client.get_multiplexed_async_connection(),
+        )
+        .await;
+        let auth_failed = match attempt {
+            Ok(Err(e)) => {
+                e.kind() == redis::ErrorKind::AuthenticationFailed
+                    || server_error_text(&e)
+                        .is_some_and(|t| t.starts_with("WRONGPASS") || t.starts_with("NOAUTH"))
+            }
+            _ => false,
+        };
+        if !auth_failed {
+            return error;
+        }
+        let error = StorageError::Unavailable(
+            "redis: authentication failed (check REDIS_PASSWORD, or the user in REDIS_URL)".into(),
+        );
+        self.inner.mark(Err(error.to_string()));
+        error
     }
 
     /// Creates the storage without waiting for Redis: the connection is made in the
