@@ -3,15 +3,21 @@
 #
 #   scripts/bench-proxy.sh [memory|redis|fallback]     (default: memory)
 #
-# redis/fallback start a throwaway redis-server on a free port. Tunables (environment):
-# DURATION (default 10s), CONNECTIONS (64), THREADS (2). Needs wrk (apt-get install -y wrk)
-# and, for Redis, redis-server. Prints one line per scenario; results are in BENCHMARKS.md.
+# redis/fallback start a throwaway redis-server on a free port. Every run ends with the
+# reference: `redis-benchmark -c CONNECTIONS -P 1` GET and SET against a throwaway
+# redis-server on the same machine, in the same run (Redis's own RESP throughput at the
+# same concurrency, one request in flight per connection, as wrk sends them).
+# Tunables (environment): DURATION (default 10s), CONNECTIONS (50), THREADS (2),
+# REQUESTS (redis-benchmark requests per test, default 500000). Needs wrk and redis-server
+# (apt-get install -y wrk redis-server). Prints one line per scenario; results are in
+# BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 backend="${1:-memory}"
 duration="${DURATION:-10s}"
-connections="${CONNECTIONS:-64}"
+connections="${CONNECTIONS:-50}"
+requests="${REQUESTS:-500000}"
 threads="${THREADS:-2}"
 work=$(mktemp -d)
 proxy_pid=""
@@ -25,6 +31,8 @@ cleanup() {
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { echo "bench-proxy: wrk is required (apt-get install -y wrk)" >&2; exit 1; }
+command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ||
+    { echo "bench-proxy: redis-server and redis-benchmark are required (apt-get install -y redis-server)" >&2; exit 1; }
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -32,16 +40,16 @@ free_port() {
 
 cargo build --release --locked -p hedgestore-proxy >&2
 
+# One throwaway redis-server: the backend for redis/fallback, and the reference at the end.
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+    --daemonize no >"$work/redis.log" 2>&1 &
+redis_pid=$!
+for _ in $(seq 1 50); do
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+done
 if [ "$backend" != memory ]; then
-    command -v redis-server >/dev/null || { echo "bench-proxy: redis-server is required" >&2; exit 1; }
-    redis_port=$(free_port)
-    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
-        --daemonize no >"$work/redis.log" 2>&1 &
-    redis_pid=$!
-    for _ in $(seq 1 50); do
-        redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-        sleep 0.1
-    done
     export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 fi
 
@@ -87,3 +95,18 @@ run "POST / [\"GET\",\"bench:key\"]" "/" '["GET","bench:key"]'
 run "POST / [\"SET\",\"bench:key\",\"value\"]" "/" '["SET","bench:key","value"]'
 run "POST /pipeline [[\"get\",...]]" "/pipeline" '[["get","bench:key"]]'
 run "GET  /get/bench:key" "/get/bench:key" "" 200
+
+# The reference, in the same run: Redis's own throughput over RESP at the same concurrency.
+# The proxy is stopped first so redis-benchmark and redis-server have the machine to
+# themselves, as wrk and the proxy had it above.
+kill -TERM "$proxy_pid" 2>/dev/null && { wait "$proxy_pid" 2>/dev/null || true; }
+proxy_pid=""
+echo "reference: redis-benchmark -c $connections -P 1 -n $requests (redis-server $(redis-server --version | grep -o 'v=[0-9.]*' | cut -c3-))"
+redis-benchmark -h 127.0.0.1 -p "$redis_port" -c "$connections" -P 1 -n "$requests" \
+    -t get,set -d 5 -q 2>/dev/null | tr '\r' '\n' | grep 'requests per second' |
+    while IFS= read -r line; do
+        name=${line%%:*}
+        rps=$(echo "$line" | awk '{print $2}')
+        p50=$(echo "$line" | grep -o 'p50=[0-9.]*' | cut -c5-)
+        printf '%-34s %5s conns  %10s req/s  p50 %s ms\n' "redis-benchmark $name" "$connections" "$rps" "$p50"
+    done

@@ -7,8 +7,65 @@ use hedgestore_native::StorageError;
 use hyper::{Response, StatusCode};
 
 use crate::budget::{encoded_len, over_budget_message, OverBudget, ReplySizer, RESULT_FRAME};
+use crate::inflight::{busy_message, Busy, Charge};
 use crate::response::{error_message, error_status, json, ProxyBody, Rejection};
 use crate::routes::Shared;
+
+/// Runs the command `args` prepare to, within `room` of reply budget, and charges its reply
+/// (`len + frame` bytes) to the request's in-flight memory (see the `inflight` module).
+///
+/// A write's reply is always charged, over the limit if need be: the write is applied and its
+/// caller must hear so. A read's reply is charged only if it fits now; if not, the reply is
+/// dropped at once (never held while waiting), the room is waited for (up to the `inflight`
+/// wait), and the read runs again into the room found: reading twice is harmless, holding
+/// replies nobody has room for is what the limit prevents.
+async fn run_charged(
+    shared: &Shared,
+    sizer: &mut ReplySizer<'_>,
+    args: &[Vec<u8>],
+    command: Command,
+    room: usize,
+    frame: usize,
+    charge: &mut Charge,
+) -> Result<(Reply, usize), Failure> {
+    let write = command.is_write();
+    let (reply, len) = run_sized(shared, sizer, command, room).await?;
+    if write {
+        charge.force(len + frame);
+        return Ok((reply, len));
+    }
+    if charge.try_grow(len + frame).is_ok() {
+        return Ok((reply, len));
+    }
+    drop(reply);
+    charge
+        .grow(len + frame)
+        .await
+        .map_err(|Busy| Failure::Busy)?;
+    let command = shared.prepare(args).map_err(|_| Failure::Busy)?;
+    match run_sized(shared, sizer, command, room).await {
+        Ok((reply, again)) if again <= len => {
+            charge.shrink(len - again);
+            Ok((reply, again))
+        }
+        Ok((reply, again)) => match charge.try_grow(again - len) {
+            Ok(()) => Ok((reply, again)),
+            Err(Busy) => Err(Failure::Busy),
+        },
+        Err(failure) => {
+            charge.shrink(len + frame);
+            Err(failure)
+        }
+    }
+}
+
+/// `503` for a request refused for the in-flight memory limit.
+pub(crate) fn busy(shared: &Shared) -> Rejection {
+    Rejection::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        busy_message(shared.inflight.limit()),
+    )
+}
 
 /// One command (`POST /`, or the path form): `{"result"}`, or `{"error"}` with the status of
 /// the failure (400 for a reply over the budget).
@@ -16,16 +73,28 @@ pub(crate) async fn run_one(
     shared: &Shared,
     args: Vec<Vec<u8>>,
     encoding: Encoding,
+    charge: &mut Charge,
 ) -> Response<ProxyBody> {
     let command = match shared.prepare(&args) {
         Ok(command) => command,
         Err(rejection) => return rejection.into_response(),
     };
-    drop(args);
     let mut sizer = ReplySizer::new(&shared.storage, encoding, shared.max_reply);
     let room = shared.max_reply.saturating_sub(RESULT_FRAME);
-    match run_sized(shared, &mut sizer, command, room).await {
+    let ran = run_charged(
+        shared,
+        &mut sizer,
+        &args,
+        command,
+        room,
+        RESULT_FRAME,
+        charge,
+    )
+    .await;
+    drop(args);
+    match ran {
         Ok((reply, _)) => json(StatusCode::OK, codec::encode_result(&reply, encoding)),
+        Err(Failure::Busy) => busy(shared).into_response(),
         Err(Failure::OverBudget) => over_budget(shared.max_reply).into_response(),
         Err(Failure::Storage(e)) => json(error_status(&e), codec::encode_error(&error_message(&e))),
     }
@@ -37,6 +106,8 @@ enum Failure {
     OverBudget,
     /// The storage's own error.
     Storage(StorageError),
+    /// No room in the in-flight memory within the wait (nothing was applied).
+    Busy,
 }
 
 /// Runs `command` if its reply can fit in `room` bytes (checked before it runs where that
@@ -81,6 +152,7 @@ pub(crate) async fn pipeline(
     shared: &Shared,
     body: &[u8],
     encoding: Encoding,
+    charge: &mut Charge,
 ) -> Response<ProxyBody> {
     let entries = match codec::parse_pipeline_entries(body) {
         Ok(entries) => entries,
@@ -99,11 +171,14 @@ pub(crate) async fn pipeline(
                 Err(rejection) => Err(rejection.message),
                 Ok(command) => {
                     let room = shared.max_reply.saturating_sub(results + RESULT_FRAME + 2);
-                    match run_sized(shared, &mut sizer, command, room).await {
+                    let frame = RESULT_FRAME + 1;
+                    match run_charged(shared, &mut sizer, &args, command, room, frame, charge).await
+                    {
                         Ok((reply, len)) => {
-                            results += len + RESULT_FRAME + 1;
+                            results += len + frame;
                             Ok(reply)
                         }
+                        Err(Failure::Busy) => Err(busy_message(shared.inflight.limit())),
                         Err(Failure::OverBudget) => Err(over_budget_message(shared.max_reply)),
                         Err(Failure::Storage(e)) => Err(error_message(&e)),
                     }
@@ -127,6 +202,7 @@ pub(crate) async fn multi_exec(
     shared: &Shared,
     body: &[u8],
     encoding: Encoding,
+    charge: &mut Charge,
 ) -> Response<ProxyBody> {
     let parsed = match codec::parse_pipeline(body) {
         Ok(commands) => commands,
@@ -173,39 +249,66 @@ pub(crate) async fn multi_exec(
         .into_response();
     }
     drop(sized);
-    drop(parsed);
     let write = commands.iter().any(Command::is_write);
-    match shared
-        .storage
-        .backend()
-        .execute_transaction(Vec::new(), commands)
-        .await
-    {
-        Ok(replies) => {
-            if write {
-                shared.wrote();
-            }
-            let total = 2 + replies
-                .iter()
-                .map(|r| encoded_len(r, encoding) + RESULT_FRAME + 1)
-                .sum::<usize>();
-            if total > shared.max_reply {
-                // Grown between the check and the transaction (another client wrote).
-                let message = if write {
-                    format!(
-                        "{} (the transaction was applied; its replies were dropped)",
-                        over_budget_message(shared.max_reply)
-                    )
-                } else {
+    // A read-only transaction whose replies find no room is dropped, waited for and run
+    // again into the room found (as `run_charged` does for one read); a write's replies are
+    // always kept.
+    let mut reserved = None;
+    loop {
+        let replies = match shared
+            .storage
+            .backend()
+            .execute_transaction(Vec::new(), commands)
+            .await
+        {
+            Ok(replies) => replies,
+            Err(e) => return json(error_status(&e), codec::encode_error(&error_message(&e))),
+        };
+        if write {
+            shared.wrote();
+        }
+        let total = 2 + replies
+            .iter()
+            .map(|r| encoded_len(r, encoding) + RESULT_FRAME + 1)
+            .sum::<usize>();
+        if total > shared.max_reply {
+            // Grown between the check and the transaction (another client wrote).
+            let message = if write {
+                format!(
+                    "{} (the transaction was applied; its replies were dropped)",
                     over_budget_message(shared.max_reply)
-                };
-                return Rejection::new(StatusCode::BAD_REQUEST, message).into_response();
+                )
+            } else {
+                over_budget_message(shared.max_reply)
+            };
+            return Rejection::new(StatusCode::BAD_REQUEST, message).into_response();
+        }
+        let fits = match reserved {
+            _ if write => {
+                charge.force(total);
+                true
             }
-            json(
+            None => charge.try_grow(total).is_ok(),
+            Some(room) if total <= room => {
+                charge.shrink(room - total);
+                true
+            }
+            Some(room) => charge.try_grow(total - room).is_ok(),
+        };
+        if fits {
+            return json(
                 StatusCode::OK,
                 codec::encode_batch(replies.iter().map(Ok), encoding),
-            )
+            );
         }
-        Err(e) => json(error_status(&e), codec::encode_error(&error_message(&e))),
+        drop(replies);
+        if reserved.is_some() || charge.grow(total).await.is_err() {
+            return busy(shared).into_response();
+        }
+        reserved = Some(total);
+        commands = match parsed.iter().map(|args| shared.prepare(args)).collect() {
+            Ok(commands) => commands,
+            Err(rejection) => return rejection.into_response(),
+        };
     }
 }

@@ -10,6 +10,7 @@
 //! | `HEDGESTORE_PROXY_CORS_ORIGINS` | comma list of browser origins allowed (`*` for any) | none |
 //! | `HEDGESTORE_PROXY_MAX_BODY` | largest request body: bytes, or with `kb`/`mb` (binary) | `1mb` |
 //! | `HEDGESTORE_PROXY_MAX_REPLY` | largest reply (a command's, a pipeline's or a transaction's), same units | `8mb` |
+//! | `HEDGESTORE_PROXY_MAX_INFLIGHT` | memory held for all clients at once: request bodies, replies until sent, subscriber queues (more waits, then 503) | `256mb` |
 //! | `HEDGESTORE_PROXY_MAX_SCAN_COUNT` | `SCAN … COUNT n` is clamped to this | `1000` |
 //! | `HEDGESTORE_PROXY_ALLOW` | comma list of administrative commands to allow (`*` for all) | none |
 //! | `HEDGESTORE_PROXY_MAX_CONNECTIONS` | open connections at most (more wait to be accepted) | `10000` |
@@ -100,6 +101,11 @@ pub struct ProxyConfig {
     /// `SCAN … COUNT n` is clamped to this, so SCAN cannot list the keyspace in one call.
     /// Default 1000.
     pub max_scan_count: usize,
+    /// Bytes held for all clients at once: request bodies, replies until sent and subscriber
+    /// queues (`HEDGESTORE_PROXY_MAX_INFLIGHT`, 256 MiB). A request that does not fit waits
+    /// up to 2 s, then is answered 503 before anything is applied; a subscriber that does
+    /// not fit is disconnected. At least `max_body + max_reply`.
+    pub max_inflight: usize,
     /// Administrative commands allowed anyway (uppercase names; `"*"` allows all).
     pub allow: Vec<String>,
     /// Open connections at most. Default 10 000.
@@ -156,6 +162,7 @@ impl ProxyConfig {
             max_body: 1 << 20,
             max_reply: 8 << 20,
             max_scan_count: 1000,
+            max_inflight: 256 << 20,
             allow: Vec::new(),
             max_connections: 10_000,
             max_connections_per_peer: 1_000,
@@ -226,6 +233,12 @@ impl ProxyConfig {
         if let Some(v) = get("HEDGESTORE_PROXY_MAX_REPLY") {
             config.max_reply = parse_size(&v).ok_or_else(|| ConfigError {
                 variable: "HEDGESTORE_PROXY_MAX_REPLY",
+                problem: format!("'{v}' is not a size (bytes, or a number with kb or mb)"),
+            })?;
+        }
+        if let Some(v) = get("HEDGESTORE_PROXY_MAX_INFLIGHT") {
+            config.max_inflight = parse_size(&v).ok_or_else(|| ConfigError {
+                variable: "HEDGESTORE_PROXY_MAX_INFLIGHT",
                 problem: format!("'{v}' is not a size (bytes, or a number with kb or mb)"),
             })?;
         }
@@ -372,6 +385,17 @@ impl ProxyConfig {
                 ),
             });
         }
+        let one_request = self.max_body.saturating_add(self.max_reply);
+        if self.max_inflight < one_request {
+            return Err(ConfigError {
+                variable: "HEDGESTORE_PROXY_MAX_INFLIGHT",
+                problem: format!(
+                    "{} bytes cannot hold one request of HEDGESTORE_PROXY_MAX_BODY and its reply \
+                     of HEDGESTORE_PROXY_MAX_REPLY: raise it to at least {one_request} bytes",
+                    self.max_inflight
+                ),
+            });
+        }
         if self.max_scan_count == 0 {
             return Err(ConfigError {
                 variable: "HEDGESTORE_PROXY_MAX_SCAN_COUNT",
@@ -473,13 +497,23 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(err.variable, "HEDGESTORE_PROXY_MAX_REPLY");
-        let c = from(&[
+        // Nor can the in-flight memory hold one such request and its reply.
+        let err = from(&[
             ("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN),
             ("HEDGESTORE_PROXY_MAX_BODY", "300mb"),
             ("HEDGESTORE_PROXY_MAX_REPLY", "401mb"),
         ])
+        .unwrap_err();
+        assert_eq!(err.variable, "HEDGESTORE_PROXY_MAX_INFLIGHT");
+        let c = from(&[
+            ("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN),
+            ("HEDGESTORE_PROXY_MAX_BODY", "300mb"),
+            ("HEDGESTORE_PROXY_MAX_REPLY", "401mb"),
+            ("HEDGESTORE_PROXY_MAX_INFLIGHT", "1024mb"),
+        ])
         .unwrap();
         assert_eq!(c.max_body, 300 << 20);
+        assert_eq!(c.max_inflight, 1 << 30);
     }
 
     #[test]

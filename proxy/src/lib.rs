@@ -99,7 +99,9 @@
 //! |---|---|---|---|
 //! | request body | `HEDGESTORE_PROXY_MAX_BODY` | 1 MiB | 413, declared length checked before reading; a chunked body is drained (10 s at most) then 413 |
 //! | time to send a body | — | 30 s | 408 |
+//! | time to take a reply (larger than 64 KiB) | — | 30 s | connection closed, its memory given back |
 //! | reply (command, pipeline or transaction) | `HEDGESTORE_PROXY_MAX_REPLY` | 8 MiB | 400 `ERR reply exceeds 8 MB (HEDGESTORE_PROXY_MAX_REPLY)`, see below |
+//! | memory held for all clients at once (bodies, replies until sent, subscriber queues) | `HEDGESTORE_PROXY_MAX_INFLIGHT` | 256 MiB | a request waits up to 2 s for room, then 503 `ERR the proxy is busy …` before anything is applied; a subscriber is disconnected with a last event; see below |
 //! | `SCAN` page | `HEDGESTORE_PROXY_MAX_SCAN_COUNT` | 1000 | `COUNT` clamped |
 //! | request head (line + headers) | `HEDGESTORE_PROXY_MAX_HEADER` | 16 KiB | 431 with `{"error"}`, connection closed |
 //! | time to send a head; idle keep-alive | `HEDGESTORE_PROXY_HEADER_TIMEOUT_MS` | 10 s | connection closed (every response says `Keep-Alive: timeout=<one second less>` so pooling clients let go first) |
@@ -129,6 +131,15 @@
 //!   the proxy refuses to start unless `HEDGESTORE_PROXY_MAX_REPLY` is at least
 //!   `4/3 × HEDGESTORE_PROXY_MAX_BODY` (its base64 size); a value grown past the budget by
 //!   many writes (`APPEND`) answers the budget error when read, never a timeout.
+//! * **All clients together** hold at most `HEDGESTORE_PROXY_MAX_INFLIGHT` of bodies,
+//!   replies (charged from their exact encoded length until the last byte was handed to the
+//!   socket, so clients that never read their replies cannot pile them up) and subscriber
+//!   queues. A read whose reply finds no room within 2 s answers 503 (ask again); a write's
+//!   reply is never dropped for this limit (the write happened; its caller must hear so),
+//!   so the total may exceed the limit by at most one reply per concurrent write, and the
+//!   next requests wait for that. Not charged, and bounded per connection instead: headers
+//!   (`HEDGESTORE_PROXY_MAX_HEADER`), hyper's write buffer (~400 KiB) and the kernel's
+//!   socket buffers. Details: the `inflight` module.
 //! * **Subscribers** never slow publishers (see the `sse` module): each holds at most the
 //!   hard limit of queued events plus what the HTTP layer buffers for its socket (16 KiB in
 //!   the proxy and the kernel's socket buffer).
@@ -160,6 +171,7 @@ mod commands;
 mod config;
 mod cors;
 mod health;
+mod inflight;
 mod io;
 mod request;
 mod response;

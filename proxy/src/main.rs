@@ -28,6 +28,9 @@ Limits (sizes in bytes, or with kb / mb / gb):
   HEDGESTORE_PROXY_MAX_BODY        largest request body; more: 413               [1mb]
   HEDGESTORE_PROXY_MAX_REPLY       largest reply of a command, pipeline or transaction;
                                    more: 'ERR reply exceeds ...' (pipeline: per entry)  [8mb]
+  HEDGESTORE_PROXY_MAX_INFLIGHT    memory held for all clients at once (bodies, replies
+                                   until sent, subscriber queues); more waits up to 2 s,
+                                   then 503 'ERR the proxy is busy ...'          [256mb]
   HEDGESTORE_PROXY_MAX_SCAN_COUNT  SCAN's COUNT is clamped to this                [1000]
   HEDGESTORE_PROXY_MAX_HEADER      largest request line + headers; more: 431      [16kb]
   HEDGESTORE_PROXY_HEADER_TIMEOUT_MS time to send a request head, also the idle

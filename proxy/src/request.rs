@@ -11,6 +11,7 @@ use hyper::header::{AUTHORIZATION, CONTENT_LENGTH};
 use hyper::http::request::Parts;
 use hyper::StatusCode;
 
+use crate::inflight::{Busy, Charge};
 use crate::response::Rejection;
 
 /// Compares a presented token with the expected one in time that depends only on the
@@ -109,15 +110,33 @@ pub(crate) fn query_pairs(query: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
 /// unread data resets it). Nothing is kept, so this costs time, not memory.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Why a body was not read.
+#[derive(Debug)]
+pub(crate) enum BodyRefused {
+    /// Too large, too slow or unreadable: the answer to give.
+    Rejected(Rejection),
+    /// The in-flight memory limit left no room for it (within the wait).
+    Busy,
+}
+
+impl From<Rejection> for BodyRefused {
+    fn from(rejection: Rejection) -> Self {
+        BodyRefused::Rejected(rejection)
+    }
+}
+
 /// Reads the whole body, refusing more than `max` bytes (413, checked against
 /// `Content-Length` first so a declared oversize body is never read; a body without a length
 /// that goes over is drained and dropped before the answer) and slower than `timeout` (408).
+/// Its bytes are charged to `charge` before they are held: all of a declared length up front,
+/// chunk by chunk otherwise.
 pub(crate) async fn read_body(
     parts: &Parts,
     body: Incoming,
     max: usize,
     timeout: Duration,
-) -> Result<Bytes, Rejection> {
+    charge: &mut Charge,
+) -> Result<Bytes, BodyRefused> {
     let too_large = || {
         Rejection::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -132,7 +151,13 @@ pub(crate) async fn read_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large());
+        return Err(too_large().into());
+    }
+    if let Some(n) = declared {
+        charge
+            .grow(n as usize)
+            .await
+            .map_err(|Busy| BodyRefused::Busy)?;
     }
     let mut body = body;
     // Declared (and within the limit): room for all of it at once, no regrowth.
@@ -143,30 +168,37 @@ pub(crate) async fn read_body(
                 continue; // trailers
             };
             if collected.len() + data.len() > max {
-                return Ok(false);
+                return Ok(Some(false));
+            }
+            let spare = collected.capacity() - collected.len();
+            if data.len() > spare && charge.grow(data.len() - spare).await.is_err() {
+                return Ok(None);
             }
             collected.extend_from_slice(&data);
         }
-        Ok::<bool, hyper::Error>(true)
+        Ok::<Option<bool>, hyper::Error>(Some(true))
     })
     .await;
     match read {
         Err(_) => Err(Rejection::new(
             StatusCode::REQUEST_TIMEOUT,
             "ERR the request body did not arrive in time",
-        )),
+        )
+        .into()),
         Ok(Err(_)) => Err(Rejection::new(
             StatusCode::BAD_REQUEST,
             "ERR the request body could not be read",
-        )),
-        Ok(Ok(true)) => Ok(collected.freeze()),
-        Ok(Ok(false)) => {
+        )
+        .into()),
+        Ok(Ok(None)) => Err(BodyRefused::Busy),
+        Ok(Ok(Some(true))) => Ok(collected.freeze()),
+        Ok(Ok(Some(false))) => {
             drop(collected);
             let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
                 while let Some(Ok(_)) = body.frame().await {}
             })
             .await;
-            Err(too_large())
+            Err(too_large().into())
         }
     }
 }

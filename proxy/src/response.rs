@@ -1,16 +1,112 @@
 //! Building responses: JSON bodies with the right status, and the one body type every route
 //! returns (a full JSON body, or a Server-Sent Events stream).
 
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
 use bytes::Bytes;
-use http_body_util::{Either, Full};
+use http_body_util::Either;
+use hyper::body::{Body, Frame, SizeHint};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
+use tokio::sync::oneshot;
 
-use crate::sse::SseBody;
+use crate::inflight::Charge;
+use crate::sse::{ConnectionKill, SseBody};
 use hedgestore_native::StorageError;
 
 /// The body of every proxy response.
-pub(crate) type ProxyBody = Either<Full<Bytes>, SseBody>;
+pub(crate) type ProxyBody = Either<HeldBody, SseBody>;
+
+/// A whole body, with the in-flight memory charged for its request (see the `inflight`
+/// module). It is handed to the HTTP layer in [`CHUNK`]-sized frames, which hyper takes only
+/// as its write buffer drains, so the charge is held until the last frame went out (or the
+/// body is dropped unsent).
+pub(crate) struct HeldBody {
+    rest: Bytes,
+    /// Given back (dropped) once the last frame is handed over, with `sent`.
+    charge: Option<(Charge, Option<oneshot::Sender<()>>)>,
+}
+
+/// A reply larger than one frame must be taken by its client within this long, or its
+/// connection is closed (and the memory charged for it given back): a client that never
+/// reads cannot hold in-flight memory for ever.
+pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Largest frame of a [`HeldBody`].
+const CHUNK: usize = 64 << 10;
+
+impl HeldBody {
+    fn new(bytes: Bytes) -> Self {
+        Self {
+            rest: bytes,
+            charge: None,
+        }
+    }
+}
+
+impl Body for HeldBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if self.rest.is_empty() {
+            self.charge = None;
+            return Poll::Ready(None);
+        }
+        let n = self.rest.len().min(CHUNK);
+        let chunk = self.rest.split_to(n);
+        if self.rest.is_empty() {
+            self.charge = None;
+        }
+        Poll::Ready(Some(Ok(Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.rest.len() as u64)
+    }
+}
+
+/// `response` holding `charge` until its body is sent. A body of more than one frame must be
+/// sent within [`SEND_TIMEOUT`], or `kill` closes its connection. (A streamed body keeps its
+/// own charge.)
+pub(crate) fn hold(
+    mut response: Response<ProxyBody>,
+    charge: Charge,
+    kill: Option<&ConnectionKill>,
+) -> Response<ProxyBody> {
+    if let Either::Left(held) = response.body_mut() {
+        let mut sent = None;
+        if held.rest.len() > CHUNK {
+            if let Some(kill) = kill {
+                let (tx, rx) = oneshot::channel::<()>();
+                let kill = kill.clone();
+                tokio::spawn(async move {
+                    if tokio::time::timeout(SEND_TIMEOUT, rx).await.is_err() {
+                        tracing::info!(
+                            "hedgestore-proxy: a reply was not taken within {} s, closing its \
+                             connection",
+                            SEND_TIMEOUT.as_secs()
+                        );
+                        kill.0.notify_one();
+                    }
+                });
+                sent = Some(tx);
+            }
+        }
+        held.charge = Some((charge, sent));
+    }
+    response
+}
 
 /// A request refused before (or instead of) running a command: the status and the message
 /// that goes into `{"error": …}`.
@@ -57,7 +153,7 @@ pub(crate) fn clip(mut message: String) -> String {
 
 /// A JSON response.
 pub(crate) fn json(status: StatusCode, body: String) -> Response<ProxyBody> {
-    let mut response = Response::new(Either::Left(Full::new(Bytes::from(body))));
+    let mut response = Response::new(Either::Left(HeldBody::new(Bytes::from(body))));
     *response.status_mut() = status;
     response
         .headers_mut()
@@ -67,7 +163,7 @@ pub(crate) fn json(status: StatusCode, body: String) -> Response<ProxyBody> {
 
 /// A response without a body.
 pub(crate) fn empty(status: StatusCode) -> Response<ProxyBody> {
-    let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
+    let mut response = Response::new(Either::Left(HeldBody::new(Bytes::new())));
     *response.status_mut() = status;
     response
 }

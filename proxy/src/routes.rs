@@ -19,12 +19,15 @@ use hyper::{Method, Request, Response, StatusCode};
 use tokio::sync::watch;
 
 use crate::auth::AuthFailures;
-use crate::commands::{multi_exec, pipeline, run_one};
+use crate::commands::{busy, multi_exec, pipeline, run_one};
 use crate::config::{BackendChoice, ProxyConfig};
 use crate::cors::{Cors, METHODS};
 use crate::health::health_report;
-use crate::request::{path_segments, presented_token, query_pairs, read_body, token_matches};
-use crate::response::{error_message, error_status, json, ProxyBody, Rejection};
+use crate::inflight::{Charge, Inflight};
+use crate::request::{
+    path_segments, presented_token, query_pairs, read_body, token_matches, BodyRefused,
+};
+use crate::response::{error_message, error_status, hold, json, ProxyBody, Rejection};
 use crate::sse::{ConnectionKill, QueueLimits, SseBody, SubscriptionKind};
 use hedgestore_native::Secret;
 use hedgestore_native::Storage;
@@ -84,6 +87,8 @@ pub(crate) struct Shared {
     max_body: usize,
     pub(crate) max_reply: usize,
     max_scan_count: usize,
+    /// What all requests and subscribers hold at once (`HEDGESTORE_PROXY_MAX_INFLIGHT`).
+    pub(crate) inflight: Inflight,
     body_timeout: Duration,
     sse_keepalive: Duration,
     sse_limits: QueueLimits,
@@ -116,6 +121,7 @@ impl Shared {
             max_body: config.max_body,
             max_reply: config.max_reply,
             max_scan_count: config.max_scan_count,
+            inflight: Inflight::new(config.max_inflight),
             body_timeout: config.body_timeout,
             sse_keepalive: config.sse_keepalive,
             keep_alive: HeaderValue::from_str(&format!(
@@ -274,10 +280,12 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
     );
     let mut segments = path_segments(path);
     let first = segments.first().map(|s| s.to_ascii_lowercase());
+    // What this request holds (body, reply) until its response is sent.
+    let mut charge = shared.inflight.charge();
     let response = match first.as_deref() {
-        None if has_body => match body_of(shared, parts, body).await {
+        None if has_body => match body_of(shared, parts, body, &mut charge).await {
             Ok(bytes) => match codec::parse_command(&bytes) {
-                Ok(args) => run_one(shared, args, encoding).await,
+                Ok(args) => run_one(shared, args, encoding, &mut charge).await,
                 Err(e) => Rejection::new(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
             },
             Err(rejection) => rejection.into_response(),
@@ -292,9 +300,9 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
                 return method_not_allowed(method, "POST, PUT, OPTIONS");
             }
             let atomic = first.as_deref() == Some(b"multi-exec");
-            match body_of(shared, parts, body).await {
-                Ok(bytes) if atomic => multi_exec(shared, &bytes, encoding).await,
-                Ok(bytes) => pipeline(shared, &bytes, encoding).await,
+            match body_of(shared, parts, body, &mut charge).await {
+                Ok(bytes) if atomic => multi_exec(shared, &bytes, encoding, &mut charge).await,
+                Ok(bytes) => pipeline(shared, &bytes, encoding, &mut charge).await,
                 Err(rejection) => rejection.into_response(),
             }
         }
@@ -320,7 +328,7 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
             // The path form: /set/key/value?EX=10, a POST body appended as the last argument
             // before the query's.
             if has_body {
-                match body_of(shared, parts, body).await {
+                match body_of(shared, parts, body, &mut charge).await {
                     Ok(bytes) if !bytes.is_empty() => segments.push(bytes.to_vec()),
                     Ok(_) => {}
                     Err(rejection) => return rejection.into_response(),
@@ -334,10 +342,13 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
                     }
                 }
             }
-            run_one(shared, segments, encoding).await
+            run_one(shared, segments, encoding, &mut charge).await
         }
     };
-    with_sync_token(shared, response)
+    with_sync_token(
+        shared,
+        hold(response, charge, parts.extensions.get::<ConnectionKill>()),
+    )
 }
 
 /// The answer on a connection of the health reserve (the connection limit is reached):
@@ -369,8 +380,18 @@ pub(crate) async fn at_capacity(
     response
 }
 
-async fn body_of(shared: &Shared, parts: &Parts, body: Incoming) -> Result<Bytes, Rejection> {
-    read_body(parts, body, shared.max_body, shared.body_timeout).await
+async fn body_of(
+    shared: &Shared,
+    parts: &Parts,
+    body: Incoming,
+    charge: &mut Charge,
+) -> Result<Bytes, Rejection> {
+    read_body(parts, body, shared.max_body, shared.body_timeout, charge)
+        .await
+        .map_err(|refused| match refused {
+            BodyRefused::Rejected(rejection) => rejection,
+            BodyRefused::Busy => busy(shared),
+        })
 }
 
 fn with_sync_token(shared: &Shared, mut response: Response<ProxyBody>) -> Response<ProxyBody> {
@@ -411,11 +432,14 @@ async fn subscribe(
         names,
         shared.sse_keepalive,
         shared.sse_limits,
-        parts
-            .extensions
-            .get::<ConnectionKill>()
-            .cloned()
-            .unwrap_or_default(),
+        (
+            parts
+                .extensions
+                .get::<ConnectionKill>()
+                .cloned()
+                .unwrap_or_default(),
+            shared.inflight.charge(),
+        ),
         shared.shutdown.clone(),
     )
     .await

@@ -31,6 +31,9 @@
 //!   continuously for [`ProxyConfig::sse_soft_limit_for`]
 //!   (`HEDGESTORE_PROXY_SSE_SOFT_LIMIT_MS`, 60 s; checked as messages arrive),
 //!
+//! * when the proxy's memory for all clients (`HEDGESTORE_PROXY_MAX_INFLIGHT`, see the
+//!   `inflight` module) has no room for the next event,
+//!
 //! the subscriber is disconnected: its queue is freed at once, its subscriptions end, it is
 //! sent one last event `data: error,ERR slow subscriber disconnected: …` (when it reads
 //! again), and its connection is closed, after at most [`FINAL_EVENT_GRACE`] for that last
@@ -57,6 +60,7 @@ use tokio::sync::{watch, Notify};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::budget::human_size;
+use crate::inflight::Charge;
 use hedgestore_native::Result;
 use hedgestore_native::Storage;
 use hedgestore_native::{Handler, Message, Subscription};
@@ -127,6 +131,8 @@ struct Queue {
     /// Every handler is gone (the storage closed): the stream ends once drained.
     senders_gone: bool,
     waker: Option<Waker>,
+    /// The queued bytes, charged to the proxy's in-flight memory (`HEDGESTORE_PROXY_MAX_INFLIGHT`).
+    charge: Option<Charge>,
 }
 
 /// The queue between the storage's handler (producer) and the HTTP body (consumer).
@@ -151,9 +157,13 @@ impl Outbox {
         if q.closed {
             return;
         }
-        q.bytes += frame.len();
+        let len = frame.len();
+        let admitted = q.charge.as_mut().is_none_or(|c| c.try_grow(len).is_ok());
+        q.bytes += len;
         q.frames.push_back(frame);
-        let over = if q.bytes > self.limits.hard {
+        let over = if !admitted {
+            Some("the memory for all clients is in use (HEDGESTORE_PROXY_MAX_INFLIGHT)".to_string())
+        } else if q.bytes > self.limits.hard {
             Some(format!(
                 "more than {} of events waiting (HEDGESTORE_PROXY_SSE_HARD_LIMIT)",
                 human_size(self.limits.hard)
@@ -176,6 +186,9 @@ impl Outbox {
             // Free the memory now, not when the connection goes.
             q.frames = VecDeque::new();
             q.bytes = 0;
+            if let Some(c) = &mut q.charge {
+                c.clear();
+            }
             q.closed = true;
             q.disconnected = Some(reason);
             self.kill.0.notify_one();
@@ -207,6 +220,9 @@ impl Outbox {
         let mut q = self.lock();
         if let Some(frame) = q.frames.pop_front() {
             q.bytes -= frame.len();
+            if let Some(c) = &mut q.charge {
+                c.shrink(frame.len());
+            }
             if q.bytes <= self.limits.soft {
                 q.over_soft_since = None;
             }
@@ -265,18 +281,22 @@ impl std::fmt::Debug for SseBody {
 
 impl SseBody {
     /// Subscribes to every name and returns the stream, starting with one confirmation event
-    /// per subscription.
+    /// per subscription. `kill` closes the stream's connection; `charge` is what its queue
+    /// holds of the proxy's in-flight memory.
     pub(crate) async fn open(
         storage: &Storage,
         kind: SubscriptionKind,
         names: Vec<Vec<u8>>,
         keepalive: Duration,
         limits: QueueLimits,
-        kill: ConnectionKill,
+        (kill, charge): (ConnectionKill, Charge),
         mut shutdown: watch::Receiver<bool>,
     ) -> Result<SseBody> {
         let outbox = Arc::new(Outbox {
-            queue: Mutex::new(Queue::default()),
+            queue: Mutex::new(Queue {
+                charge: Some(charge),
+                ..Queue::default()
+            }),
             subscriptions: Mutex::new(Vec::with_capacity(names.len())),
             limits,
             kill,

@@ -226,3 +226,89 @@ async fn unfinished_heads_hold_bounded_memory() {
         before / MB
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_never_read_their_replies_cannot_pile_them_up() {
+    const HOGS: usize = 80;
+    const VALUE: usize = 8 * MB;
+    const INFLIGHT: usize = 64 * MB;
+    let proxy = spawn_proxy(&[
+        ("HEDGESTORE_PROXY_MAX_BODY", "9mb"),
+        ("HEDGESTORE_PROXY_MAX_REPLY", "13mb"),
+        ("HEDGESTORE_PROXY_MAX_INFLIGHT", "64mb"),
+    ]);
+    let value = "b".repeat(VALUE);
+    let r = post(proxy.addr, "/", &format!(r#"["SET","b","{value}"]"#)).await;
+    assert_eq!(r.text(), r#"{"result":"OK"}"#);
+    let before = peak_rss(proxy.child.id());
+
+    // 80 clients ask for the 8 MB value and never read a byte of it: 640 MB of replies, ten
+    // times the in-flight limit (the kernel's socket buffers take up to 4 MB of each, outside
+    // the process).
+    let auth = support::bearer();
+    let mut hogs = Vec::with_capacity(HOGS);
+    for _ in 0..HOGS {
+        let mut conn = support::Conn::open(proxy.addr).await;
+        conn.send("GET", "/get/b", &[("Authorization", &auth)], b"")
+            .await;
+        hogs.push(conn);
+    }
+    // Meanwhile a well-behaved client is told the proxy is busy (503, nothing applied) or
+    // served, never left hanging; small requests and /health go through.
+    let started = std::time::Instant::now();
+    let mut busy = 0;
+    for _ in 0..10 {
+        if busy > 0 {
+            break;
+        }
+        let r = support::get(proxy.addr, "/get/b").await;
+        match r.status {
+            503 => {
+                assert!(r.text().contains("ERR the proxy is busy"), "{}", r.text());
+                assert!(r.text().contains("HEDGESTORE_PROXY_MAX_INFLIGHT"));
+                busy += 1;
+            }
+            200 => assert_eq!(r.text().len(), VALUE + 13),
+            other => panic!("status {other}: {}", r.text()),
+        }
+    }
+    assert!(
+        busy > 0,
+        "80 unread 8 MB replies never filled a 64 MB limit"
+    );
+    let r = post(proxy.addr, "/", r#"["INCR","small"]"#).await;
+    assert_eq!(r.text(), r#"{"result":1}"#);
+    assert_eq!(support::get(proxy.addr, "/health").await.status, 200);
+    let peak = peak_rss(proxy.child.id());
+    eprintln!(
+        "peak RSS: {} MB before, {} MB with {HOGS} unread replies ({:?})",
+        before / MB,
+        peak / MB,
+        started.elapsed()
+    );
+    assert!(
+        peak < before + INFLIGHT + 48 * MB,
+        "peak RSS {} MB (from {} MB)",
+        peak / MB,
+        before / MB
+    );
+
+    // The hogs still neither read nor close, but replies not taken within 30 s have their
+    // connections closed: the value can be read again.
+    let started = std::time::Instant::now();
+    loop {
+        let r = support::get(proxy.addr, "/get/b").await;
+        if r.status == 200 {
+            assert_eq!(r.text().len(), VALUE + 13);
+            break;
+        }
+        assert_eq!(r.status, 503, "{}", r.text());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "still busy after 2 minutes"
+        );
+    }
+    let r = post(proxy.addr, "/", r#"["STRLEN","b"]"#).await;
+    assert_eq!(r.text(), format!(r#"{{"result":{VALUE}}}"#));
+    drop(hogs);
+}

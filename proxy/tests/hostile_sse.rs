@@ -74,6 +74,39 @@ async fn a_subscriber_past_the_hard_limit_is_disconnected_with_a_last_event() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_whose_events_find_no_in_flight_memory_is_disconnected() {
+    // Its own queue may hold 32 MB, but all clients together only 1 MB.
+    let p = start_with(|c| {
+        c.max_body = 64 << 10;
+        c.max_reply = 256 << 10;
+        c.max_inflight = 1 << 20;
+    })
+    .await;
+    let auth = bearer();
+    let headers = [("Authorization", auth.as_str())];
+    let mut stuck = Events::open(p.addr, "POST", "/subscribe/firehose", &headers).await;
+    stuck.next(DEADLINE).await.unwrap();
+    // 25 MB at a reader that takes none of it: more than the socket buffers hold.
+    let payload = "x".repeat(64 << 10);
+    for _ in 0..400 {
+        p.storage.publish("firehose", &payload).await.unwrap();
+    }
+    let started = Instant::now();
+    while subscribers(p.addr, "firehose").await != r#"{"result":["firehose",0]}"# {
+        assert!(started.elapsed() < DEADLINE, "the slow subscriber stays");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Its memory is given back: others are served at once.
+    let r = post(p.addr, "/", r#"["SET","k","v"]"#).await;
+    assert_eq!(r.text(), r#"{"result":"OK"}"#);
+    assert_eq!(
+        last_event(&mut stuck).await,
+        "data: error,ERR slow subscriber disconnected: the memory for all clients is in use \
+         (HEDGESTORE_PROXY_MAX_INFLIGHT)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_above_the_soft_limit_for_too_long_is_disconnected() {
     let p = start_with(|c| {
         c.sse_soft_limit = 128 << 10;
