@@ -12,6 +12,8 @@
 //! | `HEDGESTORE_EVICTION_THRESHOLD` | eviction starts past this percentage of the budget (1–100) | `90` |
 //! | `HEDGESTORE_EVICTION_POLICY` | `allkeys-lru`, `volatile-lru`, `volatile-ttl` or `noeviction` | `allkeys-lru` |
 //! | `HEDGESTORE_CLEANUP_INTERVAL_MS` | full expiry sweep at least this often | `60000` |
+//! | `HEDGESTORE_DATA_DIR` | memory-only storage logs its writes here and restarts from them (see [`Durability`]) | none (nothing written) |
+//! | `HEDGESTORE_FSYNC` | when logged writes reach the disk: `always`, `everysec` or `no` | `everysec` |
 //! | `HEDGESTORE_JOURNAL_MAX_BYTES` | bound of the fallback's outage journal | `64mb` |
 //! | `HEDGESTORE_JOURNAL_OVERFLOW` | `reject` (refuse writes when full) or `drop` (drop the journal, write memory's keys back) | `reject` |
 //! | `HEDGESTORE_LOCK_FALLBACK` | `fail` (no locks during an outage) or `local` (memory locks) | `fail` |
@@ -24,6 +26,8 @@ use std::fmt;
 use std::time::Duration;
 
 use hedgestore_core::{EngineConfig, EvictionPolicy};
+
+use crate::durable::{Durability, Fsync};
 
 /// A configuration value that is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -265,6 +269,8 @@ pub struct StorageConfig {
     pub memory: MemoryConfig,
     /// The fallback between them.
     pub fallback: FallbackConfig,
+    /// The append-only log of memory-only storage.
+    pub durability: Durability,
 }
 
 impl StorageConfig {
@@ -324,6 +330,15 @@ impl StorageConfig {
             config.memory.max_memory = parse_size(&v).ok_or_else(|| ConfigError {
                 variable: "HEDGESTORE_MAX_MEMORY",
                 problem: format!("'{v}' is not a size (bytes, or a number with kb, mb or gb)"),
+            })?;
+        }
+        if let Some(v) = get("HEDGESTORE_DATA_DIR") {
+            config.durability.data_dir = Some(v.into());
+        }
+        if let Some(v) = get("HEDGESTORE_FSYNC") {
+            config.durability.fsync = Fsync::parse(&v).ok_or_else(|| ConfigError {
+                variable: "HEDGESTORE_FSYNC",
+                problem: format!("'{v}' is not one of always, everysec, no"),
             })?;
         }
         if let Some(v) = get("HEDGESTORE_EVICTION_THRESHOLD") {

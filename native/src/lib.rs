@@ -28,6 +28,7 @@
 
 mod clock;
 mod config;
+mod durable;
 mod error;
 mod events;
 mod factory;
@@ -49,6 +50,7 @@ pub use config::{
     parse_bool, parse_size, ConfigError, FallbackConfig, JournalOverflow, LockFallback,
     MemoryConfig, RedisConfig, Secret, StorageConfig,
 };
+pub use durable::{Durability, Fsync, Recovered, LOG_FILE};
 pub use error::{Result, StorageError};
 pub use events::StorageEvent;
 pub use factory::get_storage;

@@ -31,6 +31,7 @@ use tokio::sync::Notify;
 
 use crate::clock::SystemClock;
 use crate::config::MemoryConfig;
+use crate::durable::{self, Durability, Fsync, Log};
 use crate::error::{Result, StorageError};
 use crate::subscription::{Handler, Message, Subscription, SubscriptionControl, Unsubscribed};
 use crate::traits::{
@@ -65,6 +66,9 @@ struct Shared {
     /// Lock owner id of this storage instance.
     owner: Vec<u8>,
     closed: AtomicBool,
+    /// The append-only log, when a data directory is set (see the `durable` module). Locked
+    /// inside the engine's lock, never the other way round.
+    log: Option<Mutex<Log>>,
 }
 
 /// Locks a mutex, ignoring poisoning: every critical section leaves the data consistent
@@ -149,10 +153,38 @@ impl MemoryStorage {
     /// Starts a memory storage with `config`. Must run inside a tokio runtime (it spawns the
     /// expiry driver); outside one it returns [`StorageError::Unavailable`].
     pub fn start(config: MemoryConfig) -> Result<Self> {
+        Self::open(config, &Durability::default())
+    }
+
+    /// An in-memory storage that logs its writes to `durability.data_dir` (when set) and
+    /// starts from what the log holds (see the `durable` module for what survives a crash).
+    /// Fails only when the log cannot be opened or is not a hedgestore log; a torn or corrupt
+    /// tail is cut off with a warning.
+    pub fn open(config: MemoryConfig, durability: &Durability) -> Result<Self> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| StorageError::Unavailable("MemoryStorage needs a tokio runtime".into()))?;
         let clock = SystemClock::new();
-        let engine = Engine::with_config(clock.clone(), config.engine_config());
+        let mut engine = Engine::with_config(clock.clone(), config.engine_config());
+        let log = match &durability.data_dir {
+            None => None,
+            Some(dir) => {
+                let started = std::time::Instant::now();
+                let (log, recovered) = Log::open(durability, dir, &mut engine)
+                    .map_err(|e| StorageError::Unavailable(format!("append-only log: {e}")))?;
+                tracing::info!(
+                    dir = %dir.display(),
+                    records = recovered.records,
+                    keys = engine.len(),
+                    truncated_bytes = recovered.truncated_bytes,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "memory storage loaded from its append-only log"
+                );
+                Some(Mutex::new(log))
+            }
+        };
+        let everysec = log
+            .as_ref()
+            .is_some_and(|l| lock(l).fsync == Fsync::EverySec);
         let shared = Arc::new(Shared {
             engine: Mutex::new(engine),
             clock,
@@ -163,8 +195,16 @@ impl MemoryStorage {
             next_waiter: AtomicU64::new(0),
             owner: crate::instance_id().into_bytes(),
             closed: AtomicBool::new(false),
+            log,
         });
         runtime.spawn(drive(Arc::downgrade(&shared), shared.wake_driver.clone()));
+        if everysec {
+            let weak = Arc::downgrade(&shared);
+            std::thread::Builder::new()
+                .name("hedgestore-fsync".into())
+                .spawn(move || sync_every_second(weak))
+                .map_err(|e| StorageError::Unavailable(format!("append-only log: {e}")))?;
+        }
         Ok(Self { shared })
     }
 
@@ -313,10 +353,121 @@ impl SubscriptionControl for MemorySubscription {
     }
 }
 
+/// Syncs the log once a second ([`Fsync::EverySec`]) until the storage is gone or closed.
+fn sync_every_second(shared: Weak<Shared>) {
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        if shared.closed.load(Ordering::Acquire) {
+            return;
+        }
+        shared.sync_log();
+    }
+}
+
+impl Shared {
+    /// Syncs the log to the disk (outside its lock: through a second handle).
+    fn sync_log(&self) {
+        let Some(log) = &self.log else { return };
+        let handle = lock(log).sync_handle();
+        if let Err(e) = handle.and_then(|f| f.sync_data()) {
+            let mut log = lock(log);
+            if log.failed.is_none() {
+                tracing::error!(error = %e, "append-only log: sync failed; writes are refused");
+                log.failed = Some(format!("sync failed: {e}"));
+            }
+        }
+    }
+
+    /// Runs `commands` through `run` under the engine's lock and logs what they applied, as
+    /// one record, before anyone can see their effect. A log that failed refuses writes
+    /// before they are applied; a write applied but not logged answers `OutcomeUnknown`.
+    fn call_logged(
+        self: &Arc<Self>,
+        log: &Mutex<Log>,
+        commands: Vec<Command>,
+        run: impl FnOnce(&mut Engine<SystemClock>, Vec<Command>) -> Result<Vec<Reply>>,
+    ) -> Result<Vec<Reply>> {
+        let copies: Vec<Command> = commands.clone();
+        let (replies, rewrite) = self.call(|e| -> Result<_> {
+            let mut log = lock(log);
+            if let Some(failed) = &log.failed {
+                return Err(StorageError::Unavailable(format!(
+                    "the append-only log cannot be written ({failed}): writes are refused"
+                )));
+            }
+            let replies = run(e, commands)?;
+            let now = durable::now_ms(e.clock());
+            let forms: Vec<Command> = copies
+                .iter()
+                .zip(&replies)
+                .filter_map(|(command, reply)| durable::logged_form(command, reply, now))
+                .collect();
+            if !forms.is_empty() {
+                if let Err(failed) = log.append(&forms) {
+                    tracing::error!(error = %failed, "append-only log: write failed; writes are refused");
+                    return Err(StorageError::OutcomeUnknown(format!(
+                        "applied in memory but not written to the append-only log ({failed})"
+                    )));
+                }
+            }
+            let rewrite = log.wants_rewrite().then(|| log.begin_rewrite(e));
+            Ok((replies, rewrite))
+        })??;
+        if let Some((dir, snapshot)) = rewrite {
+            let shared = Arc::clone(self);
+            let spawned = std::thread::Builder::new()
+                .name("hedgestore-aof-rewrite".into())
+                .spawn(move || shared.rewrite(&dir, &snapshot));
+            if spawned.is_err() {
+                if let Some(log) = &self.log {
+                    lock(log).abandon_rewrite();
+                }
+            }
+        }
+        Ok(replies)
+    }
+
+    /// The background half of a log rewrite (see the `durable` module).
+    fn rewrite(&self, dir: &std::path::Path, snapshot: &[u8]) {
+        let Some(log) = &self.log else { return };
+        let started = std::time::Instant::now();
+        let written = durable::write_rewrite(dir, snapshot);
+        let engine = lock(&self.engine);
+        let mut log = lock(log);
+        let before = log.size();
+        match written.and_then(|file| log.finish_rewrite(file, snapshot.len() as u64)) {
+            Ok(()) => tracing::info!(
+                before_bytes = before,
+                after_bytes = log.size(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "append-only log rewritten"
+            ),
+            Err(e) => {
+                log.abandon_rewrite();
+                tracing::warn!(error = %e, "append-only log rewrite failed; the old log stays");
+            }
+        }
+        drop(log);
+        drop(engine);
+    }
+}
+
 #[async_trait]
 impl BaseStorage for MemoryStorage {
     async fn execute(&self, command: Command) -> Result<Reply> {
-        Ok(self.shared.call(|e| e.execute(command))??)
+        match &self.shared.log {
+            Some(log) if command.is_write() => {
+                let mut replies = self.shared.call_logged(log, vec![command], |e, mut c| {
+                    let command = c.pop().expect("one command");
+                    Ok(vec![e.execute(command)?])
+                })?;
+                Ok(replies.pop().expect("one reply"))
+            }
+            _ => Ok(self.shared.call(|e| e.execute(command))??),
+        }
     }
 }
 
@@ -441,9 +592,16 @@ impl CompleteStorage for MemoryStorage {
                 Ok((k, u64::from_le_bytes(raw)))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(self
-            .shared
-            .call(|e| e.execute_batch_watched(&watched, commands))??)
+        match &self.shared.log {
+            Some(log) if commands.iter().any(Command::is_write) => {
+                self.shared.call_logged(log, commands, |e, commands| {
+                    Ok(e.execute_batch_watched(&watched, commands)?)
+                })
+            }
+            _ => Ok(self
+                .shared
+                .call(|e| e.execute_batch_watched(&watched, commands))??),
+        }
     }
 
     async fn health(&self) -> Health {
@@ -454,6 +612,7 @@ impl CompleteStorage for MemoryStorage {
 
     async fn close(&self) -> Result<()> {
         self.shared.shut_down();
+        self.shared.sync_log();
         Ok(())
     }
 }

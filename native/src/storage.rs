@@ -61,6 +61,13 @@ impl Storage {
     pub async fn connect(config: StorageConfig) -> Result<Self> {
         let explicit = config.redis.explicit;
         let memory = config.memory.clone();
+        let durability = config.durability.clone();
+        if explicit && durability.data_dir.is_some() {
+            tracing::warn!(
+                "HEDGESTORE_DATA_DIR is set but Redis is configured: the log applies to \
+                 memory-only storage; the fallback's outage journal stays in memory"
+            );
+        }
         let fallback = crate::FallbackStorage::start(config).await?;
         if explicit || fallback.serving() == crate::BackendKind::Redis {
             return Ok(Self::new(fallback));
@@ -70,7 +77,7 @@ impl Storage {
             "no Redis configured (REDIS_URL, REDIS_HOST … unset) and none answers on \
              localhost:6379: serving from memory only, with local locks"
         );
-        Self::memory(memory)
+        Ok(Self::new(MemoryStorage::open(memory, &durability)?))
     }
 
     /// Redis only ([`RedisStorage`](crate::RedisStorage)): fails with `Unavailable` when

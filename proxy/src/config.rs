@@ -435,7 +435,10 @@ impl ProxyConfig {
         match self.backend {
             BackendChoice::Fallback => Storage::connect(self.storage.clone()).await,
             BackendChoice::Redis => Storage::redis(self.storage.clone()).await,
-            BackendChoice::Memory => Storage::memory(self.storage.memory.clone()),
+            BackendChoice::Memory => Ok(Storage::new(hedgestore_native::MemoryStorage::open(
+                self.storage.memory.clone(),
+                &self.storage.durability,
+            )?)),
         }
     }
 }

@@ -14,6 +14,7 @@ mod lists;
 mod locks;
 mod memory;
 mod pubsub;
+mod snapshot;
 mod strings;
 
 use alloc::vec::Vec;

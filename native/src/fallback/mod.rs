@@ -80,7 +80,7 @@
 //! opts into local locks. Locks held in Redis before the outage stay valid for their holders
 //! in Redis (they expire there at their TTL).
 
-mod journal;
+pub(crate) mod journal;
 mod locks;
 pub(crate) mod machine;
 mod pubsub;

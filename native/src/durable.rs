@@ -1,0 +1,510 @@
+//! Durability for memory-only storage: an append-only log of the engine's commands, replayed
+//! at start, and rewritten from a snapshot of the engine in the background so it does not
+//! grow without bound. Off unless a data directory is set ([`Durability::data_dir`],
+//! `HEDGESTORE_DATA_DIR`).
+//!
+//! # What is logged
+//!
+//! Every write that succeeded, in the order the engine applied it, as the command that
+//! reproduces it: relative expiry times become absolute Unix milliseconds (`SET … PX 500`
+//! is logged as `SET … PXAT <t>`, `EXPIRE` as `PEXPIREAT`), and a write whose effect depends
+//! on what it read is logged by its result (`INCRBYFLOAT` as the `SET` of the new value), as
+//! the fallback's memory mirror does. A transaction or batch is one record: after a crash it
+//! is replayed whole or not at all. Not logged: reads, expirations (the absolute times expire
+//! the same keys again on replay, and a key whose time passed while the process was down is
+//! gone), evictions (replaying into the same memory budget evicts again, not necessarily the
+//! same keys), locks and subscriptions (a restart releases every lock; fencing tokens still
+//! only grow, being time-based).
+//!
+//! # When it reaches the disk ([`Fsync`], `HEDGESTORE_FSYNC`)
+//!
+//! Each write is handed to the operating system (`write(2)`) before its reply. `always`
+//! also waits for `fdatasync(2)` before replying: nothing acknowledged is lost even if the
+//! machine loses power. `everysec` (the default, as Redis's `appendfsync everysec`) syncs
+//! once a second from a background thread: a process crash loses nothing, a power loss at
+//! most the last second or so. `no` leaves syncing to the operating system.
+//!
+//! # File format (version 1)
+//!
+//! `<data_dir>/hedgestore.aof`: the 8-byte header `HSAOF\r\n` + version byte `1`, then
+//! records. A record is `len: u32 LE`, `crc: u32 LE` (CRC-32/ISO-HDLC of the payload), then
+//! `len` payload bytes: `count: u32 LE` commands, each `argc: u32 LE` arguments of
+//! `len: u32 LE` + bytes, the command's name first (as Redis's protocol sends it).
+//!
+//! # Recovery
+//!
+//! At start the log is replayed into the empty engine record by record. The first record that
+//! is cut short (a crash in the middle of a write) or fails its checksum or does not parse
+//! ends the replay: the file is truncated there and one warning says how many bytes were
+//! dropped and why. A partial record is never applied, and the storage always starts. A file
+//! that is not a hedgestore log, or one written by a newer version, is refused with an error
+//! naming it (nothing is overwritten).
+//!
+//! # Rewrite
+//!
+//! When the log is at least [`Durability::rewrite_min_bytes`] (64 MiB) and twice its size
+//! after the last rewrite, the engine's keyspace is encoded (under the engine's lock, as
+//! `SET`/`HSET`/`RPUSH`/`PEXPIREAT` records) and written by a background thread to
+//! `hedgestore.aof.rewrite`; writes meanwhile go to the old log and to a buffer. The thread
+//! syncs the new file, appends the buffered records under the lock, renames it over the old
+//! log and syncs the directory: at every moment one complete log is on disk.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use hedgestore_core::{Clock, Command, Engine, Reply};
+
+use crate::clock::SystemClock;
+use crate::fallback::journal::{journal_form, mirror_form};
+
+/// When logged writes are synced to the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fsync {
+    /// Before every reply: nothing acknowledged is lost, even on power loss. Slowest.
+    Always,
+    /// Once a second, in the background (the default).
+    #[default]
+    EverySec,
+    /// Left to the operating system.
+    No,
+}
+
+impl Fsync {
+    /// `always`, `everysec` or `no` (case-insensitive), as Redis's `appendfsync` spells them.
+    pub fn parse(text: &str) -> Option<Fsync> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "always" => Some(Fsync::Always),
+            "everysec" => Some(Fsync::EverySec),
+            "no" => Some(Fsync::No),
+            _ => None,
+        }
+    }
+}
+
+/// Durability settings of memory-only storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Durability {
+    /// Where the log lives (`HEDGESTORE_DATA_DIR`); `None` (the default): nothing is written,
+    /// a restart starts empty.
+    pub data_dir: Option<PathBuf>,
+    /// When writes are synced (`HEDGESTORE_FSYNC`).
+    pub fsync: Fsync,
+    /// The log is rewritten once it is at least this large and twice its size after the
+    /// last rewrite. Default 64 MiB.
+    pub rewrite_min_bytes: u64,
+}
+
+impl Default for Durability {
+    fn default() -> Self {
+        Self {
+            data_dir: None,
+            fsync: Fsync::EverySec,
+            rewrite_min_bytes: 64 << 20,
+        }
+    }
+}
+
+/// The log's file name in the data directory.
+pub const LOG_FILE: &str = "hedgestore.aof";
+const REWRITE_FILE: &str = "hedgestore.aof.rewrite";
+const HEADER: &[u8; 8] = b"HSAOF\r\n\x01";
+const VERSION: u8 = 1;
+/// A record longer than this is corruption, not data (values are bounded far below it).
+const MAX_RECORD: u32 = 1 << 30;
+
+/// CRC-32/ISO-HDLC (the zlib/PNG checksum).
+fn crc32(bytes: &[u8]) -> u32 {
+    const fn table() -> [u32; 256] {
+        let mut table = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+                k += 1;
+            }
+            table[i] = c;
+            i += 1;
+        }
+        table
+    }
+    static TABLE: [u32; 256] = table();
+    let mut c = !0u32;
+    for &b in bytes {
+        c = TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+fn put_u32(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+/// One record holding `commands`.
+pub(crate) fn encode_record(commands: &[Command], out: &mut Vec<u8>) {
+    let start = out.len();
+    out.extend_from_slice(&[0; 8]);
+    put_u32(out, commands.len());
+    for command in commands {
+        let args = command.to_args();
+        put_u32(out, args.len());
+        for arg in &args {
+            put_u32(out, arg.len());
+            out.extend_from_slice(arg);
+        }
+    }
+    let payload = &out[start + 8..];
+    let len = payload.len() as u32;
+    let crc = crc32(payload);
+    out[start..start + 4].copy_from_slice(&len.to_le_bytes());
+    out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+}
+
+fn decode_payload(payload: &[u8]) -> Option<Vec<Command>> {
+    let mut at = 0usize;
+    let mut next = |n: usize| -> Option<&[u8]> {
+        let bytes = payload.get(at..at.checked_add(n)?)?;
+        at += n;
+        Some(bytes)
+    };
+    let count = u32::from_le_bytes(next(4)?.try_into().ok()?) as usize;
+    let mut commands = Vec::with_capacity(count.min(1024));
+    for _ in 0..count {
+        let argc = u32::from_le_bytes(next(4)?.try_into().ok()?) as usize;
+        let mut args = Vec::with_capacity(argc.min(1024));
+        for _ in 0..argc {
+            let len = u32::from_le_bytes(next(4)?.try_into().ok()?) as usize;
+            args.push(next(len)?.to_vec());
+        }
+        commands.push(Command::parse(&args).ok()?);
+    }
+    (at == payload.len()).then_some(commands)
+}
+
+/// What a start-up replay found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovered {
+    /// Records replayed.
+    pub records: u64,
+    /// Commands replayed.
+    pub commands: u64,
+    /// Bytes cut from the end of the log (a torn or corrupt tail).
+    pub truncated_bytes: u64,
+}
+
+/// The open log of one memory storage. Appended to under the engine's lock, so records are
+/// in the order the engine applied them.
+pub(crate) struct Log {
+    file: File,
+    dir: PathBuf,
+    pub(crate) fsync: Fsync,
+    size: u64,
+    base_size: u64,
+    rewrite_min: u64,
+    /// Records written since a rewrite started, for the rewritten log.
+    rewriting: Option<Vec<u8>>,
+    /// Set by the first failed write or sync: the log no longer holds every write.
+    pub(crate) failed: Option<String>,
+    scratch: Vec<u8>,
+}
+
+fn describe(path: &Path, e: &io::Error) -> String {
+    format!("{}: {e}", path.display())
+}
+
+impl Log {
+    /// Opens (or creates) the log in `settings.data_dir` and replays it into `engine`.
+    pub(crate) fn open(
+        settings: &Durability,
+        dir: &Path,
+        engine: &mut Engine<SystemClock>,
+    ) -> Result<(Log, Recovered), String> {
+        std::fs::create_dir_all(dir).map_err(|e| describe(dir, &e))?;
+        let path = dir.join(LOG_FILE);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| describe(&path, &e))?;
+        let len = file.metadata().map_err(|e| describe(&path, &e))?.len();
+        let mut recovered = Recovered::default();
+        let good = if len == 0 {
+            file.write_all(HEADER).map_err(|e| describe(&path, &e))?;
+            file.sync_all().map_err(|e| describe(&path, &e))?;
+            HEADER.len() as u64
+        } else {
+            replay(&mut file, &path, len, engine, &mut recovered)?
+        };
+        if good < len {
+            recovered.truncated_bytes = len - good;
+            file.set_len(good).map_err(|e| describe(&path, &e))?;
+            file.sync_all().map_err(|e| describe(&path, &e))?;
+        }
+        file.seek(SeekFrom::End(0))
+            .map_err(|e| describe(&path, &e))?;
+        Ok((
+            Log {
+                file,
+                dir: dir.to_path_buf(),
+                fsync: settings.fsync,
+                size: good,
+                base_size: good,
+                rewrite_min: settings.rewrite_min_bytes,
+                rewriting: None,
+                failed: None,
+                scratch: Vec::new(),
+            },
+            recovered,
+        ))
+    }
+
+    /// Appends one record of `commands` (synced first under [`Fsync::Always`]).
+    pub(crate) fn append(&mut self, commands: &[Command]) -> Result<(), String> {
+        if let Some(failed) = &self.failed {
+            return Err(failed.clone());
+        }
+        self.scratch.clear();
+        encode_record(commands, &mut self.scratch);
+        let written = self.file.write_all(&self.scratch).and_then(|()| {
+            if self.fsync == Fsync::Always {
+                self.file.sync_data()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = written {
+            let message = describe(&self.dir.join(LOG_FILE), &e);
+            self.failed = Some(message.clone());
+            return Err(message);
+        }
+        self.size += self.scratch.len() as u64;
+        if let Some(buffer) = &mut self.rewriting {
+            buffer.extend_from_slice(&self.scratch);
+        }
+        Ok(())
+    }
+
+    /// Whether a rewrite should start now.
+    pub(crate) fn wants_rewrite(&self) -> bool {
+        self.rewriting.is_none()
+            && self.failed.is_none()
+            && self.size >= self.rewrite_min
+            && self.size >= self.base_size.saturating_mul(2)
+    }
+
+    /// Starts a rewrite: the keyspace as records, to be written by [`write_rewrite`].
+    pub(crate) fn begin_rewrite(&mut self, engine: &Engine<SystemClock>) -> (PathBuf, Vec<u8>) {
+        let mut snapshot = HEADER.to_vec();
+        let mut batch = Vec::with_capacity(1);
+        engine.rebuild_commands(|command| {
+            batch.push(command);
+            encode_record(&batch, &mut snapshot);
+            batch.clear();
+        });
+        self.rewriting = Some(Vec::new());
+        (self.dir.clone(), snapshot)
+    }
+
+    /// Finishes a rewrite whose snapshot is synced in `dir/REWRITE_FILE` as `file`: appends
+    /// what was written meanwhile, renames it over the log and switches to it. Called under
+    /// the engine's lock so nothing is appended meanwhile.
+    pub(crate) fn finish_rewrite(&mut self, mut file: File, snapshot_len: u64) -> io::Result<()> {
+        let tail = self.rewriting.take().unwrap_or_default();
+        file.write_all(&tail)?;
+        file.sync_all()?;
+        std::fs::rename(self.dir.join(REWRITE_FILE), self.dir.join(LOG_FILE))?;
+        File::open(&self.dir)?.sync_all()?;
+        file.seek(SeekFrom::End(0))?;
+        self.file = file;
+        self.size = snapshot_len + tail.len() as u64;
+        self.base_size = self.size;
+        Ok(())
+    }
+
+    /// Abandons a rewrite that failed.
+    pub(crate) fn abandon_rewrite(&mut self) {
+        self.rewriting = None;
+        let _ = std::fs::remove_file(self.dir.join(REWRITE_FILE));
+    }
+
+    /// A handle to sync the log without holding its lock.
+    pub(crate) fn sync_handle(&self) -> io::Result<File> {
+        self.file.try_clone()
+    }
+
+    /// Size of the log in bytes.
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+/// Writes a rewrite's snapshot to `dir/REWRITE_FILE`, synced; the file is returned open for
+/// appending the tail.
+pub(crate) fn write_rewrite(dir: &Path, snapshot: &[u8]) -> io::Result<File> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(dir.join(REWRITE_FILE))?;
+    file.write_all(snapshot)?;
+    file.sync_all()?;
+    Ok(file)
+}
+
+/// Replays the records of the log `file` (`len` bytes) into `engine`; returns the offset
+/// after the last whole, valid record.
+fn replay(
+    file: &mut File,
+    path: &Path,
+    len: u64,
+    engine: &mut Engine<SystemClock>,
+    recovered: &mut Recovered,
+) -> Result<u64, String> {
+    let mut reader = BufReader::with_capacity(1 << 20, &mut *file);
+    let mut header = [0u8; 8];
+    let got = read_full(&mut reader, &mut header).map_err(|e| describe(path, &e))?;
+    if got < header.len() || header[..7] != HEADER[..7] {
+        if got < header.len() && header[..got] == HEADER[..got] {
+            // Cut short while the header itself was written: an empty log.
+            tracing::warn!(
+                path = %path.display(),
+                "append-only log: incomplete header, starting empty"
+            );
+            drop(reader);
+            file.set_len(0).map_err(|e| describe(path, &e))?;
+            file.seek(SeekFrom::Start(0))
+                .map_err(|e| describe(path, &e))?;
+            file.write_all(HEADER).map_err(|e| describe(path, &e))?;
+            file.sync_all().map_err(|e| describe(path, &e))?;
+            return Ok(HEADER.len() as u64);
+        }
+        return Err(format!(
+            "{} is not a hedgestore append-only log (it does not start with HSAOF); move it \
+             away or point HEDGESTORE_DATA_DIR elsewhere",
+            path.display()
+        ));
+    }
+    if header[7] != VERSION {
+        return Err(format!(
+            "{} was written by a newer hedgestore (log format version {}, this one reads {VERSION})",
+            path.display(),
+            header[7]
+        ));
+    }
+    let mut good = HEADER.len() as u64;
+    let mut payload = Vec::new();
+    let stop = loop {
+        let mut head = [0u8; 8];
+        let got = read_full(&mut reader, &mut head).map_err(|e| describe(path, &e))?;
+        if got == 0 {
+            break None;
+        }
+        if got < head.len() {
+            break Some("a record cut short");
+        }
+        let record_len = u32::from_le_bytes(head[..4].try_into().expect("4 bytes"));
+        let crc = u32::from_le_bytes(head[4..].try_into().expect("4 bytes"));
+        if record_len > MAX_RECORD || u64::from(record_len) > len - good - 8 {
+            break Some(if good + 8 + u64::from(record_len) > len {
+                "a record cut short"
+            } else {
+                "a record of impossible length"
+            });
+        }
+        payload.resize(record_len as usize, 0);
+        if read_full(&mut reader, &mut payload).map_err(|e| describe(path, &e))? < payload.len() {
+            break Some("a record cut short");
+        }
+        if crc32(&payload) != crc {
+            break Some("a record whose checksum does not match");
+        }
+        let Some(commands) = decode_payload(&payload) else {
+            break Some("a record that does not parse");
+        };
+        recovered.records += 1;
+        for command in commands {
+            recovered.commands += 1;
+            // Each logged write succeeded when it was first applied, in this order, so it
+            // succeeds again; a refusal (memory over a lowered budget) only skips it.
+            let _ = engine.execute(command);
+        }
+        good += 8 + u64::from(record_len);
+    };
+    if let Some(why) = stop {
+        tracing::warn!(
+            path = %path.display(),
+            dropped_bytes = len - good,
+            kept_records = recovered.records,
+            "append-only log: {why} at byte {good}; the log is truncated there"
+        );
+    }
+    Ok(good)
+}
+
+/// Reads until `buf` is full or the end of the file; returns how much was read.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// The form `command` is logged in after it answered `reply`: by value where its effect
+/// depends on what it read, with absolute expiry times; `None` for a command that does not
+/// write.
+pub(crate) fn logged_form(command: &Command, reply: &Reply, now: i64) -> Option<Command> {
+    let by_value = mirror_form(command, reply)?;
+    Some(journal_form(&by_value, now).0)
+}
+
+/// The current Unix time in milliseconds, as the engine's clock reads it.
+pub(crate) fn now_ms(clock: &SystemClock) -> i64 {
+    clock.now() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc_matches_the_standard_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let commands = vec![
+            Command::parse(&["SET", "k", "v", "PXAT", "1999999999999"]).unwrap(),
+            Command::parse(&["HSET", "h", "f", "x\r\ny"]).unwrap(),
+        ];
+        let mut out = Vec::new();
+        encode_record(&commands, &mut out);
+        let len = u32::from_le_bytes(out[..4].try_into().unwrap()) as usize;
+        assert_eq!(out.len(), 8 + len);
+        assert_eq!(decode_payload(&out[8..]).unwrap(), commands);
+        assert_eq!(decode_payload(&out[8..out.len() - 1]), None);
+    }
+
+    #[test]
+    fn fsync_settings_parse_like_redis() {
+        assert_eq!(Fsync::parse("Always"), Some(Fsync::Always));
+        assert_eq!(Fsync::parse("everysec"), Some(Fsync::EverySec));
+        assert_eq!(Fsync::parse("no"), Some(Fsync::No));
+        assert_eq!(Fsync::parse("sometimes"), None);
+    }
+}
