@@ -44,6 +44,7 @@ mod error;
 mod glob;
 mod key;
 mod keyspace;
+pub mod log;
 mod num;
 mod value;
 

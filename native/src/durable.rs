@@ -24,12 +24,10 @@
 //! once a second from a background thread: a process crash loses nothing, a power loss at
 //! most the last second or so. `no` leaves syncing to the operating system.
 //!
-//! # File format (version 1)
+//! # File format
 //!
-//! `<data_dir>/hedgestore.aof`: the 8-byte header `HSAOF\r\n` + version byte `1`, then
-//! records. A record is `len: u32 LE`, `crc: u32 LE` (CRC-32/ISO-HDLC of the payload), then
-//! `len` payload bytes: `count: u32 LE` commands, each `argc: u32 LE` arguments of
-//! `len: u32 LE` + bytes, the command's name first (as Redis's protocol sends it).
+//! `<data_dir>/hedgestore.aof`, in the format of [`hedgestore_core::log`] (a header with the
+//! version byte, then length-prefixed, CRC-32-checked records of commands).
 //!
 //! # Recovery
 //!
@@ -53,6 +51,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use hedgestore_core::log::{self, decode_head, decode_payload, encode_record, HEADER, VERSION};
 use hedgestore_core::{Clock, Command, Engine, Reply};
 
 use crate::clock::SystemClock;
@@ -108,84 +107,6 @@ impl Default for Durability {
 /// The log's file name in the data directory.
 pub const LOG_FILE: &str = "hedgestore.aof";
 const REWRITE_FILE: &str = "hedgestore.aof.rewrite";
-const HEADER: &[u8; 8] = b"HSAOF\r\n\x01";
-const VERSION: u8 = 1;
-/// A record longer than this is corruption, not data (values are bounded far below it).
-const MAX_RECORD: u32 = 1 << 30;
-
-/// CRC-32/ISO-HDLC (the zlib/PNG checksum).
-fn crc32(bytes: &[u8]) -> u32 {
-    const fn table() -> [u32; 256] {
-        let mut table = [0u32; 256];
-        let mut i = 0;
-        while i < 256 {
-            let mut c = i as u32;
-            let mut k = 0;
-            while k < 8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-                k += 1;
-            }
-            table[i] = c;
-            i += 1;
-        }
-        table
-    }
-    static TABLE: [u32; 256] = table();
-    let mut c = !0u32;
-    for &b in bytes {
-        c = TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
-    }
-    !c
-}
-
-fn put_u32(out: &mut Vec<u8>, n: usize) {
-    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
-}
-
-/// One record holding `commands`.
-pub(crate) fn encode_record(commands: &[Command], out: &mut Vec<u8>) {
-    let start = out.len();
-    out.extend_from_slice(&[0; 8]);
-    put_u32(out, commands.len());
-    for command in commands {
-        let args = command.to_args();
-        put_u32(out, args.len());
-        for arg in &args {
-            put_u32(out, arg.len());
-            out.extend_from_slice(arg);
-        }
-    }
-    let payload = &out[start + 8..];
-    let len = payload.len() as u32;
-    let crc = crc32(payload);
-    out[start..start + 4].copy_from_slice(&len.to_le_bytes());
-    out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
-}
-
-fn decode_payload(payload: &[u8]) -> Option<Vec<Command>> {
-    let mut at = 0usize;
-    let mut next = |n: usize| -> Option<&[u8]> {
-        let bytes = payload.get(at..at.checked_add(n)?)?;
-        at += n;
-        Some(bytes)
-    };
-    let count = u32::from_le_bytes(next(4)?.try_into().ok()?) as usize;
-    let mut commands = Vec::with_capacity(count.min(1024));
-    for _ in 0..count {
-        let argc = u32::from_le_bytes(next(4)?.try_into().ok()?) as usize;
-        let mut args = Vec::with_capacity(argc.min(1024));
-        for _ in 0..argc {
-            let len = u32::from_le_bytes(next(4)?.try_into().ok()?) as usize;
-            args.push(next(len)?.to_vec());
-        }
-        commands.push(Command::parse(&args).ok()?);
-    }
-    (at == payload.len()).then_some(commands)
-}
 
 /// What a start-up replay found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -403,32 +324,28 @@ fn replay(
     let mut good = HEADER.len() as u64;
     let mut payload = Vec::new();
     let stop = loop {
-        let mut head = [0u8; 8];
+        let mut head = [0u8; log::RECORD_HEAD];
         let got = read_full(&mut reader, &mut head).map_err(|e| describe(path, &e))?;
         if got == 0 {
             break None;
         }
         if got < head.len() {
-            break Some("a record cut short");
+            break Some(log::Stop::Torn);
         }
-        let record_len = u32::from_le_bytes(head[..4].try_into().expect("4 bytes"));
-        let crc = u32::from_le_bytes(head[4..].try_into().expect("4 bytes"));
-        if record_len > MAX_RECORD || u64::from(record_len) > len - good - 8 {
-            break Some(if good + 8 + u64::from(record_len) > len {
-                "a record cut short"
-            } else {
-                "a record of impossible length"
-            });
+        let (record_len, crc) = match decode_head(&head) {
+            Ok(head) => head,
+            Err(stop) => break Some(stop),
+        };
+        if u64::from(record_len) > len - good - 8 {
+            break Some(log::Stop::Torn);
         }
         payload.resize(record_len as usize, 0);
         if read_full(&mut reader, &mut payload).map_err(|e| describe(path, &e))? < payload.len() {
-            break Some("a record cut short");
+            break Some(log::Stop::Torn);
         }
-        if crc32(&payload) != crc {
-            break Some("a record whose checksum does not match");
-        }
-        let Some(commands) = decode_payload(&payload) else {
-            break Some("a record that does not parse");
+        let commands = match decode_payload(crc, &payload) {
+            Ok(commands) => commands,
+            Err(stop) => break Some(stop),
         };
         recovered.records += 1;
         for command in commands {
@@ -444,7 +361,8 @@ fn replay(
             path = %path.display(),
             dropped_bytes = len - good,
             kept_records = recovered.records,
-            "append-only log: {why} at byte {good}; the log is truncated there"
+            "append-only log: {} at byte {good}; the log is truncated there",
+            why.describe()
         );
     }
     Ok(good)
@@ -480,25 +398,6 @@ pub(crate) fn now_ms(clock: &SystemClock) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crc_matches_the_standard_check_value() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-    }
-
-    #[test]
-    fn records_round_trip() {
-        let commands = vec![
-            Command::parse(&["SET", "k", "v", "PXAT", "1999999999999"]).unwrap(),
-            Command::parse(&["HSET", "h", "f", "x\r\ny"]).unwrap(),
-        ];
-        let mut out = Vec::new();
-        encode_record(&commands, &mut out);
-        let len = u32::from_le_bytes(out[..4].try_into().unwrap()) as usize;
-        assert_eq!(out.len(), 8 + len);
-        assert_eq!(decode_payload(&out[8..]).unwrap(), commands);
-        assert_eq!(decode_payload(&out[8..out.len() - 1]), None);
-    }
 
     #[test]
     fn fsync_settings_parse_like_redis() {
