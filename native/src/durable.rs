@@ -133,6 +133,7 @@ pub(crate) struct Log {
     /// Set by the first failed write or sync: the log no longer holds every write.
     pub(crate) failed: Option<String>,
     scratch: Vec<u8>,
+    appended: u64,
 }
 
 fn describe(path: &Path, e: &io::Error) -> String {
@@ -182,31 +183,28 @@ impl Log {
                 rewriting: None,
                 failed: None,
                 scratch: Vec::new(),
+                appended: 0,
             },
             recovered,
         ))
     }
 
-    /// Appends one record of `commands` (synced first under [`Fsync::Always`]).
+    /// Appends one record of `commands` (handed to the operating system; under
+    /// [`Fsync::Always`] the caller then waits for [`GroupSync::sync_to`] before replying).
     pub(crate) fn append(&mut self, commands: &[Command]) -> Result<(), String> {
         if let Some(failed) = &self.failed {
             return Err(failed.clone());
         }
         self.scratch.clear();
         encode_record(commands, &mut self.scratch);
-        let written = self.file.write_all(&self.scratch).and_then(|()| {
-            if self.fsync == Fsync::Always {
-                self.file.sync_data()
-            } else {
-                Ok(())
-            }
-        });
+        let written = self.file.write_all(&self.scratch);
         if let Err(e) = written {
             let message = describe(&self.dir.join(LOG_FILE), &e);
             self.failed = Some(message.clone());
             return Err(message);
         }
         self.size += self.scratch.len() as u64;
+        self.appended += self.scratch.len() as u64;
         if let Some(buffer) = &mut self.rewriting {
             buffer.extend_from_slice(&self.scratch);
         }
@@ -264,6 +262,52 @@ impl Log {
     /// Size of the log in bytes.
     pub(crate) fn size(&self) -> u64 {
         self.size
+    }
+
+    /// How many bytes have been appended to this log over its life (rewrites included):
+    /// the position a [`GroupSync`] waits for.
+    pub(crate) fn appended(&self) -> u64 {
+        self.appended
+    }
+}
+
+/// Group commit for [`Fsync::Always`]: a writer waits until a sync that started after its
+/// record was written has finished. One `fdatasync` covers every record written before it
+/// started, so concurrent writers share syncs instead of queueing one each (as Redis's
+/// `appendfsync always` syncs once per event-loop turn for all clients).
+#[derive(Default)]
+pub(crate) struct GroupSync {
+    /// Bytes known to be on the disk (in [`Log::appended`] terms).
+    synced: std::sync::Mutex<u64>,
+}
+
+impl GroupSync {
+    /// Returns once everything up to `position` is on the disk: syncs `log`'s file unless
+    /// a sync that covered `position` already finished meanwhile.
+    pub(crate) fn sync_to(&self, position: u64, log: &std::sync::Mutex<Log>) -> Result<(), String> {
+        let mut synced = self.synced.lock().unwrap_or_else(|e| e.into_inner());
+        if *synced >= position {
+            return Ok(());
+        }
+        // Everything appended so far is covered by the sync about to start.
+        let (handle, upto) = {
+            let log = log.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(failed) = &log.failed {
+                return Err(failed.clone());
+            }
+            (log.sync_handle(), log.appended())
+        };
+        match handle.and_then(|f| f.sync_data()) {
+            Ok(()) => {
+                *synced = upto;
+                Ok(())
+            }
+            Err(e) => {
+                let message = format!("sync failed: {e}");
+                log.lock().unwrap_or_else(|e| e.into_inner()).failed = Some(message.clone());
+                Err(message)
+            }
+        }
     }
 }
 

@@ -31,7 +31,7 @@ use tokio::sync::Notify;
 
 use crate::clock::SystemClock;
 use crate::config::MemoryConfig;
-use crate::durable::{self, Durability, Fsync, Log};
+use crate::durable::{self, Durability, Fsync, GroupSync, Log};
 use crate::error::{Result, StorageError};
 use crate::subscription::{Handler, Message, Subscription, SubscriptionControl, Unsubscribed};
 use crate::traits::{
@@ -69,6 +69,8 @@ struct Shared {
     /// The append-only log, when a data directory is set (see the `durable` module). Locked
     /// inside the engine's lock, never the other way round.
     log: Option<Mutex<Log>>,
+    /// Shared syncs of the log under `Fsync::Always`.
+    group_sync: Arc<GroupSync>,
 }
 
 /// Locks a mutex, ignoring poisoning: every critical section leaves the data consistent
@@ -196,6 +198,7 @@ impl MemoryStorage {
             owner: crate::instance_id().into_bytes(),
             closed: AtomicBool::new(false),
             log,
+            group_sync: Arc::default(),
         });
         runtime.spawn(drive(Arc::downgrade(&shared), shared.wake_driver.clone()));
         if everysec {
@@ -384,14 +387,44 @@ impl Shared {
     /// Runs `commands` through `run` under the engine's lock and logs what they applied, as
     /// one record, before anyone can see their effect. A log that failed refuses writes
     /// before they are applied; a write applied but not logged answers `OutcomeUnknown`.
-    fn call_logged(
+    ///
+    /// Under `Fsync::Always` it returns only once the record is on the disk (a group
+    /// commit shared with concurrent writers, waited for off the async workers).
+    async fn call_logged(
         self: &Arc<Self>,
         log: &Mutex<Log>,
         commands: Vec<Command>,
         run: impl FnOnce(&mut Engine<SystemClock>, Vec<Command>) -> Result<Vec<Reply>>,
     ) -> Result<Vec<Reply>> {
+        let (replies, position, always) = self.call_logged_now(log, commands, run)?;
+        if always {
+            let shared = Arc::clone(self);
+            let synced = tokio::task::spawn_blocking(move || {
+                let log = shared.log.as_ref().expect("a logged call has a log");
+                shared.group_sync.sync_to(position, log)
+            })
+            .await
+            .map_err(|e| StorageError::Unavailable(format!("append-only log sync: {e}")))?;
+            if let Err(failed) = synced {
+                tracing::error!(error = %failed, "append-only log: sync failed; writes are refused");
+                return Err(StorageError::OutcomeUnknown(format!(
+                    "applied in memory but not synced to the append-only log ({failed})"
+                )));
+            }
+        }
+        Ok(replies)
+    }
+
+    /// The synchronous part of [`call_logged`](Self::call_logged): applies and appends;
+    /// returns the replies, the log position to sync to, and whether to wait for it.
+    fn call_logged_now(
+        self: &Arc<Self>,
+        log: &Mutex<Log>,
+        commands: Vec<Command>,
+        run: impl FnOnce(&mut Engine<SystemClock>, Vec<Command>) -> Result<Vec<Reply>>,
+    ) -> Result<(Vec<Reply>, u64, bool)> {
         let copies: Vec<Command> = commands.clone();
-        let (replies, rewrite) = self.call(|e| -> Result<_> {
+        let (replies, rewrite, position, always) = self.call(|e| -> Result<_> {
             let mut log = lock(log);
             if let Some(failed) = &log.failed {
                 return Err(StorageError::Unavailable(format!(
@@ -414,7 +447,8 @@ impl Shared {
                 }
             }
             let rewrite = log.wants_rewrite().then(|| log.begin_rewrite(e));
-            Ok((replies, rewrite))
+            let always = log.fsync == Fsync::Always && !forms.is_empty();
+            Ok((replies, rewrite, log.appended(), always))
         })??;
         if let Some((dir, snapshot)) = rewrite {
             let shared = Arc::clone(self);
@@ -427,7 +461,7 @@ impl Shared {
                 }
             }
         }
-        Ok(replies)
+        Ok((replies, position, always))
     }
 
     /// The background half of a log rewrite (see the `durable` module).
@@ -460,10 +494,13 @@ impl BaseStorage for MemoryStorage {
     async fn execute(&self, command: Command) -> Result<Reply> {
         match &self.shared.log {
             Some(log) if command.is_write() => {
-                let mut replies = self.shared.call_logged(log, vec![command], |e, mut c| {
-                    let command = c.pop().expect("one command");
-                    Ok(vec![e.execute(command)?])
-                })?;
+                let mut replies = self
+                    .shared
+                    .call_logged(log, vec![command], |e, mut c| {
+                        let command = c.pop().expect("one command");
+                        Ok(vec![e.execute(command)?])
+                    })
+                    .await?;
                 Ok(replies.pop().expect("one reply"))
             }
             _ => Ok(self.shared.call(|e| e.execute(command))??),
@@ -594,9 +631,11 @@ impl CompleteStorage for MemoryStorage {
             .collect::<Result<Vec<_>>>()?;
         match &self.shared.log {
             Some(log) if commands.iter().any(Command::is_write) => {
-                self.shared.call_logged(log, commands, |e, commands| {
-                    Ok(e.execute_batch_watched(&watched, commands)?)
-                })
+                self.shared
+                    .call_logged(log, commands, |e, commands| {
+                        Ok(e.execute_batch_watched(&watched, commands)?)
+                    })
+                    .await
             }
             _ => Ok(self
                 .shared
