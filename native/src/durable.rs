@@ -271,41 +271,91 @@ impl Log {
     }
 }
 
-/// Group commit for [`Fsync::Always`]: a writer waits until a sync that started after its
-/// record was written has finished. One `fdatasync` covers every record written before it
-/// started, so concurrent writers share syncs instead of queueing one each (as Redis's
-/// `appendfsync always` syncs once per event-loop turn for all clients).
-#[derive(Default)]
+/// Group commit for [`Fsync::Always`]: one sync thread runs `fdatasync` back to back while
+/// writers wait, each sync covering every record written before it started; writers wait
+/// (asynchronously) for the sync that covers their record. While one sync runs, the next
+/// batch gathers, as Redis's `appendfsync always` syncs once per event-loop turn for all
+/// clients.
 pub(crate) struct GroupSync {
-    /// Bytes known to be on the disk (in [`Log::appended`] terms).
-    synced: std::sync::Mutex<u64>,
+    /// The highest log position a writer waits for.
+    requested: std::sync::Mutex<u64>,
+    wake: std::sync::Condvar,
+    /// What is on the disk, or why syncing stopped.
+    synced: tokio::sync::watch::Sender<Synced>,
+}
+
+/// How long the sync thread lets writers gather before each sync.
+const GATHER: std::time::Duration = std::time::Duration::from_micros(50);
+
+/// The state of a [`GroupSync`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Synced {
+    position: u64,
+    failed: Option<String>,
+}
+
+impl Default for GroupSync {
+    fn default() -> Self {
+        Self {
+            requested: std::sync::Mutex::new(0),
+            wake: std::sync::Condvar::new(),
+            synced: tokio::sync::watch::Sender::new(Synced::default()),
+        }
+    }
 }
 
 impl GroupSync {
-    /// Returns once everything up to `position` is on the disk: syncs `log`'s file unless
-    /// a sync that covered `position` already finished meanwhile.
-    pub(crate) fn sync_to(&self, position: u64, log: &std::sync::Mutex<Log>) -> Result<(), String> {
-        let mut synced = self.synced.lock().unwrap_or_else(|e| e.into_inner());
-        if *synced >= position {
-            return Ok(());
+    /// Waits until everything up to `position` (in [`Log::appended`] terms) is on the disk.
+    pub(crate) async fn wait(&self, position: u64) -> Result<(), String> {
+        let mut synced = self.synced.subscribe();
+        {
+            let mut requested = self.requested.lock().unwrap_or_else(|e| e.into_inner());
+            if *requested < position {
+                *requested = position;
+                self.wake.notify_one();
+            }
         }
-        // Everything appended so far is covered by the sync about to start.
+        let state = synced
+            .wait_for(|s| s.position >= position || s.failed.is_some())
+            .await
+            .map_err(|_| "the sync thread stopped".to_string())?;
+        match &state.failed {
+            Some(failed) => Err(failed.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// One turn of the sync thread: waits up to a second for a writer, then syncs `log`
+    /// for everything appended so far.
+    pub(crate) fn serve(&self, log: &std::sync::Mutex<Log>) {
+        let synced_to = self.synced.borrow().position;
+        {
+            let requested = self.requested.lock().unwrap_or_else(|e| e.into_inner());
+            let (requested, _) = self
+                .wake
+                .wait_timeout_while(requested, std::time::Duration::from_secs(1), |r| {
+                    *r <= synced_to
+                })
+                .unwrap_or_else(|e| e.into_inner());
+            if *requested <= synced_to {
+                return;
+            }
+        }
+        // A short gathering window (like PostgreSQL's `commit_delay`): the writers woken by
+        // the previous sync are still appending their next records; without it the next sync
+        // covers one or two of them and the rest wait a whole sync more. Measured with the
+        // durability benchmark: 0 µs 27k SET/s, 50 µs 97–121k, 500 µs 59k (50 tasks).
+        std::thread::sleep(GATHER);
         let (handle, upto) = {
             let log = log.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(failed) = &log.failed {
-                return Err(failed.clone());
-            }
             (log.sync_handle(), log.appended())
         };
         match handle.and_then(|f| f.sync_data()) {
-            Ok(()) => {
-                *synced = upto;
-                Ok(())
-            }
+            Ok(()) => self.synced.send_modify(|s| s.position = upto),
             Err(e) => {
                 let message = format!("sync failed: {e}");
                 log.lock().unwrap_or_else(|e| e.into_inner()).failed = Some(message.clone());
-                Err(message)
+                self.synced.send_modify(|s| s.failed = Some(message));
             }
         }
     }

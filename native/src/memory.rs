@@ -184,9 +184,7 @@ impl MemoryStorage {
                 Some(Mutex::new(log))
             }
         };
-        let everysec = log
-            .as_ref()
-            .is_some_and(|l| lock(l).fsync == Fsync::EverySec);
+        let fsync = log.as_ref().map(|l| lock(l).fsync);
         let shared = Arc::new(Shared {
             engine: Mutex::new(engine),
             clock,
@@ -201,11 +199,16 @@ impl MemoryStorage {
             group_sync: Arc::default(),
         });
         runtime.spawn(drive(Arc::downgrade(&shared), shared.wake_driver.clone()));
-        if everysec {
+        let syncer = match fsync {
+            Some(Fsync::EverySec) => Some(sync_every_second as fn(Weak<Shared>)),
+            Some(Fsync::Always) => Some(sync_on_request as fn(Weak<Shared>)),
+            Some(Fsync::No) | None => None,
+        };
+        if let Some(syncer) = syncer {
             let weak = Arc::downgrade(&shared);
             std::thread::Builder::new()
                 .name("hedgestore-fsync".into())
-                .spawn(move || sync_every_second(weak))
+                .spawn(move || syncer(weak))
                 .map_err(|e| StorageError::Unavailable(format!("append-only log: {e}")))?;
         }
         Ok(Self { shared })
@@ -370,6 +373,22 @@ fn sync_every_second(shared: Weak<Shared>) {
     }
 }
 
+/// Syncs the log for waiting writers ([`Fsync::Always`], see `GroupSync`) until the storage
+/// is gone or closed.
+fn sync_on_request(shared: Weak<Shared>) {
+    loop {
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        if shared.closed.load(Ordering::Acquire) {
+            return;
+        }
+        if let Some(log) = &shared.log {
+            shared.group_sync.serve(log);
+        }
+    }
+}
+
 impl Shared {
     /// Syncs the log to the disk (outside its lock: through a second handle).
     fn sync_log(&self) {
@@ -398,14 +417,7 @@ impl Shared {
     ) -> Result<Vec<Reply>> {
         let (replies, position, always) = self.call_logged_now(log, commands, run)?;
         if always {
-            let shared = Arc::clone(self);
-            let synced = tokio::task::spawn_blocking(move || {
-                let log = shared.log.as_ref().expect("a logged call has a log");
-                shared.group_sync.sync_to(position, log)
-            })
-            .await
-            .map_err(|e| StorageError::Unavailable(format!("append-only log sync: {e}")))?;
-            if let Err(failed) = synced {
+            if let Err(failed) = self.group_sync.wait(position).await {
                 tracing::error!(error = %failed, "append-only log: sync failed; writes are refused");
                 return Err(StorageError::OutcomeUnknown(format!(
                     "applied in memory but not synced to the append-only log ({failed})"
