@@ -17,9 +17,9 @@
 //! # async fn demo() -> hedgestore_native::Result<()> {
 //! let storage = hedgestore_native::get_storage().await?;
 //! storage.set("session:1", "alice", Some(Duration::from_secs(30))).await?;
-//! storage.hset("order:7", "qty", "100").await?;
+//! storage.hset("order:7", &[("qty", "100")]).await?;
 //! let mut tx = storage.transaction();
-//! tx.incr("orders", 1).rpush("log", "order 7");
+//! tx.incr("orders").rpush("log", &["order 7"]);
 //! tx.execute().await?;
 //! # Ok(()) }
 //! ```
@@ -33,6 +33,7 @@ mod events;
 mod factory;
 mod fallback;
 mod memory;
+mod methods;
 mod redis;
 mod reply;
 mod storage;
@@ -54,6 +55,7 @@ pub use events::StorageEvent;
 pub use factory::get_storage;
 pub use fallback::{FallbackHealth, FallbackStorage};
 pub use memory::MemoryStorage;
+pub use methods::StorageFuture;
 pub use redis::RedisStorage;
 pub use storage::Storage;
 pub use subscription::{

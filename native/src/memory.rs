@@ -34,7 +34,7 @@ use crate::config::MemoryConfig;
 use crate::error::{Result, StorageError};
 use crate::subscription::{Handler, Message, Subscription, SubscriptionControl, Unsubscribed};
 use crate::traits::{
-    BaseStorage, CompleteStorage, HashStorage, Health, KeyVersion, ListStorage, Lock, LockStorage,
+    BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage,
     PubSubStorage,
 };
 
@@ -320,8 +320,6 @@ impl BaseStorage for MemoryStorage {
     }
 }
 
-impl HashStorage for MemoryStorage {}
-impl ListStorage for MemoryStorage {}
 
 #[async_trait]
 impl PubSubStorage for MemoryStorage {

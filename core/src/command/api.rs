@@ -18,7 +18,8 @@
 
 use super::table::CommandKind;
 
-/// Calls `$callback! { … }` with the list of typed command methods.
+/// Calls `$callback! { … }` with the list of typed command methods;
+/// `for_each_command_method!(callback, tokens…)` puts `tokens…` before the list.
 ///
 /// The list has two parts. `generated` entries are complete: a caller can generate the
 /// method from the entry alone. `hand_written` entries name a method whose Rust signature
@@ -75,8 +76,9 @@ use super::table::CommandKind;
 /// ```
 #[macro_export]
 macro_rules! for_each_command_method {
-    ($callback:ident) => {
+    ($callback:ident $(, $($args:tt)*)?) => {
         $callback! {
+            $($($args)*)?
             generated: [
                 base: [
                     /// `GET key`: the value, or `None`.

@@ -103,7 +103,7 @@ use crate::memory::MemoryStorage;
 use crate::redis::RedisStorage;
 use crate::subscription::{Handler, Subscription};
 use crate::traits::{
-    BackendKind, BaseStorage, CompleteStorage, HashStorage, Health, KeyVersion, ListStorage,
+    BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion,
 };
 
 use journal::{journal_form, mirror_form, Admission, Journal};
@@ -416,8 +416,6 @@ impl BaseStorage for FallbackStorage {
     }
 }
 
-impl HashStorage for FallbackStorage {}
-impl ListStorage for FallbackStorage {}
 
 /// Extra health of a fallback storage.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -54,7 +54,7 @@ use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
 use crate::subscription::{Handler, Subscription};
 use crate::traits::{
-    BackendKind, BaseStorage, CompleteStorage, HashStorage, Health, KeyVersion, ListStorage, Lock,
+    BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion, Lock,
     LockStorage, PubSubStorage,
 };
 use convert::{server_error_text, to_cmd, to_reply, unavailable};
@@ -597,8 +597,6 @@ impl BaseStorage for RedisStorage {
     }
 }
 
-impl HashStorage for RedisStorage {}
-impl ListStorage for RedisStorage {}
 
 #[async_trait]
 impl PubSubStorage for RedisStorage {
