@@ -94,6 +94,8 @@ pub(crate) static METHODS: &[Method] = &[
     m("setnx", |a| setnx(&a.at(0), &a.at(1))),
     m("getdel", |a| getdel(&a.at(0), Text)),
     m("getdelBytes", |a| getdel(&a.at(0), Bytes)),
+    m("getex", |a| getex(&a.at(0), &a.at(1), Text)),
+    m("getexBytes", |a| getex(&a.at(0), &a.at(1), Bytes)),
     m("mget", |a| mget(&a.rest(0), Text)),
     m("mgetBytes", |a| mget(&a.rest(0), Bytes)),
     m("mset", |a| mset(&a.at(0))),
