@@ -119,7 +119,12 @@ macro_rules! trait_methods {
     (@group hash hash $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
     (@group list list $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
     (@group pubsub pubsub $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
-    (@group $want:ident $other:ident $entries:tt) => {};
+    // A group no trait holds is a compile error (no arm matches it): a new section of the
+    // list needs its trait.
+    (@group $want:ident base $entries:tt) => {};
+    (@group $want:ident hash $entries:tt) => {};
+    (@group $want:ident list $entries:tt) => {};
+    (@group $want:ident pubsub $entries:tt) => {};
     (@emit [$(
         $(#[$doc:meta])*
         $kind:ident => $name:ident($($param:ident: $pkind:ident),* $(,)?)
