@@ -34,8 +34,7 @@ use crate::config::MemoryConfig;
 use crate::error::{Result, StorageError};
 use crate::subscription::{Handler, Message, Subscription, SubscriptionControl, Unsubscribed};
 use crate::traits::{
-    BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage,
-    PubSubStorage,
+    BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
 
 /// The in-memory backend. Cheap to clone (clones share the same data).
@@ -319,7 +318,6 @@ impl BaseStorage for MemoryStorage {
         Ok(self.shared.call(|e| e.execute(command))??)
     }
 }
-
 
 #[async_trait]
 impl PubSubStorage for MemoryStorage {

@@ -190,27 +190,61 @@ macro_rules! transaction_methods {
 
 /// A stand-in argument of a parameter kind, for the hand-written method checks.
 macro_rules! sample_arg {
-    (bytes) => { "k" };
-    (bytes_list) => { &["k"] };
-    (pairs) => { &[("f", "v")] };
-    (opt_text) => { None };
-    (opt_duration) => { None };
-    (int) => { 0 };
-    (float) => { 0.0 };
-    (count) => { 0 };
-    (opt_count) => { None };
-    (cursor) => { 0 };
-    (position) => { hedgestore_core::InsertPosition::Before };
-    (getex_option) => { None };
-    (type_filter) => { None };
+    (bytes) => {
+        "k"
+    };
+    (bytes_list) => {
+        &["k"]
+    };
+    (pairs) => {
+        &[("f", "v")]
+    };
+    (opt_text) => {
+        None
+    };
+    (opt_duration) => {
+        None
+    };
+    (int) => {
+        0
+    };
+    (float) => {
+        0.0
+    };
+    (count) => {
+        0
+    };
+    (opt_count) => {
+        None
+    };
+    (cursor) => {
+        0
+    };
+    (position) => {
+        hedgestore_core::InsertPosition::Before
+    };
+    (getex_option) => {
+        None
+    };
+    (type_filter) => {
+        None
+    };
 }
 
 /// A stand-in argument of a parameter kind for a storage trait's method.
 macro_rules! trait_sample_arg {
-    (bytes) => { &b"k"[..] };
-    (bytes_list) => { &[&b"k"[..]] };
-    (pairs) => { &[(&b"f"[..], &b"v"[..])] };
-    ($kind:ident) => { $crate::methods::sample_arg!($kind) };
+    (bytes) => {
+        &b"k"[..]
+    };
+    (bytes_list) => {
+        &[&b"k"[..]]
+    };
+    (pairs) => {
+        &[(&b"f"[..], &b"v"[..])]
+    };
+    ($kind:ident) => {
+        $crate::methods::sample_arg!($kind)
+    };
 }
 
 /// The checks of the hand-written entries: calls each method on the storage traits, the

@@ -111,10 +111,7 @@ fn every_method_of_the_list_is_a_javascript_method_and_nothing_else_is() {
     let js_set: BTreeSet<&str> = js.iter().map(String::as_str).collect();
     assert_eq!(js.len(), js_set.len(), "a METHODS name appears twice");
 
-    let listed: BTreeSet<String> = COMMAND_METHODS
-        .iter()
-        .map(|m| js_name(m.name()))
-        .collect();
+    let listed: BTreeSet<String> = COMMAND_METHODS.iter().map(|m| js_name(m.name())).collect();
     let missing: Vec<&String> = listed
         .iter()
         .filter(|n| !js_set.contains(n.as_str()))
@@ -132,7 +129,10 @@ fn every_method_of_the_list_is_a_javascript_method_and_nothing_else_is() {
         "JavaScript methods that are neither in core's list nor listed extras: {unlisted:?}"
     );
     let stale: Vec<&&str> = JS_EXTRAS.iter().filter(|n| !js_set.contains(**n)).collect();
-    assert!(stale.is_empty(), "listed extras that do not exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "listed extras that do not exist: {stale:?}"
+    );
 }
 
 #[test]
@@ -185,25 +185,63 @@ async fn seeded() -> Storage {
 
 /// An argument of a parameter kind for a method of a group, fitting the seeded storage.
 macro_rules! sample {
-    (base, key, bytes) => { "s" };
-    (hash, key, bytes) => { "h" };
-    (list, key, bytes) => { "l" };
-    (pubsub, $param:ident, bytes) => { "c" };
-    ($group:ident, $param:ident, bytes) => { "f" };
-    (base, $param:ident, bytes_list) => { &["s"] };
-    (hash, $param:ident, bytes_list) => { &["f"] };
-    (list, $param:ident, bytes_list) => { &["1"] };
-    (pubsub, $param:ident, bytes_list) => { &["c"] };
-    ($group:ident, $param:ident, pairs) => { &[("f", "1")] };
-    ($group:ident, $param:ident, opt_text) => { None };
-    ($group:ident, $param:ident, int) => { 1 };
-    ($group:ident, $param:ident, float) => { 1.5 };
-    ($group:ident, $param:ident, count) => { 1 };
-    ($group:ident, $param:ident, opt_count) => { None };
-    ($group:ident, $param:ident, cursor) => { 0 };
-    ($group:ident, $param:ident, position) => { InsertPosition::Before };
-    ($group:ident, $param:ident, getex_option) => { None };
-    ($group:ident, $param:ident, type_filter) => { None };
+    (base, key, bytes) => {
+        "s"
+    };
+    (hash, key, bytes) => {
+        "h"
+    };
+    (list, key, bytes) => {
+        "l"
+    };
+    (pubsub, $param:ident, bytes) => {
+        "c"
+    };
+    ($group:ident, $param:ident, bytes) => {
+        "f"
+    };
+    (base, $param:ident, bytes_list) => {
+        &["s"]
+    };
+    (hash, $param:ident, bytes_list) => {
+        &["f"]
+    };
+    (list, $param:ident, bytes_list) => {
+        &["1"]
+    };
+    (pubsub, $param:ident, bytes_list) => {
+        &["c"]
+    };
+    ($group:ident, $param:ident, pairs) => {
+        &[("f", "1")]
+    };
+    ($group:ident, $param:ident, opt_text) => {
+        None
+    };
+    ($group:ident, $param:ident, int) => {
+        1
+    };
+    ($group:ident, $param:ident, float) => {
+        1.5
+    };
+    ($group:ident, $param:ident, count) => {
+        1
+    };
+    ($group:ident, $param:ident, opt_count) => {
+        None
+    };
+    ($group:ident, $param:ident, cursor) => {
+        0
+    };
+    ($group:ident, $param:ident, position) => {
+        InsertPosition::Before
+    };
+    ($group:ident, $param:ident, getex_option) => {
+        None
+    };
+    ($group:ident, $param:ident, type_filter) => {
+        None
+    };
 }
 
 /// Calls every generated method on a fresh seeded storage, then queues it alone in a
@@ -257,7 +295,7 @@ async fn typed_replies_carry_what_redis_answered() {
     };
     assert!(secs > Duration::from_secs(90) && secs <= Duration::from_secs(100));
     assert_eq!(storage.pttl("missing").await.unwrap(), Ttl::Missing);
-    assert_eq!(storage.persist("s").await.unwrap(), true);
+    assert!(storage.persist("s").await.unwrap());
     assert_eq!(storage.ttl("s").await.unwrap(), Ttl::Persistent);
     assert_eq!(storage.incrbyfloat("s", 0.5).await.unwrap(), 1.5);
     assert_eq!(storage.hincrbyfloat("h", "f", 1.25).await.unwrap(), 2.25);
@@ -268,14 +306,23 @@ async fn typed_replies_carry_what_redis_answered() {
         vec![(Bytes::from("c"), 0)]
     );
     assert_eq!(
-        storage.linsert("l", InsertPosition::After, "x", "y").await.unwrap(),
+        storage
+            .linsert("l", InsertPosition::After, "x", "y")
+            .await
+            .unwrap(),
         -1
     );
     assert_eq!(
-        storage.linsert("l", InsertPosition::After, "1", "y").await.unwrap(),
+        storage
+            .linsert("l", InsertPosition::After, "1", "y")
+            .await
+            .unwrap(),
         3
     );
-    assert_eq!(storage.lindex("l", 1).await.unwrap(), Some(Bytes::from("y")));
+    assert_eq!(
+        storage.lindex("l", 1).await.unwrap(),
+        Some(Bytes::from("y"))
+    );
     assert_eq!(storage.getdel("s").await.unwrap(), Some(Bytes::from("1.5")));
     assert_eq!(storage.exists(&["s"]).await.unwrap(), 0);
     let err = storage.get("h").await.unwrap_err();

@@ -111,10 +111,7 @@ pub async fn strings_set_get_delete_exists(h: &Harness) {
             .unwrap(),
         3
     );
-    assert_eq!(
-        s.del(&["c:s:a", "c:s:b", "c:s:missing"]).await.unwrap(),
-        2
-    );
+    assert_eq!(s.del(&["c:s:a", "c:s:b", "c:s:missing"]).await.unwrap(), 2);
     assert_eq!(s.exists(&["c:s:a"]).await.unwrap(), 0);
 }
 
@@ -166,10 +163,7 @@ pub async fn ttl_expire_and_persist(h: &Harness) {
     assert!(s.persist("c:t:k").await.unwrap());
     assert!(!s.persist("c:t:k").await.unwrap());
     assert_eq!(s.pttl("c:t:k").await.unwrap(), Ttl::Persistent);
-    assert!(!s
-        .expire("c:t:missing", 5)
-        .await
-        .unwrap());
+    assert!(!s.expire("c:t:missing", 5).await.unwrap());
 }
 
 pub async fn expired_keys_are_gone(h: &Harness) {
@@ -178,9 +172,7 @@ pub async fn expired_keys_are_gone(h: &Harness) {
         .await
         .unwrap();
     s.hset("c:x:hash", &[("f", "v")]).await.unwrap();
-    s.pexpire("c:x:hash", 300)
-        .await
-        .unwrap();
+    s.pexpire("c:x:hash", 300).await.unwrap();
     s.set("c:x:long", "v", Some(Duration::from_secs(60)))
         .await
         .unwrap();

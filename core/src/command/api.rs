@@ -368,7 +368,10 @@ mod tests {
     #[test]
     fn every_command_of_the_table_has_exactly_one_method() {
         for spec in COMMAND_TABLE {
-            let methods = COMMAND_METHODS.iter().filter(|m| m.kind == spec.kind).count();
+            let methods = COMMAND_METHODS
+                .iter()
+                .filter(|m| m.kind == spec.kind)
+                .count();
             assert_eq!(methods, 1, "{} has {methods} methods", spec.id);
         }
         assert_eq!(COMMAND_METHODS.len(), COMMAND_TABLE.len());
