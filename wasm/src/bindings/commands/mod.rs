@@ -11,6 +11,12 @@
 //!
 //! Redis commands keep their Redis names in lower case (`hgetall`, `incrby`, `expireat`), as
 //! ioredis and `@upstash/redis` name them; `…Bytes` variants answer `Uint8Array`s.
+//!
+//! Every method of core's method list (`hedgestore_core::COMMAND_METHODS`) has a builder
+//! here under its name (camelCase for a subcommand: `pubsubNumsub`), and its declaration in
+//! `wasm/npm/hedgestore.d.ts`; `native/tests/api_agreement.rs` reads this list as text
+//! (entries `m("name", …)`) and fails when the three disagree. Methods that are not in core's
+//! list (the `…Bytes` variants, the JSON helpers) are listed there as extras.
 
 mod hashes;
 mod keys;
