@@ -27,7 +27,11 @@ use super::table::CommandKind;
 /// from the entry that the method exists with that name, parameters and reply.
 ///
 /// Each part has one section per capability (`base`: strings, keys and the server; `hash`;
-/// `list`; `pubsub`), and each entry reads
+/// `list`; `pubsub`), and each entry reads as below. A new section needs its
+/// [`MethodGroup`](crate::MethodGroup) and, in `hedgestore-native`, its trait; until then
+/// the section is a compile error there.
+///
+/// Entries read
 ///
 /// ```text
 /// /// doc
