@@ -177,7 +177,7 @@ macro_rules! transaction_methods {
         hand_written: $hand_written:tt,
     ) => {
         impl $crate::Transaction<'_> {$($(
-            #[doc = "Queues the command; its reply comes back from `execute`, in order."]
+            #[doc = "Queues the command; its reply comes back from [`execute`](Self::execute), in order."]
             #[doc = ""]
             $(#[$doc])*
             pub fn $name(&mut self, $($param: $crate::methods::handle_arg!($pkind)),*) -> &mut Self {
