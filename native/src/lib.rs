@@ -7,6 +7,11 @@
 //!   (strings, keys, expiry), [`HashStorage`], [`ListStorage`], [`PubSubStorage`],
 //!   [`LockStorage`], and [`CompleteStorage`] (all of them plus transactions, health and
 //!   close).
+//! * One typed method per Redis command, named as Redis names it (`get`, `del`, `incrby`,
+//!   `hset`, `linsert`, `pubsub_numsub`, …), on the traits, on [`Storage`] and on
+//!   [`Transaction`], generated from core's method list
+//!   ([`for_each_command_method!`](hedgestore_core::for_each_command_method),
+//!   [`COMMAND_METHODS`]).
 //! * [`MemoryStorage`]: the engine shared by many tokio tasks, with background expiry,
 //!   pub/sub handlers on tokio and locks that wake waiters on release.
 //! * [`Storage`]: the cheap-to-clone handle applications hold, [`get_storage`] for the

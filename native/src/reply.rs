@@ -149,13 +149,23 @@ pub(crate) fn ttl_millis(reply: Reply) -> Result<Ttl> {
     ttl(reply, Duration::from_millis)
 }
 
+/// Every [`KeyType`]. The exhaustive `match` makes a new type a compile error here until it
+/// is listed.
+const KEY_TYPES: [KeyType; 3] = {
+    match KeyType::String {
+        KeyType::String | KeyType::Hash | KeyType::List => {}
+    }
+    [KeyType::String, KeyType::Hash, KeyType::List]
+};
+
 /// `TYPE`'s status: a type, or `none` for a missing key.
 pub(crate) fn key_type(reply: Reply) -> Result<Option<KeyType>> {
     match reply {
         Reply::Status("none") => Ok(None),
-        Reply::Status("string") => Ok(Some(KeyType::String)),
-        Reply::Status("hash") => Ok(Some(KeyType::Hash)),
-        Reply::Status("list") => Ok(Some(KeyType::List)),
+        Reply::Status(name) => match KEY_TYPES.into_iter().find(|t| t.as_str() == name) {
+            Some(t) => Ok(Some(t)),
+            None => Err(unexpected("a type", &reply)),
+        },
         other => Err(unexpected("a type", &other)),
     }
 }
@@ -213,10 +223,10 @@ mod tests {
         let numsub = Reply::Array(vec![Reply::Bulk(b"c".to_vec()), Reply::Int(2)]);
         assert_eq!(counts(numsub).unwrap(), vec![(Bytes::from("c"), 2)]);
         assert_eq!(key_type(Reply::Status("none")).unwrap(), None);
-        assert_eq!(
-            key_type(Reply::Status("hash")).unwrap(),
-            Some(KeyType::Hash)
-        );
+        for t in KEY_TYPES {
+            assert_eq!(key_type(Reply::Status(t.as_str())).unwrap(), Some(t));
+        }
+        assert!(key_type(Reply::Status("stream")).is_err());
         assert_eq!(text(Reply::Status("PONG")).unwrap(), Bytes::from("PONG"));
     }
 }
