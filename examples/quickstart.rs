@@ -38,17 +38,17 @@ async fn main() -> hedgestore::Result<()> {
     );
     println!(
         "DEL greeting       -> {} deleted",
-        storage.delete(&["greeting"]).await?
+        storage.del(&["greeting"]).await?
     );
 
     // Counters and hashes.
-    storage.incr("orders:seq", 1).await?;
+    storage.incr("orders:seq").await?;
     println!(
         "INCR orders:seq    -> {}",
-        storage.incr("orders:seq", 1).await?
+        storage.incr("orders:seq").await?
     );
     storage
-        .hset_many("order:7", &[("side", "buy"), ("qty", "100")])
+        .hset("order:7", &[("side", "buy"), ("qty", "100")])
         .await?;
     println!(
         "HINCRBY qty -40    -> {}",
@@ -97,13 +97,13 @@ async fn main() -> hedgestore::Result<()> {
 
     // A transaction: all or nothing.
     let mut tx = storage.transaction();
-    tx.set("k1", "v1")
-        .hset("h", "f", "v")
-        .incr("greeting-count", 1);
+    tx.set("k1", "v1", None)
+        .hset("h", &[("f", "v")])
+        .incr("greeting-count");
     let replies: Vec<Reply> = tx.execute().await?;
     println!("transaction        -> {replies:?}");
     let mut tx = storage.transaction();
-    tx.set("k2", "v2").incr("order:7", 1); // order:7 is a hash: this fails...
+    tx.set("k2", "v2", None).incr("order:7"); // order:7 is a hash: this fails...
     println!("failing tx         -> {}", tx.execute().await.unwrap_err());
     println!(
         "k2 after it        -> {:?} (nothing was applied)",

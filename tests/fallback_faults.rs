@@ -76,8 +76,8 @@ async fn redis_down_at_start_then_up_receives_every_write() {
         s.set(format!("k{i}"), i.to_string(), None).await.unwrap();
     }
     s.rpush("list", &["a", "b", "c"]).await.unwrap();
-    s.hset("h", "f", "v").await.unwrap();
-    s.incr("n", 5).await.unwrap();
+    s.hset("h", &[("f", "v")]).await.unwrap();
+    s.incrby("n", 5).await.unwrap();
     assert_eq!(
         s.get_string("k7").await.unwrap().as_deref(),
         Some("7"),
@@ -122,7 +122,7 @@ async fn load(
                 let results = [
                     s.set(format!("t{t}:last"), i.to_string(), None).await.err(),
                     s.rpush("shared:list", &[format!("{t}:{i}")]).await.err(),
-                    s.hset("shared:hash", format!("t{t}"), i.to_string())
+                    s.hset("shared:hash", &[(format!("t{t}"), i.to_string())])
                         .await
                         .err(),
                     s.rpush(format!("t{t}:list"), &[i.to_string()]).await.err(),
@@ -564,8 +564,8 @@ async fn transactions_pass_the_same_journal_bound_as_single_writes() {
     let mut refused = None;
     for i in 0..200 {
         let mut tx = s.transaction();
-        tx.set(format!("tx{i}:a"), "some value")
-            .set(format!("tx{i}:b"), "some value");
+        tx.set(format!("tx{i}:a"), "some value", None)
+            .set(format!("tx{i}:b"), "some value", None);
         if let Err(e) = tx.execute().await {
             refused = Some((i, e));
             break;
@@ -618,7 +618,7 @@ async fn replay_never_extends_a_ttl_nor_revives_an_expired_key() {
         None,
         "an expired key came back"
     );
-    let left = match r.ttl("long").await.unwrap() {
+    let left = match r.pttl("long").await.unwrap() {
         hedgestore::Ttl::Expires(left) => left,
         other => panic!("long has no TTL in redis: {other:?}"),
     };
@@ -637,24 +637,24 @@ async fn two_instances_sharing_an_outage_and_an_empty_restart_lose_nothing() {
     let b = Storage::connect(config(server.port())).await.unwrap();
     // Before the outage both instances know the counter (each mirrors its own replies);
     // only `a` knows the list.
-    assert_eq!(a.incr("shared:counter", 100).await.unwrap(), 100);
-    assert_eq!(b.incr("shared:counter", 0).await.unwrap(), 100);
+    assert_eq!(a.incrby("shared:counter", 100).await.unwrap(), 100);
+    assert_eq!(b.incrby("shared:counter", 0).await.unwrap(), 100);
     a.rpush("shared:list", &["a0", "a1"]).await.unwrap();
-    a.hset("shared:hash", "a", "1").await.unwrap();
+    a.hset("shared:hash", &[("a", "1")]).await.unwrap();
     a.set("only:a", "kept", None).await.unwrap();
 
     server.kill();
     for i in 0..5 {
-        a.incr("shared:counter", 1).await.unwrap();
+        a.incr("shared:counter").await.unwrap();
         a.rpush("shared:list", &[format!("a{}", i + 2)])
             .await
             .unwrap();
     }
     for i in 0..3 {
-        b.incr("shared:counter", 1).await.unwrap();
+        b.incr("shared:counter").await.unwrap();
         b.rpush("shared:list", &[format!("b{i}")]).await.unwrap();
     }
-    b.hset("shared:hash", "b", "2").await.unwrap();
+    b.hset("shared:hash", &[("b", "2")]).await.unwrap();
     assert_eq!(a.health().await.backend, BackendKind::Memory);
     assert_eq!(b.health().await.backend, BackendKind::Memory);
 

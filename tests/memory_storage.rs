@@ -21,7 +21,7 @@ async fn sixty_four_tasks_on_overlapping_keys_end_in_the_modelled_state() {
             let s = s.clone();
             tokio::spawn(async move {
                 for i in 0..200u32 {
-                    s.incr("shared:counter", 1).await.unwrap();
+                    s.incr("shared:counter").await.unwrap();
                     s.hincrby("shared:hash", format!("f{}", i % 8), 1)
                         .await
                         .unwrap();

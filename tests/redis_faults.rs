@@ -69,7 +69,7 @@ async fn a_killed_server_fails_fast_then_works_again_after_restart() {
             "{err}"
         );
         assert!(start.elapsed() < BOUND, "took {:?}", start.elapsed());
-        let err = s.incr("n", 1).await.unwrap_err();
+        let err = s.incr("n").await.unwrap_err();
         assert!(
             matches!(
                 err,

@@ -50,8 +50,9 @@ mod value;
 
 pub use clock::{Clock, ManualClock, Millis};
 pub use command::{
-    Command, CommandFlags, CommandKind, CommandSpec, ExpireCondition, Expiry, GetExOption,
-    InsertPosition, KeyRange, KeyType, Reply, SetCondition, SetOptions, COMMAND_TABLE,
+    Command, CommandFlags, CommandKind, CommandMethod, CommandSpec, ExpireCondition, Expiry,
+    GetExOption, InsertPosition, KeyRange, KeyType, MethodGroup, Reply, SetCondition, SetOptions,
+    COMMAND_METHODS, COMMAND_TABLE,
 };
 pub use config::{EngineConfig, EvictionPolicy};
 pub use engine::{

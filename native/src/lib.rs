@@ -7,6 +7,11 @@
 //!   (strings, keys, expiry), [`HashStorage`], [`ListStorage`], [`PubSubStorage`],
 //!   [`LockStorage`], and [`CompleteStorage`] (all of them plus transactions, health and
 //!   close).
+//! * One typed method per Redis command, named as Redis names it (`get`, `del`, `incrby`,
+//!   `hset`, `linsert`, `pubsub_numsub`, …), on the traits, on [`Storage`] and on
+//!   [`Transaction`], generated from core's method list
+//!   ([`for_each_command_method!`](hedgestore_core::for_each_command_method),
+//!   [`COMMAND_METHODS`]).
 //! * [`MemoryStorage`]: the engine shared by many tokio tasks, with background expiry,
 //!   pub/sub handlers on tokio and locks that wake waiters on release.
 //! * [`Storage`]: the cheap-to-clone handle applications hold, [`get_storage`] for the
@@ -17,9 +22,9 @@
 //! # async fn demo() -> hedgestore_native::Result<()> {
 //! let storage = hedgestore_native::get_storage().await?;
 //! storage.set("session:1", "alice", Some(Duration::from_secs(30))).await?;
-//! storage.hset("order:7", "qty", "100").await?;
+//! storage.hset("order:7", &[("qty", "100")]).await?;
 //! let mut tx = storage.transaction();
-//! tx.incr("orders", 1).rpush("log", "order 7");
+//! tx.incr("orders").rpush("log", &["order 7"]);
 //! tx.execute().await?;
 //! # Ok(()) }
 //! ```
@@ -34,6 +39,7 @@ mod events;
 mod factory;
 mod fallback;
 mod memory;
+mod methods;
 mod redis;
 mod reply;
 mod storage;
@@ -56,6 +62,7 @@ pub use events::StorageEvent;
 pub use factory::get_storage;
 pub use fallback::{FallbackHealth, FallbackStorage};
 pub use memory::MemoryStorage;
+pub use methods::StorageFuture;
 pub use redis::RedisStorage;
 pub use storage::Storage;
 pub use subscription::{

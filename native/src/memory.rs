@@ -35,8 +35,7 @@ use crate::durable::{self, Durability, Fsync, GroupSync, Log};
 use crate::error::{Result, StorageError};
 use crate::subscription::{Handler, Message, Subscription, SubscriptionControl, Unsubscribed};
 use crate::traits::{
-    BaseStorage, CompleteStorage, HashStorage, Health, KeyVersion, ListStorage, Lock, LockStorage,
-    PubSubStorage,
+    BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
 
 /// The in-memory backend. Cheap to clone (clones share the same data).
@@ -519,9 +518,6 @@ impl BaseStorage for MemoryStorage {
         }
     }
 }
-
-impl HashStorage for MemoryStorage {}
-impl ListStorage for MemoryStorage {}
 
 #[async_trait]
 impl PubSubStorage for MemoryStorage {

@@ -1,9 +1,14 @@
-//! Turning engine [`Reply`] values into the types the storage traits return.
+//! Turning engine [`Reply`] values into the types the typed command methods return: one
+//! converter per reply kind of core's method list, named after it.
+
+use std::collections::HashMap;
+use std::time::Duration;
 
 use bytes::Bytes;
-use hedgestore_core::Reply;
+use hedgestore_core::{KeyType, Reply};
 
 use crate::error::{Result, StorageError};
+use crate::traits::Ttl;
 
 fn unexpected(expected: &str, got: &Reply) -> StorageError {
     StorageError::UnexpectedReply {
@@ -12,7 +17,8 @@ fn unexpected(expected: &str, got: &Reply) -> StorageError {
     }
 }
 
-pub(crate) fn optional_bytes(reply: Reply) -> Result<Option<Bytes>> {
+/// A value, or nil.
+pub(crate) fn value(reply: Reply) -> Result<Option<Bytes>> {
     match reply {
         Reply::Nil => Ok(None),
         Reply::Bulk(b) => Ok(Some(Bytes::from(b))),
@@ -20,19 +26,33 @@ pub(crate) fn optional_bytes(reply: Reply) -> Result<Option<Bytes>> {
     }
 }
 
-pub(crate) fn integer(reply: Reply) -> Result<i64> {
+/// An integer.
+pub(crate) fn int(reply: Reply) -> Result<i64> {
     match reply {
         Reply::Int(i) => Ok(i),
         other => Err(unexpected("an integer", &other)),
     }
 }
 
+/// A non-negative integer.
 pub(crate) fn count(reply: Reply) -> Result<u64> {
-    integer(reply).map(|i| i.max(0) as u64)
+    int(reply).map(|i| i.max(0) as u64)
 }
 
+/// 0 or 1.
 pub(crate) fn flag(reply: Reply) -> Result<bool> {
-    integer(reply).map(|i| i != 0)
+    int(reply).map(|i| i != 0)
+}
+
+/// A float sent as text (`INCRBYFLOAT`).
+pub(crate) fn float(reply: Reply) -> Result<f64> {
+    match reply {
+        Reply::Bulk(b) => std::str::from_utf8(&b)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| unexpected("a float", &Reply::Bulk(b))),
+        other => Err(unexpected("a float", &other)),
+    }
 }
 
 /// `OK` → true, nil (a failed NX/XX condition) → false.
@@ -44,14 +64,16 @@ pub(crate) fn ok_or_nil(reply: Reply) -> Result<bool> {
     }
 }
 
-pub(crate) fn ok(reply: Reply) -> Result<()> {
+/// `OK`.
+pub(crate) fn done(reply: Reply) -> Result<()> {
     match reply {
         Reply::Ok => Ok(()),
         other => Err(unexpected("OK", &other)),
     }
 }
 
-pub(crate) fn byte_list(reply: Reply) -> Result<Vec<Bytes>> {
+/// Values (nil reads as none).
+pub(crate) fn list(reply: Reply) -> Result<Vec<Bytes>> {
     match reply {
         Reply::Nil => Ok(Vec::new()),
         Reply::Array(items) => items
@@ -65,15 +87,17 @@ pub(crate) fn byte_list(reply: Reply) -> Result<Vec<Bytes>> {
     }
 }
 
-pub(crate) fn optional_byte_list(reply: Reply) -> Result<Vec<Option<Bytes>>> {
+/// Values and nils.
+pub(crate) fn values(reply: Reply) -> Result<Vec<Option<Bytes>>> {
     match reply {
-        Reply::Array(items) => items.into_iter().map(optional_bytes).collect(),
+        Reply::Array(items) => items.into_iter().map(value).collect(),
         other => Err(unexpected("an array", &other)),
     }
 }
 
-pub(crate) fn pairs(reply: Reply) -> Result<Vec<(Bytes, Bytes)>> {
-    let flat = byte_list(reply)?;
+/// Field/value pairs, as a map.
+pub(crate) fn map(reply: Reply) -> Result<HashMap<Bytes, Bytes>> {
+    let flat = list(reply)?;
     if flat.len() % 2 != 0 {
         return Err(StorageError::UnexpectedReply {
             backend: "storage",
@@ -81,17 +105,85 @@ pub(crate) fn pairs(reply: Reply) -> Result<Vec<(Bytes, Bytes)>> {
         });
     }
     let mut it = flat.into_iter();
-    let mut out = Vec::new();
+    let mut out = HashMap::new();
     while let (Some(f), Some(v)) = (it.next(), it.next()) {
-        out.push((f, v));
+        out.insert(f, v);
     }
     Ok(out)
 }
 
+/// Name/count pairs (`PUBSUB NUMSUB`).
+pub(crate) fn counts(reply: Reply) -> Result<Vec<(Bytes, u64)>> {
+    match reply {
+        Reply::Array(items) if items.len() % 2 == 0 => {
+            let mut out = Vec::with_capacity(items.len() / 2);
+            let mut it = items.into_iter();
+            while let (Some(name), Some(n)) = (it.next(), it.next()) {
+                let name = match name {
+                    Reply::Bulk(b) => Bytes::from(b),
+                    other => return Err(unexpected("a name", &other)),
+                };
+                out.push((name, count(n)?));
+            }
+            Ok(out)
+        }
+        other => Err(unexpected("name/count pairs", &other)),
+    }
+}
+
+fn ttl(reply: Reply, unit: fn(u64) -> Duration) -> Result<Ttl> {
+    Ok(match int(reply)? {
+        -2 => Ttl::Missing,
+        t if t < 0 => Ttl::Persistent,
+        t => Ttl::Expires(unit(t as u64)),
+    })
+}
+
+/// `TTL`'s answer: -2 missing, -1 persistent, or whole seconds.
+pub(crate) fn ttl_secs(reply: Reply) -> Result<Ttl> {
+    ttl(reply, Duration::from_secs)
+}
+
+/// `PTTL`'s answer: -2 missing, -1 persistent, or milliseconds.
+pub(crate) fn ttl_millis(reply: Reply) -> Result<Ttl> {
+    ttl(reply, Duration::from_millis)
+}
+
+/// Every [`KeyType`]. The exhaustive `match` makes a new type a compile error here until it
+/// is listed.
+const KEY_TYPES: [KeyType; 3] = {
+    match KeyType::String {
+        KeyType::String | KeyType::Hash | KeyType::List => {}
+    }
+    [KeyType::String, KeyType::Hash, KeyType::List]
+};
+
+/// `TYPE`'s status: a type, or `none` for a missing key.
+pub(crate) fn key_type(reply: Reply) -> Result<Option<KeyType>> {
+    match reply {
+        Reply::Status("none") => Ok(None),
+        Reply::Status(name) => match KEY_TYPES.into_iter().find(|t| t.as_str() == name) {
+            Some(t) => Ok(Some(t)),
+            None => Err(unexpected("a type", &reply)),
+        },
+        other => Err(unexpected("a type", &other)),
+    }
+}
+
+/// A status or a value, as bytes (`PING`).
+pub(crate) fn text(reply: Reply) -> Result<Bytes> {
+    match reply {
+        Reply::Status(s) => Ok(Bytes::from_static(s.as_bytes())),
+        Reply::Bulk(b) => Ok(Bytes::from(b)),
+        other => Err(unexpected("a status or a value", &other)),
+    }
+}
+
+/// A `SCAN` page: the next cursor and the keys.
 pub(crate) fn scan_page(reply: Reply) -> Result<(u64, Vec<Bytes>)> {
     match reply {
         Reply::Array(mut parts) if parts.len() == 2 => {
-            let keys = byte_list(parts.pop().expect("two parts"))?;
+            let keys = list(parts.pop().expect("two parts"))?;
             let cursor = match parts.pop().expect("two parts") {
                 Reply::Bulk(c) => std::str::from_utf8(&c).ok().and_then(|s| s.parse().ok()),
                 _ => None,
@@ -103,5 +195,38 @@ pub(crate) fn scan_page(reply: Reply) -> Result<(u64, Vec<Bytes>)> {
             Ok((cursor, keys))
         }
         other => Err(unexpected("a SCAN page", &other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_replies_keep_their_unit() {
+        assert_eq!(ttl_secs(Reply::Int(-2)).unwrap(), Ttl::Missing);
+        assert_eq!(ttl_secs(Reply::Int(-1)).unwrap(), Ttl::Persistent);
+        assert_eq!(
+            ttl_secs(Reply::Int(3)).unwrap(),
+            Ttl::Expires(Duration::from_secs(3))
+        );
+        assert_eq!(
+            ttl_millis(Reply::Int(3)).unwrap(),
+            Ttl::Expires(Duration::from_millis(3))
+        );
+    }
+
+    #[test]
+    fn floats_counts_and_types_are_read() {
+        assert_eq!(float(Reply::Bulk(b"1.5".to_vec())).unwrap(), 1.5);
+        assert!(float(Reply::Bulk(b"x".to_vec())).is_err());
+        let numsub = Reply::Array(vec![Reply::Bulk(b"c".to_vec()), Reply::Int(2)]);
+        assert_eq!(counts(numsub).unwrap(), vec![(Bytes::from("c"), 2)]);
+        assert_eq!(key_type(Reply::Status("none")).unwrap(), None);
+        for t in KEY_TYPES {
+            assert_eq!(key_type(Reply::Status(t.as_str())).unwrap(), Some(t));
+        }
+        assert!(key_type(Reply::Status("stream")).is_err());
+        assert_eq!(text(Reply::Status("PONG")).unwrap(), Bytes::from("PONG"));
     }
 }

@@ -2,21 +2,25 @@
 //! friendlier signatures than the traits: keys and values are anything byte-like
 //! (`&str`, `String`, `&[u8]`, `Vec<u8>`, `Bytes`), results are `Bytes`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use hedgestore_core::{Command, Reply, SetOptions};
 
 use crate::config::{MemoryConfig, StorageConfig};
 use crate::error::{Result, StorageError};
 use crate::memory::MemoryStorage;
 use crate::subscription::{Handler, MessageStream, Subscription};
-use crate::traits::{CompleteStorage, Health, Lock, Ttl};
+use crate::traits::{CompleteStorage, Health, Lock};
 use crate::transaction::Transaction;
 
 /// A shared handle to a storage backend.
+///
+/// It has one method per Redis command, named as Redis names it (`get`, `del`, `incrby`,
+/// `hset`, `lrange`, `pubsub_numsub`, …), generated from core's method list
+/// ([`hedgestore_core::for_each_command_method`]); `SET` is [`set`](Self::set) and
+/// [`set_with`](Self::set_with). Helpers such as [`get_string`](Self::get_string) and
+/// `set_json` sit on top.
 ///
 /// ```no_run
 /// # async fn demo() -> hedgestore_native::Result<()> {
@@ -34,10 +38,6 @@ impl std::fmt::Debug for Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Storage").finish_non_exhaustive()
     }
-}
-
-fn refs<K: AsRef<[u8]>>(keys: &[K]) -> Vec<&[u8]> {
-    keys.iter().map(AsRef::as_ref).collect()
 }
 
 impl Storage {
@@ -101,11 +101,6 @@ impl Storage {
         self.inner.execute(command).await
     }
 
-    /// The value at `key`.
-    pub async fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
-        self.inner.get(key.as_ref()).await
-    }
-
     /// The value at `key` as UTF-8 text.
     pub async fn get_string(&self, key: impl AsRef<[u8]>) -> Result<Option<String>> {
         match self.get(key).await? {
@@ -116,7 +111,8 @@ impl Storage {
         }
     }
 
-    /// Sets `key`, expiring after `ttl` if given (a plain `SET` clears any previous TTL).
+    /// `SET key value [PX ttl]`: sets `key`, expiring after `ttl` if given (a plain `SET`
+    /// clears any previous TTL). Written by hand (`SET` has options); in core's method list.
     pub async fn set(
         &self,
         key: impl AsRef<[u8]>,
@@ -137,184 +133,6 @@ impl Storage {
         self.inner
             .set_with(key.as_ref(), value.as_ref(), options)
             .await
-    }
-
-    /// Deletes keys; returns how many existed.
-    pub async fn delete<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<u64> {
-        self.inner.delete(&refs(keys)).await
-    }
-
-    /// How many of `keys` exist.
-    pub async fn exists<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<u64> {
-        self.inner.exists(&refs(keys)).await
-    }
-
-    /// Expires `key` after `ttl`; false when it does not exist.
-    pub async fn expire(&self, key: impl AsRef<[u8]>, ttl: Duration) -> Result<bool> {
-        self.inner.expire(key.as_ref(), ttl).await
-    }
-
-    /// Removes the TTL of `key`; true when it had one.
-    pub async fn persist(&self, key: impl AsRef<[u8]>) -> Result<bool> {
-        self.inner.persist(key.as_ref()).await
-    }
-
-    /// Time to live of `key`.
-    pub async fn ttl(&self, key: impl AsRef<[u8]>) -> Result<Ttl> {
-        self.inner.ttl(key.as_ref()).await
-    }
-
-    /// Keys matching a glob pattern.
-    pub async fn keys(&self, pattern: impl AsRef<[u8]>) -> Result<Vec<Bytes>> {
-        self.inner.keys(pattern.as_ref()).await
-    }
-
-    /// One page of a cursor scan (start at 0; done when the returned cursor is 0).
-    pub async fn scan(
-        &self,
-        cursor: u64,
-        pattern: Option<&str>,
-        count: Option<usize>,
-    ) -> Result<(u64, Vec<Bytes>)> {
-        self.inner
-            .scan(cursor, pattern.map(str::as_bytes), count)
-            .await
-    }
-
-    /// Adds `by` to the integer at `key`.
-    pub async fn incr(&self, key: impl AsRef<[u8]>, by: i64) -> Result<i64> {
-        self.inner.incr(key.as_ref(), by).await
-    }
-
-    /// Values of several keys.
-    pub async fn mget<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Option<Bytes>>> {
-        self.inner.mget(&refs(keys)).await
-    }
-
-    /// Sets several keys.
-    pub async fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(&self, pairs: &[(K, V)]) -> Result<()> {
-        let pairs: Vec<(&[u8], &[u8])> = pairs
-            .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_ref()))
-            .collect();
-        self.inner.mset(&pairs).await
-    }
-
-    /// Sets one hash field; true when it is new.
-    pub async fn hset(
-        &self,
-        key: impl AsRef<[u8]>,
-        field: impl AsRef<[u8]>,
-        value: impl AsRef<[u8]>,
-    ) -> Result<bool> {
-        self.inner
-            .hset(key.as_ref(), field.as_ref(), value.as_ref())
-            .await
-    }
-
-    /// Sets several hash fields (a mapping); returns how many were new.
-    pub async fn hset_many<F: AsRef<[u8]>, V: AsRef<[u8]>>(
-        &self,
-        key: impl AsRef<[u8]>,
-        pairs: &[(F, V)],
-    ) -> Result<u64> {
-        let pairs: Vec<(&[u8], &[u8])> = pairs
-            .iter()
-            .map(|(f, v)| (f.as_ref(), v.as_ref()))
-            .collect();
-        self.inner.hset_many(key.as_ref(), &pairs).await
-    }
-
-    /// A hash field's value.
-    pub async fn hget(
-        &self,
-        key: impl AsRef<[u8]>,
-        field: impl AsRef<[u8]>,
-    ) -> Result<Option<Bytes>> {
-        self.inner.hget(key.as_ref(), field.as_ref()).await
-    }
-
-    /// Several hash fields' values.
-    pub async fn hmget<F: AsRef<[u8]>>(
-        &self,
-        key: impl AsRef<[u8]>,
-        fields: &[F],
-    ) -> Result<Vec<Option<Bytes>>> {
-        self.inner.hmget(key.as_ref(), &refs(fields)).await
-    }
-
-    /// Every field of a hash.
-    pub async fn hgetall(&self, key: impl AsRef<[u8]>) -> Result<HashMap<Bytes, Bytes>> {
-        self.inner.hgetall(key.as_ref()).await
-    }
-
-    /// Deletes hash fields; returns how many existed.
-    pub async fn hdel<F: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, fields: &[F]) -> Result<u64> {
-        self.inner.hdel(key.as_ref(), &refs(fields)).await
-    }
-
-    /// Whether a hash field exists.
-    pub async fn hexists(&self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> Result<bool> {
-        self.inner.hexists(key.as_ref(), field.as_ref()).await
-    }
-
-    /// Number of fields in a hash.
-    pub async fn hlen(&self, key: impl AsRef<[u8]>) -> Result<u64> {
-        self.inner.hlen(key.as_ref()).await
-    }
-
-    /// Adds `by` to the integer in a hash field.
-    pub async fn hincrby(
-        &self,
-        key: impl AsRef<[u8]>,
-        field: impl AsRef<[u8]>,
-        by: i64,
-    ) -> Result<i64> {
-        self.inner.hincrby(key.as_ref(), field.as_ref(), by).await
-    }
-
-    /// Pushes values at the head of a list; returns its new length.
-    pub async fn lpush<V: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, values: &[V]) -> Result<u64> {
-        self.inner.lpush(key.as_ref(), &refs(values)).await
-    }
-
-    /// Pushes values at the tail of a list; returns its new length.
-    pub async fn rpush<V: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, values: &[V]) -> Result<u64> {
-        self.inner.rpush(key.as_ref(), &refs(values)).await
-    }
-
-    /// Pops up to `count` elements from the head.
-    pub async fn lpop(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<Bytes>> {
-        self.inner.lpop(key.as_ref(), count).await
-    }
-
-    /// Pops up to `count` elements from the tail.
-    pub async fn rpop(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<Bytes>> {
-        self.inner.rpop(key.as_ref(), count).await
-    }
-
-    /// Elements `start..=stop` of a list.
-    pub async fn lrange(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<Vec<Bytes>> {
-        self.inner.lrange(key.as_ref(), start, stop).await
-    }
-
-    /// Length of a list.
-    pub async fn llen(&self, key: impl AsRef<[u8]>) -> Result<u64> {
-        self.inner.llen(key.as_ref()).await
-    }
-
-    /// Keeps only elements `start..=stop` of a list.
-    pub async fn ltrim(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<()> {
-        self.inner.ltrim(key.as_ref(), start, stop).await
-    }
-
-    /// Publishes a message; returns how many subscriptions received it.
-    pub async fn publish(
-        &self,
-        channel: impl AsRef<[u8]>,
-        message: impl AsRef<[u8]>,
-    ) -> Result<u64> {
-        self.inner.publish(channel.as_ref(), message.as_ref()).await
     }
 
     /// Runs `handler` for each message on `channel` (see [`crate::handler`]).

@@ -4,14 +4,14 @@
 //! # async fn demo(storage: hedgestore_native::Storage) -> hedgestore_native::Result<()> {
 //! let mut tx = storage.transaction();
 //! tx.watch(&["balance"]).await?;
-//! tx.set("k1", "v1").hset("h", "f", "v").incr("orders", 1);
+//! tx.set("k1", "v1", None).hset("h", &[("f", "v")]).incrby("orders", 1);
 //! let replies = tx.execute().await?; // every reply, or an error and no change at all
 //! # Ok(()) }
 //! ```
 
 use std::time::Duration;
 
-use hedgestore_core::{Command, ExpireCondition, Expiry, Reply, SetOptions};
+use hedgestore_core::{Command, Reply, SetOptions};
 
 use crate::error::Result;
 use crate::traits::{CompleteStorage, KeyVersion};
@@ -62,9 +62,19 @@ impl<'a> Transaction<'a> {
         self
     }
 
-    /// Queues `SET key value`.
-    pub fn set(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> &mut Self {
-        self.set_with(key, value, SetOptions::default())
+    /// Queues `SET key value [PX ttl]` (written by hand, as `SET` has options; in core's
+    /// method list). The other commands' methods are generated from the list.
+    pub fn set(
+        &mut self,
+        key: impl AsRef<[u8]>,
+        value: impl AsRef<[u8]>,
+        ttl: Option<Duration>,
+    ) -> &mut Self {
+        let options = match ttl {
+            Some(ttl) => SetOptions::default().px(crate::clock::duration_millis(ttl)),
+            None => SetOptions::default(),
+        };
+        self.set_with(key, value, options)
     }
 
     /// Queues `SET` with options.
@@ -78,86 +88,6 @@ impl<'a> Transaction<'a> {
             key: bytes(key),
             value: bytes(value),
             options,
-        })
-    }
-
-    /// Queues `GET key` (its reply comes back with the others).
-    pub fn get(&mut self, key: impl AsRef<[u8]>) -> &mut Self {
-        self.command(Command::Get { key: bytes(key) })
-    }
-
-    /// Queues `DEL key`.
-    pub fn delete(&mut self, key: impl AsRef<[u8]>) -> &mut Self {
-        self.command(Command::Del {
-            keys: vec![bytes(key)],
-        })
-    }
-
-    /// Queues `INCRBY key by`.
-    pub fn incr(&mut self, key: impl AsRef<[u8]>, by: i64) -> &mut Self {
-        self.command(Command::IncrBy {
-            key: bytes(key),
-            delta: by,
-        })
-    }
-
-    /// Queues `PEXPIRE key ttl`.
-    pub fn expire(&mut self, key: impl AsRef<[u8]>, ttl: Duration) -> &mut Self {
-        self.command(Command::Expire {
-            key: bytes(key),
-            expiry: Expiry::Px(crate::clock::duration_millis(ttl)),
-            condition: ExpireCondition::Always,
-        })
-    }
-
-    /// Queues `HSET key field value`.
-    pub fn hset(
-        &mut self,
-        key: impl AsRef<[u8]>,
-        field: impl AsRef<[u8]>,
-        value: impl AsRef<[u8]>,
-    ) -> &mut Self {
-        self.command(Command::HSet {
-            key: bytes(key),
-            pairs: vec![(bytes(field), bytes(value))],
-        })
-    }
-
-    /// Queues `HDEL key field`.
-    pub fn hdel(&mut self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> &mut Self {
-        self.command(Command::HDel {
-            key: bytes(key),
-            fields: vec![bytes(field)],
-        })
-    }
-
-    /// Queues `HINCRBY key field by`.
-    pub fn hincrby(
-        &mut self,
-        key: impl AsRef<[u8]>,
-        field: impl AsRef<[u8]>,
-        by: i64,
-    ) -> &mut Self {
-        self.command(Command::HIncrBy {
-            key: bytes(key),
-            field: bytes(field),
-            delta: by,
-        })
-    }
-
-    /// Queues `LPUSH key value`.
-    pub fn lpush(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> &mut Self {
-        self.command(Command::LPush {
-            key: bytes(key),
-            values: vec![bytes(value)],
-        })
-    }
-
-    /// Queues `RPUSH key value`.
-    pub fn rpush(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> &mut Self {
-        self.command(Command::RPush {
-            key: bytes(key),
-            values: vec![bytes(value)],
         })
     }
 

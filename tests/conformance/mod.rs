@@ -20,6 +20,9 @@ use hedgestore::{
 };
 use tokio::sync::mpsc;
 
+mod api;
+pub use api::every_typed_method_runs;
+
 /// How a backend's tests move time.
 #[derive(Clone, Copy, Debug)]
 pub enum Time {
@@ -80,7 +83,8 @@ macro_rules! conformance_suite {
             transaction_is_all_or_nothing,
             transaction_watch_detects_a_change,
             health_reports_up,
-            json_helpers_round_trip
+            json_helpers_round_trip,
+            every_typed_method_runs
         );
     };
     (@cases $attr:tt $make:expr; $($case:ident),* $(,)?) => {
@@ -111,16 +115,13 @@ pub async fn strings_set_get_delete_exists(h: &Harness) {
             .unwrap(),
         3
     );
-    assert_eq!(
-        s.delete(&["c:s:a", "c:s:b", "c:s:missing"]).await.unwrap(),
-        2
-    );
+    assert_eq!(s.del(&["c:s:a", "c:s:b", "c:s:missing"]).await.unwrap(), 2);
     assert_eq!(s.exists(&["c:s:a"]).await.unwrap(), 0);
 }
 
 pub async fn set_options_nx_xx_keepttl(h: &Harness) {
     let s = &h.storage;
-    s.delete(&["c:o:k"]).await.unwrap();
+    s.del(&["c:o:k"]).await.unwrap();
     assert!(!s
         .set_with("c:o:k", "x", SetOptions::default().xx())
         .await
@@ -142,11 +143,11 @@ pub async fn set_options_nx_xx_keepttl(h: &Harness) {
         .await
         .unwrap());
     assert!(
-        matches!(s.ttl("c:o:k").await.unwrap(), Ttl::Expires(d) if d > Duration::from_secs(90))
+        matches!(s.pttl("c:o:k").await.unwrap(), Ttl::Expires(d) if d > Duration::from_secs(90))
     );
     s.set("c:o:k", "v5", None).await.unwrap();
     assert_eq!(
-        s.ttl("c:o:k").await.unwrap(),
+        s.pttl("c:o:k").await.unwrap(),
         Ttl::Persistent,
         "a plain SET clears the TTL"
     );
@@ -156,20 +157,17 @@ pub async fn set_options_nx_xx_keepttl(h: &Harness) {
 pub async fn ttl_expire_and_persist(h: &Harness) {
     let s = &h.storage;
     s.set("c:t:k", "v", None).await.unwrap();
-    assert_eq!(s.ttl("c:t:missing").await.unwrap(), Ttl::Missing);
-    assert_eq!(s.ttl("c:t:k").await.unwrap(), Ttl::Persistent);
-    assert!(s.expire("c:t:k", Duration::from_secs(50)).await.unwrap());
-    let Ttl::Expires(left) = s.ttl("c:t:k").await.unwrap() else {
+    assert_eq!(s.pttl("c:t:missing").await.unwrap(), Ttl::Missing);
+    assert_eq!(s.pttl("c:t:k").await.unwrap(), Ttl::Persistent);
+    assert!(s.expire("c:t:k", 50).await.unwrap());
+    let Ttl::Expires(left) = s.pttl("c:t:k").await.unwrap() else {
         panic!("expected a TTL")
     };
     assert!(left <= Duration::from_secs(50) && left > Duration::from_secs(45));
     assert!(s.persist("c:t:k").await.unwrap());
     assert!(!s.persist("c:t:k").await.unwrap());
-    assert_eq!(s.ttl("c:t:k").await.unwrap(), Ttl::Persistent);
-    assert!(!s
-        .expire("c:t:missing", Duration::from_secs(5))
-        .await
-        .unwrap());
+    assert_eq!(s.pttl("c:t:k").await.unwrap(), Ttl::Persistent);
+    assert!(!s.expire("c:t:missing", 5).await.unwrap());
 }
 
 pub async fn expired_keys_are_gone(h: &Harness) {
@@ -177,27 +175,25 @@ pub async fn expired_keys_are_gone(h: &Harness) {
     s.set("c:x:short", "v", Some(Duration::from_millis(300)))
         .await
         .unwrap();
-    s.hset("c:x:hash", "f", "v").await.unwrap();
-    s.expire("c:x:hash", Duration::from_millis(300))
-        .await
-        .unwrap();
+    s.hset("c:x:hash", &[("f", "v")]).await.unwrap();
+    s.pexpire("c:x:hash", 300).await.unwrap();
     s.set("c:x:long", "v", Some(Duration::from_secs(60)))
         .await
         .unwrap();
     h.advance(Duration::from_millis(500)).await;
     assert_eq!(s.get("c:x:short").await.unwrap(), None);
     assert_eq!(s.hget("c:x:hash", "f").await.unwrap(), None);
-    assert_eq!(s.ttl("c:x:short").await.unwrap(), Ttl::Missing);
+    assert_eq!(s.pttl("c:x:short").await.unwrap(), Ttl::Missing);
     assert_eq!(s.get("c:x:long").await.unwrap(), Some(b("v")));
 }
 
 pub async fn incr_and_typed_errors(h: &Harness) {
     let s = &h.storage;
-    s.delete(&["c:i:n", "c:i:text", "c:i:list"]).await.unwrap();
-    assert_eq!(s.incr("c:i:n", 5).await.unwrap(), 5);
-    assert_eq!(s.incr("c:i:n", -7).await.unwrap(), -2);
+    s.del(&["c:i:n", "c:i:text", "c:i:list"]).await.unwrap();
+    assert_eq!(s.incrby("c:i:n", 5).await.unwrap(), 5);
+    assert_eq!(s.incrby("c:i:n", -7).await.unwrap(), -2);
     s.set("c:i:text", "abc", None).await.unwrap();
-    let err = s.incr("c:i:text", 1).await.unwrap_err();
+    let err = s.incr("c:i:text").await.unwrap_err();
     assert_eq!(err.command_error(), Some(&Error::NotInteger));
     s.rpush("c:i:list", &["x"]).await.unwrap();
     let err = s.get("c:i:list").await.unwrap_err();
@@ -219,7 +215,7 @@ pub async fn incr_and_typed_errors(h: &Harness) {
 pub async fn mget_and_mset(h: &Harness) {
     let s = &h.storage;
     s.mset(&[("c:m:a", "1"), ("c:m:b", "2")]).await.unwrap();
-    s.delete(&["c:m:none"]).await.unwrap();
+    s.del(&["c:m:none"]).await.unwrap();
     assert_eq!(
         s.mget(&["c:m:a", "c:m:none", "c:m:b"]).await.unwrap(),
         vec![Some(b("1")), None, Some(b("2"))]
@@ -237,7 +233,7 @@ pub async fn keys_and_scan(h: &Harness) {
     let mut scanned = Vec::new();
     let mut cursor = 0;
     loop {
-        let (next, page) = s.scan(cursor, Some("c:k:*"), Some(7)).await.unwrap();
+        let (next, page) = s.scan(cursor, Some("c:k:*"), Some(7), None).await.unwrap();
         scanned.extend(page);
         cursor = next;
         if cursor == 0 {
@@ -255,7 +251,7 @@ pub async fn binary_keys_and_values_round_trip(h: &Harness) {
     let value: Vec<u8> = (0..=255u8).collect();
     s.set(key, &value, None).await.unwrap();
     assert_eq!(s.get(key).await.unwrap().as_deref(), Some(&value[..]));
-    s.hset("c:bin:h", key, &value).await.unwrap();
+    s.hset("c:bin:h", &[(key, &value)]).await.unwrap();
     assert_eq!(
         s.hget("c:bin:h", key).await.unwrap().as_deref(),
         Some(&value[..])
@@ -264,11 +260,11 @@ pub async fn binary_keys_and_values_round_trip(h: &Harness) {
 
 pub async fn hashes(h: &Harness) {
     let s = &h.storage;
-    s.delete(&["c:h:o"]).await.unwrap();
-    assert!(s.hset("c:h:o", "side", "buy").await.unwrap());
-    assert!(!s.hset("c:h:o", "side", "sell").await.unwrap());
+    s.del(&["c:h:o"]).await.unwrap();
+    assert_eq!(s.hset("c:h:o", &[("side", "buy")]).await.unwrap(), 1);
+    assert_eq!(s.hset("c:h:o", &[("side", "sell")]).await.unwrap(), 0);
     assert_eq!(
-        s.hset_many("c:h:o", &[("qty", "100"), ("px", "99.5"), ("side", "buy")])
+        s.hset("c:h:o", &[("qty", "100"), ("px", "99.5"), ("side", "buy")])
             .await
             .unwrap(),
         2
@@ -296,7 +292,7 @@ pub async fn hashes(h: &Harness) {
 
 pub async fn lists(h: &Harness) {
     let s = &h.storage;
-    s.delete(&["c:l:q"]).await.unwrap();
+    s.del(&["c:l:q"]).await.unwrap();
     assert_eq!(s.lpush("c:l:q", &["b", "a"]).await.unwrap(), 2);
     assert_eq!(s.rpush("c:l:q", &["c", "d", "e"]).await.unwrap(), 5);
     assert_eq!(
@@ -523,12 +519,12 @@ pub async fn lock_contention_keeps_mutual_exclusion(h: &Harness) {
 
 pub async fn transaction_is_all_or_nothing(h: &Harness) {
     let s = &h.storage;
-    s.delete(&["c:tx:a", "c:tx:h", "c:tx:text"]).await.unwrap();
+    s.del(&["c:tx:a", "c:tx:h", "c:tx:text"]).await.unwrap();
     s.set("c:tx:text", "abc", None).await.unwrap();
     let mut tx = s.transaction();
-    tx.set("c:tx:a", "1")
-        .hset("c:tx:h", "f", "v")
-        .incr("c:tx:text", 1);
+    tx.set("c:tx:a", "1", None)
+        .hset("c:tx:h", &[("f", "v")])
+        .incr("c:tx:text");
     let err = tx.execute().await.unwrap_err();
     assert!(
         err.to_string().contains("#2"),
@@ -540,9 +536,9 @@ pub async fn transaction_is_all_or_nothing(h: &Harness) {
         "nothing applied"
     );
     let mut tx = s.transaction();
-    tx.set("c:tx:a", "1")
-        .hset("c:tx:h", "f", "v")
-        .incr("c:tx:a", 5)
+    tx.set("c:tx:a", "1", None)
+        .hset("c:tx:h", &[("f", "v")])
+        .incrby("c:tx:a", 5)
         .get("c:tx:a");
     let replies = tx.execute().await.unwrap();
     assert_eq!(
@@ -561,8 +557,8 @@ pub async fn transaction_watch_detects_a_change(h: &Harness) {
     s.set("c:tw:balance", "100", None).await.unwrap();
     let mut tx = s.transaction();
     tx.watch(&["c:tw:balance"]).await.unwrap();
-    s.incr("c:tw:balance", -30).await.unwrap(); // a concurrent writer
-    tx.set("c:tw:balance", "0");
+    s.incrby("c:tw:balance", -30).await.unwrap(); // a concurrent writer
+    tx.set("c:tw:balance", "0", None);
     let err = tx.execute().await.unwrap_err();
     assert!(matches!(err, StorageError::Transaction(_)), "{err}");
     assert_eq!(s.get("c:tw:balance").await.unwrap(), Some(b("70")));

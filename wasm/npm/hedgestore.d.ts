@@ -32,6 +32,20 @@ export interface SetOptions {
   get?: boolean;
 }
 
+/** `getex`'s options, as `@upstash/redis` takes them: at most one; any other key is a `TypeError`. */
+export interface GetExOptions {
+  /** Expire after this many seconds. */
+  ex?: Int;
+  /** Expire after this many milliseconds. */
+  px?: Int;
+  /** Expire at this Unix time in seconds. */
+  exat?: Int;
+  /** Expire at this Unix time in milliseconds. */
+  pxat?: Int;
+  /** Remove the TTL. */
+  persist?: boolean;
+}
+
 /** `RemoteStore` subscriptions' options. */
 export interface SubscribeOptions {
   /** Hears every failure of the event stream (then it reconnects), and handlers that throw. */
@@ -107,6 +121,10 @@ export interface Commands<R extends { [k: string]: any }> {
   getdel(key: Bytes): R['string'];
   /** `GETDEL` as bytes. */
   getdelBytes(key: Bytes): R['bytes'];
+  /** `GETEX`: the value (or `null`), changing its TTL as the options say (none: unchanged). */
+  getex(key: Bytes, options?: GetExOptions): R['string'];
+  /** `GETEX` as bytes. */
+  getexBytes(key: Bytes, options?: GetExOptions): R['bytes'];
   /** `MGET`: values and `null`s. */
   mget(...keys: Bytes[]): R['strings'];
   /** `MGET` as bytes. */

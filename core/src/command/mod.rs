@@ -6,6 +6,7 @@
 //! carry a combination Redis would reject. [`Command::parse`] reads Redis's argument-array
 //! form, which is what the remote protocol and the differential tests speak.
 
+mod api;
 mod args;
 mod meta;
 mod parse;
@@ -13,6 +14,7 @@ mod table;
 
 use alloc::vec::Vec;
 
+pub use api::{CommandMethod, MethodGroup, COMMAND_METHODS};
 pub(crate) use table::CONTAINERS;
 pub use table::{CommandFlags, CommandKind, CommandSpec, KeyRange, COMMAND_TABLE};
 

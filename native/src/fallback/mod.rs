@@ -102,9 +102,7 @@ use crate::events::StorageEvent;
 use crate::memory::MemoryStorage;
 use crate::redis::RedisStorage;
 use crate::subscription::{Handler, Subscription};
-use crate::traits::{
-    BackendKind, BaseStorage, CompleteStorage, HashStorage, Health, KeyVersion, ListStorage,
-};
+use crate::traits::{BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion};
 
 use journal::{journal_form, mirror_form, Admission, Journal};
 use machine::{AfterRedis, Machine, RedisOutcome, Serving};
@@ -415,9 +413,6 @@ impl BaseStorage for FallbackStorage {
         self.inner.execute(command).await
     }
 }
-
-impl HashStorage for FallbackStorage {}
-impl ListStorage for FallbackStorage {}
 
 /// Extra health of a fallback storage.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -54,8 +54,7 @@ use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
 use crate::subscription::{Handler, Subscription};
 use crate::traits::{
-    BackendKind, BaseStorage, CompleteStorage, HashStorage, Health, KeyVersion, ListStorage, Lock,
-    LockStorage, PubSubStorage,
+    BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
 use convert::{server_error_text, to_cmd, to_reply, unavailable};
 
@@ -596,9 +595,6 @@ impl BaseStorage for RedisStorage {
         Ok(to_reply(value)?)
     }
 }
-
-impl HashStorage for RedisStorage {}
-impl ListStorage for RedisStorage {}
 
 #[async_trait]
 impl PubSubStorage for RedisStorage {

@@ -16,6 +16,9 @@ store.set('k', 'v', { tll: 5 });
 const notBool: boolean = store.set('k', 'v', { get: true });
 const value: string | null = store.get('k');
 const bytes: Uint8Array | null = store.getBytes('k');
+const touched: string | null = store.getex('k', { ex: 10 });
+// @ts-expect-error: getex takes one TTL change, not set's options
+store.getex('k', { nx: true });
 const removed: number = store.del('a', 'b', new Uint8Array([1]));
 const all: Record<string, string> = store.hgetall('h');
 const map: Map<Uint8Array, Uint8Array> = store.hgetallBytes('h');
@@ -60,4 +63,4 @@ async function web(): Promise<void> {
   new WebStore().set('a', 'b');
 }
 
-void [previous, seconds, millis, notBool, written, value, bytes, removed, all, map, popped, one, results, off, token, stats, remote, web];
+void [previous, seconds, millis, notBool, written, value, bytes, touched, removed, all, map, popped, one, results, off, token, stats, remote, web];

@@ -42,6 +42,17 @@ export const cases = {
     eq(s.getdel('k'), 'v3');
     eq(s.get('k'), null, 'getdel removed the key');
     eq(s.getdel('k'), null);
+    s.set('gx', 'v');
+    eq(s.getex('gx', { px: 2000 }), 'v', 'getex answers the value');
+    ok(s.pttl('gx') > 1000, 'getex px set the TTL');
+    eq(s.getex('gx'), 'v', 'getex without options');
+    ok(s.pttl('gx') > 1000, 'getex without options left the TTL');
+    eq(s.getex('gx', { persist: true }), 'v');
+    eq(s.pttl('gx'), -1, 'getex persist removed the TTL');
+    eq(s.getex('missing'), null);
+    eq(s.getexBytes('gx'), text('v'), 'getexBytes');
+    throws(() => s.getex('gx', { ex: 1, persist: true }), 'TypeError', 'at most one');
+    throws(() => s.getex('gx', { exx: 1 }), 'TypeError', 'getex: unknown option exx');
     eq(s.append('a', 'hello'), 5);
     eq(s.append('a', ' world'), 11);
     eq(s.strlen('a'), 11);

@@ -37,6 +37,8 @@ export const cases = {
     eq(await s.mget(k('m1'), k('m2'), k('none')), ['1', '2', null]);
     eq(await s.setJson(k('doc'), { a: [1, 2], b: 'c' }), true);
     eq(await s.getJson(k('doc')), { a: [1, 2], b: 'c' });
+    eq(await s.getex(k('m1'), { ex: 100 }), '1');
+    ok((await s.ttl(k('m1'))) > 90, 'getex ex set the TTL');
     eq(await s.getdel(k('m1')), '1');
     eq(await s.exists(k('m1'), k('m2'), k('m2')), 2);
     eq(await s.del(k('m1'), k('m2'), k('a')), 2);

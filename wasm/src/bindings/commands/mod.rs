@@ -11,6 +11,12 @@
 //!
 //! Redis commands keep their Redis names in lower case (`hgetall`, `incrby`, `expireat`), as
 //! ioredis and `@upstash/redis` name them; `…Bytes` variants answer `Uint8Array`s.
+//!
+//! Every method of core's method list (`hedgestore_core::COMMAND_METHODS`) has a builder
+//! here under its name (camelCase for a subcommand: `pubsubNumsub`), and its declaration in
+//! `wasm/npm/hedgestore.d.ts`; `native/tests/api_agreement.rs` reads this list as text
+//! (entries `m("name", …)`) and fails when the three disagree. Methods that are not in core's
+//! list (the `…Bytes` variants, the JSON helpers) are listed there as extras.
 
 mod hashes;
 mod keys;
@@ -94,6 +100,8 @@ pub(crate) static METHODS: &[Method] = &[
     m("setnx", |a| setnx(&a.at(0), &a.at(1))),
     m("getdel", |a| getdel(&a.at(0), Text)),
     m("getdelBytes", |a| getdel(&a.at(0), Bytes)),
+    m("getex", |a| getex(&a.at(0), &a.at(1), Text)),
+    m("getexBytes", |a| getex(&a.at(0), &a.at(1), Bytes)),
     m("mget", |a| mget(&a.rest(0), Text)),
     m("mgetBytes", |a| mget(&a.rest(0), Bytes)),
     m("mset", |a| mset(&a.at(0))),

@@ -1,7 +1,7 @@
-//! String commands: `GET`, `SET` and its options, `SETNX`, `GETDEL`, `MGET`, `MSET`, the
+//! String commands: `GET`, `SET` and its options, `SETNX`, `GETDEL`, `GETEX`, `MGET`, `MSET`, the
 //! counters, `APPEND`, `STRLEN`, and the JSON helpers.
 
-use hedgestore_core::{Command, Expiry, SetCondition, SetOptions};
+use hedgestore_core::{Command, Expiry, GetExOption, SetCondition, SetOptions};
 use js_sys::{Array, Map, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -135,6 +135,41 @@ pub(crate) fn getdel(k: &JsValue, encoding: Encoding) -> Built {
         },
         Shape::Value(encoding),
     )
+}
+
+/// `GETEX`'s options, as `@upstash/redis` takes them: at most one of `{ ex | px | exat |
+/// pxat | persist }` (`ex` seconds, `px` milliseconds); none leaves the TTL alone.
+fn getex_option(method: &'static str, v: &JsValue) -> Result<Option<GetExOption>, JsValue> {
+    let o = Options::new(method, v, &["ex", "px", "exat", "pxat", "persist"])?;
+    let mut changes = Vec::new();
+    for (name, make) in [
+        ("ex", Expiry::Ex as fn(i64) -> Expiry),
+        ("px", Expiry::Px),
+        ("exat", Expiry::ExAt),
+        ("pxat", Expiry::PxAt),
+    ] {
+        if let Some(n) = o.int(name)? {
+            changes.push(GetExOption::Expiry(make(n)));
+        }
+    }
+    if o.flag("persist")? {
+        changes.push(GetExOption::Persist);
+    }
+    if changes.len() > 1 {
+        return Err(o.invalid("give at most one of the options ex, px, exat, pxat and persist"));
+    }
+    Ok(changes.pop())
+}
+
+pub(crate) fn getex(k: &JsValue, options: &JsValue, encoding: Encoding) -> Built {
+    let method = if encoding == Encoding::Text {
+        "getex"
+    } else {
+        "getexBytes"
+    };
+    let key = key(method, k)?;
+    let option = getex_option(method, options)?;
+    call(Command::GetEx { key, option }, Shape::Value(encoding))
 }
 
 pub(crate) fn mget(keys: &Array, encoding: Encoding) -> Built {

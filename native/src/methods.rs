@@ -1,0 +1,287 @@
+//! The typed command methods, generated from core's method list
+//! ([`for_each_command_method!`](hedgestore_core::for_each_command_method)): one method per
+//! command on the storage traits, on [`Storage`](crate::Storage) and on
+//! [`Transaction`](crate::Transaction).
+//!
+//! Each parameter kind of the list becomes a Rust type here, in two flavours: the traits take
+//! plain borrowed slices (`&[u8]`, `&[&[u8]]`) so they stay object-safe; the handle and the
+//! transaction builder take anything byte-like (`impl AsRef<[u8]>`, `&[impl AsRef<[u8]>]`).
+//! Both turn their arguments into the owned values the [`Command`](hedgestore_core::Command)
+//! holds the same way ([`owned!`]), and each reply kind has one converter in
+//! [`crate::reply`]. The hand-written entries (`SET`) are checked here: a function that is
+//! never called but must compile calls them with the list's parameters and expects the list's
+//! reply type, on every surface.
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// The future a generated storage trait method returns (what `async fn` in an object-safe
+/// trait becomes).
+pub type StorageFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The trait parameter type of a parameter kind.
+macro_rules! trait_arg {
+    (bytes) => { &[u8] };
+    (bytes_list) => { &[&[u8]] };
+    (pairs) => { &[(&[u8], &[u8])] };
+    (opt_text) => { Option<&[u8]> };
+    (opt_duration) => { Option<std::time::Duration> };
+    ($kind:ident) => { $crate::methods::value_arg!($kind) };
+}
+
+/// The handle's and the transaction builder's parameter type of a parameter kind.
+macro_rules! handle_arg {
+    (bytes) => { impl AsRef<[u8]> };
+    (bytes_list) => { &[impl AsRef<[u8]>] };
+    (pairs) => { &[(impl AsRef<[u8]>, impl AsRef<[u8]>)] };
+    (opt_text) => { Option<&str> };
+    (opt_duration) => { Option<std::time::Duration> };
+    ($kind:ident) => { $crate::methods::value_arg!($kind) };
+}
+
+/// Parameter kinds passed by value, the same on every surface.
+macro_rules! value_arg {
+    (int) => { i64 };
+    (float) => { f64 };
+    (count) => { usize };
+    (opt_count) => { Option<usize> };
+    (cursor) => { u64 };
+    (position) => { hedgestore_core::InsertPosition };
+    (getex_option) => { Option<hedgestore_core::GetExOption> };
+    (type_filter) => { Option<hedgestore_core::KeyType> };
+}
+
+/// An argument of either flavour as the owned value the command holds.
+macro_rules! owned {
+    (bytes, $e:expr) => {
+        AsRef::<[u8]>::as_ref(&$e).to_vec()
+    };
+    (bytes_list, $e:expr) => {
+        $e.iter()
+            .map(|b| AsRef::<[u8]>::as_ref(b).to_vec())
+            .collect::<Vec<Vec<u8>>>()
+    };
+    (pairs, $e:expr) => {
+        $e.iter()
+            .map(|(name, value)| {
+                (
+                    AsRef::<[u8]>::as_ref(name).to_vec(),
+                    AsRef::<[u8]>::as_ref(value).to_vec(),
+                )
+            })
+            .collect::<Vec<(Vec<u8>, Vec<u8>)>>()
+    };
+    (opt_text, $e:expr) => {
+        $e.map(|b| AsRef::<[u8]>::as_ref(b).to_vec())
+    };
+    ($kind:ident, $e:expr) => {
+        $e
+    };
+}
+
+/// The Rust type of a reply kind.
+macro_rules! reply_type {
+    (value) => { Option<bytes::Bytes> };
+    (values) => { Vec<Option<bytes::Bytes>> };
+    (list) => { Vec<bytes::Bytes> };
+    (map) => { std::collections::HashMap<bytes::Bytes, bytes::Bytes> };
+    (int) => { i64 };
+    (count) => { u64 };
+    (flag) => { bool };
+    (float) => { f64 };
+    (done) => { () };
+    (ttl_secs) => { $crate::Ttl };
+    (ttl_millis) => { $crate::Ttl };
+    (key_type) => { Option<hedgestore_core::KeyType> };
+    (scan_page) => { (u64, Vec<bytes::Bytes>) };
+    (text) => { bytes::Bytes };
+    (counts) => { Vec<(bytes::Bytes, u64)> };
+}
+
+/// The converter of a reply kind, applied to a `Reply`.
+macro_rules! convert_reply {
+    ($kind:ident, $reply:expr) => {
+        $crate::reply::$kind($reply)
+    };
+}
+
+/// The methods of one group of the list inside a storage trait (`$want` is the group the
+/// trait holds): each builds its command and runs it through `execute`.
+macro_rules! trait_methods {
+    (
+        $want:ident
+        generated: [$($group:ident: $entries:tt,)*],
+        hand_written: $hand_written:tt,
+    ) => {
+        $($crate::methods::trait_methods!(@group $want $group $entries);)*
+    };
+    (@group base base $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
+    (@group hash hash $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
+    (@group list list $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
+    (@group pubsub pubsub $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
+    // A group no trait holds is a compile error (no arm matches it): a new section of the
+    // list needs its trait.
+    (@group $want:ident base $entries:tt) => {};
+    (@group $want:ident hash $entries:tt) => {};
+    (@group $want:ident list $entries:tt) => {};
+    (@group $want:ident pubsub $entries:tt) => {};
+    (@emit [$(
+        $(#[$doc:meta])*
+        $kind:ident => $name:ident($($param:ident: $pkind:ident),* $(,)?)
+            -> $reply:ident = $variant:ident $fields:tt;
+    )*]) => {$(
+        $(#[$doc])*
+        fn $name<'a>(
+            &'a self,
+            $($param: $crate::methods::trait_arg!($pkind)),*
+        ) -> $crate::methods::StorageFuture<'a, $crate::Result<$crate::methods::reply_type!($reply)>> {
+            $(let $param = $crate::methods::owned!($pkind, $param);)*
+            let reply = self.execute(hedgestore_core::Command::$variant $fields);
+            Box::pin(async move { $crate::methods::convert_reply!($reply, reply.await?) })
+        }
+    )*};
+}
+
+/// The command methods of [`Storage`](crate::Storage): each builds its command and runs it.
+macro_rules! storage_methods {
+    (
+        generated: [$($group:ident: [$(
+            $(#[$doc:meta])*
+            $kind:ident => $name:ident($($param:ident: $pkind:ident),* $(,)?)
+                -> $reply:ident = $variant:ident $fields:tt;
+        )*],)*],
+        hand_written: $hand_written:tt,
+    ) => {
+        impl $crate::Storage {$($(
+            $(#[$doc])*
+            pub async fn $name(
+                &self,
+                $($param: $crate::methods::handle_arg!($pkind)),*
+            ) -> $crate::Result<$crate::methods::reply_type!($reply)> {
+                $(let $param = $crate::methods::owned!($pkind, $param);)*
+                let reply = self.execute(hedgestore_core::Command::$variant $fields).await?;
+                $crate::methods::convert_reply!($reply, reply)
+            }
+        )*)*}
+    };
+}
+
+/// The command methods of [`Transaction`](crate::Transaction): each queues its command.
+macro_rules! transaction_methods {
+    (
+        generated: [$($group:ident: [$(
+            $(#[$doc:meta])*
+            $kind:ident => $name:ident($($param:ident: $pkind:ident),* $(,)?)
+                -> $reply:ident = $variant:ident $fields:tt;
+        )*],)*],
+        hand_written: $hand_written:tt,
+    ) => {
+        impl $crate::Transaction<'_> {$($(
+            #[doc = "Queues the command; its reply comes back from [`execute`](Self::execute), in order."]
+            #[doc = ""]
+            $(#[$doc])*
+            pub fn $name(&mut self, $($param: $crate::methods::handle_arg!($pkind)),*) -> &mut Self {
+                $(let $param = $crate::methods::owned!($pkind, $param);)*
+                self.command(hedgestore_core::Command::$variant $fields)
+            }
+        )*)*}
+    };
+}
+
+/// A stand-in argument of a parameter kind, for the hand-written method checks.
+macro_rules! sample_arg {
+    (bytes) => {
+        "k"
+    };
+    (bytes_list) => {
+        &["k"]
+    };
+    (pairs) => {
+        &[("f", "v")]
+    };
+    (opt_text) => {
+        None
+    };
+    (opt_duration) => {
+        None
+    };
+    (int) => {
+        0
+    };
+    (float) => {
+        0.0
+    };
+    (count) => {
+        0
+    };
+    (opt_count) => {
+        None
+    };
+    (cursor) => {
+        0
+    };
+    (position) => {
+        hedgestore_core::InsertPosition::Before
+    };
+    (getex_option) => {
+        None
+    };
+    (type_filter) => {
+        None
+    };
+}
+
+/// A stand-in argument of a parameter kind for a storage trait's method.
+macro_rules! trait_sample_arg {
+    (bytes) => {
+        &b"k"[..]
+    };
+    (bytes_list) => {
+        &[&b"k"[..]]
+    };
+    (pairs) => {
+        &[(&b"f"[..], &b"v"[..])]
+    };
+    ($kind:ident) => {
+        $crate::methods::sample_arg!($kind)
+    };
+}
+
+/// The checks of the hand-written entries: calls each method on the storage traits, the
+/// handle and the transaction builder with the list's parameters, expecting the list's reply.
+macro_rules! check_hand_written {
+    (
+        generated: $generated:tt,
+        hand_written: [$($group:ident: [$(
+            $(#[$doc:meta])*
+            $kind:ident => $name:ident($($param:ident: $pkind:ident),* $(,)?) -> $reply:ident;
+        )*],)*],
+    ) => {
+        /// Never called: compiles only while every hand-written method of the list exists
+        /// with the list's name, parameters and reply type.
+        #[allow(dead_code)]
+        async fn hand_written_methods_match_the_list(
+            storage: &$crate::Storage,
+            backend: &dyn $crate::CompleteStorage,
+        ) {
+            $($(
+                let _: $crate::Result<$crate::methods::reply_type!($reply)> =
+                    storage.$name($($crate::methods::sample_arg!($pkind)),*).await;
+                let _: $crate::Result<$crate::methods::reply_type!($reply)> =
+                    backend.$name($($crate::methods::trait_sample_arg!($pkind)),*).await;
+                let mut transaction = storage.transaction();
+                let _: &mut $crate::Transaction<'_> =
+                    transaction.$name($($crate::methods::sample_arg!($pkind)),*);
+            )*)*
+        }
+    };
+}
+
+pub(crate) use {
+    convert_reply, handle_arg, owned, reply_type, sample_arg, trait_arg, trait_methods,
+    trait_sample_arg, value_arg,
+};
+
+hedgestore_core::for_each_command_method!(storage_methods);
+hedgestore_core::for_each_command_method!(transaction_methods);
+hedgestore_core::for_each_command_method!(check_hand_written);

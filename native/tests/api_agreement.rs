@@ -1,0 +1,330 @@
+//! Rust, JavaScript and TypeScript offer the same command methods, the ones of core's method
+//! list ([`COMMAND_METHODS`]), and every generated Rust method works.
+//!
+//! * The JavaScript methods are the wasm package's `METHODS` list
+//!   (`wasm/src/bindings/commands/mod.rs`, read as text: the bindings only compile for
+//!   wasm32). Each method of the list must be there under its JavaScript name (the Rust name,
+//!   camelCase for a subcommand: `pubsub_numsub` is `pubsubNumsub`); anything else must be a
+//!   listed JavaScript-only extra.
+//! * The TypeScript declarations (`wasm/npm/hedgestore.d.ts`) must declare exactly the
+//!   JavaScript methods in the `Commands` interface, which every store and builder extends.
+//! * Every generated method of `Storage` and of `Transaction` runs against a memory storage
+//!   and its reply converts to the method's return type (driven by the list itself, so a new
+//!   command is covered without editing this file).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use hedgestore_native::{
+    Bytes, InsertPosition, KeyType, MemoryConfig, Storage, StorageError, Ttl, COMMAND_METHODS,
+};
+
+/// JavaScript methods that are not commands of the list: byte-answering variants and the
+/// JSON helpers.
+const JS_EXTRAS: &[&str] = &[
+    "getBytes",
+    "getJson",
+    "setJson",
+    "getdelBytes",
+    "getexBytes",
+    "mgetBytes",
+    "keysBytes",
+    "scanBytes",
+    "hgetBytes",
+    "hmgetBytes",
+    "hgetallBytes",
+    "hkeysBytes",
+    "hvalsBytes",
+    "lpopBytes",
+    "rpopBytes",
+    "lrangeBytes",
+    "lindexBytes",
+];
+
+fn repo_file(path: &str) -> String {
+    let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read {full}: {e}"))
+}
+
+/// The JavaScript name of a method of the list.
+fn js_name(rust_name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in rust_name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The method names of the wasm `METHODS` list, in order: each entry is `m("name", …)`.
+fn wasm_methods() -> Vec<String> {
+    let source = repo_file("wasm/src/bindings/commands/mod.rs");
+    let start = source
+        .find("static METHODS: &[Method] = &[")
+        .expect("the METHODS list");
+    let end = start + source[start..].find("\n];").expect("the end of METHODS");
+    let names: Vec<String> = source[start..end]
+        .split("m(\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').expect("a closing quote")].to_string())
+        .collect();
+    assert!(names.len() > 50, "METHODS read as {names:?}");
+    names
+}
+
+/// The body of `export interface <name>… {` … `}` in the declarations.
+fn ts_interface<'a>(dts: &'a str, head: &str) -> &'a str {
+    let start = dts
+        .find(head)
+        .unwrap_or_else(|| panic!("hedgestore.d.ts declares no `{head}`"));
+    let body = &dts[start..];
+    &body[..body.find("\n}").expect("the interface's end")]
+}
+
+/// The method names the `Commands` interface declares (overloads once).
+fn ts_command_methods() -> BTreeSet<String> {
+    let dts = repo_file("wasm/npm/hedgestore.d.ts");
+    ts_interface(&dts, "export interface Commands<")
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .filter(|line| !line.starts_with("/**") && !line.starts_with('*'))
+        .filter_map(|line| {
+            let name = &line[..line.find('(')?];
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                .then(|| name.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn every_method_of_the_list_is_a_javascript_method_and_nothing_else_is() {
+    let js: Vec<String> = wasm_methods();
+    let js_set: BTreeSet<&str> = js.iter().map(String::as_str).collect();
+    assert_eq!(js.len(), js_set.len(), "a METHODS name appears twice");
+
+    let listed: BTreeSet<String> = COMMAND_METHODS.iter().map(|m| js_name(m.name())).collect();
+    let missing: Vec<&String> = listed
+        .iter()
+        .filter(|n| !js_set.contains(n.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "methods of core's list without a JavaScript builder in wasm METHODS: {missing:?}"
+    );
+    let unlisted: Vec<&&str> = js_set
+        .iter()
+        .filter(|n| !listed.contains(**n) && !JS_EXTRAS.contains(n))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "JavaScript methods that are neither in core's list nor listed extras: {unlisted:?}"
+    );
+    let stale: Vec<&&str> = JS_EXTRAS.iter().filter(|n| !js_set.contains(**n)).collect();
+    assert!(
+        stale.is_empty(),
+        "listed extras that do not exist: {stale:?}"
+    );
+}
+
+#[test]
+fn the_typescript_declarations_declare_exactly_the_javascript_methods() {
+    let js: BTreeSet<String> = wasm_methods().into_iter().collect();
+    let ts = ts_command_methods();
+    let undeclared: Vec<&String> = js.difference(&ts).collect();
+    let phantom: Vec<&String> = ts.difference(&js).collect();
+    assert!(
+        undeclared.is_empty() && phantom.is_empty(),
+        "hedgestore.d.ts's Commands disagrees with wasm METHODS: not declared {undeclared:?}, \
+         declared but missing {phantom:?}"
+    );
+}
+
+#[test]
+fn every_store_and_builder_has_the_command_methods() {
+    let dts = repo_file("wasm/npm/hedgestore.d.ts");
+    for class in [
+        "MemoryStore",
+        "RemoteStore",
+        "Transaction",
+        "Pipeline",
+        "RemoteTransaction",
+    ] {
+        assert!(
+            dts.contains(&format!("export interface {class} extends Commands<")),
+            "{class} does not extend Commands in hedgestore.d.ts"
+        );
+        // No class redeclares a command method with another signature.
+        let class_body = ts_interface(&dts, &format!("export class {class} {{"));
+        for name in ts_command_methods() {
+            assert!(
+                !class_body.contains(&format!("\n  {name}(")),
+                "{class} redeclares {name}"
+            );
+        }
+    }
+}
+
+/// A storage with a string `s`, a hash `h` and a list `l`, so every command has something to
+/// work on.
+async fn seeded() -> Storage {
+    let storage = Storage::memory(MemoryConfig::default()).unwrap();
+    storage.set("s", "1", None).await.unwrap();
+    storage.hset("h", &[("f", "1")]).await.unwrap();
+    storage.rpush("l", &["1", "2"]).await.unwrap();
+    storage
+}
+
+/// An argument of a parameter kind for a method of a group, fitting the seeded storage.
+macro_rules! sample {
+    (base, key, bytes) => {
+        "s"
+    };
+    (hash, key, bytes) => {
+        "h"
+    };
+    (list, key, bytes) => {
+        "l"
+    };
+    (pubsub, $param:ident, bytes) => {
+        "c"
+    };
+    ($group:ident, $param:ident, bytes) => {
+        "f"
+    };
+    (base, $param:ident, bytes_list) => {
+        &["s"]
+    };
+    (hash, $param:ident, bytes_list) => {
+        &["f"]
+    };
+    (list, $param:ident, bytes_list) => {
+        &["1"]
+    };
+    (pubsub, $param:ident, bytes_list) => {
+        &["c"]
+    };
+    ($group:ident, $param:ident, pairs) => {
+        &[("f", "1")]
+    };
+    ($group:ident, $param:ident, opt_text) => {
+        None
+    };
+    ($group:ident, $param:ident, int) => {
+        1
+    };
+    ($group:ident, $param:ident, float) => {
+        1.5
+    };
+    ($group:ident, $param:ident, count) => {
+        1
+    };
+    ($group:ident, $param:ident, opt_count) => {
+        None
+    };
+    ($group:ident, $param:ident, cursor) => {
+        0
+    };
+    ($group:ident, $param:ident, position) => {
+        InsertPosition::Before
+    };
+    ($group:ident, $param:ident, getex_option) => {
+        None
+    };
+    ($group:ident, $param:ident, type_filter) => {
+        None
+    };
+}
+
+/// Calls every generated method on a fresh seeded storage, then queues it alone in a
+/// transaction: both must succeed (a reply that does not convert is `UnexpectedReply`).
+macro_rules! run_every_method {
+    (
+        generated: [$($group:ident: [$(
+            $(#[$doc:meta])*
+            $kind:ident => $name:ident($($param:ident: $pkind:ident),* $(,)?)
+                -> $reply:ident = $variant:ident $fields:tt;
+        )*],)*],
+        hand_written: $hand_written:tt,
+    ) => {{
+        let mut ran = Vec::new();
+        $($(
+            let storage = seeded().await;
+            let result = storage.$name($(sample!($group, $param, $pkind)),*).await;
+            assert!(result.is_ok(), "{}: {:?}", stringify!($name), result);
+            let storage = seeded().await;
+            let mut tx = storage.transaction();
+            tx.$name($(sample!($group, $param, $pkind)),*);
+            let replies = tx.execute().await;
+            assert!(
+                matches!(&replies, Ok(r) if r.len() == 1),
+                "transaction {}: {:?}",
+                stringify!($name),
+                replies
+            );
+            ran.push(stringify!($name));
+        )*)*
+        ran
+    }};
+}
+
+#[tokio::test]
+async fn every_generated_method_runs_and_its_reply_converts() {
+    let ran = hedgestore_native::for_each_command_method!(run_every_method);
+    let generated = COMMAND_METHODS.iter().filter(|m| !m.hand_written).count();
+    assert_eq!(ran.len(), generated);
+}
+
+#[tokio::test]
+async fn typed_replies_carry_what_redis_answered() {
+    let storage = seeded().await;
+    assert_eq!(storage.r#type("s").await.unwrap(), Some(KeyType::String));
+    assert_eq!(storage.r#type("l").await.unwrap(), Some(KeyType::List));
+    assert_eq!(storage.r#type("missing").await.unwrap(), None);
+    assert!(storage.expire("s", 100).await.unwrap());
+    let Ttl::Expires(secs) = storage.ttl("s").await.unwrap() else {
+        panic!("s has a TTL")
+    };
+    assert!(secs > Duration::from_secs(90) && secs <= Duration::from_secs(100));
+    assert_eq!(storage.pttl("missing").await.unwrap(), Ttl::Missing);
+    assert!(storage.persist("s").await.unwrap());
+    assert_eq!(storage.ttl("s").await.unwrap(), Ttl::Persistent);
+    assert_eq!(storage.incrbyfloat("s", 0.5).await.unwrap(), 1.5);
+    assert_eq!(storage.hincrbyfloat("h", "f", 1.25).await.unwrap(), 2.25);
+    assert_eq!(storage.ping(None).await.unwrap(), "PONG");
+    assert_eq!(storage.ping(Some("hi")).await.unwrap(), "hi");
+    assert_eq!(
+        storage.pubsub_numsub(&["c"]).await.unwrap(),
+        vec![(Bytes::from("c"), 0)]
+    );
+    assert_eq!(
+        storage
+            .linsert("l", InsertPosition::After, "x", "y")
+            .await
+            .unwrap(),
+        -1
+    );
+    assert_eq!(
+        storage
+            .linsert("l", InsertPosition::After, "1", "y")
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        storage.lindex("l", 1).await.unwrap(),
+        Some(Bytes::from("y"))
+    );
+    assert_eq!(storage.getdel("s").await.unwrap(), Some(Bytes::from("1.5")));
+    assert_eq!(storage.exists(&["s"]).await.unwrap(), 0);
+    let err = storage.get("h").await.unwrap_err();
+    assert!(matches!(err, StorageError::Command(_)), "{err:?}");
+}
