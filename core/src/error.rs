@@ -39,6 +39,12 @@ pub enum Error {
     /// An expiry that is not positive or overflows, naming the command as Redis does.
     #[error("ERR invalid expire time in '{0}' command")]
     InvalidExpireTime(&'static str),
+    /// A negative string offset (`SETRANGE`).
+    #[error("ERR offset is out of range")]
+    OffsetOutOfRange,
+    /// A string would grow past Redis's 512 MB limit (`SETRANGE`).
+    #[error("ERR string exceeds maximum allowed size (proto-max-bulk-len)")]
+    StringTooLong,
     /// The key does not exist (`RENAME`, `LSET`).
     #[error("ERR no such key")]
     NoSuchKey,
@@ -146,6 +152,8 @@ impl Error {
             Error::DecrementOverflow,
             Error::NanOrInfinity,
             Error::NotPositive,
+            Error::OffsetOutOfRange,
+            Error::StringTooLong,
             Error::NoSuchKey,
             Error::IndexOutOfRange,
             Error::Syntax,

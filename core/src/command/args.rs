@@ -112,12 +112,12 @@ impl Command {
             MGet { keys } | Del { keys } | Exists { keys } => {
                 a.extend(keys.iter().map(|v| Arg::Bytes(v)))
             }
-            MSet { pairs } => {
+            MSet { pairs } | MSetNx { pairs } => {
                 for (k, v) in pairs {
                     a.extend([Arg::Bytes(k), Arg::Bytes(v)]);
                 }
             }
-            SetNx { key, value } | Append { key, value } => {
+            SetNx { key, value } | Append { key, value } | GetSet { key, value } => {
                 a.extend([Arg::Bytes(key), Arg::Bytes(value)])
             }
             IncrBy { key, delta } | DecrBy { key, delta } => {
@@ -168,10 +168,29 @@ impl Command {
                     a.extend([Arg::Word("TYPE"), Arg::Word(name)]);
                 }
             }
-            DbSize | FlushDb => {}
+            DbSize | FlushDb | FlushAll => {}
+            Echo { message } => a.push(Arg::Bytes(message)),
+            SetEx {
+                key,
+                seconds: t,
+                value,
+            }
+            | PSetEx {
+                key,
+                millis: t,
+                value,
+            }
+            | SetRange {
+                key,
+                offset: t,
+                value,
+            } => a.extend([Arg::Bytes(key), Arg::Int(*t), Arg::Bytes(value)]),
+            GetRange { key, start, end } => {
+                a.extend([Arg::Bytes(key), Arg::Int(*start), Arg::Int(*end)])
+            }
             PubSubNumPat => a.push(Arg::Word("NUMPAT")),
             Ping { message } => a.extend(message.iter().map(|v| Arg::Bytes(v))),
-            HSet { key, pairs } => {
+            HSet { key, pairs } | HMSet { key, pairs } => {
                 a.push(Arg::Bytes(key));
                 for (f, v) in pairs {
                     a.extend([Arg::Bytes(f), Arg::Bytes(v)]);

@@ -197,6 +197,30 @@ pub enum Command {
     Append { key: Vec<u8>, value: Vec<u8> },
     /// `STRLEN key`
     StrLen { key: Vec<u8> },
+    /// `SETEX key seconds value`
+    SetEx {
+        key: Vec<u8>,
+        seconds: i64,
+        value: Vec<u8>,
+    },
+    /// `PSETEX key milliseconds value`
+    PSetEx {
+        key: Vec<u8>,
+        millis: i64,
+        value: Vec<u8>,
+    },
+    /// `GETSET key value`
+    GetSet { key: Vec<u8>, value: Vec<u8> },
+    /// `MSETNX key value [key value …]`
+    MSetNx { pairs: Vec<(Vec<u8>, Vec<u8>)> },
+    /// `SETRANGE key offset value`
+    SetRange {
+        key: Vec<u8>,
+        offset: i64,
+        value: Vec<u8>,
+    },
+    /// `GETRANGE key start end`
+    GetRange { key: Vec<u8>, start: i64, end: i64 },
 
     // Keys
     /// `DEL key [key …]`
@@ -232,6 +256,10 @@ pub enum Command {
     DbSize,
     /// `FLUSHDB [ASYNC|SYNC]`
     FlushDb,
+    /// `FLUSHALL [ASYNC|SYNC]` (one database, so the same as `FLUSHDB`)
+    FlushAll,
+    /// `ECHO message`
+    Echo { message: Vec<u8> },
     /// `PING [message]`
     Ping { message: Option<Vec<u8>> },
 
@@ -274,6 +302,11 @@ pub enum Command {
         key: Vec<u8>,
         field: Vec<u8>,
         value: Vec<u8>,
+    },
+    /// `HMSET key field value [field value …]`
+    HMSet {
+        key: Vec<u8>,
+        pairs: Vec<(Vec<u8>, Vec<u8>)>,
     },
 
     // Lists

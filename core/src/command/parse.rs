@@ -327,6 +327,36 @@ impl Command {
                 value: a(2).to_vec(),
             },
             CommandKind::StrLen => Command::StrLen { key: key() },
+            CommandKind::SetEx => Command::SetEx {
+                key: key(),
+                seconds: int(a(2))?,
+                value: a(3).to_vec(),
+            },
+            CommandKind::PSetEx => Command::PSetEx {
+                key: key(),
+                millis: int(a(2))?,
+                value: a(3).to_vec(),
+            },
+            CommandKind::GetSet => Command::GetSet {
+                key: key(),
+                value: a(2).to_vec(),
+            },
+            CommandKind::MSetNx => {
+                if rest.len() % 2 != 0 {
+                    return Err(Error::WrongArity(cmd_name));
+                }
+                Command::MSetNx { pairs: pairs(rest) }
+            }
+            CommandKind::SetRange => Command::SetRange {
+                key: key(),
+                offset: int(a(2))?,
+                value: a(3).to_vec(),
+            },
+            CommandKind::GetRange => Command::GetRange {
+                key: key(),
+                start: int(a(2))?,
+                end: int(a(3))?,
+            },
             CommandKind::Del => Command::Del { keys: list(rest) },
             CommandKind::Exists => Command::Exists { keys: list(rest) },
             CommandKind::Expire => expire_command(args, Expiry::Ex)?,
@@ -378,14 +408,21 @@ impl Command {
                 }
             }
             CommandKind::DbSize => Command::DbSize,
-            CommandKind::FlushDb => {
+            CommandKind::FlushDb | CommandKind::FlushAll => {
                 match rest {
                     [] => {}
                     [mode] if eq(mode.as_ref(), "ASYNC") || eq(mode.as_ref(), "SYNC") => {}
                     _ => return Err(Error::Syntax),
                 }
-                Command::FlushDb
+                if spec.kind == CommandKind::FlushDb {
+                    Command::FlushDb
+                } else {
+                    Command::FlushAll
+                }
             }
+            CommandKind::Echo => Command::Echo {
+                message: a(1).to_vec(),
+            },
             CommandKind::Ping => match rest {
                 [] => Command::Ping { message: None },
                 [m] => Command::Ping {
@@ -393,13 +430,15 @@ impl Command {
                 },
                 _ => return Err(Error::WrongArity(cmd_name)),
             },
-            CommandKind::HSet => {
+            CommandKind::HSet | CommandKind::HMSet => {
                 if rest.len() % 2 == 0 {
                     return Err(Error::WrongArity(cmd_name));
                 }
-                Command::HSet {
-                    key: key(),
-                    pairs: pairs(&args[2..]),
+                let (key, pairs) = (key(), pairs(&args[2..]));
+                if spec.kind == CommandKind::HSet {
+                    Command::HSet { key, pairs }
+                } else {
+                    Command::HMSet { key, pairs }
                 }
             }
             CommandKind::HGet => Command::HGet {

@@ -224,6 +224,24 @@ command_table! {
     /// `STRLEN`
     StrLen = "strlen", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["STRLEN", "k"];
+    /// `SETEX`
+    SetEx = "setex", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["SETEX", "k", "10", "v"];
+    /// `PSETEX`
+    PSetEx = "psetex", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["PSETEX", "k", "10000", "v"];
+    /// `GETSET`
+    GetSet = "getset", 3, [WRITE, DENYOOM], (1, 1, 1),
+        ["GETSET", "k", "v2"];
+    /// `MSETNX`
+    MSetNx = "msetnx", -3, [WRITE, DENYOOM], (1, -1, 2),
+        ["MSETNX", "k1", "v1", "k2", "v2"];
+    /// `SETRANGE`
+    SetRange = "setrange", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["SETRANGE", "k", "3", "xyz"];
+    /// `GETRANGE`
+    GetRange = "getrange", 4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["GETRANGE", "k", "0", "-1"];
     /// `DEL`
     Del = "del", -2, [WRITE], (1, -1, 1),
         ["DEL", "k1", "k2"];
@@ -269,6 +287,12 @@ command_table! {
     /// `FLUSHDB`
     FlushDb = "flushdb", -1, [WRITE, ADMIN, ALL_KEYS], (0, 0, 0),
         ["FLUSHDB"];
+    /// `FLUSHALL`
+    FlushAll = "flushall", -1, [WRITE, ADMIN, ALL_KEYS], (0, 0, 0),
+        ["FLUSHALL"];
+    /// `ECHO`
+    Echo = "echo", 2, [RETRY_SAFE], (0, 0, 0),
+        ["ECHO", "hello"];
     /// `PING`
     Ping = "ping", -1, [RETRY_SAFE], (0, 0, 0),
         ["PING"];
@@ -308,6 +332,9 @@ command_table! {
     /// `HSETNX`
     HSetNx = "hsetnx", 4, [WRITE, DENYOOM], (1, 1, 1),
         ["HSETNX", "h", "f", "v"];
+    /// `HMSET`
+    HMSet = "hmset", -4, [WRITE, DENYOOM], (1, 1, 1),
+        ["HMSET", "h", "f1", "v1", "f2", "v2"];
     /// `LPUSH`
     LPush = "lpush", -3, [WRITE, DENYOOM], (1, 1, 1),
         ["LPUSH", "l", "a", "b"];

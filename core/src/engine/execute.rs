@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 
 use super::lists::End;
 use super::Engine;
-use crate::command::{Command, Reply};
+use crate::command::{Command, Expiry, Reply};
 use crate::num::format_i64;
 use crate::{Clock, Error};
 
@@ -59,6 +59,26 @@ impl<C: Clock> Engine<C> {
             }
             Command::Append { key, value } => int(self.append_unguarded(&key, &value)?),
             Command::StrLen { key } => int(self.strlen(&key)?),
+            Command::SetEx {
+                key,
+                seconds,
+                value,
+            } => {
+                self.setex_unguarded(&key, Expiry::Ex(seconds), value)?;
+                Reply::Ok
+            }
+            Command::PSetEx { key, millis, value } => {
+                self.setex_unguarded(&key, Expiry::Px(millis), value)?;
+                Reply::Ok
+            }
+            Command::GetSet { key, value } => {
+                Reply::bulk_or_nil(self.getset_unguarded(&key, value)?)
+            }
+            Command::MSetNx { pairs } => int(usize::from(self.msetnx_unguarded(&pairs))),
+            Command::SetRange { key, offset, value } => {
+                int(self.setrange_unguarded(&key, offset, &value)?)
+            }
+            Command::GetRange { key, start, end } => Reply::Bulk(self.getrange(&key, start, end)?),
 
             Command::Del { keys } => int(self.del(&keys)),
             Command::Exists { keys } => int(self.exists(&keys)),
@@ -91,10 +111,11 @@ impl<C: Clock> Engine<C> {
                 ])
             }
             Command::DbSize => int(self.len()),
-            Command::FlushDb => {
+            Command::FlushDb | Command::FlushAll => {
                 self.flushdb();
                 Reply::Ok
             }
+            Command::Echo { message } => Reply::Bulk(message),
             Command::Ping { message } => match message {
                 None => Reply::Status("PONG"),
                 Some(m) => Reply::Bulk(m),
@@ -116,6 +137,10 @@ impl<C: Clock> Engine<C> {
             }
             Command::HIncrByFloat { key, field, delta } => {
                 Reply::Bulk(self.hincr_by_float_unguarded(&key, &field, delta)?)
+            }
+            Command::HMSet { key, pairs } => {
+                self.hset_unguarded(&key, &pairs)?;
+                Reply::Ok
             }
             Command::HSetNx { key, field, value } => {
                 int(usize::from(self.hsetnx_unguarded(&key, &field, &value)?))
