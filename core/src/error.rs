@@ -36,6 +36,18 @@ pub enum Error {
     /// A count that must be positive was negative.
     #[error("ERR value is out of range, must be positive")]
     NotPositive,
+    /// A count of `i64::MIN`, which has no opposite (`SRANDMEMBER`, `ZRANDMEMBER`).
+    #[error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")]
+    CountOutOfRange,
+    /// A `numkeys` argument below 1.
+    #[error("ERR numkeys should be greater than 0")]
+    NumKeysNotPositive,
+    /// A `numkeys` argument larger than the keys that follow it.
+    #[error("ERR Number of keys can't be greater than number of args")]
+    NumKeysOverArgs,
+    /// A negative `LIMIT` (`SINTERCARD`, `ZINTERCARD`).
+    #[error("ERR LIMIT can't be negative")]
+    NegativeLimit,
     /// An expiry that is not positive or overflows, naming the command as Redis does.
     #[error("ERR invalid expire time in '{0}' command")]
     InvalidExpireTime(&'static str),
@@ -152,6 +164,10 @@ impl Error {
             Error::DecrementOverflow,
             Error::NanOrInfinity,
             Error::NotPositive,
+            Error::CountOutOfRange,
+            Error::NumKeysNotPositive,
+            Error::NumKeysOverArgs,
+            Error::NegativeLimit,
             Error::OffsetOutOfRange,
             Error::StringTooLong,
             Error::NoSuchKey,

@@ -54,8 +54,8 @@ pub use command::{
 };
 pub use config::{EngineConfig, EvictionPolicy};
 pub use engine::{
-    BatchError, Engine, Event, FencingToken, FieldValue, LockHolder, Message, ScanPage, Stats,
-    SubscriberId, TimeoutReport,
+    BatchError, Engine, Event, FencingToken, FieldValue, LockHolder, Message, ScanPage, SetOp,
+    Stats, SubscriberId, TimeoutReport,
 };
 pub use error::Error;
 pub use glob::Pattern;

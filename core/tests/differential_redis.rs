@@ -14,6 +14,8 @@
 //! increment stands for its shortest decimal form unless it is a whole number, so increments
 //! written with more digits than that form are not generated either.
 
+mod differential;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hedgestore_core::{Clock, Command, Engine, Error, Millis, Reply};
@@ -120,6 +122,9 @@ impl Gen {
     }
 
     fn command(&mut self, redis: &mut RespConnection) -> Vec<String> {
+        if self.rng.chance(35) {
+            return differential::command(&mut self.rng, redis);
+        }
         let mut c: Vec<String> = match self.rng.below(53) {
             0..=3 => {
                 let mut c = vec!["SET".into(), self.key(), self.value()];
@@ -408,7 +413,7 @@ fn from_engine(r: Result<Reply, Error>) -> Norm {
 /// Puts unordered replies (KEYS, HKEYS, HVALS, HGETALL) in a canonical order.
 fn canonical(cmd: &str, n: Norm) -> Norm {
     let key = |x: &Norm| format!("{x:?}");
-    match (cmd, n) {
+    match (cmd, differential::canonical(cmd, n)) {
         ("KEYS" | "HKEYS" | "HVALS", Norm::Array(mut v)) => {
             v.sort_by_key(key);
             Norm::Array(v)
@@ -448,6 +453,14 @@ fn run(seed: u64, ops: usize) {
     for n in 0..ops {
         let args = gen.command(&mut oracle);
         let cmd = args[0].to_ascii_uppercase();
+        if std::env::var("DIFF_TRACE").is_ok() {
+            eprintln!("#{n} {args:?}");
+        }
+        if differential::is_key_scan(&cmd) {
+            let (expected, ours) = differential::full_scan(&args, &mut redis, &mut engine);
+            assert_eq!(expected, ours, "seed {seed}, command #{n}: {args:?}");
+            continue;
+        }
         let expected = canonical(&cmd, from_resp(redis.call(&args).unwrap()));
         let parsed = Command::parse(&args);
         if let Ok(c) = &parsed {

@@ -5,7 +5,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyType, SetCondition};
+use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, SetCondition};
 use crate::decimal::format_float_arg;
 use crate::num::format_i64;
 
@@ -80,7 +80,9 @@ impl Command {
             | HLen { key }
             | HKeys { key }
             | HVals { key }
-            | LLen { key } => a.push(Arg::Bytes(key)),
+            | LLen { key }
+            | SMembers { key }
+            | SCard { key } => a.push(Arg::Bytes(key)),
             Set {
                 key,
                 value,
@@ -109,9 +111,12 @@ impl Command {
                     Some(GetExOption::Expiry(e)) => a.extend(expiry_args(*e)),
                 }
             }
-            MGet { keys } | Del { keys } | Exists { keys } => {
-                a.extend(keys.iter().map(|v| Arg::Bytes(v)))
-            }
+            MGet { keys }
+            | Del { keys }
+            | Exists { keys }
+            | SInter { keys }
+            | SUnion { keys }
+            | SDiff { keys } => a.extend(keys.iter().map(|v| Arg::Bytes(v))),
             MSet { pairs } | MSetNx { pairs } => {
                 for (k, v) in pairs {
                     a.extend([Arg::Bytes(k), Arg::Bytes(v)]);
@@ -160,12 +165,7 @@ impl Command {
                     a.extend([Arg::Word("COUNT"), Arg::Int(*c as i64)]);
                 }
                 if let Some(t) = key_type {
-                    let name = match t {
-                        KeyType::String => "string",
-                        KeyType::Hash => "hash",
-                        KeyType::List => "list",
-                    };
-                    a.extend([Arg::Word("TYPE"), Arg::Word(name)]);
+                    a.extend([Arg::Word("TYPE"), Arg::Word(t.as_str())]);
                 }
             }
             DbSize | FlushDb | FlushAll => {}
@@ -199,9 +199,64 @@ impl Command {
             HGet { key, field } | HExists { key, field } => {
                 a.extend([Arg::Bytes(key), Arg::Bytes(field)])
             }
-            HMGet { key, fields } | HDel { key, fields } => {
+            HMGet {
+                key,
+                fields: members,
+            }
+            | HDel {
+                key,
+                fields: members,
+            }
+            | SAdd { key, members }
+            | SRem { key, members }
+            | SMIsMember { key, members } => {
                 a.push(Arg::Bytes(key));
-                a.extend(fields.iter().map(|v| Arg::Bytes(v)));
+                a.extend(members.iter().map(|v| Arg::Bytes(v)));
+            }
+            SIsMember { key, member } => a.extend([Arg::Bytes(key), Arg::Bytes(member)]),
+            SPop { key, count } => {
+                a.push(Arg::Bytes(key));
+                a.extend(count.map(|c| Arg::Int(c as i64)));
+            }
+            SRandMember { key, count } => {
+                a.push(Arg::Bytes(key));
+                a.extend(count.map(Arg::Int));
+            }
+            SMove {
+                source,
+                destination,
+                member,
+            } => a.extend([
+                Arg::Bytes(source),
+                Arg::Bytes(destination),
+                Arg::Bytes(member),
+            ]),
+            SInterStore { destination, keys }
+            | SUnionStore { destination, keys }
+            | SDiffStore { destination, keys } => {
+                a.push(Arg::Bytes(destination));
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+            }
+            SInterCard { keys, limit } => {
+                a.push(Arg::Int(keys.len() as i64));
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                if let Some(l) = limit {
+                    a.extend([Arg::Word("LIMIT"), Arg::Int(*l as i64)]);
+                }
+            }
+            SScan {
+                key,
+                cursor,
+                pattern,
+                count,
+            } => {
+                a.extend([Arg::Bytes(key), Arg::Int(*cursor as i64)]);
+                if let Some(p) = pattern {
+                    a.extend([Arg::Word("MATCH"), Arg::Bytes(p)]);
+                }
+                if let Some(c) = count {
+                    a.extend([Arg::Word("COUNT"), Arg::Int(*c as i64)]);
+                }
             }
             HIncrBy { key, field, delta } => {
                 a.extend([Arg::Bytes(key), Arg::Bytes(field), Arg::Int(*delta)])

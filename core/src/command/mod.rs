@@ -25,6 +25,10 @@ pub enum KeyType {
     Hash,
     /// A list of byte strings.
     List,
+    /// A set of distinct byte strings.
+    Set,
+    /// A set of byte strings ordered by score.
+    ZSet,
 }
 
 impl KeyType {
@@ -34,6 +38,8 @@ impl KeyType {
             KeyType::String => "string",
             KeyType::Hash => "hash",
             KeyType::List => "list",
+            KeyType::Set => "set",
+            KeyType::ZSet => "zset",
         }
     }
 }
@@ -348,6 +354,63 @@ pub enum Command {
         position: InsertPosition,
         pivot: Vec<u8>,
         value: Vec<u8>,
+    },
+
+    // Sets
+    /// `SADD key member [member …]`
+    SAdd { key: Vec<u8>, members: Vec<Vec<u8>> },
+    /// `SREM key member [member …]`
+    SRem { key: Vec<u8>, members: Vec<Vec<u8>> },
+    /// `SMEMBERS key`
+    SMembers { key: Vec<u8> },
+    /// `SISMEMBER key member`
+    SIsMember { key: Vec<u8>, member: Vec<u8> },
+    /// `SMISMEMBER key member [member …]`
+    SMIsMember { key: Vec<u8>, members: Vec<Vec<u8>> },
+    /// `SCARD key`
+    SCard { key: Vec<u8> },
+    /// `SPOP key [count]`
+    SPop { key: Vec<u8>, count: Option<usize> },
+    /// `SRANDMEMBER key [count]` (a negative count may repeat members)
+    SRandMember { key: Vec<u8>, count: Option<i64> },
+    /// `SMOVE source destination member`
+    SMove {
+        source: Vec<u8>,
+        destination: Vec<u8>,
+        member: Vec<u8>,
+    },
+    /// `SINTER key [key …]`
+    SInter { keys: Vec<Vec<u8>> },
+    /// `SUNION key [key …]`
+    SUnion { keys: Vec<Vec<u8>> },
+    /// `SDIFF key [key …]`
+    SDiff { keys: Vec<Vec<u8>> },
+    /// `SINTERSTORE destination key [key …]`
+    SInterStore {
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+    },
+    /// `SUNIONSTORE destination key [key …]`
+    SUnionStore {
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+    },
+    /// `SDIFFSTORE destination key [key …]`
+    SDiffStore {
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+    },
+    /// `SINTERCARD numkeys key [key …] [LIMIT limit]` (a limit of 0 means none)
+    SInterCard {
+        keys: Vec<Vec<u8>>,
+        limit: Option<usize>,
+    },
+    /// `SSCAN key cursor [MATCH pattern] [COUNT count]`
+    SScan {
+        key: Vec<u8>,
+        cursor: u64,
+        pattern: Option<Vec<u8>>,
+        count: Option<usize>,
     },
 
     // Pub/sub (subscribing is per connection, not a command: see `Engine::subscribe`)

@@ -373,33 +373,8 @@ impl Command {
             },
             CommandKind::Keys => Command::Keys { pattern: key() },
             CommandKind::Scan => {
-                let cursor = core::str::from_utf8(a(1))
-                    .ok()
-                    .and_then(|s| s.parse::<u64>().ok())
-                    .filter(|_| !a(1).starts_with(b"+"))
-                    .ok_or(Error::InvalidCursor)?;
-                let (mut pattern, mut count, mut key_type) = (None, None, None);
-                let mut i = 2;
-                while i < args.len() {
-                    let value = args.get(i + 1).map(AsRef::as_ref).ok_or(Error::Syntax)?;
-                    let opt = a(i);
-                    if eq(opt, "MATCH") {
-                        pattern = Some(value.to_vec());
-                    } else if eq(opt, "COUNT") {
-                        let n = int(value)?;
-                        count = Some(
-                            usize::try_from(n)
-                                .ok()
-                                .filter(|n| *n >= 1)
-                                .ok_or(Error::Syntax)?,
-                        );
-                    } else if eq(opt, "TYPE") {
-                        key_type = Some(key_type_named(value)?);
-                    } else {
-                        return Err(Error::Syntax);
-                    }
-                    i += 2;
-                }
+                let cursor = scan_cursor(a(1))?;
+                let (pattern, count, key_type) = scan_options(&args[2..], true)?;
                 Command::Scan {
                     cursor,
                     pattern,
@@ -540,6 +515,80 @@ impl Command {
                     value: a(4).to_vec(),
                 }
             }
+            CommandKind::SAdd => Command::SAdd {
+                key: key(),
+                members: list(&args[2..]),
+            },
+            CommandKind::SRem => Command::SRem {
+                key: key(),
+                members: list(&args[2..]),
+            },
+            CommandKind::SMembers => Command::SMembers { key: key() },
+            CommandKind::SIsMember => Command::SIsMember {
+                key: key(),
+                member: a(2).to_vec(),
+            },
+            CommandKind::SMIsMember => Command::SMIsMember {
+                key: key(),
+                members: list(&args[2..]),
+            },
+            CommandKind::SCard => Command::SCard { key: key() },
+            CommandKind::SPop => {
+                if args.len() > 3 {
+                    return Err(Error::Syntax);
+                }
+                Command::SPop {
+                    key: key(),
+                    count: pop_count(args, cmd_name)?,
+                }
+            }
+            CommandKind::SRandMember => {
+                if args.len() > 3 {
+                    return Err(Error::Syntax);
+                }
+                let count = args
+                    .get(2)
+                    .map(|raw| match int(raw.as_ref())? {
+                        i64::MIN => Err(Error::CountOutOfRange),
+                        n => Ok(n),
+                    })
+                    .transpose()?;
+                Command::SRandMember { key: key(), count }
+            }
+            CommandKind::SMove => Command::SMove {
+                source: a(1).to_vec(),
+                destination: a(2).to_vec(),
+                member: a(3).to_vec(),
+            },
+            CommandKind::SInter => Command::SInter { keys: list(rest) },
+            CommandKind::SUnion => Command::SUnion { keys: list(rest) },
+            CommandKind::SDiff => Command::SDiff { keys: list(rest) },
+            CommandKind::SInterStore => Command::SInterStore {
+                destination: key(),
+                keys: list(&args[2..]),
+            },
+            CommandKind::SUnionStore => Command::SUnionStore {
+                destination: key(),
+                keys: list(&args[2..]),
+            },
+            CommandKind::SDiffStore => Command::SDiffStore {
+                destination: key(),
+                keys: list(&args[2..]),
+            },
+            CommandKind::SInterCard => {
+                let (keys, limit) = numkeys_and_limit(rest)?;
+                Command::SInterCard { keys, limit }
+            }
+            CommandKind::SScan => {
+                let cursor = scan_cursor(a(2))?;
+                let (pattern, count, _) = scan_options(&args[3..], false)?;
+                Command::SScan {
+                    key: key(),
+                    cursor,
+                    pattern,
+                    count,
+                }
+            }
             CommandKind::Publish => Command::Publish {
                 channel: a(1).to_vec(),
                 message: a(2).to_vec(),
@@ -563,6 +612,73 @@ impl Command {
     }
 }
 
+/// A `SCAN`-family cursor: an unsigned integer without a sign.
+fn scan_cursor(raw: &[u8]) -> Result<u64, Error> {
+    core::str::from_utf8(raw)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|_| !raw.starts_with(b"+"))
+        .ok_or(Error::InvalidCursor)
+}
+
+/// What a `SCAN`-family option list holds: `MATCH`, `COUNT` and (for `SCAN` only) `TYPE`.
+type ScanOptions = (Option<Vec<u8>>, Option<usize>, Option<KeyType>);
+
+/// Reads `MATCH pattern`, `COUNT n` (at least 1) and, when `with_type`, `TYPE name`; the last
+/// of a repeated option wins.
+fn scan_options<A: AsRef<[u8]>>(opts: &[A], with_type: bool) -> Result<ScanOptions, Error> {
+    let (mut pattern, mut count, mut key_type) = (None, None, None);
+    let mut i = 0;
+    while i < opts.len() {
+        let value = opts.get(i + 1).map(AsRef::as_ref).ok_or(Error::Syntax)?;
+        let opt = opts[i].as_ref();
+        if eq(opt, "MATCH") {
+            pattern = Some(value.to_vec());
+        } else if eq(opt, "COUNT") {
+            let n = int(value)?;
+            count = Some(
+                usize::try_from(n)
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or(Error::Syntax)?,
+            );
+        } else if with_type && eq(opt, "TYPE") {
+            key_type = Some(key_type_named(value)?);
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 2;
+    }
+    Ok((pattern, count, key_type))
+}
+
+/// `numkeys key [key …] [LIMIT limit]` (`SINTERCARD`, `ZINTERCARD`): the keys and the limit.
+fn numkeys_and_limit<A: AsRef<[u8]>>(args: &[A]) -> Result<(Vec<Vec<u8>>, Option<usize>), Error> {
+    let n = parse_i64(args[0].as_ref())
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| *n >= 1)
+        .ok_or(Error::NumKeysNotPositive)?;
+    if n > args.len() - 1 {
+        return Err(Error::NumKeysOverArgs);
+    }
+    let keys = list(&args[1..=n]);
+    let mut limit = None;
+    let mut opts = args[n + 1..].iter().map(AsRef::as_ref);
+    while let Some(opt) = opts.next() {
+        match opts.next() {
+            Some(value) if eq(opt, "LIMIT") => {
+                limit = Some(
+                    parse_i64(value)
+                        .and_then(|l| usize::try_from(l).ok())
+                        .ok_or(Error::NegativeLimit)?,
+                );
+            }
+            _ => return Err(Error::Syntax),
+        }
+    }
+    Ok((keys, limit))
+}
+
 fn key_type_named(name: &[u8]) -> Result<KeyType, Error> {
     if eq(name, "string") {
         Ok(KeyType::String)
@@ -570,6 +686,10 @@ fn key_type_named(name: &[u8]) -> Result<KeyType, Error> {
         Ok(KeyType::Hash)
     } else if eq(name, "list") {
         Ok(KeyType::List)
+    } else if eq(name, "set") {
+        Ok(KeyType::Set)
+    } else if eq(name, "zset") {
+        Ok(KeyType::ZSet)
     } else {
         Err(Error::UnknownTypeName(
             String::from_utf8_lossy(name).as_ref().to_owned(),

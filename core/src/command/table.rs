@@ -374,6 +374,57 @@ command_table! {
     /// `LINSERT`
     LInsert = "linsert", 5, [WRITE, DENYOOM], (1, 1, 1),
         ["LINSERT", "l", "BEFORE", "a", "v"];
+    /// `SADD`
+    SAdd = "sadd", -3, [WRITE, DENYOOM], (1, 1, 1),
+        ["SADD", "s", "a", "b"];
+    /// `SREM`
+    SRem = "srem", -3, [WRITE], (1, 1, 1),
+        ["SREM", "s", "a", "b"];
+    /// `SMEMBERS`
+    SMembers = "smembers", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["SMEMBERS", "s"];
+    /// `SISMEMBER`
+    SIsMember = "sismember", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["SISMEMBER", "s", "a"];
+    /// `SMISMEMBER`
+    SMIsMember = "smismember", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["SMISMEMBER", "s", "a", "z"];
+    /// `SCARD`
+    SCard = "scard", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["SCARD", "s"];
+    /// `SPOP`
+    SPop = "spop", -2, [WRITE], (1, 1, 1),
+        ["SPOP", "s", "5"];
+    /// `SRANDMEMBER`
+    SRandMember = "srandmember", -2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["SRANDMEMBER", "s", "5"];
+    /// `SMOVE`
+    SMove = "smove", 4, [WRITE], (1, 2, 1),
+        ["SMOVE", "s", "s2", "a"];
+    /// `SINTER`
+    SInter = "sinter", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
+        ["SINTER", "s", "s2"];
+    /// `SUNION`
+    SUnion = "sunion", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
+        ["SUNION", "s", "s2"];
+    /// `SDIFF`
+    SDiff = "sdiff", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
+        ["SDIFF", "s", "s2"];
+    /// `SINTERSTORE`
+    SInterStore = "sinterstore", -3, [WRITE, DENYOOM], (1, -1, 1),
+        ["SINTERSTORE", "d", "s", "s2"];
+    /// `SUNIONSTORE`
+    SUnionStore = "sunionstore", -3, [WRITE, DENYOOM], (1, -1, 1),
+        ["SUNIONSTORE", "d", "s", "s2"];
+    /// `SDIFFSTORE`
+    SDiffStore = "sdiffstore", -3, [WRITE, DENYOOM], (1, -1, 1),
+        ["SDIFFSTORE", "d", "s", "s2"];
+    /// `SINTERCARD` (its keys follow a count, so the table lists none, as Redis does)
+    SInterCard = "sintercard", -3, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["SINTERCARD", "2", "s", "s2", "LIMIT", "1"];
+    /// `SSCAN`
+    SScan = "sscan", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["SSCAN", "s", "0", "MATCH", "*", "COUNT", "10"];
     /// `PUBLISH`
     Publish = "publish", 3, [PUBSUB], (0, 0, 0),
         ["PUBLISH", "chan", "hello"];

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use super::lists::End;
-use super::Engine;
+use super::{Engine, ScanPage, SetOp};
 use crate::command::{Command, Expiry, Reply};
 use crate::num::format_i64;
 use crate::{Clock, Error};
@@ -103,13 +103,7 @@ impl<C: Clock> Engine<C> {
                 pattern,
                 count,
                 key_type,
-            } => {
-                let page = self.scan(cursor, pattern.as_deref(), count, key_type)?;
-                Reply::Array(alloc::vec![
-                    Reply::Bulk(format_i64(page.cursor as i64)),
-                    Reply::bulks(page.keys),
-                ])
-            }
+            } => scan_reply(self.scan(cursor, pattern.as_deref(), count, key_type)?),
             Command::DbSize => int(self.len()),
             Command::FlushDb | Command::FlushAll => {
                 self.flushdb();
@@ -183,6 +177,52 @@ impl<C: Clock> Engine<C> {
                 value,
             } => Reply::Int(self.linsert_unguarded(&key, position, &pivot, &value)?),
 
+            Command::SAdd { key, members } => int(self.sadd_unguarded(&key, &members)?),
+            Command::SRem { key, members } => int(self.srem(&key, &members)?),
+            Command::SMembers { key } => Reply::bulks(self.smembers(&key)?),
+            Command::SIsMember { key, member } => int(usize::from(self.sismember(&key, &member)?)),
+            Command::SMIsMember { key, members } => Reply::Array(
+                self.smismember(&key, &members)?
+                    .into_iter()
+                    .map(|b| int(usize::from(b)))
+                    .collect(),
+            ),
+            Command::SCard { key } => int(self.scard(&key)?),
+            Command::SPop { key, count } => match (self.spop(&key, count.unwrap_or(1))?, count) {
+                (None, None) => Reply::Nil,
+                (None, Some(_)) => Reply::Array(Vec::new()),
+                (Some(mut v), None) => Reply::bulk_or_nil(v.pop()),
+                (Some(v), Some(_)) => Reply::bulks(v),
+            },
+            Command::SRandMember { key, count } => match count {
+                None => Reply::bulk_or_nil(self.srandmember(&key, 1)?.pop()),
+                Some(n) => Reply::bulks(self.srandmember(&key, n)?),
+            },
+            Command::SMove {
+                source,
+                destination,
+                member,
+            } => int(usize::from(self.smove(&source, &destination, &member)?)),
+            Command::SInter { keys } => Reply::bulks(self.set_combine(SetOp::Inter, &keys)?),
+            Command::SUnion { keys } => Reply::bulks(self.set_combine(SetOp::Union, &keys)?),
+            Command::SDiff { keys } => Reply::bulks(self.set_combine(SetOp::Diff, &keys)?),
+            Command::SInterStore { destination, keys } => {
+                int(self.set_combine_store_unguarded(SetOp::Inter, &destination, &keys)?)
+            }
+            Command::SUnionStore { destination, keys } => {
+                int(self.set_combine_store_unguarded(SetOp::Union, &destination, &keys)?)
+            }
+            Command::SDiffStore { destination, keys } => {
+                int(self.set_combine_store_unguarded(SetOp::Diff, &destination, &keys)?)
+            }
+            Command::SInterCard { keys, limit } => int(self.sintercard(&keys, limit)?),
+            Command::SScan {
+                key,
+                cursor,
+                pattern,
+                count,
+            } => scan_reply(self.sscan(&key, cursor, pattern.as_deref(), count)?),
+
             Command::Publish { channel, message } => int(self.publish(&channel, &message)),
             Command::PubSubChannels { pattern } => {
                 Reply::bulks(self.pubsub_channels(pattern.as_deref())?)
@@ -200,6 +240,14 @@ impl<C: Clock> Engine<C> {
             Command::PubSubNumPat => int(self.pubsub_numpat()),
         })
     }
+}
+
+/// A `SCAN`-family reply: the next cursor as a string, then the page.
+fn scan_reply(page: ScanPage) -> Reply {
+    Reply::Array(alloc::vec![
+        Reply::Bulk(format_i64(page.cursor as i64)),
+        Reply::bulks(page.keys),
+    ])
 }
 
 /// `LPOP`/`RPOP` reply: one element without a count, an array with one, nil when missing.

@@ -15,6 +15,8 @@ mod lists;
 mod locks;
 mod memory;
 mod pubsub;
+mod set_algebra;
+mod sets;
 mod strings;
 
 use alloc::vec::Vec;
@@ -26,6 +28,7 @@ pub use hashes::FieldValue;
 pub use keys::ScanPage;
 pub use locks::{Event, FencingToken, LockHolder};
 pub use pubsub::{Message, SubscriberId};
+pub use set_algebra::SetOp;
 
 use alloc::collections::VecDeque;
 
@@ -195,13 +198,8 @@ impl<C: Clock> Engine<C> {
             if self.keys.find(slot.hash, slot.key.as_bytes()) != Some(i) {
                 return Err("a slot is not indexed at its position");
             }
-            let empty = match &slot.value {
-                Value::Str(_) => false,
-                Value::Hash(h) => h.is_empty(),
-                Value::List(l) => l.is_empty(),
-            };
-            if empty {
-                return Err("an empty hash or list is stored");
+            if slot.value.is_empty_collection() {
+                return Err("an empty collection is stored");
             }
             if slot.version == 0 || slot.version > self.version_counter {
                 return Err("a slot's version is outside the issued range");
@@ -359,11 +357,7 @@ impl<C: Clock> Engine<C> {
         let r = f(&mut slot.value);
         let after = slot.value.heap_bytes();
         slot.version = version;
-        let empty = match &slot.value {
-            Value::Str(_) => false,
-            Value::Hash(h) => h.is_empty(),
-            Value::List(l) => l.is_empty(),
-        };
+        let empty = slot.value.is_empty_collection();
         self.heap_bytes = self.heap_bytes + after - before;
         if empty {
             self.remove_slot(i);
