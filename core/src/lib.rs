@@ -49,13 +49,14 @@ mod value;
 
 pub use clock::{Clock, ManualClock, Millis};
 pub use command::{
-    Command, CommandFlags, CommandKind, CommandSpec, ExpireCondition, Expiry, GetExOption,
-    InsertPosition, KeyRange, KeyType, Reply, SetCondition, SetOptions, COMMAND_TABLE,
+    Aggregate, Command, CommandFlags, CommandKind, CommandSpec, ExpireCondition, Expiry,
+    GetExOption, InsertPosition, KeyRange, KeyType, LexBound, Limit, Reply, ScoreBound,
+    SetCondition, SetOptions, ZAddComparison, ZAddCondition, ZAddOptions, ZRangeBy, COMMAND_TABLE,
 };
 pub use config::{EngineConfig, EvictionPolicy};
 pub use engine::{
-    BatchError, Engine, Event, FencingToken, FieldValue, LockHolder, Message, ScanPage, SetOp,
-    Stats, SubscriberId, TimeoutReport,
+    BatchError, Engine, Event, FencingToken, FieldValue, LockHolder, Message, ScanPage,
+    ScoredMember, SetOp, Stats, SubscriberId, TimeoutReport, ZAddOutcome, ZSetOp,
 };
 pub use error::Error;
 pub use glob::Pattern;

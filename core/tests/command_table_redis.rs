@@ -276,12 +276,15 @@ fn from_engine(r: Result<Reply, Error>) -> Norm {
     }
 }
 
-/// The keys the examples use: a string `k`, a counter `n`, a hash `h`, a list `l`.
+/// The keys the examples use: a string `k`, a counter `n`, a hash `h`, a list `l`, a set
+/// `s`, a sorted set `z`.
 const FIXTURE: &[&[&str]] = &[
     &["SET", "k", "v"],
     &["SET", "n", "10"],
     &["HSET", "h", "f", "v", "n", "1"],
     &["RPUSH", "l", "a", "b", "c"],
+    &["SADD", "s", "a", "b", "c"],
+    &["ZADD", "z", "1", "a", "2", "b", "2.5", "c"],
 ];
 
 #[test]

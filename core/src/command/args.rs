@@ -5,12 +5,13 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use super::{Aggregate, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZRangeBy};
 use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, SetCondition};
 use crate::decimal::format_float_arg;
 use crate::num::format_i64;
 
 /// One argument of a command, before it is written out as bytes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum Arg<'a> {
     /// The command name (written in uppercase).
     Name(&'static str),
@@ -20,6 +21,8 @@ pub(crate) enum Arg<'a> {
     Word(&'static str),
     /// An integer argument.
     Int(i64),
+    /// Bytes built for the argument (a range bound such as `(1.5` or `[member`).
+    Owned(Vec<u8>),
     /// A float argument: a whole number with every digit, anything else in its shortest
     /// decimal form; parsing it back gives the same value.
     Float(f64),
@@ -31,6 +34,7 @@ impl Arg<'_> {
         match self {
             Arg::Name(name) => name.to_ascii_uppercase().into_bytes(),
             Arg::Bytes(b) => b.to_vec(),
+            Arg::Owned(b) => b,
             Arg::Word(w) => w.as_bytes().to_vec(),
             Arg::Int(i) => format_i64(i),
             // Infinities cannot come out of an increment, but a built command may carry one;
@@ -40,6 +44,37 @@ impl Arg<'_> {
             }
             Arg::Float(f) => format_float_arg(f),
         }
+    }
+}
+
+fn score_arg(b: ScoreBound) -> Arg<'static> {
+    let mut v = if b.exclusive {
+        alloc::vec![b'(']
+    } else {
+        Vec::new()
+    };
+    v.extend(Arg::Float(b.value).to_vec());
+    Arg::Owned(v)
+}
+
+fn lex_arg(b: &LexBound) -> Arg<'static> {
+    Arg::Owned(match b {
+        LexBound::Min => alloc::vec![b'-'],
+        LexBound::Max => alloc::vec![b'+'],
+        LexBound::Inclusive(m) => [&b"["[..], m].concat(),
+        LexBound::Exclusive(m) => [&b"("[..], m].concat(),
+    })
+}
+
+fn limit_args(a: &mut Vec<Arg<'_>>, limit: &Limit) {
+    if let Some((offset, count)) = limit {
+        a.extend([Arg::Word("LIMIT"), Arg::Int(*offset), Arg::Int(*count)]);
+    }
+}
+
+fn with_scores_arg(a: &mut Vec<Arg<'_>>, with_scores: bool) {
+    if with_scores {
+        a.push(Arg::Word("WITHSCORES"));
     }
 }
 
@@ -82,7 +117,8 @@ impl Command {
             | HVals { key }
             | LLen { key }
             | SMembers { key }
-            | SCard { key } => a.push(Arg::Bytes(key)),
+            | SCard { key }
+            | ZCard { key } => a.push(Arg::Bytes(key)),
             Set {
                 key,
                 value,
@@ -209,12 +245,17 @@ impl Command {
             }
             | SAdd { key, members }
             | SRem { key, members }
-            | SMIsMember { key, members } => {
+            | SMIsMember { key, members }
+            | ZMScore { key, members }
+            | ZRem { key, members } => {
                 a.push(Arg::Bytes(key));
                 a.extend(members.iter().map(|v| Arg::Bytes(v)));
             }
-            SIsMember { key, member } => a.extend([Arg::Bytes(key), Arg::Bytes(member)]),
-            SPop { key, count } => {
+            SIsMember { key, member }
+            | ZScore { key, member }
+            | ZRank { key, member }
+            | ZRevRank { key, member } => a.extend([Arg::Bytes(key), Arg::Bytes(member)]),
+            SPop { key, count } | ZPopMin { key, count } | ZPopMax { key, count } => {
                 a.push(Arg::Bytes(key));
                 a.extend(count.map(|c| Arg::Int(c as i64)));
             }
@@ -244,7 +285,155 @@ impl Command {
                     a.extend([Arg::Word("LIMIT"), Arg::Int(*l as i64)]);
                 }
             }
+            ZAdd {
+                key,
+                options,
+                pairs,
+            } => {
+                a.push(Arg::Bytes(key));
+                match options.condition {
+                    ZAddCondition::Always => {}
+                    ZAddCondition::Nx => a.push(Arg::Word("NX")),
+                    ZAddCondition::Xx => a.push(Arg::Word("XX")),
+                }
+                match options.comparison {
+                    ZAddComparison::Any => {}
+                    ZAddComparison::Gt => a.push(Arg::Word("GT")),
+                    ZAddComparison::Lt => a.push(Arg::Word("LT")),
+                }
+                if options.changed {
+                    a.push(Arg::Word("CH"));
+                }
+                if options.incr {
+                    a.push(Arg::Word("INCR"));
+                }
+                for (score, member) in pairs {
+                    a.extend([Arg::Float(*score), Arg::Bytes(member)]);
+                }
+            }
+            ZIncrBy {
+                key,
+                increment,
+                member,
+            } => a.extend([Arg::Bytes(key), Arg::Float(*increment), Arg::Bytes(member)]),
+            ZCount { key, min, max } | ZRemRangeByScore { key, min, max } => {
+                a.extend([Arg::Bytes(key), score_arg(*min), score_arg(*max)])
+            }
+            ZLexCount { key, min, max } | ZRemRangeByLex { key, min, max } => {
+                a.extend([Arg::Bytes(key), lex_arg(min), lex_arg(max)])
+            }
+            ZRange {
+                key,
+                by,
+                rev,
+                limit,
+                with_scores,
+            } => {
+                a.push(Arg::Bytes(key));
+                match by {
+                    ZRangeBy::Rank(start, stop) => a.extend([Arg::Int(*start), Arg::Int(*stop)]),
+                    ZRangeBy::Score(from, to) => {
+                        a.extend([score_arg(*from), score_arg(*to), Arg::Word("BYSCORE")])
+                    }
+                    ZRangeBy::Lex(from, to) => {
+                        a.extend([lex_arg(from), lex_arg(to), Arg::Word("BYLEX")])
+                    }
+                }
+                if *rev {
+                    a.push(Arg::Word("REV"));
+                }
+                limit_args(&mut a, limit);
+                with_scores_arg(&mut a, *with_scores);
+            }
+            ZRevRange {
+                key,
+                start,
+                stop,
+                with_scores,
+            } => {
+                a.extend([Arg::Bytes(key), Arg::Int(*start), Arg::Int(*stop)]);
+                with_scores_arg(&mut a, *with_scores);
+            }
+            ZRangeByScore {
+                key,
+                min: from,
+                max: to,
+                limit,
+                with_scores,
+            }
+            | ZRevRangeByScore {
+                key,
+                max: from,
+                min: to,
+                limit,
+                with_scores,
+            } => {
+                a.extend([Arg::Bytes(key), score_arg(*from), score_arg(*to)]);
+                with_scores_arg(&mut a, *with_scores);
+                limit_args(&mut a, limit);
+            }
+            ZRangeByLex {
+                key,
+                min: from,
+                max: to,
+                limit,
+            }
+            | ZRevRangeByLex {
+                key,
+                max: from,
+                min: to,
+                limit,
+            } => {
+                a.extend([Arg::Bytes(key), lex_arg(from), lex_arg(to)]);
+                limit_args(&mut a, limit);
+            }
+            ZRemRangeByRank { key, start, stop } => {
+                a.extend([Arg::Bytes(key), Arg::Int(*start), Arg::Int(*stop)])
+            }
+            ZRandMember {
+                key,
+                count,
+                with_scores,
+            } => {
+                a.push(Arg::Bytes(key));
+                a.extend(count.map(Arg::Int));
+                with_scores_arg(&mut a, *with_scores);
+            }
+            ZUnionStore {
+                destination,
+                keys,
+                weights,
+                aggregate,
+            }
+            | ZInterStore {
+                destination,
+                keys,
+                weights,
+                aggregate,
+            } => {
+                a.extend([Arg::Bytes(destination), Arg::Int(keys.len() as i64)]);
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                if let Some(w) = weights {
+                    a.push(Arg::Word("WEIGHTS"));
+                    a.extend(w.iter().map(|w| Arg::Float(*w)));
+                }
+                match aggregate {
+                    Aggregate::Sum => {}
+                    Aggregate::Min => a.extend([Arg::Word("AGGREGATE"), Arg::Word("MIN")]),
+                    Aggregate::Max => a.extend([Arg::Word("AGGREGATE"), Arg::Word("MAX")]),
+                }
+            }
+            ZDiffStore { destination, keys } => {
+                a.extend([Arg::Bytes(destination), Arg::Int(keys.len() as i64)]);
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+            }
             SScan {
+                key,
+                cursor,
+                pattern,
+                count,
+            }
+            | ZScan {
                 key,
                 cursor,
                 pattern,

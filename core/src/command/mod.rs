@@ -9,12 +9,17 @@
 mod args;
 mod meta;
 mod parse;
+mod parse_zset;
 mod table;
+mod zset;
 
 use alloc::vec::Vec;
 
 pub(crate) use table::CONTAINERS;
 pub use table::{CommandFlags, CommandKind, CommandSpec, KeyRange, COMMAND_TABLE};
+pub use zset::{
+    Aggregate, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZAddOptions, ZRangeBy,
+};
 
 /// The type of a stored value, as `TYPE` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -407,6 +412,140 @@ pub enum Command {
     },
     /// `SSCAN key cursor [MATCH pattern] [COUNT count]`
     SScan {
+        key: Vec<u8>,
+        cursor: u64,
+        pattern: Option<Vec<u8>>,
+        count: Option<usize>,
+    },
+
+    // Sorted sets
+    /// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member …]`
+    ZAdd {
+        key: Vec<u8>,
+        options: ZAddOptions,
+        pairs: Vec<(f64, Vec<u8>)>,
+    },
+    /// `ZINCRBY key increment member`
+    ZIncrBy {
+        key: Vec<u8>,
+        increment: f64,
+        member: Vec<u8>,
+    },
+    /// `ZSCORE key member`
+    ZScore { key: Vec<u8>, member: Vec<u8> },
+    /// `ZMSCORE key member [member …]`
+    ZMScore { key: Vec<u8>, members: Vec<Vec<u8>> },
+    /// `ZCARD key`
+    ZCard { key: Vec<u8> },
+    /// `ZCOUNT key min max`
+    ZCount {
+        key: Vec<u8>,
+        min: ScoreBound,
+        max: ScoreBound,
+    },
+    /// `ZLEXCOUNT key min max`
+    ZLexCount {
+        key: Vec<u8>,
+        min: LexBound,
+        max: LexBound,
+    },
+    /// `ZRANK key member`
+    ZRank { key: Vec<u8>, member: Vec<u8> },
+    /// `ZREVRANK key member`
+    ZRevRank { key: Vec<u8>, member: Vec<u8> },
+    /// `ZREM key member [member …]`
+    ZRem { key: Vec<u8>, members: Vec<Vec<u8>> },
+    /// `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`
+    /// (with `rev`, a score or lex range is given as `max min`)
+    ZRange {
+        key: Vec<u8>,
+        by: ZRangeBy,
+        rev: bool,
+        limit: Limit,
+        with_scores: bool,
+    },
+    /// `ZREVRANGE key start stop [WITHSCORES]`
+    ZRevRange {
+        key: Vec<u8>,
+        start: i64,
+        stop: i64,
+        with_scores: bool,
+    },
+    /// `ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]`
+    ZRangeByScore {
+        key: Vec<u8>,
+        min: ScoreBound,
+        max: ScoreBound,
+        limit: Limit,
+        with_scores: bool,
+    },
+    /// `ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]`
+    ZRevRangeByScore {
+        key: Vec<u8>,
+        max: ScoreBound,
+        min: ScoreBound,
+        limit: Limit,
+        with_scores: bool,
+    },
+    /// `ZRANGEBYLEX key min max [LIMIT offset count]`
+    ZRangeByLex {
+        key: Vec<u8>,
+        min: LexBound,
+        max: LexBound,
+        limit: Limit,
+    },
+    /// `ZREVRANGEBYLEX key max min [LIMIT offset count]`
+    ZRevRangeByLex {
+        key: Vec<u8>,
+        max: LexBound,
+        min: LexBound,
+        limit: Limit,
+    },
+    /// `ZREMRANGEBYRANK key start stop`
+    ZRemRangeByRank { key: Vec<u8>, start: i64, stop: i64 },
+    /// `ZREMRANGEBYSCORE key min max`
+    ZRemRangeByScore {
+        key: Vec<u8>,
+        min: ScoreBound,
+        max: ScoreBound,
+    },
+    /// `ZREMRANGEBYLEX key min max`
+    ZRemRangeByLex {
+        key: Vec<u8>,
+        min: LexBound,
+        max: LexBound,
+    },
+    /// `ZPOPMIN key [count]`
+    ZPopMin { key: Vec<u8>, count: Option<usize> },
+    /// `ZPOPMAX key [count]`
+    ZPopMax { key: Vec<u8>, count: Option<usize> },
+    /// `ZRANDMEMBER key [count [WITHSCORES]]` (a negative count may repeat members)
+    ZRandMember {
+        key: Vec<u8>,
+        count: Option<i64>,
+        with_scores: bool,
+    },
+    /// `ZUNIONSTORE destination numkeys key [key …] [WEIGHTS w …] [AGGREGATE SUM|MIN|MAX]`
+    ZUnionStore {
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+    },
+    /// `ZINTERSTORE destination numkeys key [key …] [WEIGHTS w …] [AGGREGATE SUM|MIN|MAX]`
+    ZInterStore {
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+    },
+    /// `ZDIFFSTORE destination numkeys key [key …]`
+    ZDiffStore {
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+    },
+    /// `ZSCAN key cursor [MATCH pattern] [COUNT count]`
+    ZScan {
         key: Vec<u8>,
         cursor: u64,
         pattern: Option<Vec<u8>>,

@@ -96,7 +96,7 @@ fn unknown_command<A: AsRef<[u8]>>(args: &[A]) -> Error {
     }
 }
 
-fn int(arg: &[u8]) -> Result<i64, Error> {
+pub(super) fn int(arg: &[u8]) -> Result<i64, Error> {
     parse_i64(arg).ok_or(Error::NotInteger)
 }
 
@@ -104,7 +104,7 @@ fn float(arg: &[u8]) -> Result<f64, Error> {
     parse_f64(arg).ok_or(Error::NotFloat)
 }
 
-fn eq(arg: &[u8], word: &str) -> bool {
+pub(super) fn eq(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
 }
 
@@ -114,7 +114,7 @@ fn pairs<A: AsRef<[u8]>>(args: &[A]) -> Vec<(Vec<u8>, Vec<u8>)> {
         .collect()
 }
 
-fn list<A: AsRef<[u8]>>(args: &[A]) -> Vec<Vec<u8>> {
+pub(super) fn list<A: AsRef<[u8]>>(args: &[A]) -> Vec<Vec<u8>> {
     args.iter().map(|a| a.as_ref().to_vec()).collect()
 }
 
@@ -231,7 +231,10 @@ fn expire_condition<A: AsRef<[u8]>>(opts: &[A]) -> Result<ExpireCondition, Error
 
 /// `LPOP`/`RPOP`'s optional count: anything but a non-negative integer is "out of range,
 /// must be positive" (Redis words both cases that way); more than one is a wrong arity.
-fn pop_count<A: AsRef<[u8]>>(args: &[A], name: &'static str) -> Result<Option<usize>, Error> {
+pub(super) fn pop_count<A: AsRef<[u8]>>(
+    args: &[A],
+    name: &'static str,
+) -> Result<Option<usize>, Error> {
     if args.len() > 3 {
         return Err(Error::WrongArity(name));
     }
@@ -589,6 +592,32 @@ impl Command {
                     count,
                 }
             }
+            CommandKind::ZAdd
+            | CommandKind::ZIncrBy
+            | CommandKind::ZScore
+            | CommandKind::ZMScore
+            | CommandKind::ZCard
+            | CommandKind::ZCount
+            | CommandKind::ZLexCount
+            | CommandKind::ZRank
+            | CommandKind::ZRevRank
+            | CommandKind::ZRem
+            | CommandKind::ZRange
+            | CommandKind::ZRevRange
+            | CommandKind::ZRangeByScore
+            | CommandKind::ZRevRangeByScore
+            | CommandKind::ZRangeByLex
+            | CommandKind::ZRevRangeByLex
+            | CommandKind::ZRemRangeByRank
+            | CommandKind::ZRemRangeByScore
+            | CommandKind::ZRemRangeByLex
+            | CommandKind::ZPopMin
+            | CommandKind::ZPopMax
+            | CommandKind::ZRandMember
+            | CommandKind::ZUnionStore
+            | CommandKind::ZInterStore
+            | CommandKind::ZDiffStore
+            | CommandKind::ZScan => super::parse_zset::parse(spec, args)?,
             CommandKind::Publish => Command::Publish {
                 channel: a(1).to_vec(),
                 message: a(2).to_vec(),
@@ -613,7 +642,7 @@ impl Command {
 }
 
 /// A `SCAN`-family cursor: an unsigned integer without a sign.
-fn scan_cursor(raw: &[u8]) -> Result<u64, Error> {
+pub(super) fn scan_cursor(raw: &[u8]) -> Result<u64, Error> {
     core::str::from_utf8(raw)
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
@@ -622,11 +651,14 @@ fn scan_cursor(raw: &[u8]) -> Result<u64, Error> {
 }
 
 /// What a `SCAN`-family option list holds: `MATCH`, `COUNT` and (for `SCAN` only) `TYPE`.
-type ScanOptions = (Option<Vec<u8>>, Option<usize>, Option<KeyType>);
+pub(super) type ScanOptions = (Option<Vec<u8>>, Option<usize>, Option<KeyType>);
 
 /// Reads `MATCH pattern`, `COUNT n` (at least 1) and, when `with_type`, `TYPE name`; the last
 /// of a repeated option wins.
-fn scan_options<A: AsRef<[u8]>>(opts: &[A], with_type: bool) -> Result<ScanOptions, Error> {
+pub(super) fn scan_options<A: AsRef<[u8]>>(
+    opts: &[A],
+    with_type: bool,
+) -> Result<ScanOptions, Error> {
     let (mut pattern, mut count, mut key_type) = (None, None, None);
     let mut i = 0;
     while i < opts.len() {

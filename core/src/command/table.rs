@@ -425,6 +425,84 @@ command_table! {
     /// `SSCAN`
     SScan = "sscan", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["SSCAN", "s", "0", "MATCH", "*", "COUNT", "10"];
+    /// `ZADD`
+    ZAdd = "zadd", -4, [WRITE, DENYOOM], (1, 1, 1),
+        ["ZADD", "z", "NX", "1.5", "a", "2", "b"];
+    /// `ZINCRBY`
+    ZIncrBy = "zincrby", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["ZINCRBY", "z", "2.5", "a"];
+    /// `ZSCORE`
+    ZScore = "zscore", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZSCORE", "z", "a"];
+    /// `ZMSCORE`
+    ZMScore = "zmscore", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZMSCORE", "z", "a", "nope"];
+    /// `ZCARD`
+    ZCard = "zcard", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZCARD", "z"];
+    /// `ZCOUNT`
+    ZCount = "zcount", 4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZCOUNT", "z", "(1", "+inf"];
+    /// `ZLEXCOUNT`
+    ZLexCount = "zlexcount", 4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZLEXCOUNT", "z", "[a", "+"];
+    /// `ZRANK`
+    ZRank = "zrank", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZRANK", "z", "b"];
+    /// `ZREVRANK`
+    ZRevRank = "zrevrank", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZREVRANK", "z", "b"];
+    /// `ZREM`
+    ZRem = "zrem", -3, [WRITE], (1, 1, 1),
+        ["ZREM", "z", "a", "nope"];
+    /// `ZRANGE`
+    ZRange = "zrange", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZRANGE", "z", "+inf", "(1", "BYSCORE", "REV", "LIMIT", "0", "5", "WITHSCORES"];
+    /// `ZREVRANGE`
+    ZRevRange = "zrevrange", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZREVRANGE", "z", "0", "-1", "WITHSCORES"];
+    /// `ZRANGEBYSCORE`
+    ZRangeByScore = "zrangebyscore", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZRANGEBYSCORE", "z", "-inf", "(2", "WITHSCORES", "LIMIT", "0", "1"];
+    /// `ZREVRANGEBYSCORE`
+    ZRevRangeByScore = "zrevrangebyscore", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZREVRANGEBYSCORE", "z", "+inf", "1", "WITHSCORES"];
+    /// `ZRANGEBYLEX`
+    ZRangeByLex = "zrangebylex", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZRANGEBYLEX", "z", "-", "(c", "LIMIT", "0", "10"];
+    /// `ZREVRANGEBYLEX`
+    ZRevRangeByLex = "zrevrangebylex", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZREVRANGEBYLEX", "z", "+", "[a"];
+    /// `ZREMRANGEBYRANK`
+    ZRemRangeByRank = "zremrangebyrank", 4, [WRITE], (1, 1, 1),
+        ["ZREMRANGEBYRANK", "z", "0", "0"];
+    /// `ZREMRANGEBYSCORE`
+    ZRemRangeByScore = "zremrangebyscore", 4, [WRITE], (1, 1, 1),
+        ["ZREMRANGEBYSCORE", "z", "-inf", "(2"];
+    /// `ZREMRANGEBYLEX`
+    ZRemRangeByLex = "zremrangebylex", 4, [WRITE], (1, 1, 1),
+        ["ZREMRANGEBYLEX", "z", "[a", "[b"];
+    /// `ZPOPMIN`
+    ZPopMin = "zpopmin", -2, [WRITE], (1, 1, 1),
+        ["ZPOPMIN", "z", "2"];
+    /// `ZPOPMAX`
+    ZPopMax = "zpopmax", -2, [WRITE], (1, 1, 1),
+        ["ZPOPMAX", "z"];
+    /// `ZRANDMEMBER`
+    ZRandMember = "zrandmember", -2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZRANDMEMBER", "z", "5", "WITHSCORES"];
+    /// `ZUNIONSTORE` (its source keys follow a count, so the table lists the destination only, as Redis does)
+    ZUnionStore = "zunionstore", -4, [WRITE, DENYOOM], (1, 1, 1),
+        ["ZUNIONSTORE", "d", "2", "z", "s", "WEIGHTS", "2", "0.5", "AGGREGATE", "MAX"];
+    /// `ZINTERSTORE` (as `ZUNIONSTORE`, the destination only)
+    ZInterStore = "zinterstore", -4, [WRITE, DENYOOM], (1, 1, 1),
+        ["ZINTERSTORE", "d", "2", "z", "z", "AGGREGATE", "SUM"];
+    /// `ZDIFFSTORE` (as `ZUNIONSTORE`, the destination only)
+    ZDiffStore = "zdiffstore", -4, [WRITE, DENYOOM], (1, 1, 1),
+        ["ZDIFFSTORE", "d", "2", "z", "nope"];
+    /// `ZSCAN`
+    ZScan = "zscan", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZSCAN", "z", "0", "MATCH", "*", "COUNT", "10"];
     /// `PUBLISH`
     Publish = "publish", 3, [PUBSUB], (0, 0, 0),
         ["PUBLISH", "chan", "hello"];

@@ -3,8 +3,10 @@
 use alloc::vec::Vec;
 
 use super::lists::End;
-use super::{Engine, ScanPage, SetOp};
+use super::{Engine, ScanPage, ScoredMember, SetOp, ZSetOp};
+use crate::command::{Aggregate, ZRangeBy};
 use crate::command::{Command, Expiry, Reply};
+use crate::decimal::format_score;
 use crate::num::format_i64;
 use crate::{Clock, Error};
 
@@ -223,6 +225,155 @@ impl<C: Clock> Engine<C> {
                 count,
             } => scan_reply(self.sscan(&key, cursor, pattern.as_deref(), count)?),
 
+            Command::ZAdd {
+                key,
+                options,
+                pairs,
+            } => {
+                let outcome = self.zadd_unguarded(&key, options, &pairs)?;
+                match (options.incr, outcome.score) {
+                    (true, Some(s)) => Reply::Bulk(format_score(s)),
+                    (true, None) => Reply::Nil,
+                    (false, _) => int(outcome.count),
+                }
+            }
+            Command::ZIncrBy {
+                key,
+                increment,
+                member,
+            } => Reply::Bulk(format_score(
+                self.zincrby_unguarded(&key, increment, &member)?,
+            )),
+            Command::ZScore { key, member } => score_or_nil(self.zscore(&key, &member)?),
+            Command::ZMScore { key, members } => Reply::Array(
+                self.zmscore(&key, &members)?
+                    .into_iter()
+                    .map(score_or_nil)
+                    .collect(),
+            ),
+            Command::ZCard { key } => int(self.zcard(&key)?),
+            Command::ZCount { key, min, max } => {
+                int(self.zcount(&key, &ZRangeBy::Score(min, max))?)
+            }
+            Command::ZLexCount { key, min, max } => {
+                int(self.zcount(&key, &ZRangeBy::Lex(min, max))?)
+            }
+            Command::ZRank { key, member } => rank_reply(self.zrank(&key, &member, false)?),
+            Command::ZRevRank { key, member } => rank_reply(self.zrank(&key, &member, true)?),
+            Command::ZRem { key, members } => int(self.zrem(&key, &members)?),
+            Command::ZRange {
+                key,
+                by,
+                rev,
+                limit,
+                with_scores,
+            } => scored(self.zrange(&key, &by, rev, limit)?, with_scores),
+            Command::ZRevRange {
+                key,
+                start,
+                stop,
+                with_scores,
+            } => scored(
+                self.zrange(&key, &ZRangeBy::Rank(start, stop), true, None)?,
+                with_scores,
+            ),
+            Command::ZRangeByScore {
+                key,
+                min,
+                max,
+                limit,
+                with_scores,
+            } => scored(
+                self.zrange(&key, &ZRangeBy::Score(min, max), false, limit)?,
+                with_scores,
+            ),
+            Command::ZRevRangeByScore {
+                key,
+                max,
+                min,
+                limit,
+                with_scores,
+            } => scored(
+                self.zrange(&key, &ZRangeBy::Score(max, min), true, limit)?,
+                with_scores,
+            ),
+            Command::ZRangeByLex {
+                key,
+                min,
+                max,
+                limit,
+            } => scored(
+                self.zrange(&key, &ZRangeBy::Lex(min, max), false, limit)?,
+                false,
+            ),
+            Command::ZRevRangeByLex {
+                key,
+                max,
+                min,
+                limit,
+            } => scored(
+                self.zrange(&key, &ZRangeBy::Lex(max, min), true, limit)?,
+                false,
+            ),
+            Command::ZRemRangeByRank { key, start, stop } => {
+                int(self.zremrange(&key, &ZRangeBy::Rank(start, stop))?)
+            }
+            Command::ZRemRangeByScore { key, min, max } => {
+                int(self.zremrange(&key, &ZRangeBy::Score(min, max))?)
+            }
+            Command::ZRemRangeByLex { key, min, max } => {
+                int(self.zremrange(&key, &ZRangeBy::Lex(min, max))?)
+            }
+            Command::ZPopMin { key, count } => {
+                scored(self.zpop(&key, count.unwrap_or(1), false)?, true)
+            }
+            Command::ZPopMax { key, count } => {
+                scored(self.zpop(&key, count.unwrap_or(1), true)?, true)
+            }
+            Command::ZRandMember {
+                key,
+                count,
+                with_scores,
+            } => match count {
+                None => Reply::bulk_or_nil(self.zrandmember(&key, 1)?.pop().map(|(m, _)| m)),
+                Some(n) => scored(self.zrandmember(&key, n)?, with_scores),
+            },
+            Command::ZUnionStore {
+                destination,
+                keys,
+                weights,
+                aggregate,
+            } => int(self.zset_combine_store_unguarded(
+                ZSetOp::Union,
+                &destination,
+                &keys,
+                weights.as_deref(),
+                aggregate,
+            )?),
+            Command::ZInterStore {
+                destination,
+                keys,
+                weights,
+                aggregate,
+            } => int(self.zset_combine_store_unguarded(
+                ZSetOp::Inter,
+                &destination,
+                &keys,
+                weights.as_deref(),
+                aggregate,
+            )?),
+            Command::ZDiffStore { destination, keys } => int(self.zset_combine_store_unguarded(
+                ZSetOp::Diff,
+                &destination,
+                &keys,
+                None,
+                Aggregate::Sum,
+            )?),
+            Command::ZScan { key, pattern, .. } => Reply::Array(alloc::vec![
+                Reply::Bulk(alloc::vec![b'0']),
+                scored(self.zscan(&key, pattern.as_deref())?, true),
+            ]),
+
             Command::Publish { channel, message } => int(self.publish(&channel, &message)),
             Command::PubSubChannels { pattern } => {
                 Reply::bulks(self.pubsub_channels(pattern.as_deref())?)
@@ -240,6 +391,28 @@ impl<C: Clock> Engine<C> {
             Command::PubSubNumPat => int(self.pubsub_numpat()),
         })
     }
+}
+
+/// A score as Redis replies with it, or nil.
+fn score_or_nil(score: Option<f64>) -> Reply {
+    score.map_or(Reply::Nil, |s| Reply::Bulk(format_score(s)))
+}
+
+fn rank_reply(rank: Option<usize>) -> Reply {
+    rank.map_or(Reply::Nil, int)
+}
+
+/// Members, each followed by its score when `with_scores`.
+fn scored(members: Vec<ScoredMember>, with_scores: bool) -> Reply {
+    Reply::Array(
+        members
+            .into_iter()
+            .flat_map(|(m, s)| {
+                let score = with_scores.then(|| Reply::Bulk(format_score(s)));
+                core::iter::once(Reply::Bulk(m)).chain(score)
+            })
+            .collect(),
+    )
 }
 
 /// A `SCAN`-family reply: the next cursor as a string, then the page.

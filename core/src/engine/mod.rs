@@ -18,6 +18,9 @@ mod pubsub;
 mod set_algebra;
 mod sets;
 mod strings;
+mod zset_algebra;
+mod zset_ranges;
+mod zsets;
 
 use alloc::vec::Vec;
 use core::num::NonZeroU64;
@@ -29,6 +32,8 @@ pub use keys::ScanPage;
 pub use locks::{Event, FencingToken, LockHolder};
 pub use pubsub::{Message, SubscriberId};
 pub use set_algebra::SetOp;
+pub use zset_algebra::ZSetOp;
+pub use zsets::{ScoredMember, ZAddOutcome};
 
 use alloc::collections::VecDeque;
 

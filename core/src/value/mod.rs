@@ -13,8 +13,10 @@ use hashbrown::HashMap;
 use crate::command::KeyType;
 
 mod set;
+mod zset;
 
 pub(crate) use set::SetValue;
+pub(crate) use zset::ZSetValue;
 
 /// A value in the keyspace.
 #[derive(Clone)]
@@ -23,6 +25,7 @@ pub(crate) enum Value {
     Hash(Box<HashValue>),
     List(Box<ListValue>),
     Set(Box<SetValue>),
+    ZSet(Box<ZSetValue>),
 }
 
 impl Value {
@@ -32,6 +35,7 @@ impl Value {
             Value::Hash(_) => KeyType::Hash,
             Value::List(_) => KeyType::List,
             Value::Set(_) => KeyType::Set,
+            Value::ZSet(_) => KeyType::ZSet,
         }
     }
 
@@ -42,6 +46,7 @@ impl Value {
             Value::Hash(h) => size_of::<HashValue>() + h.heap_bytes(),
             Value::List(l) => size_of::<ListValue>() + l.heap_bytes(),
             Value::Set(s) => size_of::<SetValue>() + s.heap_bytes(),
+            Value::ZSet(z) => size_of::<ZSetValue>() + z.heap_bytes(),
         }
     }
 
@@ -52,6 +57,7 @@ impl Value {
             Value::Hash(h) => h.is_empty(),
             Value::List(l) => l.is_empty(),
             Value::Set(s) => s.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
         }
     }
 }
