@@ -376,6 +376,22 @@ pub(crate) fn format_score(v: f64) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Formats a score as Redis 7.0 stores it in a small sorted set and `ZSCAN` returns it
+/// (`d2string`): a whole number up to 2^62 in magnitude as an integer, any other score as
+/// [`format_score`].
+pub(crate) fn format_score_scan(v: f64) -> Vec<u8> {
+    const LIMIT: f64 = 4_611_686_018_427_387_904.0; // 2^62
+    if v == 0.0 {
+        return (if v.is_sign_negative() { "-0" } else { "0" })
+            .as_bytes()
+            .to_vec();
+    }
+    if (-LIMIT..=LIMIT).contains(&v) && (v as i64) as f64 == v {
+        return alloc::format!("{}", v as i64).into_bytes();
+    }
+    format_score(v)
+}
+
 /// Formats the finite result of a float increment as Redis replies and stores it (see the
 /// module documentation). `exact` says that `v` is the exact mathematical result.
 pub(crate) fn format_incr_float(v: f64, exact_result: bool) -> Vec<u8> {
@@ -416,6 +432,12 @@ mod tests {
         assert_eq!(f(-2.5), "-2.5");
         assert_eq!(f(f64::NEG_INFINITY), "-inf");
         assert_eq!(f(f64::INFINITY), "inf");
+        let scan = |v: f64| alloc::string::String::from_utf8(format_score_scan(v)).unwrap();
+        assert_eq!(scan(123456789012345678.0), "123456789012345680");
+        assert_eq!(scan(1e20), "1e+20");
+        assert_eq!(scan(-0.0), "-0");
+        assert_eq!(scan(0.1), "0.10000000000000001");
+        assert_eq!(scan(-3.0), "-3");
     }
 
     #[test]

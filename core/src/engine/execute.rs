@@ -6,7 +6,7 @@ use super::lists::End;
 use super::{Engine, ScanPage, ScoredMember, SetOp, ZSetOp};
 use crate::command::{Aggregate, ZRangeBy};
 use crate::command::{Command, Expiry, Reply};
-use crate::decimal::format_score;
+use crate::decimal::{format_score, format_score_scan};
 use crate::num::format_i64;
 use crate::{Clock, Error};
 
@@ -371,7 +371,12 @@ impl<C: Clock> Engine<C> {
             )?),
             Command::ZScan { key, pattern, .. } => Reply::Array(alloc::vec![
                 Reply::Bulk(alloc::vec![b'0']),
-                scored(self.zscan(&key, pattern.as_deref())?, true),
+                Reply::Array(
+                    self.zscan(&key, pattern.as_deref())?
+                        .into_iter()
+                        .flat_map(|(m, s)| [Reply::Bulk(m), Reply::Bulk(format_score_scan(s))])
+                        .collect()
+                ),
             ]),
 
             Command::Publish { channel, message } => int(self.publish(&channel, &message)),

@@ -1,8 +1,9 @@
 //! Sorted set combinations stored at a destination: ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE.
 //!
 //! Sources may be sorted sets or plain sets (whose members count with score 1); a missing
-//! key is empty; any other type fails the command with `WRONGTYPE`. A weighted score that
-//! is NaN (`inf × 0`) counts as 0, and so does a NaN sum (`inf + -inf`), as in Redis.
+//! key is empty; any other type fails the command with `WRONGTYPE`. As in Redis, a NaN sum
+//! (`inf + -inf`) counts as 0, and so does a weighted score that is NaN (`inf × 0`) when it
+//! starts a member's total; one added to a total makes the sum NaN, hence 0.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -130,7 +131,8 @@ impl<C: Clock> Engine<C> {
                     let mut acc = not_nan(weight(*first) * s);
                     for &j in rest {
                         match lookups[j].get(m.as_slice()) {
-                            Some(v) => acc = aggregate(how, acc, not_nan(weight(j) * v)),
+                            // Only the first source's weighted score is cleared of NaN.
+                            Some(v) => acc = aggregate(how, acc, weight(j) * v),
                             None => continue 'members,
                         }
                     }

@@ -8,8 +8,9 @@
 //! microseconds for a million members. Iterating a range costs O(log n + n / CHUNK) to
 //! find its start and O(1) per element after that.
 //!
-//! Scores are never NaN; equal scores order by member bytes, and `-0` equals `0`, as in
-//! Redis.
+//! Scores are never NaN; equal scores order by member bytes. `-0` is stored as `0` (Redis
+//! 7.0 does so for sorted sets of up to 128 members, which it keeps in a listpack; a larger
+//! one of Redis's would keep `-0`).
 
 use alloc::vec::Vec;
 use core::cmp::Ordering;
@@ -99,8 +100,10 @@ impl ZSetValue {
         self.chunks.iter().flatten()
     }
 
-    /// Sets `member`'s score; returns the previous score.
+    /// Sets `member`'s score; returns the previous score. `-0` is stored as `0`, as Redis
+    /// stores it in a small sorted set.
     pub(crate) fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
+        let score = if score == 0.0 { 0.0 } else { score };
         let previous = self.score(member);
         if let Some(old) = previous {
             self.remove_entry(old, member);

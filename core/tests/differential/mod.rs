@@ -12,6 +12,8 @@ use hedgestore_testkit::{Resp, RespConnection, Rng};
 
 use super::{from_engine, from_resp, Norm};
 
+mod zsets;
+
 /// Keys of the newer families; `k0` and `h0` are shared with the main generator, so wrong
 /// types come up.
 const KEYS: &[&str] = &["s0", "s1", "s2", "k0", "h0"];
@@ -43,6 +45,15 @@ fn scard(redis: &mut RespConnection, key: &str) -> i64 {
 
 /// One random command of the newer families.
 pub fn command(rng: &mut Rng, redis: &mut RespConnection) -> Vec<String> {
+    if rng.chance(50) {
+        let mut c = zsets::command(rng);
+        // Combinations keep their options whole (their option errors are a documented
+        // difference, see the zsets module).
+        if rng.chance(3) && c[0] != "ZSCAN" && !c[0].ends_with("STORE") {
+            c.truncate(1 + rng.below(c.len() as u64) as usize);
+        }
+        return c;
+    }
     let mut c = match rng.below(26) {
         0 => vec!["ECHO".into(), rng.pick(MEMBERS).to_string()],
         1 => {
@@ -194,15 +205,15 @@ pub fn canonical(cmd: &str, n: Norm) -> Norm {
             v.sort_by_key(|x| format!("{x:?}"));
             Norm::Array(v)
         }
-        ("SRANDMEMBER", Norm::Array(v)) => Norm::Int(v.len() as i64),
-        ("SRANDMEMBER", Norm::Bulk(_)) => Norm::Status("a member".into()),
+        ("SRANDMEMBER" | "ZRANDMEMBER", Norm::Array(v)) => Norm::Int(v.len() as i64),
+        ("SRANDMEMBER" | "ZRANDMEMBER", Norm::Bulk(_)) => Norm::Status("a member".into()),
         (_, n) => n,
     }
 }
 
 /// Whether `cmd` is a scan of one key, compared as a full iteration by [`full_scan`].
 pub fn is_key_scan(cmd: &str) -> bool {
-    cmd == "SSCAN"
+    cmd == "SSCAN" || cmd == "ZSCAN"
 }
 
 /// Runs the scan `args` (cursor 0) to completion on both sides: the sorted, deduplicated
@@ -223,7 +234,12 @@ pub fn full_scan<C: Clock>(
             let [Norm::Bulk(cursor), Norm::Array(found)] = &page[..] else {
                 panic!("not a scan page: {page:?}");
             };
-            items.extend(found.iter().map(|x| format!("{x:?}")));
+            if args[0].eq_ignore_ascii_case("ZSCAN") {
+                // Member and score pairs.
+                items.extend(found.chunks(2).map(|p| format!("{p:?}")));
+            } else {
+                items.extend(found.iter().map(|x| format!("{x:?}")));
+            }
             args[2] = String::from_utf8(cursor.clone()).unwrap();
             if args[2] == "0" {
                 break;
