@@ -453,9 +453,6 @@ fn run(seed: u64, ops: usize) {
     for n in 0..ops {
         let args = gen.command(&mut oracle);
         let cmd = args[0].to_ascii_uppercase();
-        if std::env::var("DIFF_TRACE").is_ok() {
-            eprintln!("#{n} {args:?}");
-        }
         if differential::is_key_scan(&cmd) {
             let (expected, ours) = differential::full_scan(&args, &mut redis, &mut engine);
             assert_eq!(expected, ours, "seed {seed}, command #{n}: {args:?}");
