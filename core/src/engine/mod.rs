@@ -73,7 +73,8 @@ pub struct Stats {
     pub evicted: u64,
 }
 
-/// An in-memory keyspace with Redis 7 semantics for strings, hashes and lists, with per-key
+/// An in-memory keyspace with Redis 7 semantics for strings, hashes, lists, sets and sorted
+/// sets, with per-key
 /// expiry on the time its [`Clock`] reports, a memory budget with eviction, locks with
 /// fencing tokens, a pub/sub bus and atomic batches.
 ///
@@ -183,7 +184,12 @@ impl<C: Clock> Engine<C> {
     /// * strings: the value buffer's capacity;
     /// * hashes: a header, the field table (`buckets × 49 + 16`) and every field and value
     ///   buffer's capacity;
-    /// * lists: a header, the ring buffer (`capacity × 24`) and every element's capacity.
+    /// * lists: a header, the ring buffer (`capacity × 24`) and every element's capacity;
+    /// * sets: a header, the member array (`capacity × 24`), the position index
+    ///   (`buckets × 5 + 16`) and every member's capacity;
+    /// * sorted sets: a header, the member → score table (`buckets × 33 + 16`), the chunk
+    ///   list (`capacity × 24`), every chunk (`capacity × 32`) and every member's capacity
+    ///   twice (the table and the ordered chunks each hold a copy).
     ///
     /// Locks and pub/sub queues are not counted.
     pub fn used_memory(&self) -> usize {
