@@ -74,9 +74,8 @@ pub struct Stats {
 }
 
 /// An in-memory keyspace with Redis 7 semantics for strings, hashes, lists, sets and sorted
-/// sets, with per-key
-/// expiry on the time its [`Clock`] reports, a memory budget with eviction, locks with
-/// fencing tokens, a pub/sub bus and atomic batches.
+/// sets, with per-key expiry on the time its [`Clock`] reports, a memory budget with
+/// eviction, locks with fencing tokens, a pub/sub bus and atomic batches.
 ///
 /// Expired keys are invisible to every command: each access checks the key's deadline and
 /// removes it when due (lazy expiry). Active expiry runs when the host calls
