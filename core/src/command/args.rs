@@ -30,7 +30,7 @@ pub(crate) enum Arg<'a> {
 
 impl Arg<'_> {
     /// The argument as Redis receives it.
-    pub(crate) fn to_vec(self) -> Vec<u8> {
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
         match self {
             Arg::Name(name) => name.to_ascii_uppercase().into_bytes(),
             Arg::Bytes(b) => b.to_vec(),
@@ -53,7 +53,7 @@ fn score_arg(b: ScoreBound) -> Arg<'static> {
     } else {
         Vec::new()
     };
-    v.extend(Arg::Float(b.value).to_vec());
+    v.extend(Arg::Float(b.value).into_bytes());
     Arg::Owned(v)
 }
 
@@ -90,7 +90,7 @@ fn expiry_args(e: Expiry) -> [Arg<'static>; 2] {
 impl Command {
     /// The command as Redis's argument array (name first, uppercase).
     pub fn to_args(&self) -> Vec<Vec<u8>> {
-        self.args().into_iter().map(Arg::to_vec).collect()
+        self.args().into_iter().map(Arg::into_bytes).collect()
     }
 
     /// The command's arguments, borrowed where they are bytes it holds (keys, values):

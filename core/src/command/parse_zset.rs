@@ -117,7 +117,7 @@ fn zadd<A: AsRef<[u8]>>(args: &[A]) -> Result<Command, Error> {
     if nx && xx {
         return Err(Error::XxAndNx);
     }
-    if (gt && nx) || (lt && nx) || (gt && lt) {
+    if (nx && (gt || lt)) || (gt && lt) {
         return Err(Error::GtLtNx);
     }
     if options.incr && rest.len() > 2 {
