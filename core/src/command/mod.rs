@@ -10,6 +10,7 @@ mod args;
 mod meta;
 mod parse;
 mod parse_zset;
+mod read;
 mod table;
 mod zset;
 

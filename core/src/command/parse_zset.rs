@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use super::parse::{eq, int, list, pop_count, scan_cursor, scan_options};
+use super::read::{eq, int, list, pop_count, scan_cursor, scan_options};
 use super::table::{CommandKind, CommandSpec};
 use super::{
     Aggregate, Command, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZAddOptions,

@@ -12,6 +12,7 @@ use hedgestore_testkit::{Resp, RespConnection, Rng};
 
 use super::{from_engine, from_resp, Norm};
 
+mod floats;
 mod zsets;
 
 /// Keys of the newer families; `k0` and `h0` are shared with the main generator, so wrong
