@@ -13,6 +13,7 @@ use hedgestore_testkit::{Resp, RespConnection, Rng};
 use super::{from_engine, from_resp, Norm};
 
 mod floats;
+mod large;
 mod zsets;
 
 /// Keys of the newer families; `k0` and `h0` are shared with the main generator, so wrong
