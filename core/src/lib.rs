@@ -10,7 +10,8 @@
 //! * [`Command`] and [`Reply`] are the single instruction set. Every operation is a `Command`
 //!   value: typed methods build them, the remote protocol parses into them, the Redis backend
 //!   maps them to Redis commands. [`Command::parse`] reads the Redis argument-array form.
-//! * [`Engine`] holds strings, hashes and lists with per-key expiry (lazy on every access).
+//! * [`Engine`] holds strings, hashes, lists, sets and sorted sets with per-key expiry (lazy
+//!   on every access).
 //!   [`Engine::execute`] runs any `Command`; the typed methods ([`Engine::get`],
 //!   [`Engine::set`], [`Engine::hset`], …) are thin and allocate nothing beyond what they return.
 //!
