@@ -24,10 +24,9 @@ pub(crate) struct Entry {
 /// A key's value as memory held it, with its absolute expiry (Unix ms, 0: none).
 pub(crate) struct Base {
     pub(crate) key: Vec<u8>,
-    /// `string`, `hash` or `list` (the names `TYPE` answers; sets and sorted sets are not
-    /// snapshotted).
+    /// `string`, `hash`, `list`, `set` or `zset` (the names `TYPE` answers).
     pub(crate) kind: &'static str,
-    /// The value; field, value, …; or the items.
+    /// The value; field, value, …; the items; the members; or score, member, ….
     pub(crate) payload: Vec<Vec<u8>>,
     pub(crate) expires_at: i64,
 }

@@ -65,7 +65,7 @@ pub(super) fn dump_key(db: &mut Db, key: &[u8], now: i64) -> Option<Base> {
             db.zrange(key, &ZRangeBy::Rank(0, -1), false, None)
                 .ok()?
                 .into_iter()
-                .flat_map(|(m, s)| [m, s.to_string().into_bytes()])
+                .flat_map(|(m, s)| [s.to_string().into_bytes(), m])
                 .collect(),
         ),
     };
@@ -424,16 +424,16 @@ pub(super) fn base_merge_script(db: &mut Db, base: &Base, run_id: &str) {
     }
 }
 
-/// A dumped sorted set's payload (member, score, member, score …) as `ZADD` pairs.
+/// A dumped sorted set's payload (score, member, score, member …) as `ZADD` pairs.
 fn zset_pairs(payload: &[Vec<u8>]) -> Vec<(f64, Vec<u8>)> {
     payload
         .chunks(2)
         .map(|p| {
-            let score = std::str::from_utf8(&p[1])
+            let score = std::str::from_utf8(&p[0])
                 .ok()
                 .and_then(|s| s.parse().ok())
                 .expect("a dumped score");
-            (score, p[0].clone())
+            (score, p[1].clone())
         })
         .collect()
 }
