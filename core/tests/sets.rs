@@ -124,6 +124,17 @@ fn spop_and_srandmember_follow_the_counts_and_the_seed() {
     assert_eq!(ok(&mut e, "SPOP missing 3"), Reply::Array(vec![]));
     assert_eq!(run(&mut e, "SPOP s -1"), Err(Error::NotPositive));
     assert_eq!(run(&mut e, "SRANDMEMBER s 1 2"), Err(Error::Syntax));
+    ok(&mut e, "SADD s a");
+    assert_eq!(
+        run(&mut e, "SRANDMEMBER s -9223372036854775807"),
+        Err(Error::OutOfMemory),
+        "a reply that could not be held is refused, not attempted"
+    );
+    ok(&mut e, "ZADD z 1 a");
+    assert_eq!(
+        run(&mut e, "ZRANDMEMBER z -4611686018427387903"),
+        Err(Error::OutOfMemory)
+    );
 }
 
 #[test]

@@ -130,13 +130,14 @@ impl<C: Clock> Engine<C> {
     }
 
     /// `SRANDMEMBER`: random members without removing them: `count` distinct ones (at most
-    /// the whole set) when positive, `-count` possibly repeated ones when negative.
+    /// the whole set) when positive, `-count` possibly repeated ones when negative (see
+    /// [`OutOfMemory`](Error::OutOfMemory) for a count too large to hold).
     pub fn srandmember(&mut self, key: &[u8], count: i64) -> Result<Vec<Vec<u8>>, Error> {
         let len = match self.set_ref(key)? {
             None => return Ok(Vec::new()),
             Some(s) => s.len(),
         };
-        let positions = self.random_positions(len, count);
+        let positions = self.random_positions(len, count)?;
         let Some(Value::Set(s)) = self.lookup(key).map(|i| &self.keys.slot(i).value) else {
             unreachable!("the set was just read");
         };
@@ -145,11 +146,19 @@ impl<C: Clock> Engine<C> {
 
     /// Random positions below `len`: `count` distinct ones (at most `len`) when positive,
     /// `-count` independent ones when negative.
-    pub(super) fn random_positions(&mut self, len: usize, count: i64) -> Vec<usize> {
+    ///
+    /// A negative count whose positions alone would take more than the memory budget is
+    /// refused with `OutOfMemory` (Redis streams such a reply; the engine would have to
+    /// hold it).
+    pub(super) fn random_positions(&mut self, len: usize, count: i64) -> Result<Vec<usize>, Error> {
         if count < 0 {
-            return (0..count.unsigned_abs())
+            let n = count.unsigned_abs();
+            if n > (self.config.max_memory / core::mem::size_of::<Vec<u8>>()) as u64 {
+                return Err(Error::OutOfMemory);
+            }
+            return Ok((0..n)
                 .map(|_| (self.random() % len as u64) as usize)
-                .collect();
+                .collect());
         }
         let want = (count as u64).min(len as u64) as usize;
         if want * 4 < len {
@@ -162,7 +171,7 @@ impl<C: Clock> Engine<C> {
                     picks.push(p);
                 }
             }
-            return picks;
+            return Ok(picks);
         }
         // Most of the set: a partial Fisher-Yates shuffle of every position.
         let mut all: Vec<usize> = (0..len).collect();
@@ -171,7 +180,7 @@ impl<C: Clock> Engine<C> {
             all.swap(k, j);
         }
         all.truncate(want);
-        all
+        Ok(all)
     }
 
     /// `SMOVE`: moves `member` from `source` to `destination`; true when it was in `source`.

@@ -249,7 +249,7 @@ impl<C: Clock> Engine<C> {
             None => return Ok(Vec::new()),
             Some(z) => z.len(),
         };
-        let positions = self.random_positions(len, count);
+        let positions = self.random_positions(len, count)?;
         let Some(Value::ZSet(z)) = self.lookup(key).map(|i| &self.keys.slot(i).value) else {
             unreachable!("the sorted set was just read");
         };
