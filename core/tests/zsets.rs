@@ -65,6 +65,20 @@ fn ranges_by_rank_score_and_lex() {
     assert_eq!(ok(&mut e, "ZREVRANK z c"), Reply::Int(2));
     assert_eq!(ok(&mut e, "ZRANK z nope"), Reply::Nil);
     assert_eq!(
+        ok(&mut e, "ZRANK z c WITHSCORE"),
+        Reply::Array(vec![Reply::Int(3), bulk("2")])
+    );
+    assert_eq!(
+        ok(&mut e, "ZREVRANK z hi withscore"),
+        Reply::Array(vec![Reply::Int(0), bulk("inf")])
+    );
+    assert_eq!(ok(&mut e, "ZREVRANK z nope WITHSCORE"), Reply::Nil);
+    assert_eq!(run(&mut e, "ZRANK z c WITHSCORES"), Err(Error::Syntax));
+    assert_eq!(
+        run(&mut e, "ZRANK z c WITHSCORE x"),
+        Err(Error::WrongArity("zrank"))
+    );
+    assert_eq!(
         run(&mut e, "ZRANGE z 0 1 LIMIT 0 1"),
         Err(Error::LimitWithRank)
     );

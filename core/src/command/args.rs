@@ -251,10 +251,24 @@ impl Command {
                 a.push(Arg::Bytes(key));
                 a.extend(members.iter().map(|v| Arg::Bytes(v)));
             }
-            SIsMember { key, member }
-            | ZScore { key, member }
-            | ZRank { key, member }
-            | ZRevRank { key, member } => a.extend([Arg::Bytes(key), Arg::Bytes(member)]),
+            SIsMember { key, member } | ZScore { key, member } => {
+                a.extend([Arg::Bytes(key), Arg::Bytes(member)])
+            }
+            ZRank {
+                key,
+                member,
+                with_score,
+            }
+            | ZRevRank {
+                key,
+                member,
+                with_score,
+            } => {
+                a.extend([Arg::Bytes(key), Arg::Bytes(member)]);
+                if *with_score {
+                    a.push(Arg::Word("WITHSCORE"));
+                }
+            }
             SPop { key, count } | ZPopMin { key, count } | ZPopMax { key, count } => {
                 a.push(Arg::Bytes(key));
                 a.extend(count.map(|c| Arg::Int(c as i64)));

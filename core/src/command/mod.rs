@@ -450,10 +450,18 @@ pub enum Command {
         min: LexBound,
         max: LexBound,
     },
-    /// `ZRANK key member`
-    ZRank { key: Vec<u8>, member: Vec<u8> },
-    /// `ZREVRANK key member`
-    ZRevRank { key: Vec<u8>, member: Vec<u8> },
+    /// `ZRANK key member [WITHSCORE]`
+    ZRank {
+        key: Vec<u8>,
+        member: Vec<u8>,
+        with_score: bool,
+    },
+    /// `ZREVRANK key member [WITHSCORE]`
+    ZRevRank {
+        key: Vec<u8>,
+        member: Vec<u8>,
+        with_score: bool,
+    },
     /// `ZREM key member [member …]`
     ZRem { key: Vec<u8>, members: Vec<Vec<u8>> },
     /// `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`

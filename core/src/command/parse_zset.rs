@@ -222,14 +222,28 @@ pub(super) fn parse<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Co
             min: lex_bound(a(2))?,
             max: lex_bound(a(3))?,
         },
-        CommandKind::ZRank => Command::ZRank {
-            key: key(),
-            member: a(2).to_vec(),
-        },
-        CommandKind::ZRevRank => Command::ZRevRank {
-            key: key(),
-            member: a(2).to_vec(),
-        },
+        CommandKind::ZRank | CommandKind::ZRevRank => {
+            let with_score = match args.get(3) {
+                _ if args.len() > 4 => return Err(Error::WrongArity(spec.name())),
+                None => false,
+                Some(w) if eq(w.as_ref(), "WITHSCORE") => true,
+                Some(_) => return Err(Error::Syntax),
+            };
+            let (key, member) = (key(), a(2).to_vec());
+            if spec.kind == CommandKind::ZRank {
+                Command::ZRank {
+                    key,
+                    member,
+                    with_score,
+                }
+            } else {
+                Command::ZRevRank {
+                    key,
+                    member,
+                    with_score,
+                }
+            }
+        }
         CommandKind::ZRem => Command::ZRem {
             key: key(),
             members: list(&args[2..]),

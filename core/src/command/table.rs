@@ -446,11 +446,11 @@ command_table! {
     /// `ZLEXCOUNT`
     ZLexCount = "zlexcount", 4, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["ZLEXCOUNT", "z", "[a", "+"];
-    /// `ZRANK`
-    ZRank = "zrank", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+    /// `ZRANK` (`WITHSCORE` is Redis 7.2's)
+    ZRank = "zrank", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["ZRANK", "z", "b"];
-    /// `ZREVRANK`
-    ZRevRank = "zrevrank", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+    /// `ZREVRANK` (`WITHSCORE` is Redis 7.2's)
+    ZRevRank = "zrevrank", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["ZREVRANK", "z", "b"];
     /// `ZREM`
     ZRem = "zrem", -3, [WRITE], (1, 1, 1),

@@ -27,6 +27,28 @@ impl<C: Clock> Engine<C> {
         self.run_as(command.kind(), |e| e.apply(command))
     }
 
+    /// `ZRANK`/`ZREVRANK`: the rank, or with `WITHSCORE` the rank and the score; nil for a
+    /// missing member.
+    fn rank_reply(
+        &mut self,
+        key: &[u8],
+        member: &[u8],
+        reverse: bool,
+        with_score: bool,
+    ) -> Result<Reply, Error> {
+        let Some(rank) = self.zrank(key, member, reverse)? else {
+            return Ok(Reply::Nil);
+        };
+        if !with_score {
+            return Ok(int(rank));
+        }
+        let score = self.zscore(key, member)?.unwrap_or_default();
+        Ok(Reply::Array(alloc::vec![
+            int(rank),
+            Reply::Bulk(format_score(score))
+        ]))
+    }
+
     /// Runs `command` without memory admission (that is [`execute`](Self::execute)'s job):
     /// one arm per variant, calling the engine's operations.
     fn apply(&mut self, command: Command) -> Result<Reply, Error> {
@@ -258,8 +280,16 @@ impl<C: Clock> Engine<C> {
             Command::ZLexCount { key, min, max } => {
                 int(self.zcount(&key, &ZRangeBy::Lex(min, max))?)
             }
-            Command::ZRank { key, member } => rank_reply(self.zrank(&key, &member, false)?),
-            Command::ZRevRank { key, member } => rank_reply(self.zrank(&key, &member, true)?),
+            Command::ZRank {
+                key,
+                member,
+                with_score,
+            } => self.rank_reply(&key, &member, false, with_score)?,
+            Command::ZRevRank {
+                key,
+                member,
+                with_score,
+            } => self.rank_reply(&key, &member, true, with_score)?,
             Command::ZRem { key, members } => int(self.zrem(&key, &members)?),
             Command::ZRange {
                 key,
@@ -401,10 +431,6 @@ impl<C: Clock> Engine<C> {
 /// A score as Redis replies with it, or nil.
 fn score_or_nil(score: Option<f64>) -> Reply {
     score.map_or(Reply::Nil, |s| Reply::Bulk(format_score(s)))
-}
-
-fn rank_reply(rank: Option<usize>) -> Reply {
-    rank.map_or(Reply::Nil, int)
 }
 
 /// Members, each followed by its score when `with_scores`.
