@@ -224,3 +224,28 @@ fn a_large_sorted_set_matches_a_sorted_model() {
     assert_eq!(e.zcard(b"z").unwrap(), kept);
     e.check_integrity().unwrap();
 }
+
+#[test]
+fn new_errors_read_back_from_their_text() {
+    for e in [
+        Error::MinMaxNotFloat,
+        Error::MinMaxNotLex,
+        Error::XxAndNx,
+        Error::GtLtNx,
+        Error::IncrSinglePair,
+        Error::ScoreNaN,
+        Error::LimitWithRank,
+        Error::WithScoresByLex,
+        Error::AtLeastOneKey("zinterstore"),
+        Error::WeightNotFloat,
+        Error::ValueOutOfRange,
+        Error::CountOutOfRange,
+        Error::NumKeysNotPositive,
+        Error::NumKeysOverArgs,
+        Error::NegativeLimit,
+        Error::OffsetOutOfRange,
+        Error::StringTooLong,
+    ] {
+        assert_eq!(Error::from_reply(&e.to_string()), e);
+    }
+}
