@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hedgestore::{
-    BackendKind, Bytes, FallbackStorage, JournalOverflow, LockFallback, RedisStorage, Storage,
-    StorageConfig, StorageError, StorageEvent,
+    BackendKind, Bytes, Command, FallbackStorage, JournalOverflow, LockFallback, RedisStorage,
+    Reply, Storage, StorageConfig, StorageError, StorageEvent,
 };
 use hedgestore_testkit::RedisServer;
 use tokio::time::Instant;
@@ -642,6 +642,9 @@ async fn two_instances_sharing_an_outage_and_an_empty_restart_lose_nothing() {
     a.rpush("shared:list", &["a0", "a1"]).await.unwrap();
     a.hset("shared:hash", &[("a", "1")]).await.unwrap();
     a.set("only:a", "kept", None).await.unwrap();
+    run(&a, &["SADD", "shared:set", "a0", "a1"]).await;
+    run(&a, &["ZADD", "shared:zset", "1.5", "a", "-inf", "low"]).await;
+    run(&a, &["SADD", "only:a:set", "x"]).await;
 
     server.kill();
     for i in 0..5 {
@@ -655,6 +658,8 @@ async fn two_instances_sharing_an_outage_and_an_empty_restart_lose_nothing() {
         b.rpush("shared:list", &[format!("b{i}")]).await.unwrap();
     }
     b.hset("shared:hash", &[("b", "2")]).await.unwrap();
+    run(&b, &["SADD", "shared:set", "b0"]).await;
+    run(&b, &["ZADD", "shared:zset", "7", "b", "2", "a"]).await;
     assert_eq!(a.health().await.backend, BackendKind::Memory);
     assert_eq!(b.health().await.backend, BackendKind::Memory);
 
@@ -698,6 +703,33 @@ async fn two_instances_sharing_an_outage_and_an_empty_restart_lose_nothing() {
     let hash = r.hgetall("shared:hash").await.unwrap();
     assert_eq!(hash.get(&Bytes::from("a")), Some(&Bytes::from("1")));
     assert_eq!(hash.get(&Bytes::from("b")), Some(&Bytes::from("2")));
+    // Sets get the members they lack; sorted sets the members they lack with their known
+    // scores (an outage write's score wins).
+    let Reply::Array(mut set) = run(&r, &["SMEMBERS", "shared:set"]).await else {
+        panic!("not an array")
+    };
+    set.sort_by(|x, y| format!("{x:?}").cmp(&format!("{y:?}")));
+    assert_eq!(set, bulks(&["a0", "a1", "b0"]));
+    assert_eq!(
+        run(&r, &["ZRANGE", "shared:zset", "0", "-1", "WITHSCORES"]).await,
+        Reply::Array(bulks(&["low", "-inf", "a", "2", "b", "7"]))
+    );
+    assert_eq!(
+        run(&r, &["SMEMBERS", "only:a:set"]).await,
+        Reply::Array(bulks(&["x"]))
+    );
+}
+
+/// Runs a command written as words, which must succeed.
+async fn run(s: &Storage, words: &[&str]) -> Reply {
+    s.execute(Command::parse(words).unwrap()).await.unwrap()
+}
+
+fn bulks(items: &[&str]) -> Vec<Reply> {
+    items
+        .iter()
+        .map(|i| Reply::Bulk(i.as_bytes().to_vec()))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,6 @@
-//! `MemoryStorage` and `RedisStorage` side by side: thousands of random commands through the
-//! public `Storage` API (wrong types and bad numbers included) must give identical replies
-//! and errors, and leave identical keyspaces.
+//! `MemoryStorage` and `RedisStorage` side by side: thousands of random commands (strings,
+//! hashes, lists, sets, sorted sets) through the public `Storage` API (wrong types and bad
+//! numbers included) must give identical replies and errors, and leave identical keyspaces.
 
 use hedgestore::{
     Command, MemoryConfig, RedisStorage, Reply, Storage, StorageConfig, StorageError,
@@ -21,7 +21,8 @@ fn random_command(rng: &mut Rng) -> Vec<String> {
     let i = pick(rng, INTS);
     let j = pick(rng, INTS);
     let f = pick(rng, &["f1", "f2", "f3"]);
-    let words: Vec<String> = match rng.below(24) {
+    let score = pick(rng, &["1", "2.5", "-inf", "0.1", "1e20", "x"]);
+    let words: Vec<String> = match rng.below(36) {
         0 => vec!["SET".into(), k, v],
         1 => vec!["SET".into(), k, v, "NX".into()],
         2 => vec!["GET".into(), k],
@@ -45,6 +46,18 @@ fn random_command(rng: &mut Rng) -> Vec<String> {
         20 => vec!["LRANGE".into(), k, i, j],
         21 => vec!["LLEN".into(), k],
         22 => vec!["MGET".into(), k, pick(rng, KEYS)],
+        23 => vec!["SADD".into(), k, v, f],
+        24 => vec!["SISMEMBER".into(), k, v],
+        25 => vec!["SCARD".into(), k],
+        26 => vec!["SREM".into(), k, v],
+        27 => vec!["ZADD".into(), k, score, f],
+        28 => vec!["ZINCRBY".into(), k, score, f],
+        29 => vec!["ZRANGE".into(), k, i, j, "WITHSCORES".into()],
+        30 => vec!["ZSCORE".into(), k, f],
+        31 => vec!["ZRANK".into(), k, f],
+        32 => vec!["SETRANGE".into(), k, pick(rng, &["0", "2", "-1"]), v],
+        33 => vec!["GETRANGE".into(), k, i, j],
+        34 => vec!["ECHO".into(), v],
         _ => vec!["STRLEN".into(), k],
     };
     words
@@ -111,6 +124,24 @@ async fn memory_and_redis_agree_on_random_commands() {
                             start: 0,
                             stop: -1,
                         })
+                        .await
+                        .unwrap(),
+                    Reply::Status("set") => {
+                        let members = s
+                            .execute(Command::SMembers { key: key.to_vec() })
+                            .await
+                            .unwrap();
+                        let Reply::Array(mut members) = members else {
+                            panic!("SMEMBERS answers an array")
+                        };
+                        members.sort_by_key(|m| format!("{m:?}"));
+                        Reply::Array(members)
+                    }
+                    Reply::Status("zset") => s
+                        .execute(
+                            Command::parse(&[&b"ZRANGE"[..], &key, b"0", b"-1", b"WITHSCORES"])
+                                .unwrap(),
+                        )
                         .await
                         .unwrap(),
                     _ => {

@@ -328,6 +328,70 @@ pub(crate) fn format_float_arg(v: f64) -> Vec<u8> {
     }
 }
 
+/// Formats a sorted set score as Redis 7.0 replies with it: C's `%.17g` (17 significant
+/// digits, trailing zeros dropped, exponent form below `1e-4` and from `1e17`), and
+/// infinities as `inf` and `-inf`.
+pub(crate) fn format_score(v: f64) -> Vec<u8> {
+    if v.is_infinite() {
+        return (if v > 0.0 { "inf" } else { "-inf" }).as_bytes().to_vec();
+    }
+    // 17 significant digits, correctly rounded: `d.dddddddddddddddde±x`.
+    let sci = alloc::format!("{v:.16e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (negative, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let digits: alloc::string::String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let mut out = alloc::string::String::new();
+    if negative {
+        out.push('-');
+    }
+    if (-4..17).contains(&exp) {
+        if exp >= 0 {
+            let point = exp as usize + 1;
+            out.push_str(&digits[..point]);
+            let frac = digits[point..].trim_end_matches('0');
+            if !frac.is_empty() {
+                out.push('.');
+                out.push_str(frac);
+            }
+        } else {
+            out.push_str("0.");
+            for _ in 0..(-exp - 1) {
+                out.push('0');
+            }
+            out.push_str(digits.trim_end_matches('0'));
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        let frac = digits[1..].trim_end_matches('0');
+        if !frac.is_empty() {
+            out.push('.');
+            out.push_str(frac);
+        }
+        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    }
+    out.into_bytes()
+}
+
+/// Formats a score as Redis 7.0 stores it in a small sorted set and `ZSCAN` returns it
+/// (`d2string`): a whole number up to 2^62 in magnitude as an integer, any other score as
+/// [`format_score`].
+pub(crate) fn format_score_scan(v: f64) -> Vec<u8> {
+    const LIMIT: f64 = 4_611_686_018_427_387_904.0; // 2^62
+    if v == 0.0 {
+        return (if v.is_sign_negative() { "-0" } else { "0" })
+            .as_bytes()
+            .to_vec();
+    }
+    if (-LIMIT..=LIMIT).contains(&v) && (v as i64) as f64 == v {
+        return alloc::format!("{}", v as i64).into_bytes();
+    }
+    format_score(v)
+}
+
 /// Formats the finite result of a float increment as Redis replies and stores it (see the
 /// module documentation). `exact` says that `v` is the exact mathematical result.
 pub(crate) fn format_incr_float(v: f64, exact_result: bool) -> Vec<u8> {
@@ -351,6 +415,29 @@ mod tests {
 
     fn fmt(v: f64, exact: bool) -> alloc::string::String {
         alloc::string::String::from_utf8(format_incr_float(v, exact)).unwrap()
+    }
+
+    #[test]
+    fn scores_print_as_percent_17g() {
+        let f = |v: f64| alloc::string::String::from_utf8(format_score(v)).unwrap();
+        assert_eq!(f(1.5), "1.5");
+        assert_eq!(f(0.1), "0.10000000000000001");
+        assert_eq!(f(1e20), "1e+20");
+        assert_eq!(f(1e-5), "1.0000000000000001e-05");
+        assert_eq!(f(123456789012345678.0), "1.2345678901234568e+17");
+        assert_eq!(f(1e16), "10000000000000000");
+        assert_eq!(f(0.0001), "0.0001");
+        assert_eq!(f(-0.0), "-0");
+        assert_eq!(f(0.0), "0");
+        assert_eq!(f(-2.5), "-2.5");
+        assert_eq!(f(f64::NEG_INFINITY), "-inf");
+        assert_eq!(f(f64::INFINITY), "inf");
+        let scan = |v: f64| alloc::string::String::from_utf8(format_score_scan(v)).unwrap();
+        assert_eq!(scan(123456789012345678.0), "123456789012345680");
+        assert_eq!(scan(1e20), "1e+20");
+        assert_eq!(scan(-0.0), "-0");
+        assert_eq!(scan(0.1), "0.10000000000000001");
+        assert_eq!(scan(-3.0), "-3");
     }
 
     #[test]

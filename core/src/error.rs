@@ -36,9 +36,62 @@ pub enum Error {
     /// A count that must be positive was negative.
     #[error("ERR value is out of range, must be positive")]
     NotPositive,
+    /// A count of `i64::MIN`, which has no opposite (`SRANDMEMBER`, `ZRANDMEMBER`).
+    #[error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")]
+    CountOutOfRange,
+    /// A `numkeys` argument below 1.
+    #[error("ERR numkeys should be greater than 0")]
+    NumKeysNotPositive,
+    /// A `numkeys` argument larger than the keys that follow it.
+    #[error("ERR Number of keys can't be greater than number of args")]
+    NumKeysOverArgs,
+    /// A negative `LIMIT` (`SINTERCARD`, `ZINTERCARD`).
+    #[error("ERR LIMIT can't be negative")]
+    NegativeLimit,
+    /// A score range bound that is not a number (`ZCOUNT`, `ZRANGEBYSCORE` …).
+    #[error("ERR min or max is not a float")]
+    MinMaxNotFloat,
+    /// A lex range bound that does not start with `[` or `(` and is not `-` or `+`.
+    #[error("ERR min or max not valid string range item")]
+    MinMaxNotLex,
+    /// `ZADD` with both `XX` and `NX`.
+    #[error("ERR XX and NX options at the same time are not compatible")]
+    XxAndNx,
+    /// `ZADD` with `GT` and `LT`, or either with `NX`.
+    #[error("ERR GT, LT, and/or NX options at the same time are not compatible")]
+    GtLtNx,
+    /// `ZADD … INCR` with more than one score-member pair.
+    #[error("ERR INCR option supports a single increment-element pair")]
+    IncrSinglePair,
+    /// A score increment that gives NaN (`inf` plus `-inf`).
+    #[error("ERR resulting score is not a number (NaN)")]
+    ScoreNaN,
+    /// `LIMIT` in a rank range.
+    #[error(
+        "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+    )]
+    LimitWithRank,
+    /// `WITHSCORES` in a lex range.
+    #[error("ERR syntax error, WITHSCORES not supported in combination with BYLEX")]
+    WithScoresByLex,
+    /// A `numkeys` below 1 in a sorted set combination, naming the command.
+    #[error("ERR at least 1 input key is needed for '{0}' command")]
+    AtLeastOneKey(&'static str),
+    /// A `WEIGHTS` value that is not a number.
+    #[error("ERR weight value is not a float")]
+    WeightNotFloat,
+    /// A count whose double does not fit (`ZRANDMEMBER … WITHSCORES`).
+    #[error("ERR value is out of range")]
+    ValueOutOfRange,
     /// An expiry that is not positive or overflows, naming the command as Redis does.
     #[error("ERR invalid expire time in '{0}' command")]
     InvalidExpireTime(&'static str),
+    /// A negative string offset (`SETRANGE`).
+    #[error("ERR offset is out of range")]
+    OffsetOutOfRange,
+    /// A string would grow past Redis's 512 MB limit (`SETRANGE`).
+    #[error("ERR string exceeds maximum allowed size (proto-max-bulk-len)")]
+    StringTooLong,
     /// The key does not exist (`RENAME`, `LSET`).
     #[error("ERR no such key")]
     NoSuchKey,
@@ -146,6 +199,22 @@ impl Error {
             Error::DecrementOverflow,
             Error::NanOrInfinity,
             Error::NotPositive,
+            Error::CountOutOfRange,
+            Error::NumKeysNotPositive,
+            Error::NumKeysOverArgs,
+            Error::NegativeLimit,
+            Error::MinMaxNotFloat,
+            Error::MinMaxNotLex,
+            Error::XxAndNx,
+            Error::GtLtNx,
+            Error::IncrSinglePair,
+            Error::ScoreNaN,
+            Error::LimitWithRank,
+            Error::WithScoresByLex,
+            Error::WeightNotFloat,
+            Error::ValueOutOfRange,
+            Error::OffsetOutOfRange,
+            Error::StringTooLong,
             Error::NoSuchKey,
             Error::IndexOutOfRange,
             Error::Syntax,
@@ -165,6 +234,11 @@ impl Error {
         if let Some(n) = between("ERR invalid expire time in '", "' command").and_then(static_name)
         {
             return Error::InvalidExpireTime(n);
+        }
+        if let Some(n) =
+            between("ERR at least 1 input key is needed for '", "' command").and_then(static_name)
+        {
+            return Error::AtLeastOneKey(n);
         }
         if let Some(n) =
             between("ERR wrong number of arguments for '", "' command").and_then(static_name)

@@ -10,7 +10,8 @@
 //! * [`Command`] and [`Reply`] are the single instruction set. Every operation is a `Command`
 //!   value: typed methods build them, the remote protocol parses into them, the Redis backend
 //!   maps them to Redis commands. [`Command::parse`] reads the Redis argument-array form.
-//! * [`Engine`] holds strings, hashes and lists with per-key expiry (lazy on every access).
+//! * [`Engine`] holds strings, hashes, lists, sets and sorted sets with per-key expiry (lazy
+//!   on every access).
 //!   [`Engine::execute`] runs any `Command`; the typed methods ([`Engine::get`],
 //!   [`Engine::set`], [`Engine::hset`], …) are thin and allocate nothing beyond what they return.
 //!
@@ -50,14 +51,15 @@ mod value;
 
 pub use clock::{Clock, ManualClock, Millis};
 pub use command::{
-    Command, CommandFlags, CommandKind, CommandMethod, CommandSpec, ExpireCondition, Expiry,
-    GetExOption, InsertPosition, KeyRange, KeyType, MethodGroup, Reply, SetCondition, SetOptions,
+    Aggregate, Command, CommandFlags, CommandKind, CommandMethod, CommandSpec, ExpireCondition,
+    Expiry, GetExOption, InsertPosition, KeyRange, KeyType, LexBound, Limit, MethodGroup, Reply,
+    ScoreBound, SetCondition, SetOptions, ZAddComparison, ZAddCondition, ZAddOptions, ZRangeBy,
     COMMAND_METHODS, COMMAND_TABLE,
 };
 pub use config::{EngineConfig, EvictionPolicy};
 pub use engine::{
-    BatchError, Engine, Event, FencingToken, FieldValue, LockHolder, Message, ScanPage, Stats,
-    SubscriberId, TimeoutReport,
+    BatchError, Engine, Event, FencingToken, FieldValue, LockHolder, Message, ScanPage,
+    ScoredMember, SetOp, Stats, SubscriberId, TimeoutReport, ZAddOutcome, ZSetOp,
 };
 pub use error::Error;
 pub use glob::Pattern;

@@ -56,6 +56,35 @@ pub(crate) fn parse_f64(s: &[u8]) -> Option<f64> {
     Some(value)
 }
 
+/// Parses a score the way Redis's `getDoubleFromObject` does: [`parse_f64`], and also no
+/// overflow to an infinity nor underflow to zero (`strtod`'s `ERANGE`).
+pub(crate) fn parse_score(s: &[u8]) -> Option<f64> {
+    let v = parse_f64(s)?;
+    let mantissa = s
+        .split(|b| *b == b'e' || *b == b'E')
+        .next()
+        .unwrap_or_default();
+    let lower_has_inf = s.windows(3).any(|w| w.eq_ignore_ascii_case(b"inf"));
+    if v.is_infinite() && !lower_has_inf {
+        return None;
+    }
+    if v == 0.0 && mantissa.iter().any(|b| (b'1'..=b'9').contains(b)) {
+        return None;
+    }
+    Some(v)
+}
+
+/// Parses one end of a score range the way Redis's `zslParseRange` does: `strtod` after an
+/// optional `(`, which skips leading spaces and reads an empty string as 0; never NaN.
+pub(crate) fn parse_range_score(s: &[u8]) -> Option<f64> {
+    if s.is_empty() {
+        return Some(0.0);
+    }
+    let start = s.iter().position(|b| !b.is_ascii_whitespace())?;
+    let v: f64 = core::str::from_utf8(&s[start..]).ok()?.parse().ok()?;
+    (!v.is_nan()).then_some(v)
+}
+
 /// Formats an integer as Redis stores it in a string value.
 pub(crate) fn format_i64(v: i64) -> Vec<u8> {
     let mut s = alloc::string::String::with_capacity(20);

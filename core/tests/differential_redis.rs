@@ -14,6 +14,8 @@
 //! increment stands for its shortest decimal form unless it is a whole number, so increments
 //! written with more digits than that form are not generated either.
 
+mod differential;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hedgestore_core::{Clock, Command, Engine, Error, Millis, Reply};
@@ -120,6 +122,9 @@ impl Gen {
     }
 
     fn command(&mut self, redis: &mut RespConnection) -> Vec<String> {
+        if self.rng.chance(35) {
+            return differential::command(&mut self.rng, redis);
+        }
         let mut c: Vec<String> = match self.rng.below(53) {
             0..=3 => {
                 let mut c = vec!["SET".into(), self.key(), self.value()];
@@ -408,7 +413,7 @@ fn from_engine(r: Result<Reply, Error>) -> Norm {
 /// Puts unordered replies (KEYS, HKEYS, HVALS, HGETALL) in a canonical order.
 fn canonical(cmd: &str, n: Norm) -> Norm {
     let key = |x: &Norm| format!("{x:?}");
-    match (cmd, n) {
+    match (cmd, differential::canonical(cmd, n)) {
         ("KEYS" | "HKEYS" | "HVALS", Norm::Array(mut v)) => {
             v.sort_by_key(key);
             Norm::Array(v)
@@ -448,6 +453,11 @@ fn run(seed: u64, ops: usize) {
     for n in 0..ops {
         let args = gen.command(&mut oracle);
         let cmd = args[0].to_ascii_uppercase();
+        if differential::is_key_scan(&cmd) {
+            let (expected, ours) = differential::full_scan(&args, &mut redis, &mut engine);
+            assert_eq!(expected, ours, "seed {seed}, command #{n}: {args:?}");
+            continue;
+        }
         let expected = canonical(&cmd, from_resp(redis.call(&args).unwrap()));
         let parsed = Command::parse(&args);
         if let Ok(c) = &parsed {
@@ -537,114 +547,3 @@ fn engine_matches_redis_on_other_seeds() {
 const TWO_POW_1022: &str = "44942328371557897693232629769725618340449424473557664318357520289433168951375240783177119330601884005280028469967848339414697442203604155623211857659868531094441973356216371319075554900311523529863270738021251442209537670585615720368478277635206809290837627671146574559986811484619929076208839082406056034304";
 const F64_MAX: &str = "179769313486231570814527423731704356798070567525844996598917476803157260780028538760589558632766878171540458953514382464234321326889464182768467546703537516986049910576551282076245490090389328944075868508455133942304583236903222948165808559332123348274797826204144723168738177180919299881250404026184124858368";
 const TWO_POW_1023: &str = "89884656743115795386465259539451236680898848947115328636715040578866337902750481566354238661203768010560056939935696678829394884407208311246423715319737062188883946712432742638151109800623047059726541476042502884419075341171231440736956555270413618581675255342293149119973622969239858152417678164812112068608";
-
-/// Float increments whose exact result `f64` holds: `(stored value, increment)`. Redis adds
-/// in 80-bit floats and prints `%.17Lf` trimmed; hedgestore must print the same digits.
-const EXACT_FLOAT_CASES: &[(&str, &str)] = &[
-    ("9223372036854775807", "1.5"),
-    ("9223372036854775808", "0"),
-    ("-9223372036854775808", "-2048"),
-    ("18446744073709551616", "4096"),
-    ("1180591620717411303424", "0"),
-    ("1e22", "1"),
-    ("2251799813685248", "0.5"),
-    ("9007199254740992", "2"),
-    ("1", "0.00000095367431640625"),
-    ("0", "0.000003814697265625"),
-    ("0", "0.00000000000000000694"),
-    ("0", "-0.0000000000000000001"),
-    ("10.5", "-10.5"),
-    ("-0", "0"),
-    ("1.25e2", "0.75"),
-    ("0", TWO_POW_1023),
-    (TWO_POW_1023, TWO_POW_1022),
-    (F64_MAX, "0"),
-    ("-1", F64_MAX),
-];
-
-#[test]
-fn exact_float_increments_match_redis_digit_for_digit() {
-    let server = RedisServer::start().expect("start redis-server");
-    let mut redis = server.connect().unwrap();
-    let mut engine = Engine::new(WallClock);
-    let mut mismatches = Vec::new();
-    for (start, delta) in EXACT_FLOAT_CASES {
-        for (set, incr) in [
-            (vec!["SET", "k", start], vec!["INCRBYFLOAT", "k", delta]),
-            (
-                vec!["HSET", "h", "f", start],
-                vec!["HINCRBYFLOAT", "h", "f", delta],
-            ),
-        ] {
-            redis.call(&["DEL", "k", "h"]).unwrap();
-            engine
-                .execute(Command::parse(&["DEL", "k", "h"]).unwrap())
-                .unwrap();
-            redis.call(&set).unwrap();
-            engine.execute(Command::parse(&set).unwrap()).unwrap();
-            let expected = from_resp(redis.call(&incr).unwrap());
-            let ours = from_engine(Command::parse(&incr).and_then(|c| engine.execute(c)));
-            if expected != ours {
-                mismatches.push(format!(
-                    "{incr:?} on {start}: redis {expected:?}, ours {ours:?}"
-                ));
-            }
-        }
-    }
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-}
-
-/// `v` written out exactly (Rust prints the exact binary value when asked for enough
-/// decimals), trailing zeros removed.
-fn exact_decimal_text(v: f64) -> String {
-    let s = format!("{v:.1100}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".into()
-    } else {
-        s.into()
-    }
-}
-
-#[test]
-fn random_exact_float_sums_match_redis() {
-    let server = RedisServer::start().expect("start redis-server");
-    let mut redis = server.connect().unwrap();
-    let mut engine = Engine::new(WallClock);
-    let mut rng = Rng::new(0xf10a7);
-    let mut checked = 0;
-    let mut mismatches = Vec::new();
-    while checked < 400 {
-        // Small mantissas at random binary exponents: tiny fractions (17th-decimal rounding
-        // and ties), integers past 2^53 and 2^64, and values near f64::MAX.
-        let pick = |rng: &mut Rng| {
-            let mantissa = (rng.below(1 << 20) as f64) * if rng.chance(30) { -1.0 } else { 1.0 };
-            let exp = rng.below(1100) as i32 - 100;
-            mantissa * 2f64.powi(exp.min(1003))
-        };
-        let (a, b) = (pick(&mut rng), pick(&mut rng));
-        // An increment stands for its shortest decimal form unless it is a whole number (that
-        // is what `Command::to_args` sends a Redis server), so only increments whose shortest
-        // form is their exact value are written out exactly here.
-        if b.fract() != 0.0 && format!("{b}") != exact_decimal_text(b) {
-            continue;
-        }
-        let sum = a + b;
-        let b_virtual = sum - a;
-        if !sum.is_finite() || (a - (sum - b_virtual)) + (b - b_virtual) != 0.0 {
-            continue; // not exact in f64: outside what must match
-        }
-        checked += 1;
-        let (a, b) = (exact_decimal_text(a), exact_decimal_text(b));
-        let set = ["SET", "k", a.as_str()];
-        let incr = ["INCRBYFLOAT", "k", b.as_str()];
-        redis.call(&set).unwrap();
-        engine.execute(Command::parse(&set).unwrap()).unwrap();
-        let expected = from_resp(redis.call(&incr).unwrap());
-        let ours = from_engine(Command::parse(&incr).and_then(|c| engine.execute(c)));
-        if expected != ours {
-            mismatches.push(format!("{a} + {b}: redis {expected:?}, ours {ours:?}"));
-        }
-    }
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-}

@@ -241,9 +241,18 @@ fn scan_filters_by_type_and_pattern() {
     assert_eq!(run(&mut e, "SCAN x"), Err(Error::InvalidCursor));
     assert_eq!(run(&mut e, "SCAN 0 COUNT 0"), Err(Error::Syntax));
     assert_eq!(
-        run(&mut e, "SCAN 0 TYPE set"),
-        Err(Error::UnknownTypeName("set".into()))
+        run(&mut e, "SCAN 0 TYPE nosuchtype"),
+        Err(Error::UnknownTypeName("nosuchtype".into()))
     );
+    ok(&mut e, "SADD set1 a");
+    ok(&mut e, "ZADD zset1 1 a");
+    for (t, key) in [("set", "set1"), ("zset", "zset1")] {
+        let Reply::Array(reply) = ok(&mut e, &format!("SCAN 0 TYPE {t}")) else {
+            panic!()
+        };
+        assert_eq!(reply, vec![bulk("0"), bulks(&[key])], "TYPE {t}");
+    }
+    ok(&mut e, "DEL set1 zset1");
     let Reply::Array(reply) = ok(&mut e, "SCAN 0 MATCH s* COUNT 10") else {
         panic!()
     };

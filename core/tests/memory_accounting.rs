@@ -62,6 +62,14 @@ fn used_memory_tracks_the_allocator_within_ten_percent() {
         .map(|f| (format!("field{f}"), "x".repeat(f * 3)))
         .collect();
     let items: Vec<Vec<u8>> = (0..60).map(|i| vec![b'i'; i * 2]).collect();
+    let members: Vec<Vec<u8>> = (0..300)
+        .map(|i| format!("member:{i}").into_bytes())
+        .collect();
+    let scored: Vec<(f64, Vec<u8>)> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (i as f64 * 1.5, m.clone()))
+        .collect();
 
     let before = LIVE.load(Ordering::Relaxed);
     let mut e = Engine::new(ManualClock::new(0));
@@ -77,9 +85,22 @@ fn used_memory_tracks_the_allocator_within_ten_percent() {
     for l in 0..2000 {
         e.rpush(format!("list:{l}").as_bytes(), &items).unwrap();
     }
+    let (formula_before_sets, live_before_sets) = (e.used_memory(), LIVE.load(Ordering::Relaxed));
+    for s in 0..300 {
+        e.sadd(format!("set:{s}").as_bytes(), &members).unwrap();
+    }
+    for z in 0..300 {
+        e.zadd(format!("zset:{z}").as_bytes(), Default::default(), &scored)
+            .unwrap();
+    }
     let after_all = LIVE.load(Ordering::Relaxed);
     within_ten_percent(
-        "strings + hashes + lists",
+        "sets + sorted sets alone",
+        e.used_memory() - formula_before_sets,
+        after_all - live_before_sets,
+    );
+    within_ten_percent(
+        "strings + hashes + lists + sets + sorted sets",
         e.used_memory(),
         after_all - before,
     );
@@ -93,6 +114,11 @@ fn used_memory_tracks_the_allocator_within_ten_percent() {
     e.del(&doomed);
     for h in 0..1000 {
         e.del(&[format!("hash:{h}")]);
+    }
+    for s in 0..150 {
+        e.del(&[format!("set:{s}")]);
+        e.zrem(format!("zset:{s}").as_bytes(), &members[..150])
+            .unwrap();
     }
     let after_delete = LIVE.load(Ordering::Relaxed);
     within_ten_percent(

@@ -1,6 +1,6 @@
-//! Stress / fuzz test: arbitrary command sequences (random names, random byte arguments,
-//! batches, clock jumps, active expiry, locks, pub/sub) under a tight memory budget. Nothing
-//! may panic, and after every step every invariant must hold:
+//! Stress / fuzz test: arbitrary command sequences (every command family, random names,
+//! random byte arguments, batches, clock jumps, active expiry, locks, pub/sub) under a tight
+//! memory budget. Nothing may panic, and after every step every invariant must hold:
 //!
 //! * the engine's internal consistency and its memory formula (`check_integrity`);
 //! * memory never above `max_memory` by more than one entry;
@@ -12,7 +12,7 @@
 
 use hedgestore_core::{
     Command, Engine, EngineConfig, EvictionPolicy, ExpireCondition, Expiry, LockHolder,
-    ManualClock, Reply,
+    ManualClock, Reply, ZRangeBy,
 };
 use proptest::prelude::*;
 
@@ -73,13 +73,67 @@ const SHAPES: &[(&str, usize, bool)] = &[
     ("LTRIM", 3, false),
     ("LREM", 3, false),
     ("LINSERT", 4, false),
+    ("SETEX", 3, false),
+    ("PSETEX", 3, false),
+    ("GETSET", 2, false),
+    ("MSETNX", 2, true),
+    ("SETRANGE", 3, false),
+    ("GETRANGE", 3, false),
+    ("FLUSHALL", 0, false),
+    ("ECHO", 1, false),
+    ("HMSET", 3, true),
+    ("SADD", 2, true),
+    ("SREM", 2, true),
+    ("SMEMBERS", 1, false),
+    ("SISMEMBER", 2, false),
+    ("SMISMEMBER", 2, true),
+    ("SCARD", 1, false),
+    ("SPOP", 1, true),
+    ("SRANDMEMBER", 1, true),
+    ("SMOVE", 3, false),
+    ("SINTER", 1, true),
+    ("SUNION", 1, true),
+    ("SDIFF", 1, true),
+    ("SINTERSTORE", 2, true),
+    ("SUNIONSTORE", 2, true),
+    ("SDIFFSTORE", 2, true),
+    ("SINTERCARD", 2, true),
+    ("SSCAN", 2, true),
+    ("ZADD", 3, true),
+    ("ZINCRBY", 3, false),
+    ("ZSCORE", 2, false),
+    ("ZMSCORE", 2, true),
+    ("ZCARD", 1, false),
+    ("ZCOUNT", 3, false),
+    ("ZLEXCOUNT", 3, false),
+    ("ZRANK", 2, true),
+    ("ZREVRANK", 2, true),
+    ("ZREM", 2, true),
+    ("ZRANGE", 3, true),
+    ("ZREVRANGE", 3, true),
+    ("ZRANGEBYSCORE", 3, true),
+    ("ZREVRANGEBYSCORE", 3, true),
+    ("ZRANGEBYLEX", 3, true),
+    ("ZREVRANGEBYLEX", 3, true),
+    ("ZREMRANGEBYRANK", 3, false),
+    ("ZREMRANGEBYSCORE", 3, false),
+    ("ZREMRANGEBYLEX", 3, false),
+    ("ZPOPMIN", 1, true),
+    ("ZPOPMAX", 1, true),
+    ("ZRANDMEMBER", 1, true),
+    ("ZUNIONSTORE", 3, true),
+    ("ZINTERSTORE", 3, true),
+    ("ZDIFFSTORE", 3, true),
+    ("ZSCAN", 2, true),
     ("PUBLISH", 2, false),
     ("PUBSUB", 1, true),
     ("NOSUCH", 0, true),
     ("", 0, false),
 ];
 
-const KEYS: &[&str] = &["k0", "k1", "k2", "k3", "k4", "k5", "h", "h2", "l", "l2"];
+const KEYS: &[&str] = &[
+    "k0", "k1", "k2", "k3", "k4", "k5", "h", "h2", "l", "l2", "s", "s2", "z", "z2",
+];
 
 const WORDS: &[&str] = &[
     "k0",
@@ -115,6 +169,27 @@ const WORDS: &[&str] = &[
     "CHANNELS",
     "NUMSUB",
     "NUMPAT",
+    "s",
+    "z",
+    "2",
+    "-inf",
+    "+inf",
+    "(1",
+    "[a",
+    "(a",
+    "-",
+    "+",
+    "BYSCORE",
+    "BYLEX",
+    "REV",
+    "LIMIT",
+    "WITHSCORES",
+    "WITHSCORE",
+    "WEIGHTS",
+    "AGGREGATE",
+    "MAX",
+    "INCR",
+    "CH",
 ];
 
 fn arg() -> impl Strategy<Value = Vec<u8>> {
@@ -200,6 +275,20 @@ fn dump(e: &mut Engine<ManualClock>) -> Vec<(Vec<u8>, Reply, i64)> {
                             .collect(),
                     )
                 }
+                Some("set") => {
+                    let mut all = e.smembers(&k).unwrap();
+                    all.sort();
+                    Reply::Array(all.into_iter().map(Reply::Bulk).collect())
+                }
+                Some("zset") => Reply::Array(
+                    e.zrange(&k, &ZRangeBy::Rank(0, -1), false, None)
+                        .unwrap()
+                        .into_iter()
+                        .flat_map(|(m, s)| {
+                            [Reply::Bulk(m), Reply::Bulk(s.to_string().into_bytes())]
+                        })
+                        .collect(),
+                ),
                 _ => Reply::Array(
                     e.lrange(&k, 0, -1)
                         .unwrap()

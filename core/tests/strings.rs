@@ -209,3 +209,39 @@ fn get_with_reads_without_copying() {
     e.set(b"k", b"hello", SetOptions::default()).unwrap();
     assert_eq!(e.get_with(b"k", |v| v.len()).unwrap(), Some(5));
 }
+
+#[test]
+fn setex_getset_msetnx_setrange_getrange() {
+    let (mut e, clock) = engine();
+    assert_eq!(ok(&mut e, "SETEX k 10 v"), Reply::Ok);
+    assert_eq!(ok(&mut e, "PTTL k"), Reply::Int(10_000));
+    assert_eq!(
+        run(&mut e, "PSETEX k 0 v"),
+        Err(Error::InvalidExpireTime("psetex"))
+    );
+    clock.advance(10_000);
+    assert_eq!(ok(&mut e, "GET k"), Reply::Nil);
+    ok(&mut e, "SET k old EX 100");
+    assert_eq!(ok(&mut e, "GETSET k new"), bulk("old"));
+    assert_eq!(ok(&mut e, "TTL k"), Reply::Int(-1), "GETSET clears the TTL");
+    assert_eq!(ok(&mut e, "MSETNX a 1 k 2"), Reply::Int(0));
+    assert_eq!(ok(&mut e, "EXISTS a"), Reply::Int(0));
+    assert_eq!(ok(&mut e, "MSETNX a 1 b 2"), Reply::Int(1));
+    assert_eq!(ok(&mut e, "SETRANGE pad 3 xy"), Reply::Int(5));
+    assert_eq!(ok(&mut e, "GET pad"), Reply::Bulk(b"\0\0\0xy".to_vec()));
+    assert_eq!(e.setrange(b"missing", 5, b"").unwrap(), 0);
+    assert_eq!(ok(&mut e, "EXISTS missing"), Reply::Int(0));
+    assert_eq!(run(&mut e, "SETRANGE k -1 x"), Err(Error::OffsetOutOfRange));
+    assert_eq!(
+        run(&mut e, "SETRANGE k 536870912 x"),
+        Err(Error::StringTooLong)
+    );
+    ok(&mut e, "SET s Hello");
+    assert_eq!(ok(&mut e, "GETRANGE s 0 -1"), bulk("Hello"));
+    assert_eq!(ok(&mut e, "GETRANGE s -3 -2"), bulk("ll"));
+    assert_eq!(ok(&mut e, "GETRANGE s -1 -5"), bulk(""));
+    assert_eq!(ok(&mut e, "GETRANGE s 3 100"), bulk("lo"));
+    assert_eq!(ok(&mut e, "GETRANGE nope 0 1"), bulk(""));
+    assert_eq!(ok(&mut e, "ECHO hi"), bulk("hi"));
+    e.check_integrity().unwrap();
+}

@@ -476,12 +476,14 @@ fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// The form `command` is logged in after it answered `reply`: by value where its effect
-/// depends on what it read, with absolute expiry times; `None` for a command that does not
-/// write.
-pub(crate) fn logged_form(command: &Command, reply: &Reply, now: i64) -> Option<Command> {
-    let by_value = mirror_form(command, reply)?;
-    Some(journal_form(&by_value, now).0)
+/// The commands `command` is logged as after it answered `reply`: by value where its effect
+/// depends on what it read or on a random choice (`SPOP` as the `SREM` of what it popped),
+/// with absolute expiry times; none for a command that does not write.
+pub(crate) fn logged_form(command: &Command, reply: &Reply, now: i64) -> Vec<Command> {
+    mirror_form(command, reply)
+        .iter()
+        .map(|c| journal_form(c, now).0)
+        .collect()
 }
 
 /// The current Unix time in milliseconds, as the engine's clock reads it.

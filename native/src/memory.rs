@@ -447,7 +447,7 @@ impl Shared {
             let forms: Vec<Command> = copies
                 .iter()
                 .zip(&replies)
-                .filter_map(|(command, reply)| durable::logged_form(command, reply, now))
+                .flat_map(|(command, reply)| durable::logged_form(command, reply, now))
                 .collect();
             if !forms.is_empty() {
                 if let Err(failed) = log.append(&forms) {

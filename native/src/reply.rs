@@ -151,11 +151,17 @@ pub(crate) fn ttl_millis(reply: Reply) -> Result<Ttl> {
 
 /// Every [`KeyType`]. The exhaustive `match` makes a new type a compile error here until it
 /// is listed.
-const KEY_TYPES: [KeyType; 3] = {
+const KEY_TYPES: [KeyType; 5] = {
     match KeyType::String {
-        KeyType::String | KeyType::Hash | KeyType::List => {}
+        KeyType::String | KeyType::Hash | KeyType::List | KeyType::Set | KeyType::ZSet => {}
     }
-    [KeyType::String, KeyType::Hash, KeyType::List]
+    [
+        KeyType::String,
+        KeyType::Hash,
+        KeyType::List,
+        KeyType::Set,
+        KeyType::ZSet,
+    ]
 };
 
 /// `TYPE`'s status: a type, or `none` for a missing key.

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 use futures_util::future::join_all;
 use hedgestore_core::codec::Encoding;
-use hedgestore_core::{Command, Reply};
+use hedgestore_core::{Command, Reply, ZRangeBy};
 use hedgestore_native::Storage;
 
 /// `{"result":` and `}` around every result.
@@ -178,6 +178,34 @@ impl<'a> ReplySizer<'a> {
         .await
     }
 
+    /// What a set or sorted set pop of `count` would return, measured with a read that
+    /// changes nothing (`SRANDMEMBER`, `ZRANGE … WITHSCORES`): an estimate for `SPOP`,
+    /// whose members are random.
+    async fn collection_pop_len(&self, command: &Command) -> usize {
+        let n =
+            |count: &Option<usize>| i64::try_from(count.unwrap_or(1).max(1)).unwrap_or(i64::MAX);
+        let read = match command {
+            Command::SPop { key, count } => Command::SRandMember {
+                key: key.clone(),
+                count: Some(n(count)),
+            },
+            Command::ZPopMin { key, count } | Command::ZPopMax { key, count } => {
+                let n = n(count);
+                let min = matches!(command, Command::ZPopMin { .. });
+                let (start, stop) = if min { (0, n - 1) } else { (-n, -1) };
+                Command::ZRange {
+                    key: key.clone(),
+                    by: ZRangeBy::Rank(start, stop),
+                    rev: false,
+                    limit: None,
+                    with_scores: true,
+                }
+            }
+            _ => return SMALL_REPLY,
+        };
+        self.measure(read).await
+    }
+
     /// The sum of the raw lengths of `keys`' string values (each counted as often as it is
     /// named), a lower bound of an `MGET`'s reply; stops early once past `room`.
     async fn strlen_sum(&mut self, keys: &[Vec<u8>], room: usize) -> usize {
@@ -257,7 +285,10 @@ impl<'a> ReplySizer<'a> {
                     .map(|f| sizes.get(f.as_slice()).copied().unwrap_or(4) + 1)
                     .fold(0usize, usize::saturating_add)
             }
-            Command::GetDel { key } => self.value_len(key).await,
+            Command::GetDel { key } | Command::GetSet { key, .. } => self.value_len(key).await,
+            Command::SPop { count: Some(_), .. }
+            | Command::ZPopMin { .. }
+            | Command::ZPopMax { .. } => self.collection_pop_len(command).await,
             Command::Set { key, options, .. } if options.get => self.value_len(key).await,
             Command::LPop { key, count } => self.pop_len(key, *count, true).await,
             Command::RPop { key, count } => self.pop_len(key, *count, false).await,
@@ -289,8 +320,12 @@ impl<'a> ReplySizer<'a> {
         for (args, command) in commands {
             let slack = written.saturating_mul(6);
             let reply = match command {
-                Command::Get { key } | Command::GetDel { key } | Command::GetEx { key, .. } => {
-                    self.value_len(key).await.saturating_add(slack)
+                Command::Get { key }
+                | Command::GetDel { key }
+                | Command::GetEx { key, .. }
+                | Command::GetSet { key, .. } => self.value_len(key).await.saturating_add(slack),
+                Command::SPop { .. } | Command::ZPopMin { .. } | Command::ZPopMax { .. } => {
+                    self.collection_pop_len(command).await.saturating_add(slack)
                 }
                 Command::Set { key, options, .. } if options.get => {
                     self.value_len(key).await.saturating_add(slack)
@@ -321,7 +356,24 @@ impl<'a> ReplySizer<'a> {
                 | Command::LIndex { .. }
                 | Command::Keys { .. }
                 | Command::Scan { .. }
-                | Command::PubSubChannels { .. } => {
+                | Command::PubSubChannels { .. }
+                | Command::GetRange { .. }
+                | Command::SMembers { .. }
+                | Command::SInter { .. }
+                | Command::SUnion { .. }
+                | Command::SDiff { .. }
+                | Command::SRandMember { .. }
+                | Command::SMIsMember { .. }
+                | Command::SScan { .. }
+                | Command::ZMScore { .. }
+                | Command::ZRange { .. }
+                | Command::ZRevRange { .. }
+                | Command::ZRangeByScore { .. }
+                | Command::ZRevRangeByScore { .. }
+                | Command::ZRangeByLex { .. }
+                | Command::ZRevRangeByLex { .. }
+                | Command::ZRandMember { .. }
+                | Command::ZScan { .. } => {
                     let n = match self.reads.get(*args) {
                         Some(n) => *n,
                         None => {
@@ -332,7 +384,9 @@ impl<'a> ReplySizer<'a> {
                     };
                     n.saturating_add(slack)
                 }
-                Command::Ping { message: Some(m) } => bytes_len(m, self.encoding),
+                Command::Ping { message: Some(m) } | Command::Echo { message: m } => {
+                    bytes_len(m, self.encoding)
+                }
                 _ => SMALL_REPLY,
             };
             total = total.saturating_add(reply).saturating_add(RESULT_FRAME + 1);

@@ -37,6 +37,31 @@ async fn requests_without_the_right_token_get_401() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sets_and_sorted_sets_run_through_the_proxy() {
+    let p = start_with(|_| {}).await;
+    assert_eq!(
+        post(p.addr, "/", r#"["sadd","s","a","b"]"#).await.text(),
+        r#"{"result":2}"#
+    );
+    assert_eq!(
+        post(p.addr, "/", r#"["zadd","z","1.5","a","-inf","b"]"#)
+            .await
+            .text(),
+        r#"{"result":2}"#
+    );
+    assert_eq!(
+        post(p.addr, "/", r#"["zrange","z","0","-1","WITHSCORES"]"#)
+            .await
+            .text(),
+        r#"{"result":["b","-inf","a","1.5"]}"#
+    );
+    assert_eq!(
+        post(p.addr, "/", r#"["type","s"]"#).await.text(),
+        r#"{"result":"set"}"#
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_may_come_as_a_query_parameter_or_any_case_bearer() {
     let p = start().await;
     let r = request(p.addr, "GET", &format!("/set/k/v?_token={TOKEN}"), &[], b"").await;
@@ -206,7 +231,7 @@ async fn any_origin_when_configured_with_a_star() {
 async fn bad_inputs_get_clear_errors_and_change_nothing() {
     let p = start_with(|c| c.max_body = 1024).await;
     p.storage.set("sentinel", "intact", None).await.unwrap();
-    let cases: [(&str, &str, u16, &str); 16] = [
+    let cases: [(&str, &str, u16, &str); 17] = [
         (
             "/",
             "not json",
@@ -254,6 +279,7 @@ async fn bad_inputs_get_clear_errors_and_change_nothing() {
             "ERR value is not an integer",
         ),
         ("/", r#"["flushdb"]"#, 403, "NOPERM"),
+        ("/", r#"["flushall"]"#, 403, "NOPERM"),
         ("/", r#"["subscribe","ch"]"#, 400, "/subscribe/<channel>"),
         (
             "/pipeline",

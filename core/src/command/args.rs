@@ -5,12 +5,13 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyType, SetCondition};
+use super::{Aggregate, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZRangeBy};
+use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, SetCondition};
 use crate::decimal::format_float_arg;
 use crate::num::format_i64;
 
 /// One argument of a command, before it is written out as bytes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) enum Arg<'a> {
     /// The command name (written in uppercase).
     Name(&'static str),
@@ -20,6 +21,8 @@ pub(crate) enum Arg<'a> {
     Word(&'static str),
     /// An integer argument.
     Int(i64),
+    /// Bytes built for the argument (a range bound such as `(1.5` or `[member`).
+    Owned(Vec<u8>),
     /// A float argument: a whole number with every digit, anything else in its shortest
     /// decimal form; parsing it back gives the same value.
     Float(f64),
@@ -27,10 +30,11 @@ pub(crate) enum Arg<'a> {
 
 impl Arg<'_> {
     /// The argument as Redis receives it.
-    pub(crate) fn to_vec(self) -> Vec<u8> {
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
         match self {
             Arg::Name(name) => name.to_ascii_uppercase().into_bytes(),
             Arg::Bytes(b) => b.to_vec(),
+            Arg::Owned(b) => b,
             Arg::Word(w) => w.as_bytes().to_vec(),
             Arg::Int(i) => format_i64(i),
             // Infinities cannot come out of an increment, but a built command may carry one;
@@ -40,6 +44,37 @@ impl Arg<'_> {
             }
             Arg::Float(f) => format_float_arg(f),
         }
+    }
+}
+
+fn score_arg(b: ScoreBound) -> Arg<'static> {
+    let mut v = if b.exclusive {
+        alloc::vec![b'(']
+    } else {
+        Vec::new()
+    };
+    v.extend(Arg::Float(b.value).into_bytes());
+    Arg::Owned(v)
+}
+
+fn lex_arg(b: &LexBound) -> Arg<'static> {
+    Arg::Owned(match b {
+        LexBound::Min => alloc::vec![b'-'],
+        LexBound::Max => alloc::vec![b'+'],
+        LexBound::Inclusive(m) => [&b"["[..], m].concat(),
+        LexBound::Exclusive(m) => [&b"("[..], m].concat(),
+    })
+}
+
+fn limit_args(a: &mut Vec<Arg<'_>>, limit: &Limit) {
+    if let Some((offset, count)) = limit {
+        a.extend([Arg::Word("LIMIT"), Arg::Int(*offset), Arg::Int(*count)]);
+    }
+}
+
+fn with_scores_arg(a: &mut Vec<Arg<'_>>, with_scores: bool) {
+    if with_scores {
+        a.push(Arg::Word("WITHSCORES"));
     }
 }
 
@@ -55,7 +90,7 @@ fn expiry_args(e: Expiry) -> [Arg<'static>; 2] {
 impl Command {
     /// The command as Redis's argument array (name first, uppercase).
     pub fn to_args(&self) -> Vec<Vec<u8>> {
-        self.args().into_iter().map(Arg::to_vec).collect()
+        self.args().into_iter().map(Arg::into_bytes).collect()
     }
 
     /// The command's arguments, borrowed where they are bytes it holds (keys, values):
@@ -80,7 +115,10 @@ impl Command {
             | HLen { key }
             | HKeys { key }
             | HVals { key }
-            | LLen { key } => a.push(Arg::Bytes(key)),
+            | LLen { key }
+            | SMembers { key }
+            | SCard { key }
+            | ZCard { key } => a.push(Arg::Bytes(key)),
             Set {
                 key,
                 value,
@@ -109,15 +147,18 @@ impl Command {
                     Some(GetExOption::Expiry(e)) => a.extend(expiry_args(*e)),
                 }
             }
-            MGet { keys } | Del { keys } | Exists { keys } => {
-                a.extend(keys.iter().map(|v| Arg::Bytes(v)))
-            }
-            MSet { pairs } => {
+            MGet { keys }
+            | Del { keys }
+            | Exists { keys }
+            | SInter { keys }
+            | SUnion { keys }
+            | SDiff { keys } => a.extend(keys.iter().map(|v| Arg::Bytes(v))),
+            MSet { pairs } | MSetNx { pairs } => {
                 for (k, v) in pairs {
                     a.extend([Arg::Bytes(k), Arg::Bytes(v)]);
                 }
             }
-            SetNx { key, value } | Append { key, value } => {
+            SetNx { key, value } | Append { key, value } | GetSet { key, value } => {
                 a.extend([Arg::Bytes(key), Arg::Bytes(value)])
             }
             IncrBy { key, delta } | DecrBy { key, delta } => {
@@ -160,18 +201,32 @@ impl Command {
                     a.extend([Arg::Word("COUNT"), Arg::Int(*c as i64)]);
                 }
                 if let Some(t) = key_type {
-                    let name = match t {
-                        KeyType::String => "string",
-                        KeyType::Hash => "hash",
-                        KeyType::List => "list",
-                    };
-                    a.extend([Arg::Word("TYPE"), Arg::Word(name)]);
+                    a.extend([Arg::Word("TYPE"), Arg::Word(t.as_str())]);
                 }
             }
-            DbSize | FlushDb => {}
+            DbSize | FlushDb | FlushAll => {}
+            Echo { message } => a.push(Arg::Bytes(message)),
+            SetEx {
+                key,
+                seconds: t,
+                value,
+            }
+            | PSetEx {
+                key,
+                millis: t,
+                value,
+            }
+            | SetRange {
+                key,
+                offset: t,
+                value,
+            } => a.extend([Arg::Bytes(key), Arg::Int(*t), Arg::Bytes(value)]),
+            GetRange { key, start, end } => {
+                a.extend([Arg::Bytes(key), Arg::Int(*start), Arg::Int(*end)])
+            }
             PubSubNumPat => a.push(Arg::Word("NUMPAT")),
             Ping { message } => a.extend(message.iter().map(|v| Arg::Bytes(v))),
-            HSet { key, pairs } => {
+            HSet { key, pairs } | HMSet { key, pairs } => {
                 a.push(Arg::Bytes(key));
                 for (f, v) in pairs {
                     a.extend([Arg::Bytes(f), Arg::Bytes(v)]);
@@ -180,9 +235,231 @@ impl Command {
             HGet { key, field } | HExists { key, field } => {
                 a.extend([Arg::Bytes(key), Arg::Bytes(field)])
             }
-            HMGet { key, fields } | HDel { key, fields } => {
+            HMGet {
+                key,
+                fields: members,
+            }
+            | HDel {
+                key,
+                fields: members,
+            }
+            | SAdd { key, members }
+            | SRem { key, members }
+            | SMIsMember { key, members }
+            | ZMScore { key, members }
+            | ZRem { key, members } => {
                 a.push(Arg::Bytes(key));
-                a.extend(fields.iter().map(|v| Arg::Bytes(v)));
+                a.extend(members.iter().map(|v| Arg::Bytes(v)));
+            }
+            SIsMember { key, member } | ZScore { key, member } => {
+                a.extend([Arg::Bytes(key), Arg::Bytes(member)])
+            }
+            ZRank {
+                key,
+                member,
+                with_score,
+            }
+            | ZRevRank {
+                key,
+                member,
+                with_score,
+            } => {
+                a.extend([Arg::Bytes(key), Arg::Bytes(member)]);
+                if *with_score {
+                    a.push(Arg::Word("WITHSCORE"));
+                }
+            }
+            SPop { key, count } | ZPopMin { key, count } | ZPopMax { key, count } => {
+                a.push(Arg::Bytes(key));
+                a.extend(count.map(|c| Arg::Int(c as i64)));
+            }
+            SRandMember { key, count } => {
+                a.push(Arg::Bytes(key));
+                a.extend(count.map(Arg::Int));
+            }
+            SMove {
+                source,
+                destination,
+                member,
+            } => a.extend([
+                Arg::Bytes(source),
+                Arg::Bytes(destination),
+                Arg::Bytes(member),
+            ]),
+            SInterStore { destination, keys }
+            | SUnionStore { destination, keys }
+            | SDiffStore { destination, keys } => {
+                a.push(Arg::Bytes(destination));
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+            }
+            SInterCard { keys, limit } => {
+                a.push(Arg::Int(keys.len() as i64));
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                if let Some(l) = limit {
+                    a.extend([Arg::Word("LIMIT"), Arg::Int(*l as i64)]);
+                }
+            }
+            ZAdd {
+                key,
+                options,
+                pairs,
+            } => {
+                a.push(Arg::Bytes(key));
+                match options.condition {
+                    ZAddCondition::Always => {}
+                    ZAddCondition::Nx => a.push(Arg::Word("NX")),
+                    ZAddCondition::Xx => a.push(Arg::Word("XX")),
+                }
+                match options.comparison {
+                    ZAddComparison::Any => {}
+                    ZAddComparison::Gt => a.push(Arg::Word("GT")),
+                    ZAddComparison::Lt => a.push(Arg::Word("LT")),
+                }
+                if options.changed {
+                    a.push(Arg::Word("CH"));
+                }
+                if options.incr {
+                    a.push(Arg::Word("INCR"));
+                }
+                for (score, member) in pairs {
+                    a.extend([Arg::Float(*score), Arg::Bytes(member)]);
+                }
+            }
+            ZIncrBy {
+                key,
+                increment,
+                member,
+            } => a.extend([Arg::Bytes(key), Arg::Float(*increment), Arg::Bytes(member)]),
+            ZCount { key, min, max } | ZRemRangeByScore { key, min, max } => {
+                a.extend([Arg::Bytes(key), score_arg(*min), score_arg(*max)])
+            }
+            ZLexCount { key, min, max } | ZRemRangeByLex { key, min, max } => {
+                a.extend([Arg::Bytes(key), lex_arg(min), lex_arg(max)])
+            }
+            ZRange {
+                key,
+                by,
+                rev,
+                limit,
+                with_scores,
+            } => {
+                a.push(Arg::Bytes(key));
+                match by {
+                    ZRangeBy::Rank(start, stop) => a.extend([Arg::Int(*start), Arg::Int(*stop)]),
+                    ZRangeBy::Score(from, to) => {
+                        a.extend([score_arg(*from), score_arg(*to), Arg::Word("BYSCORE")])
+                    }
+                    ZRangeBy::Lex(from, to) => {
+                        a.extend([lex_arg(from), lex_arg(to), Arg::Word("BYLEX")])
+                    }
+                }
+                if *rev {
+                    a.push(Arg::Word("REV"));
+                }
+                limit_args(&mut a, limit);
+                with_scores_arg(&mut a, *with_scores);
+            }
+            ZRevRange {
+                key,
+                start,
+                stop,
+                with_scores,
+            } => {
+                a.extend([Arg::Bytes(key), Arg::Int(*start), Arg::Int(*stop)]);
+                with_scores_arg(&mut a, *with_scores);
+            }
+            ZRangeByScore {
+                key,
+                min: from,
+                max: to,
+                limit,
+                with_scores,
+            }
+            | ZRevRangeByScore {
+                key,
+                max: from,
+                min: to,
+                limit,
+                with_scores,
+            } => {
+                a.extend([Arg::Bytes(key), score_arg(*from), score_arg(*to)]);
+                with_scores_arg(&mut a, *with_scores);
+                limit_args(&mut a, limit);
+            }
+            ZRangeByLex {
+                key,
+                min: from,
+                max: to,
+                limit,
+            }
+            | ZRevRangeByLex {
+                key,
+                max: from,
+                min: to,
+                limit,
+            } => {
+                a.extend([Arg::Bytes(key), lex_arg(from), lex_arg(to)]);
+                limit_args(&mut a, limit);
+            }
+            ZRemRangeByRank { key, start, stop } => {
+                a.extend([Arg::Bytes(key), Arg::Int(*start), Arg::Int(*stop)])
+            }
+            ZRandMember {
+                key,
+                count,
+                with_scores,
+            } => {
+                a.push(Arg::Bytes(key));
+                a.extend(count.map(Arg::Int));
+                with_scores_arg(&mut a, *with_scores);
+            }
+            ZUnionStore {
+                destination,
+                keys,
+                weights,
+                aggregate,
+            }
+            | ZInterStore {
+                destination,
+                keys,
+                weights,
+                aggregate,
+            } => {
+                a.extend([Arg::Bytes(destination), Arg::Int(keys.len() as i64)]);
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                if let Some(w) = weights {
+                    a.push(Arg::Word("WEIGHTS"));
+                    a.extend(w.iter().map(|w| Arg::Float(*w)));
+                }
+                match aggregate {
+                    Aggregate::Sum => {}
+                    Aggregate::Min => a.extend([Arg::Word("AGGREGATE"), Arg::Word("MIN")]),
+                    Aggregate::Max => a.extend([Arg::Word("AGGREGATE"), Arg::Word("MAX")]),
+                }
+            }
+            ZDiffStore { destination, keys } => {
+                a.extend([Arg::Bytes(destination), Arg::Int(keys.len() as i64)]);
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+            }
+            SScan {
+                key,
+                cursor,
+                pattern,
+                count,
+            }
+            | ZScan {
+                key,
+                cursor,
+                pattern,
+                count,
+            } => {
+                a.extend([Arg::Bytes(key), Arg::Int(*cursor as i64)]);
+                if let Some(p) = pattern {
+                    a.extend([Arg::Word("MATCH"), Arg::Bytes(p)]);
+                }
+                if let Some(c) = count {
+                    a.extend([Arg::Word("COUNT"), Arg::Int(*c as i64)]);
+                }
             }
             HIncrBy { key, field, delta } => {
                 a.extend([Arg::Bytes(key), Arg::Bytes(field), Arg::Int(*delta)])

@@ -10,13 +10,19 @@ mod api;
 mod args;
 mod meta;
 mod parse;
+mod parse_zset;
+mod read;
 mod table;
+mod zset;
 
 use alloc::vec::Vec;
 
 pub use api::{CommandMethod, MethodGroup, COMMAND_METHODS};
 pub(crate) use table::CONTAINERS;
 pub use table::{CommandFlags, CommandKind, CommandSpec, KeyRange, COMMAND_TABLE};
+pub use zset::{
+    Aggregate, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZAddOptions, ZRangeBy,
+};
 
 /// The type of a stored value, as `TYPE` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,6 +33,10 @@ pub enum KeyType {
     Hash,
     /// A list of byte strings.
     List,
+    /// A set of distinct byte strings.
+    Set,
+    /// A set of byte strings ordered by score.
+    ZSet,
 }
 
 impl KeyType {
@@ -36,6 +46,8 @@ impl KeyType {
             KeyType::String => "string",
             KeyType::Hash => "hash",
             KeyType::List => "list",
+            KeyType::Set => "set",
+            KeyType::ZSet => "zset",
         }
     }
 }
@@ -199,6 +211,30 @@ pub enum Command {
     Append { key: Vec<u8>, value: Vec<u8> },
     /// `STRLEN key`
     StrLen { key: Vec<u8> },
+    /// `SETEX key seconds value`
+    SetEx {
+        key: Vec<u8>,
+        seconds: i64,
+        value: Vec<u8>,
+    },
+    /// `PSETEX key milliseconds value`
+    PSetEx {
+        key: Vec<u8>,
+        millis: i64,
+        value: Vec<u8>,
+    },
+    /// `GETSET key value`
+    GetSet { key: Vec<u8>, value: Vec<u8> },
+    /// `MSETNX key value [key value …]`
+    MSetNx { pairs: Vec<(Vec<u8>, Vec<u8>)> },
+    /// `SETRANGE key offset value`
+    SetRange {
+        key: Vec<u8>,
+        offset: i64,
+        value: Vec<u8>,
+    },
+    /// `GETRANGE key start end`
+    GetRange { key: Vec<u8>, start: i64, end: i64 },
 
     // Keys
     /// `DEL key [key …]`
@@ -234,6 +270,10 @@ pub enum Command {
     DbSize,
     /// `FLUSHDB [ASYNC|SYNC]`
     FlushDb,
+    /// `FLUSHALL [ASYNC|SYNC]` (one database, so the same as `FLUSHDB`)
+    FlushAll,
+    /// `ECHO message`
+    Echo { message: Vec<u8> },
     /// `PING [message]`
     Ping { message: Option<Vec<u8>> },
 
@@ -277,6 +317,11 @@ pub enum Command {
         field: Vec<u8>,
         value: Vec<u8>,
     },
+    /// `HMSET key field value [field value …]`
+    HMSet {
+        key: Vec<u8>,
+        pairs: Vec<(Vec<u8>, Vec<u8>)>,
+    },
 
     // Lists
     /// `LPUSH key value [value …]`
@@ -317,6 +362,205 @@ pub enum Command {
         position: InsertPosition,
         pivot: Vec<u8>,
         value: Vec<u8>,
+    },
+
+    // Sets
+    /// `SADD key member [member …]`
+    SAdd { key: Vec<u8>, members: Vec<Vec<u8>> },
+    /// `SREM key member [member …]`
+    SRem { key: Vec<u8>, members: Vec<Vec<u8>> },
+    /// `SMEMBERS key`
+    SMembers { key: Vec<u8> },
+    /// `SISMEMBER key member`
+    SIsMember { key: Vec<u8>, member: Vec<u8> },
+    /// `SMISMEMBER key member [member …]`
+    SMIsMember { key: Vec<u8>, members: Vec<Vec<u8>> },
+    /// `SCARD key`
+    SCard { key: Vec<u8> },
+    /// `SPOP key [count]`
+    SPop { key: Vec<u8>, count: Option<usize> },
+    /// `SRANDMEMBER key [count]` (a negative count may repeat members)
+    SRandMember { key: Vec<u8>, count: Option<i64> },
+    /// `SMOVE source destination member`
+    SMove {
+        source: Vec<u8>,
+        destination: Vec<u8>,
+        member: Vec<u8>,
+    },
+    /// `SINTER key [key …]`
+    SInter { keys: Vec<Vec<u8>> },
+    /// `SUNION key [key …]`
+    SUnion { keys: Vec<Vec<u8>> },
+    /// `SDIFF key [key …]`
+    SDiff { keys: Vec<Vec<u8>> },
+    /// `SINTERSTORE destination key [key …]`
+    SInterStore {
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+    },
+    /// `SUNIONSTORE destination key [key …]`
+    SUnionStore {
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+    },
+    /// `SDIFFSTORE destination key [key …]`
+    SDiffStore {
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+    },
+    /// `SINTERCARD numkeys key [key …] [LIMIT limit]` (a limit of 0 means none)
+    SInterCard {
+        keys: Vec<Vec<u8>>,
+        limit: Option<usize>,
+    },
+    /// `SSCAN key cursor [MATCH pattern] [COUNT count]`
+    SScan {
+        key: Vec<u8>,
+        cursor: u64,
+        pattern: Option<Vec<u8>>,
+        count: Option<usize>,
+    },
+
+    // Sorted sets
+    /// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member …]`
+    ZAdd {
+        key: Vec<u8>,
+        options: ZAddOptions,
+        pairs: Vec<(f64, Vec<u8>)>,
+    },
+    /// `ZINCRBY key increment member`
+    ZIncrBy {
+        key: Vec<u8>,
+        increment: f64,
+        member: Vec<u8>,
+    },
+    /// `ZSCORE key member`
+    ZScore { key: Vec<u8>, member: Vec<u8> },
+    /// `ZMSCORE key member [member …]`
+    ZMScore { key: Vec<u8>, members: Vec<Vec<u8>> },
+    /// `ZCARD key`
+    ZCard { key: Vec<u8> },
+    /// `ZCOUNT key min max`
+    ZCount {
+        key: Vec<u8>,
+        min: ScoreBound,
+        max: ScoreBound,
+    },
+    /// `ZLEXCOUNT key min max`
+    ZLexCount {
+        key: Vec<u8>,
+        min: LexBound,
+        max: LexBound,
+    },
+    /// `ZRANK key member [WITHSCORE]`
+    ZRank {
+        key: Vec<u8>,
+        member: Vec<u8>,
+        with_score: bool,
+    },
+    /// `ZREVRANK key member [WITHSCORE]`
+    ZRevRank {
+        key: Vec<u8>,
+        member: Vec<u8>,
+        with_score: bool,
+    },
+    /// `ZREM key member [member …]`
+    ZRem { key: Vec<u8>, members: Vec<Vec<u8>> },
+    /// `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`
+    /// (with `rev`, a score or lex range is given as `max min`)
+    ZRange {
+        key: Vec<u8>,
+        by: ZRangeBy,
+        rev: bool,
+        limit: Limit,
+        with_scores: bool,
+    },
+    /// `ZREVRANGE key start stop [WITHSCORES]`
+    ZRevRange {
+        key: Vec<u8>,
+        start: i64,
+        stop: i64,
+        with_scores: bool,
+    },
+    /// `ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]`
+    ZRangeByScore {
+        key: Vec<u8>,
+        min: ScoreBound,
+        max: ScoreBound,
+        limit: Limit,
+        with_scores: bool,
+    },
+    /// `ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]`
+    ZRevRangeByScore {
+        key: Vec<u8>,
+        max: ScoreBound,
+        min: ScoreBound,
+        limit: Limit,
+        with_scores: bool,
+    },
+    /// `ZRANGEBYLEX key min max [LIMIT offset count]`
+    ZRangeByLex {
+        key: Vec<u8>,
+        min: LexBound,
+        max: LexBound,
+        limit: Limit,
+    },
+    /// `ZREVRANGEBYLEX key max min [LIMIT offset count]`
+    ZRevRangeByLex {
+        key: Vec<u8>,
+        max: LexBound,
+        min: LexBound,
+        limit: Limit,
+    },
+    /// `ZREMRANGEBYRANK key start stop`
+    ZRemRangeByRank { key: Vec<u8>, start: i64, stop: i64 },
+    /// `ZREMRANGEBYSCORE key min max`
+    ZRemRangeByScore {
+        key: Vec<u8>,
+        min: ScoreBound,
+        max: ScoreBound,
+    },
+    /// `ZREMRANGEBYLEX key min max`
+    ZRemRangeByLex {
+        key: Vec<u8>,
+        min: LexBound,
+        max: LexBound,
+    },
+    /// `ZPOPMIN key [count]`
+    ZPopMin { key: Vec<u8>, count: Option<usize> },
+    /// `ZPOPMAX key [count]`
+    ZPopMax { key: Vec<u8>, count: Option<usize> },
+    /// `ZRANDMEMBER key [count [WITHSCORES]]` (a negative count may repeat members)
+    ZRandMember {
+        key: Vec<u8>,
+        count: Option<i64>,
+        with_scores: bool,
+    },
+    /// `ZUNIONSTORE destination numkeys key [key …] [WEIGHTS w …] [AGGREGATE SUM|MIN|MAX]`
+    ZUnionStore {
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+    },
+    /// `ZINTERSTORE destination numkeys key [key …] [WEIGHTS w …] [AGGREGATE SUM|MIN|MAX]`
+    ZInterStore {
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+    },
+    /// `ZDIFFSTORE destination numkeys key [key …]`
+    ZDiffStore {
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+    },
+    /// `ZSCAN key cursor [MATCH pattern] [COUNT count]`
+    ZScan {
+        key: Vec<u8>,
+        cursor: u64,
+        pattern: Option<Vec<u8>>,
+        count: Option<usize>,
     },
 
     // Pub/sub (subscribing is per connection, not a command: see `Engine::subscribe`)

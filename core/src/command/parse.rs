@@ -6,17 +6,15 @@
 //! and `INCRBYFLOAT`, so there a bad number on a missing key answers nil, and on a key of
 //! another type `WRONGTYPE`; hedgestore answers the number's error in both cases.)
 
-use alloc::borrow::ToOwned;
 use alloc::format;
 use alloc::string::String;
-use alloc::vec::Vec;
 
-use super::table::{CommandKind, CommandSpec, CONTAINERS};
-use super::{
-    Command, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyType, SetCondition,
-    SetOptions,
+use super::read::{
+    eq, expire_command, expiry, extended_options, float, int, list, numkeys_and_limit, pairs,
+    pop_count, scan_cursor, scan_options,
 };
-use crate::num::{parse_f64, parse_i64};
+use super::table::{CommandKind, CommandSpec, CONTAINERS};
+use super::{Command, Expiry, GetExOption, InsertPosition, SetOptions};
 use crate::Error;
 
 /// Finds the table row for an argument array and checks its arity: the command by name (any
@@ -96,165 +94,6 @@ fn unknown_command<A: AsRef<[u8]>>(args: &[A]) -> Error {
     }
 }
 
-fn int(arg: &[u8]) -> Result<i64, Error> {
-    parse_i64(arg).ok_or(Error::NotInteger)
-}
-
-fn float(arg: &[u8]) -> Result<f64, Error> {
-    parse_f64(arg).ok_or(Error::NotFloat)
-}
-
-fn eq(arg: &[u8], word: &str) -> bool {
-    arg.eq_ignore_ascii_case(word.as_bytes())
-}
-
-fn pairs<A: AsRef<[u8]>>(args: &[A]) -> Vec<(Vec<u8>, Vec<u8>)> {
-    args.chunks_exact(2)
-        .map(|p| (p[0].as_ref().to_vec(), p[1].as_ref().to_vec()))
-        .collect()
-}
-
-fn list<A: AsRef<[u8]>>(args: &[A]) -> Vec<Vec<u8>> {
-    args.iter().map(|a| a.as_ref().to_vec()).collect()
-}
-
-/// Parses `SET`'s or `GETEX`'s option list, returning the raw expiry argument and the flags.
-/// Mirrors Redis's `parseExtendedStringArgumentsOrReply`: each expiry option at most once,
-/// expiry options exclusive with each other and with `KEEPTTL`/`PERSIST`.
-struct ExtendedOptions<'a> {
-    condition: SetCondition,
-    get: bool,
-    keep_ttl: bool,
-    persist: bool,
-    expiry: Option<(u8, &'a [u8])>, // (kind: b'e' EX, b'p' PX, b'E' EXAT, b'P' PXAT, raw value)
-}
-
-fn extended_options<'a, A: AsRef<[u8]>>(
-    opts: &'a [A],
-    is_set: bool,
-) -> Result<ExtendedOptions<'a>, Error> {
-    let mut o = ExtendedOptions {
-        condition: SetCondition::Always,
-        get: false,
-        keep_ttl: false,
-        persist: false,
-        expiry: None,
-    };
-    let mut i = 0;
-    while i < opts.len() {
-        let opt = opts[i].as_ref();
-        let next = opts.get(i + 1).map(AsRef::as_ref);
-        // An expiry option may repeat (the last one wins) but not mix with another kind.
-        let kind = expiry_kind(opt);
-        let expiry_ok = !o.keep_ttl && !o.persist && o.expiry.is_none_or(|(k, _)| Some(k) == kind);
-        if is_set && eq(opt, "NX") && o.condition != SetCondition::IfExists {
-            o.condition = SetCondition::IfNotExists;
-        } else if is_set && eq(opt, "XX") && o.condition != SetCondition::IfNotExists {
-            o.condition = SetCondition::IfExists;
-        } else if is_set && eq(opt, "GET") {
-            o.get = true;
-        } else if is_set && eq(opt, "KEEPTTL") && o.expiry.is_none() {
-            o.keep_ttl = true;
-        } else if !is_set && eq(opt, "PERSIST") && o.expiry.is_none() {
-            o.persist = true;
-        } else if let (Some(kind), Some(value), true) = (kind, next, expiry_ok) {
-            o.expiry = Some((kind, value));
-            i += 1;
-        } else {
-            return Err(Error::Syntax);
-        }
-        i += 1;
-    }
-    Ok(o)
-}
-
-fn expiry_kind(opt: &[u8]) -> Option<u8> {
-    if eq(opt, "EX") {
-        Some(b'e')
-    } else if eq(opt, "PX") {
-        Some(b'p')
-    } else if eq(opt, "EXAT") {
-        Some(b'E')
-    } else if eq(opt, "PXAT") {
-        Some(b'P')
-    } else {
-        None
-    }
-}
-
-fn expiry(kind: u8, raw: &[u8]) -> Result<Expiry, Error> {
-    let v = int(raw)?;
-    Ok(match kind {
-        b'e' => Expiry::Ex(v),
-        b'p' => Expiry::Px(v),
-        b'E' => Expiry::ExAt(v),
-        _ => Expiry::PxAt(v),
-    })
-}
-
-fn expire_condition<A: AsRef<[u8]>>(opts: &[A]) -> Result<ExpireCondition, Error> {
-    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
-    for opt in opts {
-        let opt = opt.as_ref();
-        if eq(opt, "NX") {
-            nx = true;
-        } else if eq(opt, "XX") {
-            xx = true;
-        } else if eq(opt, "GT") {
-            gt = true;
-        } else if eq(opt, "LT") {
-            lt = true;
-        } else {
-            // Redis prints the option with `%s`, which stops at a NUL byte.
-            let shown = opt.split(|b| *b == 0).next().unwrap_or_default();
-            return Err(Error::UnsupportedOption(
-                String::from_utf8_lossy(shown).into_owned(),
-            ));
-        }
-    }
-    if nx && (xx || gt || lt) {
-        return Err(Error::NxAndOtherConditions);
-    }
-    if gt && lt {
-        return Err(Error::GtAndLt);
-    }
-    Ok(match (nx, xx, gt, lt) {
-        (true, _, _, _) => ExpireCondition::Nx,
-        (_, true, true, _) => ExpireCondition::XxGt,
-        (_, true, _, true) => ExpireCondition::XxLt,
-        (_, true, _, _) => ExpireCondition::Xx,
-        (_, _, true, _) => ExpireCondition::Gt,
-        (_, _, _, true) => ExpireCondition::Lt,
-        _ => ExpireCondition::Always,
-    })
-}
-
-/// `LPOP`/`RPOP`'s optional count: anything but a non-negative integer is "out of range,
-/// must be positive" (Redis words both cases that way); more than one is a wrong arity.
-fn pop_count<A: AsRef<[u8]>>(args: &[A], name: &'static str) -> Result<Option<usize>, Error> {
-    if args.len() > 3 {
-        return Err(Error::WrongArity(name));
-    }
-    args.get(2)
-        .map(|raw| {
-            parse_i64(raw.as_ref())
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or(Error::NotPositive)
-        })
-        .transpose()
-}
-
-/// One of the `EXPIRE` family, `form` saying how its time argument counts.
-fn expire_command<A: AsRef<[u8]>>(args: &[A], form: fn(i64) -> Expiry) -> Result<Command, Error> {
-    let condition = expire_condition(&args[3..])?;
-    let t = int(args[2].as_ref())?;
-    Ok(Command::Expire {
-        key: args[1].as_ref().to_vec(),
-        expiry: form(t),
-        condition,
-    })
-}
-
 impl Command {
     /// Parses Redis's argument-array form: the command name (any case) followed by its
     /// arguments.
@@ -327,6 +166,36 @@ impl Command {
                 value: a(2).to_vec(),
             },
             CommandKind::StrLen => Command::StrLen { key: key() },
+            CommandKind::SetEx => Command::SetEx {
+                key: key(),
+                seconds: int(a(2))?,
+                value: a(3).to_vec(),
+            },
+            CommandKind::PSetEx => Command::PSetEx {
+                key: key(),
+                millis: int(a(2))?,
+                value: a(3).to_vec(),
+            },
+            CommandKind::GetSet => Command::GetSet {
+                key: key(),
+                value: a(2).to_vec(),
+            },
+            CommandKind::MSetNx => {
+                if rest.len() % 2 != 0 {
+                    return Err(Error::WrongArity(cmd_name));
+                }
+                Command::MSetNx { pairs: pairs(rest) }
+            }
+            CommandKind::SetRange => Command::SetRange {
+                key: key(),
+                offset: int(a(2))?,
+                value: a(3).to_vec(),
+            },
+            CommandKind::GetRange => Command::GetRange {
+                key: key(),
+                start: int(a(2))?,
+                end: int(a(3))?,
+            },
             CommandKind::Del => Command::Del { keys: list(rest) },
             CommandKind::Exists => Command::Exists { keys: list(rest) },
             CommandKind::Expire => expire_command(args, Expiry::Ex)?,
@@ -343,33 +212,8 @@ impl Command {
             },
             CommandKind::Keys => Command::Keys { pattern: key() },
             CommandKind::Scan => {
-                let cursor = core::str::from_utf8(a(1))
-                    .ok()
-                    .and_then(|s| s.parse::<u64>().ok())
-                    .filter(|_| !a(1).starts_with(b"+"))
-                    .ok_or(Error::InvalidCursor)?;
-                let (mut pattern, mut count, mut key_type) = (None, None, None);
-                let mut i = 2;
-                while i < args.len() {
-                    let value = args.get(i + 1).map(AsRef::as_ref).ok_or(Error::Syntax)?;
-                    let opt = a(i);
-                    if eq(opt, "MATCH") {
-                        pattern = Some(value.to_vec());
-                    } else if eq(opt, "COUNT") {
-                        let n = int(value)?;
-                        count = Some(
-                            usize::try_from(n)
-                                .ok()
-                                .filter(|n| *n >= 1)
-                                .ok_or(Error::Syntax)?,
-                        );
-                    } else if eq(opt, "TYPE") {
-                        key_type = Some(key_type_named(value)?);
-                    } else {
-                        return Err(Error::Syntax);
-                    }
-                    i += 2;
-                }
+                let cursor = scan_cursor(a(1))?;
+                let (pattern, count, key_type) = scan_options(&args[2..], true)?;
                 Command::Scan {
                     cursor,
                     pattern,
@@ -378,14 +222,21 @@ impl Command {
                 }
             }
             CommandKind::DbSize => Command::DbSize,
-            CommandKind::FlushDb => {
+            CommandKind::FlushDb | CommandKind::FlushAll => {
                 match rest {
                     [] => {}
                     [mode] if eq(mode.as_ref(), "ASYNC") || eq(mode.as_ref(), "SYNC") => {}
                     _ => return Err(Error::Syntax),
                 }
-                Command::FlushDb
+                if spec.kind == CommandKind::FlushDb {
+                    Command::FlushDb
+                } else {
+                    Command::FlushAll
+                }
             }
+            CommandKind::Echo => Command::Echo {
+                message: a(1).to_vec(),
+            },
             CommandKind::Ping => match rest {
                 [] => Command::Ping { message: None },
                 [m] => Command::Ping {
@@ -393,13 +244,15 @@ impl Command {
                 },
                 _ => return Err(Error::WrongArity(cmd_name)),
             },
-            CommandKind::HSet => {
+            CommandKind::HSet | CommandKind::HMSet => {
                 if rest.len() % 2 == 0 {
                     return Err(Error::WrongArity(cmd_name));
                 }
-                Command::HSet {
-                    key: key(),
-                    pairs: pairs(&args[2..]),
+                let (key, pairs) = (key(), pairs(&args[2..]));
+                if spec.kind == CommandKind::HSet {
+                    Command::HSet { key, pairs }
+                } else {
+                    Command::HMSet { key, pairs }
                 }
             }
             CommandKind::HGet => Command::HGet {
@@ -501,6 +354,106 @@ impl Command {
                     value: a(4).to_vec(),
                 }
             }
+            CommandKind::SAdd => Command::SAdd {
+                key: key(),
+                members: list(&args[2..]),
+            },
+            CommandKind::SRem => Command::SRem {
+                key: key(),
+                members: list(&args[2..]),
+            },
+            CommandKind::SMembers => Command::SMembers { key: key() },
+            CommandKind::SIsMember => Command::SIsMember {
+                key: key(),
+                member: a(2).to_vec(),
+            },
+            CommandKind::SMIsMember => Command::SMIsMember {
+                key: key(),
+                members: list(&args[2..]),
+            },
+            CommandKind::SCard => Command::SCard { key: key() },
+            CommandKind::SPop => {
+                if args.len() > 3 {
+                    return Err(Error::Syntax);
+                }
+                Command::SPop {
+                    key: key(),
+                    count: pop_count(args, cmd_name)?,
+                }
+            }
+            CommandKind::SRandMember => {
+                if args.len() > 3 {
+                    return Err(Error::Syntax);
+                }
+                let count = args
+                    .get(2)
+                    .map(|raw| match int(raw.as_ref())? {
+                        i64::MIN => Err(Error::CountOutOfRange),
+                        n => Ok(n),
+                    })
+                    .transpose()?;
+                Command::SRandMember { key: key(), count }
+            }
+            CommandKind::SMove => Command::SMove {
+                source: a(1).to_vec(),
+                destination: a(2).to_vec(),
+                member: a(3).to_vec(),
+            },
+            CommandKind::SInter => Command::SInter { keys: list(rest) },
+            CommandKind::SUnion => Command::SUnion { keys: list(rest) },
+            CommandKind::SDiff => Command::SDiff { keys: list(rest) },
+            CommandKind::SInterStore => Command::SInterStore {
+                destination: key(),
+                keys: list(&args[2..]),
+            },
+            CommandKind::SUnionStore => Command::SUnionStore {
+                destination: key(),
+                keys: list(&args[2..]),
+            },
+            CommandKind::SDiffStore => Command::SDiffStore {
+                destination: key(),
+                keys: list(&args[2..]),
+            },
+            CommandKind::SInterCard => {
+                let (keys, limit) = numkeys_and_limit(rest)?;
+                Command::SInterCard { keys, limit }
+            }
+            CommandKind::SScan => {
+                let cursor = scan_cursor(a(2))?;
+                let (pattern, count, _) = scan_options(&args[3..], false)?;
+                Command::SScan {
+                    key: key(),
+                    cursor,
+                    pattern,
+                    count,
+                }
+            }
+            CommandKind::ZAdd
+            | CommandKind::ZIncrBy
+            | CommandKind::ZScore
+            | CommandKind::ZMScore
+            | CommandKind::ZCard
+            | CommandKind::ZCount
+            | CommandKind::ZLexCount
+            | CommandKind::ZRank
+            | CommandKind::ZRevRank
+            | CommandKind::ZRem
+            | CommandKind::ZRange
+            | CommandKind::ZRevRange
+            | CommandKind::ZRangeByScore
+            | CommandKind::ZRevRangeByScore
+            | CommandKind::ZRangeByLex
+            | CommandKind::ZRevRangeByLex
+            | CommandKind::ZRemRangeByRank
+            | CommandKind::ZRemRangeByScore
+            | CommandKind::ZRemRangeByLex
+            | CommandKind::ZPopMin
+            | CommandKind::ZPopMax
+            | CommandKind::ZRandMember
+            | CommandKind::ZUnionStore
+            | CommandKind::ZInterStore
+            | CommandKind::ZDiffStore
+            | CommandKind::ZScan => super::parse_zset::parse(spec, args)?,
             CommandKind::Publish => Command::Publish {
                 channel: a(1).to_vec(),
                 message: a(2).to_vec(),
@@ -521,19 +474,5 @@ impl Command {
             },
             CommandKind::PubSubNumPat => Command::PubSubNumPat,
         })
-    }
-}
-
-fn key_type_named(name: &[u8]) -> Result<KeyType, Error> {
-    if eq(name, "string") {
-        Ok(KeyType::String)
-    } else if eq(name, "hash") {
-        Ok(KeyType::Hash)
-    } else if eq(name, "list") {
-        Ok(KeyType::List)
-    } else {
-        Err(Error::UnknownTypeName(
-            String::from_utf8_lossy(name).as_ref().to_owned(),
-        ))
     }
 }

@@ -224,6 +224,24 @@ command_table! {
     /// `STRLEN`
     StrLen = "strlen", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["STRLEN", "k"];
+    /// `SETEX`
+    SetEx = "setex", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["SETEX", "k", "10", "v"];
+    /// `PSETEX`
+    PSetEx = "psetex", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["PSETEX", "k", "10000", "v"];
+    /// `GETSET`
+    GetSet = "getset", 3, [WRITE, DENYOOM], (1, 1, 1),
+        ["GETSET", "k", "v2"];
+    /// `MSETNX`
+    MSetNx = "msetnx", -3, [WRITE, DENYOOM], (1, -1, 2),
+        ["MSETNX", "k1", "v1", "k2", "v2"];
+    /// `SETRANGE`
+    SetRange = "setrange", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["SETRANGE", "k", "3", "xyz"];
+    /// `GETRANGE`
+    GetRange = "getrange", 4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["GETRANGE", "k", "0", "-1"];
     /// `DEL`
     Del = "del", -2, [WRITE], (1, -1, 1),
         ["DEL", "k1", "k2"];
@@ -269,6 +287,12 @@ command_table! {
     /// `FLUSHDB`
     FlushDb = "flushdb", -1, [WRITE, ADMIN, ALL_KEYS], (0, 0, 0),
         ["FLUSHDB"];
+    /// `FLUSHALL`
+    FlushAll = "flushall", -1, [WRITE, ADMIN, ALL_KEYS], (0, 0, 0),
+        ["FLUSHALL"];
+    /// `ECHO`
+    Echo = "echo", 2, [RETRY_SAFE], (0, 0, 0),
+        ["ECHO", "hello"];
     /// `PING`
     Ping = "ping", -1, [RETRY_SAFE], (0, 0, 0),
         ["PING"];
@@ -308,6 +332,9 @@ command_table! {
     /// `HSETNX`
     HSetNx = "hsetnx", 4, [WRITE, DENYOOM], (1, 1, 1),
         ["HSETNX", "h", "f", "v"];
+    /// `HMSET`
+    HMSet = "hmset", -4, [WRITE, DENYOOM], (1, 1, 1),
+        ["HMSET", "h", "f1", "v1", "f2", "v2"];
     /// `LPUSH`
     LPush = "lpush", -3, [WRITE, DENYOOM], (1, 1, 1),
         ["LPUSH", "l", "a", "b"];
@@ -347,6 +374,135 @@ command_table! {
     /// `LINSERT`
     LInsert = "linsert", 5, [WRITE, DENYOOM], (1, 1, 1),
         ["LINSERT", "l", "BEFORE", "a", "v"];
+    /// `SADD`
+    SAdd = "sadd", -3, [WRITE, DENYOOM], (1, 1, 1),
+        ["SADD", "s", "a", "b"];
+    /// `SREM`
+    SRem = "srem", -3, [WRITE], (1, 1, 1),
+        ["SREM", "s", "a", "b"];
+    /// `SMEMBERS`
+    SMembers = "smembers", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["SMEMBERS", "s"];
+    /// `SISMEMBER`
+    SIsMember = "sismember", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["SISMEMBER", "s", "a"];
+    /// `SMISMEMBER`
+    SMIsMember = "smismember", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["SMISMEMBER", "s", "a", "z"];
+    /// `SCARD`
+    SCard = "scard", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["SCARD", "s"];
+    /// `SPOP`
+    SPop = "spop", -2, [WRITE], (1, 1, 1),
+        ["SPOP", "s", "5"];
+    /// `SRANDMEMBER`
+    SRandMember = "srandmember", -2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["SRANDMEMBER", "s", "5"];
+    /// `SMOVE`
+    SMove = "smove", 4, [WRITE], (1, 2, 1),
+        ["SMOVE", "s", "s2", "a"];
+    /// `SINTER`
+    SInter = "sinter", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
+        ["SINTER", "s", "s2"];
+    /// `SUNION`
+    SUnion = "sunion", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
+        ["SUNION", "s", "s2"];
+    /// `SDIFF`
+    SDiff = "sdiff", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
+        ["SDIFF", "s", "s2"];
+    /// `SINTERSTORE`
+    SInterStore = "sinterstore", -3, [WRITE, DENYOOM], (1, -1, 1),
+        ["SINTERSTORE", "d", "s", "s2"];
+    /// `SUNIONSTORE`
+    SUnionStore = "sunionstore", -3, [WRITE, DENYOOM], (1, -1, 1),
+        ["SUNIONSTORE", "d", "s", "s2"];
+    /// `SDIFFSTORE`
+    SDiffStore = "sdiffstore", -3, [WRITE, DENYOOM], (1, -1, 1),
+        ["SDIFFSTORE", "d", "s", "s2"];
+    /// `SINTERCARD` (its keys follow a count, so the table lists none, as Redis does)
+    SInterCard = "sintercard", -3, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["SINTERCARD", "2", "s", "s2", "LIMIT", "1"];
+    /// `SSCAN`
+    SScan = "sscan", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["SSCAN", "s", "0", "MATCH", "*", "COUNT", "10"];
+    /// `ZADD`
+    ZAdd = "zadd", -4, [WRITE, DENYOOM], (1, 1, 1),
+        ["ZADD", "z", "NX", "1.5", "a", "2", "b"];
+    /// `ZINCRBY`
+    ZIncrBy = "zincrby", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["ZINCRBY", "z", "2.5", "a"];
+    /// `ZSCORE`
+    ZScore = "zscore", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZSCORE", "z", "a"];
+    /// `ZMSCORE`
+    ZMScore = "zmscore", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZMSCORE", "z", "a", "nope"];
+    /// `ZCARD`
+    ZCard = "zcard", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZCARD", "z"];
+    /// `ZCOUNT`
+    ZCount = "zcount", 4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZCOUNT", "z", "(1", "+inf"];
+    /// `ZLEXCOUNT`
+    ZLexCount = "zlexcount", 4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZLEXCOUNT", "z", "[a", "+"];
+    /// `ZRANK` (`WITHSCORE` is Redis 7.2's)
+    ZRank = "zrank", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZRANK", "z", "b"];
+    /// `ZREVRANK` (`WITHSCORE` is Redis 7.2's)
+    ZRevRank = "zrevrank", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZREVRANK", "z", "b"];
+    /// `ZREM`
+    ZRem = "zrem", -3, [WRITE], (1, 1, 1),
+        ["ZREM", "z", "a", "nope"];
+    /// `ZRANGE`
+    ZRange = "zrange", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZRANGE", "z", "+inf", "(1", "BYSCORE", "REV", "LIMIT", "0", "5", "WITHSCORES"];
+    /// `ZREVRANGE`
+    ZRevRange = "zrevrange", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZREVRANGE", "z", "0", "-1", "WITHSCORES"];
+    /// `ZRANGEBYSCORE`
+    ZRangeByScore = "zrangebyscore", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZRANGEBYSCORE", "z", "-inf", "(2", "WITHSCORES", "LIMIT", "0", "1"];
+    /// `ZREVRANGEBYSCORE`
+    ZRevRangeByScore = "zrevrangebyscore", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZREVRANGEBYSCORE", "z", "+inf", "1", "WITHSCORES"];
+    /// `ZRANGEBYLEX`
+    ZRangeByLex = "zrangebylex", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZRANGEBYLEX", "z", "-", "(c", "LIMIT", "0", "10"];
+    /// `ZREVRANGEBYLEX`
+    ZRevRangeByLex = "zrevrangebylex", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZREVRANGEBYLEX", "z", "+", "[a"];
+    /// `ZREMRANGEBYRANK`
+    ZRemRangeByRank = "zremrangebyrank", 4, [WRITE], (1, 1, 1),
+        ["ZREMRANGEBYRANK", "z", "0", "0"];
+    /// `ZREMRANGEBYSCORE`
+    ZRemRangeByScore = "zremrangebyscore", 4, [WRITE], (1, 1, 1),
+        ["ZREMRANGEBYSCORE", "z", "-inf", "(2"];
+    /// `ZREMRANGEBYLEX`
+    ZRemRangeByLex = "zremrangebylex", 4, [WRITE], (1, 1, 1),
+        ["ZREMRANGEBYLEX", "z", "[a", "[b"];
+    /// `ZPOPMIN`
+    ZPopMin = "zpopmin", -2, [WRITE], (1, 1, 1),
+        ["ZPOPMIN", "z", "2"];
+    /// `ZPOPMAX`
+    ZPopMax = "zpopmax", -2, [WRITE], (1, 1, 1),
+        ["ZPOPMAX", "z"];
+    /// `ZRANDMEMBER`
+    ZRandMember = "zrandmember", -2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZRANDMEMBER", "z", "5", "WITHSCORES"];
+    /// `ZUNIONSTORE` (its source keys follow a count, so the table lists the destination only, as Redis does)
+    ZUnionStore = "zunionstore", -4, [WRITE, DENYOOM], (1, 1, 1),
+        ["ZUNIONSTORE", "d", "2", "z", "s", "WEIGHTS", "2", "0.5", "AGGREGATE", "MAX"];
+    /// `ZINTERSTORE` (as `ZUNIONSTORE`, the destination only)
+    ZInterStore = "zinterstore", -4, [WRITE, DENYOOM], (1, 1, 1),
+        ["ZINTERSTORE", "d", "2", "z", "z", "AGGREGATE", "SUM"];
+    /// `ZDIFFSTORE` (as `ZUNIONSTORE`, the destination only)
+    ZDiffStore = "zdiffstore", -4, [WRITE, DENYOOM], (1, 1, 1),
+        ["ZDIFFSTORE", "d", "2", "z", "nope"];
+    /// `ZSCAN`
+    ZScan = "zscan", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["ZSCAN", "z", "0", "MATCH", "*", "COUNT", "10"];
     /// `PUBLISH`
     Publish = "publish", 3, [PUBSUB], (0, 0, 0),
         ["PUBLISH", "chan", "hello"];

@@ -3,8 +3,10 @@
 use alloc::vec::Vec;
 
 use super::lists::End;
-use super::Engine;
-use crate::command::{Command, Reply};
+use super::{Engine, ScanPage, ScoredMember, SetOp, ZSetOp};
+use crate::command::{Aggregate, ZRangeBy};
+use crate::command::{Command, Expiry, Reply};
+use crate::decimal::{format_score, format_score_scan};
 use crate::num::format_i64;
 use crate::{Clock, Error};
 
@@ -23,6 +25,28 @@ impl<C: Clock> Engine<C> {
     /// with [`Error::OutOfMemory`] when memory is full and nothing can be evicted.
     pub fn execute(&mut self, command: Command) -> Result<Reply, Error> {
         self.run_as(command.kind(), |e| e.apply(command))
+    }
+
+    /// `ZRANK`/`ZREVRANK`: the rank, or with `WITHSCORE` the rank and the score; nil for a
+    /// missing member.
+    fn rank_reply(
+        &mut self,
+        key: &[u8],
+        member: &[u8],
+        reverse: bool,
+        with_score: bool,
+    ) -> Result<Reply, Error> {
+        let Some(rank) = self.zrank(key, member, reverse)? else {
+            return Ok(Reply::Nil);
+        };
+        if !with_score {
+            return Ok(int(rank));
+        }
+        let score = self.zscore(key, member)?.unwrap_or_default();
+        Ok(Reply::Array(alloc::vec![
+            int(rank),
+            Reply::Bulk(format_score(score))
+        ]))
     }
 
     /// Runs `command` without memory admission (that is [`execute`](Self::execute)'s job):
@@ -59,6 +83,26 @@ impl<C: Clock> Engine<C> {
             }
             Command::Append { key, value } => int(self.append_unguarded(&key, &value)?),
             Command::StrLen { key } => int(self.strlen(&key)?),
+            Command::SetEx {
+                key,
+                seconds,
+                value,
+            } => {
+                self.setex_unguarded(&key, Expiry::Ex(seconds), value)?;
+                Reply::Ok
+            }
+            Command::PSetEx { key, millis, value } => {
+                self.setex_unguarded(&key, Expiry::Px(millis), value)?;
+                Reply::Ok
+            }
+            Command::GetSet { key, value } => {
+                Reply::bulk_or_nil(self.getset_unguarded(&key, value)?)
+            }
+            Command::MSetNx { pairs } => int(usize::from(self.msetnx_unguarded(&pairs))),
+            Command::SetRange { key, offset, value } => {
+                int(self.setrange_unguarded(&key, offset, &value)?)
+            }
+            Command::GetRange { key, start, end } => Reply::Bulk(self.getrange(&key, start, end)?),
 
             Command::Del { keys } => int(self.del(&keys)),
             Command::Exists { keys } => int(self.exists(&keys)),
@@ -83,18 +127,13 @@ impl<C: Clock> Engine<C> {
                 pattern,
                 count,
                 key_type,
-            } => {
-                let page = self.scan(cursor, pattern.as_deref(), count, key_type)?;
-                Reply::Array(alloc::vec![
-                    Reply::Bulk(format_i64(page.cursor as i64)),
-                    Reply::bulks(page.keys),
-                ])
-            }
+            } => scan_reply(self.scan(cursor, pattern.as_deref(), count, key_type)?),
             Command::DbSize => int(self.len()),
-            Command::FlushDb => {
+            Command::FlushDb | Command::FlushAll => {
                 self.flushdb();
                 Reply::Ok
             }
+            Command::Echo { message } => Reply::Bulk(message),
             Command::Ping { message } => match message {
                 None => Reply::Status("PONG"),
                 Some(m) => Reply::Bulk(m),
@@ -116,6 +155,10 @@ impl<C: Clock> Engine<C> {
             }
             Command::HIncrByFloat { key, field, delta } => {
                 Reply::Bulk(self.hincr_by_float_unguarded(&key, &field, delta)?)
+            }
+            Command::HMSet { key, pairs } => {
+                self.hset_unguarded(&key, &pairs)?;
+                Reply::Ok
             }
             Command::HSetNx { key, field, value } => {
                 int(usize::from(self.hsetnx_unguarded(&key, &field, &value)?))
@@ -158,6 +201,214 @@ impl<C: Clock> Engine<C> {
                 value,
             } => Reply::Int(self.linsert_unguarded(&key, position, &pivot, &value)?),
 
+            Command::SAdd { key, members } => int(self.sadd_unguarded(&key, &members)?),
+            Command::SRem { key, members } => int(self.srem(&key, &members)?),
+            Command::SMembers { key } => Reply::bulks(self.smembers(&key)?),
+            Command::SIsMember { key, member } => int(usize::from(self.sismember(&key, &member)?)),
+            Command::SMIsMember { key, members } => Reply::Array(
+                self.smismember(&key, &members)?
+                    .into_iter()
+                    .map(|b| int(usize::from(b)))
+                    .collect(),
+            ),
+            Command::SCard { key } => int(self.scard(&key)?),
+            Command::SPop { key, count } => match (self.spop(&key, count.unwrap_or(1))?, count) {
+                (None, None) => Reply::Nil,
+                (None, Some(_)) => Reply::Array(Vec::new()),
+                (Some(mut v), None) => Reply::bulk_or_nil(v.pop()),
+                (Some(v), Some(_)) => Reply::bulks(v),
+            },
+            Command::SRandMember { key, count } => match count {
+                None => Reply::bulk_or_nil(self.srandmember(&key, 1)?.pop()),
+                Some(n) => Reply::bulks(self.srandmember(&key, n)?),
+            },
+            Command::SMove {
+                source,
+                destination,
+                member,
+            } => int(usize::from(self.smove(&source, &destination, &member)?)),
+            Command::SInter { keys } => Reply::bulks(self.set_combine(SetOp::Inter, &keys)?),
+            Command::SUnion { keys } => Reply::bulks(self.set_combine(SetOp::Union, &keys)?),
+            Command::SDiff { keys } => Reply::bulks(self.set_combine(SetOp::Diff, &keys)?),
+            Command::SInterStore { destination, keys } => {
+                int(self.set_combine_store_unguarded(SetOp::Inter, &destination, &keys)?)
+            }
+            Command::SUnionStore { destination, keys } => {
+                int(self.set_combine_store_unguarded(SetOp::Union, &destination, &keys)?)
+            }
+            Command::SDiffStore { destination, keys } => {
+                int(self.set_combine_store_unguarded(SetOp::Diff, &destination, &keys)?)
+            }
+            Command::SInterCard { keys, limit } => int(self.sintercard(&keys, limit)?),
+            Command::SScan {
+                key,
+                cursor,
+                pattern,
+                count,
+            } => scan_reply(self.sscan(&key, cursor, pattern.as_deref(), count)?),
+
+            Command::ZAdd {
+                key,
+                options,
+                pairs,
+            } => {
+                let outcome = self.zadd_unguarded(&key, options, &pairs)?;
+                match (options.incr, outcome.score) {
+                    (true, Some(s)) => Reply::Bulk(format_score(s)),
+                    (true, None) => Reply::Nil,
+                    (false, _) => int(outcome.count),
+                }
+            }
+            Command::ZIncrBy {
+                key,
+                increment,
+                member,
+            } => Reply::Bulk(format_score(
+                self.zincrby_unguarded(&key, increment, &member)?,
+            )),
+            Command::ZScore { key, member } => score_or_nil(self.zscore(&key, &member)?),
+            Command::ZMScore { key, members } => Reply::Array(
+                self.zmscore(&key, &members)?
+                    .into_iter()
+                    .map(score_or_nil)
+                    .collect(),
+            ),
+            Command::ZCard { key } => int(self.zcard(&key)?),
+            Command::ZCount { key, min, max } => {
+                int(self.zcount(&key, &ZRangeBy::Score(min, max))?)
+            }
+            Command::ZLexCount { key, min, max } => {
+                int(self.zcount(&key, &ZRangeBy::Lex(min, max))?)
+            }
+            Command::ZRank {
+                key,
+                member,
+                with_score,
+            } => self.rank_reply(&key, &member, false, with_score)?,
+            Command::ZRevRank {
+                key,
+                member,
+                with_score,
+            } => self.rank_reply(&key, &member, true, with_score)?,
+            Command::ZRem { key, members } => int(self.zrem(&key, &members)?),
+            Command::ZRange {
+                key,
+                by,
+                rev,
+                limit,
+                with_scores,
+            } => scored(self.zrange(&key, &by, rev, limit)?, with_scores),
+            Command::ZRevRange {
+                key,
+                start,
+                stop,
+                with_scores,
+            } => scored(
+                self.zrange(&key, &ZRangeBy::Rank(start, stop), true, None)?,
+                with_scores,
+            ),
+            Command::ZRangeByScore {
+                key,
+                min,
+                max,
+                limit,
+                with_scores,
+            } => scored(
+                self.zrange(&key, &ZRangeBy::Score(min, max), false, limit)?,
+                with_scores,
+            ),
+            Command::ZRevRangeByScore {
+                key,
+                max,
+                min,
+                limit,
+                with_scores,
+            } => scored(
+                self.zrange(&key, &ZRangeBy::Score(max, min), true, limit)?,
+                with_scores,
+            ),
+            Command::ZRangeByLex {
+                key,
+                min,
+                max,
+                limit,
+            } => scored(
+                self.zrange(&key, &ZRangeBy::Lex(min, max), false, limit)?,
+                false,
+            ),
+            Command::ZRevRangeByLex {
+                key,
+                max,
+                min,
+                limit,
+            } => scored(
+                self.zrange(&key, &ZRangeBy::Lex(max, min), true, limit)?,
+                false,
+            ),
+            Command::ZRemRangeByRank { key, start, stop } => {
+                int(self.zremrange(&key, &ZRangeBy::Rank(start, stop))?)
+            }
+            Command::ZRemRangeByScore { key, min, max } => {
+                int(self.zremrange(&key, &ZRangeBy::Score(min, max))?)
+            }
+            Command::ZRemRangeByLex { key, min, max } => {
+                int(self.zremrange(&key, &ZRangeBy::Lex(min, max))?)
+            }
+            Command::ZPopMin { key, count } => {
+                scored(self.zpop(&key, count.unwrap_or(1), false)?, true)
+            }
+            Command::ZPopMax { key, count } => {
+                scored(self.zpop(&key, count.unwrap_or(1), true)?, true)
+            }
+            Command::ZRandMember {
+                key,
+                count,
+                with_scores,
+            } => match count {
+                None => Reply::bulk_or_nil(self.zrandmember(&key, 1)?.pop().map(|(m, _)| m)),
+                Some(n) => scored(self.zrandmember(&key, n)?, with_scores),
+            },
+            Command::ZUnionStore {
+                destination,
+                keys,
+                weights,
+                aggregate,
+            } => int(self.zset_combine_store_unguarded(
+                ZSetOp::Union,
+                &destination,
+                &keys,
+                weights.as_deref(),
+                aggregate,
+            )?),
+            Command::ZInterStore {
+                destination,
+                keys,
+                weights,
+                aggregate,
+            } => int(self.zset_combine_store_unguarded(
+                ZSetOp::Inter,
+                &destination,
+                &keys,
+                weights.as_deref(),
+                aggregate,
+            )?),
+            Command::ZDiffStore { destination, keys } => int(self.zset_combine_store_unguarded(
+                ZSetOp::Diff,
+                &destination,
+                &keys,
+                None,
+                Aggregate::Sum,
+            )?),
+            Command::ZScan { key, pattern, .. } => Reply::Array(alloc::vec![
+                Reply::Bulk(alloc::vec![b'0']),
+                Reply::Array(
+                    self.zscan(&key, pattern.as_deref())?
+                        .into_iter()
+                        .flat_map(|(m, s)| [Reply::Bulk(m), Reply::Bulk(format_score_scan(s))])
+                        .collect()
+                ),
+            ]),
+
             Command::Publish { channel, message } => int(self.publish(&channel, &message)),
             Command::PubSubChannels { pattern } => {
                 Reply::bulks(self.pubsub_channels(pattern.as_deref())?)
@@ -175,6 +426,32 @@ impl<C: Clock> Engine<C> {
             Command::PubSubNumPat => int(self.pubsub_numpat()),
         })
     }
+}
+
+/// A score as Redis replies with it, or nil.
+fn score_or_nil(score: Option<f64>) -> Reply {
+    score.map_or(Reply::Nil, |s| Reply::Bulk(format_score(s)))
+}
+
+/// Members, each followed by its score when `with_scores`.
+fn scored(members: Vec<ScoredMember>, with_scores: bool) -> Reply {
+    Reply::Array(
+        members
+            .into_iter()
+            .flat_map(|(m, s)| {
+                let score = with_scores.then(|| Reply::Bulk(format_score(s)));
+                core::iter::once(Reply::Bulk(m)).chain(score)
+            })
+            .collect(),
+    )
+}
+
+/// A `SCAN`-family reply: the next cursor as a string, then the page.
+fn scan_reply(page: ScanPage) -> Reply {
+    Reply::Array(alloc::vec![
+        Reply::Bulk(format_i64(page.cursor as i64)),
+        Reply::bulks(page.keys),
+    ])
 }
 
 /// `LPOP`/`RPOP` reply: one element without a count, an array with one, nil when missing.

@@ -78,7 +78,7 @@ impl<C: Clock> Engine<C> {
         }
     }
 
-    fn random(&mut self) -> u64 {
+    pub(super) fn random(&mut self) -> u64 {
         // xorshift64*: tiny, fast, good enough to pick sample positions.
         let mut x = self.rng;
         x ^= x >> 12;

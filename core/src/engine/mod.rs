@@ -6,6 +6,7 @@
 //! expiry, storing, and the bookkeeping (memory, versions, counters) around every mutation.
 
 mod batch;
+mod classic;
 mod execute;
 mod expiry;
 mod hashes;
@@ -14,8 +15,13 @@ mod lists;
 mod locks;
 mod memory;
 mod pubsub;
+mod set_algebra;
+mod sets;
 mod snapshot;
 mod strings;
+mod zset_algebra;
+mod zset_ranges;
+mod zsets;
 
 use alloc::vec::Vec;
 use core::num::NonZeroU64;
@@ -26,6 +32,9 @@ pub use hashes::FieldValue;
 pub use keys::ScanPage;
 pub use locks::{Event, FencingToken, LockHolder};
 pub use pubsub::{Message, SubscriberId};
+pub use set_algebra::SetOp;
+pub use zset_algebra::ZSetOp;
+pub use zsets::{ScoredMember, ZAddOutcome};
 
 use alloc::collections::VecDeque;
 
@@ -65,9 +74,9 @@ pub struct Stats {
     pub evicted: u64,
 }
 
-/// An in-memory keyspace with Redis 7 semantics for strings, hashes and lists, with per-key
-/// expiry on the time its [`Clock`] reports, a memory budget with eviction, locks with
-/// fencing tokens, a pub/sub bus and atomic batches.
+/// An in-memory keyspace with Redis 7 semantics for strings, hashes, lists, sets and sorted
+/// sets, with per-key expiry on the time its [`Clock`] reports, a memory budget with
+/// eviction, locks with fencing tokens, a pub/sub bus and atomic batches.
 ///
 /// Expired keys are invisible to every command: each access checks the key's deadline and
 /// removes it when due (lazy expiry). Active expiry runs when the host calls
@@ -175,7 +184,12 @@ impl<C: Clock> Engine<C> {
     /// * strings: the value buffer's capacity;
     /// * hashes: a header, the field table (`buckets × 49 + 16`) and every field and value
     ///   buffer's capacity;
-    /// * lists: a header, the ring buffer (`capacity × 24`) and every element's capacity.
+    /// * lists: a header, the ring buffer (`capacity × 24`) and every element's capacity;
+    /// * sets: a header, the member array (`capacity × 24`), the position index
+    ///   (`buckets × 5 + 16`) and every member's capacity;
+    /// * sorted sets: a header, the member → score table (`buckets × 33 + 16`), the chunk
+    ///   list (`capacity × 24`), every chunk (`capacity × 32`) and every member's capacity
+    ///   twice (the table and the ordered chunks each hold a copy).
     ///
     /// Locks and pub/sub queues are not counted.
     pub fn used_memory(&self) -> usize {
@@ -195,13 +209,8 @@ impl<C: Clock> Engine<C> {
             if self.keys.find(slot.hash, slot.key.as_bytes()) != Some(i) {
                 return Err("a slot is not indexed at its position");
             }
-            let empty = match &slot.value {
-                Value::Str(_) => false,
-                Value::Hash(h) => h.is_empty(),
-                Value::List(l) => l.is_empty(),
-            };
-            if empty {
-                return Err("an empty hash or list is stored");
+            if slot.value.is_empty_collection() {
+                return Err("an empty collection is stored");
             }
             if slot.version == 0 || slot.version > self.version_counter {
                 return Err("a slot's version is outside the issued range");
@@ -359,11 +368,7 @@ impl<C: Clock> Engine<C> {
         let r = f(&mut slot.value);
         let after = slot.value.heap_bytes();
         slot.version = version;
-        let empty = match &slot.value {
-            Value::Str(_) => false,
-            Value::Hash(h) => h.is_empty(),
-            Value::List(l) => l.is_empty(),
-        };
+        let empty = slot.value.is_empty_collection();
         self.heap_bytes = self.heap_bytes + after - before;
         if empty {
             self.remove_slot(i);

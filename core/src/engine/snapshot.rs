@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use super::Engine;
 use crate::clock::Clock;
-use crate::command::{Command, ExpireCondition, Expiry, SetOptions};
+use crate::command::{Command, ExpireCondition, Expiry, SetOptions, ZAddOptions};
 use crate::value::Value;
 
 /// Fields or elements per command when a big hash or list is written out, so that no single
@@ -14,7 +14,7 @@ const SNAPSHOT_BATCH: usize = 1024;
 
 impl<C: Clock> Engine<C> {
     /// Calls `emit` with commands that rebuild every live (unexpired) key into an empty
-    /// engine: `SET key value [PXAT t]` for a string; `HSET`/`RPUSH` in batches of
+    /// engine: `SET key value [PXAT t]` for a string; `HSET`/`RPUSH`/`SADD`/`ZADD` in batches of
     /// 1024 then `PEXPIREAT` for a hash or list with an expiry. Expiry times are
     /// absolute, so a key whose time passed before the commands are replayed is gone then.
     /// Locks, subscriptions and counters are not part of the keyspace and are not emitted.
@@ -54,6 +54,25 @@ impl<C: Clock> Engine<C> {
                         emit(Command::HSet {
                             key: key.to_vec(),
                             pairs,
+                        });
+                    }
+                }
+                Value::Set(set) => {
+                    let members: Vec<&Vec<u8>> = set.iter().collect();
+                    for chunk in members.chunks(SNAPSHOT_BATCH) {
+                        emit(Command::SAdd {
+                            key: key.to_vec(),
+                            members: chunk.iter().map(|m| (*m).clone()).collect(),
+                        });
+                    }
+                }
+                Value::ZSet(zset) => {
+                    let entries: Vec<_> = zset.iter().collect();
+                    for chunk in entries.chunks(SNAPSHOT_BATCH) {
+                        emit(Command::ZAdd {
+                            key: key.to_vec(),
+                            options: ZAddOptions::default(),
+                            pairs: chunk.iter().map(|(score, m)| (*score, m.clone())).collect(),
                         });
                     }
                 }

@@ -7,7 +7,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use hedgestore_core::{Command, Expiry, GetExOption, Reply, SetOptions};
+use hedgestore_core::{Command, Expiry, GetExOption, Reply, SetOptions, ZAddOptions};
 
 use crate::config::JournalOverflow;
 
@@ -24,9 +24,9 @@ pub(crate) struct Entry {
 /// A key's value as memory held it, with its absolute expiry (Unix ms, 0: none).
 pub(crate) struct Base {
     pub(crate) key: Vec<u8>,
-    /// `string`, `hash` or `list` (the names `TYPE` answers).
+    /// `string`, `hash`, `list`, `set` or `zset` (the names `TYPE` answers).
     pub(crate) kind: &'static str,
-    /// The value; field, value, …; or the items.
+    /// The value; field, value, …; the items; the members; or score, member, ….
     pub(crate) payload: Vec<Vec<u8>>,
     pub(crate) expires_at: i64,
 }
@@ -310,11 +310,13 @@ fn absolute_expiry(command: Command, now: i64) -> Command {
 }
 
 /// How a write that succeeded on Redis is copied into memory (the warm mirror): counters by
-/// the value Redis answered, so the mirror never drifts; other writes as they are. `None`
-/// for a command that does not write.
-pub(crate) fn mirror_form(command: &Command, reply: &Reply) -> Option<Command> {
+/// the value Redis answered, so the mirror never drifts; writes whose effect depends on
+/// what Redis held (a random pop, a conditional move) by what Redis answered it did; other
+/// writes as they are. Empty for a command that does not write, or for a write whose reply
+/// says it changed nothing.
+pub(crate) fn mirror_form(command: &Command, reply: &Reply) -> Vec<Command> {
     if !command.is_write() {
-        return None;
+        return Vec::new();
     }
     let by_value = match (command, reply) {
         (
@@ -343,5 +345,168 @@ pub(crate) fn mirror_form(command: &Command, reply: &Reply) -> Option<Command> {
         }),
         _ => None,
     };
-    Some(by_value.unwrap_or_else(|| command.clone()))
+    if let Some(copy) = by_value {
+        return vec![copy];
+    }
+    collection_mirror(command, reply).unwrap_or_else(|| vec![command.clone()])
+}
+
+/// The by-value copies of set and sorted set writes (and `MSETNX`, the `*STORE`s) whose
+/// effect Redis chose: `None` to copy the command as it is.
+fn collection_mirror(command: &Command, reply: &Reply) -> Option<Vec<Command>> {
+    let bulks = |items: &[Reply], step: usize| -> Vec<Vec<u8>> {
+        items
+            .iter()
+            .step_by(step)
+            .filter_map(|r| match r {
+                Reply::Bulk(b) => Some(b.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let unless_empty = |c: Command, n: usize| if n == 0 { vec![] } else { vec![c] };
+    let score = |v: &[u8]| std::str::from_utf8(v).ok()?.parse::<f64>().ok();
+    Some(match (command, reply) {
+        // Redis picked the members: remove exactly those.
+        (Command::SPop { key, .. }, Reply::Bulk(m)) => vec![Command::SRem {
+            key: key.clone(),
+            members: vec![m.clone()],
+        }],
+        (Command::SPop { key, .. }, Reply::Array(items)) => {
+            let members = bulks(items, 1);
+            let n = members.len();
+            unless_empty(
+                Command::SRem {
+                    key: key.clone(),
+                    members,
+                },
+                n,
+            )
+        }
+        (Command::SPop { .. }, Reply::Nil) => vec![],
+        (Command::ZPopMin { key, .. } | Command::ZPopMax { key, .. }, Reply::Array(items)) => {
+            let members = bulks(items, 2);
+            let n = members.len();
+            unless_empty(
+                Command::ZRem {
+                    key: key.clone(),
+                    members,
+                },
+                n,
+            )
+        }
+        // The score Redis computed.
+        (Command::ZIncrBy { key, member, .. }, Reply::Bulk(v)) => vec![Command::ZAdd {
+            key: key.clone(),
+            options: ZAddOptions::default(),
+            pairs: vec![(score(v)?, member.clone())],
+        }],
+        (
+            Command::ZAdd {
+                key,
+                options,
+                pairs,
+            },
+            Reply::Bulk(v),
+        ) if options.incr => {
+            vec![Command::ZAdd {
+                key: key.clone(),
+                options: ZAddOptions::default(),
+                pairs: vec![(score(v)?, pairs.first()?.1.clone())],
+            }]
+        }
+        (Command::ZAdd { options, .. }, Reply::Nil) if options.incr => vec![],
+        // Whether the member moved, and the keys' values, are Redis's.
+        (
+            Command::SMove {
+                source,
+                destination,
+                member,
+            },
+            Reply::Int(1),
+        ) => vec![
+            Command::SRem {
+                key: source.clone(),
+                members: vec![member.clone()],
+            },
+            Command::SAdd {
+                key: destination.clone(),
+                members: vec![member.clone()],
+            },
+        ],
+        (Command::SMove { .. } | Command::MSetNx { .. }, Reply::Int(0)) => vec![],
+        (Command::MSetNx { pairs }, Reply::Int(1)) => vec![Command::MSet {
+            pairs: pairs.clone(),
+        }],
+        // An empty combination deleted the destination on Redis, whatever memory holds.
+        (
+            Command::SInterStore { destination, .. }
+            | Command::SUnionStore { destination, .. }
+            | Command::SDiffStore { destination, .. }
+            | Command::ZUnionStore { destination, .. }
+            | Command::ZInterStore { destination, .. }
+            | Command::ZDiffStore { destination, .. },
+            Reply::Int(0),
+        ) => vec![Command::Del {
+            keys: vec![destination.clone()],
+        }],
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bulk(s: &str) -> Reply {
+        Reply::Bulk(s.as_bytes().to_vec())
+    }
+
+    fn parse(words: &[&str]) -> Command {
+        Command::parse(words).unwrap()
+    }
+
+    #[test]
+    fn random_and_conditional_writes_are_mirrored_by_what_redis_did() {
+        assert_eq!(
+            mirror_form(&parse(&["SPOP", "s"]), &bulk("a")),
+            vec![parse(&["SREM", "s", "a"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["SPOP", "s", "5"]), &Reply::Array(vec![])),
+            vec![]
+        );
+        assert_eq!(
+            mirror_form(
+                &parse(&["ZPOPMAX", "z", "2"]),
+                &Reply::Array(vec![bulk("b"), bulk("2"), bulk("a"), bulk("1")])
+            ),
+            vec![parse(&["ZREM", "z", "b", "a"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["ZINCRBY", "z", "1.5", "m"]), &bulk("4")),
+            vec![parse(&["ZADD", "z", "4", "m"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["ZADD", "z", "NX", "INCR", "1", "m"]), &Reply::Nil),
+            vec![]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["SMOVE", "a", "b", "m"]), &Reply::Int(1)),
+            vec![parse(&["SREM", "a", "m"]), parse(&["SADD", "b", "m"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["MSETNX", "k", "v"]), &Reply::Int(0)),
+            vec![]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["SINTERSTORE", "d", "a", "b"]), &Reply::Int(0)),
+            vec![parse(&["DEL", "d"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["SINTERSTORE", "d", "a", "b"]), &Reply::Int(2)),
+            vec![parse(&["SINTERSTORE", "d", "a", "b"])]
+        );
+        assert_eq!(mirror_form(&parse(&["SCARD", "s"]), &Reply::Int(2)), vec![]);
+    }
 }

@@ -275,7 +275,7 @@ impl Inner {
         if !self.config.mirror_writes {
             return;
         }
-        if let Some(copy) = mirror_form(command, reply) {
+        for copy in mirror_form(command, reply) {
             let _ = self.memory.execute(copy).await;
         }
     }

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Weak;
 use std::time::{Duration, SystemTime};
 
-use hedgestore_core::{Command, Reply};
+use hedgestore_core::{Command, Reply, ZAddOptions, ZRangeBy};
 use redis::Value;
 use tokio::sync::broadcast;
 
@@ -25,7 +25,19 @@ const REPLAY_BATCH: usize = 200;
 /// Payload elements per reseed call (Lua's `unpack` has a stack limit).
 const RESEED_CHUNK: usize = 1000;
 
-/// What memory holds at `key` (strings, hashes and lists; `None` for a missing key).
+/// The byte strings of an array reply.
+fn bulks(items: Vec<Reply>) -> Vec<Vec<u8>> {
+    items
+        .into_iter()
+        .filter_map(|r| match r {
+            Reply::Bulk(b) => Some(b),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What memory holds at `key` (strings, hashes, lists, sets and sorted sets; `None` for a
+/// missing key).
 pub(super) async fn snapshot(memory: &MemoryStorage, key: &[u8]) -> Result<Option<Base>> {
     let key = key.to_vec();
     let (kind, payload): (&'static str, Vec<Vec<u8>>) = match memory
@@ -54,6 +66,33 @@ pub(super) async fn snapshot(memory: &MemoryStorage, key: &[u8]) -> Result<Optio
                 .map(|b| b.to_vec())
                 .collect(),
         ),
+        Reply::Status("set") => match memory
+            .execute(Command::SMembers { key: key.clone() })
+            .await?
+        {
+            Reply::Array(members) => ("set", bulks(members)),
+            _ => return Ok(None),
+        },
+        // Score, member, score, member … (`ZADD`'s order); `%.17g` reads back exactly.
+        Reply::Status("zset") => match memory
+            .execute(Command::ZRange {
+                key: key.clone(),
+                by: ZRangeBy::Rank(0, -1),
+                rev: false,
+                limit: None,
+                with_scores: true,
+            })
+            .await?
+        {
+            Reply::Array(items) => {
+                let mut payload = bulks(items);
+                for pair in payload.chunks_mut(2) {
+                    pair.swap(0, 1);
+                }
+                ("zset", payload)
+            }
+            _ => return Ok(None),
+        },
         _ => return Ok(None),
     };
     let expires_at = match memory.execute(Command::PTtl { key: key.clone() }).await? {
@@ -268,7 +307,8 @@ impl Inner {
             }
             left
         };
-        let chunk = if base.kind == "hash" {
+        let pairs = matches!(base.kind, "hash" | "zset");
+        let chunk = if pairs {
             RESEED_CHUNK * 2
         } else {
             RESEED_CHUNK
@@ -285,19 +325,34 @@ impl Inner {
         }
         if matches!(self.redis.invoke(invocation).await?, Value::Int(1)) {
             for rest in chunks {
-                let command = if base.kind == "hash" {
-                    Command::HSet {
-                        key: base.key.clone(),
+                let key = base.key.clone();
+                let command = match base.kind {
+                    "hash" => Command::HSet {
+                        key,
                         pairs: rest
                             .chunks(2)
                             .map(|p| (p[0].clone(), p[1].clone()))
                             .collect(),
-                    }
-                } else {
-                    Command::RPush {
-                        key: base.key.clone(),
+                    },
+                    "set" => Command::SAdd {
+                        key,
+                        members: rest.to_vec(),
+                    },
+                    "zset" => Command::ZAdd {
+                        key,
+                        options: ZAddOptions::default(),
+                        pairs: rest
+                            .chunks(2)
+                            .filter_map(|p| {
+                                let score = std::str::from_utf8(&p[0]).ok()?.parse().ok()?;
+                                Some((score, p[1].clone()))
+                            })
+                            .collect(),
+                    },
+                    _ => Command::RPush {
+                        key,
                         values: rest.to_vec(),
-                    }
+                    },
                 };
                 self.redis.execute(command).await?;
             }

@@ -207,7 +207,8 @@ return errors
 });
 
 /// KEYS: the key. ARGV: overwrite (`1`) or fill-if-missing (`0`), type (`string`, `hash`,
-/// `list`), PTTL (0 or less: none), then the payload (value; field, value, …; items).
+/// `list`, `set`, `zset`), PTTL (0 or less: none), then the payload (value; field, value, …;
+/// items; members; score, member, …).
 /// Returns 1 when written, 0 when the key existed and was kept.
 pub(crate) static RESEED: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -221,6 +222,10 @@ elseif t == 'hash' then
   redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 elseif t == 'list' then
   redis.call('RPUSH', KEYS[1], unpack(ARGV, 4))
+elseif t == 'set' then
+  redis.call('SADD', KEYS[1], unpack(ARGV, 4))
+elseif t == 'zset' then
+  redis.call('ZADD', KEYS[1], unpack(ARGV, 4))
 end
 local ttl = tonumber(ARGV[3])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
@@ -234,14 +239,16 @@ return 1
 ///
 /// KEYS: the key, its base marker (`hedgestore:base:<run_id>:<key>`), its fresh-key marker
 /// (see [`REPLAY`]). ARGV: the run id of the server the recovery planned for
-/// (checked first: see the module docs), type (`string`, `hash`, `list`), absolute expiry in Unix ms (0: none),
-/// then the payload (value; field, value, …; items).
+/// (checked first: see the module docs), type (`string`, `hash`, `list`, `set`, `zset`),
+/// absolute expiry in Unix ms (0: none), then the payload (value; field, value, …; items;
+/// members; score, member, …).
 ///
 /// * The first instance to merge a key wins; later ones do nothing (base marker).
 /// * A missing key gets the base value (and its expiry).
 /// * A key that outage writes created after the restart (fresh-key marker) gets the base
 ///   merged under them: a counter adds the base (the outage writes were increments), a list
-///   gets the base items in front, a hash the fields it lacks.
+///   gets the base items in front, a hash the fields it lacks, a set the base members, a
+///   sorted set the base members it lacks (with their base scores).
 /// * A key that exists otherwise came from Redis's own snapshot and is left alone.
 ///
 /// Returns 1 when something was merged.
@@ -262,6 +269,10 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
     for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
   elseif t == 'list' then
     for i = 4, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+  elseif t == 'set' then
+    for i = 4, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end
+  elseif t == 'zset' then
+    for i = 4, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
   end
   if at > 0 then redis.call('PEXPIREAT', KEYS[1], at) end
   return 1
@@ -280,6 +291,10 @@ elseif t == 'hash' then
   for i = 4, #ARGV, 2 do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
 elseif t == 'list' then
   for i = #ARGV, 4, -1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
+elseif t == 'set' then
+  for i = 4, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end
+elseif t == 'zset' then
+  for i = 4, #ARGV, 2 do redis.call('ZADD', KEYS[1], 'NX', ARGV[i], ARGV[i + 1]) end
 end
 return 1
 ",

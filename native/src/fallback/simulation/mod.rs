@@ -265,7 +265,7 @@ impl Sim {
         match inst.machine.on_redis_outcome(outcome, command.is_write()) {
             AfterRedis::Answer { mirror } => {
                 if let (true, Some(reply)) = (mirror, &result) {
-                    if let Some(copy) = mirror_form(&command, reply) {
+                    for copy in mirror_form(&command, reply) {
                         let _ = inst.memory.execute(copy);
                     }
                 }

@@ -5,7 +5,10 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use hedgestore_core::{Clock, Command, Engine, KeyType, ManualClock, Reply, SetOptions};
+use hedgestore_core::{
+    Clock, Command, Engine, KeyType, ManualClock, Reply, SetOptions, ZAddCondition, ZAddOptions,
+    ZRangeBy,
+};
 
 use super::super::journal::{base_marker, fresh_prefix, Base};
 
@@ -52,6 +55,19 @@ pub(super) fn dump_key(db: &mut Db, key: &[u8], now: i64) -> Option<Base> {
                 .collect(),
         ),
         KeyType::List => ("list", db.lrange(key, 0, -1).ok()?),
+        KeyType::Set => {
+            let mut members = db.smembers(key).ok()?;
+            members.sort();
+            ("set", members)
+        }
+        KeyType::ZSet => (
+            "zset",
+            db.zrange(key, &ZRangeBy::Rank(0, -1), false, None)
+                .ok()?
+                .into_iter()
+                .flat_map(|(m, s)| [s.to_string().into_bytes(), m])
+                .collect(),
+        ),
     };
     let pttl = db.pttl(key);
     Some(Base {
@@ -83,6 +99,15 @@ pub(super) fn restore_key(db: &mut Db, base: &Base) {
                 .chunks(2)
                 .map(|p| (p[0].clone(), p[1].clone()))
                 .collect(),
+        },
+        "set" => Command::SAdd {
+            key: key.clone(),
+            members: base.payload.clone(),
+        },
+        "zset" => Command::ZAdd {
+            key: key.clone(),
+            options: ZAddOptions::default(),
+            pairs: zset_pairs(&base.payload),
         },
         _ => Command::RPush {
             key: key.clone(),
@@ -358,6 +383,8 @@ pub(super) fn base_merge_script(db: &mut Db, base: &Base, run_id: &str) {
         Some(KeyType::String) => "string",
         Some(KeyType::Hash) => "hash",
         Some(KeyType::List) => "list",
+        Some(KeyType::Set) => "set",
+        Some(KeyType::ZSet) => "zset",
         None => return,
     };
     if kind != base.kind {
@@ -379,10 +406,34 @@ pub(super) fn base_merge_script(db: &mut Db, base: &Base, run_id: &str) {
                 let _ = db.hsetnx(key, &p[0], &p[1]);
             }
         }
+        "set" => {
+            let _ = db.sadd(key, &base.payload);
+        }
+        "zset" => {
+            let nx = ZAddOptions {
+                condition: ZAddCondition::Nx,
+                ..ZAddOptions::default()
+            };
+            let _ = db.zadd(key, nx, &zset_pairs(&base.payload));
+        }
         _ => {
             let mut items = base.payload.clone();
             items.reverse();
             let _ = db.lpush(key, &items);
         }
     }
+}
+
+/// A dumped sorted set's payload (score, member, score, member …) as `ZADD` pairs.
+fn zset_pairs(payload: &[Vec<u8>]) -> Vec<(f64, Vec<u8>)> {
+    payload
+        .chunks(2)
+        .map(|p| {
+            let score = std::str::from_utf8(&p[0])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .expect("a dumped score");
+            (score, p[1].clone())
+        })
+        .collect()
 }

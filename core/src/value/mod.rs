@@ -12,12 +12,20 @@ use hashbrown::HashMap;
 
 use crate::command::KeyType;
 
+mod set;
+mod zset;
+
+pub(crate) use set::SetValue;
+pub(crate) use zset::ZSetValue;
+
 /// A value in the keyspace.
 #[derive(Clone)]
 pub(crate) enum Value {
     Str(Vec<u8>),
     Hash(Box<HashValue>),
     List(Box<ListValue>),
+    Set(Box<SetValue>),
+    ZSet(Box<ZSetValue>),
 }
 
 impl Value {
@@ -26,6 +34,8 @@ impl Value {
             Value::Str(_) => KeyType::String,
             Value::Hash(_) => KeyType::Hash,
             Value::List(_) => KeyType::List,
+            Value::Set(_) => KeyType::Set,
+            Value::ZSet(_) => KeyType::ZSet,
         }
     }
 
@@ -35,6 +45,19 @@ impl Value {
             Value::Str(s) => s.capacity(),
             Value::Hash(h) => size_of::<HashValue>() + h.heap_bytes(),
             Value::List(l) => size_of::<ListValue>() + l.heap_bytes(),
+            Value::Set(s) => size_of::<SetValue>() + s.heap_bytes(),
+            Value::ZSet(z) => size_of::<ZSetValue>() + z.heap_bytes(),
+        }
+    }
+
+    /// Whether this is an empty collection, which the keyspace never keeps.
+    pub(crate) fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::Str(_) => false,
+            Value::Hash(h) => h.is_empty(),
+            Value::List(l) => l.is_empty(),
+            Value::Set(s) => s.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
         }
     }
 }
