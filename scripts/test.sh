@@ -51,6 +51,14 @@ source ./scripts/check-redis-compat.sh && check_redis_compat
 step "the README's first command in three situations (no Redis settings; Redis up; Redis down)"
 ./scripts/test-quickstart.sh
 
+step "memory-only build: hedgestore without default features has neither redis nor hyper"
+cargo clippy --locked -p hedgestore-native -p hedgestore --no-default-features --lib -- -D warnings
+if cargo tree --locked -p hedgestore --no-default-features -e normal | grep -E ' (redis|hyper) v'; then
+    echo "hedgestore --no-default-features depends on redis or hyper (above)" >&2
+    exit 1
+fi
+cargo test --locked -p hedgestore --no-default-features --test memory_storage --test durability
+
 step "core builds for bare metal (no_std) and wasm32"
 cargo build --locked -p hedgestore-core --target thumbv7em-none-eabihf
 cargo build --locked -p hedgestore-core -p hedgestore-wasm --target wasm32-unknown-unknown

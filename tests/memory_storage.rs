@@ -210,6 +210,7 @@ async fn background_tasks_stop_when_the_last_handle_is_dropped() {
     drop(weak_probe);
 }
 
+#[cfg(feature = "redis")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_storage_returns_one_shared_instance_that_works_without_redis() {
     // Point it at a loopback port where nothing listens: never at a server this test did not
@@ -224,6 +225,30 @@ async fn get_storage_returns_one_shared_instance_that_works_without_redis() {
     assert_eq!(
         b.get_string("shared-by-default").await.unwrap().as_deref(),
         Some("yes")
+    );
+}
+
+/// Built without the `redis` feature, the default storage is memory, and a Redis that is
+/// configured anyway is a clear error, not a silent memory-only start.
+#[cfg(not(feature = "redis"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_redis_feature_storage_is_memory_and_redis_settings_are_refused() {
+    let storage = hedgestore::Storage::connect(hedgestore::StorageConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        storage.health().await.backend,
+        hedgestore::BackendKind::Memory
+    );
+    storage.set("k", "v", None).await.unwrap();
+    let configured = hedgestore::StorageConfig::from_lookup(|name| {
+        (name == "REDIS_HOST").then(|| "127.0.0.1".to_string())
+    })
+    .unwrap();
+    let err = hedgestore::Storage::connect(configured).await.unwrap_err();
+    assert!(
+        err.to_string().contains("without its `redis` feature"),
+        "{err}"
     );
 }
 

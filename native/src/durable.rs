@@ -55,7 +55,7 @@ use hedgestore_core::log::{self, decode_head, decode_payload, encode_record, HEA
 use hedgestore_core::{Clock, Command, Engine, Reply};
 
 use crate::clock::SystemClock;
-use crate::fallback::journal::{journal_form, mirror_form};
+use crate::forms::{journal_form, mirror_form};
 
 /// When logged writes are synced to the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -37,9 +37,12 @@ mod durable;
 mod error;
 mod events;
 mod factory;
+#[cfg(feature = "redis")]
 mod fallback;
+mod forms;
 mod memory;
 mod methods;
+#[cfg(feature = "redis")]
 mod redis;
 mod reply;
 mod storage;
@@ -60,17 +63,19 @@ pub use durable::{Durability, Fsync, Recovered, LOG_FILE};
 pub use error::{Result, StorageError};
 pub use events::StorageEvent;
 pub use factory::get_storage;
-pub use fallback::{FallbackHealth, FallbackStorage};
+#[cfg(feature = "redis")]
+pub use fallback::FallbackStorage;
 pub use memory::MemoryStorage;
 pub use methods::StorageFuture;
+#[cfg(feature = "redis")]
 pub use redis::RedisStorage;
 pub use storage::Storage;
 pub use subscription::{
     handler, message_handler, Handler, Message, MessageStream, Subscription, SubscriptionControl,
 };
 pub use traits::{
-    BackendKind, BaseStorage, CompleteStorage, HashStorage, Health, KeyVersion, ListStorage, Lock,
-    LockStorage, PubSubStorage, Ttl,
+    BackendKind, BaseStorage, CompleteStorage, FallbackHealth, HashStorage, Health, KeyVersion,
+    ListStorage, Lock, LockStorage, PubSubStorage, Ttl,
 };
 pub use transaction::Transaction;
 

@@ -48,6 +48,26 @@ impl Storage {
         }
     }
 
+    /// The default storage for `config`, in a build without the `redis` feature: memory
+    /// only ([`MemoryStorage`](crate::MemoryStorage), durable when
+    /// [`StorageConfig::durability`] names a data directory). A configured Redis is a
+    /// [`StorageError::Config`] error rather than a silent memory-only start.
+    #[cfg(not(feature = "redis"))]
+    pub async fn connect(config: StorageConfig) -> Result<Self> {
+        if config.redis.explicit {
+            return Err(StorageError::Config(crate::ConfigError {
+                variable: "REDIS_URL",
+                problem: "Redis is configured but hedgestore-native was built without its \
+                          `redis` feature: enable it, or unset the REDIS_* variables"
+                    .into(),
+            }));
+        }
+        Ok(Self::new(MemoryStorage::open(
+            config.memory,
+            &config.durability,
+        )?))
+    }
+
     /// The default storage for `config`. It never fails because Redis is down:
     ///
     /// * Redis configured ([`RedisConfig::explicit`](crate::RedisConfig::explicit): a
@@ -58,6 +78,9 @@ impl Storage {
     ///   (`localhost:6379`); when nothing answers there, memory only
     ///   ([`MemoryStorage`](crate::MemoryStorage), local locks, no Redis ever), announced by
     ///   one log line. This is what `cargo run --example quickstart` gets on a bare machine.
+    ///
+    /// (A build without the `redis` feature serves from memory only.)
+    #[cfg(feature = "redis")]
     pub async fn connect(config: StorageConfig) -> Result<Self> {
         let explicit = config.redis.explicit;
         let memory = config.memory.clone();
@@ -82,6 +105,7 @@ impl Storage {
 
     /// Redis only ([`RedisStorage`](crate::RedisStorage)): fails with `Unavailable` when
     /// Redis does not answer within the connect timeout.
+    #[cfg(feature = "redis")]
     pub async fn redis(config: StorageConfig) -> Result<Self> {
         Ok(Self::new(crate::RedisStorage::connect(config.redis).await?))
     }

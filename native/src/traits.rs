@@ -8,7 +8,7 @@
 //! else and every `BaseStorage` has them. Pub/sub subscriptions, locks and transactions need
 //! backend machinery: their methods are required.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -190,7 +190,28 @@ pub struct Health {
     /// Engine counters, for the memory backend (and the fallback's memory side).
     pub memory: Option<Stats>,
     /// Fallback state: which backend serves since when, journal, recoveries.
-    pub fallback: Option<crate::fallback::FallbackHealth>,
+    pub fallback: Option<FallbackHealth>,
+}
+
+/// Extra health of a fallback storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FallbackHealth {
+    /// Since when the current backend serves.
+    pub serving_since: SystemTime,
+    /// Writes in the outage journal.
+    pub journal_entries: usize,
+    /// Bytes in the outage journal.
+    pub journal_bytes: usize,
+    /// Recoveries to Redis so far.
+    pub recoveries: u64,
+    /// Failovers to memory so far.
+    pub failovers: u64,
+    /// Journal commands that failed when replayed on Redis.
+    pub replay_errors: u64,
+    /// Writes refused or journals dropped because the journal was full.
+    pub journal_overflows: u64,
+    /// Writes that were in flight when Redis stopped answering (left for Redis to apply).
+    pub in_flight_writes: u64,
 }
 
 impl Health {

@@ -80,7 +80,7 @@
 //! opts into local locks. Locks held in Redis before the outage stay valid for their holders
 //! in Redis (they expire there at their TTL).
 
-pub(crate) mod journal;
+mod journal;
 mod locks;
 pub(crate) mod machine;
 mod pubsub;
@@ -102,9 +102,12 @@ use crate::events::StorageEvent;
 use crate::memory::MemoryStorage;
 use crate::redis::RedisStorage;
 use crate::subscription::{Handler, Subscription};
-use crate::traits::{BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion};
+use crate::traits::{
+    BackendKind, BaseStorage, CompleteStorage, FallbackHealth, Health, KeyVersion,
+};
 
-use journal::{journal_form, mirror_form, Admission, Journal};
+use crate::forms::{journal_form, mirror_form};
+use journal::{Admission, Journal};
 use machine::{AfterRedis, Machine, RedisOutcome, Serving};
 
 /// Redis with memory fallback. Cheap to clone.
@@ -412,27 +415,6 @@ impl BaseStorage for FallbackStorage {
     async fn execute(&self, command: Command) -> Result<Reply> {
         self.inner.execute(command).await
     }
-}
-
-/// Extra health of a fallback storage.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FallbackHealth {
-    /// Since when the current backend serves.
-    pub serving_since: SystemTime,
-    /// Writes in the outage journal.
-    pub journal_entries: usize,
-    /// Bytes in the outage journal.
-    pub journal_bytes: usize,
-    /// Recoveries to Redis so far.
-    pub recoveries: u64,
-    /// Failovers to memory so far.
-    pub failovers: u64,
-    /// Journal commands that failed when replayed on Redis.
-    pub replay_errors: u64,
-    /// Writes refused or journals dropped because the journal was full.
-    pub journal_overflows: u64,
-    /// Writes that were in flight when Redis stopped answering (left for Redis to apply).
-    pub in_flight_writes: u64,
 }
 
 #[async_trait]

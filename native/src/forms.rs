@@ -1,0 +1,264 @@
+//! The forms a write is recorded in, shared by the fallback (its memory mirror and outage
+//! journal) and the append-only log of memory-only storage: by value where its effect depends
+//! on what it read or on a random choice, and with absolute expiry times.
+
+use hedgestore_core::{Command, Expiry, GetExOption, Reply, SetOptions, ZAddOptions};
+
+fn command_bytes(command: &Command) -> usize {
+    command.to_args().iter().map(|a| a.len() + 8).sum()
+}
+
+/// What the journal stores for a write, and its size against the journal's bound. Relative
+/// expiry times become absolute here, at `now` (Unix ms), the moment the write is applied to
+/// memory, so a replay long after it never extends a TTL and never brings back a key that
+/// has expired meanwhile.
+pub(crate) fn journal_form(command: &Command, now: i64) -> (Command, usize) {
+    let command = absolute_expiry(command.clone(), now);
+    let bytes = command_bytes(&command);
+    (command, bytes)
+}
+
+/// `command` with every relative expiry (`EX`, `PX`, `EXPIRE`, `PEXPIRE`) turned into the
+/// absolute Unix time in milliseconds it meant at `now` (`PXAT`, `PEXPIREAT`).
+fn absolute_expiry(command: Command, now: i64) -> Command {
+    fn at(expiry: Expiry, now: i64) -> Expiry {
+        match expiry {
+            Expiry::Ex(s) => Expiry::PxAt(now.saturating_add(s.saturating_mul(1000))),
+            Expiry::Px(ms) => Expiry::PxAt(now.saturating_add(ms)),
+            absolute @ (Expiry::ExAt(_) | Expiry::PxAt(_)) => absolute,
+        }
+    }
+    match command {
+        Command::Set {
+            key,
+            value,
+            mut options,
+        } => {
+            options.expiry = options.expiry.map(|e| at(e, now));
+            Command::Set {
+                key,
+                value,
+                options,
+            }
+        }
+        Command::GetEx {
+            key,
+            option: Some(GetExOption::Expiry(e)),
+        } => Command::GetEx {
+            key,
+            option: Some(GetExOption::Expiry(at(e, now))),
+        },
+        Command::Expire {
+            key,
+            expiry,
+            condition,
+        } => Command::Expire {
+            key,
+            expiry: at(expiry, now),
+            condition,
+        },
+        other => other,
+    }
+}
+
+/// How a write that succeeded on Redis is copied into memory (the warm mirror): counters by
+/// the value Redis answered, so the mirror never drifts; writes whose effect depends on
+/// what Redis held (a random pop, a conditional move) by what Redis answered it did; other
+/// writes as they are. Empty for a command that does not write, or for a write whose reply
+/// says it changed nothing.
+pub(crate) fn mirror_form(command: &Command, reply: &Reply) -> Vec<Command> {
+    if !command.is_write() {
+        return Vec::new();
+    }
+    let by_value = match (command, reply) {
+        (
+            Command::Incr { key }
+            | Command::Decr { key }
+            | Command::IncrBy { key, .. }
+            | Command::DecrBy { key, .. },
+            Reply::Int(v),
+        ) => Some(Command::Set {
+            key: key.clone(),
+            value: v.to_string().into_bytes(),
+            options: SetOptions::default().keep_ttl(),
+        }),
+        (Command::IncrByFloat { key, .. }, Reply::Bulk(v)) => Some(Command::Set {
+            key: key.clone(),
+            value: v.clone(),
+            options: SetOptions::default().keep_ttl(),
+        }),
+        (Command::HIncrBy { key, field, .. }, Reply::Int(v)) => Some(Command::HSet {
+            key: key.clone(),
+            pairs: vec![(field.clone(), v.to_string().into_bytes())],
+        }),
+        (Command::HIncrByFloat { key, field, .. }, Reply::Bulk(v)) => Some(Command::HSet {
+            key: key.clone(),
+            pairs: vec![(field.clone(), v.clone())],
+        }),
+        _ => None,
+    };
+    if let Some(copy) = by_value {
+        return vec![copy];
+    }
+    collection_mirror(command, reply).unwrap_or_else(|| vec![command.clone()])
+}
+
+/// The by-value copies of set and sorted set writes (and `MSETNX`, the `*STORE`s) whose
+/// effect Redis chose: `None` to copy the command as it is.
+fn collection_mirror(command: &Command, reply: &Reply) -> Option<Vec<Command>> {
+    let bulks = |items: &[Reply], step: usize| -> Vec<Vec<u8>> {
+        items
+            .iter()
+            .step_by(step)
+            .filter_map(|r| match r {
+                Reply::Bulk(b) => Some(b.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let unless_empty = |c: Command, n: usize| if n == 0 { vec![] } else { vec![c] };
+    let score = |v: &[u8]| std::str::from_utf8(v).ok()?.parse::<f64>().ok();
+    Some(match (command, reply) {
+        // Redis picked the members: remove exactly those.
+        (Command::SPop { key, .. }, Reply::Bulk(m)) => vec![Command::SRem {
+            key: key.clone(),
+            members: vec![m.clone()],
+        }],
+        (Command::SPop { key, .. }, Reply::Array(items)) => {
+            let members = bulks(items, 1);
+            let n = members.len();
+            unless_empty(
+                Command::SRem {
+                    key: key.clone(),
+                    members,
+                },
+                n,
+            )
+        }
+        (Command::SPop { .. }, Reply::Nil) => vec![],
+        (Command::ZPopMin { key, .. } | Command::ZPopMax { key, .. }, Reply::Array(items)) => {
+            let members = bulks(items, 2);
+            let n = members.len();
+            unless_empty(
+                Command::ZRem {
+                    key: key.clone(),
+                    members,
+                },
+                n,
+            )
+        }
+        // The score Redis computed.
+        (Command::ZIncrBy { key, member, .. }, Reply::Bulk(v)) => vec![Command::ZAdd {
+            key: key.clone(),
+            options: ZAddOptions::default(),
+            pairs: vec![(score(v)?, member.clone())],
+        }],
+        (
+            Command::ZAdd {
+                key,
+                options,
+                pairs,
+            },
+            Reply::Bulk(v),
+        ) if options.incr => {
+            vec![Command::ZAdd {
+                key: key.clone(),
+                options: ZAddOptions::default(),
+                pairs: vec![(score(v)?, pairs.first()?.1.clone())],
+            }]
+        }
+        (Command::ZAdd { options, .. }, Reply::Nil) if options.incr => vec![],
+        // Whether the member moved, and the keys' values, are Redis's.
+        (
+            Command::SMove {
+                source,
+                destination,
+                member,
+            },
+            Reply::Int(1),
+        ) => vec![
+            Command::SRem {
+                key: source.clone(),
+                members: vec![member.clone()],
+            },
+            Command::SAdd {
+                key: destination.clone(),
+                members: vec![member.clone()],
+            },
+        ],
+        (Command::SMove { .. } | Command::MSetNx { .. }, Reply::Int(0)) => vec![],
+        (Command::MSetNx { pairs }, Reply::Int(1)) => vec![Command::MSet {
+            pairs: pairs.clone(),
+        }],
+        // An empty combination deleted the destination on Redis, whatever memory holds.
+        (
+            Command::SInterStore { destination, .. }
+            | Command::SUnionStore { destination, .. }
+            | Command::SDiffStore { destination, .. }
+            | Command::ZUnionStore { destination, .. }
+            | Command::ZInterStore { destination, .. }
+            | Command::ZDiffStore { destination, .. },
+            Reply::Int(0),
+        ) => vec![Command::Del {
+            keys: vec![destination.clone()],
+        }],
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bulk(s: &str) -> Reply {
+        Reply::Bulk(s.as_bytes().to_vec())
+    }
+
+    fn parse(words: &[&str]) -> Command {
+        Command::parse(words).unwrap()
+    }
+
+    #[test]
+    fn random_and_conditional_writes_are_mirrored_by_what_redis_did() {
+        assert_eq!(
+            mirror_form(&parse(&["SPOP", "s"]), &bulk("a")),
+            vec![parse(&["SREM", "s", "a"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["SPOP", "s", "5"]), &Reply::Array(vec![])),
+            vec![]
+        );
+        assert_eq!(
+            mirror_form(
+                &parse(&["ZPOPMAX", "z", "2"]),
+                &Reply::Array(vec![bulk("b"), bulk("2"), bulk("a"), bulk("1")])
+            ),
+            vec![parse(&["ZREM", "z", "b", "a"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["ZINCRBY", "z", "1.5", "m"]), &bulk("4")),
+            vec![parse(&["ZADD", "z", "4", "m"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["ZADD", "z", "NX", "INCR", "1", "m"]), &Reply::Nil),
+            vec![]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["SMOVE", "a", "b", "m"]), &Reply::Int(1)),
+            vec![parse(&["SREM", "a", "m"]), parse(&["SADD", "b", "m"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["MSETNX", "k", "v"]), &Reply::Int(0)),
+            vec![]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["SINTERSTORE", "d", "a", "b"]), &Reply::Int(0)),
+            vec![parse(&["DEL", "d"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["SINTERSTORE", "d", "a", "b"]), &Reply::Int(2)),
+            vec![parse(&["SINTERSTORE", "d", "a", "b"])]
+        );
+        assert_eq!(mirror_form(&parse(&["SCARD", "s"]), &Reply::Int(2)), vec![]);
+    }
+}
