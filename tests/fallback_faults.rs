@@ -1,6 +1,9 @@
 //! Automatic fallback from Redis to memory and back, against a real `redis-server` that the
 //! tests kill, freeze and restart: callers never see an error, and Redis ends up holding
 //! exactly what was written.
+//!
+//! Longer than 600 lines on purpose: every fault scenario (kill, freeze, empty restart, two
+//! instances, flapping, …) is one self-contained test with its own load and checks.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

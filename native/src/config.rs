@@ -21,6 +21,9 @@
 //!
 //! An invalid value is a [`ConfigError`] naming the variable and what is wrong with the
 //! value, never echoing a secret.
+//!
+//! Longer than 600 lines on purpose: the parsing and validation of every setting sit next to
+//! the settings table, with their tests.
 
 use std::fmt;
 use std::time::Duration;

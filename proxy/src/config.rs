@@ -25,6 +25,9 @@
 //!
 //! The storage itself is configured by the variables of [`StorageConfig::from_env`]
 //! (`REDIS_URL`, `REDIS_HOST`, …, `HEDGESTORE_MAX_MEMORY`, …).
+//!
+//! Longer than 600 lines on purpose: the parsing and validation of every setting sit next to
+//! the settings table, with their tests.
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -32,6 +32,10 @@
 //! all-or-nothing and fencing-token contracts (Redis's MULTI/EXEC does not roll back).
 //! A transaction may not contain `FLUSHDB` on this backend (the script could not snapshot
 //! every key cheaply); it fails with an error naming that command.
+//!
+//! Longer than 600 lines on purpose: it is the one `RedisStorage` type, its connection,
+//! deadline and retry rules and its trait impls, which share one private state; pub/sub,
+//! scripts and reply conversion already live in the submodules.
 
 mod convert;
 mod pubsub;
