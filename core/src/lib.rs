@@ -58,7 +58,7 @@ pub use command::{
 };
 pub use config::{EngineConfig, EvictionPolicy};
 pub use engine::{
-    BatchError, Engine, Event, FencingToken, FieldValue, LockHolder, Message, ScanPage,
+    BatchError, Engine, Event, FencingToken, FieldValue, LockHolder, Message, PubSub, ScanPage,
     ScoredMember, SetOp, Stats, SubscriberId, TimeoutReport, ZAddOutcome, ZSetOp,
 };
 pub use error::Error;

@@ -31,7 +31,7 @@ pub use expiry::TimeoutReport;
 pub use hashes::FieldValue;
 pub use keys::ScanPage;
 pub use locks::{Event, FencingToken, LockHolder};
-pub use pubsub::{Message, SubscriberId};
+pub use pubsub::{Message, PubSub, SubscriberId};
 pub use set_algebra::SetOp;
 pub use zset_algebra::ZSetOp;
 pub use zsets::{ScoredMember, ZAddOutcome};

@@ -49,8 +49,12 @@ struct PatternSubs {
     subscribers: Vec<u64>,
 }
 
-pub(crate) struct PubSub {
-    default_capacity: usize,
+/// A pub/sub bus on its own: subscribers with bounded queues, channel and pattern
+/// subscriptions, publishing. The engine holds one (its `PUBLISH`/`SUBSCRIBE` commands and the
+/// methods below); a host that only fans messages out (a Redis client delivering what Redis
+/// pushed to local handlers) can hold one without an engine.
+pub struct PubSub {
+    pub(crate) default_capacity: usize,
     next_id: u64,
     subscribers: HashMap<u64, Subscriber>,
     channels: HashMap<Vec<u8>, Vec<u64>>,
@@ -59,7 +63,8 @@ pub(crate) struct PubSub {
 }
 
 impl PubSub {
-    pub(crate) fn new(default_capacity: usize) -> Self {
+    /// An empty bus whose subscribers' queues hold `default_capacity` messages (at least 1).
+    pub fn new(default_capacity: usize) -> Self {
         Self {
             default_capacity: default_capacity.max(1),
             next_id: 0,
@@ -85,7 +90,9 @@ impl PubSub {
         }
     }
 
-    pub(crate) fn publish(&mut self, channel: &[u8], payload: &[u8]) -> usize {
+    /// Publishes `payload` on `channel`; returns how many subscriptions received it (a
+    /// subscriber matching by channel and by a pattern counts twice, as in Redis).
+    pub fn publish(&mut self, channel: &[u8], payload: &[u8]) -> usize {
         let channel_arc: Arc<[u8]> = Arc::from(channel);
         let payload: Arc<[u8]> = Arc::from(payload);
         let mut receivers = 0;
@@ -125,15 +132,114 @@ impl PubSub {
 }
 
 impl<C: Clock> Engine<C> {
+    /// The engine's pub/sub bus (see [`PubSub`] for every operation).
+    pub fn bus(&self) -> &PubSub {
+        &self.pubsub
+    }
+
+    /// The engine's pub/sub bus, to subscribe, unsubscribe and drain queues.
+    pub fn bus_mut(&mut self) -> &mut PubSub {
+        &mut self.pubsub
+    }
+
     /// A new subscriber with the configured queue capacity.
     pub fn create_subscriber(&mut self) -> SubscriberId {
-        let capacity = self.pubsub.default_capacity;
+        self.pubsub.create_subscriber()
+    }
+
+    /// A new subscriber whose queue holds at most `capacity` messages (at least 1).
+    pub fn create_subscriber_with_capacity(&mut self, capacity: usize) -> SubscriberId {
+        self.pubsub.create_subscriber_with_capacity(capacity)
+    }
+
+    /// Removes a subscriber with all its subscriptions and pending messages.
+    pub fn drop_subscriber(&mut self, id: SubscriberId) {
+        self.pubsub.drop_subscriber(id)
+    }
+
+    /// Subscribes `id` to `channel`; false when already subscribed or `id` is unknown.
+    pub fn subscribe(&mut self, id: SubscriberId, channel: &[u8]) -> bool {
+        self.pubsub.subscribe(id, channel)
+    }
+
+    /// Subscribes `id` to every channel matching the glob `pattern`.
+    pub fn psubscribe(&mut self, id: SubscriberId, pattern: &[u8]) -> Result<bool, Error> {
+        self.pubsub.psubscribe(id, pattern)
+    }
+
+    /// Unsubscribes `id` from `channel`; false when it was not subscribed.
+    pub fn unsubscribe(&mut self, id: SubscriberId, channel: &[u8]) -> bool {
+        self.pubsub.unsubscribe(id, channel)
+    }
+
+    /// Unsubscribes `id` from `pattern`; false when it was not subscribed.
+    pub fn punsubscribe(&mut self, id: SubscriberId, pattern: &[u8]) -> bool {
+        self.pubsub.punsubscribe(id, pattern)
+    }
+
+    /// Publishes `payload` on `channel`; returns how many subscriptions received it (a
+    /// subscriber matching by channel and by a pattern counts twice, as in Redis).
+    pub fn publish(&mut self, channel: &[u8], payload: &[u8]) -> usize {
+        self.pubsub.publish(channel, payload)
+    }
+
+    /// The next queued message of `id`.
+    pub fn next_message(&mut self, id: SubscriberId) -> Option<Message> {
+        self.pubsub.next_message(id)
+    }
+
+    /// A subscriber that has queued messages, each reported once until drained empty.
+    pub fn next_ready_subscriber(&mut self) -> Option<SubscriberId> {
+        self.pubsub.next_ready_subscriber()
+    }
+
+    /// Messages `id` lost because its queue was full (oldest dropped first).
+    pub fn subscriber_lag(&self, id: SubscriberId) -> u64 {
+        self.pubsub.subscriber_lag(id)
+    }
+
+    /// Messages waiting in `id`'s queue.
+    pub fn subscriber_backlog(&self, id: SubscriberId) -> usize {
+        self.pubsub.subscriber_backlog(id)
+    }
+
+    /// `PUBSUB CHANNELS [pattern]`: channels with at least one subscriber.
+    pub fn pubsub_channels(&self, pattern: Option<&[u8]>) -> Result<Vec<Vec<u8>>, Error> {
+        self.pubsub.pubsub_channels(pattern)
+    }
+
+    /// `PUBSUB NUMSUB`: subscribers of each channel (patterns not counted).
+    pub fn pubsub_numsub<K: AsRef<[u8]>>(&self, channels: &[K]) -> Vec<usize> {
+        self.pubsub.pubsub_numsub(channels)
+    }
+
+    /// `PUBSUB NUMPAT`: distinct patterns subscribed to.
+    pub fn pubsub_numpat(&self) -> usize {
+        self.pubsub.pubsub_numpat()
+    }
+}
+
+impl PubSub {
+    /// Delivers `message` as it is to the subscribers of `channel` (channel subscriptions
+    /// only, no pattern matching), for a host relaying what another server already matched
+    /// (a Redis client's pushes); returns how many received it.
+    pub fn relay(&mut self, channel: &[u8], message: Message) -> usize {
+        let ids = self.channels.get(channel).cloned().unwrap_or_default();
+        for id in &ids {
+            self.deliver(*id, message.clone());
+        }
+        ids.len()
+    }
+
+    /// A new subscriber with the configured queue capacity.
+    pub fn create_subscriber(&mut self) -> SubscriberId {
+        let capacity = self.default_capacity;
         self.create_subscriber_with_capacity(capacity)
     }
 
     /// A new subscriber whose queue holds at most `capacity` messages (at least 1).
     pub fn create_subscriber_with_capacity(&mut self, capacity: usize) -> SubscriberId {
-        let ps = &mut self.pubsub;
+        let ps = self;
         ps.next_id += 1;
         ps.subscribers.insert(
             ps.next_id,
@@ -151,7 +257,7 @@ impl<C: Clock> Engine<C> {
 
     /// Removes a subscriber with all its subscriptions and pending messages.
     pub fn drop_subscriber(&mut self, id: SubscriberId) {
-        let Some(sub) = self.pubsub.subscribers.get(&id.0) else {
+        let Some(sub) = self.subscribers.get(&id.0) else {
             return;
         };
         let (channels, patterns) = (sub.channels.clone(), sub.patterns.clone());
@@ -161,12 +267,12 @@ impl<C: Clock> Engine<C> {
         for p in patterns {
             self.punsubscribe(id, &p);
         }
-        self.pubsub.subscribers.remove(&id.0);
+        self.subscribers.remove(&id.0);
     }
 
     /// Subscribes `id` to `channel`; false when already subscribed or `id` is unknown.
     pub fn subscribe(&mut self, id: SubscriberId, channel: &[u8]) -> bool {
-        let ps = &mut self.pubsub;
+        let ps = self;
         let Some(sub) = ps.subscribers.get_mut(&id.0) else {
             return false;
         };
@@ -181,7 +287,7 @@ impl<C: Clock> Engine<C> {
     /// Subscribes `id` to every channel matching the glob `pattern`.
     pub fn psubscribe(&mut self, id: SubscriberId, pattern: &[u8]) -> Result<bool, Error> {
         let compiled = Pattern::new(pattern)?;
-        let ps = &mut self.pubsub;
+        let ps = self;
         let Some(sub) = ps.subscribers.get_mut(&id.0) else {
             return Ok(false);
         };
@@ -202,7 +308,7 @@ impl<C: Clock> Engine<C> {
 
     /// Unsubscribes `id` from `channel`; false when it was not subscribed.
     pub fn unsubscribe(&mut self, id: SubscriberId, channel: &[u8]) -> bool {
-        let ps = &mut self.pubsub;
+        let ps = self;
         let Some(sub) = ps.subscribers.get_mut(&id.0) else {
             return false;
         };
@@ -222,7 +328,7 @@ impl<C: Clock> Engine<C> {
 
     /// Unsubscribes `id` from `pattern`; false when it was not subscribed.
     pub fn punsubscribe(&mut self, id: SubscriberId, pattern: &[u8]) -> bool {
-        let ps = &mut self.pubsub;
+        let ps = self;
         let Some(sub) = ps.subscribers.get_mut(&id.0) else {
             return false;
         };
@@ -240,15 +346,9 @@ impl<C: Clock> Engine<C> {
         true
     }
 
-    /// Publishes `payload` on `channel`; returns how many subscriptions received it (a
-    /// subscriber matching by channel and by a pattern counts twice, as in Redis).
-    pub fn publish(&mut self, channel: &[u8], payload: &[u8]) -> usize {
-        self.pubsub.publish(channel, payload)
-    }
-
     /// The next queued message of `id`.
     pub fn next_message(&mut self, id: SubscriberId) -> Option<Message> {
-        let sub = self.pubsub.subscribers.get_mut(&id.0)?;
+        let sub = self.subscribers.get_mut(&id.0)?;
         let m = sub.queue.pop_front();
         if sub.queue.is_empty() {
             sub.ready = false;
@@ -258,8 +358,8 @@ impl<C: Clock> Engine<C> {
 
     /// A subscriber that has queued messages, each reported once until drained empty.
     pub fn next_ready_subscriber(&mut self) -> Option<SubscriberId> {
-        while let Some(id) = self.pubsub.ready.pop_front() {
-            if self.pubsub.subscribers.get(&id).is_some_and(|s| s.ready) {
+        while let Some(id) = self.ready.pop_front() {
+            if self.subscribers.get(&id).is_some_and(|s| s.ready) {
                 return Some(SubscriberId(id));
             }
         }
@@ -268,22 +368,18 @@ impl<C: Clock> Engine<C> {
 
     /// Messages `id` lost because its queue was full (oldest dropped first).
     pub fn subscriber_lag(&self, id: SubscriberId) -> u64 {
-        self.pubsub.subscribers.get(&id.0).map_or(0, |s| s.lag)
+        self.subscribers.get(&id.0).map_or(0, |s| s.lag)
     }
 
     /// Messages waiting in `id`'s queue.
     pub fn subscriber_backlog(&self, id: SubscriberId) -> usize {
-        self.pubsub
-            .subscribers
-            .get(&id.0)
-            .map_or(0, |s| s.queue.len())
+        self.subscribers.get(&id.0).map_or(0, |s| s.queue.len())
     }
 
     /// `PUBSUB CHANNELS [pattern]`: channels with at least one subscriber.
     pub fn pubsub_channels(&self, pattern: Option<&[u8]>) -> Result<Vec<Vec<u8>>, Error> {
         let pattern = pattern.map(Pattern::new).transpose()?;
         Ok(self
-            .pubsub
             .channels
             .keys()
             .filter(|c| pattern.as_ref().is_none_or(|p| p.matches(c)))
@@ -295,12 +391,12 @@ impl<C: Clock> Engine<C> {
     pub fn pubsub_numsub<K: AsRef<[u8]>>(&self, channels: &[K]) -> Vec<usize> {
         channels
             .iter()
-            .map(|c| self.pubsub.channels.get(c.as_ref()).map_or(0, Vec::len))
+            .map(|c| self.channels.get(c.as_ref()).map_or(0, Vec::len))
             .collect()
     }
 
     /// `PUBSUB NUMPAT`: distinct patterns subscribed to.
     pub fn pubsub_numpat(&self) -> usize {
-        self.pubsub.patterns.len()
+        self.patterns.len()
     }
 }

@@ -26,7 +26,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use hedgestore_core::{Clock, Command, Engine, Event, LockHolder, Reply, Stats, SubscriberId};
+use hedgestore_core::{
+    Clock, Command, Engine, Event, LockHolder, PubSub, Reply, Stats, SubscriberId,
+};
 use tokio::sync::Notify;
 
 use crate::clock::SystemClock;
@@ -35,7 +37,8 @@ use crate::durable::{Durability, Fsync, GroupSync, Log};
 
 mod logged;
 use crate::error::{Result, StorageError};
-use crate::subscription::{Handler, Message, Subscription, SubscriptionControl, Unsubscribed};
+use crate::subscription::dispatch::{self, Inbox};
+use crate::subscription::{Handler, Subscription};
 use crate::traits::{
     BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
@@ -96,10 +99,10 @@ impl Shared {
         }
         let mut engine = lock(&self.engine);
         let result = f(&mut engine);
-        let mut wake = Wakeups::default();
-        while let Some(id) = engine.next_ready_subscriber() {
-            wake.subscribers.push(id.0);
-        }
+        let mut wake = Wakeups {
+            subscribers: dispatch::ready(engine.bus_mut()),
+            ..Wakeups::default()
+        };
         while let Some(event) = engine.poll_event() {
             let Event::LockFreed { waiters, .. } = event else {
                 continue;
@@ -114,14 +117,7 @@ impl Shared {
     }
 
     fn fire(&self, wake: Wakeups) {
-        if !wake.subscribers.is_empty() {
-            let dispatchers = lock(&self.dispatchers);
-            for id in wake.subscribers {
-                if let Some(n) = dispatchers.get(&id) {
-                    n.notify_one();
-                }
-            }
-        }
+        dispatch::wake(self, &wake.subscribers);
         if !wake.waiters.is_empty() {
             let waiters = lock(&self.lock_waiters);
             for id in wake.waiters {
@@ -138,12 +134,23 @@ impl Shared {
     fn shut_down(&self) {
         self.closed.store(true, Ordering::Release);
         self.wake_driver.notify_one();
-        for n in lock(&self.dispatchers).values() {
-            n.notify_one();
-        }
+        dispatch::wake_all(self);
         for n in lock(&self.lock_waiters).values() {
             n.notify_one();
         }
+    }
+}
+
+impl Inbox for Shared {
+    fn with_bus<R>(&self, f: impl FnOnce(&mut PubSub) -> R) -> Option<R> {
+        if self.closed.load(Ordering::Acquire) {
+            return None;
+        }
+        Some(f(lock(&self.engine).bus_mut()))
+    }
+
+    fn dispatchers(&self) -> &Mutex<HashMap<u64, Arc<Notify>>> {
+        &self.dispatchers
     }
 }
 
@@ -231,7 +238,6 @@ impl MemoryStorage {
         handler: Handler,
         setup: impl FnOnce(&mut Engine<SystemClock>, SubscriberId) -> Result<()>,
     ) -> Result<Subscription> {
-        let notify = Arc::new(Notify::new());
         let id = self.shared.call(|e| {
             let id = e.create_subscriber();
             match setup(e, id) {
@@ -242,21 +248,7 @@ impl MemoryStorage {
                 }
             }
         })??;
-        lock(&self.shared.dispatchers).insert(id.0, notify.clone());
-        let stop = Arc::new(AtomicBool::new(false));
-        tokio::spawn(dispatch(
-            Arc::downgrade(&self.shared),
-            id,
-            notify.clone(),
-            handler,
-            stop.clone(),
-        ));
-        Ok(Subscription::new(Box::new(MemorySubscription {
-            shared: Arc::downgrade(&self.shared),
-            id,
-            notify,
-            stop,
-        })))
+        Ok(dispatch::start(&self.shared, id, handler))
     }
 }
 
@@ -294,70 +286,6 @@ async fn drive(weak: Weak<Shared>, wake: Arc<Notify>) {
         drop(shared);
         // A backlog makes the next deadline immediate: let other tasks run between steps.
         tokio::task::yield_now().await;
-    }
-}
-
-/// Delivers one subscription's messages to its handler, one at a time.
-async fn dispatch(
-    weak: Weak<Shared>,
-    id: SubscriberId,
-    notify: Arc<Notify>,
-    handler: Handler,
-    stop: Arc<AtomicBool>,
-) {
-    loop {
-        notify.notified().await;
-        loop {
-            if stop.load(Ordering::Acquire) {
-                return;
-            }
-            let message = {
-                let Some(shared) = weak.upgrade() else { return };
-                if shared.closed.load(Ordering::Acquire) {
-                    return;
-                }
-                let m = lock(&shared.engine).next_message(id);
-                m
-            };
-            match message {
-                None => break,
-                Some(m) => {
-                    handler(Message {
-                        channel: Bytes::copy_from_slice(&m.channel),
-                        pattern: m.pattern.map(|p| Bytes::copy_from_slice(&p)),
-                        payload: Bytes::copy_from_slice(&m.payload),
-                    })
-                    .await
-                }
-            }
-        }
-    }
-}
-
-struct MemorySubscription {
-    shared: Weak<Shared>,
-    id: SubscriberId,
-    notify: Arc<Notify>,
-    stop: Arc<AtomicBool>,
-}
-
-impl SubscriptionControl for MemorySubscription {
-    /// Complete before it returns: the engine forgets the subscriber (so `PUBLISH` no longer
-    /// counts it) and its dispatcher starts no further handler call.
-    fn unsubscribe(&self) -> Unsubscribed {
-        self.stop.store(true, Ordering::Release);
-        self.notify.notify_one();
-        if let Some(shared) = self.shared.upgrade() {
-            lock(&shared.engine).drop_subscriber(self.id);
-            lock(&shared.dispatchers).remove(&self.id.0);
-        }
-        Box::pin(std::future::ready(Ok(())))
-    }
-
-    fn lag(&self) -> u64 {
-        self.shared
-            .upgrade()
-            .map_or(0, |s| lock(&s.engine).subscriber_lag(self.id))
     }
 }
 

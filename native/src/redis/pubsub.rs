@@ -2,33 +2,33 @@
 //!
 //! Subscriptions use their own connection (a RESP3 `ConnectionManager` with a push sender
 //! and automatic resubscription, so every channel and pattern is subscribed again after a
-//! reconnect). Messages are fanned out locally through a private [`MemoryStorage`] bus, which
-//! gives each handler the same bounded queue, lag counter and dispatcher task as in memory:
-//! channel subscribers listen on `c:<channel>`, pattern subscribers on `p:<pattern>` (plain
-//! channels of the private bus, so Redis's own pattern matching is not repeated locally).
-//! One Redis subscription per channel or pattern is shared by all local handlers.
+//! reconnect). What Redis pushes is relayed to local handlers through a [`LocalBus`], the
+//! same subscriber dispatch as the memory backend's (a bounded queue, a lag counter and a
+//! task per handler): channel subscribers listen on the route `c:<channel>`, pattern
+//! subscribers on `p:<pattern>`, and each message is relayed as Redis matched it (its real
+//! channel and pattern), so Redis's pattern matching is not repeated locally. One Redis
+//! subscription per channel or pattern is shared by all local handlers.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
-use bytes::Bytes;
+use hedgestore_core::Message as CoreMessage;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{PushInfo, PushKind, Value};
 use tokio::sync::{mpsc, OnceCell};
 
-use crate::config::{MemoryConfig, RedisConfig};
+use crate::config::RedisConfig;
 use crate::error::{Result, StorageError};
-use crate::memory::MemoryStorage;
-use crate::subscription::{Handler, Message, Subscription, SubscriptionControl, Unsubscribed};
-use crate::traits::PubSubStorage;
+use crate::subscription::dispatch::LocalBus;
+use crate::subscription::{Handler, Subscription, SubscriptionControl, Unsubscribed};
 
 use super::convert::unavailable;
 
 pub(crate) struct PubSubHub {
     config: RedisConfig,
     connection: OnceCell<ConnectionManager>,
-    bus: MemoryStorage,
+    bus: Arc<LocalBus>,
     /// Local handlers per Redis subscription: `(is_pattern, name)`.
     counts: Mutex<HashMap<(bool, Vec<u8>), usize>>,
     /// Serializes subscribing and unsubscribing (count change and the Redis call together),
@@ -50,23 +50,6 @@ fn local_name(pattern: bool, name: &[u8]) -> Vec<u8> {
     n
 }
 
-/// A pattern message carries its real channel in front of the payload on the private bus.
-fn frame(channel: &[u8], payload: &[u8]) -> Vec<u8> {
-    let mut f = (channel.len() as u32).to_be_bytes().to_vec();
-    f.extend_from_slice(channel);
-    f.extend_from_slice(payload);
-    f
-}
-
-fn unframe(frame: &Bytes) -> Option<(Bytes, Bytes)> {
-    let len = u32::from_be_bytes(frame.get(..4)?.try_into().ok()?) as usize;
-    let end = 4usize.checked_add(len)?;
-    if frame.len() < end {
-        return None;
-    }
-    Some((frame.slice(4..end), frame.slice(end..)))
-}
-
 fn bytes_of(v: &Value) -> Option<&[u8]> {
     match v {
         Value::BulkString(b) => Some(b),
@@ -80,7 +63,7 @@ impl PubSubHub {
         Ok(Arc::new(Self {
             config,
             connection: OnceCell::new(),
-            bus: MemoryStorage::start(MemoryConfig::default())?,
+            bus: LocalBus::new(),
             counts: Mutex::new(HashMap::new()),
             changes: tokio::sync::Mutex::new(()),
             unconfirmed: Mutex::new(HashSet::new()),
@@ -137,12 +120,8 @@ impl PubSubHub {
         name: &[u8],
         handler: Handler,
     ) -> Result<Subscription> {
-        let wrapped = wrap(pattern, handler);
         let _changing = self.changes.lock().await;
-        let local = self
-            .bus
-            .subscribe(&local_name(pattern, name), wrapped)
-            .await?;
+        let local = self.bus.subscribe(&local_name(pattern, name), handler);
         let key = (pattern, name.to_vec());
         self.unconfirmed
             .lock()
@@ -247,54 +226,44 @@ impl PubSubHub {
     }
 
     pub(crate) async fn close(&self) {
-        let _ = crate::traits::CompleteStorage::close(&self.bus).await;
+        self.bus.close();
     }
 }
 
-/// Delivers pushes from Redis onto the private bus.
+/// Relays pushes from Redis to the local handlers.
 async fn route(hub: Weak<PubSubHub>, mut rx: mpsc::UnboundedReceiver<PushInfo>) {
     while let Some(push) = rx.recv().await {
         let Some(hub) = hub.upgrade() else { return };
         match (push.kind, push.data.as_slice()) {
             (PushKind::Message, [channel, payload]) => {
                 if let (Some(c), Some(p)) = (bytes_of(channel), bytes_of(payload)) {
-                    let _ = hub.bus.publish(&local_name(false, c), p).await;
+                    hub.bus.relay(
+                        &local_name(false, c),
+                        CoreMessage {
+                            channel: c.into(),
+                            pattern: None,
+                            payload: p.into(),
+                        },
+                    );
                 }
             }
             (PushKind::PMessage, [pattern, channel, payload]) => {
                 if let (Some(pat), Some(c), Some(p)) =
                     (bytes_of(pattern), bytes_of(channel), bytes_of(payload))
                 {
-                    let _ = hub.bus.publish(&local_name(true, pat), &frame(c, p)).await;
+                    hub.bus.relay(
+                        &local_name(true, pat),
+                        CoreMessage {
+                            channel: c.into(),
+                            pattern: Some(pat.into()),
+                            payload: p.into(),
+                        },
+                    );
                 }
             }
             _ => {}
         }
     }
-}
-
-/// Turns private-bus messages back into what the user subscribed to.
-fn wrap(pattern: bool, handler: Handler) -> Handler {
-    Arc::new(move |m: Message| {
-        let message = if pattern {
-            let name = m.channel.slice(2..);
-            match unframe(&m.payload) {
-                Some((channel, payload)) => Message {
-                    channel,
-                    pattern: Some(name),
-                    payload,
-                },
-                None => return Box::pin(async {}),
-            }
-        } else {
-            Message {
-                channel: m.channel.slice(2..),
-                pattern: None,
-                payload: m.payload,
-            }
-        };
-        handler(message)
-    })
 }
 
 struct RedisSubscription {
@@ -304,7 +273,7 @@ struct RedisSubscription {
 }
 
 impl SubscriptionControl for RedisSubscription {
-    /// The local handler stops at once (its private-bus subscription ends before this
+    /// The local handler stops at once (its local-bus subscription ends before this
     /// returns); the future resolves when Redis confirmed the `UNSUBSCRIBE` of the last local
     /// handler of this channel or pattern.
     fn unsubscribe(&self) -> Unsubscribed {
@@ -316,7 +285,7 @@ impl SubscriptionControl for RedisSubscription {
         let Some(local) = local else {
             return Box::pin(std::future::ready(Ok(())));
         };
-        // Dropping it ends the private-bus subscription now (memory unsubscribes synchronously).
+        // Dropping it ends the local-bus subscription now (that unsubscribes synchronously).
         drop(local);
         match self.hub.upgrade() {
             Some(hub) => Box::pin(hub.release(self.key.clone())),

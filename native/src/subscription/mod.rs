@@ -8,6 +8,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+pub(crate) mod dispatch;
+
 use crate::error::Result;
 
 /// A message as a subscriber receives it.
