@@ -19,7 +19,6 @@ use crate::error::Result;
 use crate::methods::trait_methods;
 use crate::reply;
 use crate::subscription::{Handler, MessageStream, Subscription};
-use crate::transaction::Transaction;
 
 /// A key's remaining time to live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,7 +232,7 @@ impl Health {
 /// Everything: all the interfaces above plus transactions, health and shutdown.
 #[async_trait]
 pub trait CompleteStorage: HashStorage + ListStorage + PubSubStorage + LockStorage {
-    /// Reads the current version of each key, for [`Transaction::watch`].
+    /// Reads the current version of each key, for [`Transaction::watch`](crate::Transaction::watch).
     async fn key_versions(&self, keys: &[Vec<u8>]) -> Result<Vec<KeyVersion>>;
 
     /// Runs `commands` atomically, after checking that every watched key still has its
@@ -243,14 +242,6 @@ pub trait CompleteStorage: HashStorage + ListStorage + PubSubStorage + LockStora
         watched: Vec<(Vec<u8>, KeyVersion)>,
         commands: Vec<Command>,
     ) -> Result<Vec<Reply>>;
-
-    /// A transaction builder over this storage.
-    fn transaction(&self) -> Transaction<'_>
-    where
-        Self: Sized,
-    {
-        Transaction::new(self)
-    }
 
     /// The storage's health.
     async fn health(&self) -> Health;
