@@ -7,6 +7,7 @@
 //! form, which is what the remote protocol and the differential tests speak.
 
 mod api;
+mod method_list;
 mod args;
 mod meta;
 mod parse;
@@ -17,7 +18,7 @@ mod zset;
 
 use alloc::vec::Vec;
 
-pub use api::{CommandMethod, MethodGroup, COMMAND_METHODS};
+pub use method_list::{CommandMethod, MethodGroup, COMMAND_METHODS};
 pub(crate) use table::CONTAINERS;
 pub use table::{CommandFlags, CommandKind, CommandSpec, KeyRange, COMMAND_TABLE};
 pub use zset::{
