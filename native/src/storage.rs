@@ -157,7 +157,10 @@ impl Storage {
         rev: bool,
         limit: Limit,
     ) -> Result<Vec<Bytes>> {
-        crate::reply::list(self.execute(zrange_command(key, by, rev, limit, false)).await?)
+        crate::reply::list(
+            self.execute(zrange_command(key, by, rev, limit, false))
+                .await?,
+        )
     }
 
     /// [`zrange_with`](Self::zrange_with) with `WITHSCORES`: the members with their scores.
@@ -168,7 +171,10 @@ impl Storage {
         rev: bool,
         limit: Limit,
     ) -> Result<Vec<(Bytes, f64)>> {
-        crate::reply::scored(self.execute(zrange_command(key, by, rev, limit, true)).await?)
+        crate::reply::scored(
+            self.execute(zrange_command(key, by, rev, limit, true))
+                .await?,
+        )
     }
 
     /// Runs `handler` for each message on `channel` (see [`crate::handler`]).

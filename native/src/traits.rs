@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use hedgestore_core::{Command, FencingToken, Limit, Reply, SetOptions, Stats, ZAddOptions, ZRangeBy};
+use hedgestore_core::{
+    Command, FencingToken, Limit, Reply, SetOptions, Stats, ZAddOptions, ZRangeBy,
+};
 
 use crate::clock::duration_millis as millis;
 use crate::error::Result;

@@ -372,7 +372,10 @@ async fn typed_replies_carry_what_redis_answered() {
 async fn set_and_sorted_set_replies_carry_what_redis_answered() {
     let storage = seeded().await;
     let b = |s: &str| Bytes::from(s.to_string());
-    assert_eq!(storage.smismember("t", &["a", "x"]).await.unwrap(), vec![true, false]);
+    assert_eq!(
+        storage.smismember("t", &["a", "x"]).await.unwrap(),
+        vec![true, false]
+    );
     assert_eq!(storage.sintercard(&["t", "t"], Some(1)).await.unwrap(), 1);
     let (cursor, mut members) = storage.sscan("t", 0, None, Some(100)).await.unwrap();
     members.sort();
@@ -382,16 +385,33 @@ async fn set_and_sorted_set_replies_carry_what_redis_answered() {
 
     assert_eq!(storage.zscore("z", "b").await.unwrap(), Some(2.0));
     assert_eq!(storage.zscore("z", "x").await.unwrap(), None);
-    assert_eq!(storage.zmscore("z", &["x", "a"]).await.unwrap(), vec![None, Some(1.0)]);
+    assert_eq!(
+        storage.zmscore("z", &["x", "a"]).await.unwrap(),
+        vec![None, Some(1.0)]
+    );
     assert_eq!(storage.zrank("z", "b").await.unwrap(), Some(1));
     assert_eq!(storage.zrevrank("z", "b").await.unwrap(), Some(0));
     assert_eq!(storage.zrank("z", "x").await.unwrap(), None);
     assert_eq!(storage.zincrby("z", 0.5, "a").await.unwrap(), 1.5);
-    let above_one = (ScoreBound::inclusive(1.0), ScoreBound::inclusive(f64::INFINITY));
-    assert_eq!(storage.zcount("z", above_one.0, above_one.1).await.unwrap(), 2);
+    let above_one = (
+        ScoreBound::inclusive(1.0),
+        ScoreBound::inclusive(f64::INFINITY),
+    );
+    assert_eq!(
+        storage.zcount("z", above_one.0, above_one.1).await.unwrap(),
+        2
+    );
     assert_eq!(
         storage
-            .zrangebyscore("z", ScoreBound { value: 1.5, exclusive: true }, above_one.1, None)
+            .zrangebyscore(
+                "z",
+                ScoreBound {
+                    value: 1.5,
+                    exclusive: true
+                },
+                above_one.1,
+                None
+            )
             .await
             .unwrap(),
         vec![b("b")]
@@ -407,7 +427,13 @@ async fn set_and_sorted_set_replies_carry_what_redis_answered() {
         condition: ZAddCondition::Nx,
         ..ZAddOptions::default()
     };
-    assert_eq!(storage.zadd_with("z", nx, &[(9.0, "a"), (-1.0, "c")]).await.unwrap(), 1);
+    assert_eq!(
+        storage
+            .zadd_with("z", nx, &[(9.0, "a"), (-1.0, "c")])
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(
         storage
             .zrange_withscores("z", ZRangeBy::Rank(0, -1), true, None)
@@ -417,7 +443,12 @@ async fn set_and_sorted_set_replies_carry_what_redis_answered() {
     );
     assert_eq!(
         storage
-            .zrange_with("z", ZRangeBy::Score(above_one.1, above_one.0), true, Some((1, 5)))
+            .zrange_with(
+                "z",
+                ZRangeBy::Score(above_one.1, above_one.0),
+                true,
+                Some((1, 5))
+            )
             .await
             .unwrap(),
         vec![b("a")]

@@ -129,9 +129,11 @@ macro_rules! run_every_typed_method {
 }
 
 async fn seed_api_keys(s: &Storage) {
-    s.del(&["c:api:s", "c:api:h", "c:api:l", "c:api:f", "c:api:t", "c:api:z"])
-        .await
-        .unwrap();
+    s.del(&[
+        "c:api:s", "c:api:h", "c:api:l", "c:api:f", "c:api:t", "c:api:z",
+    ])
+    .await
+    .unwrap();
     s.set("c:api:s", "1", None).await.unwrap();
     s.hset("c:api:h", &[("f", "1")]).await.unwrap();
     s.rpush("c:api:l", &["1", "2"]).await.unwrap();
@@ -148,7 +150,11 @@ pub async fn every_typed_method_runs(h: &Harness) {
         .iter()
         .filter(|m| !m.hand_written)
         .count();
-    assert_eq!(ran, generated - 2, "every generated method but the flushes ran");
+    assert_eq!(
+        ran,
+        generated - 2,
+        "every generated method but the flushes ran"
+    );
 }
 
 fn b(s: &str) -> Bytes {
@@ -166,7 +172,10 @@ pub async fn sets_and_sorted_sets(h: &Harness) {
     let mut inter = s.sinter(&["c:z:s1", "c:z:s2"]).await.unwrap();
     inter.sort();
     assert_eq!(inter, vec![b("b"), b("c")]);
-    assert_eq!(s.sdiffstore("c:z:d", &["c:z:s1", "c:z:s2"]).await.unwrap(), 1);
+    assert_eq!(
+        s.sdiffstore("c:z:d", &["c:z:s1", "c:z:s2"]).await.unwrap(),
+        1
+    );
     assert_eq!(s.smembers("c:z:d").await.unwrap(), vec![b("a")]);
     assert_eq!(
         s.smismember("c:z:s1", &["a", "d"]).await.unwrap(),
@@ -184,18 +193,31 @@ pub async fn sets_and_sorted_sets(h: &Harness) {
         changed: true,
         ..ZAddOptions::default()
     };
-    assert_eq!(s.zadd_with(z, gt_ch, &[(0.5, "a"), (4.0, "b")]).await.unwrap(), 1);
+    assert_eq!(
+        s.zadd_with(z, gt_ch, &[(0.5, "a"), (4.0, "b")])
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(s.zscore(z, "b").await.unwrap(), Some(4.0));
-    assert_eq!(s.zmscore(z, &["a", "x"]).await.unwrap(), vec![Some(1.0), None]);
+    assert_eq!(
+        s.zmscore(z, &["a", "x"]).await.unwrap(),
+        vec![Some(1.0), None]
+    );
     assert_eq!(s.zrank(z, "b").await.unwrap(), Some(2));
     assert_eq!(s.zrevrank(z, "x").await.unwrap(), None);
-    assert_eq!(s.zrange(z, 0, -1).await.unwrap(), vec![b("a"), b("c"), b("b")]);
+    assert_eq!(
+        s.zrange(z, 0, -1).await.unwrap(),
+        vec![b("a"), b("c"), b("b")]
+    );
     let all = (
         ScoreBound::inclusive(f64::NEG_INFINITY),
         ScoreBound::inclusive(f64::INFINITY),
     );
     assert_eq!(
-        s.zrevrangebyscore(z, all.1, all.0, Some((1, 1))).await.unwrap(),
+        s.zrevrangebyscore(z, all.1, all.0, Some((1, 1)))
+            .await
+            .unwrap(),
         vec![b("c")]
     );
     assert_eq!(
@@ -224,9 +246,16 @@ pub async fn sets_and_sorted_sets(h: &Harness) {
     page.sort_by(|x, y| x.0.cmp(&y.0));
     assert_eq!((cursor, page), (0, vec![(b("a"), 0.75), (b("c"), 4.5)]));
     assert_eq!(
-        s.zremrangebyscore(z, ScoreBound { value: 3.0, exclusive: true }, all.1)
-            .await
-            .unwrap(),
+        s.zremrangebyscore(
+            z,
+            ScoreBound {
+                value: 3.0,
+                exclusive: true
+            },
+            all.1
+        )
+        .await
+        .unwrap(),
         1
     );
     assert_eq!(s.zcard(z).await.unwrap(), 2);

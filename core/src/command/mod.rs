@@ -7,9 +7,9 @@
 //! form, which is what the remote protocol and the differential tests speak.
 
 mod api;
-mod method_list;
 mod args;
 mod meta;
+mod method_list;
 mod parse;
 mod parse_zset;
 mod read;
