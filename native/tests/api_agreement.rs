@@ -6,8 +6,9 @@
 //!   wasm32). Each method of the list must be there under its JavaScript name (the Rust name,
 //!   camelCase for a subcommand: `pubsub_numsub` is `pubsubNumsub`); anything else must be a
 //!   listed JavaScript-only extra.
-//! * The TypeScript declarations (`wasm/npm/hedgestore.d.ts`) must declare exactly the
-//!   JavaScript methods in the `Commands` interface, which every store and builder extends.
+//! * The TypeScript declarations must declare exactly the JavaScript methods in the
+//!   `Commands` interface (`wasm/npm/commands.d.ts`), which every store and builder extends
+//!   (`wasm/npm/hedgestore.d.ts`).
 //! * Every generated method of `Storage` and of `Transaction` runs against a memory storage
 //!   and its reply converts to the method's return type (driven by the list itself, so a new
 //!   command is covered without editing this file).
@@ -84,14 +85,14 @@ fn wasm_methods() -> Vec<String> {
 fn ts_interface<'a>(dts: &'a str, head: &str) -> &'a str {
     let start = dts
         .find(head)
-        .unwrap_or_else(|| panic!("hedgestore.d.ts declares no `{head}`"));
+        .unwrap_or_else(|| panic!("the declarations have no `{head}`"));
     let body = &dts[start..];
     &body[..body.find("\n}").expect("the interface's end")]
 }
 
 /// The method names the `Commands` interface declares (overloads once).
 fn ts_command_methods() -> BTreeSet<String> {
-    let dts = repo_file("wasm/npm/hedgestore.d.ts");
+    let dts = repo_file("wasm/npm/commands.d.ts");
     ts_interface(&dts, "export interface Commands<")
         .lines()
         .skip(1)
@@ -144,7 +145,7 @@ fn the_typescript_declarations_declare_exactly_the_javascript_methods() {
     let phantom: Vec<&String> = ts.difference(&js).collect();
     assert!(
         undeclared.is_empty() && phantom.is_empty(),
-        "hedgestore.d.ts's Commands disagrees with wasm METHODS: not declared {undeclared:?}, \
+        "commands.d.ts's Commands disagrees with wasm METHODS: not declared {undeclared:?}, \
          declared but missing {phantom:?}"
     );
 }

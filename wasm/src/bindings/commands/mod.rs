@@ -14,7 +14,7 @@
 //!
 //! Every method of core's method list (`hedgestore_core::COMMAND_METHODS`) has a builder
 //! here under its name (camelCase for a subcommand: `pubsubNumsub`), and its declaration in
-//! `wasm/npm/hedgestore.d.ts`; `native/tests/api_agreement.rs` reads this list as text
+//! `wasm/npm/commands.d.ts`; `native/tests/api_agreement.rs` reads this list as text
 //! (entries `m("name", …)`) and fails when the three disagree. Methods that are not in core's
 //! list (the `…Bytes` variants, the JSON helpers) are listed there as extras.
 
@@ -266,9 +266,9 @@ pub(crate) static METHODS: &[Method] = &[
     m("sismember", |a| sismember(&a.at(0), &a.at(1))),
     m("smismember", |a| smismember(&a.at(0), &a.at(1))),
     m("scard", |a| set_key("scard", a)),
-    m("spop", |a| set_random("spop", &a.at(0), &a.at(1))),
+    m("spop", |a| set_pick("spop", &a.at(0), &a.at(1))),
     m("srandmember", |a| {
-        set_random("srandmember", &a.at(0), &a.at(1))
+        set_pick("srandmember", &a.at(0), &a.at(1))
     }),
     m("smove", |a| smove(&a.at(0), &a.at(1), &a.at(2))),
     m("sinter", |a| set_algebra("sinter", a)),

@@ -59,7 +59,7 @@ pub(crate) fn smismember(k: &JsValue, members: &JsValue) -> Built {
 
 /// `SPOP key [count]` and `SRANDMEMBER key [count]`: a member (or `null`) without a count,
 /// an array with one.
-pub(crate) fn set_random(method: &'static str, k: &JsValue, count: &JsValue) -> Built {
+pub(crate) fn set_pick(method: &'static str, k: &JsValue, count: &JsValue) -> Built {
     let key = key(method, k)?;
     let (command, counted) = if method == "spop" {
         let count = convert::opt_count(method, "count", count)?;
