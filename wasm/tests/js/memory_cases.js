@@ -4,6 +4,7 @@
 // Chromium page and in a Chromium worker.
 
 import { bytes, eq, fail, ok, rejects, sleep, text, throws, tick } from './assert.js';
+import { setCases } from './set_cases.js';
 
 /** A store whose clock the test moves: `t.now += 1000`. */
 function manual(MemoryStore, options = {}) {
@@ -716,6 +717,8 @@ export const cases = {
     await sleep(30);
   },
 };
+
+Object.assign(cases, setCases);
 
 export function memoryCaseNames() {
   return Object.keys(cases);
