@@ -207,7 +207,7 @@ export const cases = {
     eq(seen.size, 25, 'scan visits every matching key');
     eq(s.scan(0, { type: 'hash', count: 1000 }).keys, ['session:1']);
     eq(s.scanBytes(0, { type: 'hash', count: 1000 }).keys, [text('session:1')]);
-    throws(() => s.scan(0, { type: 'zset' }), 'ReplyError', "unknown type name 'zset'");
+    throws(() => s.scan(0, { type: 'nope' }), 'ReplyError', "unknown type name 'nope'");
     throws(() => s.scan('nope'), 'ReplyError', 'invalid cursor');
     eq(s.ping(), 'PONG');
     eq(s.ping('hi'), 'hi');
