@@ -197,20 +197,29 @@ enum By {
     Lex,
 }
 
-fn range_by(method: &str, by: By, min: &JsValue, max: &JsValue) -> Result<ZRangeBy, JsValue> {
+/// The range of arguments `first` and `second`, as given (`max` first when `reversed`).
+fn range_by(
+    method: &str,
+    by: By,
+    reversed: bool,
+    first: &JsValue,
+    second: &JsValue,
+) -> Result<ZRangeBy, JsValue> {
+    let (a, b) = if reversed {
+        ("max", "min")
+    } else {
+        ("min", "max")
+    };
     Ok(match by {
         By::Rank => ZRangeBy::Rank(
-            convert::int(method, "start", min)?,
-            convert::int(method, "stop", max)?,
+            convert::int(method, "start", first)?,
+            convert::int(method, "stop", second)?,
         ),
         By::Score => ZRangeBy::Score(
-            score_bound(method, "min", min)?,
-            score_bound(method, "max", max)?,
+            score_bound(method, a, first)?,
+            score_bound(method, b, second)?,
         ),
-        By::Lex => ZRangeBy::Lex(
-            lex_bound(method, "min", min)?,
-            lex_bound(method, "max", max)?,
-        ),
+        By::Lex => ZRangeBy::Lex(lex_bound(method, a, first)?, lex_bound(method, b, second)?),
     })
 }
 
@@ -251,7 +260,7 @@ pub(crate) fn zrange(method: &'static str, a: &Args) -> Built {
     if with_scores && by == By::Lex {
         return Err(engine_error(&Error::WithScoresByLex));
     }
-    let by = range_by(method, by, &a.at(1), &a.at(2))?;
+    let by = range_by(method, by, rev, &a.at(1), &a.at(2))?;
     let shape = if with_scores {
         Shape::Scored
     } else {
@@ -278,7 +287,7 @@ pub(crate) fn zremrange(method: &'static str, a: &Args) -> Built {
         "zremrangebyscore" => By::Score,
         _ => By::Lex,
     };
-    let command = match range_by(method, by, &a.at(1), &a.at(2))? {
+    let command = match range_by(method, by, false, &a.at(1), &a.at(2))? {
         ZRangeBy::Rank(start, stop) => Command::ZRemRangeByRank { key, start, stop },
         ZRangeBy::Score(min, max) => Command::ZRemRangeByScore { key, min, max },
         ZRangeBy::Lex(min, max) => Command::ZRemRangeByLex { key, min, max },
