@@ -5,9 +5,9 @@
 //! [`for_each_command_method!`](crate::for_each_command_method) hands the list to a macro of
 //! the caller's, which generates whatever the caller exposes per command: `hedgestore-native`
 //! generates its storage traits' methods, the `Storage` handle's methods and the
-//! `Transaction` builder's methods from it; [`COMMAND_METHODS`](crate::COMMAND_METHODS) is the same list as data, for
-//! tests (the table/list agreement, and the native test that holds the JavaScript
-//! methods and their TypeScript declarations to it).
+//! `Transaction` builder's methods from it; [`COMMAND_METHODS`](crate::COMMAND_METHODS) is
+//! the same list as data, for tests (the table/list agreement, and the native test that holds
+//! the JavaScript methods and their TypeScript declarations to it).
 //!
 //! Every row of the command table has exactly one entry; none is left out (subscribing is not
 //! a command of the table: it is per connection, see `Engine::subscribe`). The method name is
@@ -25,9 +25,9 @@
 /// from the entry that the method exists with that name, parameters and reply.
 ///
 /// Each part has one section per capability (`base`: strings, keys and the server; `hash`;
-/// `list`; `set`; `zset`, sorted sets; `pubsub`), and each entry reads as below. A new section needs its
-/// [`MethodGroup`](crate::MethodGroup) and, in `hedgestore-native`, its trait; until then
-/// the section is a compile error there.
+/// `list`; `set`; `zset`, sorted sets; `pubsub`), and each entry reads as below. A new
+/// section needs its [`MethodGroup`](crate::MethodGroup) and, in `hedgestore-native`, its
+/// trait; until then the section is a compile error there.
 ///
 /// Entries read
 ///
