@@ -113,7 +113,7 @@ point_at_shared "$OUT/web/hedgestore_wasm.js" \
 
 step "package files"
 sed "s/@VERSION@/$VERSION/" wasm/npm/package.json >"$OUT/package.json"
-cp wasm/npm/README.md wasm/npm/hedgestore.d.ts wasm/npm/web.d.ts "$OUT/"
+cp wasm/npm/README.md wasm/npm/hedgestore.d.ts wasm/npm/commands.d.ts wasm/npm/web.d.ts "$OUT/"
 rm -f target/npm/hedgestore-*.tgz
 (cd target/npm && npm pack --silent ./hedgestore >/dev/null)
 

@@ -4,11 +4,11 @@
 //! the `no_std` engine of [`hedgestore_core`] (re-exported here).
 //!
 //! * Interfaces by capability, so code can ask for only what it uses: [`BaseStorage`]
-//!   (strings, keys, expiry), [`HashStorage`], [`ListStorage`], [`PubSubStorage`],
-//!   [`LockStorage`], and [`CompleteStorage`] (all of them plus transactions, health and
+//!   (strings, keys, expiry), [`HashStorage`], [`ListStorage`], [`SetStorage`],
+//!   [`SortedSetStorage`], [`PubSubStorage`], [`LockStorage`], and [`CompleteStorage`] (all of them plus transactions, health and
 //!   close).
 //! * One typed method per Redis command, named as Redis names it (`get`, `del`, `incrby`,
-//!   `hset`, `linsert`, `pubsub_numsub`, …), on the traits, on [`Storage`] and on
+//!   `hset`, `linsert`, `sadd`, `zrangebyscore`, `pubsub_numsub`, …), on the traits, on [`Storage`] and on
 //!   [`Transaction`], generated from core's method list
 //!   ([`for_each_command_method!`](hedgestore_core::for_each_command_method),
 //!   [`COMMAND_METHODS`]).
@@ -75,7 +75,7 @@ pub use subscription::{
 };
 pub use traits::{
     BackendKind, BaseStorage, CompleteStorage, FallbackHealth, HashStorage, Health, KeyVersion,
-    ListStorage, Lock, LockStorage, PubSubStorage, Ttl,
+    ListStorage, Lock, LockStorage, PubSubStorage, SetStorage, SortedSetStorage, Ttl,
 };
 pub use transaction::Transaction;
 

@@ -26,6 +26,8 @@ macro_rules! trait_arg {
     (pairs) => { &[(&[u8], &[u8])] };
     (opt_text) => { Option<&[u8]> };
     (opt_duration) => { Option<std::time::Duration> };
+    (scored_members) => { &[(f64, &[u8])] };
+    (opt_floats) => { Option<&[f64]> };
     ($kind:ident) => { $crate::methods::value_arg!($kind) };
 }
 
@@ -36,6 +38,8 @@ macro_rules! handle_arg {
     (pairs) => { &[(impl AsRef<[u8]>, impl AsRef<[u8]>)] };
     (opt_text) => { Option<&str> };
     (opt_duration) => { Option<std::time::Duration> };
+    (scored_members) => { &[(f64, impl AsRef<[u8]>)] };
+    (opt_floats) => { Option<&[f64]> };
     ($kind:ident) => { $crate::methods::value_arg!($kind) };
 }
 
@@ -49,6 +53,10 @@ macro_rules! value_arg {
     (position) => { hedgestore_core::InsertPosition };
     (getex_option) => { Option<hedgestore_core::GetExOption> };
     (type_filter) => { Option<hedgestore_core::KeyType> };
+    (score_bound) => { hedgestore_core::ScoreBound };
+    (lex_bound) => { hedgestore_core::LexBound };
+    (limit) => { hedgestore_core::Limit };
+    (aggregate) => { hedgestore_core::Aggregate };
 }
 
 /// An argument of either flavour as the owned value the command holds.
@@ -74,6 +82,14 @@ macro_rules! owned {
     (opt_text, $e:expr) => {
         $e.map(|b| AsRef::<[u8]>::as_ref(b).to_vec())
     };
+    (scored_members, $e:expr) => {
+        $e.iter()
+            .map(|(score, member)| (*score, AsRef::<[u8]>::as_ref(member).to_vec()))
+            .collect::<Vec<(f64, Vec<u8>)>>()
+    };
+    (opt_floats, $e:expr) => {
+        $e.map(<[f64]>::to_vec)
+    };
     ($kind:ident, $e:expr) => {
         $e
     };
@@ -96,6 +112,12 @@ macro_rules! reply_type {
     (scan_page) => { (u64, Vec<bytes::Bytes>) };
     (text) => { bytes::Bytes };
     (counts) => { Vec<(bytes::Bytes, u64)> };
+    (flags) => { Vec<bool> };
+    (opt_float) => { Option<f64> };
+    (opt_floats) => { Vec<Option<f64>> };
+    (rank) => { Option<u64> };
+    (scored) => { Vec<(bytes::Bytes, f64)> };
+    (scored_page) => { (u64, Vec<(bytes::Bytes, f64)>) };
 }
 
 /// The converter of a reply kind, applied to a `Reply`.
@@ -118,12 +140,16 @@ macro_rules! trait_methods {
     (@group base base $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
     (@group hash hash $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
     (@group list list $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
+    (@group set set $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
+    (@group zset zset $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
     (@group pubsub pubsub $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
     // A group no trait holds is a compile error (no arm matches it): a new section of the
     // list needs its trait.
     (@group $want:ident base $entries:tt) => {};
     (@group $want:ident hash $entries:tt) => {};
     (@group $want:ident list $entries:tt) => {};
+    (@group $want:ident set $entries:tt) => {};
+    (@group $want:ident zset $entries:tt) => {};
     (@group $want:ident pubsub $entries:tt) => {};
     (@emit [$(
         $(#[$doc:meta])*
@@ -229,6 +255,24 @@ macro_rules! sample_arg {
     (type_filter) => {
         None
     };
+    (scored_members) => {
+        &[(1.0, "m")]
+    };
+    (score_bound) => {
+        hedgestore_core::ScoreBound::inclusive(0.0)
+    };
+    (lex_bound) => {
+        hedgestore_core::LexBound::Min
+    };
+    (limit) => {
+        None
+    };
+    (opt_floats) => {
+        None
+    };
+    (aggregate) => {
+        hedgestore_core::Aggregate::Sum
+    };
 }
 
 /// A stand-in argument of a parameter kind for a storage trait's method.
@@ -241,6 +285,9 @@ macro_rules! trait_sample_arg {
     };
     (pairs) => {
         &[(&b"f"[..], &b"v"[..])]
+    };
+    (scored_members) => {
+        &[(1.0, &b"m"[..])]
     };
     ($kind:ident) => {
         $crate::methods::sample_arg!($kind)

@@ -131,6 +131,72 @@ pub(crate) fn counts(reply: Reply) -> Result<Vec<(Bytes, u64)>> {
     }
 }
 
+/// 0s and 1s (`SMISMEMBER`).
+pub(crate) fn flags(reply: Reply) -> Result<Vec<bool>> {
+    match reply {
+        Reply::Array(items) => items.into_iter().map(flag).collect(),
+        other => Err(unexpected("an array of flags", &other)),
+    }
+}
+
+/// A float sent as text, or nil (`ZSCORE`).
+pub(crate) fn opt_float(reply: Reply) -> Result<Option<f64>> {
+    match reply {
+        Reply::Nil => Ok(None),
+        other => float(other).map(Some),
+    }
+}
+
+/// Floats and nils (`ZMSCORE`).
+pub(crate) fn opt_floats(reply: Reply) -> Result<Vec<Option<f64>>> {
+    match reply {
+        Reply::Array(items) => items.into_iter().map(opt_float).collect(),
+        other => Err(unexpected("an array", &other)),
+    }
+}
+
+/// A rank, or nil for a missing member (`ZRANK`).
+pub(crate) fn rank(reply: Reply) -> Result<Option<u64>> {
+    match reply {
+        Reply::Nil => Ok(None),
+        other => count(other).map(Some),
+    }
+}
+
+/// A flat member/score array as pairs (`ZPOPMIN`, `ZRANGE … WITHSCORES`).
+pub(crate) fn scored(reply: Reply) -> Result<Vec<(Bytes, f64)>> {
+    let flat = match reply {
+        Reply::Nil => Vec::new(),
+        Reply::Array(items) if items.len() % 2 == 0 => items,
+        other => return Err(unexpected("member/score pairs", &other)),
+    };
+    let mut out = Vec::with_capacity(flat.len() / 2);
+    let mut it = flat.into_iter();
+    while let (Some(member), Some(score)) = (it.next(), it.next()) {
+        let member = match member {
+            Reply::Bulk(b) => Bytes::from(b),
+            other => return Err(unexpected("a member", &other)),
+        };
+        out.push((member, float(score)?));
+    }
+    Ok(out)
+}
+
+/// A `ZSCAN` page: the next cursor and the members with their scores.
+pub(crate) fn scored_page(reply: Reply) -> Result<(u64, Vec<(Bytes, f64)>)> {
+    match reply {
+        Reply::Array(mut parts) if parts.len() == 2 => {
+            let members = scored(parts.pop().expect("two parts"))?;
+            let (cursor, _) = scan_page(Reply::Array(vec![
+                parts.pop().expect("two parts"),
+                Reply::Array(Vec::new()),
+            ]))?;
+            Ok((cursor, members))
+        }
+        other => Err(unexpected("a ZSCAN page", &other)),
+    }
+}
+
 fn ttl(reply: Reply, unit: fn(u64) -> Duration) -> Result<Ttl> {
     Ok(match int(reply)? {
         -2 => Ttl::Missing,
@@ -234,5 +300,30 @@ mod tests {
         }
         assert!(key_type(Reply::Status("stream")).is_err());
         assert_eq!(text(Reply::Status("PONG")).unwrap(), Bytes::from("PONG"));
+    }
+
+    #[test]
+    fn scores_ranks_and_flags_are_read() {
+        let bulk = |s: &str| Reply::Bulk(s.as_bytes().to_vec());
+        assert_eq!(opt_float(Reply::Nil).unwrap(), None);
+        assert_eq!(opt_float(bulk("-inf")).unwrap(), Some(f64::NEG_INFINITY));
+        assert_eq!(
+            opt_floats(Reply::Array(vec![bulk("2"), Reply::Nil])).unwrap(),
+            vec![Some(2.0), None]
+        );
+        assert_eq!(rank(Reply::Nil).unwrap(), None);
+        assert_eq!(rank(Reply::Int(3)).unwrap(), Some(3));
+        assert_eq!(
+            flags(Reply::Array(vec![Reply::Int(1), Reply::Int(0)])).unwrap(),
+            vec![true, false]
+        );
+        let flat = Reply::Array(vec![bulk("a"), bulk("1.5"), bulk("b"), bulk("inf")]);
+        assert_eq!(
+            scored(flat.clone()).unwrap(),
+            vec![(Bytes::from("a"), 1.5), (Bytes::from("b"), f64::INFINITY)]
+        );
+        assert!(scored(Reply::Array(vec![bulk("a")])).is_err());
+        let page = Reply::Array(vec![bulk("7"), flat]);
+        assert_eq!(scored_page(page).unwrap().0, 7);
     }
 }

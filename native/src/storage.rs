@@ -5,13 +5,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hedgestore_core::{Command, Reply, SetOptions};
+use bytes::Bytes;
+use hedgestore_core::{Command, Limit, Reply, SetOptions, ZAddOptions, ZRangeBy};
 
 use crate::config::{MemoryConfig, StorageConfig};
 use crate::error::{Result, StorageError};
 use crate::memory::MemoryStorage;
 use crate::subscription::{Handler, MessageStream, Subscription};
-use crate::traits::{CompleteStorage, Health, Lock};
+use crate::traits::{zadd_command, zrange_command, CompleteStorage, Health, Lock};
 use crate::transaction::Transaction;
 
 /// A shared handle to a storage backend.
@@ -157,6 +158,47 @@ impl Storage {
         self.inner
             .set_with(key.as_ref(), value.as_ref(), options)
             .await
+    }
+
+    /// `ZADD key [NX|XX] [GT|LT] [CH] score member …` (`ZAddOptions`; `INCR` is ignored):
+    /// how many members were added (with `CH`, added or updated).
+    pub async fn zadd_with(
+        &self,
+        key: impl AsRef<[u8]>,
+        options: ZAddOptions,
+        pairs: &[(f64, impl AsRef<[u8]>)],
+    ) -> Result<u64> {
+        crate::reply::count(self.execute(zadd_command(key, options, pairs)).await?)
+    }
+
+    /// `ZRANGE key min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]`: the members of the
+    /// range `by` selects, ascending (descending with `rev`, where a score or lex range is
+    /// given as `max, min`).
+    pub async fn zrange_with(
+        &self,
+        key: impl AsRef<[u8]>,
+        by: ZRangeBy,
+        rev: bool,
+        limit: Limit,
+    ) -> Result<Vec<Bytes>> {
+        crate::reply::list(
+            self.execute(zrange_command(key, by, rev, limit, false))
+                .await?,
+        )
+    }
+
+    /// [`zrange_with`](Self::zrange_with) with `WITHSCORES`: the members with their scores.
+    pub async fn zrange_withscores(
+        &self,
+        key: impl AsRef<[u8]>,
+        by: ZRangeBy,
+        rev: bool,
+        limit: Limit,
+    ) -> Result<Vec<(Bytes, f64)>> {
+        crate::reply::scored(
+            self.execute(zrange_command(key, by, rev, limit, true))
+                .await?,
+        )
     }
 
     /// Runs `handler` for each message on `channel` (see [`crate::handler`]).

@@ -1,22 +1,24 @@
-//! The storage interfaces, one trait per capability (keys and strings, hashes, lists, pub/sub,
-//! locks) and [`CompleteStorage`] for all of them, so code can ask for only what it uses.
+//! The storage interfaces, one trait per capability (keys and strings, hashes, lists, sets,
+//! sorted sets, pub/sub, locks) and [`CompleteStorage`] for all of them, so code can ask for only what it uses.
 //!
 //! Every backend implements one required method, [`BaseStorage::execute`], which runs a core
 //! [`Command`]; the typed command methods are provided on top of it, generated from core's
 //! method list ([`hedgestore_core::for_each_command_method`]), so a backend speaks every
-//! command as soon as it speaks `Command`. [`HashStorage`] and [`ListStorage`] hold nothing
-//! else and every `BaseStorage` has them. Pub/sub subscriptions, locks and transactions need
+//! command as soon as it speaks `Command`. [`HashStorage`], [`ListStorage`], [`SetStorage`]
+//! and [`SortedSetStorage`] hold nothing else and every `BaseStorage` has them. Pub/sub subscriptions, locks and transactions need
 //! backend machinery: their methods are required.
 
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use hedgestore_core::{Command, FencingToken, Reply, SetOptions, Stats};
+use hedgestore_core::{
+    Command, FencingToken, Limit, Reply, SetOptions, Stats, ZAddOptions, ZRangeBy,
+};
 
 use crate::clock::duration_millis as millis;
 use crate::error::Result;
-use crate::methods::trait_methods;
+use crate::methods::{trait_methods, StorageFuture};
 use crate::reply;
 use crate::subscription::{Handler, MessageStream, Subscription};
 
@@ -83,6 +85,97 @@ pub trait ListStorage: BaseStorage {
 }
 
 impl<T: BaseStorage> ListStorage for T {}
+
+/// Set commands, one method per command of core's method list. Every [`BaseStorage`] has
+/// them.
+pub trait SetStorage: BaseStorage {
+    hedgestore_core::for_each_command_method!(trait_methods, set);
+}
+
+impl<T: BaseStorage> SetStorage for T {}
+
+/// Sorted set commands: one method per command of core's method list, and `ZADD` and
+/// `ZRANGE` with their options (written by hand). Every [`BaseStorage`] has them.
+pub trait SortedSetStorage: BaseStorage {
+    hedgestore_core::for_each_command_method!(trait_methods, zset);
+
+    /// `ZADD key [NX|XX] [GT|LT] [CH] score member …`: how many members were added (with
+    /// `CH`, added or updated). The `INCR` option is ignored (use `zincrby`, or
+    /// [`execute`](BaseStorage::execute) for the score `ZADD … INCR` answers).
+    fn zadd_with<'a>(
+        &'a self,
+        key: &[u8],
+        options: ZAddOptions,
+        pairs: &[(f64, &[u8])],
+    ) -> StorageFuture<'a, Result<u64>> {
+        let reply = self.execute(zadd_command(key, options, pairs));
+        Box::pin(async move { reply::count(reply.await?) })
+    }
+
+    /// `ZRANGE key min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]`: the members of the
+    /// range `by` selects, ascending (descending with `rev`, where a score or lex range is
+    /// given as `max, min`). `LIMIT` goes with a score or lex range only.
+    fn zrange_with<'a>(
+        &'a self,
+        key: &[u8],
+        by: ZRangeBy,
+        rev: bool,
+        limit: Limit,
+    ) -> StorageFuture<'a, Result<Vec<Bytes>>> {
+        let reply = self.execute(zrange_command(key, by, rev, limit, false));
+        Box::pin(async move { reply::list(reply.await?) })
+    }
+
+    /// [`zrange_with`](Self::zrange_with) with `WITHSCORES`: the members with their scores.
+    fn zrange_withscores<'a>(
+        &'a self,
+        key: &[u8],
+        by: ZRangeBy,
+        rev: bool,
+        limit: Limit,
+    ) -> StorageFuture<'a, Result<Vec<(Bytes, f64)>>> {
+        let reply = self.execute(zrange_command(key, by, rev, limit, true));
+        Box::pin(async move { reply::scored(reply.await?) })
+    }
+}
+
+impl<T: BaseStorage> SortedSetStorage for T {}
+
+/// `ZADD` with `options` (without `INCR`), as every surface builds it.
+pub(crate) fn zadd_command(
+    key: impl AsRef<[u8]>,
+    options: ZAddOptions,
+    pairs: &[(f64, impl AsRef<[u8]>)],
+) -> Command {
+    Command::ZAdd {
+        key: key.as_ref().to_vec(),
+        options: ZAddOptions {
+            incr: false,
+            ..options
+        },
+        pairs: pairs
+            .iter()
+            .map(|(score, member)| (*score, member.as_ref().to_vec()))
+            .collect(),
+    }
+}
+
+/// `ZRANGE` in its full form, as every surface builds it.
+pub(crate) fn zrange_command(
+    key: impl AsRef<[u8]>,
+    by: ZRangeBy,
+    rev: bool,
+    limit: Limit,
+    with_scores: bool,
+) -> Command {
+    Command::ZRange {
+        key: key.as_ref().to_vec(),
+        by,
+        rev,
+        limit,
+        with_scores,
+    }
+}
 
 /// Publish/subscribe: subscribing (required: it needs backend machinery), and the pub/sub
 /// commands of core's method list.
@@ -231,7 +324,9 @@ impl Health {
 
 /// Everything: all the interfaces above plus transactions, health and shutdown.
 #[async_trait]
-pub trait CompleteStorage: HashStorage + ListStorage + PubSubStorage + LockStorage {
+pub trait CompleteStorage:
+    HashStorage + ListStorage + SetStorage + SortedSetStorage + PubSubStorage + LockStorage
+{
     /// Reads the current version of each key, for [`Transaction::watch`](crate::Transaction::watch).
     async fn key_versions(&self, keys: &[Vec<u8>]) -> Result<Vec<KeyVersion>>;
 

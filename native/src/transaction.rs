@@ -11,10 +11,10 @@
 
 use std::time::Duration;
 
-use hedgestore_core::{Command, Reply, SetOptions};
+use hedgestore_core::{Command, Limit, Reply, SetOptions, ZAddOptions, ZRangeBy};
 
 use crate::error::Result;
-use crate::traits::{CompleteStorage, KeyVersion};
+use crate::traits::{zadd_command, zrange_command, CompleteStorage, KeyVersion};
 
 /// A batch of commands that applies atomically. Build it with the chainable methods, then
 /// [`execute`](Self::execute) it.
@@ -89,6 +89,38 @@ impl<'a> Transaction<'a> {
             value: bytes(value),
             options,
         })
+    }
+
+    /// Queues `ZADD` with options (`INCR` is ignored).
+    pub fn zadd_with(
+        &mut self,
+        key: impl AsRef<[u8]>,
+        options: ZAddOptions,
+        pairs: &[(f64, impl AsRef<[u8]>)],
+    ) -> &mut Self {
+        self.command(zadd_command(key, options, pairs))
+    }
+
+    /// Queues `ZRANGE` in its full form (`BYSCORE`/`BYLEX`, `REV`, `LIMIT`).
+    pub fn zrange_with(
+        &mut self,
+        key: impl AsRef<[u8]>,
+        by: ZRangeBy,
+        rev: bool,
+        limit: Limit,
+    ) -> &mut Self {
+        self.command(zrange_command(key, by, rev, limit, false))
+    }
+
+    /// Queues `ZRANGE` in its full form with `WITHSCORES`.
+    pub fn zrange_withscores(
+        &mut self,
+        key: impl AsRef<[u8]>,
+        by: ZRangeBy,
+        rev: bool,
+        limit: Limit,
+    ) -> &mut Self {
+        self.command(zrange_command(key, by, rev, limit, true))
     }
 
     /// Number of queued commands.

@@ -6,8 +6,9 @@
 //!   wasm32). Each method of the list must be there under its JavaScript name (the Rust name,
 //!   camelCase for a subcommand: `pubsub_numsub` is `pubsubNumsub`); anything else must be a
 //!   listed JavaScript-only extra.
-//! * The TypeScript declarations (`wasm/npm/hedgestore.d.ts`) must declare exactly the
-//!   JavaScript methods in the `Commands` interface, which every store and builder extends.
+//! * The TypeScript declarations must declare exactly the JavaScript methods in the
+//!   `Commands` interface (`wasm/npm/commands.d.ts`), which every store and builder extends
+//!   (`wasm/npm/hedgestore.d.ts`).
 //! * Every generated method of `Storage` and of `Transaction` runs against a memory storage
 //!   and its reply converts to the method's return type (driven by the list itself, so a new
 //!   command is covered without editing this file).
@@ -16,7 +17,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use hedgestore_native::{
-    Bytes, InsertPosition, KeyType, MemoryConfig, Storage, StorageError, Ttl, COMMAND_METHODS,
+    Aggregate, Bytes, InsertPosition, KeyType, LexBound, MemoryConfig, ScoreBound, Storage,
+    StorageError, Ttl, ZAddCondition, ZAddOptions, ZRangeBy, COMMAND_METHODS,
 };
 
 /// JavaScript methods that are not commands of the list: byte-answering variants and the
@@ -83,14 +85,14 @@ fn wasm_methods() -> Vec<String> {
 fn ts_interface<'a>(dts: &'a str, head: &str) -> &'a str {
     let start = dts
         .find(head)
-        .unwrap_or_else(|| panic!("hedgestore.d.ts declares no `{head}`"));
+        .unwrap_or_else(|| panic!("the declarations have no `{head}`"));
     let body = &dts[start..];
     &body[..body.find("\n}").expect("the interface's end")]
 }
 
 /// The method names the `Commands` interface declares (overloads once).
 fn ts_command_methods() -> BTreeSet<String> {
-    let dts = repo_file("wasm/npm/hedgestore.d.ts");
+    let dts = repo_file("wasm/npm/commands.d.ts");
     ts_interface(&dts, "export interface Commands<")
         .lines()
         .skip(1)
@@ -143,7 +145,7 @@ fn the_typescript_declarations_declare_exactly_the_javascript_methods() {
     let phantom: Vec<&String> = ts.difference(&js).collect();
     assert!(
         undeclared.is_empty() && phantom.is_empty(),
-        "hedgestore.d.ts's Commands disagrees with wasm METHODS: not declared {undeclared:?}, \
+        "commands.d.ts's Commands disagrees with wasm METHODS: not declared {undeclared:?}, \
          declared but missing {phantom:?}"
     );
 }
@@ -173,13 +175,15 @@ fn every_store_and_builder_has_the_command_methods() {
     }
 }
 
-/// A storage with a string `s`, a hash `h` and a list `l`, so every command has something to
-/// work on.
+/// A storage with a string `s`, a hash `h`, a list `l`, a set `t` and a sorted set `z`, so
+/// every command has something to work on.
 async fn seeded() -> Storage {
     let storage = Storage::memory(MemoryConfig::default()).unwrap();
     storage.set("s", "1", None).await.unwrap();
     storage.hset("h", &[("f", "1")]).await.unwrap();
     storage.rpush("l", &["1", "2"]).await.unwrap();
+    storage.sadd("t", &["a", "b"]).await.unwrap();
+    storage.zadd("z", &[(1.0, "a"), (2.0, "b")]).await.unwrap();
     storage
 }
 
@@ -193,6 +197,15 @@ macro_rules! sample {
     };
     (list, key, bytes) => {
         "l"
+    };
+    (set, key, bytes) => {
+        "t"
+    };
+    (set, source, bytes) => {
+        "t"
+    };
+    (zset, key, bytes) => {
+        "z"
     };
     (pubsub, $param:ident, bytes) => {
         "c"
@@ -211,6 +224,15 @@ macro_rules! sample {
     };
     (pubsub, $param:ident, bytes_list) => {
         &["c"]
+    };
+    (set, keys, bytes_list) => {
+        &["t"]
+    };
+    (zset, keys, bytes_list) => {
+        &["z"]
+    };
+    ($group:ident, $param:ident, bytes_list) => {
+        &["a"]
     };
     ($group:ident, $param:ident, pairs) => {
         &[("f", "1")]
@@ -241,6 +263,24 @@ macro_rules! sample {
     };
     ($group:ident, $param:ident, type_filter) => {
         None
+    };
+    ($group:ident, $param:ident, scored_members) => {
+        &[(1.0, "a")]
+    };
+    ($group:ident, $param:ident, score_bound) => {
+        ScoreBound::inclusive(0.0)
+    };
+    ($group:ident, $param:ident, lex_bound) => {
+        LexBound::Min
+    };
+    ($group:ident, $param:ident, limit) => {
+        None
+    };
+    ($group:ident, $param:ident, opt_floats) => {
+        None
+    };
+    ($group:ident, $param:ident, aggregate) => {
+        Aggregate::Sum
     };
 }
 
@@ -327,4 +367,111 @@ async fn typed_replies_carry_what_redis_answered() {
     assert_eq!(storage.exists(&["s"]).await.unwrap(), 0);
     let err = storage.get("h").await.unwrap_err();
     assert!(matches!(err, StorageError::Command(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn set_and_sorted_set_replies_carry_what_redis_answered() {
+    let storage = seeded().await;
+    let b = |s: &str| Bytes::from(s.to_string());
+    assert_eq!(
+        storage.smismember("t", &["a", "x"]).await.unwrap(),
+        vec![true, false]
+    );
+    assert_eq!(storage.sintercard(&["t", "t"], Some(1)).await.unwrap(), 1);
+    let (cursor, mut members) = storage.sscan("t", 0, None, Some(100)).await.unwrap();
+    members.sort();
+    assert_eq!((cursor, members), (0, vec![b("a"), b("b")]));
+    assert!(storage.smove("t", "t2", "a").await.unwrap());
+    assert_eq!(storage.smembers("t2").await.unwrap(), vec![b("a")]);
+
+    assert_eq!(storage.zscore("z", "b").await.unwrap(), Some(2.0));
+    assert_eq!(storage.zscore("z", "x").await.unwrap(), None);
+    assert_eq!(
+        storage.zmscore("z", &["x", "a"]).await.unwrap(),
+        vec![None, Some(1.0)]
+    );
+    assert_eq!(storage.zrank("z", "b").await.unwrap(), Some(1));
+    assert_eq!(storage.zrevrank("z", "b").await.unwrap(), Some(0));
+    assert_eq!(storage.zrank("z", "x").await.unwrap(), None);
+    assert_eq!(storage.zincrby("z", 0.5, "a").await.unwrap(), 1.5);
+    let above_one = (
+        ScoreBound::inclusive(1.0),
+        ScoreBound::inclusive(f64::INFINITY),
+    );
+    assert_eq!(
+        storage.zcount("z", above_one.0, above_one.1).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        storage
+            .zrangebyscore(
+                "z",
+                ScoreBound {
+                    value: 1.5,
+                    exclusive: true
+                },
+                above_one.1,
+                None
+            )
+            .await
+            .unwrap(),
+        vec![b("b")]
+    );
+    assert_eq!(
+        storage
+            .zrevrangebylex("z", LexBound::Max, LexBound::Min, Some((0, 1)))
+            .await
+            .unwrap(),
+        vec![b("b")]
+    );
+    let nx = ZAddOptions {
+        condition: ZAddCondition::Nx,
+        ..ZAddOptions::default()
+    };
+    assert_eq!(
+        storage
+            .zadd_with("z", nx, &[(9.0, "a"), (-1.0, "c")])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        storage
+            .zrange_withscores("z", ZRangeBy::Rank(0, -1), true, None)
+            .await
+            .unwrap(),
+        vec![(b("b"), 2.0), (b("a"), 1.5), (b("c"), -1.0)]
+    );
+    assert_eq!(
+        storage
+            .zrange_with(
+                "z",
+                ZRangeBy::Score(above_one.1, above_one.0),
+                true,
+                Some((1, 5))
+            )
+            .await
+            .unwrap(),
+        vec![b("a")]
+    );
+    assert_eq!(storage.zpopmin("z", 1).await.unwrap(), vec![(b("c"), -1.0)]);
+    assert_eq!(
+        storage
+            .zunionstore("u", &["z", "z"], Some(&[1.0, 2.0]), Aggregate::Max)
+            .await
+            .unwrap(),
+        2
+    );
+    let (cursor, mut page) = storage.zscan("u", 0, None, None).await.unwrap();
+    page.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!((cursor, page), (0, vec![(b("a"), 3.0), (b("b"), 4.0)]));
+    assert_eq!(storage.r#type("u").await.unwrap(), Some(KeyType::ZSet));
+
+    storage.setex("e", 100, "hello").await.unwrap();
+    assert!(matches!(storage.ttl("e").await.unwrap(), Ttl::Expires(_)));
+    assert_eq!(storage.getrange("e", 1, -2).await.unwrap(), b("ell"));
+    assert_eq!(storage.setrange("e", 5, "!").await.unwrap(), 6);
+    assert_eq!(storage.getset("e", "x").await.unwrap(), Some(b("hello!")));
+    assert!(!storage.msetnx(&[("e", "1"), ("new", "1")]).await.unwrap());
+    assert_eq!(storage.echo("hi").await.unwrap(), b("hi"));
 }

@@ -1,12 +1,15 @@
 //! The conformance case generated from core's method list: every typed method runs on the
 //! backend and its reply converts.
 
-use hedgestore::Storage;
+use hedgestore::{
+    Aggregate, Bytes, LexBound, ScoreBound, Storage, ZAddComparison, ZAddOptions, ZRangeBy,
+};
 
 use super::Harness;
 
 /// An argument of a parameter kind for a method of a group, fitting what
-/// [`every_typed_method_runs`] seeds: `c:api:s` a string, `c:api:h` a hash, `c:api:l` a list.
+/// [`every_typed_method_runs`] seeds: `c:api:s` a string, `c:api:h` a hash, `c:api:l` a list,
+/// `c:api:t` a set, `c:api:z` a sorted set.
 macro_rules! api_sample {
     (base, key, bytes) => {
         "c:api:s"
@@ -16,6 +19,15 @@ macro_rules! api_sample {
     };
     (list, key, bytes) => {
         "c:api:l"
+    };
+    (set, key, bytes) => {
+        "c:api:t"
+    };
+    (set, source, bytes) => {
+        "c:api:t"
+    };
+    (zset, key, bytes) => {
+        "c:api:z"
     };
     ($group:ident, $param:ident, bytes) => {
         "c:api:f"
@@ -31,6 +43,15 @@ macro_rules! api_sample {
     };
     (pubsub, $param:ident, bytes_list) => {
         &["c:api:c"]
+    };
+    (set, keys, bytes_list) => {
+        &["c:api:t"]
+    };
+    (zset, keys, bytes_list) => {
+        &["c:api:z"]
+    };
+    ($group:ident, $param:ident, bytes_list) => {
+        &["a"]
     };
     ($group:ident, $param:ident, pairs) => {
         &[("c:api:f", "1")]
@@ -62,10 +83,28 @@ macro_rules! api_sample {
     ($group:ident, $param:ident, type_filter) => {
         None
     };
+    ($group:ident, $param:ident, scored_members) => {
+        &[(1.0, "a")]
+    };
+    ($group:ident, $param:ident, score_bound) => {
+        hedgestore::ScoreBound::inclusive(0.0)
+    };
+    ($group:ident, $param:ident, lex_bound) => {
+        hedgestore::LexBound::Min
+    };
+    ($group:ident, $param:ident, limit) => {
+        Some((0, 10))
+    };
+    ($group:ident, $param:ident, opt_floats) => {
+        Some(&[2.0])
+    };
+    ($group:ident, $param:ident, aggregate) => {
+        hedgestore::Aggregate::Max
+    };
 }
 
-/// Runs every generated method of the list on freshly seeded keys; `flushdb` is left out, as
-/// cases share a server and must not remove each other's keys.
+/// Runs every generated method of the list on freshly seeded keys; `flushdb` and `flushall`
+/// are left out, as cases share a server and must not remove each other's keys.
 macro_rules! run_every_typed_method {
     (
         $s:ident
@@ -78,7 +117,7 @@ macro_rules! run_every_typed_method {
     ) => {{
         let mut ran = 0;
         $($(
-            if stringify!($name) != "flushdb" {
+            if !matches!(stringify!($name), "flushdb" | "flushall") {
                 seed_api_keys($s).await;
                 let result = $s.$name($(api_sample!($group, $param, $pkind)),*).await;
                 assert!(result.is_ok(), "{}: {:?}", stringify!($name), result);
@@ -90,12 +129,16 @@ macro_rules! run_every_typed_method {
 }
 
 async fn seed_api_keys(s: &Storage) {
-    s.del(&["c:api:s", "c:api:h", "c:api:l", "c:api:f"])
-        .await
-        .unwrap();
+    s.del(&[
+        "c:api:s", "c:api:h", "c:api:l", "c:api:f", "c:api:t", "c:api:z",
+    ])
+    .await
+    .unwrap();
     s.set("c:api:s", "1", None).await.unwrap();
     s.hset("c:api:h", &[("f", "1")]).await.unwrap();
     s.rpush("c:api:l", &["1", "2"]).await.unwrap();
+    s.sadd("c:api:t", &["a", "b"]).await.unwrap();
+    s.zadd("c:api:z", &[(1.0, "a"), (2.0, "b")]).await.unwrap();
 }
 
 /// Every typed method of core's method list answers in the type it promises, on every
@@ -107,5 +150,114 @@ pub async fn every_typed_method_runs(h: &Harness) {
         .iter()
         .filter(|m| !m.hand_written)
         .count();
-    assert_eq!(ran, generated - 1, "every generated method but flushdb ran");
+    assert_eq!(
+        ran,
+        generated - 2,
+        "every generated method but the flushes ran"
+    );
+}
+
+fn b(s: &str) -> Bytes {
+    Bytes::copy_from_slice(s.as_bytes())
+}
+
+/// The set and sorted set methods answer the same values on every backend, including the
+/// hand-written `zadd_with`, `zrange_with` and `zrange_withscores`.
+pub async fn sets_and_sorted_sets(h: &Harness) {
+    let s = &h.storage;
+    let keys = ["c:z:s1", "c:z:s2", "c:z:z", "c:z:u", "c:z:d"];
+    s.del(&keys).await.unwrap();
+    assert_eq!(s.sadd("c:z:s1", &["a", "b", "c"]).await.unwrap(), 3);
+    assert_eq!(s.sadd("c:z:s2", &["b", "c", "d"]).await.unwrap(), 3);
+    let mut inter = s.sinter(&["c:z:s1", "c:z:s2"]).await.unwrap();
+    inter.sort();
+    assert_eq!(inter, vec![b("b"), b("c")]);
+    assert_eq!(
+        s.sdiffstore("c:z:d", &["c:z:s1", "c:z:s2"]).await.unwrap(),
+        1
+    );
+    assert_eq!(s.smembers("c:z:d").await.unwrap(), vec![b("a")]);
+    assert_eq!(
+        s.smismember("c:z:s1", &["a", "d"]).await.unwrap(),
+        vec![true, false]
+    );
+    assert_eq!(s.sintercard(&["c:z:s1", "c:z:s2"], None).await.unwrap(), 2);
+    assert_eq!(s.spop("c:z:d", 5).await.unwrap(), vec![b("a")]);
+    assert_eq!(s.scard("c:z:d").await.unwrap(), 0);
+
+    let z = "c:z:z";
+    let pairs = [(1.0, "a"), (2.0, "b"), (3.0, "c")];
+    assert_eq!(s.zadd(z, &pairs).await.unwrap(), 3);
+    let gt_ch = ZAddOptions {
+        comparison: ZAddComparison::Gt,
+        changed: true,
+        ..ZAddOptions::default()
+    };
+    assert_eq!(
+        s.zadd_with(z, gt_ch, &[(0.5, "a"), (4.0, "b")])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(s.zscore(z, "b").await.unwrap(), Some(4.0));
+    assert_eq!(
+        s.zmscore(z, &["a", "x"]).await.unwrap(),
+        vec![Some(1.0), None]
+    );
+    assert_eq!(s.zrank(z, "b").await.unwrap(), Some(2));
+    assert_eq!(s.zrevrank(z, "x").await.unwrap(), None);
+    assert_eq!(
+        s.zrange(z, 0, -1).await.unwrap(),
+        vec![b("a"), b("c"), b("b")]
+    );
+    let all = (
+        ScoreBound::inclusive(f64::NEG_INFINITY),
+        ScoreBound::inclusive(f64::INFINITY),
+    );
+    assert_eq!(
+        s.zrevrangebyscore(z, all.1, all.0, Some((1, 1)))
+            .await
+            .unwrap(),
+        vec![b("c")]
+    );
+    assert_eq!(
+        s.zrange_withscores(z, ZRangeBy::Score(all.0, all.1), false, Some((0, 2)))
+            .await
+            .unwrap(),
+        vec![(b("a"), 1.0), (b("c"), 3.0)]
+    );
+    assert_eq!(
+        s.zrange_with(z, ZRangeBy::Lex(LexBound::Max, LexBound::Min), true, None)
+            .await
+            .unwrap(),
+        vec![b("b"), b("c"), b("a")],
+        "a lex range of unequal scores keeps score order"
+    );
+    assert_eq!(s.zincrby(z, -0.5, "a").await.unwrap(), 0.5);
+    assert_eq!(
+        s.zunionstore("c:z:u", &[z, z], Some(&[1.0, 0.5]), Aggregate::Sum)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(s.zscore("c:z:u", "b").await.unwrap(), Some(6.0));
+    assert_eq!(s.zpopmax("c:z:u", 1).await.unwrap(), vec![(b("b"), 6.0)]);
+    let (cursor, mut page) = s.zscan("c:z:u", 0, None, None).await.unwrap();
+    page.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!((cursor, page), (0, vec![(b("a"), 0.75), (b("c"), 4.5)]));
+    assert_eq!(
+        s.zremrangebyscore(
+            z,
+            ScoreBound {
+                value: 3.0,
+                exclusive: true
+            },
+            all.1
+        )
+        .await
+        .unwrap(),
+        1
+    );
+    assert_eq!(s.zcard(z).await.unwrap(), 2);
+    s.del(&keys).await.unwrap();
 }

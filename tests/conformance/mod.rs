@@ -23,7 +23,7 @@ use hedgestore::{
 use tokio::sync::mpsc;
 
 mod api;
-pub use api::every_typed_method_runs;
+pub use api::{every_typed_method_runs, sets_and_sorted_sets};
 
 /// How a backend's tests move time.
 #[derive(Clone, Copy, Debug)]
@@ -86,7 +86,8 @@ macro_rules! conformance_suite {
             transaction_watch_detects_a_change,
             health_reports_up,
             json_helpers_round_trip,
-            every_typed_method_runs
+            every_typed_method_runs,
+            sets_and_sorted_sets
         );
     };
     (@cases $attr:tt $make:expr; $($case:ident),* $(,)?) => {

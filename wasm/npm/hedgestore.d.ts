@@ -1,50 +1,10 @@
 // Types of the npm package `hedgestore` (hand-written: wasm-bindgen's own would type every
 // argument `any`). The same declarations serve every entry: Node (`import`/`require`), the
 // default browser entry, `hedgestore/web` (see web.d.ts) and `hedgestore/bundler`.
+// The command methods are declared in commands.d.ts.
 
-/** A key, field, value, channel or pattern: a string (stored as UTF-8), bytes, or a finite number (stored as its text). */
-export type Bytes = string | Uint8Array | number;
-
-/** An integer argument: a safe-integer number, or a bigint for the full 64-bit range. */
-export type Int = number | bigint;
-
-/**
- * `set`'s options, as `@upstash/redis` takes them. At most one expiry; `nx` and `xx` exclude
- * each other. Any other key is a `TypeError` naming it (there is no `ttl` option: give `ex`
- * in seconds or `px` in milliseconds).
- */
-export interface SetOptions {
-  /** Expire after this many milliseconds. */
-  px?: Int;
-  /** Expire after this many seconds. */
-  ex?: Int;
-  /** Expire at this Unix time in seconds. */
-  exat?: Int;
-  /** Expire at this Unix time in milliseconds. */
-  pxat?: Int;
-  /** Keep the key's current TTL. */
-  keepTtl?: boolean;
-  /** Only set a key that does not exist. */
-  nx?: boolean;
-  /** Only set a key that exists. */
-  xx?: boolean;
-  /** Answer the previous value (or `null`) instead of whether it was written. */
-  get?: boolean;
-}
-
-/** `getex`'s options, as `@upstash/redis` takes them: at most one; any other key is a `TypeError`. */
-export interface GetExOptions {
-  /** Expire after this many seconds. */
-  ex?: Int;
-  /** Expire after this many milliseconds. */
-  px?: Int;
-  /** Expire at this Unix time in seconds. */
-  exat?: Int;
-  /** Expire at this Unix time in milliseconds. */
-  pxat?: Int;
-  /** Remove the TTL. */
-  persist?: boolean;
-}
+import type { Bytes, Int, ScanPage, MemberScanPage, Commands } from './commands.js';
+export * from './commands.js';
 
 /** `RemoteStore` subscriptions' options. */
 export interface SubscribeOptions {
@@ -56,224 +16,6 @@ export interface SubscribeOptions {
   reconnect?: boolean;
 }
 
-/** The `EXPIRE` family's conditions (Redis 7): `nx` alone, or `xx` with `gt` or `lt`. */
-export interface ExpireOptions {
-  /** Only when the key has no TTL. */
-  nx?: boolean;
-  /** Only when the key has a TTL. */
-  xx?: boolean;
-  /** Only when the new expiry is later (no TTL counts as infinite). */
-  gt?: boolean;
-  /** Only when the new expiry is earlier. */
-  lt?: boolean;
-}
-
-/** `scan`'s options. */
-export interface ScanOptions {
-  /** A glob pattern keys must match. */
-  match?: Bytes;
-  /** Roughly how many slots to visit (default 10). */
-  count?: number;
-  /** Only keys of this type. */
-  type?: 'string' | 'hash' | 'list';
-}
-
-/** One page of a scan; a cursor of `'0'` ends the iteration. */
-export interface ScanPage<K> {
-  cursor: string;
-  keys: K[];
-}
-
-/** Name/value pairs: a plain object, a `Map`, or an array of `[name, value]`. */
-export type Entries = Record<string, Bytes> | Map<Bytes, Bytes> | Array<[Bytes, Bytes]>;
-
-/**
- * The command methods every store and builder has. `R<T>` is what a method answers:
- * the value itself (MemoryStore), a Promise of it (RemoteStore), or the builder itself
- * (transactions and pipelines, whose `exec()` answers the values).
- *
- * Redis commands keep their Redis names in lower case (`hgetall`, `incrby`, `expireat`), as
- * in ioredis and `@upstash/redis`; `…Bytes` variants answer `Uint8Array`s instead of strings.
- * Refused commands throw (or reject with) a `ReplyError` carrying Redis's message; arguments
- * of the wrong type a `TypeError`. Neither changes anything stored.
- */
-export interface Commands<R extends { [k: string]: any }> {
-  // Strings
-  /** `GET`: the value, or `null`. */
-  get(key: Bytes): R['string'];
-  /** `GET` as bytes. */
-  getBytes(key: Bytes): R['bytes'];
-  /** `GET` and `JSON.parse` (the document `setJson` stored), or `null`. */
-  getJson(key: Bytes): R['json'];
-  /** `SET … GET`: the previous value, or `null`. */
-  set(key: Bytes, value: Bytes, options: SetOptions & { get: true }): R['string'];
-  /** `SET`: true when written, false when `nx`/`xx` prevented it. */
-  set(key: Bytes, value: Bytes, options?: SetOptions & { get?: false }): R['boolean'];
-  set(key: Bytes, value: Bytes, options?: SetOptions): R['boolean'] | R['string'];
-  /** `JSON.stringify` and `SET … GET`: the previous document, or `null`. */
-  setJson(key: Bytes, value: unknown, options: SetOptions & { get: true }): R['json'];
-  /** `JSON.stringify` and `SET`. */
-  setJson(key: Bytes, value: unknown, options?: SetOptions & { get?: false }): R['boolean'];
-  setJson(key: Bytes, value: unknown, options?: SetOptions): R['boolean'] | R['json'];
-  /** `SETNX`: true when the (missing) key was set. */
-  setnx(key: Bytes, value: Bytes): R['boolean'];
-  /** `GETDEL`: the value (or `null`); the key is gone. */
-  getdel(key: Bytes): R['string'];
-  /** `GETDEL` as bytes. */
-  getdelBytes(key: Bytes): R['bytes'];
-  /** `GETEX`: the value (or `null`), changing its TTL as the options say (none: unchanged). */
-  getex(key: Bytes, options?: GetExOptions): R['string'];
-  /** `GETEX` as bytes. */
-  getexBytes(key: Bytes, options?: GetExOptions): R['bytes'];
-  /** `MGET`: values and `null`s. */
-  mget(...keys: Bytes[]): R['strings'];
-  /** `MGET` as bytes. */
-  mgetBytes(...keys: Bytes[]): R['bytesList'];
-  /** `MSET`. */
-  mset(entries: Entries): R['void'];
-  /** `INCR`: the new value. */
-  incr(key: Bytes): R['number'];
-  /** `INCRBY`. */
-  incrby(key: Bytes, increment: Int): R['number'];
-  /** `DECR`. */
-  decr(key: Bytes): R['number'];
-  /** `DECRBY`. */
-  decrby(key: Bytes, decrement: Int): R['number'];
-  /** `INCRBYFLOAT`: the new value. */
-  incrbyfloat(key: Bytes, increment: number): R['number'];
-  /** `APPEND`: the new length in bytes. */
-  append(key: Bytes, value: Bytes): R['number'];
-  /** `STRLEN`: the length in bytes. */
-  strlen(key: Bytes): R['number'];
-
-  // Keys
-  /** `DEL`: how many existed. */
-  del(...keys: Bytes[]): R['number'];
-  /** `EXISTS`: how many exist (a key named twice counts twice). */
-  exists(...keys: Bytes[]): R['number'];
-  /** `EXPIRE key seconds`: true when the TTL was set. */
-  expire(key: Bytes, seconds: Int, options?: ExpireOptions): R['boolean'];
-  /** `PEXPIRE key milliseconds`. */
-  pexpire(key: Bytes, milliseconds: Int, options?: ExpireOptions): R['boolean'];
-  /** `EXPIREAT key unixSeconds`. */
-  expireat(key: Bytes, unixSeconds: Int, options?: ExpireOptions): R['boolean'];
-  /** `PEXPIREAT key unixMilliseconds`. */
-  pexpireat(key: Bytes, unixMilliseconds: Int, options?: ExpireOptions): R['boolean'];
-  /** `TTL`: seconds left (rounded); -1 without expiry; -2 for a missing key. */
-  ttl(key: Bytes): R['number'];
-  /** `PTTL`: milliseconds left; -1 without expiry; -2 for a missing key. */
-  pttl(key: Bytes): R['number'];
-  /** `PERSIST`: true when a TTL was removed. */
-  persist(key: Bytes): R['boolean'];
-  /** `TYPE`. */
-  type(key: Bytes): R['type'];
-  /** `RENAME`. */
-  rename(key: Bytes, newKey: Bytes): R['void'];
-  /** `KEYS` (glob, default `*`). */
-  keys(pattern?: Bytes): R['stringList'];
-  /** `KEYS` as bytes. */
-  keysBytes(pattern?: Bytes): R['bytesOnlyList'];
-  /** `SCAN`: one page. */
-  scan(cursor: string | Int, options?: ScanOptions): R['scan'];
-  /** `SCAN` with keys as bytes. */
-  scanBytes(cursor: string | Int, options?: ScanOptions): R['scanBytes'];
-  /** `DBSIZE`. */
-  dbsize(): R['number'];
-  /** `FLUSHDB`. */
-  flushdb(): R['void'];
-  /** `PING`: `'PONG'`, or the message. */
-  ping(message?: Bytes): R['text'];
-
-  // Hashes
-  /** `HSET key field value` or `HSET key {field: value, …}`: how many fields were new. */
-  hset(key: Bytes, field: Bytes, value: Bytes): R['number'];
-  hset(key: Bytes, fields: Entries): R['number'];
-  /** `HSETNX`: true when the (missing) field was set. */
-  hsetnx(key: Bytes, field: Bytes, value: Bytes): R['boolean'];
-  /** `HGET`: the value, or `null`. */
-  hget(key: Bytes, field: Bytes): R['string'];
-  /** `HGET` as bytes. */
-  hgetBytes(key: Bytes, field: Bytes): R['bytes'];
-  /** `HMGET`: values and `null`s. */
-  hmget(key: Bytes, ...fields: Bytes[]): R['strings'];
-  /** `HMGET` as bytes. */
-  hmgetBytes(key: Bytes, ...fields: Bytes[]): R['bytesList'];
-  /** `HGETALL`: a plain object (`{}` for a missing key). */
-  hgetall(key: Bytes): R['record'];
-  /** `HGETALL` as a `Map` of byte fields to byte values. */
-  hgetallBytes(key: Bytes): R['map'];
-  /** `HDEL`: how many existed. */
-  hdel(key: Bytes, ...fields: Bytes[]): R['number'];
-  /** `HEXISTS`. */
-  hexists(key: Bytes, field: Bytes): R['boolean'];
-  /** `HLEN`. */
-  hlen(key: Bytes): R['number'];
-  /** `HKEYS`. */
-  hkeys(key: Bytes): R['stringList'];
-  /** `HKEYS` as bytes. */
-  hkeysBytes(key: Bytes): R['bytesOnlyList'];
-  /** `HVALS`. */
-  hvals(key: Bytes): R['stringList'];
-  /** `HVALS` as bytes. */
-  hvalsBytes(key: Bytes): R['bytesOnlyList'];
-  /** `HINCRBY`: the new value. */
-  hincrby(key: Bytes, field: Bytes, increment: Int): R['number'];
-  /** `HINCRBYFLOAT`: the new value. */
-  hincrbyfloat(key: Bytes, field: Bytes, increment: number): R['number'];
-
-  // Lists
-  /** `LPUSH` (each value to the head in turn): the new length. */
-  lpush(key: Bytes, ...values: Bytes[]): R['number'];
-  /** `RPUSH`: the new length. */
-  rpush(key: Bytes, ...values: Bytes[]): R['number'];
-  /** `LPUSHX`: pushes onto an existing list only. */
-  lpushx(key: Bytes, ...values: Bytes[]): R['number'];
-  /** `RPUSHX`: pushes onto an existing list only. */
-  rpushx(key: Bytes, ...values: Bytes[]): R['number'];
-  /** `LPOP`: a value, or `null`. */
-  lpop(key: Bytes): R['string'];
-  /** `LPOP key count`: up to `count` values, or `null` for a missing list. */
-  lpop(key: Bytes, count: number): R['strings'];
-  /** `LPOP` as bytes. */
-  lpopBytes(key: Bytes): R['bytes'];
-  lpopBytes(key: Bytes, count: number): R['bytesList'];
-  /** `RPOP`. */
-  rpop(key: Bytes): R['string'];
-  rpop(key: Bytes, count: number): R['strings'];
-  /** `RPOP` as bytes. */
-  rpopBytes(key: Bytes): R['bytes'];
-  rpopBytes(key: Bytes, count: number): R['bytesList'];
-  /** `LRANGE` (inclusive; negative indices count from the end). */
-  lrange(key: Bytes, start: Int, stop: Int): R['stringList'];
-  /** `LRANGE` as bytes. */
-  lrangeBytes(key: Bytes, start: Int, stop: Int): R['bytesOnlyList'];
-  /** `LLEN`. */
-  llen(key: Bytes): R['number'];
-  /** `LINDEX`: the element, or `null`. */
-  lindex(key: Bytes, index: Int): R['string'];
-  /** `LINDEX` as bytes. */
-  lindexBytes(key: Bytes, index: Int): R['bytes'];
-  /** `LSET`. */
-  lset(key: Bytes, index: Int, value: Bytes): R['void'];
-  /** `LTRIM`. */
-  ltrim(key: Bytes, start: Int, stop: Int): R['void'];
-  /** `LREM`: how many were removed. */
-  lrem(key: Bytes, count: Int, value: Bytes): R['number'];
-  /** `LINSERT`: the new length, -1 without the pivot, 0 for a missing key. */
-  linsert(key: Bytes, position: 'before' | 'after' | 'BEFORE' | 'AFTER', pivot: Bytes, value: Bytes): R['number'];
-
-  // Pub/sub
-  /** `PUBLISH`: how many subscriptions received the message. */
-  publish(channel: Bytes, message: Bytes): R['number'];
-  /** `PUBSUB CHANNELS [pattern]`. */
-  pubsubChannels(pattern?: Bytes): R['stringList'];
-  /** `PUBSUB NUMSUB`: `{ channel: subscribers }`. */
-  pubsubNumsub(...channels: Bytes[]): R['counts'];
-  /** `PUBSUB NUMPAT`. */
-  pubsubNumpat(): R['number'];
-}
-
-/** The answer types of a synchronous store. */
 interface Now {
   string: string | null;
   bytes: Uint8Array | null;
@@ -285,13 +27,19 @@ interface Now {
   bytesList: Array<Uint8Array | null>;
   stringList: string[];
   bytesOnlyList: Uint8Array[];
-  type: 'string' | 'hash' | 'list' | 'none';
+  type: 'string' | 'hash' | 'list' | 'set' | 'zset' | 'none';
   text: string;
   record: Record<string, string>;
   map: Map<Uint8Array, Uint8Array>;
   scan: ScanPage<string>;
   scanBytes: ScanPage<Uint8Array>;
   counts: Record<string, number>;
+  booleans: boolean[];
+  score: number | null;
+  scores: Array<number | null>;
+  scored: Array<string | number>;
+  sscan: MemberScanPage<string>;
+  zscan: MemberScanPage<string | number>;
 }
 
 /** The same answers, as Promises. */

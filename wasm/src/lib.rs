@@ -16,7 +16,7 @@
 //! tested natively.
 //!
 //! The JavaScript API is documented in `wasm/npm/README.md` (the npm package's README) and
-//! typed in `wasm/npm/hedgestore.d.ts`.
+//! typed in `wasm/npm/hedgestore.d.ts` (the command methods in `wasm/npm/commands.d.ts`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

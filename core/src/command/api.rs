@@ -5,9 +5,9 @@
 //! [`for_each_command_method!`](crate::for_each_command_method) hands the list to a macro of
 //! the caller's, which generates whatever the caller exposes per command: `hedgestore-native`
 //! generates its storage traits' methods, the `Storage` handle's methods and the
-//! `Transaction` builder's methods from it; [`COMMAND_METHODS`] is the same list as data, for
-//! tests (the table/list agreement below, and the native test that holds the JavaScript
-//! methods and their TypeScript declarations to it).
+//! `Transaction` builder's methods from it; [`COMMAND_METHODS`](crate::COMMAND_METHODS) is
+//! the same list as data, for tests (the table/list agreement, and the native test that holds
+//! the JavaScript methods and their TypeScript declarations to it).
 //!
 //! Every row of the command table has exactly one entry; none is left out (subscribing is not
 //! a command of the table: it is per connection, see `Engine::subscribe`). The method name is
@@ -15,8 +15,6 @@
 //! `r#type`, Rust's spelling of a keyword as a name.
 //!
 //! [command table]: crate::COMMAND_TABLE
-
-use super::table::CommandKind;
 
 /// Calls `$callback! { … }` with the list of typed command methods;
 /// `for_each_command_method!(callback, tokens…)` puts `tokens…` before the list.
@@ -27,9 +25,9 @@ use super::table::CommandKind;
 /// from the entry that the method exists with that name, parameters and reply.
 ///
 /// Each part has one section per capability (`base`: strings, keys and the server; `hash`;
-/// `list`; `pubsub`), and each entry reads as below. A new section needs its
-/// [`MethodGroup`](crate::MethodGroup) and, in `hedgestore-native`, its trait; until then
-/// the section is a compile error there.
+/// `list`; `set`; `zset`, sorted sets; `pubsub`), and each entry reads as below. A new
+/// section needs its [`MethodGroup`](crate::MethodGroup) and, in `hedgestore-native`, its
+/// trait; until then the section is a compile error there.
 ///
 /// Entries read
 ///
@@ -59,12 +57,21 @@ use super::table::CommandKind;
 /// | `getex_option` | `GETEX`'s TTL change | `Option<`[`GetExOption`](crate::GetExOption)`>` |
 /// | `type_filter` | `SCAN`'s `TYPE` | `Option<`[`KeyType`](crate::KeyType)`>` |
 /// | `opt_duration` | an optional TTL | `Option<core::time::Duration>` |
+/// | `scored_members` | score/member pairs | `Vec<(f64, Vec<u8>)>` |
+/// | `score_bound` | one end of a score range | [`ScoreBound`](crate::ScoreBound) |
+/// | `lex_bound` | one end of a lexicographic range | [`LexBound`](crate::LexBound) |
+/// | `limit` | `LIMIT offset count` | [`Limit`](crate::Limit) |
+/// | `opt_floats` | optional weights | `Option<Vec<f64>>` |
+/// | `aggregate` | `AGGREGATE SUM\|MIN\|MAX` | [`Aggregate`](crate::Aggregate) |
 ///
 /// Reply kinds: `value` (a value or nil), `values` (values and nils), `list` (values; nil is
 /// empty), `map` (field/value pairs), `int`, `count` (a non-negative integer), `flag` (0 or
 /// 1), `float` (a float sent as text), `done` (`OK`), `ttl_secs` / `ttl_millis` (`TTL`'s and
 /// `PTTL`'s -2/-1/time), `key_type` (`TYPE`'s status), `scan_page` (cursor and keys), `text`
-/// (a status or a value), `counts` (name/count pairs).
+/// (a status or a value), `counts` (name/count pairs), `flags` (0s and 1s), `opt_float` (a
+/// float sent as text, or nil), `opt_floats` (floats and nils), `rank` (a non-negative
+/// integer or nil), `scored` (a flat member/score array, as pairs), `scored_page` (a cursor
+/// and a flat member/score array).
 ///
 /// ```
 /// macro_rules! count_methods {
@@ -114,6 +121,26 @@ macro_rules! for_each_command_method {
                     Append => append(key: bytes, value: bytes) -> count = Append { key, value };
                     /// `STRLEN key`: the length in bytes (0 for a missing key).
                     StrLen => strlen(key: bytes) -> count = StrLen { key };
+                    /// `SETEX key seconds value`: sets the value with a TTL in seconds.
+                    SetEx => setex(key: bytes, seconds: int, value: bytes) -> done
+                        = SetEx { key, seconds, value };
+                    /// `PSETEX key milliseconds value`: sets the value with a TTL in
+                    /// milliseconds.
+                    PSetEx => psetex(key: bytes, milliseconds: int, value: bytes) -> done
+                        = PSetEx { key, millis: milliseconds, value };
+                    /// `GETSET key value`: sets the value; the previous one, or `None`.
+                    GetSet => getset(key: bytes, value: bytes) -> value = GetSet { key, value };
+                    /// `MSETNX key value …`: sets every pair only when none of the keys
+                    /// exists; true when it did.
+                    MSetNx => msetnx(pairs: pairs) -> flag = MSetNx { pairs };
+                    /// `SETRANGE key offset value`: overwrites from byte `offset` (padding
+                    /// with zero bytes); the new length.
+                    SetRange => setrange(key: bytes, offset: int, value: bytes) -> count
+                        = SetRange { key, offset, value };
+                    /// `GETRANGE key start end`: bytes `start..=end` (negative indexes count
+                    /// from the end; empty for a missing key).
+                    GetRange => getrange(key: bytes, start: int, end: int) -> text
+                        = GetRange { key, start, end };
                     /// `DEL key …`: how many of the keys existed.
                     Del => del(keys: bytes_list) -> count = Del { keys };
                     /// `EXISTS key …`: how many of the keys exist (a key named twice counts
@@ -169,6 +196,11 @@ macro_rules! for_each_command_method {
                     DbSize => dbsize() -> count = DbSize {};
                     /// `FLUSHDB`: removes every key.
                     FlushDb => flushdb() -> done = FlushDb {};
+                    /// `FLUSHALL`: removes every key (there is one database, so as
+                    /// `FLUSHDB`).
+                    FlushAll => flushall() -> done = FlushAll {};
+                    /// `ECHO message`: the message.
+                    Echo => echo(message: bytes) -> text = Echo { message };
                     /// `PING [message]`: `PONG`, or the message.
                     Ping => ping(message: opt_text) -> text = Ping { message };
                 ],
@@ -202,6 +234,8 @@ macro_rules! for_each_command_method {
                     /// `HSETNX key field value`: true when the (missing) field was set.
                     HSetNx => hsetnx(key: bytes, field: bytes, value: bytes) -> flag
                         = HSetNx { key, field, value };
+                    /// `HMSET key field value …`: sets every pair (`HSET`'s older form).
+                    HMSet => hmset(key: bytes, pairs: pairs) -> done = HMSet { key, pairs };
                 ],
                 list: [
                     /// `LPUSH key value …` (each to the head in turn): the new length.
@@ -245,6 +279,197 @@ macro_rules! for_each_command_method {
                     LInsert => linsert(key: bytes, position: position, pivot: bytes, value: bytes)
                         -> int = LInsert { key, position, pivot, value };
                 ],
+                set: [
+                    /// `SADD key member …`: how many members were new.
+                    SAdd => sadd(key: bytes, members: bytes_list) -> count
+                        = SAdd { key, members };
+                    /// `SREM key member …`: how many members were there.
+                    SRem => srem(key: bytes, members: bytes_list) -> count
+                        = SRem { key, members };
+                    /// `SMEMBERS key`: every member.
+                    SMembers => smembers(key: bytes) -> list = SMembers { key };
+                    /// `SISMEMBER key member`.
+                    SIsMember => sismember(key: bytes, member: bytes) -> flag
+                        = SIsMember { key, member };
+                    /// `SMISMEMBER key member …`: for each member, whether it is there.
+                    SMIsMember => smismember(key: bytes, members: bytes_list) -> flags
+                        = SMIsMember { key, members };
+                    /// `SCARD key`: the number of members.
+                    SCard => scard(key: bytes) -> count = SCard { key };
+                    /// `SPOP key count`: removes up to `count` random members; them.
+                    SPop => spop(key: bytes, count: count) -> list
+                        = SPop { key, count: Some(count) };
+                    /// `SRANDMEMBER key count`: up to `count` distinct random members, or
+                    /// for a negative count `-count` members that may repeat.
+                    SRandMember => srandmember(key: bytes, count: int) -> list
+                        = SRandMember { key, count: Some(count) };
+                    /// `SMOVE source destination member`: true when the member moved.
+                    SMove => smove(source: bytes, destination: bytes, member: bytes) -> flag
+                        = SMove { source, destination, member };
+                    /// `SINTER key …`: the members in every set.
+                    SInter => sinter(keys: bytes_list) -> list = SInter { keys };
+                    /// `SUNION key …`: the members in any set.
+                    SUnion => sunion(keys: bytes_list) -> list = SUnion { keys };
+                    /// `SDIFF key …`: the members of the first set in none of the others.
+                    SDiff => sdiff(keys: bytes_list) -> list = SDiff { keys };
+                    /// `SINTERSTORE destination key …`: stores the intersection; its size.
+                    SInterStore => sinterstore(destination: bytes, keys: bytes_list) -> count
+                        = SInterStore { destination, keys };
+                    /// `SUNIONSTORE destination key …`: stores the union; its size.
+                    SUnionStore => sunionstore(destination: bytes, keys: bytes_list) -> count
+                        = SUnionStore { destination, keys };
+                    /// `SDIFFSTORE destination key …`: stores the difference; its size.
+                    SDiffStore => sdiffstore(destination: bytes, keys: bytes_list) -> count
+                        = SDiffStore { destination, keys };
+                    /// `SINTERCARD numkeys key … [LIMIT limit]`: the intersection's size,
+                    /// counting stopped at `limit` if given.
+                    SInterCard => sintercard(keys: bytes_list, limit: opt_count) -> count
+                        = SInterCard { keys, limit };
+                    /// `SSCAN key cursor [MATCH pattern] [COUNT count]`: one page of members;
+                    /// continue with the returned cursor until it is 0.
+                    SScan => sscan(
+                        key: bytes,
+                        cursor: cursor,
+                        pattern: opt_text,
+                        count: opt_count
+                    ) -> scan_page = SScan { key, cursor, pattern, count };
+                ],
+                zset: [
+                    /// `ZADD key score member …`: how many members were new (`zadd_with`
+                    /// takes `ZADD`'s options).
+                    ZAdd => zadd(key: bytes, pairs: scored_members) -> count = ZAdd {
+                        key,
+                        options: $crate::ZAddOptions::default(),
+                        pairs,
+                    };
+                    /// `ZINCRBY key increment member`: the new score.
+                    ZIncrBy => zincrby(key: bytes, increment: float, member: bytes) -> float
+                        = ZIncrBy { key, increment, member };
+                    /// `ZSCORE key member`: the score, or `None`.
+                    ZScore => zscore(key: bytes, member: bytes) -> opt_float
+                        = ZScore { key, member };
+                    /// `ZMSCORE key member …`: each score, `None` for missing members.
+                    ZMScore => zmscore(key: bytes, members: bytes_list) -> opt_floats
+                        = ZMScore { key, members };
+                    /// `ZCARD key`: the number of members.
+                    ZCard => zcard(key: bytes) -> count = ZCard { key };
+                    /// `ZCOUNT key min max`: how many scores are within the bounds.
+                    ZCount => zcount(key: bytes, min: score_bound, max: score_bound) -> count
+                        = ZCount { key, min, max };
+                    /// `ZLEXCOUNT key min max`: how many members are within the bounds
+                    /// (meaningful when all scores are equal).
+                    ZLexCount => zlexcount(key: bytes, min: lex_bound, max: lex_bound) -> count
+                        = ZLexCount { key, min, max };
+                    /// `ZRANK key member`: the rank by ascending score, or `None`.
+                    ZRank => zrank(key: bytes, member: bytes) -> rank
+                        = ZRank { key, member, with_score: false };
+                    /// `ZREVRANK key member`: the rank by descending score, or `None`.
+                    ZRevRank => zrevrank(key: bytes, member: bytes) -> rank
+                        = ZRevRank { key, member, with_score: false };
+                    /// `ZREM key member …`: how many members were there.
+                    ZRem => zrem(key: bytes, members: bytes_list) -> count
+                        = ZRem { key, members };
+                    /// `ZRANGE key start stop`: the members of ranks `start..=stop` by
+                    /// ascending score (`zrange_with` and `zrange_withscores` take `ZRANGE`'s
+                    /// `BYSCORE`/`BYLEX`, `REV`, `LIMIT` and `WITHSCORES`).
+                    ZRange => zrange(key: bytes, start: int, stop: int) -> list = ZRange {
+                        key,
+                        by: $crate::ZRangeBy::Rank(start, stop),
+                        rev: false,
+                        limit: None,
+                        with_scores: false,
+                    };
+                    /// `ZREVRANGE key start stop`: the members of ranks `start..=stop` by
+                    /// descending score.
+                    ZRevRange => zrevrange(key: bytes, start: int, stop: int) -> list
+                        = ZRevRange { key, start, stop, with_scores: false };
+                    /// `ZRANGEBYSCORE key min max [LIMIT offset count]`: the members within
+                    /// the score bounds, ascending.
+                    ZRangeByScore => zrangebyscore(
+                        key: bytes,
+                        min: score_bound,
+                        max: score_bound,
+                        limit: limit
+                    ) -> list = ZRangeByScore { key, min, max, limit, with_scores: false };
+                    /// `ZREVRANGEBYSCORE key max min [LIMIT offset count]`: the members
+                    /// within the score bounds, descending.
+                    ZRevRangeByScore => zrevrangebyscore(
+                        key: bytes,
+                        max: score_bound,
+                        min: score_bound,
+                        limit: limit
+                    ) -> list = ZRevRangeByScore { key, max, min, limit, with_scores: false };
+                    /// `ZRANGEBYLEX key min max [LIMIT offset count]`: the members within
+                    /// the lex bounds, ascending.
+                    ZRangeByLex => zrangebylex(
+                        key: bytes,
+                        min: lex_bound,
+                        max: lex_bound,
+                        limit: limit
+                    ) -> list = ZRangeByLex { key, min, max, limit };
+                    /// `ZREVRANGEBYLEX key max min [LIMIT offset count]`: the members
+                    /// within the lex bounds, descending.
+                    ZRevRangeByLex => zrevrangebylex(
+                        key: bytes,
+                        max: lex_bound,
+                        min: lex_bound,
+                        limit: limit
+                    ) -> list = ZRevRangeByLex { key, max, min, limit };
+                    /// `ZREMRANGEBYRANK key start stop`: how many members were removed.
+                    ZRemRangeByRank => zremrangebyrank(key: bytes, start: int, stop: int)
+                        -> count = ZRemRangeByRank { key, start, stop };
+                    /// `ZREMRANGEBYSCORE key min max`: how many members were removed.
+                    ZRemRangeByScore => zremrangebyscore(
+                        key: bytes,
+                        min: score_bound,
+                        max: score_bound
+                    ) -> count = ZRemRangeByScore { key, min, max };
+                    /// `ZREMRANGEBYLEX key min max`: how many members were removed.
+                    ZRemRangeByLex => zremrangebylex(key: bytes, min: lex_bound, max: lex_bound)
+                        -> count = ZRemRangeByLex { key, min, max };
+                    /// `ZPOPMIN key count`: removes up to `count` members of the lowest
+                    /// scores; them with their scores.
+                    ZPopMin => zpopmin(key: bytes, count: count) -> scored
+                        = ZPopMin { key, count: Some(count) };
+                    /// `ZPOPMAX key count`: removes up to `count` members of the highest
+                    /// scores; them with their scores.
+                    ZPopMax => zpopmax(key: bytes, count: count) -> scored
+                        = ZPopMax { key, count: Some(count) };
+                    /// `ZRANDMEMBER key count`: up to `count` distinct random members, or
+                    /// for a negative count `-count` members that may repeat.
+                    ZRandMember => zrandmember(key: bytes, count: int) -> list
+                        = ZRandMember { key, count: Some(count), with_scores: false };
+                    /// `ZUNIONSTORE destination numkeys key … [WEIGHTS w …] [AGGREGATE a]`:
+                    /// stores the union (each set's scores times its weight, combined by
+                    /// `aggregate`); its size.
+                    ZUnionStore => zunionstore(
+                        destination: bytes,
+                        keys: bytes_list,
+                        weights: opt_floats,
+                        aggregate: aggregate
+                    ) -> count = ZUnionStore { destination, keys, weights, aggregate };
+                    /// `ZINTERSTORE destination numkeys key … [WEIGHTS w …] [AGGREGATE a]`:
+                    /// stores the intersection; its size.
+                    ZInterStore => zinterstore(
+                        destination: bytes,
+                        keys: bytes_list,
+                        weights: opt_floats,
+                        aggregate: aggregate
+                    ) -> count = ZInterStore { destination, keys, weights, aggregate };
+                    /// `ZDIFFSTORE destination numkeys key …`: stores the members of the
+                    /// first set in none of the others; its size.
+                    ZDiffStore => zdiffstore(destination: bytes, keys: bytes_list) -> count
+                        = ZDiffStore { destination, keys };
+                    /// `ZSCAN key cursor [MATCH pattern] [COUNT count]`: one page of
+                    /// members with their scores; continue with the returned cursor until
+                    /// it is 0.
+                    ZScan => zscan(
+                        key: bytes,
+                        cursor: cursor,
+                        pattern: opt_text,
+                        count: opt_count
+                    ) -> scored_page = ZScan { key, cursor, pattern, count };
+                ],
                 pubsub: [
                     /// `PUBLISH channel message`: how many subscriptions received it.
                     Publish => publish(channel: bytes, message: bytes) -> count
@@ -267,177 +492,4 @@ macro_rules! for_each_command_method {
             ],
         }
     };
-}
-
-/// Which storage capability a command method belongs to (which of `hedgestore-native`'s
-/// traits has it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MethodGroup {
-    /// Strings, keys and the server (`BaseStorage`).
-    Base,
-    /// Hashes (`HashStorage`).
-    Hash,
-    /// Lists (`ListStorage`).
-    List,
-    /// Publish/subscribe (`PubSubStorage`).
-    PubSub,
-}
-
-/// One entry of the command method list, as data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CommandMethod {
-    /// The command it runs.
-    pub kind: CommandKind,
-    /// The method's identifier as written in Rust (`"del"`, `"r#type"`).
-    pub ident: &'static str,
-    /// Its capability.
-    pub group: MethodGroup,
-    /// Its parameters: name and parameter kind (see
-    /// [`for_each_command_method!`](crate::for_each_command_method)).
-    pub params: &'static [(&'static str, &'static str)],
-    /// Its reply kind.
-    pub reply: &'static str,
-    /// Whether the method is written by hand rather than generated from the entry.
-    pub hand_written: bool,
-}
-
-impl CommandMethod {
-    /// The method's name (`"type"` for `r#type`): the command's id, with `_` for `|`.
-    pub fn name(&self) -> &'static str {
-        self.ident.strip_prefix("r#").unwrap_or(self.ident)
-    }
-}
-
-macro_rules! group_of {
-    (base) => {
-        MethodGroup::Base
-    };
-    (hash) => {
-        MethodGroup::Hash
-    };
-    (list) => {
-        MethodGroup::List
-    };
-    (pubsub) => {
-        MethodGroup::PubSub
-    };
-}
-
-macro_rules! method_metadata {
-    (
-        generated: [$($group:ident: [$(
-            $(#[$doc:meta])*
-            $kind:ident => $name:ident($($param:ident: $pkind:ident),* $(,)?)
-                -> $reply:ident = $variant:ident $fields:tt;
-        )*],)*],
-        hand_written: [$($hgroup:ident: [$(
-            $(#[$hdoc:meta])*
-            $hkind:ident => $hname:ident($($hparam:ident: $hpkind:ident),* $(,)?)
-                -> $hreply:ident;
-        )*],)*],
-    ) => {
-        /// Every typed command method, in list order: the list of
-        /// [`for_each_command_method!`](crate::for_each_command_method) as data.
-        pub const COMMAND_METHODS: &[CommandMethod] = &[
-            $($(CommandMethod {
-                kind: CommandKind::$kind,
-                ident: stringify!($name),
-                group: group_of!($group),
-                params: &[$((stringify!($param), stringify!($pkind))),*],
-                reply: stringify!($reply),
-                hand_written: false,
-            },)*)*
-            $($(CommandMethod {
-                kind: CommandKind::$hkind,
-                ident: stringify!($hname),
-                group: group_of!($hgroup),
-                params: &[$((stringify!($hparam), stringify!($hpkind))),*],
-                reply: stringify!($hreply),
-                hand_written: true,
-            },)*)*
-        ];
-    };
-}
-
-crate::for_each_command_method!(method_metadata);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::COMMAND_TABLE;
-    use alloc::string::String;
-
-    #[test]
-    fn every_command_of_the_table_has_exactly_one_method() {
-        for spec in COMMAND_TABLE {
-            let methods = COMMAND_METHODS
-                .iter()
-                .filter(|m| m.kind == spec.kind)
-                .count();
-            assert_eq!(methods, 1, "{} has {methods} methods", spec.id);
-        }
-        assert_eq!(COMMAND_METHODS.len(), COMMAND_TABLE.len());
-    }
-
-    #[test]
-    fn every_method_is_named_as_redis_names_its_command() {
-        for method in COMMAND_METHODS {
-            let id: String = method.kind.spec().id.replace('|', "_");
-            assert_eq!(method.name(), id, "{:?}", method.kind);
-        }
-    }
-
-    #[test]
-    fn parameter_and_reply_kinds_are_known() {
-        const PARAMS: &[&str] = &[
-            "bytes",
-            "bytes_list",
-            "pairs",
-            "opt_text",
-            "int",
-            "float",
-            "count",
-            "opt_count",
-            "cursor",
-            "position",
-            "getex_option",
-            "type_filter",
-            "opt_duration",
-        ];
-        const REPLIES: &[&str] = &[
-            "value",
-            "values",
-            "list",
-            "map",
-            "int",
-            "count",
-            "flag",
-            "float",
-            "done",
-            "ttl_secs",
-            "ttl_millis",
-            "key_type",
-            "scan_page",
-            "text",
-            "counts",
-        ];
-        for method in COMMAND_METHODS {
-            assert!(REPLIES.contains(&method.reply), "{}", method.ident);
-            for (name, kind) in method.params {
-                assert!(PARAMS.contains(kind), "{}({name}: {kind})", method.ident);
-            }
-        }
-    }
-
-    #[test]
-    fn the_group_follows_the_commands_flags_and_family() {
-        use crate::CommandFlags;
-        for method in COMMAND_METHODS {
-            let spec = method.kind.spec();
-            let pubsub = spec.flags.contains(CommandFlags::PUBSUB);
-            assert_eq!(method.group == MethodGroup::PubSub, pubsub, "{}", spec.id);
-        }
-    }
 }

@@ -12,6 +12,7 @@
 mod api;
 mod args;
 mod meta;
+mod method_list;
 mod parse;
 mod parse_zset;
 mod read;
@@ -20,7 +21,7 @@ mod zset;
 
 use alloc::vec::Vec;
 
-pub use api::{CommandMethod, MethodGroup, COMMAND_METHODS};
+pub use method_list::{CommandMethod, MethodGroup, COMMAND_METHODS};
 pub(crate) use table::CONTAINERS;
 pub use table::{CommandFlags, CommandKind, CommandSpec, KeyRange, COMMAND_TABLE};
 pub use zset::{

@@ -9,7 +9,7 @@ use super::{
     Aggregate, Command, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZAddOptions,
     ZRangeBy,
 };
-use crate::num::{parse_range_score, parse_score};
+use crate::num::parse_score;
 use crate::Error;
 
 fn score(arg: &[u8]) -> Result<f64, Error> {
@@ -17,22 +17,11 @@ fn score(arg: &[u8]) -> Result<f64, Error> {
 }
 
 fn score_bound(arg: &[u8]) -> Result<ScoreBound, Error> {
-    let (raw, exclusive) = match arg.strip_prefix(b"(") {
-        Some(rest) => (rest, true),
-        None => (arg, false),
-    };
-    let value = parse_range_score(raw).ok_or(Error::MinMaxNotFloat)?;
-    Ok(ScoreBound { value, exclusive })
+    ScoreBound::parse(arg)
 }
 
 fn lex_bound(arg: &[u8]) -> Result<LexBound, Error> {
-    match arg {
-        b"-" => Ok(LexBound::Min),
-        b"+" => Ok(LexBound::Max),
-        [b'[', rest @ ..] => Ok(LexBound::Inclusive(rest.to_vec())),
-        [b'(', rest @ ..] => Ok(LexBound::Exclusive(rest.to_vec())),
-        _ => Err(Error::MinMaxNotLex),
-    }
+    LexBound::parse(arg)
 }
 
 /// What a range command's options say.

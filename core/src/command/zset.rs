@@ -3,6 +3,9 @@
 
 use alloc::vec::Vec;
 
+use crate::num::parse_range_score;
+use crate::Error;
+
 /// One end of a score range: `1.5`, `(1.5` (exclusive), `-inf`, `+inf`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScoreBound {
@@ -20,6 +23,16 @@ impl ScoreBound {
             exclusive: false,
         }
     }
+
+    /// Reads a bound as Redis writes it: `1.5`, `(1.5`, `-inf`, `+inf`.
+    pub fn parse(arg: &[u8]) -> Result<ScoreBound, Error> {
+        let (raw, exclusive) = match arg.strip_prefix(b"(") {
+            Some(rest) => (rest, true),
+            None => (arg, false),
+        };
+        let value = parse_range_score(raw).ok_or(Error::MinMaxNotFloat)?;
+        Ok(ScoreBound { value, exclusive })
+    }
 }
 
 /// One end of a lexicographic range: `-`, `+`, `[member` or `(member`.
@@ -33,6 +46,19 @@ pub enum LexBound {
     Inclusive(Vec<u8>),
     /// `(member`: the member excluded.
     Exclusive(Vec<u8>),
+}
+
+impl LexBound {
+    /// Reads a bound as Redis writes it: `-`, `+`, `[member`, `(member`.
+    pub fn parse(arg: &[u8]) -> Result<LexBound, Error> {
+        match arg {
+            b"-" => Ok(LexBound::Min),
+            b"+" => Ok(LexBound::Max),
+            [b'[', rest @ ..] => Ok(LexBound::Inclusive(rest.to_vec())),
+            [b'(', rest @ ..] => Ok(LexBound::Exclusive(rest.to_vec())),
+            _ => Err(Error::MinMaxNotLex),
+        }
+    }
 }
 
 /// What `ZRANGE` selects by.

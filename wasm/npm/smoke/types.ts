@@ -28,6 +28,19 @@ const results: any[] = store.transaction().set('a', '1').incr('n').exec();
 const off: () => void = store.subscribe('c', (message: string, channel: string) => void [message, channel]);
 const token: number | null = store.acquireLock('x', { ttl: 100 });
 const stats: Stats = store.stats();
+const added: number = store.zadd('z', { score: 1, member: 'a' }, { score: 2, member: 'b' });
+const incremented: number | null = store.zadd('z', { xx: true, incr: true }, { score: 1, member: 'a' });
+const scored: Array<string | number> = store.zrange('z', 0, -1, { withScores: true });
+const byScore: string[] = store.zrange('z', '(1', '+inf', { byScore: true, offset: 0, count: 5 });
+const score: number | null = store.zscore('z', 'a');
+const scores: Array<number | null> = store.zmscore('z', ['a', 'x']);
+const members: boolean[] = store.smismember('s', ['a', 'b']);
+const page: string[] = store.sscan('s', 0, { count: 10 }).members;
+const stored: number = store.zunionstore('u', 2, ['z', 'y'], { weights: [1, 2], aggregate: 'max' });
+// @ts-expect-error: zadd takes { score, member } objects, not bare numbers
+store.zadd('z', 1, 'a');
+// @ts-expect-error: smismember takes its members as an array
+store.smismember('s', 'a', 'b');
 // @ts-expect-error: a value is required
 store.set('k');
 // @ts-expect-error: hset with a field needs a value
@@ -63,4 +76,5 @@ async function web(): Promise<void> {
   new WebStore().set('a', 'b');
 }
 
+void [added, incremented, scored, byScore, score, scores, members, page, stored];
 void [previous, seconds, millis, notBool, written, value, bytes, touched, removed, all, map, popped, one, results, off, token, stats, remote, web];

@@ -38,6 +38,19 @@ pub enum Shape {
     Json,
     /// `PUBSUB NUMSUB`'s flat channel/count array as a plain object.
     Counts,
+    /// An array of `true`/`false` from `1`/`0`s (`SMISMEMBER`).
+    Bools,
+    /// A number from an integer or a float's text, or `null` (`ZSCORE`, `ZRANK`, `ZADD …
+    /// INCR`).
+    OptFloat,
+    /// An array of numbers and `null`s (`ZMSCORE`).
+    OptFloats,
+    /// A flat member/score array as `[member, score, …]` with the scores as numbers, as
+    /// `@upstash/redis` answers them (`ZPOPMIN`, `ZRANGE … WITHSCORES`); nil is `[]`.
+    Scored,
+    /// `SSCAN`'s and `ZSCAN`'s page: `{ cursor, members }`, the members as [`Shape::Scored`]
+    /// when `true`.
+    MemberScan(bool),
 }
 
 /// A reply of another kind than the command answers (only a misbehaving server sends one).
@@ -68,6 +81,17 @@ fn number(text: &[u8]) -> Option<f64> {
     std::str::from_utf8(text).ok()?.trim().parse::<f64>().ok()
 }
 
+/// A number from an integer reply or a float's text (`inf` and `-inf` included).
+fn float(reply: &Reply) -> Result<JsValue, JsValue> {
+    match reply {
+        Reply::Int(n) => Ok(JsValue::from_f64(*n as f64)),
+        Reply::Bulk(b) => number(b)
+            .map(JsValue::from_f64)
+            .ok_or_else(|| unexpected(reply)),
+        _ => Err(unexpected(reply)),
+    }
+}
+
 /// Converts `reply` to the JavaScript value `shape` describes.
 pub fn to_js_value(reply: Reply, shape: Shape) -> Result<JsValue, JsValue> {
     match shape {
@@ -93,12 +117,53 @@ pub fn to_js_value(reply: Reply, shape: Shape) -> Result<JsValue, JsValue> {
             Reply::Int(n) => Ok(JsValue::from_f64(n as f64)),
             other => Err(unexpected(&other)),
         },
-        Shape::Float => match &reply {
-            Reply::Int(n) => Ok(JsValue::from_f64(*n as f64)),
-            Reply::Bulk(b) => number(b)
-                .map(JsValue::from_f64)
-                .ok_or_else(|| unexpected(&reply)),
-            _ => Err(unexpected(&reply)),
+        Shape::Float => float(&reply),
+        Shape::OptFloat => match reply {
+            Reply::Nil => Ok(JsValue::NULL),
+            other => float(&other),
+        },
+        Shape::Bools | Shape::OptFloats => match reply {
+            Reply::Array(items) => {
+                let item = if shape == Shape::Bools {
+                    Shape::Bool
+                } else {
+                    Shape::OptFloat
+                };
+                let out = Array::new_with_length(items.len() as u32);
+                for (i, reply) in items.into_iter().enumerate() {
+                    out.set(i as u32, to_js_value(reply, item)?);
+                }
+                Ok(out.into())
+            }
+            other => Err(unexpected(&other)),
+        },
+        Shape::Scored => match reply {
+            Reply::Nil => Ok(Array::new().into()),
+            Reply::Array(items) if items.len() % 2 == 0 => {
+                let out = Array::new_with_length(items.len() as u32);
+                for (i, pair) in items.chunks_exact(2).enumerate() {
+                    out.set(2 * i as u32, value(&pair[0], Encoding::Text)?);
+                    out.set(2 * i as u32 + 1, float(&pair[1])?);
+                }
+                Ok(out.into())
+            }
+            other => Err(unexpected(&other)),
+        },
+        Shape::MemberScan(scored) => match reply {
+            Reply::Array(mut items) if items.len() == 2 => {
+                let members = items.pop().expect("length checked");
+                let cursor = items.pop().expect("length checked");
+                let members_shape = if scored {
+                    Shape::Scored
+                } else {
+                    Shape::Values(Encoding::Text)
+                };
+                let page = Object::new();
+                super::js::set(&page, "cursor", &value(&cursor, Encoding::Text)?);
+                super::js::set(&page, "members", &to_js_value(members, members_shape)?);
+                Ok(page.into())
+            }
+            other => Err(unexpected(&other)),
         },
         Shape::Done => match reply {
             Reply::Ok | Reply::Status(_) | Reply::Bulk(_) => Ok(JsValue::UNDEFINED),

@@ -23,6 +23,14 @@ extern "C" {
     fn fail(message: &str);
 }
 
+#[wasm_bindgen(module = "/tests/js/set_cases.js")]
+extern "C" {
+    /// Referenced so that wasm-bindgen ships the cases `memory_cases.js` imports.
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = setCaseNames)]
+    fn set_case_names() -> Vec<String>;
+}
+
 #[wasm_bindgen(module = "/tests/js/memory_cases.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = runMemoryCase)]
@@ -165,6 +173,9 @@ macro_rules! all_cases {
                 stats_count_hits_and_misses,
                 clock_is_monotonic_and_validated,
                 free_releases_the_store,
+                sets_speak_upstash,
+                sorted_sets_speak_upstash,
+                string_aliases_speak_upstash,
             ],
             remote: [
                 remote_strings,
@@ -180,6 +191,7 @@ macro_rules! all_cases {
                 remote_subscribe_times_out_without_confirmation,
                 remote_proxy_refuses_administrative_commands_by_default,
                 remote_subscribe_reconnects_and_reports_through_callbacks,
+                remote_sets_and_sorted_sets,
             ],
         }
     };

@@ -4,6 +4,7 @@
 // Chromium page and in a Chromium worker.
 
 import { bytes, eq, fail, ok, rejects, sleep, text, throws, tick } from './assert.js';
+import { setCases } from './set_cases.js';
 
 /** A store whose clock the test moves: `t.now += 1000`. */
 function manual(MemoryStore, options = {}) {
@@ -206,7 +207,7 @@ export const cases = {
     eq(seen.size, 25, 'scan visits every matching key');
     eq(s.scan(0, { type: 'hash', count: 1000 }).keys, ['session:1']);
     eq(s.scanBytes(0, { type: 'hash', count: 1000 }).keys, [text('session:1')]);
-    throws(() => s.scan(0, { type: 'zset' }), 'ReplyError', "unknown type name 'zset'");
+    throws(() => s.scan(0, { type: 'nope' }), 'ReplyError', "unknown type name 'nope'");
     throws(() => s.scan('nope'), 'ReplyError', 'invalid cursor');
     eq(s.ping(), 'PONG');
     eq(s.ping('hi'), 'hi');
@@ -716,6 +717,8 @@ export const cases = {
     await sleep(30);
   },
 };
+
+Object.assign(cases, setCases);
 
 export function memoryCaseNames() {
   return Object.keys(cases);

@@ -48,6 +48,24 @@ export const cases = {
     eq(await s.ping(), 'PONG');
   },
 
+  async remote_sets_and_sorted_sets(RemoteStore, config) {
+    const { store: s, k } = setup(RemoteStore, config);
+    eq(await s.sadd(k('s'), 'a', 'b'), 2);
+    eq(await s.smismember(k('s'), ['a', 'x']), [true, false]);
+    eq((await s.sscan(k('s'), 0)).members.sort(), ['a', 'b']);
+    eq(await s.zadd(k('z'), { score: 1, member: 'a' }, { score: 2.5, member: 'b' }), 2);
+    eq(await s.zadd(k('z'), { incr: true }, { score: 1, member: 'a' }), 2);
+    eq(await s.zscore(k('z'), 'b'), 2.5);
+    eq(await s.zrange(k('z'), 0, -1, { withScores: true }), ['a', 2, 'b', 2.5]);
+    eq(await s.zrange(k('z'), '(2', '+inf', { byScore: true }), ['b']);
+    eq(await s.zrank(k('z'), 'x'), null);
+    eq(await s.zpopmax(k('z')), ['b', 2.5]);
+    const tx = s.transaction();
+    tx.zincrby(k('z'), 1, 'a').zmscore(k('z'), ['a', 'x']).setex(k('e'), 100, 'v');
+    eq(await tx.exec(), [3, [3, null], undefined], 'queued commands answer as the methods do');
+    eq(await s.getrange(k('e'), 0, 0), 'v');
+  },
+
   async remote_values_that_look_like_protocol_words(RemoteStore, config) {
     const { store: s, k } = setup(RemoteStore, config);
     await s.set(k('ok'), 'OK');

@@ -1,5 +1,6 @@
 //! Hash commands: `HSET` (one field or many), `HSETNX`, `HGET`, `HMGET`, `HGETALL`, `HDEL`,
-//! `HEXISTS`, `HLEN`, `HKEYS`, `HVALS`, `HINCRBY`, `HINCRBYFLOAT`.
+//! `HEXISTS`, `HLEN`, `HKEYS`, `HVALS`, `HINCRBY`, `HINCRBYFLOAT`, and `HMSET` (`HSET`'s older
+//! form, `hmset(key, { field: value, … })` as in `@upstash/redis`).
 
 use hedgestore_core::Command;
 use js_sys::{Array, Uint8Array};
@@ -128,4 +129,10 @@ pub(crate) fn hincrbyfloat(k: &JsValue, field: &JsValue, delta: &JsValue) -> Bui
     let field = bytes("hincrbyfloat", "field", field)?;
     let delta = convert::float("hincrbyfloat", "increment", delta)?;
     call(Command::HIncrByFloat { key, field, delta }, Shape::Float)
+}
+
+pub(crate) fn hmset(k: &JsValue, fields: &JsValue) -> Built {
+    let key = key("hmset", k)?;
+    let pairs = entries("hmset", "fields", fields)?;
+    call(Command::HMSet { key, pairs }, Shape::Done)
 }

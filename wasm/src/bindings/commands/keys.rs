@@ -1,5 +1,5 @@
 //! Keyspace commands: `DEL`, `EXISTS`, the `EXPIRE` family, `TTL`, `PTTL`, `PERSIST`, `TYPE`,
-//! `RENAME`, `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`, `PING`.
+//! `RENAME`, `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`, `FLUSHALL`, `ECHO`, `PING`.
 
 use hedgestore_core::{Command, Error, ExpireCondition, Expiry, KeyType};
 use js_sys::Array;
@@ -113,21 +113,26 @@ pub(crate) fn keys(pattern: &JsValue, encoding: Encoding) -> Built {
     call(Command::Keys { pattern }, Shape::Values(encoding))
 }
 
+/// A `SCAN`-family cursor: a decimal string or a non-negative integer.
+pub(crate) fn scan_cursor(method: &str, cursor: &JsValue) -> Result<u64, JsValue> {
+    match cursor.as_string() {
+        Some(s) => s
+            .parse::<u64>()
+            .map_err(|_| engine_error(&Error::InvalidCursor)),
+        None => {
+            let n = convert::int(method, "cursor", cursor)?;
+            u64::try_from(n).map_err(|_| engine_error(&Error::InvalidCursor))
+        }
+    }
+}
+
 pub(crate) fn scan(cursor: &JsValue, options: &JsValue, encoding: Encoding) -> Built {
     let method = if encoding == Encoding::Text {
         "scan"
     } else {
         "scanBytes"
     };
-    let cursor = match cursor.as_string() {
-        Some(s) => s
-            .parse::<u64>()
-            .map_err(|_| engine_error(&Error::InvalidCursor))?,
-        None => {
-            let n = convert::int(method, "cursor", cursor)?;
-            u64::try_from(n).map_err(|_| engine_error(&Error::InvalidCursor))?
-        }
-    };
+    let cursor = scan_cursor(method, cursor)?;
     let o = Options::new(method, options, &["match", "count", "type"])?;
     let pattern = o.bytes("match")?;
     let count = o.count("count")?;
@@ -136,6 +141,8 @@ pub(crate) fn scan(cursor: &JsValue, options: &JsValue, encoding: Encoding) -> B
         Some("string") => Some(KeyType::String),
         Some("hash") => Some(KeyType::Hash),
         Some("list") => Some(KeyType::List),
+        Some("set") => Some(KeyType::Set),
+        Some("zset") => Some(KeyType::ZSet),
         Some(other) => return Err(engine_error(&Error::UnknownTypeName(other.into()))),
     };
     call(
@@ -155,6 +162,15 @@ pub(crate) fn dbsize() -> Built {
 
 pub(crate) fn flushdb() -> Built {
     call(Command::FlushDb, Shape::Done)
+}
+
+pub(crate) fn flushall() -> Built {
+    call(Command::FlushAll, Shape::Done)
+}
+
+pub(crate) fn echo(message: &JsValue) -> Built {
+    let message = bytes("echo", "message", message)?;
+    call(Command::Echo { message }, Shape::Status)
 }
 
 pub(crate) fn ping(message: &JsValue) -> Built {

@@ -14,7 +14,7 @@
 //!
 //! Every method of core's method list (`hedgestore_core::COMMAND_METHODS`) has a builder
 //! here under its name (camelCase for a subcommand: `pubsubNumsub`), and its declaration in
-//! `wasm/npm/hedgestore.d.ts`; `native/tests/api_agreement.rs` reads this list as text
+//! `wasm/npm/commands.d.ts`; `native/tests/api_agreement.rs` reads this list as text
 //! (entries `m("name", …)`) and fails when the three disagree. Methods that are not in core's
 //! list (the `…Bytes` variants, the JSON helpers) are listed there as extras.
 
@@ -22,13 +22,15 @@ mod hashes;
 mod keys;
 mod lists;
 mod pubsub;
+mod sets;
 mod strings;
+mod zsets;
 
 use hedgestore_core::{Command, Expiry};
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{bytes, Encoding};
+use super::convert::{bytes, bytes_list_nonempty, describe, Encoding};
 use super::errors::type_error;
 use super::shape::Shape;
 
@@ -36,7 +38,9 @@ pub(crate) use hashes::*;
 pub(crate) use keys::*;
 pub(crate) use lists::*;
 pub(crate) use pubsub::*;
+pub(crate) use sets::*;
 pub(crate) use strings::*;
+pub(crate) use zsets::*;
 
 /// A command ready to run, and how to present its answer.
 pub struct Call {
@@ -55,6 +59,65 @@ pub(crate) fn call(command: Command, shape: Shape) -> Built {
 
 pub(crate) fn key(method: &str, v: &JsValue) -> Result<Vec<u8>, JsValue> {
     bytes(method, "key", v)
+}
+
+/// A command on one key (`SMEMBERS key`).
+pub(crate) fn on_key(
+    method: &'static str,
+    k: &JsValue,
+    make: fn(Vec<u8>) -> Command,
+    shape: Shape,
+) -> Built {
+    call(make(key(method, k)?), shape)
+}
+
+/// A command on a key and one more byte argument named `what` (`SISMEMBER key member`).
+pub(crate) fn on_key_and(
+    method: &'static str,
+    what: &str,
+    k: &JsValue,
+    v: &JsValue,
+    make: fn(Vec<u8>, Vec<u8>) -> Command,
+    shape: Shape,
+) -> Built {
+    let key = key(method, k)?;
+    call(make(key, bytes(method, what, v)?), shape)
+}
+
+/// A command on a key (or destination) and one or more byte arguments, each named `what`
+/// (`SADD key member …`, `SINTERSTORE destination key …`).
+pub(crate) fn on_key_and_list(
+    method: &'static str,
+    what: &str,
+    k: &JsValue,
+    list: &Array,
+    make: fn(Vec<u8>, Vec<Vec<u8>>) -> Command,
+    shape: Shape,
+) -> Built {
+    let key = key(method, k)?;
+    call(make(key, bytes_list_nonempty(method, what, list)?), shape)
+}
+
+/// A command on one or more keys (`SINTER key …`).
+pub(crate) fn on_keys(
+    method: &'static str,
+    keys: &Array,
+    make: fn(Vec<Vec<u8>>) -> Command,
+    shape: Shape,
+) -> Built {
+    call(make(bytes_list_nonempty(method, "key", keys)?), shape)
+}
+
+/// Argument `v`, which must be an array (`SMISMEMBER key [member, …]`).
+pub(crate) fn array_arg(method: &str, what: &str, v: &JsValue) -> Result<Array, JsValue> {
+    if Array::is_array(v) {
+        Ok(Array::from(v))
+    } else {
+        Err(type_error(
+            method,
+            &format!("{what} must be an array, got {}", describe(v)),
+        ))
+    }
 }
 
 /// A JavaScript call's arguments: missing ones read as `undefined`, as in JavaScript.
@@ -186,6 +249,69 @@ pub(crate) static METHODS: &[Method] = &[
     m("pubsubChannels", |a| pubsub_channels(&a.at(0))),
     m("pubsubNumsub", |a| pubsub_numsub(&a.rest(0))),
     m("pubsubNumpat", |_| pubsub_numpat()),
+    // aliases and older forms
+    m("setex", |a| setex("setex", &a.at(0), &a.at(1), &a.at(2))),
+    m("psetex", |a| setex("psetex", &a.at(0), &a.at(1), &a.at(2))),
+    m("getset", |a| getset(&a.at(0), &a.at(1))),
+    m("msetnx", |a| msetnx(&a.at(0))),
+    m("setrange", |a| setrange(&a.at(0), &a.at(1), &a.at(2))),
+    m("getrange", |a| getrange(&a.at(0), &a.at(1), &a.at(2))),
+    m("flushall", |_| flushall()),
+    m("echo", |a| echo(&a.at(0))),
+    m("hmset", |a| hmset(&a.at(0), &a.at(1))),
+    // sets
+    m("sadd", |a| set_members("sadd", a)),
+    m("srem", |a| set_members("srem", a)),
+    m("smembers", |a| set_key("smembers", a)),
+    m("sismember", |a| sismember(&a.at(0), &a.at(1))),
+    m("smismember", |a| smismember(&a.at(0), &a.at(1))),
+    m("scard", |a| set_key("scard", a)),
+    m("spop", |a| set_pick("spop", &a.at(0), &a.at(1))),
+    m("srandmember", |a| {
+        set_pick("srandmember", &a.at(0), &a.at(1))
+    }),
+    m("smove", |a| smove(&a.at(0), &a.at(1), &a.at(2))),
+    m("sinter", |a| set_algebra("sinter", a)),
+    m("sunion", |a| set_algebra("sunion", a)),
+    m("sdiff", |a| set_algebra("sdiff", a)),
+    m("sinterstore", |a| set_algebra("sinterstore", a)),
+    m("sunionstore", |a| set_algebra("sunionstore", a)),
+    m("sdiffstore", |a| set_algebra("sdiffstore", a)),
+    m("sintercard", |a| sintercard(&a.at(0), &a.at(1))),
+    m("sscan", |a| {
+        member_scan("sscan", &a.at(0), &a.at(1), &a.at(2))
+    }),
+    // sorted sets
+    m("zadd", |a| zadd(&a.at(0), &a.at(1), &a.rest(2))),
+    m("zincrby", |a| zincrby(&a.at(0), &a.at(1), &a.at(2))),
+    m("zscore", |a| zmember("zscore", &a.at(0), &a.at(1))),
+    m("zmscore", |a| zmscore(&a.at(0), &a.at(1))),
+    m("zcard", |a| zcard(&a.at(0))),
+    m("zcount", |a| zcount("zcount", &a.at(0), &a.at(1), &a.at(2))),
+    m("zlexcount", |a| {
+        zcount("zlexcount", &a.at(0), &a.at(1), &a.at(2))
+    }),
+    m("zrank", |a| zmember("zrank", &a.at(0), &a.at(1))),
+    m("zrevrank", |a| zmember("zrevrank", &a.at(0), &a.at(1))),
+    m("zrem", |a| zrem(&a.at(0), &a.rest(1))),
+    m("zrange", |a| zrange("zrange", a)),
+    m("zrevrange", |a| zrange("zrevrange", a)),
+    m("zrangebyscore", |a| zrange("zrangebyscore", a)),
+    m("zrevrangebyscore", |a| zrange("zrevrangebyscore", a)),
+    m("zrangebylex", |a| zrange("zrangebylex", a)),
+    m("zrevrangebylex", |a| zrange("zrevrangebylex", a)),
+    m("zremrangebyrank", |a| zremrange("zremrangebyrank", a)),
+    m("zremrangebyscore", |a| zremrange("zremrangebyscore", a)),
+    m("zremrangebylex", |a| zremrange("zremrangebylex", a)),
+    m("zpopmin", |a| zpop(true, &a.at(0), &a.at(1))),
+    m("zpopmax", |a| zpop(false, &a.at(0), &a.at(1))),
+    m("zrandmember", |a| zrandmember(&a.at(0), &a.at(1), &a.at(2))),
+    m("zunionstore", |a| zstore("zunionstore", a)),
+    m("zinterstore", |a| zstore("zinterstore", a)),
+    m("zdiffstore", |a| zstore("zdiffstore", a)),
+    m("zscan", |a| {
+        member_scan("zscan", &a.at(0), &a.at(1), &a.at(2))
+    }),
 ];
 
 /// Builds the call of method `id` from its JavaScript arguments.

@@ -1,5 +1,6 @@
 //! String commands: `GET`, `SET` and its options, `SETNX`, `GETDEL`, `GETEX`, `MGET`, `MSET`, the
-//! counters, `APPEND`, `STRLEN`, and the JSON helpers.
+//! counters, `APPEND`, `STRLEN`, the older forms `SETEX`, `PSETEX`, `GETSET`, `MSETNX`,
+//! `SETRANGE`, `GETRANGE`, and the JSON helpers.
 
 use hedgestore_core::{Command, Expiry, GetExOption, SetCondition, SetOptions};
 use js_sys::{Array, Map, Uint8Array};
@@ -275,5 +276,54 @@ pub(crate) fn strlen(k: &JsValue) -> Built {
             key: key("strlen", k)?,
         },
         Shape::Int,
+    )
+}
+
+/// `SETEX key seconds value` and `PSETEX key milliseconds value`.
+pub(crate) fn setex(method: &'static str, k: &JsValue, ttl: &JsValue, value: &JsValue) -> Built {
+    let key = key(method, k)?;
+    let ttl = convert::int(method, "ttl", ttl)?;
+    let value = bytes(method, "value", value)?;
+    let command = if method == "setex" {
+        Command::SetEx {
+            key,
+            seconds: ttl,
+            value,
+        }
+    } else {
+        Command::PSetEx {
+            key,
+            millis: ttl,
+            value,
+        }
+    };
+    call(command, Shape::Done)
+}
+
+pub(crate) fn getset(k: &JsValue, value: &JsValue) -> Built {
+    let key = key("getset", k)?;
+    let value = bytes("getset", "value", value)?;
+    call(Command::GetSet { key, value }, Shape::Value(Encoding::Text))
+}
+
+pub(crate) fn msetnx(v: &JsValue) -> Built {
+    let pairs = entries("msetnx", "entries", v)?;
+    call(Command::MSetNx { pairs }, Shape::Bool)
+}
+
+pub(crate) fn setrange(k: &JsValue, offset: &JsValue, value: &JsValue) -> Built {
+    let key = key("setrange", k)?;
+    let offset = convert::int("setrange", "offset", offset)?;
+    let value = bytes("setrange", "value", value)?;
+    call(Command::SetRange { key, offset, value }, Shape::Int)
+}
+
+pub(crate) fn getrange(k: &JsValue, start: &JsValue, end: &JsValue) -> Built {
+    let key = key("getrange", k)?;
+    let start = convert::int("getrange", "start", start)?;
+    let end = convert::int("getrange", "end", end)?;
+    call(
+        Command::GetRange { key, start, end },
+        Shape::Value(Encoding::Text),
     )
 }
