@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every hedgestore suite. This is the one test command: the README names it and
 # .ci/run calls it. On a fresh machine it first installs what is missing (rustup targets and
-# components, redis-server); whatever is already present is left alone.
+# components, redis-server, iproute2); whatever is already present is left alone.
+# Runs as root (or with sudo): the partition test creates a network namespace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,10 @@ done
 
 step "setup: redis-server (the oracle of the differential tests)"
 command -v redis-server >/dev/null || apt_install redis-server
+
+step "setup: ip and unshare (the network-partition test runs in its own network namespace)"
+command -v ip >/dev/null || apt_install iproute2
+command -v unshare >/dev/null || apt_install util-linux
 
 step "format"
 cargo fmt --all -- --check

@@ -1,0 +1,202 @@
+//! A network partition between the application and Redis, under write load, through the
+//! fallback storage: packets silently lost (no refusal, no reset), new connections hanging,
+//! then the network healing. Every acknowledged write ends up in Redis exactly once; a write
+//! whose outcome was unknown (`Timeout`/`OutcomeUnknown`) is applied at most once.
+//!
+//! The partition is real and stays on loopback: the test runs itself again inside a private
+//! network namespace (`unshare -n`, which needs root, as CI has), starts `redis-server` on
+//! that namespace's `127.0.0.1`, and takes the namespace's loopback interface down and up
+//! again (`ip link set lo down|up`). With `lo` down, new connections hang on their SYN and
+//! data on established ones is lost until the link is back, when TCP retransmits it: what a
+//! partition does to a client, unlike killing or freezing the server.
+
+use std::collections::HashMap;
+use std::process::Command as Process;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hedgestore::{BackendKind, Storage, StorageConfig, StorageError};
+use hedgestore_testkit::{RedisServer, Resp};
+use tokio::time::Instant;
+
+const INSIDE: &str = "HEDGESTORE_PARTITION_NETNS";
+const WRITERS: usize = 8;
+
+fn ip(args: &[&str]) {
+    let status = Process::new("ip")
+        .args(args)
+        .status()
+        .expect("`ip` (iproute2) runs");
+    assert!(status.success(), "ip {args:?}: {status}");
+}
+
+#[test]
+fn a_partition_loses_no_acknowledged_write_and_applies_none_twice() {
+    if std::env::var_os(INSIDE).is_some() {
+        return partition_scenario();
+    }
+    // Outside: run this same test again in a fresh network namespace.
+    let output = Process::new("unshare")
+        .arg("-n")
+        .arg(std::env::current_exe().expect("the test binary"))
+        .args([
+            "--exact",
+            "a_partition_loses_no_acknowledged_write_and_applies_none_twice",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(INSIDE, "1")
+        .output()
+        .expect("unshare (util-linux) runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the scenario failed in its network namespace ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    // The inner run must have run the scenario (not matched zero tests).
+    assert!(stdout.contains("1 passed"), "{stdout}\n{stderr}");
+    eprint!("{stderr}");
+}
+
+/// What one writer saw.
+#[derive(Default, Debug)]
+struct Seen {
+    /// Elements whose RPUSH was acknowledged.
+    acked: Vec<u64>,
+    /// Elements whose RPUSH answered Timeout or OutcomeUnknown.
+    unknown: Vec<u64>,
+}
+
+fn partition_scenario() {
+    ip(&["link", "set", "lo", "up"]);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let server = RedisServer::start().expect("redis-server in the namespace");
+        let config = StorageConfig::default()
+            .redis_url(format!("redis://127.0.0.1:{}", server.port()))
+            .redis_response_timeout(Duration::from_millis(300))
+            .redis_connect_timeout(Duration::from_millis(200))
+            .redis_health_check_interval(Duration::from_millis(100))
+            .redis_health_check_timeout(Duration::from_millis(600))
+            .redis_backoff(
+                Duration::from_millis(20),
+                2.0,
+                Duration::from_millis(200),
+                3,
+            );
+        let storage = Storage::connect(config).await.expect("connects");
+        assert_eq!(storage.health().await.backend, BackendKind::Redis);
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen: Arc<Vec<Mutex<Seen>>> =
+            Arc::new((0..WRITERS).map(|_| Mutex::new(Seen::default())).collect());
+        let mut writers = Vec::new();
+        for w in 0..WRITERS {
+            let (storage, stop, seen) = (storage.clone(), stop.clone(), seen.clone());
+            writers.push(tokio::spawn(async move {
+                let key = format!("partition:list:{w}");
+                let mut i = 0u64;
+                while !stop.load(Ordering::Acquire) {
+                    i += 1;
+                    match storage.rpush(&key, &[i.to_string()]).await {
+                        Ok(_) => seen[w].lock().unwrap().acked.push(i),
+                        Err(StorageError::Timeout(_) | StorageError::OutcomeUnknown(_)) => {
+                            seen[w].lock().unwrap().unknown.push(i)
+                        }
+                        Err(e) => panic!("writer {w}, element {i}: {e}"),
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+
+        ip(&["link", "set", "lo", "down"]);
+        let partitioned = Instant::now();
+        // The health check notices within its timeout; writes go on, into memory.
+        let deadline = partitioned + Duration::from_secs(20);
+        while storage.health().await.backend != BackendKind::Memory {
+            assert!(
+                Instant::now() < deadline,
+                "no failover during the partition"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        eprintln!("failover {:?} after the partition", partitioned.elapsed());
+        let during = acked_total(&seen);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(
+            acked_total(&seen) > during,
+            "writes are acknowledged during the partition"
+        );
+
+        ip(&["link", "set", "lo", "up"]);
+        let healed = Instant::now();
+        let deadline = healed + Duration::from_secs(60);
+        while storage.health().await.backend != BackendKind::Redis {
+            assert!(Instant::now() < deadline, "no recovery after the partition");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        eprintln!("recovered {:?} after the network healed", healed.elapsed());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stop.store(true, Ordering::Release);
+        for writer in writers {
+            writer.await.expect("writer");
+        }
+        // Late retransmissions of writes sent before the partition have landed by now:
+        // their connections were waited on by the recovery or have timed out.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+
+        let mut direct = server.connect().expect("a direct connection");
+        let mut unknown_total = 0;
+        for (w, seen) in seen.iter().enumerate() {
+            let seen = seen.lock().unwrap();
+            let key = format!("partition:list:{w}");
+            let Resp::Array(Some(items)) = direct
+                .call(&[b"LRANGE".as_slice(), key.as_bytes(), b"0", b"-1"])
+                .expect("LRANGE")
+            else {
+                panic!("LRANGE {key} is not an array");
+            };
+            let mut counts: HashMap<u64, usize> = HashMap::new();
+            for item in items {
+                let Resp::Bulk(Some(b)) = item else {
+                    panic!("a list element is not a string")
+                };
+                let n: u64 = String::from_utf8(b).unwrap().parse().unwrap();
+                *counts.entry(n).or_default() += 1;
+            }
+            for (n, c) in &counts {
+                assert_eq!(*c, 1, "writer {w}: element {n} applied {c} times");
+                assert!(
+                    seen.acked.contains(n) || seen.unknown.contains(n),
+                    "writer {w}: element {n} was never written"
+                );
+            }
+            for n in &seen.acked {
+                assert!(
+                    counts.contains_key(n),
+                    "writer {w}: acknowledged element {n} is missing"
+                );
+            }
+            unknown_total += seen.unknown.len();
+        }
+        eprintln!(
+            "{} writes acknowledged, {unknown_total} with an unknown outcome; all acknowledged \
+             ones in Redis exactly once",
+            acked_total(&seen)
+        );
+        storage.close().await.expect("close");
+    });
+}
+
+fn acked_total(seen: &[Mutex<Seen>]) -> usize {
+    seen.iter().map(|s| s.lock().unwrap().acked.len()).sum()
+}
