@@ -33,19 +33,30 @@ fn ip(args: &[&str]) {
 
 #[test]
 fn a_partition_loses_no_acknowledged_write_and_applies_none_twice() {
+    in_network_namespace(
+        "a_partition_loses_no_acknowledged_write_and_applies_none_twice",
+        || partition_scenario(Restart::No),
+    );
+}
+
+#[test]
+fn a_redis_restarted_empty_during_a_partition_gets_every_write_back() {
+    in_network_namespace(
+        "a_redis_restarted_empty_during_a_partition_gets_every_write_back",
+        || partition_scenario(Restart::EmptyDuringPartition),
+    );
+}
+
+/// Runs `scenario` when already inside the test's network namespace; otherwise runs the test
+/// `name` of this binary again inside a fresh one and asserts it passed.
+fn in_network_namespace(name: &str, scenario: impl FnOnce()) {
     if std::env::var_os(INSIDE).is_some() {
-        return partition_scenario();
+        return scenario();
     }
-    // Outside: run this same test again in a fresh network namespace.
     let output = Process::new("unshare")
         .arg("-n")
         .arg(std::env::current_exe().expect("the test binary"))
-        .args([
-            "--exact",
-            "a_partition_loses_no_acknowledged_write_and_applies_none_twice",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
         .env(INSIDE, "1")
         .output()
         .expect("unshare (util-linux) runs");
@@ -70,7 +81,17 @@ struct Seen {
     unknown: Vec<u64>,
 }
 
-fn partition_scenario() {
+/// Whether Redis is also restarted while the network is cut.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Restart {
+    No,
+    /// Killed during the partition and restarted empty as the network heals: the client's
+    /// connections are then half-open (the server side is gone without a word reaching the
+    /// client) and must be noticed and replaced.
+    EmptyDuringPartition,
+}
+
+fn partition_scenario(restart: Restart) {
     ip(&["link", "set", "lo", "up"]);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -78,7 +99,7 @@ fn partition_scenario() {
         .build()
         .expect("a runtime");
     runtime.block_on(async {
-        let server = RedisServer::start().expect("redis-server in the namespace");
+        let mut server = RedisServer::start().expect("redis-server in the namespace");
         let config = StorageConfig::default()
             .redis_url(format!("redis://127.0.0.1:{}", server.port()))
             .redis_response_timeout(Duration::from_millis(300))
@@ -137,7 +158,14 @@ fn partition_scenario() {
             "writes are acknowledged during the partition"
         );
 
+        if restart == Restart::EmptyDuringPartition {
+            // Its goodbye (FIN/RST) is lost with the link down.
+            server.kill();
+        }
         ip(&["link", "set", "lo", "up"]);
+        if restart == Restart::EmptyDuringPartition {
+            server.restart().expect("redis-server restarts empty");
+        }
         let healed = Instant::now();
         let deadline = healed + Duration::from_secs(60);
         while storage.health().await.backend != BackendKind::Redis {
