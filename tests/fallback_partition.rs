@@ -40,6 +40,14 @@ fn a_partition_loses_no_acknowledged_write_and_applies_none_twice() {
 }
 
 #[test]
+fn a_partition_longer_than_redis_idle_timeout_loses_nothing() {
+    in_network_namespace(
+        "a_partition_longer_than_redis_idle_timeout_loses_nothing",
+        || partition_scenario(Restart::IdleTimeout),
+    );
+}
+
+#[test]
 fn a_redis_restarted_empty_during_a_partition_gets_every_write_back() {
     in_network_namespace(
         "a_redis_restarted_empty_during_a_partition_gets_every_write_back",
@@ -79,12 +87,17 @@ struct Seen {
     acked: Vec<u64>,
     /// Elements whose RPUSH answered Timeout or OutcomeUnknown.
     unknown: Vec<u64>,
+    /// The slowest call.
+    slowest: Duration,
 }
 
 /// Whether Redis is also restarted while the network is cut.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Restart {
     No,
+    /// Not restarted, but set to close connections idle for a second (`timeout 1`): during
+    /// the partition it closes every connection of the client, whose goodbye is lost.
+    IdleTimeout,
     /// Killed during the partition and restarted empty as the network heals: the client's
     /// connections are then half-open (the server side is gone without a word reaching the
     /// client) and must be noticed and replaced.
@@ -112,6 +125,12 @@ fn partition_scenario(restart: Restart) {
                 Duration::from_millis(200),
                 3,
             );
+        if restart == Restart::IdleTimeout {
+            let mut direct = server.connect().expect("a direct connection");
+            direct
+                .call(&[b"CONFIG".as_slice(), b"SET", b"timeout", b"1"])
+                .expect("CONFIG SET timeout");
+        }
         let storage = Storage::connect(config).await.expect("connects");
         assert_eq!(storage.health().await.backend, BackendKind::Redis);
 
@@ -126,7 +145,13 @@ fn partition_scenario(restart: Restart) {
                 let mut i = 0u64;
                 while !stop.load(Ordering::Acquire) {
                     i += 1;
-                    match storage.rpush(&key, &[i.to_string()]).await {
+                    let started = Instant::now();
+                    let result = storage.rpush(&key, &[i.to_string()]).await;
+                    {
+                        let mut seen = seen[w].lock().unwrap();
+                        seen.slowest = seen.slowest.max(started.elapsed());
+                    }
+                    match result {
                         Ok(_) => seen[w].lock().unwrap().acked.push(i),
                         Err(StorageError::Timeout(_) | StorageError::OutcomeUnknown(_)) => {
                             seen[w].lock().unwrap().unknown.push(i)
@@ -152,7 +177,8 @@ fn partition_scenario(restart: Restart) {
         }
         eprintln!("failover {:?} after the partition", partitioned.elapsed());
         let during = acked_total(&seen);
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        // Longer than Redis's idle timeout in the `IdleTimeout` scenario.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
         assert!(
             acked_total(&seen) > during,
             "writes are acknowledged during the partition"
@@ -216,9 +242,10 @@ fn partition_scenario(restart: Restart) {
             }
             unknown_total += seen.unknown.len();
         }
+        let slowest = seen.iter().map(|s| s.lock().unwrap().slowest).max();
         eprintln!(
             "{} writes acknowledged, {unknown_total} with an unknown outcome; all acknowledged \
-             ones in Redis exactly once",
+             ones in Redis exactly once; slowest call {slowest:?}",
             acked_total(&seen)
         );
         storage.close().await.expect("close");
