@@ -16,6 +16,9 @@ pub struct RedisServer {
     child: Option<Child>,
     port: u16,
     password: Option<String>,
+    /// The server's working directory (`--dir`): where a `SAVE` writes its snapshot and a
+    /// restart loads it from; removed when the server is dropped.
+    dir: std::path::PathBuf,
     /// Keeps the port reserved for this server's whole life, killed phases included.
     _lease: PortLease,
 }
@@ -29,10 +32,18 @@ impl RedisServer {
     /// Starts a server that requires `password` (`requirepass`).
     pub fn start_with_password(password: Option<&str>) -> io::Result<Self> {
         let lease = PortLease::take()?;
+        let dir = std::env::temp_dir().join(format!(
+            "hedgestore-redis-{}-{}",
+            std::process::id(),
+            lease.port
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
         let mut server = Self {
             child: None,
             port: lease.port,
             password: password.map(str::to_owned),
+            dir,
             _lease: lease,
         };
         server.spawn()?;
@@ -69,8 +80,9 @@ impl RedisServer {
         }
     }
 
-    /// Starts the server again on the same port (after [`kill`](Self::kill)); its data is
-    /// gone, as with a real crash of a server without persistence.
+    /// Starts the server again on the same port (after [`kill`](Self::kill)). It comes back
+    /// empty, as a crashed server without persistence does, unless a `SAVE` wrote a snapshot
+    /// into its directory: then it comes back with that snapshot's data.
     pub fn restart(&mut self) -> io::Result<()> {
         self.kill();
         self.spawn()
@@ -109,6 +121,8 @@ impl RedisServer {
             .args(["--bind", "127.0.0.1"])
             .args(["--save", ""])
             .args(["--appendonly", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
             .args(["--daemonize", "no"])
             .args(["--protected-mode", "yes"])
             .stdout(Stdio::null())
@@ -154,6 +168,7 @@ impl Drop for RedisServer {
         // reaped at once.
         let _ = self.resume();
         self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
