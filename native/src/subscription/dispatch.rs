@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use bytes::Bytes;
-use hedgestore_core::{EngineConfig, PubSub, SubscriberId};
+#[cfg(feature = "redis")]
+use hedgestore_core::EngineConfig;
+use hedgestore_core::{PubSub, SubscriberId};
 use tokio::sync::Notify;
 
 use super::{Handler, Message, Subscription, SubscriptionControl, Unsubscribed};
@@ -146,12 +148,14 @@ impl<I: Inbox> SubscriptionControl for Dispatched<I> {
 
 /// A bus of its own, for a backend that relays messages another server delivered (the Redis
 /// backend's pushes) to local handlers.
+#[cfg(feature = "redis")]
 pub(crate) struct LocalBus {
     bus: Mutex<PubSub>,
     dispatchers: Mutex<HashMap<u64, Arc<Notify>>>,
     closed: AtomicBool,
 }
 
+#[cfg(feature = "redis")]
 impl Inbox for LocalBus {
     fn with_bus<R>(&self, f: impl FnOnce(&mut PubSub) -> R) -> Option<R> {
         if self.closed.load(Ordering::Acquire) {
@@ -165,6 +169,7 @@ impl Inbox for LocalBus {
     }
 }
 
+#[cfg(feature = "redis")]
 impl LocalBus {
     /// An empty bus with the engine's default queue capacity per subscriber.
     pub(crate) fn new() -> Arc<Self> {
@@ -205,6 +210,7 @@ impl LocalBus {
     }
 }
 
+#[cfg(feature = "redis")]
 impl Drop for LocalBus {
     fn drop(&mut self) {
         self.close();
