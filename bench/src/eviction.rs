@@ -6,7 +6,8 @@
 //! from its database). Every contender has room for 100,000 entries, a tenth of the keys, so
 //! it must keep choosing what to evict, and its hit ratio shows how well it chooses.
 //!
-//! * hedgestore `Engine`, `AllKeysLru`, with the default 5 eviction samples and with 10.
+//! * hedgestore `Engine`, `AllKeysLru` and `AllKeysLfu`, with the default 5 eviction samples
+//!   and with 10.
 //!   The engine's budget is in bytes, not entries, so it is calibrated: the suite loads
 //!   100,000 entries of this workload into an unbounded engine, reads `used_memory()` per
 //!   entry, and sets `max_memory` so that the eviction limit (90% of `max_memory`) is exactly
@@ -208,14 +209,18 @@ impl<S: Store, F: Fn() -> S> Contender for Bounded<F> {
     }
 }
 
-/// An engine with `samples` eviction samples and the calibrated budget.
-fn engine(max_memory: usize, samples: usize) -> impl Fn() -> Engine<ManualClock> {
+/// An engine with `policy`, `samples` eviction samples and the calibrated budget.
+fn engine(
+    max_memory: usize,
+    policy: EvictionPolicy,
+    samples: usize,
+) -> impl Fn() -> Engine<ManualClock> {
     move || {
         Engine::with_config(
             ManualClock::new(0),
             EngineConfig {
                 max_memory,
-                eviction_policy: EvictionPolicy::AllKeysLru,
+                eviction_policy: policy,
                 eviction_samples: samples,
                 ..EngineConfig::default()
             },
@@ -238,11 +243,19 @@ pub fn bench(keys: &[Key], quick: bool) {
     let mut all: Vec<Box<dyn Contender>> = vec![
         Box::new(Bounded::new(
             "hedgestore Engine, AllKeysLru, 5 samples (default)",
-            engine(max_memory, 5),
+            engine(max_memory, EvictionPolicy::AllKeysLru, 5),
         )),
         Box::new(Bounded::new(
             "hedgestore Engine, AllKeysLru, 10 samples",
-            engine(max_memory, 10),
+            engine(max_memory, EvictionPolicy::AllKeysLru, 10),
+        )),
+        Box::new(Bounded::new(
+            "hedgestore Engine, AllKeysLfu, 5 samples",
+            engine(max_memory, EvictionPolicy::AllKeysLfu, 5),
+        )),
+        Box::new(Bounded::new(
+            "hedgestore Engine, AllKeysLfu, 10 samples",
+            engine(max_memory, EvictionPolicy::AllKeysLfu, 10),
         )),
         Box::new(Bounded::new("moka sync::Cache", move || {
             moka::sync::Cache::<Vec<u8>, Vec<u8>>::builder()

@@ -13,6 +13,13 @@ pub enum EvictionPolicy {
     VolatileLru,
     /// Only keys with a TTL, nearest expiry first (`volatile-ttl`).
     VolatileTtl,
+    /// Any key, least frequently used first (sampled, as Redis's `allkeys-lfu`): each key
+    /// keeps Redis's logarithmic 8-bit access counter, which decays with time, so a key read
+    /// often stays while a burst of one-off keys passes through. The better choice for a
+    /// cache whose popular keys stay popular (see BENCHMARKS.md for hit ratios).
+    AllKeysLfu,
+    /// Only keys with a TTL, least frequently used first (`volatile-lfu`).
+    VolatileLfu,
     /// Never evict: writes that may grow memory fail with [`Error::OutOfMemory`]
     /// (`noeviction`); reads and deletes keep working.
     ///
@@ -54,6 +61,15 @@ pub struct EngineConfig {
     pub keyspace_events: bool,
     /// Seed of the sampling generator (eviction); fixed by default so runs are reproducible.
     pub seed: u64,
+    /// LFU policies: a key's access counter grows with probability `1 / (n × factor + 1)`,
+    /// `n` being how far it is above its initial value 5 (Redis's `lfu-log-factor`). Default
+    /// 1: the counter saturates after about 30,000 accesses (Redis's default 10, for about a
+    /// million, measured 1.5 points lower on the Zipf cache trace of BENCHMARKS.md).
+    pub lfu_log_factor: u32,
+    /// LFU policies: a key's counter loses 1 for every this many engine accesses it was not
+    /// used (Redis counts minutes, `lfu-decay-time`; the engine has no wall clock per access,
+    /// so it counts accesses; rounded down to a power of two). Default 1,048,576.
+    pub lfu_decay_accesses: u32,
 }
 
 impl Default for EngineConfig {
@@ -69,7 +85,27 @@ impl Default for EngineConfig {
             subscriber_queue_capacity: 1024,
             keyspace_events: false,
             seed: 0x9E37_79B9_7F4A_7C15,
+            lfu_log_factor: 1,
+            lfu_decay_accesses: 1 << 20,
         }
+    }
+}
+
+impl EvictionPolicy {
+    /// Whether it evicts by access frequency (the LFU policies).
+    pub fn is_lfu(self) -> bool {
+        matches!(
+            self,
+            EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu
+        )
+    }
+
+    /// Whether it evicts only keys with a TTL.
+    pub fn is_volatile(self) -> bool {
+        matches!(
+            self,
+            EvictionPolicy::VolatileLru | EvictionPolicy::VolatileTtl | EvictionPolicy::VolatileLfu
+        )
     }
 }
 

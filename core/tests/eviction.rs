@@ -282,3 +282,100 @@ fn eviction_changes_watched_versions() {
     assert_eq!(e.key_version(b"watched"), 0, "the cold key was evicted");
     assert!(e.stats().evicted > 0);
 }
+
+/// Reads 200 hot keys many times, then sweeps 58,000 one-off keys (each read twice right
+/// after its write, so each is as *recent* as can be) through a cache of about 15,000 keys,
+/// reading the hot keys again only once in the middle of the sweep; returns how many hot
+/// keys survived.
+fn hot_keys_surviving_a_scan(policy: EvictionPolicy) -> usize {
+    let mut e = engine_with(2 << 20, policy);
+    let value = vec![1u8; 64];
+    for i in 0..200 {
+        e.set(&key(i), &value, SetOptions::default()).unwrap();
+    }
+    for _ in 0..300 {
+        for hot in 0..200 {
+            e.get(&key(hot)).unwrap();
+        }
+    }
+    for i in 1_000..59_000 {
+        e.set(&key(i), &value, SetOptions::default()).unwrap();
+        e.get(&key(i)).unwrap();
+        e.get(&key(i)).unwrap();
+        if i % 30_000 == 0 {
+            for hot in 0..200 {
+                e.get(&key(hot)).unwrap();
+            }
+        }
+    }
+    (0..200)
+        .filter(|&h| e.get(&key(h)).unwrap().is_some())
+        .count()
+}
+
+#[test]
+fn lfu_keeps_frequently_read_keys_through_a_scan_that_lru_lets_evict_them() {
+    let lfu = hot_keys_surviving_a_scan(EvictionPolicy::AllKeysLfu);
+    let lru = hot_keys_surviving_a_scan(EvictionPolicy::AllKeysLru);
+    assert!(lfu >= 190, "LFU kept only {lfu}/200 hot keys");
+    assert!(
+        lru <= 20,
+        "LRU kept {lru}/200 keys it had not read for 29,000 writes"
+    );
+}
+
+#[test]
+fn lfu_counters_decay_so_keys_hot_long_ago_can_go() {
+    let mut e = Engine::with_config(
+        ManualClock::new(T0),
+        EngineConfig {
+            max_memory: 2 << 20,
+            eviction_policy: EvictionPolicy::AllKeysLfu,
+            lfu_decay_accesses: 1024,
+            ..EngineConfig::default()
+        },
+    );
+    let value = vec![1u8; 64];
+    for i in 0..200 {
+        e.set(&key(i), &value, SetOptions::default()).unwrap();
+    }
+    for _ in 0..30 {
+        for hot in 0..200 {
+            e.get(&key(hot)).unwrap();
+        }
+    }
+    // A long phase of other keys, each read a few times: the old hot keys' counters decay
+    // by one per 1024 accesses, to nothing, and they are evicted like any other key.
+    for i in 1_000..100_000 {
+        e.set(&key(i), &value, SetOptions::default()).unwrap();
+        for _ in 0..3 {
+            e.get(&key(i)).unwrap();
+        }
+    }
+    let alive = (0..200)
+        .filter(|&h| e.get(&key(h)).unwrap().is_some())
+        .count();
+    assert!(alive <= 20, "{alive}/200 keys hot long ago are still there");
+}
+
+#[test]
+fn volatile_lfu_evicts_only_keys_with_a_ttl() {
+    let mut e = engine_with(1 << 20, EvictionPolicy::VolatileLfu);
+    for i in 0..2000 {
+        e.set(&key(i), &[0u8; 100], SetOptions::default()).unwrap();
+    }
+    for i in 2000..200_000 {
+        if e.set(&key(i), &[0u8; 100], SetOptions::default().ex(1000))
+            .is_err()
+        {
+            break;
+        }
+    }
+    for i in 0..2000 {
+        assert!(
+            e.get(&key(i)).unwrap().is_some(),
+            "persistent key {i} was evicted"
+        );
+    }
+    assert!(e.stats().evicted > 0);
+}

@@ -10,7 +10,7 @@
 //! | `REDIS_PASSWORD` | password (never logged or printed) | none |
 //! | `HEDGESTORE_MAX_MEMORY` | memory budget of the in-memory engine: bytes, or with a `kb`/`mb`/`gb` suffix (binary) | `1gb` |
 //! | `HEDGESTORE_EVICTION_THRESHOLD` | eviction starts past this percentage of the budget (1–100) | `90` |
-//! | `HEDGESTORE_EVICTION_POLICY` | `allkeys-lru`, `volatile-lru`, `volatile-ttl` or `noeviction` | `allkeys-lru` |
+//! | `HEDGESTORE_EVICTION_POLICY` | `allkeys-lru`, `allkeys-lfu`, `volatile-lru`, `volatile-lfu`, `volatile-ttl` or `noeviction` | `allkeys-lru` |
 //! | `HEDGESTORE_CLEANUP_INTERVAL_MS` | full expiry sweep at least this often | `60000` |
 //! | `HEDGESTORE_DATA_DIR` | memory-only storage logs its writes here and restarts from them (see [`Durability`]) | none (nothing written) |
 //! | `HEDGESTORE_FSYNC` | when logged writes reach the disk: `always`, `everysec` or `no` | `everysec` |
@@ -359,7 +359,8 @@ impl StorageConfig {
             config.memory.eviction_policy = parse_policy(&v).ok_or_else(|| ConfigError {
                 variable: "HEDGESTORE_EVICTION_POLICY",
                 problem: format!(
-                    "'{v}' is not one of allkeys-lru, volatile-lru, volatile-ttl, noeviction"
+                    "'{v}' is not one of allkeys-lru, allkeys-lfu, volatile-lru, volatile-lfu, \
+                     volatile-ttl, noeviction"
                 ),
             })?;
         }
@@ -535,6 +536,8 @@ fn parse_policy(v: &str) -> Option<EvictionPolicy> {
         "allkeys-lru" => Some(EvictionPolicy::AllKeysLru),
         "volatile-lru" => Some(EvictionPolicy::VolatileLru),
         "volatile-ttl" => Some(EvictionPolicy::VolatileTtl),
+        "allkeys-lfu" => Some(EvictionPolicy::AllKeysLfu),
+        "volatile-lfu" => Some(EvictionPolicy::VolatileLfu),
         "noeviction" | "no-eviction" => Some(EvictionPolicy::NoEviction),
         _ => None,
     }

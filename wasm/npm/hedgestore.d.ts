@@ -76,7 +76,7 @@ export interface MemoryStoreOptions {
   /** Memory budget in bytes (default 1 GiB). */
   maxMemory?: number;
   /** What to evict past the threshold (default `'allkeys-lru'`). `'noeviction'` refuses writes with `OOM …` instead. */
-  evictionPolicy?: 'allkeys-lru' | 'volatile-lru' | 'volatile-ttl' | 'noeviction';
+  evictionPolicy?: 'allkeys-lru' | 'allkeys-lfu' | 'volatile-lru' | 'volatile-lfu' | 'volatile-ttl' | 'noeviction';
   /** Eviction starts past this percentage of `maxMemory` (default 90). */
   evictionThreshold?: number;
   /** Keys sampled per eviction (default 5). */

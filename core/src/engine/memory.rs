@@ -92,10 +92,7 @@ impl<C: Clock> Engine<C> {
     /// `protect_after`; false when no key may be evicted.
     fn evict_one(&mut self, protect_after: u64) -> bool {
         let policy = self.config.eviction_policy;
-        let volatile_only = matches!(
-            policy,
-            EvictionPolicy::VolatileLru | EvictionPolicy::VolatileTtl
-        );
+        let volatile_only = policy.is_volatile();
         if policy == EvictionPolicy::NoEviction
             || self.keys.len() == 0
             || (volatile_only && self.volatile == 0)
@@ -161,6 +158,10 @@ impl<C: Clock> Engine<C> {
                 EvictionPolicy::VolatileTtl => {
                     u64::MAX - slot.expires_at.map_or(u64::MAX, |t| t.get())
                 }
+                EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
+                    let counter = lfu_decayed(slot.lru, self.lru_clock, self.lfu_decay_shift);
+                    255 - u64::from(counter)
+                }
                 _ => u64::from(self.lru_clock.wrapping_sub(slot.lru)),
             };
             let candidate = Candidate {
@@ -170,6 +171,62 @@ impl<C: Clock> Engine<C> {
                 stamp: self.stamp(i, policy),
             };
             insert_candidate(&mut self.eviction_pool, candidate);
+        }
+    }
+}
+
+/// An LFU key's counter at its first write (Redis's `LFU_INIT_VAL`): new keys get a chance
+/// to be read before they are the first to go.
+pub(crate) const LFU_INIT: u8 = 5;
+
+/// An LFU stamp (`Slot::lru` under the LFU policies): the decay epoch of the last access in
+/// the high 24 bits, the logarithmic counter in the low 8.
+pub(crate) fn lfu_stamp(epoch: u32, counter: u8) -> u32 {
+    (epoch << 8) | u32::from(counter)
+}
+
+/// The counter of `stamp`, decayed by the epochs elapsed since it was stamped (the access
+/// clock `clock` divided by `2^decay_shift`).
+pub(crate) fn lfu_decayed(stamp: u32, clock: u32, decay_shift: u32) -> u8 {
+    let now = (clock >> decay_shift) & 0x00FF_FFFF;
+    let then = stamp >> 8;
+    let elapsed = now.wrapping_sub(then) & 0x00FF_FFFF;
+    let counter = (stamp & 0xFF) as u8;
+    counter.saturating_sub(u8::try_from(elapsed).unwrap_or(u8::MAX))
+}
+
+impl<C: Clock> Engine<C> {
+    /// Records an access to slot `i` for eviction: the access clock under the LRU policies;
+    /// under the LFU ones the decayed counter, grown logarithmically as Redis's
+    /// `LFULogIncr` does.
+    #[inline]
+    pub(super) fn touch(&mut self, i: usize) {
+        self.lru_clock = self.lru_clock.wrapping_add(1);
+        if !self.lfu {
+            let clock = self.lru_clock;
+            self.keys.slot_mut(i).lru = clock;
+            return;
+        }
+        let (clock, shift) = (self.lru_clock, self.lfu_decay_shift);
+        let mut counter = lfu_decayed(self.keys.slot(i).lru, clock, shift);
+        if counter < u8::MAX {
+            let base = u64::from(counter.saturating_sub(LFU_INIT));
+            let odds = base * u64::from(self.config.lfu_log_factor) + 1;
+            if self.random() % odds == 0 {
+                counter += 1;
+            }
+        }
+        self.keys.slot_mut(i).lru = lfu_stamp(clock >> shift, counter);
+    }
+
+    /// The eviction stamp of a key written now for the first time.
+    #[inline]
+    pub(super) fn new_stamp(&mut self) -> u32 {
+        self.lru_clock = self.lru_clock.wrapping_add(1);
+        if self.lfu {
+            lfu_stamp(self.lru_clock >> self.lfu_decay_shift, LFU_INIT)
+        } else {
+            self.lru_clock
         }
     }
 }

@@ -92,6 +92,10 @@ pub struct Engine<C: Clock> {
     counters: Counters,
     /// Access clock for LRU: advances on every key access.
     lru_clock: u32,
+    /// The policy is an LFU one (slots' `lru` hold LFU stamps).
+    lfu: bool,
+    /// `log2` of the accesses per LFU decay epoch.
+    lfu_decay_shift: u32,
     /// Number of keys with a TTL.
     volatile: usize,
     /// State of the sampling generator (xorshift64*).
@@ -123,6 +127,8 @@ impl<C: Clock> Engine<C> {
     /// An empty engine with `config`, reading time from `clock`.
     pub fn with_config(clock: C, config: EngineConfig) -> Self {
         let now = clock.now();
+        let lfu = config.eviction_policy.is_lfu();
+        let lfu_decay_shift = config.lfu_decay_accesses.max(1).ilog2();
         Self {
             clock,
             rng: config.seed | 1,
@@ -134,6 +140,8 @@ impl<C: Clock> Engine<C> {
             version_counter: 0,
             counters: Counters::default(),
             lru_clock: 0,
+            lfu,
+            lfu_decay_shift,
             volatile: 0,
             eviction_pool: Vec::new(),
             locks: locks::Locks::default(),
@@ -254,8 +262,7 @@ impl<C: Clock> Engine<C> {
                 return None;
             }
         }
-        self.lru_clock = self.lru_clock.wrapping_add(1);
-        self.keys.slot_mut(i).lru = self.lru_clock;
+        self.touch(i);
         Some(i)
     }
 
@@ -322,15 +329,14 @@ impl<C: Clock> Engine<C> {
         ttl: TtlChange,
     ) {
         let version = self.next_version();
-        self.lru_clock = self.lru_clock.wrapping_add(1);
         match existing {
             Some(i) => {
+                self.touch(i);
                 let slot = self.keys.slot_mut(i);
                 let before = slot.value.heap_bytes();
                 slot.value = value;
                 let after = slot.value.heap_bytes();
                 slot.version = version;
-                slot.lru = self.lru_clock;
                 self.heap_bytes = self.heap_bytes + after - before;
                 match ttl {
                     TtlChange::Clear => self.set_slot_expiry(i, None),
@@ -344,13 +350,14 @@ impl<C: Clock> Engine<C> {
                     TtlChange::Clear | TtlChange::Keep => None,
                 };
                 self.volatile += usize::from(expires_at.is_some());
+                let lru = self.new_stamp();
                 let slot = Slot {
                     key: crate::key::Key::new(key),
                     hash,
                     value,
                     expires_at,
                     version,
-                    lru: self.lru_clock,
+                    lru,
                 };
                 self.heap_bytes += slot.heap_bytes();
                 self.keys.insert(slot);

@@ -107,11 +107,13 @@ fn eviction_policy(o: &Options) -> Result<EvictionPolicy, JsValue> {
         None | Some("allkeys-lru") => EvictionPolicy::AllKeysLru,
         Some("volatile-lru") => EvictionPolicy::VolatileLru,
         Some("volatile-ttl") => EvictionPolicy::VolatileTtl,
+        Some("allkeys-lfu") => EvictionPolicy::AllKeysLfu,
+        Some("volatile-lfu") => EvictionPolicy::VolatileLfu,
         Some("noeviction") => EvictionPolicy::NoEviction,
         Some(other) => {
             return Err(o.invalid(&format!(
-                "evictionPolicy must be 'allkeys-lru', 'volatile-lru', 'volatile-ttl' or \
-                 'noeviction', got '{other}'"
+                "evictionPolicy must be 'allkeys-lru', 'allkeys-lfu', 'volatile-lru', \
+                 'volatile-lfu', 'volatile-ttl' or 'noeviction', got '{other}'"
             )))
         }
     })
