@@ -57,6 +57,9 @@ macro_rules! value_arg {
     (lex_bound) => { hedgestore_core::LexBound };
     (limit) => { hedgestore_core::Limit };
     (aggregate) => { hedgestore_core::Aggregate };
+    (bit) => { bool };
+    (bit_range) => { Option<hedgestore_core::BitRange> };
+    (bit_op) => { hedgestore_core::BitOp };
 }
 
 /// An argument of either flavour as the owned value the command holds.
@@ -272,6 +275,15 @@ macro_rules! sample_arg {
     };
     (aggregate) => {
         hedgestore_core::Aggregate::Sum
+    };
+    (bit) => {
+        false
+    };
+    (bit_range) => {
+        None
+    };
+    (bit_op) => {
+        hedgestore_core::BitOp::And
     };
 }
 

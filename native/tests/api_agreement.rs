@@ -282,6 +282,19 @@ macro_rules! sample {
     ($group:ident, $param:ident, aggregate) => {
         Aggregate::Sum
     };
+    ($group:ident, $param:ident, bit) => {
+        true
+    };
+    ($group:ident, $param:ident, bit_range) => {
+        Some(hedgestore_native::BitRange::Between {
+            start: 0,
+            end: -1,
+            unit: hedgestore_native::BitUnit::Bit,
+        })
+    };
+    ($group:ident, $param:ident, bit_op) => {
+        hedgestore_native::BitOp::Or
+    };
 }
 
 /// Calls every generated method on a fresh seeded storage, then queues it alone in a

@@ -101,6 +101,19 @@ macro_rules! api_sample {
     ($group:ident, $param:ident, aggregate) => {
         hedgestore::Aggregate::Max
     };
+    ($group:ident, $param:ident, bit) => {
+        true
+    };
+    ($group:ident, $param:ident, bit_range) => {
+        Some(hedgestore::BitRange::Between {
+            start: 0,
+            end: -1,
+            unit: hedgestore::BitUnit::Bit,
+        })
+    };
+    ($group:ident, $param:ident, bit_op) => {
+        hedgestore::BitOp::Or
+    };
 }
 
 /// Runs every generated method of the list on freshly seeded keys; `flushdb` and `flushall`

@@ -38,6 +38,11 @@ impl Command {
             MSetNx { .. } => CommandKind::MSetNx,
             SetRange { .. } => CommandKind::SetRange,
             GetRange { .. } => CommandKind::GetRange,
+            SetBit { .. } => CommandKind::SetBit,
+            GetBit { .. } => CommandKind::GetBit,
+            BitCount { .. } => CommandKind::BitCount,
+            BitPos { .. } => CommandKind::BitPos,
+            BitOp { .. } => CommandKind::BitOp,
             Del { .. } => CommandKind::Del,
             Exists { .. } => CommandKind::Exists,
             Expire { expiry, .. } => match expiry {

@@ -156,6 +156,9 @@ mod tests {
             "limit",
             "opt_floats",
             "aggregate",
+            "bit",
+            "bit_range",
+            "bit_op",
         ];
         const REPLIES: &[&str] = &[
             "value",

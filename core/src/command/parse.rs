@@ -9,6 +9,7 @@
 use alloc::format;
 use alloc::string::String;
 
+use super::bits::{self, BitOp};
 use super::read::{
     eq, expire_command, expiry, extended_options, float, int, list, numkeys_and_limit, pairs,
     pop_count, scan_cursor, scan_options,
@@ -196,6 +197,35 @@ impl Command {
                 start: int(a(2))?,
                 end: int(a(3))?,
             },
+            CommandKind::SetBit => Command::SetBit {
+                key: key(),
+                offset: bits::bit_offset(a(2))?,
+                value: bits::bit_value(a(3))?,
+            },
+            CommandKind::GetBit => Command::GetBit {
+                key: key(),
+                offset: bits::bit_offset(a(2))?,
+            },
+            CommandKind::BitCount => Command::BitCount {
+                key: key(),
+                range: bits::bitcount_range(&rest[1..])?,
+            },
+            CommandKind::BitPos => Command::BitPos {
+                key: key(),
+                bit: bits::bit_argument(a(2))?,
+                range: bits::bitpos_range(&rest[2..])?,
+            },
+            CommandKind::BitOp => {
+                let op = BitOp::parse(a(1))?;
+                if op == BitOp::Not && rest.len() != 3 {
+                    return Err(Error::BitOpNotSingleKey);
+                }
+                Command::BitOp {
+                    op,
+                    destination: a(2).to_vec(),
+                    keys: list(&rest[2..]),
+                }
+            }
             CommandKind::Del => Command::Del { keys: list(rest) },
             CommandKind::Exists => Command::Exists { keys: list(rest) },
             CommandKind::Expire => expire_command(args, Expiry::Ex)?,

@@ -242,6 +242,21 @@ command_table! {
     /// `GETRANGE`
     GetRange = "getrange", 4, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["GETRANGE", "k", "0", "-1"];
+    /// `SETBIT`
+    SetBit = "setbit", 4, [WRITE, DENYOOM], (1, 1, 1),
+        ["SETBIT", "k", "7", "1"];
+    /// `GETBIT`
+    GetBit = "getbit", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["GETBIT", "k", "7"];
+    /// `BITCOUNT`
+    BitCount = "bitcount", -2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["BITCOUNT", "k", "0", "-1", "BIT"];
+    /// `BITPOS`
+    BitPos = "bitpos", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["BITPOS", "k", "1", "0", "-1", "BYTE"];
+    /// `BITOP`
+    BitOp = "bitop", -4, [WRITE, DENYOOM], (2, -1, 1),
+        ["BITOP", "AND", "d", "k1", "k2"];
     /// `DEL`
     Del = "del", -2, [WRITE], (1, -1, 1),
         ["DEL", "k1", "k2"];

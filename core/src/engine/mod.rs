@@ -6,6 +6,7 @@
 //! expiry, storing, and the bookkeeping (memory, versions, counters) around every mutation.
 
 mod batch;
+mod bits;
 mod classic;
 mod execute;
 mod expiry;

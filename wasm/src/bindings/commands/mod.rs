@@ -18,6 +18,7 @@
 //! (entries `m("name", …)`) and fails when the three disagree. Methods that are not in core's
 //! list (the `…Bytes` variants, the JSON helpers) are listed there as extras.
 
+mod bits;
 mod hashes;
 mod keys;
 mod lists;
@@ -34,6 +35,7 @@ use super::convert::{bytes, bytes_list_nonempty, describe, Encoding};
 use super::errors::type_error;
 use super::shape::Shape;
 
+pub(crate) use bits::*;
 pub(crate) use hashes::*;
 pub(crate) use keys::*;
 pub(crate) use lists::*;
@@ -312,6 +314,12 @@ pub(crate) static METHODS: &[Method] = &[
     m("zscan", |a| {
         member_scan("zscan", &a.at(0), &a.at(1), &a.at(2))
     }),
+    // bitmaps
+    m("setbit", |a| setbit(&a.at(0), &a.at(1), &a.at(2))),
+    m("getbit", |a| getbit(&a.at(0), &a.at(1))),
+    m("bitcount", |a| bitcount(&a.at(0), &a.at(1), &a.at(2))),
+    m("bitpos", |a| bitpos(&a.at(0), &a.at(1), &a.at(2), &a.at(3))),
+    m("bitop", |a| bitop(&a.at(0), &a.at(1), &a.rest(2))),
 ];
 
 /// Builds the call of method `id` from its JavaScript arguments.
