@@ -12,6 +12,7 @@ use hedgestore_testkit::{Resp, RespConnection, Rng};
 
 use super::{from_engine, from_resp, Norm};
 
+mod bits;
 mod floats;
 mod large;
 mod zsets;
@@ -47,6 +48,9 @@ fn scard(redis: &mut RespConnection, key: &str) -> i64 {
 
 /// One random command of the newer families.
 pub fn command(rng: &mut Rng, redis: &mut RespConnection) -> Vec<String> {
+    if rng.chance(30) {
+        return bits::command(rng);
+    }
     if rng.chance(50) {
         let mut c = zsets::command(rng);
         // Combinations keep their options whole (their option errors are a documented
