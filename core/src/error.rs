@@ -104,6 +104,12 @@ pub enum Error {
     /// `BITOP NOT` with more than one source key.
     #[error("ERR BITOP NOT must be called with a single source key.")]
     BitOpNotSingleKey,
+    /// A string that is not a HyperLogLog (`PFADD`, `PFCOUNT`, `PFMERGE`).
+    #[error("WRONGTYPE Key is not a valid HyperLogLog string value.")]
+    NotHyperLogLog,
+    /// A HyperLogLog whose sparse encoding does not cover its registers exactly.
+    #[error("INVALIDOBJ Corrupted HLL object detected")]
+    CorruptedHyperLogLog,
     /// The key does not exist (`RENAME`, `LSET`).
     #[error("ERR no such key")]
     NoSuchKey,
@@ -231,6 +237,8 @@ impl Error {
             Error::BitValue,
             Error::BitArgument,
             Error::BitOpNotSingleKey,
+            Error::NotHyperLogLog,
+            Error::CorruptedHyperLogLog,
             Error::NoSuchKey,
             Error::IndexOutOfRange,
             Error::Syntax,

@@ -43,6 +43,7 @@ mod decimal;
 mod engine;
 mod error;
 mod glob;
+mod hll;
 mod key;
 mod keyspace;
 pub mod log;

@@ -146,6 +146,7 @@ macro_rules! trait_methods {
     (@group set set $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
     (@group zset zset $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
     (@group pubsub pubsub $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
+    (@group hll hll $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
     // A group no trait holds is a compile error (no arm matches it): a new section of the
     // list needs its trait.
     (@group $want:ident base $entries:tt) => {};
@@ -154,6 +155,7 @@ macro_rules! trait_methods {
     (@group $want:ident set $entries:tt) => {};
     (@group $want:ident zset $entries:tt) => {};
     (@group $want:ident pubsub $entries:tt) => {};
+    (@group $want:ident hll $entries:tt) => {};
     (@emit [$(
         $(#[$doc:meta])*
         $kind:ident => $name:ident($($param:ident: $pkind:ident),* $(,)?)

@@ -439,6 +439,14 @@ export interface Commands<R extends { [k: string]: any }> {
   bitpos(key: Bytes, bit: 0 | 1, start?: Int, end?: Int): R['number'];
   /** `BITOP`: stores the operation of the source keys in `destinationKey`; its length. */
   bitop(op: 'and' | 'or' | 'xor' | 'not', destinationKey: Bytes, ...sourceKeys: Bytes[]): R['number'];
+
+  // HyperLogLog (stored as strings in Redis's encoding)
+  /** `PFADD`: 1 when the HyperLogLog was created or changed, else 0. */
+  pfadd(key: Bytes, ...elements: Bytes[]): R['number'];
+  /** `PFCOUNT`: the estimated number of distinct elements (of the union, for several keys). */
+  pfcount(...keys: Bytes[]): R['number'];
+  /** `PFMERGE`: stores the union of the HyperLogLogs in `destinationKey`. */
+  pfmerge(destinationKey: Bytes, ...sourceKeys: Bytes[]): R['void'];
 }
 
 /** The answer types of a synchronous store. */

@@ -25,7 +25,7 @@
 /// from the entry that the method exists with that name, parameters and reply.
 ///
 /// Each part has one section per capability (`base`: strings, keys and the server; `hash`;
-/// `list`; `set`; `zset`, sorted sets; `pubsub`), and each entry reads as below. A new
+/// `list`; `set`; `zset`, sorted sets; `pubsub`; `hll`, HyperLogLog), and each entry reads as below. A new
 /// section needs its [`MethodGroup`](crate::MethodGroup) and, in `hedgestore-native`, its
 /// trait; until then the section is a compile error there.
 ///
@@ -503,6 +503,19 @@ macro_rules! for_each_command_method {
                         = PubSubNumSub { channels };
                     /// `PUBSUB NUMPAT`: the number of pattern subscriptions.
                     PubSubNumPat => pubsub_numpat() -> count = PubSubNumPat {};
+                ],
+                hll: [
+                    /// `PFADD key element …`: adds the elements to the HyperLogLog (created
+                    /// when missing); true when it was created or changed.
+                    PfAdd => pfadd(key: bytes, elements: bytes_list) -> flag
+                        = PfAdd { key, elements };
+                    /// `PFCOUNT key …`: the estimated number of distinct elements (of the
+                    /// union, for several keys).
+                    PfCount => pfcount(keys: bytes_list) -> count = PfCount { keys };
+                    /// `PFMERGE destination source …`: stores the union of the HyperLogLogs
+                    /// (the destination's included).
+                    PfMerge => pfmerge(destination: bytes, sources: bytes_list) -> done
+                        = PfMerge { destination, sources };
                 ],
             ],
             hand_written: [

@@ -258,6 +258,18 @@ impl Command {
                 a.extend([Arg::Word(op.as_str()), Arg::Bytes(destination)]);
                 a.extend(keys.iter().map(|k| Arg::Bytes(k)));
             }
+            PfAdd {
+                key,
+                elements: rest,
+            }
+            | PfMerge {
+                destination: key,
+                sources: rest,
+            } => {
+                a.push(Arg::Bytes(key));
+                a.extend(rest.iter().map(|v| Arg::Bytes(v)));
+            }
+            PfCount { keys } => a.extend(keys.iter().map(|v| Arg::Bytes(v))),
             PubSubNumPat => a.push(Arg::Word("NUMPAT")),
             Ping { message } => a.extend(message.iter().map(|v| Arg::Bytes(v))),
             HSet { key, pairs } | HMSet { key, pairs } => {

@@ -43,6 +43,9 @@ impl Command {
             BitCount { .. } => CommandKind::BitCount,
             BitPos { .. } => CommandKind::BitPos,
             BitOp { .. } => CommandKind::BitOp,
+            PfAdd { .. } => CommandKind::PfAdd,
+            PfCount { .. } => CommandKind::PfCount,
+            PfMerge { .. } => CommandKind::PfMerge,
             Del { .. } => CommandKind::Del,
             Exists { .. } => CommandKind::Exists,
             Expire { expiry, .. } => match expiry {

@@ -270,6 +270,20 @@ pub enum Command {
         keys: Vec<Vec<u8>>,
     },
 
+    // HyperLogLog (strings in Redis's HyperLogLog encoding)
+    /// `PFADD key [element …]`
+    PfAdd {
+        key: Vec<u8>,
+        elements: Vec<Vec<u8>>,
+    },
+    /// `PFCOUNT key [key …]`
+    PfCount { keys: Vec<Vec<u8>> },
+    /// `PFMERGE destination [source …]`
+    PfMerge {
+        destination: Vec<u8>,
+        sources: Vec<Vec<u8>>,
+    },
+
     // Keys
     /// `DEL key [key …]`
     Del { keys: Vec<Vec<u8>> },

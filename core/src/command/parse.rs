@@ -226,6 +226,15 @@ impl Command {
                     keys: list(&rest[2..]),
                 }
             }
+            CommandKind::PfAdd => Command::PfAdd {
+                key: key(),
+                elements: list(&rest[1..]),
+            },
+            CommandKind::PfCount => Command::PfCount { keys: list(rest) },
+            CommandKind::PfMerge => Command::PfMerge {
+                destination: key(),
+                sources: list(&rest[1..]),
+            },
             CommandKind::Del => Command::Del { keys: list(rest) },
             CommandKind::Exists => Command::Exists { keys: list(rest) },
             CommandKind::Expire => expire_command(args, Expiry::Ex)?,

@@ -257,6 +257,15 @@ command_table! {
     /// `BITOP`
     BitOp = "bitop", -4, [WRITE, DENYOOM], (2, -1, 1),
         ["BITOP", "AND", "d", "k1", "k2"];
+    /// `PFADD`
+    PfAdd = "pfadd", -2, [WRITE, DENYOOM], (1, 1, 1),
+        ["PFADD", "hll", "a", "b"];
+    /// `PFCOUNT`
+    PfCount = "pfcount", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
+        ["PFCOUNT", "hll1", "hll2"];
+    /// `PFMERGE`
+    PfMerge = "pfmerge", -2, [WRITE, DENYOOM], (1, -1, 1),
+        ["PFMERGE", "d", "hll1", "hll2"];
     /// `DEL`
     Del = "del", -2, [WRITE], (1, -1, 1),
         ["DEL", "k1", "k2"];

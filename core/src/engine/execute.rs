@@ -114,6 +114,17 @@ impl<C: Clock> Engine<C> {
                 destination,
                 keys,
             } => int(self.bitop_unguarded(op, &destination, &keys)?),
+            Command::PfAdd { key, elements } => {
+                int(usize::from(self.pfadd_unguarded(&key, &elements)?))
+            }
+            Command::PfCount { keys } => Reply::Int(self.pfcount(&keys)? as i64),
+            Command::PfMerge {
+                destination,
+                sources,
+            } => {
+                self.pfmerge_unguarded(&destination, &sources)?;
+                Reply::Ok
+            }
 
             Command::Del { keys } => int(self.del(&keys)),
             Command::Exists { keys } => int(self.exists(&keys)),

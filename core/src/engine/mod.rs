@@ -11,6 +11,7 @@ mod classic;
 mod execute;
 mod expiry;
 mod hashes;
+mod hyperloglog;
 mod keys;
 mod lists;
 mod locks;

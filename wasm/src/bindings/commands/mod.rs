@@ -20,6 +20,7 @@
 
 mod bits;
 mod hashes;
+mod hyperloglog;
 mod keys;
 mod lists;
 mod pubsub;
@@ -37,6 +38,7 @@ use super::shape::Shape;
 
 pub(crate) use bits::*;
 pub(crate) use hashes::*;
+pub(crate) use hyperloglog::*;
 pub(crate) use keys::*;
 pub(crate) use lists::*;
 pub(crate) use pubsub::*;
@@ -320,6 +322,10 @@ pub(crate) static METHODS: &[Method] = &[
     m("bitcount", |a| bitcount(&a.at(0), &a.at(1), &a.at(2))),
     m("bitpos", |a| bitpos(&a.at(0), &a.at(1), &a.at(2), &a.at(3))),
     m("bitop", |a| bitop(&a.at(0), &a.at(1), &a.rest(2))),
+    // HyperLogLog
+    m("pfadd", |a| pfadd(&a.at(0), &a.rest(1))),
+    m("pfcount", |a| pfcount(&a.rest(0))),
+    m("pfmerge", |a| pfmerge(&a.at(0), &a.rest(1))),
 ];
 
 /// Builds the call of method `id` from its JavaScript arguments.
