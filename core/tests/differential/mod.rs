@@ -14,6 +14,7 @@ use super::{from_engine, from_resp, Norm};
 
 mod bits;
 mod floats;
+mod hyperloglog;
 mod large;
 mod zsets;
 
@@ -48,8 +49,10 @@ fn scard(redis: &mut RespConnection, key: &str) -> i64 {
 
 /// One random command of the newer families.
 pub fn command(rng: &mut Rng, redis: &mut RespConnection) -> Vec<String> {
-    if rng.chance(30) {
-        return bits::command(rng);
+    match rng.below(100) {
+        0..=14 => return bits::command(rng),
+        15..=29 => return hyperloglog::command(rng),
+        _ => {}
     }
     if rng.chance(50) {
         let mut c = zsets::command(rng);
