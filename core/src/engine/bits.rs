@@ -77,7 +77,9 @@ impl<C: Clock> Engine<C> {
     }
 
     /// `SETBIT`: sets the bit at `offset` of the string at `key` (created, and zero-padded,
-    /// as needed); returns the bit's previous value. Offsets reach 2^32 − 1 (512 MB).
+    /// as needed); returns the bit's previous value. Offsets reach 2^32 − 1 (512 MB). A
+    /// growth larger than the whole memory budget is refused with `OutOfMemory` before any
+    /// allocation (eviction could not make room for it).
     pub fn setbit(&mut self, key: &[u8], offset: u64, value: bool) -> Result<bool, Error> {
         self.run_as(CommandKind::SetBit, |e| {
             e.setbit_unguarded(key, offset, value)
@@ -108,22 +110,26 @@ impl<C: Clock> Engine<C> {
             old
         };
         let hash = self.keys.hash(key);
-        match self.live(hash, key) {
+        let existing = self.live(hash, key);
+        let current = match existing.map(|i| &self.keys.slot(i).value) {
+            None => 0,
+            Some(Value::Str(s)) => s.len(),
+            Some(_) => return Err(Error::WrongType),
+        };
+        if byte + 1 > current && byte + 1 - current > self.config.eviction_limit() {
+            return Err(Error::OutOfMemory);
+        }
+        match existing {
             None => {
                 let mut s = Vec::new();
                 let old = write(&mut s);
                 self.store(hash, key, None, Value::Str(s), TtlChange::Keep);
                 Ok(old)
             }
-            Some(i) => {
-                if !matches!(self.keys.slot(i).value, Value::Str(_)) {
-                    return Err(Error::WrongType);
-                }
-                Ok(self.modify(i, |v| match v {
-                    Value::Str(s) => write(s),
-                    _ => unreachable!("type checked above"),
-                }))
-            }
+            Some(i) => Ok(self.modify(i, |v| match v {
+                Value::Str(s) => write(s),
+                _ => unreachable!("type checked above"),
+            })),
         }
     }
 
