@@ -185,6 +185,7 @@ macro_rules! all_cases {
                 sorted_sets_speak_upstash,
                 string_aliases_speak_upstash,
                 bitmaps_speak_upstash,
+                hyperloglogs_speak_upstash,
             ],
             remote: [
                 remote_strings,

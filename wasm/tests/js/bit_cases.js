@@ -1,7 +1,8 @@
-// MemoryStore's bitmap methods as JavaScript uses them, with `@upstash/redis`'s call
-// signatures: `setbit(key, offset, 0 | 1)`, `bitcount(key, start?, end?)`, `bitpos(key, bit,
-// start?, end?)`, `bitop(op, destinationKey, ...sourceKeys)`. The cases join
-// memory_cases.js's list.
+// MemoryStore's bitmap and HyperLogLog methods as JavaScript uses them, with
+// `@upstash/redis`'s call signatures: `setbit(key, offset, 0 | 1)`, `bitcount(key, start?,
+// end?)`, `bitpos(key, bit, start?, end?)`, `bitop(op, destinationKey, ...sourceKeys)`,
+// `pfadd(key, ...elements)`, `pfcount(...keys)`, `pfmerge(destinationKey, ...sourceKeys)`.
+// The cases join memory_cases.js's list.
 
 import { eq, throws } from './assert.js';
 
@@ -47,6 +48,23 @@ export const bitCases = {
     throws(() => s.bitcount('b', 1), 'TypeError', 'give both start and end');
     throws(() => s.bitop('nand', 'd', 'x'), 'TypeError', "op must be 'and'");
     throws(() => s.bitop('and', 'd'), 'TypeError', 'expects at least one source key');
+  },
+
+  hyperloglogs_speak_upstash(MemoryStore) {
+    const s = new MemoryStore();
+    eq(s.pfadd('h1', 'a', 'b', 'c'), 1, 'pfadd(key, ...elements)');
+    eq(s.pfadd('h1', 'a'), 0, 'nothing changed');
+    eq(s.pfadd('h2', 'c', 'd'), 1);
+    eq(s.pfcount('h1'), 3);
+    eq(s.pfcount('h1', 'h2'), 4, 'pfcount(...keys) counts the union');
+    eq(s.pfmerge('m', 'h1', 'h2'), undefined, 'pfmerge(destinationKey, ...sourceKeys)');
+    eq(s.pfcount('m'), 4);
+    eq(s.getBytes('m').slice(0, 4), new TextEncoder().encode('HYLL'), 'stored as a string');
+    eq(s.pfadd('empty'), 1, 'pfadd without elements creates the key');
+    eq(s.pfcount('empty', 'missing'), 0);
+    s.set('str', 'plain');
+    throws(() => s.pfadd('str', 'a'), 'ReplyError', 'not a valid HyperLogLog string value');
+    throws(() => s.pfcount(), 'TypeError', 'expects at least one key');
   },
 };
 
