@@ -3,8 +3,10 @@
 //! Checks happen in Redis's order: unknown command, then arity, then option syntax, then
 //! numeric arguments. One deliberate difference: every numeric argument is validated here,
 //! before the key is looked up. (Redis looks the key up first for `LINDEX`, `LSET`, `GETEX`
-//! and `INCRBYFLOAT`, so there a bad number on a missing key answers nil, and on a key of
-//! another type `WRONGTYPE`; hedgestore answers the number's error in both cases.)
+//! and `INCRBYFLOAT`, and before the range for `BITCOUNT` and `BITPOS`, so there a bad
+//! argument on a missing key answers nil (or 0, or `BITPOS`'s answer for a missing key), and
+//! on a key of another type `WRONGTYPE`; hedgestore answers the argument's error in both
+//! cases.)
 
 use alloc::format;
 use alloc::string::String;
