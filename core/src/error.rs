@@ -92,6 +92,24 @@ pub enum Error {
     /// A string would grow past Redis's 512 MB limit (`SETRANGE`).
     #[error("ERR string exceeds maximum allowed size (proto-max-bulk-len)")]
     StringTooLong,
+    /// A bit offset that is not an integer from 0 to 2^32 − 1 (`SETBIT`, `GETBIT`).
+    #[error("ERR bit offset is not an integer or out of range")]
+    BitOffset,
+    /// A `SETBIT` value other than 0 or 1.
+    #[error("ERR bit is not an integer or out of range")]
+    BitValue,
+    /// A `BITPOS` bit other than 0 or 1.
+    #[error("ERR The bit argument must be 1 or 0.")]
+    BitArgument,
+    /// `BITOP NOT` with more than one source key.
+    #[error("ERR BITOP NOT must be called with a single source key.")]
+    BitOpNotSingleKey,
+    /// A string that is not a HyperLogLog (`PFADD`, `PFCOUNT`, `PFMERGE`).
+    #[error("WRONGTYPE Key is not a valid HyperLogLog string value.")]
+    NotHyperLogLog,
+    /// A HyperLogLog whose sparse encoding does not cover its registers exactly.
+    #[error("INVALIDOBJ Corrupted HLL object detected")]
+    CorruptedHyperLogLog,
     /// The key does not exist (`RENAME`, `LSET`).
     #[error("ERR no such key")]
     NoSuchKey,
@@ -215,6 +233,12 @@ impl Error {
             Error::ValueOutOfRange,
             Error::OffsetOutOfRange,
             Error::StringTooLong,
+            Error::BitOffset,
+            Error::BitValue,
+            Error::BitArgument,
+            Error::BitOpNotSingleKey,
+            Error::NotHyperLogLog,
+            Error::CorruptedHyperLogLog,
             Error::NoSuchKey,
             Error::IndexOutOfRange,
             Error::Syntax,

@@ -43,6 +43,7 @@ mod decimal;
 mod engine;
 mod error;
 mod glob;
+mod hll;
 mod key;
 mod keyspace;
 pub mod log;
@@ -51,10 +52,10 @@ mod value;
 
 pub use clock::{Clock, ManualClock, Millis};
 pub use command::{
-    Aggregate, Command, CommandFlags, CommandKind, CommandMethod, CommandSpec, ExpireCondition,
-    Expiry, GetExOption, InsertPosition, KeyRange, KeyType, LexBound, Limit, MethodGroup, Reply,
-    ScoreBound, SetCondition, SetOptions, ZAddComparison, ZAddCondition, ZAddOptions, ZRangeBy,
-    COMMAND_METHODS, COMMAND_TABLE,
+    Aggregate, BitOp, BitRange, BitUnit, Command, CommandFlags, CommandKind, CommandMethod,
+    CommandSpec, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyRange, KeyType, LexBound,
+    Limit, MethodGroup, Reply, ScoreBound, SetCondition, SetOptions, ZAddComparison, ZAddCondition,
+    ZAddOptions, ZRangeBy, COMMAND_METHODS, COMMAND_TABLE,
 };
 pub use config::{EngineConfig, EvictionPolicy};
 pub use engine::{

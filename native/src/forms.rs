@@ -197,7 +197,8 @@ fn collection_mirror(command: &Command, reply: &Reply) -> Option<Vec<Command>> {
             | Command::SDiffStore { destination, .. }
             | Command::ZUnionStore { destination, .. }
             | Command::ZInterStore { destination, .. }
-            | Command::ZDiffStore { destination, .. },
+            | Command::ZDiffStore { destination, .. }
+            | Command::BitOp { destination, .. },
             Reply::Int(0),
         ) => vec![Command::Del {
             keys: vec![destination.clone()],
@@ -258,6 +259,10 @@ mod tests {
         assert_eq!(
             mirror_form(&parse(&["SINTERSTORE", "d", "a", "b"]), &Reply::Int(2)),
             vec![parse(&["SINTERSTORE", "d", "a", "b"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["BITOP", "AND", "d", "a", "b"]), &Reply::Int(0)),
+            vec![parse(&["DEL", "d"])]
         );
         assert_eq!(mirror_form(&parse(&["SCARD", "s"]), &Reply::Int(2)), vec![]);
     }

@@ -5,7 +5,7 @@
 //!
 //! * Interfaces by capability, so code can ask for only what it uses: [`BaseStorage`]
 //!   (strings, keys, expiry), [`HashStorage`], [`ListStorage`], [`SetStorage`],
-//!   [`SortedSetStorage`], [`PubSubStorage`], [`LockStorage`], and [`CompleteStorage`] (all of them plus transactions, health and
+//!   [`SortedSetStorage`], [`HyperLogLogStorage`], [`PubSubStorage`], [`LockStorage`], and [`CompleteStorage`] (all of them plus transactions, health and
 //!   close).
 //! * One typed method per Redis command, named as Redis names it (`get`, `del`, `incrby`,
 //!   `hset`, `linsert`, `sadd`, `zrangebyscore`, `pubsub_numsub`, …), on the traits, on [`Storage`] and on
@@ -74,8 +74,9 @@ pub use subscription::{
     handler, message_handler, Handler, Message, MessageStream, Subscription, SubscriptionControl,
 };
 pub use traits::{
-    BackendKind, BaseStorage, CompleteStorage, FallbackHealth, HashStorage, Health, KeyVersion,
-    ListStorage, Lock, LockStorage, PubSubStorage, SetStorage, SortedSetStorage, Ttl,
+    BackendKind, BaseStorage, CompleteStorage, FallbackHealth, HashStorage, Health,
+    HyperLogLogStorage, KeyVersion, ListStorage, Lock, LockStorage, PubSubStorage, SetStorage,
+    SortedSetStorage, Ttl,
 };
 pub use transaction::Transaction;
 

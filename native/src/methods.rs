@@ -57,6 +57,9 @@ macro_rules! value_arg {
     (lex_bound) => { hedgestore_core::LexBound };
     (limit) => { hedgestore_core::Limit };
     (aggregate) => { hedgestore_core::Aggregate };
+    (bit) => { bool };
+    (bit_range) => { Option<hedgestore_core::BitRange> };
+    (bit_op) => { hedgestore_core::BitOp };
 }
 
 /// An argument of either flavour as the owned value the command holds.
@@ -143,6 +146,7 @@ macro_rules! trait_methods {
     (@group set set $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
     (@group zset zset $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
     (@group pubsub pubsub $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
+    (@group hll hll $entries:tt) => { $crate::methods::trait_methods!(@emit $entries); };
     // A group no trait holds is a compile error (no arm matches it): a new section of the
     // list needs its trait.
     (@group $want:ident base $entries:tt) => {};
@@ -151,6 +155,7 @@ macro_rules! trait_methods {
     (@group $want:ident set $entries:tt) => {};
     (@group $want:ident zset $entries:tt) => {};
     (@group $want:ident pubsub $entries:tt) => {};
+    (@group $want:ident hll $entries:tt) => {};
     (@emit [$(
         $(#[$doc:meta])*
         $kind:ident => $name:ident($($param:ident: $pkind:ident),* $(,)?)
@@ -272,6 +277,15 @@ macro_rules! sample_arg {
     };
     (aggregate) => {
         hedgestore_core::Aggregate::Sum
+    };
+    (bit) => {
+        false
+    };
+    (bit_range) => {
+        None
+    };
+    (bit_op) => {
+        hedgestore_core::BitOp::And
     };
 }
 

@@ -1,11 +1,11 @@
 //! The storage interfaces, one trait per capability (keys and strings, hashes, lists, sets,
-//! sorted sets, pub/sub, locks) and [`CompleteStorage`] for all of them, so code can ask for only what it uses.
+//! sorted sets, HyperLogLog, pub/sub, locks) and [`CompleteStorage`] for all of them, so code can ask for only what it uses.
 //!
 //! Every backend implements one required method, [`BaseStorage::execute`], which runs a core
 //! [`Command`]; the typed command methods are provided on top of it, generated from core's
 //! method list ([`hedgestore_core::for_each_command_method`]), so a backend speaks every
-//! command as soon as it speaks `Command`. [`HashStorage`], [`ListStorage`], [`SetStorage`]
-//! and [`SortedSetStorage`] hold nothing else and every `BaseStorage` has them. Pub/sub subscriptions, locks and transactions need
+//! command as soon as it speaks `Command`. [`HashStorage`], [`ListStorage`], [`SetStorage`],
+//! [`SortedSetStorage`] and [`HyperLogLogStorage`] hold nothing else and every `BaseStorage` has them. Pub/sub subscriptions, locks and transactions need
 //! backend machinery: their methods are required.
 
 use std::time::{Duration, SystemTime};
@@ -140,6 +140,14 @@ pub trait SortedSetStorage: BaseStorage {
 }
 
 impl<T: BaseStorage> SortedSetStorage for T {}
+
+/// HyperLogLog commands (`PFADD`, `PFCOUNT`, `PFMERGE`): one method per command of core's
+/// method list. Every [`BaseStorage`] has them.
+pub trait HyperLogLogStorage: BaseStorage {
+    hedgestore_core::for_each_command_method!(trait_methods, hll);
+}
+
+impl<T: BaseStorage> HyperLogLogStorage for T {}
 
 /// `ZADD` with `options` (without `INCR`), as every surface builds it.
 pub(crate) fn zadd_command(
@@ -325,7 +333,13 @@ impl Health {
 /// Everything: all the interfaces above plus transactions, health and shutdown.
 #[async_trait]
 pub trait CompleteStorage:
-    HashStorage + ListStorage + SetStorage + SortedSetStorage + PubSubStorage + LockStorage
+    HashStorage
+    + ListStorage
+    + SetStorage
+    + SortedSetStorage
+    + HyperLogLogStorage
+    + PubSubStorage
+    + LockStorage
 {
     /// Reads the current version of each key, for [`Transaction::watch`](crate::Transaction::watch).
     async fn key_versions(&self, keys: &[Vec<u8>]) -> Result<Vec<KeyVersion>>;

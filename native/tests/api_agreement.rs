@@ -184,6 +184,7 @@ async fn seeded() -> Storage {
     storage.rpush("l", &["1", "2"]).await.unwrap();
     storage.sadd("t", &["a", "b"]).await.unwrap();
     storage.zadd("z", &[(1.0, "a"), (2.0, "b")]).await.unwrap();
+    storage.pfadd("p", &["a", "b"]).await.unwrap();
     storage
 }
 
@@ -210,6 +211,9 @@ macro_rules! sample {
     (pubsub, $param:ident, bytes) => {
         "c"
     };
+    (hll, key, bytes) => {
+        "p"
+    };
     ($group:ident, $param:ident, bytes) => {
         "f"
     };
@@ -224,6 +228,9 @@ macro_rules! sample {
     };
     (pubsub, $param:ident, bytes_list) => {
         &["c"]
+    };
+    (hll, $param:ident, bytes_list) => {
+        &["p"]
     };
     (set, keys, bytes_list) => {
         &["t"]
@@ -281,6 +288,19 @@ macro_rules! sample {
     };
     ($group:ident, $param:ident, aggregate) => {
         Aggregate::Sum
+    };
+    ($group:ident, $param:ident, bit) => {
+        true
+    };
+    ($group:ident, $param:ident, bit_range) => {
+        Some(hedgestore_native::BitRange::Between {
+            start: 0,
+            end: -1,
+            unit: hedgestore_native::BitUnit::Bit,
+        })
+    };
+    ($group:ident, $param:ident, bit_op) => {
+        hedgestore_native::BitOp::Or
     };
 }
 

@@ -9,7 +9,7 @@ use super::Harness;
 
 /// An argument of a parameter kind for a method of a group, fitting what
 /// [`every_typed_method_runs`] seeds: `c:api:s` a string, `c:api:h` a hash, `c:api:l` a list,
-/// `c:api:t` a set, `c:api:z` a sorted set.
+/// `c:api:t` a set, `c:api:z` a sorted set, `c:api:p` a HyperLogLog.
 macro_rules! api_sample {
     (base, key, bytes) => {
         "c:api:s"
@@ -28,6 +28,9 @@ macro_rules! api_sample {
     };
     (zset, key, bytes) => {
         "c:api:z"
+    };
+    (hll, key, bytes) => {
+        "c:api:p"
     };
     ($group:ident, $param:ident, bytes) => {
         "c:api:f"
@@ -49,6 +52,9 @@ macro_rules! api_sample {
     };
     (zset, keys, bytes_list) => {
         &["c:api:z"]
+    };
+    (hll, $param:ident, bytes_list) => {
+        &["c:api:p"]
     };
     ($group:ident, $param:ident, bytes_list) => {
         &["a"]
@@ -101,6 +107,19 @@ macro_rules! api_sample {
     ($group:ident, $param:ident, aggregate) => {
         hedgestore::Aggregate::Max
     };
+    ($group:ident, $param:ident, bit) => {
+        true
+    };
+    ($group:ident, $param:ident, bit_range) => {
+        Some(hedgestore::BitRange::Between {
+            start: 0,
+            end: -1,
+            unit: hedgestore::BitUnit::Bit,
+        })
+    };
+    ($group:ident, $param:ident, bit_op) => {
+        hedgestore::BitOp::Or
+    };
 }
 
 /// Runs every generated method of the list on freshly seeded keys; `flushdb` and `flushall`
@@ -130,7 +149,7 @@ macro_rules! run_every_typed_method {
 
 async fn seed_api_keys(s: &Storage) {
     s.del(&[
-        "c:api:s", "c:api:h", "c:api:l", "c:api:f", "c:api:t", "c:api:z",
+        "c:api:s", "c:api:h", "c:api:l", "c:api:f", "c:api:t", "c:api:z", "c:api:p",
     ])
     .await
     .unwrap();
@@ -139,6 +158,7 @@ async fn seed_api_keys(s: &Storage) {
     s.rpush("c:api:l", &["1", "2"]).await.unwrap();
     s.sadd("c:api:t", &["a", "b"]).await.unwrap();
     s.zadd("c:api:z", &[(1.0, "a"), (2.0, "b")]).await.unwrap();
+    s.pfadd("c:api:p", &["a", "b"]).await.unwrap();
 }
 
 /// Every typed method of core's method list answers in the type it promises, on every

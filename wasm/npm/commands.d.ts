@@ -427,6 +427,26 @@ export interface Commands<R extends { [k: string]: any }> {
   pubsubNumsub(...channels: Bytes[]): R['counts'];
   /** `PUBSUB NUMPAT`. */
   pubsubNumpat(): R['number'];
+
+  // Bitmaps (offsets count bytes in ranges, bits in setbit/getbit)
+  /** `SETBIT`: sets the bit at `offset` (up to 2^32 - 1); the previous bit. */
+  setbit(key: Bytes, offset: Int, value: 0 | 1): R['number'];
+  /** `GETBIT`: the bit at `offset` (0 past the end). */
+  getbit(key: Bytes, offset: Int): R['number'];
+  /** `BITCOUNT`: the number of set bits, in bytes `start..=end` when both are given. */
+  bitcount(key: Bytes, start?: Int, end?: Int): R['number'];
+  /** `BITPOS`: the first bit equal to `bit` (from byte `start`, to byte `end`), or -1. */
+  bitpos(key: Bytes, bit: 0 | 1, start?: Int, end?: Int): R['number'];
+  /** `BITOP`: stores the operation of the source keys in `destinationKey`; its length. */
+  bitop(op: 'and' | 'or' | 'xor' | 'not', destinationKey: Bytes, ...sourceKeys: Bytes[]): R['number'];
+
+  // HyperLogLog (stored as strings in Redis's encoding)
+  /** `PFADD`: 1 when the HyperLogLog was created or changed, else 0. */
+  pfadd(key: Bytes, ...elements: Bytes[]): R['number'];
+  /** `PFCOUNT`: the estimated number of distinct elements (of the union, for several keys). */
+  pfcount(...keys: Bytes[]): R['number'];
+  /** `PFMERGE`: stores the union of the HyperLogLogs in `destinationKey`. */
+  pfmerge(destinationKey: Bytes, ...sourceKeys: Bytes[]): R['void'];
 }
 
 /** The answer types of a synchronous store. */

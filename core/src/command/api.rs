@@ -25,7 +25,7 @@
 /// from the entry that the method exists with that name, parameters and reply.
 ///
 /// Each part has one section per capability (`base`: strings, keys and the server; `hash`;
-/// `list`; `set`; `zset`, sorted sets; `pubsub`), and each entry reads as below. A new
+/// `list`; `set`; `zset`, sorted sets; `pubsub`; `hll`, HyperLogLog), and each entry reads as below. A new
 /// section needs its [`MethodGroup`](crate::MethodGroup) and, in `hedgestore-native`, its
 /// trait; until then the section is a compile error there.
 ///
@@ -63,6 +63,9 @@
 /// | `limit` | `LIMIT offset count` | [`Limit`](crate::Limit) |
 /// | `opt_floats` | optional weights | `Option<Vec<f64>>` |
 /// | `aggregate` | `AGGREGATE SUM\|MIN\|MAX` | [`Aggregate`](crate::Aggregate) |
+/// | `bit` | a bit, 0 or 1 | `bool` |
+/// | `bit_range` | an optional bitmap range | `Option<`[`BitRange`](crate::BitRange)`>` |
+/// | `bit_op` | `BITOP`'s operation | [`BitOp`](crate::BitOp) |
 ///
 /// Reply kinds: `value` (a value or nil), `values` (values and nils), `list` (values; nil is
 /// empty), `map` (field/value pairs), `int`, `count` (a non-negative integer), `flag` (0 or
@@ -141,6 +144,24 @@ macro_rules! for_each_command_method {
                     /// from the end; empty for a missing key).
                     GetRange => getrange(key: bytes, start: int, end: int) -> text
                         = GetRange { key, start, end };
+                    /// `SETBIT key offset 0|1`: sets the bit at `offset` (the string grows
+                    /// with zero bytes; offsets reach 2^32 − 1); the bit's previous value.
+                    SetBit => setbit(key: bytes, offset: count, value: bit) -> flag
+                        = SetBit { key, offset: offset as u64, value };
+                    /// `GETBIT key offset`: the bit at `offset` (0 past the end).
+                    GetBit => getbit(key: bytes, offset: count) -> flag
+                        = GetBit { key, offset: offset as u64 };
+                    /// `BITCOUNT key [start end [BYTE|BIT]]`: the number of set bits.
+                    BitCount => bitcount(key: bytes, range: bit_range) -> count
+                        = BitCount { key, range };
+                    /// `BITPOS key 0|1 [start [end [BYTE|BIT]]]`: the first bit equal to
+                    /// `bit`, or -1.
+                    BitPos => bitpos(key: bytes, bit: bit, range: bit_range) -> int
+                        = BitPos { key, bit, range };
+                    /// `BITOP AND|OR|XOR|NOT destination key …`: stores the bitwise
+                    /// operation of the keys; the stored length.
+                    BitOp => bitop(op: bit_op, destination: bytes, keys: bytes_list) -> count
+                        = BitOp { op, destination, keys };
                     /// `DEL key …`: how many of the keys existed.
                     Del => del(keys: bytes_list) -> count = Del { keys };
                     /// `EXISTS key …`: how many of the keys exist (a key named twice counts
@@ -482,6 +503,19 @@ macro_rules! for_each_command_method {
                         = PubSubNumSub { channels };
                     /// `PUBSUB NUMPAT`: the number of pattern subscriptions.
                     PubSubNumPat => pubsub_numpat() -> count = PubSubNumPat {};
+                ],
+                hll: [
+                    /// `PFADD key element …`: adds the elements to the HyperLogLog (created
+                    /// when missing); true when it was created or changed.
+                    PfAdd => pfadd(key: bytes, elements: bytes_list) -> flag
+                        = PfAdd { key, elements };
+                    /// `PFCOUNT key …`: the estimated number of distinct elements (of the
+                    /// union, for several keys).
+                    PfCount => pfcount(keys: bytes_list) -> count = PfCount { keys };
+                    /// `PFMERGE destination source …`: stores the union of the HyperLogLogs
+                    /// (the destination's included).
+                    PfMerge => pfmerge(destination: bytes, sources: bytes_list) -> done
+                        = PfMerge { destination, sources };
                 ],
             ],
             hand_written: [

@@ -5,7 +5,9 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{Aggregate, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZRangeBy};
+use super::{
+    Aggregate, BitRange, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZRangeBy,
+};
 use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, SetCondition};
 use crate::decimal::format_float_arg;
 use crate::num::format_i64;
@@ -43,6 +45,16 @@ impl Arg<'_> {
                 (if f > 0.0 { "inf" } else { "-inf" }).as_bytes().to_vec()
             }
             Arg::Float(f) => format_float_arg(f),
+        }
+    }
+}
+
+fn bit_range_args(range: &Option<BitRange>) -> Vec<Arg<'static>> {
+    match *range {
+        None => Vec::new(),
+        Some(BitRange::From(start)) => vec![Arg::Int(start)],
+        Some(BitRange::Between { start, end, unit }) => {
+            vec![Arg::Int(start), Arg::Int(end), Arg::Word(unit.as_str())]
         }
     }
 }
@@ -224,6 +236,40 @@ impl Command {
             GetRange { key, start, end } => {
                 a.extend([Arg::Bytes(key), Arg::Int(*start), Arg::Int(*end)])
             }
+            SetBit { key, offset, value } => a.extend([
+                Arg::Bytes(key),
+                Arg::Int(*offset as i64),
+                Arg::Int(i64::from(*value)),
+            ]),
+            GetBit { key, offset } => a.extend([Arg::Bytes(key), Arg::Int(*offset as i64)]),
+            BitCount { key, range } => {
+                a.push(Arg::Bytes(key));
+                a.extend(bit_range_args(range));
+            }
+            BitPos { key, bit, range } => {
+                a.extend([Arg::Bytes(key), Arg::Int(i64::from(*bit))]);
+                a.extend(bit_range_args(range));
+            }
+            BitOp {
+                op,
+                destination,
+                keys,
+            } => {
+                a.extend([Arg::Word(op.as_str()), Arg::Bytes(destination)]);
+                a.extend(keys.iter().map(|k| Arg::Bytes(k)));
+            }
+            PfAdd {
+                key,
+                elements: rest,
+            }
+            | PfMerge {
+                destination: key,
+                sources: rest,
+            } => {
+                a.push(Arg::Bytes(key));
+                a.extend(rest.iter().map(|v| Arg::Bytes(v)));
+            }
+            PfCount { keys } => a.extend(keys.iter().map(|v| Arg::Bytes(v))),
             PubSubNumPat => a.push(Arg::Word("NUMPAT")),
             Ping { message } => a.extend(message.iter().map(|v| Arg::Bytes(v))),
             HSet { key, pairs } | HMSet { key, pairs } => {

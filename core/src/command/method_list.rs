@@ -21,6 +21,8 @@ pub enum MethodGroup {
     ZSet,
     /// Publish/subscribe (`PubSubStorage`).
     PubSub,
+    /// HyperLogLog (`HyperLogLogStorage`).
+    HyperLogLog,
 }
 
 /// One entry of the command method list, as data.
@@ -67,6 +69,9 @@ macro_rules! group_of {
     };
     (pubsub) => {
         MethodGroup::PubSub
+    };
+    (hll) => {
+        MethodGroup::HyperLogLog
     };
 }
 
@@ -156,6 +161,9 @@ mod tests {
             "limit",
             "opt_floats",
             "aggregate",
+            "bit",
+            "bit_range",
+            "bit_op",
         ];
         const REPLIES: &[&str] = &[
             "value",

@@ -11,6 +11,7 @@
 
 mod api;
 mod args;
+mod bits;
 mod meta;
 mod method_list;
 mod parse;
@@ -21,6 +22,8 @@ mod zset;
 
 use alloc::vec::Vec;
 
+pub(crate) use bits::MAX_BITS;
+pub use bits::{BitOp, BitRange, BitUnit};
 pub use method_list::{CommandMethod, MethodGroup, COMMAND_METHODS};
 pub(crate) use table::CONTAINERS;
 pub use table::{CommandFlags, CommandKind, CommandSpec, KeyRange, COMMAND_TABLE};
@@ -239,6 +242,47 @@ pub enum Command {
     },
     /// `GETRANGE key start end`
     GetRange { key: Vec<u8>, start: i64, end: i64 },
+
+    // Bitmaps (strings read as bits, the first bit the most significant of the first byte)
+    /// `SETBIT key offset 0|1`
+    SetBit {
+        key: Vec<u8>,
+        offset: u64,
+        value: bool,
+    },
+    /// `GETBIT key offset`
+    GetBit { key: Vec<u8>, offset: u64 },
+    /// `BITCOUNT key [start end [BYTE|BIT]]`
+    BitCount {
+        key: Vec<u8>,
+        range: Option<BitRange>,
+    },
+    /// `BITPOS key 0|1 [start [end [BYTE|BIT]]]`
+    BitPos {
+        key: Vec<u8>,
+        bit: bool,
+        range: Option<BitRange>,
+    },
+    /// `BITOP AND|OR|XOR|NOT destination key [key …]`
+    BitOp {
+        op: BitOp,
+        destination: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+    },
+
+    // HyperLogLog (strings in Redis's HyperLogLog encoding)
+    /// `PFADD key [element …]`
+    PfAdd {
+        key: Vec<u8>,
+        elements: Vec<Vec<u8>>,
+    },
+    /// `PFCOUNT key [key …]`
+    PfCount { keys: Vec<Vec<u8>> },
+    /// `PFMERGE destination [source …]`
+    PfMerge {
+        destination: Vec<u8>,
+        sources: Vec<Vec<u8>>,
+    },
 
     // Keys
     /// `DEL key [key …]`

@@ -3,12 +3,15 @@
 //! Checks happen in Redis's order: unknown command, then arity, then option syntax, then
 //! numeric arguments. One deliberate difference: every numeric argument is validated here,
 //! before the key is looked up. (Redis looks the key up first for `LINDEX`, `LSET`, `GETEX`
-//! and `INCRBYFLOAT`, so there a bad number on a missing key answers nil, and on a key of
-//! another type `WRONGTYPE`; hedgestore answers the number's error in both cases.)
+//! and `INCRBYFLOAT`, and before the range for `BITCOUNT` and `BITPOS`, so there a bad
+//! argument on a missing key answers nil (or 0, or `BITPOS`'s answer for a missing key), and
+//! on a key of another type `WRONGTYPE`; hedgestore answers the argument's error in both
+//! cases.)
 
 use alloc::format;
 use alloc::string::String;
 
+use super::bits::{self, BitOp};
 use super::read::{
     eq, expire_command, expiry, extended_options, float, int, list, numkeys_and_limit, pairs,
     pop_count, scan_cursor, scan_options,
@@ -195,6 +198,44 @@ impl Command {
                 key: key(),
                 start: int(a(2))?,
                 end: int(a(3))?,
+            },
+            CommandKind::SetBit => Command::SetBit {
+                key: key(),
+                offset: bits::bit_offset(a(2))?,
+                value: bits::bit_value(a(3))?,
+            },
+            CommandKind::GetBit => Command::GetBit {
+                key: key(),
+                offset: bits::bit_offset(a(2))?,
+            },
+            CommandKind::BitCount => Command::BitCount {
+                key: key(),
+                range: bits::bitcount_range(&rest[1..])?,
+            },
+            CommandKind::BitPos => Command::BitPos {
+                key: key(),
+                bit: bits::bit_argument(a(2))?,
+                range: bits::bitpos_range(&rest[2..])?,
+            },
+            CommandKind::BitOp => {
+                let op = BitOp::parse(a(1))?;
+                if op == BitOp::Not && rest.len() != 3 {
+                    return Err(Error::BitOpNotSingleKey);
+                }
+                Command::BitOp {
+                    op,
+                    destination: a(2).to_vec(),
+                    keys: list(&rest[2..]),
+                }
+            }
+            CommandKind::PfAdd => Command::PfAdd {
+                key: key(),
+                elements: list(&rest[1..]),
+            },
+            CommandKind::PfCount => Command::PfCount { keys: list(rest) },
+            CommandKind::PfMerge => Command::PfMerge {
+                destination: key(),
+                sources: list(&rest[1..]),
             },
             CommandKind::Del => Command::Del { keys: list(rest) },
             CommandKind::Exists => Command::Exists { keys: list(rest) },

@@ -103,6 +103,28 @@ impl<C: Clock> Engine<C> {
                 int(self.setrange_unguarded(&key, offset, &value)?)
             }
             Command::GetRange { key, start, end } => Reply::Bulk(self.getrange(&key, start, end)?),
+            Command::SetBit { key, offset, value } => {
+                int(usize::from(self.setbit_unguarded(&key, offset, value)?))
+            }
+            Command::GetBit { key, offset } => int(usize::from(self.getbit(&key, offset)?)),
+            Command::BitCount { key, range } => Reply::Int(self.bitcount(&key, range)? as i64),
+            Command::BitPos { key, bit, range } => Reply::Int(self.bitpos(&key, bit, range)?),
+            Command::BitOp {
+                op,
+                destination,
+                keys,
+            } => int(self.bitop_unguarded(op, &destination, &keys)?),
+            Command::PfAdd { key, elements } => {
+                int(usize::from(self.pfadd_unguarded(&key, &elements)?))
+            }
+            Command::PfCount { keys } => Reply::Int(self.pfcount(&keys)? as i64),
+            Command::PfMerge {
+                destination,
+                sources,
+            } => {
+                self.pfmerge_unguarded(&destination, &sources)?;
+                Reply::Ok
+            }
 
             Command::Del { keys } => int(self.del(&keys)),
             Command::Exists { keys } => int(self.exists(&keys)),

@@ -6,10 +6,12 @@
 //! expiry, storing, and the bookkeeping (memory, versions, counters) around every mutation.
 
 mod batch;
+mod bits;
 mod classic;
 mod execute;
 mod expiry;
 mod hashes;
+mod hyperloglog;
 mod keys;
 mod lists;
 mod locks;

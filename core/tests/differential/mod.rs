@@ -12,7 +12,9 @@ use hedgestore_testkit::{Resp, RespConnection, Rng};
 
 use super::{from_engine, from_resp, Norm};
 
+mod bits;
 mod floats;
+mod hyperloglog;
 mod large;
 mod zsets;
 
@@ -47,6 +49,11 @@ fn scard(redis: &mut RespConnection, key: &str) -> i64 {
 
 /// One random command of the newer families.
 pub fn command(rng: &mut Rng, redis: &mut RespConnection) -> Vec<String> {
+    match rng.below(100) {
+        0..=14 => return bits::command(rng),
+        15..=29 => return hyperloglog::command(rng),
+        _ => {}
+    }
     if rng.chance(50) {
         let mut c = zsets::command(rng);
         // Combinations keep their options whole (their option errors are a documented

@@ -4,6 +4,7 @@
 // Chromium page and in a Chromium worker.
 
 import { bytes, eq, fail, ok, rejects, sleep, text, throws, tick } from './assert.js';
+import { bitCases } from './bit_cases.js';
 import { setCases } from './set_cases.js';
 
 /** A store whose clock the test moves: `t.now += 1000`. */
@@ -718,7 +719,7 @@ export const cases = {
   },
 };
 
-Object.assign(cases, setCases);
+Object.assign(cases, setCases, bitCases);
 
 export function memoryCaseNames() {
   return Object.keys(cases);

@@ -18,7 +18,9 @@
 //! (entries `m("name", …)`) and fails when the three disagree. Methods that are not in core's
 //! list (the `…Bytes` variants, the JSON helpers) are listed there as extras.
 
+mod bits;
 mod hashes;
+mod hyperloglog;
 mod keys;
 mod lists;
 mod pubsub;
@@ -34,7 +36,9 @@ use super::convert::{bytes, bytes_list_nonempty, describe, Encoding};
 use super::errors::type_error;
 use super::shape::Shape;
 
+pub(crate) use bits::*;
 pub(crate) use hashes::*;
+pub(crate) use hyperloglog::*;
 pub(crate) use keys::*;
 pub(crate) use lists::*;
 pub(crate) use pubsub::*;
@@ -312,6 +316,16 @@ pub(crate) static METHODS: &[Method] = &[
     m("zscan", |a| {
         member_scan("zscan", &a.at(0), &a.at(1), &a.at(2))
     }),
+    // bitmaps
+    m("setbit", |a| setbit(&a.at(0), &a.at(1), &a.at(2))),
+    m("getbit", |a| getbit(&a.at(0), &a.at(1))),
+    m("bitcount", |a| bitcount(&a.at(0), &a.at(1), &a.at(2))),
+    m("bitpos", |a| bitpos(&a.at(0), &a.at(1), &a.at(2), &a.at(3))),
+    m("bitop", |a| bitop(&a.at(0), &a.at(1), &a.rest(2))),
+    // HyperLogLog
+    m("pfadd", |a| pfadd(&a.at(0), &a.rest(1))),
+    m("pfcount", |a| pfcount(&a.rest(0))),
+    m("pfmerge", |a| pfmerge(&a.at(0), &a.rest(1))),
 ];
 
 /// Builds the call of method `id` from its JavaScript arguments.
