@@ -264,8 +264,15 @@ impl Inner {
     }
 
     fn announce_failover(&self, error: &StorageError) {
-        *lock(&self.since) = SystemTime::now();
-        tracing::warn!(%error, "redis failed: serving from memory");
+        let now = SystemTime::now();
+        let on_redis = now
+            .duration_since(std::mem::replace(&mut *lock(&self.since), now))
+            .unwrap_or_default();
+        tracing::warn!(
+            %error,
+            served_from_redis_for_s = on_redis.as_secs(),
+            "redis unreachable: serving from memory, journaling writes for the recovery"
+        );
         let _ = self.events.send(StorageEvent::BackendChanged {
             from: BackendKind::Redis,
             to: BackendKind::Memory,

@@ -22,6 +22,8 @@ use crate::traits::{BackendKind, BaseStorage, HashStorage, ListStorage, PubSubSt
 
 /// Journal batches replayed per script call.
 const REPLAY_BATCH: usize = 200;
+/// A long replay logs its progress this often.
+const REPLAY_PROGRESS_EVERY: Duration = Duration::from_secs(2);
 /// Payload elements per reseed call (Lua's `unpack` has a stack limit).
 const RESEED_CHUNK: usize = 1000;
 
@@ -114,6 +116,9 @@ impl Inner {
     pub(super) async fn recover(&self) -> Result<()> {
         let _exclusive = self.gate.write().await;
         let mut journal = self.journal.lock().await;
+        let started = std::time::Instant::now();
+        let entries = journal.entries.len();
+        let errors_before = self.counters.replay_errors.load(Ordering::Relaxed);
         let run_id = self.redis.run_id().await?;
         let Some(plan) = lock(&self.machine).begin_recovery(run_id, journal.dropped) else {
             return Ok(());
@@ -140,9 +145,19 @@ impl Inner {
             ));
         }
         journal.clear();
-        *lock(&self.since) = SystemTime::now();
+        let now = SystemTime::now();
+        let outage = now
+            .duration_since(std::mem::replace(&mut *lock(&self.since), now))
+            .unwrap_or_default();
         drop(journal);
-        tracing::info!(restarted, "redis is back: serving from redis");
+        tracing::info!(
+            restarted,
+            outage_ms = outage.as_millis() as u64,
+            replayed_entries = entries,
+            replay_errors = self.counters.replay_errors.load(Ordering::Relaxed) - errors_before,
+            recovery_ms = started.elapsed().as_millis() as u64,
+            "redis is back: serving from redis"
+        );
         let _ = self.events.send(StorageEvent::BackendChanged {
             from: BackendKind::Memory,
             to: BackendKind::Redis,
@@ -203,7 +218,15 @@ impl Inner {
         } else {
             String::new()
         };
+        let total = journal.entries.len();
+        let mut done = 0usize;
+        let mut reported = std::time::Instant::now();
         while let Some(batch) = journal.next_batch(run_id, REPLAY_BATCH, include_in_flight) {
+            if reported.elapsed() >= REPLAY_PROGRESS_EVERY {
+                tracing::info!(done, total, "replaying the outage journal into redis");
+                reported = std::time::Instant::now();
+            }
+            done += batch.entries.len();
             let mut invocation = scripts::REPLAY.prepare_invoke();
             invocation.key(replay_marker(self.redis.owner_id()));
             let mut keys = HashSet::new();
