@@ -157,6 +157,15 @@ pub enum Error {
     /// own; the text is kept as received.
     #[error("{0}")]
     Server(String),
+    /// `COPY` with the same key as source and destination.
+    #[error("ERR source and destination objects are the same")]
+    SameObject,
+    /// A database index outside Redis's default 16 databases (`COPY … DB 99`).
+    #[error("ERR DB index is out of range")]
+    DbIndexOutOfRange,
+    /// A database other than 0 (`COPY … DB 1`): hedgestore has a single database.
+    #[error("ERR hedgestore has one database: DB must be 0")]
+    OneDatabase,
     /// A glob pattern that cannot be compiled (an unterminated `[` class).
     ///
     /// Redis silently treats such a class as running to the end of the pattern; hedgestore
@@ -223,6 +232,9 @@ impl Error {
             Error::InvalidCursor,
             Error::OutOfMemory,
             Error::InvalidLockTtl,
+            Error::SameObject,
+            Error::DbIndexOutOfRange,
+            Error::OneDatabase,
         ];
         if let Some(e) = unit.into_iter().find(|e| e.to_string() == text) {
             return e;

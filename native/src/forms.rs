@@ -202,6 +202,13 @@ fn collection_mirror(command: &Command, reply: &Reply) -> Option<Vec<Command>> {
         ) => vec![Command::Del {
             keys: vec![destination.clone()],
         }],
+        // Copies and moves Redis did not make change nothing; one it made is repeated as
+        // an unconditional move, whatever memory holds at the destination.
+        (Command::Copy { .. } | Command::RenameNx { .. }, Reply::Int(0)) => vec![],
+        (Command::RenameNx { key, new_key }, Reply::Int(1)) => vec![Command::Rename {
+            key: key.clone(),
+            new_key: new_key.clone(),
+        }],
         _ => return None,
     })
 }
@@ -260,5 +267,30 @@ mod tests {
             vec![parse(&["SINTERSTORE", "d", "a", "b"])]
         );
         assert_eq!(mirror_form(&parse(&["SCARD", "s"]), &Reply::Int(2)), vec![]);
+    }
+
+    #[test]
+    fn copies_and_moves_are_mirrored_only_when_redis_made_them() {
+        assert_eq!(
+            mirror_form(&parse(&["COPY", "a", "b", "REPLACE"]), &Reply::Int(0)),
+            vec![]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["COPY", "a", "b"]), &Reply::Int(1)),
+            vec![parse(&["COPY", "a", "b"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["RENAMENX", "a", "b"]), &Reply::Int(0)),
+            vec![]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["RENAMENX", "a", "b"]), &Reply::Int(1)),
+            vec![parse(&["RENAME", "a", "b"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["UNLINK", "a"]), &Reply::Int(1)),
+            vec![parse(&["UNLINK", "a"])]
+        );
+        assert_eq!(mirror_form(&parse(&["TOUCH", "a"]), &Reply::Int(1)), vec![]);
     }
 }

@@ -57,6 +57,7 @@ macro_rules! value_arg {
     (lex_bound) => { hedgestore_core::LexBound };
     (limit) => { hedgestore_core::Limit };
     (aggregate) => { hedgestore_core::Aggregate };
+    (switch) => { bool };
 }
 
 /// An argument of either flavour as the owned value the command holds.
@@ -272,6 +273,9 @@ macro_rules! sample_arg {
     };
     (aggregate) => {
         hedgestore_core::Aggregate::Sum
+    };
+    (switch) => {
+        false
     };
 }
 

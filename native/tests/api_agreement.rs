@@ -282,6 +282,9 @@ macro_rules! sample {
     ($group:ident, $param:ident, aggregate) => {
         Aggregate::Sum
     };
+    ($group:ident, $param:ident, switch) => {
+        false
+    };
 }
 
 /// Calls every generated method on a fresh seeded storage, then queues it alone in a

@@ -101,6 +101,9 @@ macro_rules! api_sample {
     ($group:ident, $param:ident, aggregate) => {
         hedgestore::Aggregate::Max
     };
+    ($group:ident, $param:ident, switch) => {
+        true
+    };
 }
 
 /// Runs every generated method of the list on freshly seeded keys; `flushdb` and `flushall`

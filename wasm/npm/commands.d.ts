@@ -427,6 +427,18 @@ export interface Commands<R extends { [k: string]: any }> {
   pubsubNumsub(...channels: Bytes[]): R['counts'];
   /** `PUBSUB NUMPAT`. */
   pubsubNumpat(): R['number'];
+
+  // Keys, hashes and lists: copies, moves and positions
+  /** `COPY key destinationKey [REPLACE]`: copies the value and its TTL; true when it did. */
+  copy(key: Bytes, destinationKey: Bytes, options?: { replace?: boolean }): R['boolean'];
+  /** `RENAMENX`: renames only when `newKey` does not exist; true when it did. */
+  renamenx(key: Bytes, newKey: Bytes): R['boolean'];
+  /** `UNLINK`: how many existed (removed as `DEL` does). */
+  unlink(...keys: Bytes[]): R['number'];
+  /** `TOUCH`: how many exist, marking them as used. */
+  touch(...keys: Bytes[]): R['number'];
+  /** `HSTRLEN`: the length in bytes of the field's value (0 when missing). */
+  hstrlen(key: Bytes, field: Bytes): R['number'];
 }
 
 /** The answer types of a synchronous store. */

@@ -49,6 +49,7 @@
 /// | `pairs` | name/value pairs | `Vec<(Vec<u8>, Vec<u8>)>` |
 /// | `opt_text` | an optional pattern or message | `Option<Vec<u8>>` |
 /// | `int` | an integer | `i64` |
+/// | `switch` | an option that is on or off (`COPY`'s `REPLACE`) | `bool` |
 /// | `float` | a float | `f64` |
 /// | `count` | a count | `usize` |
 /// | `opt_count` | an optional count | `Option<usize>` |
@@ -203,6 +204,19 @@ macro_rules! for_each_command_method {
                     Echo => echo(message: bytes) -> text = Echo { message };
                     /// `PING [message]`: `PONG`, or the message.
                     Ping => ping(message: opt_text) -> text = Ping { message };
+                    /// `COPY key destination [REPLACE]`: copies the value and its TTL; true
+                    /// when it did (false for a missing key, or an existing destination
+                    /// without `replace`).
+                    Copy => copy(key: bytes, destination: bytes, replace: switch) -> flag
+                        = Copy { source: key, destination, replace };
+                    /// `RENAMENX key new_key`: renames only when `new_key` does not exist;
+                    /// true when it did.
+                    RenameNx => renamenx(key: bytes, new_key: bytes) -> flag
+                        = RenameNx { key, new_key };
+                    /// `UNLINK key …`: how many of the keys existed (removed as `DEL` does).
+                    Unlink => unlink(keys: bytes_list) -> count = Unlink { keys };
+                    /// `TOUCH key …`: how many of the keys exist, marking them as used.
+                    Touch => touch(keys: bytes_list) -> count = Touch { keys };
                 ],
                 hash: [
                     /// `HSET key field value …`: how many fields were new.
@@ -236,6 +250,10 @@ macro_rules! for_each_command_method {
                         = HSetNx { key, field, value };
                     /// `HMSET key field value …`: sets every pair (`HSET`'s older form).
                     HMSet => hmset(key: bytes, pairs: pairs) -> done = HMSet { key, pairs };
+                    /// `HSTRLEN key field`: the length in bytes of the field's value (0
+                    /// when missing).
+                    HStrLen => hstrlen(key: bytes, field: bytes) -> count
+                        = HStrLen { key, field };
                 ],
                 list: [
                     /// `LPUSH key value …` (each to the head in turn): the new length.

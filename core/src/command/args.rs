@@ -519,6 +519,19 @@ impl Command {
                 a.push(Arg::Word("NUMSUB"));
                 a.extend(channels.iter().map(|v| Arg::Bytes(v)));
             }
+            Copy {
+                source,
+                destination,
+                replace,
+            } => {
+                a.extend([Arg::Bytes(source), Arg::Bytes(destination)]);
+                if *replace {
+                    a.push(Arg::Word("REPLACE"));
+                }
+            }
+            RenameNx { key, new_key } => a.extend([Arg::Bytes(key), Arg::Bytes(new_key)]),
+            Unlink { keys } | Touch { keys } => a.extend(keys.iter().map(|v| Arg::Bytes(v))),
+            HStrLen { key, field } => a.extend([Arg::Bytes(key), Arg::Bytes(field)]),
         }
         a
     }

@@ -131,6 +131,11 @@ impl Command {
             PubSubChannels { .. } => CommandKind::PubSubChannels,
             PubSubNumSub { .. } => CommandKind::PubSubNumSub,
             PubSubNumPat => CommandKind::PubSubNumPat,
+            Copy { .. } => CommandKind::Copy,
+            RenameNx { .. } => CommandKind::RenameNx,
+            Unlink { .. } => CommandKind::Unlink,
+            Touch { .. } => CommandKind::Touch,
+            HStrLen { .. } => CommandKind::HStrLen,
         }
     }
 

@@ -156,6 +156,7 @@ mod tests {
             "limit",
             "opt_floats",
             "aggregate",
+            "switch",
         ];
         const REPLIES: &[&str] = &[
             "value",

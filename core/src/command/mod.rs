@@ -576,6 +576,23 @@ pub enum Command {
     PubSubNumSub { channels: Vec<Vec<u8>> },
     /// `PUBSUB NUMPAT`
     PubSubNumPat,
+
+    // Keys and hashes added after the first release of the table
+    /// `COPY source destination [DB 0] [REPLACE]` (one database: a `DB` other than 0 is an
+    /// error)
+    Copy {
+        source: Vec<u8>,
+        destination: Vec<u8>,
+        replace: bool,
+    },
+    /// `RENAMENX key newkey`
+    RenameNx { key: Vec<u8>, new_key: Vec<u8> },
+    /// `UNLINK key [key …]`
+    Unlink { keys: Vec<Vec<u8>> },
+    /// `TOUCH key [key …]`
+    Touch { keys: Vec<Vec<u8>> },
+    /// `HSTRLEN key field`
+    HStrLen { key: Vec<u8>, field: Vec<u8> },
 }
 
 /// The answer to a [`Command`], shaped like Redis's RESP2 replies.

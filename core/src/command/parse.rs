@@ -473,6 +473,17 @@ impl Command {
                 channels: list(&args[2..]),
             },
             CommandKind::PubSubNumPat => Command::PubSubNumPat,
+            CommandKind::Copy => super::read::copy(args)?,
+            CommandKind::RenameNx => Command::RenameNx {
+                key: key(),
+                new_key: a(2).to_vec(),
+            },
+            CommandKind::Unlink => Command::Unlink { keys: list(rest) },
+            CommandKind::Touch => Command::Touch { keys: list(rest) },
+            CommandKind::HStrLen => Command::HStrLen {
+                key: key(),
+                field: a(2).to_vec(),
+            },
         })
     }
 }

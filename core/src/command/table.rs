@@ -515,6 +515,21 @@ command_table! {
     /// `PUBSUB NUMPAT`
     PubSubNumPat = "pubsub|numpat", 2, [PUBSUB, RETRY_SAFE], (0, 0, 0),
         ["PUBSUB", "NUMPAT"];
+    /// `COPY` (database 0 only: hedgestore has one database)
+    Copy = "copy", -3, [WRITE, DENYOOM], (1, 2, 1),
+        ["COPY", "k", "k2", "REPLACE"];
+    /// `RENAMENX`
+    RenameNx = "renamenx", 3, [WRITE], (1, 2, 1),
+        ["RENAMENX", "k", "k2"];
+    /// `UNLINK` (removes at once, as `DEL`: there is no background freeing)
+    Unlink = "unlink", -2, [WRITE], (1, -1, 1),
+        ["UNLINK", "k1", "k2"];
+    /// `TOUCH`
+    Touch = "touch", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
+        ["TOUCH", "k1", "k2"];
+    /// `HSTRLEN`
+    HStrLen = "hstrlen", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HSTRLEN", "h", "f"];
 }
 
 impl CommandKind {

@@ -424,6 +424,20 @@ impl<C: Clock> Engine<C> {
                 )
             }
             Command::PubSubNumPat => int(self.pubsub_numpat()),
+
+            Command::Copy {
+                source,
+                destination,
+                replace,
+            } => int(usize::from(self.copy_unguarded(
+                &source,
+                &destination,
+                replace,
+            )?)),
+            Command::RenameNx { key, new_key } => int(usize::from(self.renamenx(&key, &new_key)?)),
+            Command::Unlink { keys } => int(self.del(&keys)),
+            Command::Touch { keys } => int(self.touch(&keys)),
+            Command::HStrLen { key, field } => int(self.hstrlen(&key, &field)?),
         })
     }
 }

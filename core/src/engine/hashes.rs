@@ -69,6 +69,14 @@ impl<C: Clock> Engine<C> {
         Ok(self.hash_ref(key)?.and_then(|h| h.get(field).cloned()))
     }
 
+    /// `HSTRLEN`: the length in bytes of the field's value (0 for a missing field or key).
+    pub fn hstrlen(&mut self, key: &[u8], field: &[u8]) -> Result<usize, Error> {
+        Ok(self
+            .hash_ref(key)?
+            .and_then(|h| h.get(field).map(Vec::len))
+            .unwrap_or(0))
+    }
+
     /// `HMGET`: the value of each field (`None` where missing).
     pub fn hmget<F: AsRef<[u8]>>(
         &mut self,

@@ -13,6 +13,7 @@ use hedgestore_testkit::{Resp, RespConnection, Rng};
 use super::{from_engine, from_resp, Norm};
 
 mod floats;
+mod keys_lists;
 mod large;
 mod zsets;
 
@@ -47,6 +48,13 @@ fn scard(redis: &mut RespConnection, key: &str) -> i64 {
 
 /// One random command of the newer families.
 pub fn command(rng: &mut Rng, redis: &mut RespConnection) -> Vec<String> {
+    if rng.chance(15) {
+        let mut c = keys_lists::command(rng);
+        if rng.chance(3) {
+            c.truncate(1 + rng.below(c.len() as u64) as usize);
+        }
+        return c;
+    }
     if rng.chance(50) {
         let mut c = zsets::command(rng);
         // Combinations keep their options whole (their option errors are a documented

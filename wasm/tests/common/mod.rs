@@ -31,6 +31,14 @@ extern "C" {
     fn set_case_names() -> Vec<String>;
 }
 
+#[wasm_bindgen(module = "/tests/js/key_list_cases.js")]
+extern "C" {
+    /// Referenced so that wasm-bindgen ships the cases `memory_cases.js` imports.
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = keyListCaseNames)]
+    fn key_list_case_names() -> Vec<String>;
+}
+
 #[wasm_bindgen(module = "/tests/js/memory_cases.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = runMemoryCase)]
@@ -176,6 +184,8 @@ macro_rules! all_cases {
                 sets_speak_upstash,
                 sorted_sets_speak_upstash,
                 string_aliases_speak_upstash,
+                keys_copy_renamenx_unlink_touch,
+                hashes_hstrlen,
             ],
             remote: [
                 remote_strings,

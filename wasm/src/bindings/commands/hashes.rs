@@ -136,3 +136,9 @@ pub(crate) fn hmset(k: &JsValue, fields: &JsValue) -> Built {
     let pairs = entries("hmset", "fields", fields)?;
     call(Command::HMSet { key, pairs }, Shape::Done)
 }
+
+pub(crate) fn hstrlen(k: &JsValue, field: &JsValue) -> Built {
+    let key = key("hstrlen", k)?;
+    let field = bytes("hstrlen", "field", field)?;
+    call(Command::HStrLen { key, field }, Shape::Int)
+}

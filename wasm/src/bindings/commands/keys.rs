@@ -1,5 +1,6 @@
-//! Keyspace commands: `DEL`, `EXISTS`, the `EXPIRE` family, `TTL`, `PTTL`, `PERSIST`, `TYPE`,
-//! `RENAME`, `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`, `FLUSHALL`, `ECHO`, `PING`.
+//! Keyspace commands: `DEL`, `UNLINK`, `EXISTS`, `TOUCH`, the `EXPIRE` family, `TTL`, `PTTL`,
+//! `PERSIST`, `TYPE`, `RENAME`, `RENAMENX`, `COPY`, `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`,
+//! `FLUSHALL`, `ECHO`, `PING`.
 
 use hedgestore_core::{Command, Error, ExpireCondition, Expiry, KeyType};
 use js_sys::Array;
@@ -180,4 +181,35 @@ pub(crate) fn ping(message: &JsValue) -> Built {
         Some(bytes("ping", "message", message)?)
     };
     call(Command::Ping { message }, Shape::Status)
+}
+
+pub(crate) fn unlink(keys: &Array) -> Built {
+    let keys = bytes_list_nonempty("unlink", "key", keys)?;
+    call(Command::Unlink { keys }, Shape::Int)
+}
+
+pub(crate) fn touch(keys: &Array) -> Built {
+    let keys = bytes_list_nonempty("touch", "key", keys)?;
+    call(Command::Touch { keys }, Shape::Int)
+}
+
+pub(crate) fn renamenx(k: &JsValue, new_key: &JsValue) -> Built {
+    let key = key("renamenx", k)?;
+    let new_key = bytes("renamenx", "newKey", new_key)?;
+    call(Command::RenameNx { key, new_key }, Shape::Bool)
+}
+
+/// `copy(key, destinationKey, { replace })`, as `@upstash/redis` calls it.
+pub(crate) fn copy(k: &JsValue, destination: &JsValue, options: &JsValue) -> Built {
+    let source = key("copy", k)?;
+    let destination = bytes("copy", "destinationKey", destination)?;
+    let replace = Options::new("copy", options, &["replace"])?.flag("replace")?;
+    call(
+        Command::Copy {
+            source,
+            destination,
+            replace,
+        },
+        Shape::Bool,
+    )
 }

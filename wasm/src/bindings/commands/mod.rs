@@ -312,6 +312,12 @@ pub(crate) static METHODS: &[Method] = &[
     m("zscan", |a| {
         member_scan("zscan", &a.at(0), &a.at(1), &a.at(2))
     }),
+    // keys, hashes and lists: copies, moves and positions
+    m("copy", |a| copy(&a.at(0), &a.at(1), &a.at(2))),
+    m("renamenx", |a| renamenx(&a.at(0), &a.at(1))),
+    m("unlink", |a| unlink(&a.rest(0))),
+    m("touch", |a| touch(&a.rest(0))),
+    m("hstrlen", |a| hstrlen(&a.at(0), &a.at(1))),
 ];
 
 /// Builds the call of method `id` from its JavaScript arguments.
