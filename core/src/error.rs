@@ -166,6 +166,18 @@ pub enum Error {
     /// A database other than 0 (`COPY … DB 1`): hedgestore has a single database.
     #[error("ERR hedgestore has one database: DB must be 0")]
     OneDatabase,
+    /// `LPOS … RANK 0`.
+    #[error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")]
+    RankZero,
+    /// `LPOS … COUNT` that is negative or not an integer.
+    #[error("ERR COUNT can't be negative")]
+    CountNegative,
+    /// `LPOS … MAXLEN` that is negative or not an integer.
+    #[error("ERR MAXLEN can't be negative")]
+    MaxLenNegative,
+    /// `LMPOP … COUNT` that is not a positive integer.
+    #[error("ERR count should be greater than 0")]
+    CountNotPositive,
     /// A glob pattern that cannot be compiled (an unterminated `[` class).
     ///
     /// Redis silently treats such a class as running to the end of the pattern; hedgestore
@@ -235,6 +247,10 @@ impl Error {
             Error::SameObject,
             Error::DbIndexOutOfRange,
             Error::OneDatabase,
+            Error::RankZero,
+            Error::CountNegative,
+            Error::MaxLenNegative,
+            Error::CountNotPositive,
         ];
         if let Some(e) = unit.into_iter().find(|e| e.to_string() == text) {
             return e;

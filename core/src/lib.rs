@@ -52,9 +52,9 @@ mod value;
 pub use clock::{Clock, ManualClock, Millis};
 pub use command::{
     Aggregate, Command, CommandFlags, CommandKind, CommandMethod, CommandSpec, ExpireCondition,
-    Expiry, GetExOption, InsertPosition, KeyRange, KeyType, LexBound, Limit, MethodGroup, Reply,
-    ScoreBound, SetCondition, SetOptions, ZAddComparison, ZAddCondition, ZAddOptions, ZRangeBy,
-    COMMAND_METHODS, COMMAND_TABLE,
+    Expiry, GetExOption, InsertPosition, KeyRange, KeyType, LexBound, Limit, ListEnd, MethodGroup,
+    Reply, ScoreBound, SetCondition, SetOptions, ZAddComparison, ZAddCondition, ZAddOptions,
+    ZRangeBy, COMMAND_METHODS, COMMAND_TABLE,
 };
 pub use config::{EngineConfig, EvictionPolicy};
 pub use engine::{

@@ -2,7 +2,7 @@
 //! journal) and the append-only log of memory-only storage: by value where its effect depends
 //! on what it read or on a random choice, and with absolute expiry times.
 
-use hedgestore_core::{Command, Expiry, GetExOption, Reply, SetOptions, ZAddOptions};
+use hedgestore_core::{Command, Expiry, GetExOption, ListEnd, Reply, SetOptions, ZAddOptions};
 
 fn command_bytes(command: &Command) -> usize {
     command.to_args().iter().map(|a| a.len() + 8).sum()
@@ -209,8 +209,48 @@ fn collection_mirror(command: &Command, reply: &Reply) -> Option<Vec<Command>> {
             key: key.clone(),
             new_key: new_key.clone(),
         }],
+        // The elements Redis moved or popped, removed by value from the end they left.
+        (
+            Command::LMove {
+                source,
+                destination,
+                from,
+                to,
+            },
+            Reply::Bulk(v),
+        ) => {
+            let values = vec![v.clone()];
+            let push = match to {
+                ListEnd::Left => Command::LPush {
+                    key: destination.clone(),
+                    values,
+                },
+                ListEnd::Right => Command::RPush {
+                    key: destination.clone(),
+                    values,
+                },
+            };
+            vec![remove_from_end(source, *from, v), push]
+        }
+        (Command::LMove { .. } | Command::LMPop { .. }, Reply::Nil) => vec![],
+        (Command::LMPop { from, .. }, Reply::Array(items)) => match &items[..] {
+            [Reply::Bulk(key), Reply::Array(values)] => bulks(values, 1)
+                .iter()
+                .map(|v| remove_from_end(key, *from, v))
+                .collect(),
+            _ => return None,
+        },
         _ => return None,
     })
+}
+
+/// `LREM` of the first element equal to `value`, counted from `end` of the list at `key`.
+fn remove_from_end(key: &[u8], end: ListEnd, value: &[u8]) -> Command {
+    Command::LRem {
+        key: key.to_vec(),
+        count: if end == ListEnd::Left { 1 } else { -1 },
+        value: value.to_vec(),
+    }
 }
 
 #[cfg(test)]
@@ -292,5 +332,34 @@ mod tests {
             vec![parse(&["UNLINK", "a"])]
         );
         assert_eq!(mirror_form(&parse(&["TOUCH", "a"]), &Reply::Int(1)), vec![]);
+    }
+
+    #[test]
+    fn list_moves_and_pops_are_mirrored_by_the_elements_redis_moved() {
+        assert_eq!(
+            mirror_form(&parse(&["LMOVE", "a", "b", "RIGHT", "LEFT"]), &bulk("x")),
+            vec![
+                parse(&["LREM", "a", "-1", "x"]),
+                parse(&["LPUSH", "b", "x"])
+            ]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["LMOVE", "a", "b", "LEFT", "RIGHT"]), &Reply::Nil),
+            vec![]
+        );
+        assert_eq!(
+            mirror_form(
+                &parse(&["LMPOP", "2", "a", "b", "LEFT", "COUNT", "2"]),
+                &Reply::Array(vec![bulk("b"), Reply::Array(vec![bulk("x"), bulk("y")])])
+            ),
+            vec![
+                parse(&["LREM", "b", "1", "x"]),
+                parse(&["LREM", "b", "1", "y"])
+            ]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["LMPOP", "1", "a", "RIGHT"]), &Reply::Nil),
+            vec![]
+        );
     }
 }

@@ -58,6 +58,7 @@ macro_rules! value_arg {
     (limit) => { hedgestore_core::Limit };
     (aggregate) => { hedgestore_core::Aggregate };
     (switch) => { bool };
+    (list_end) => { hedgestore_core::ListEnd };
 }
 
 /// An argument of either flavour as the owned value the command holds.
@@ -119,6 +120,7 @@ macro_rules! reply_type {
     (rank) => { Option<u64> };
     (scored) => { Vec<(bytes::Bytes, f64)> };
     (scored_page) => { (u64, Vec<(bytes::Bytes, f64)>) };
+    (popped) => { Option<(bytes::Bytes, Vec<bytes::Bytes>)> };
 }
 
 /// The converter of a reply kind, applied to a `Reply`.
@@ -276,6 +278,9 @@ macro_rules! sample_arg {
     };
     (switch) => {
         false
+    };
+    (list_end) => {
+        hedgestore_core::ListEnd::Left
     };
 }
 

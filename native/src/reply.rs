@@ -270,6 +270,21 @@ pub(crate) fn scan_page(reply: Reply) -> Result<(u64, Vec<Bytes>)> {
     }
 }
 
+/// `LMPOP`'s key and the values popped from it, or nil.
+pub(crate) fn popped(reply: Reply) -> Result<Option<(Bytes, Vec<Bytes>)>> {
+    match reply {
+        Reply::Nil => Ok(None),
+        Reply::Array(mut items) if items.len() == 2 => {
+            let values = list(items.pop().unwrap_or(Reply::Nil))?;
+            match items.pop() {
+                Some(Reply::Bulk(key)) => Ok(Some((Bytes::from(key), values))),
+                other => Err(unexpected("a key", &other.unwrap_or(Reply::Nil))),
+            }
+        }
+        other => Err(unexpected("a key and its values, or nil", &other)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,7 @@ const JS_EXTRAS: &[&str] = &[
     "rpopBytes",
     "lrangeBytes",
     "lindexBytes",
+    "lmoveBytes",
 ];
 
 fn repo_file(path: &str) -> String {
@@ -284,6 +285,9 @@ macro_rules! sample {
     };
     ($group:ident, $param:ident, switch) => {
         false
+    };
+    ($group:ident, $param:ident, list_end) => {
+        hedgestore_native::ListEnd::Left
     };
 }
 

@@ -104,6 +104,9 @@ macro_rules! api_sample {
     ($group:ident, $param:ident, switch) => {
         true
     };
+    ($group:ident, $param:ident, list_end) => {
+        hedgestore::ListEnd::Right
+    };
 }
 
 /// Runs every generated method of the list on freshly seeded keys; `flushdb` and `flushall`

@@ -7,6 +7,9 @@ export type Bytes = string | Uint8Array | number;
 /** An integer argument: a safe-integer number, or a bigint for the full 64-bit range. */
 export type Int = number | bigint;
 
+/** A list end (`LMOVE`, `LMPOP`), in either case. */
+export type ListEnd = 'left' | 'right' | 'LEFT' | 'RIGHT';
+
 /**
  * `set`'s options, as `@upstash/redis` takes them. At most one expiry; `nx` and `xx` exclude
  * each other. Any other key is a `TypeError` naming it (there is no `ttl` option: give `ex`
@@ -439,6 +442,16 @@ export interface Commands<R extends { [k: string]: any }> {
   touch(...keys: Bytes[]): R['number'];
   /** `HSTRLEN`: the length in bytes of the field's value (0 when missing). */
   hstrlen(key: Bytes, field: Bytes): R['number'];
+  /** `LPOS`: the position of the first match (or the `rank`th; negative from the tail), or `null`. */
+  lpos(key: Bytes, element: Bytes, options?: { rank?: Int; maxLen?: number }): R['score'];
+  /** `LPOS … COUNT`: the positions of up to `count` matches (0: all). */
+  lpos(key: Bytes, element: Bytes, options: { rank?: Int; count: number; maxLen?: number }): R['scores'];
+  /** `LMOVE`: moves an element between list ends; it, or `null` when `source` is missing. */
+  lmove(source: Bytes, destination: Bytes, whereFrom: ListEnd, whereTo: ListEnd): R['string'];
+  /** `LMOVE` as bytes. */
+  lmoveBytes(source: Bytes, destination: Bytes, whereFrom: ListEnd, whereTo: ListEnd): R['bytes'];
+  /** `LMPOP`: up to `count` (default 1) values from the first non-empty list, as `[key, values]`, or `null`. */
+  lmpop(numKeys: number, keys: Bytes[], direction: ListEnd, count?: number): R['popped'];
 }
 
 /** The answer types of a synchronous store. */

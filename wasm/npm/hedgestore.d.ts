@@ -40,6 +40,7 @@ interface Now {
   scored: Array<string | number>;
   sscan: MemberScanPage<string>;
   zscan: MemberScanPage<string | number>;
+  popped: [string, string[]] | null;
 }
 
 /** The same answers, as Promises. */

@@ -49,6 +49,7 @@
 /// | `pairs` | name/value pairs | `Vec<(Vec<u8>, Vec<u8>)>` |
 /// | `opt_text` | an optional pattern or message | `Option<Vec<u8>>` |
 /// | `int` | an integer | `i64` |
+/// | `list_end` | `LEFT`/`RIGHT` | [`ListEnd`](crate::ListEnd) |
 /// | `switch` | an option that is on or off (`COPY`'s `REPLACE`) | `bool` |
 /// | `float` | a float | `f64` |
 /// | `count` | a count | `usize` |
@@ -72,7 +73,7 @@
 /// (a status or a value), `counts` (name/count pairs), `flags` (0s and 1s), `opt_float` (a
 /// float sent as text, or nil), `opt_floats` (floats and nils), `rank` (a non-negative
 /// integer or nil), `scored` (a flat member/score array, as pairs), `scored_page` (a cursor
-/// and a flat member/score array).
+/// and a flat member/score array), `popped` (a key and the values popped from it, or nil).
 ///
 /// ```
 /// macro_rules! count_methods {
@@ -296,6 +297,21 @@ macro_rules! for_each_command_method {
                     /// pivot, 0 for a missing key.
                     LInsert => linsert(key: bytes, position: position, pivot: bytes, value: bytes)
                         -> int = LInsert { key, position, pivot, value };
+                    /// `LPOS key element`: the position of the first element equal to
+                    /// `element`, or `None` (`RANK`, `COUNT` and `MAXLEN` through
+                    /// `execute(Command::LPos { … })`).
+                    LPos => lpos(key: bytes, element: bytes) -> rank
+                        = LPos { key, element, rank: None, count: None, max_len: None };
+                    /// `LMOVE source destination from to`: moves an element from one end of
+                    /// `source` to one end of `destination`; it, or `None` when `source` is
+                    /// missing.
+                    LMove => lmove(source: bytes, destination: bytes, from: list_end, to: list_end)
+                        -> value = LMove { source, destination, from, to };
+                    /// `LMPOP numkeys key … from COUNT count`: up to `count` elements from
+                    /// the first non-empty list of `keys`, with its key; `None` when every
+                    /// key is missing.
+                    LMPop => lmpop(keys: bytes_list, from: list_end, count: count) -> popped
+                        = LMPop { keys, from, count: Some(count) };
                 ],
                 set: [
                     /// `SADD key member …`: how many members were new.

@@ -6,7 +6,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::{Aggregate, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZRangeBy};
-use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, SetCondition};
+use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, ListEnd, SetCondition};
 use crate::decimal::format_float_arg;
 use crate::num::format_i64;
 
@@ -76,6 +76,13 @@ fn with_scores_arg(a: &mut Vec<Arg<'_>>, with_scores: bool) {
     if with_scores {
         a.push(Arg::Word("WITHSCORES"));
     }
+}
+
+fn end_arg(end: ListEnd) -> Arg<'static> {
+    Arg::Word(match end {
+        ListEnd::Left => "LEFT",
+        ListEnd::Right => "RIGHT",
+    })
 }
 
 fn expiry_args(e: Expiry) -> [Arg<'static>; 2] {
@@ -532,6 +539,43 @@ impl Command {
             RenameNx { key, new_key } => a.extend([Arg::Bytes(key), Arg::Bytes(new_key)]),
             Unlink { keys } | Touch { keys } => a.extend(keys.iter().map(|v| Arg::Bytes(v))),
             HStrLen { key, field } => a.extend([Arg::Bytes(key), Arg::Bytes(field)]),
+            LPos {
+                key,
+                element,
+                rank,
+                count,
+                max_len,
+            } => {
+                a.extend([Arg::Bytes(key), Arg::Bytes(element)]);
+                if let Some(r) = rank {
+                    a.extend([Arg::Word("RANK"), Arg::Int(*r)]);
+                }
+                if let Some(c) = count {
+                    a.extend([Arg::Word("COUNT"), Arg::Int(*c as i64)]);
+                }
+                if let Some(m) = max_len {
+                    a.extend([Arg::Word("MAXLEN"), Arg::Int(*m as i64)]);
+                }
+            }
+            LMove {
+                source,
+                destination,
+                from,
+                to,
+            } => a.extend([
+                Arg::Bytes(source),
+                Arg::Bytes(destination),
+                end_arg(*from),
+                end_arg(*to),
+            ]),
+            LMPop { keys, from, count } => {
+                a.push(Arg::Int(keys.len() as i64));
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                a.push(end_arg(*from));
+                if let Some(c) = count {
+                    a.extend([Arg::Word("COUNT"), Arg::Int(*c as i64)]);
+                }
+            }
         }
         a
     }

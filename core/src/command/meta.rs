@@ -136,6 +136,9 @@ impl Command {
             Unlink { .. } => CommandKind::Unlink,
             Touch { .. } => CommandKind::Touch,
             HStrLen { .. } => CommandKind::HStrLen,
+            LPos { .. } => CommandKind::LPos,
+            LMove { .. } => CommandKind::LMove,
+            LMPop { .. } => CommandKind::LMPop,
         }
     }
 
@@ -157,6 +160,11 @@ impl Command {
     ///
     /// [`KeyRange`]: super::KeyRange
     pub fn keys(&self) -> Vec<&[u8]> {
+        // A write whose keys follow a count: the table lists none (as Redis), but what it
+        // writes must be known to batches and journals.
+        if let Command::LMPop { keys, .. } = self {
+            return keys.iter().map(Vec::as_slice).collect();
+        }
         let args = self.args();
         self.spec()
             .keys

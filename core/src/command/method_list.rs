@@ -157,6 +157,7 @@ mod tests {
             "opt_floats",
             "aggregate",
             "switch",
+            "list_end",
         ];
         const REPLIES: &[&str] = &[
             "value",
@@ -180,6 +181,7 @@ mod tests {
             "rank",
             "scored",
             "scored_page",
+            "popped",
         ];
         for method in COMMAND_METHODS {
             assert!(REPLIES.contains(&method.reply), "{}", method.ident);

@@ -14,6 +14,7 @@ mod args;
 mod meta;
 mod method_list;
 mod parse;
+mod parse_lists;
 mod parse_zset;
 mod read;
 mod table;
@@ -172,6 +173,15 @@ pub enum InsertPosition {
     Before,
     /// `AFTER`.
     After,
+}
+
+/// Which end of a list (`LMOVE`, `LMPOP`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListEnd {
+    /// `LEFT`: the head.
+    Left,
+    /// `RIGHT`: the tail.
+    Right,
 }
 
 /// One operation. Keys, fields and values are binary-safe bytes.
@@ -593,6 +603,28 @@ pub enum Command {
     Touch { keys: Vec<Vec<u8>> },
     /// `HSTRLEN key field`
     HStrLen { key: Vec<u8>, field: Vec<u8> },
+    /// `LPOS key element [RANK rank] [COUNT count] [MAXLEN len]` (`COUNT 0` means every
+    /// match, `MAXLEN 0` the whole list)
+    LPos {
+        key: Vec<u8>,
+        element: Vec<u8>,
+        rank: Option<i64>,
+        count: Option<usize>,
+        max_len: Option<usize>,
+    },
+    /// `LMOVE source destination LEFT|RIGHT LEFT|RIGHT`
+    LMove {
+        source: Vec<u8>,
+        destination: Vec<u8>,
+        from: ListEnd,
+        to: ListEnd,
+    },
+    /// `LMPOP numkeys key [key …] LEFT|RIGHT [COUNT count]`
+    LMPop {
+        keys: Vec<Vec<u8>>,
+        from: ListEnd,
+        count: Option<usize>,
+    },
 }
 
 /// The answer to a [`Command`], shaped like Redis's RESP2 replies.

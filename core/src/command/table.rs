@@ -530,6 +530,16 @@ command_table! {
     /// `HSTRLEN`
     HStrLen = "hstrlen", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["HSTRLEN", "h", "f"];
+    /// `LPOS`
+    LPos = "lpos", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["LPOS", "l", "a", "RANK", "-1", "COUNT", "0", "MAXLEN", "10"];
+    /// `LMOVE`
+    LMove = "lmove", 5, [WRITE, DENYOOM], (1, 2, 1),
+        ["LMOVE", "l", "l2", "LEFT", "RIGHT"];
+    /// `LMPOP` (its keys follow a count, so the table lists none, as Redis does;
+    /// [`Command::keys`](super::Command::keys) reads them from the command)
+    LMPop = "lmpop", -4, [WRITE], (0, 0, 0),
+        ["LMPOP", "2", "l", "l2", "LEFT", "COUNT", "2"];
 }
 
 impl CommandKind {

@@ -438,6 +438,33 @@ impl<C: Clock> Engine<C> {
             Command::Unlink { keys } => int(self.del(&keys)),
             Command::Touch { keys } => int(self.touch(&keys)),
             Command::HStrLen { key, field } => int(self.hstrlen(&key, &field)?),
+            Command::LPos {
+                key,
+                element,
+                rank,
+                count,
+                max_len,
+            } => {
+                let found = self.lpos(&key, &element, rank.unwrap_or(1), count, max_len)?;
+                match count {
+                    Some(_) => Reply::Array(found.into_iter().map(int).collect()),
+                    None => found.first().map_or(Reply::Nil, |p| int(*p)),
+                }
+            }
+            Command::LMove {
+                source,
+                destination,
+                from,
+                to,
+            } => Reply::bulk_or_nil(self.lmove_unguarded(&source, &destination, from, to)?),
+            Command::LMPop { keys, from, count } => {
+                match self.lmpop(&keys, from, count.unwrap_or(1))? {
+                    Some((key, values)) => {
+                        Reply::Array(alloc::vec![Reply::Bulk(key), Reply::bulks(values)])
+                    }
+                    None => Reply::Nil,
+                }
+            }
         })
     }
 }

@@ -11,6 +11,7 @@ mod execute;
 mod expiry;
 mod hashes;
 mod keys;
+mod list_moves;
 mod lists;
 mod locks;
 mod memory;

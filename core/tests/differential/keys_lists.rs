@@ -1,5 +1,5 @@
 //! Random copies, moves and positions for the differential test: `COPY`, `RENAMENX`,
-//! `UNLINK`, `TOUCH`, `HSTRLEN`.
+//! `UNLINK`, `TOUCH`, `HSTRLEN`, `LPOS`, `LMOVE`, `LMPOP`.
 //!
 //! Not generated: `COPY … DB n` for `n` from 1 to 15, which hedgestore refuses (it has one
 //! database) where Redis copies to another database.
@@ -10,6 +10,21 @@ use hedgestore_testkit::Rng;
 /// sets, `z0` sorted sets) and keys that are usually missing.
 const KEYS: &[&str] = &["k0", "k1", "h0", "l0", "s0", "z0", "c0", "c1"];
 const FIELDS: &[&str] = &["f0", "f1", "f2", "n", "nofield"];
+/// Lists: `l0` (filled by the main generator) and `l1`, `l2` (filled here).
+const LISTS: &[&str] = &["l0", "l1", "l2", "l1", "k0", "c0"];
+const ELEMENTS: &[&str] = &["a", "b", "v", "10", "-1", ""];
+const ENDS: &[&str] = &["LEFT", "RIGHT", "left", "right", "UP"];
+const NUMBERS: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "-1",
+    "-2",
+    "3",
+    "10",
+    "x",
+    "-9223372036854775808",
+];
 
 fn key(rng: &mut Rng) -> String {
     rng.pick(KEYS).to_string()
@@ -22,7 +37,9 @@ fn keys(rng: &mut Rng) -> Vec<String> {
 /// One random command of these families.
 pub fn command(rng: &mut Rng) -> Vec<String> {
     let name = |s: &str| s.to_string();
-    match rng.below(6) {
+    let list = |rng: &mut Rng| rng.pick(LISTS).to_string();
+    let pick = |rng: &mut Rng, items: &[&str]| rng.pick(items).to_string();
+    match rng.below(12) {
         0 | 1 => {
             let mut c = vec![name("COPY"), key(rng), key(rng)];
             for _ in 0..rng.below(3) {
@@ -38,6 +55,46 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
         2 => vec![name("RENAMENX"), key(rng), key(rng)],
         3 => [vec![name("UNLINK")], keys(rng)].concat(),
         4 => [vec![name("TOUCH")], keys(rng)].concat(),
-        _ => vec![name("HSTRLEN"), key(rng), rng.pick(FIELDS).to_string()],
+        5 => vec![name("HSTRLEN"), key(rng), rng.pick(FIELDS).to_string()],
+        6 | 7 => {
+            let mut c = vec![name("RPUSH"), list(rng)];
+            c.extend((0..=rng.below(4)).map(|_| pick(rng, ELEMENTS)));
+            c
+        }
+        8 => {
+            let mut c = vec![name("LPOS"), list(rng), pick(rng, ELEMENTS)];
+            for _ in 0..rng.below(4) {
+                let opt = pick(rng, &["RANK", "COUNT", "MAXLEN", "rank", "BAD"]);
+                c.extend([opt, pick(rng, NUMBERS)]);
+            }
+            if rng.chance(5) {
+                c.push(name("RANK"));
+            }
+            c
+        }
+        9 | 10 => vec![
+            name("LMOVE"),
+            list(rng),
+            list(rng),
+            pick(rng, ENDS),
+            pick(rng, ENDS),
+        ],
+        _ => {
+            let keys: Vec<String> = (0..=rng.below(3)).map(|_| list(rng)).collect();
+            let numkeys = match rng.below(8) {
+                0 => pick(rng, &["0", "-1", "x", "9"]),
+                _ => keys.len().to_string(),
+            };
+            let mut c = vec![name("LMPOP"), numkeys];
+            c.extend(keys);
+            c.push(pick(rng, ENDS));
+            if rng.chance(50) {
+                c.extend([pick(rng, &["COUNT", "count", "BAD"]), pick(rng, NUMBERS)]);
+            }
+            if rng.chance(10) {
+                c.extend([name("COUNT"), name("1")]);
+            }
+            c
+        }
     }
 }

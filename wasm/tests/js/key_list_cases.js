@@ -1,8 +1,9 @@
-// MemoryStore's copies, moves and positions (COPY, RENAMENX, UNLINK, TOUCH, HSTRLEN), as
-// JavaScript uses them: `@upstash/redis`'s call signatures (`copy(key, destinationKey,
-// { replace })`). The cases join memory_cases.js's list.
+// MemoryStore's copies, moves and positions (COPY, RENAMENX, UNLINK, TOUCH, HSTRLEN, LPOS,
+// LMOVE, LMPOP), as JavaScript uses them: `@upstash/redis`'s call signatures (`copy(key,
+// destinationKey, { replace })`, `lpos(key, element, { rank, count, maxLen })`,
+// `lmpop(numKeys, [keys], 'LEFT', count)`). The cases join memory_cases.js's list.
 
-import { eq, throws } from './assert.js';
+import { eq, text, throws } from './assert.js';
 
 export const keyListCases = {
   keys_copy_renamenx_unlink_touch(MemoryStore) {
@@ -43,6 +44,37 @@ export const keyListCases = {
     eq(s.hstrlen('missing', 'f'), 0);
     s.set('str', 'x');
     throws(() => s.hstrlen('str', 'f'), 'ReplyError', 'WRONGTYPE');
+  },
+
+  lists_lpos_lmove_lmpop(MemoryStore) {
+    const s = new MemoryStore();
+    s.rpush('l', 'a', 'b', 'c', 'b', 'b');
+    eq(s.lpos('l', 'b'), 1);
+    eq(s.lpos('l', 'b', { rank: 2 }), 3);
+    eq(s.lpos('l', 'b', { rank: -1 }), 4, 'a negative rank counts from the tail');
+    eq(s.lpos('l', 'b', { count: 0 }), [1, 3, 4], 'count 0 reports every match');
+    eq(s.lpos('l', 'b', { count: 2, rank: -1 }), [4, 3]);
+    eq(s.lpos('l', 'b', { count: 0, maxLen: 2 }), [1], 'maxLen bounds the comparisons');
+    eq(s.lpos('l', 'z'), null);
+    eq(s.lpos('missing', 'z', { count: 1 }), []);
+    throws(() => s.lpos('l', 'b', { rank: 0 }), 'ReplyError', "ERR RANK can't be zero");
+    eq(s.lmove('l', 'm', 'left', 'right'), 'a');
+    eq(s.lmove('l', 'm', 'RIGHT', 'LEFT'), 'b');
+    eq(s.lrange('m', 0, -1), ['b', 'a']);
+    eq(s.lmove('m', 'm', 'left', 'right'), 'b', 'a list rotates onto itself');
+    eq(s.lrange('m', 0, -1), ['a', 'b']);
+    eq(s.lmoveBytes('m', 'm', 'left', 'left'), text('a'));
+    eq(s.lmove('missing', 'm', 'left', 'left'), null);
+    s.set('str', 'x');
+    throws(() => s.lmove('m', 'str', 'left', 'left'), 'ReplyError', 'WRONGTYPE');
+    eq(s.lrange('m', 0, -1), ['a', 'b'], 'a refused move changed nothing');
+    throws(() => s.lmove('m', 'n', 'up', 'left'), 'TypeError', "whereFrom must be 'left' or 'right'");
+    eq(s.lmpop(2, ['missing', 'l'], 'LEFT'), ['l', ['b']]);
+    eq(s.lmpop(2, ['missing', 'l'], 'RIGHT', 5), ['l', ['b', 'c']]);
+    eq(s.exists('l'), 0, 'an emptied list is removed');
+    eq(s.lmpop(1, ['missing'], 'LEFT'), null);
+    throws(() => s.lmpop(2, ['m'], 'LEFT'), 'TypeError', 'numKeys is 2 but 1 keys were given');
+    throws(() => s.lmpop(1, ['str'], 'LEFT'), 'ReplyError', 'WRONGTYPE');
   },
 };
 
