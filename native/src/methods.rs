@@ -120,6 +120,7 @@ macro_rules! reply_type {
     (rank) => { Option<u64> };
     (scored) => { Vec<(bytes::Bytes, f64)> };
     (scored_page) => { (u64, Vec<(bytes::Bytes, f64)>) };
+    (time) => { std::time::Duration };
     (popped) => { Option<(bytes::Bytes, Vec<bytes::Bytes>)> };
 }
 

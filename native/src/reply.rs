@@ -285,6 +285,21 @@ pub(crate) fn popped(reply: Reply) -> Result<Option<(Bytes, Vec<Bytes>)>> {
     }
 }
 
+/// `TIME`'s seconds and microseconds, as the time since the Unix epoch.
+pub(crate) fn time(reply: Reply) -> Result<Duration> {
+    let number = |r: &Reply| match r {
+        Reply::Bulk(b) => std::str::from_utf8(b).ok()?.parse::<u64>().ok(),
+        _ => None,
+    };
+    match &reply {
+        Reply::Array(items) if items.len() == 2 => match (number(&items[0]), number(&items[1])) {
+            (Some(s), Some(us)) => Ok(Duration::from_secs(s) + Duration::from_micros(us)),
+            _ => Err(unexpected("seconds and microseconds", &reply)),
+        },
+        _ => Err(unexpected("seconds and microseconds", &reply)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -442,6 +442,10 @@ export interface Commands<R extends { [k: string]: any }> {
   touch(...keys: Bytes[]): R['number'];
   /** `HSTRLEN`: the length in bytes of the field's value (0 when missing). */
   hstrlen(key: Bytes, field: Bytes): R['number'];
+  /** `RANDOMKEY`: a random key, or `null` when there are none. */
+  randomkey(): R['string'];
+  /** `TIME`: the store's clock as `[unixSeconds, microseconds]`. */
+  time(): R['time'];
   /** `LPOS`: the position of the first match (or the `rank`th; negative from the tail), or `null`. */
   lpos(key: Bytes, element: Bytes, options?: { rank?: Int; maxLen?: number }): R['score'];
   /** `LPOS … COUNT`: the positions of up to `count` matches (0: all). */

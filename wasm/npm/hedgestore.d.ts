@@ -41,6 +41,7 @@ interface Now {
   sscan: MemberScanPage<string>;
   zscan: MemberScanPage<string | number>;
   popped: [string, string[]] | null;
+  time: [number, number];
 }
 
 /** The same answers, as Promises. */

@@ -73,7 +73,8 @@
 /// (a status or a value), `counts` (name/count pairs), `flags` (0s and 1s), `opt_float` (a
 /// float sent as text, or nil), `opt_floats` (floats and nils), `rank` (a non-negative
 /// integer or nil), `scored` (a flat member/score array, as pairs), `scored_page` (a cursor
-/// and a flat member/score array), `popped` (a key and the values popped from it, or nil).
+/// and a flat member/score array), `popped` (a key and the values popped from it, or nil), `time`
+/// (`TIME`'s seconds and microseconds).
 ///
 /// ```
 /// macro_rules! count_methods {
@@ -205,6 +206,10 @@ macro_rules! for_each_command_method {
                     Echo => echo(message: bytes) -> text = Echo { message };
                     /// `PING [message]`: `PONG`, or the message.
                     Ping => ping(message: opt_text) -> text = Ping { message };
+                    /// `RANDOMKEY`: a random key, or `None` when there are none.
+                    RandomKey => randomkey() -> value = RandomKey {};
+                    /// `TIME`: the server's clock, since the Unix epoch.
+                    Time => time() -> time = Time {};
                     /// `COPY key destination [REPLACE]`: copies the value and its TTL; true
                     /// when it did (false for a missing key, or an existing destination
                     /// without `replace`).

@@ -211,7 +211,7 @@ impl Command {
                     a.extend([Arg::Word("TYPE"), Arg::Word(t.as_str())]);
                 }
             }
-            DbSize | FlushDb | FlushAll => {}
+            DbSize | FlushDb | FlushAll | RandomKey | Time => {}
             Echo { message } => a.push(Arg::Bytes(message)),
             SetEx {
                 key,

@@ -136,6 +136,8 @@ impl Command {
             Unlink { .. } => CommandKind::Unlink,
             Touch { .. } => CommandKind::Touch,
             HStrLen { .. } => CommandKind::HStrLen,
+            RandomKey => CommandKind::RandomKey,
+            Time => CommandKind::Time,
             LPos { .. } => CommandKind::LPos,
             LMove { .. } => CommandKind::LMove,
             LMPop { .. } => CommandKind::LMPop,

@@ -182,6 +182,7 @@ mod tests {
             "scored",
             "scored_page",
             "popped",
+            "time",
         ];
         for method in COMMAND_METHODS {
             assert!(REPLIES.contains(&method.reply), "{}", method.ident);

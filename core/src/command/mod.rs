@@ -603,6 +603,10 @@ pub enum Command {
     Touch { keys: Vec<Vec<u8>> },
     /// `HSTRLEN key field`
     HStrLen { key: Vec<u8>, field: Vec<u8> },
+    /// `RANDOMKEY`
+    RandomKey,
+    /// `TIME`
+    Time,
     /// `LPOS key element [RANK rank] [COUNT count] [MAXLEN len]` (`COUNT 0` means every
     /// match, `MAXLEN 0` the whole list)
     LPos {

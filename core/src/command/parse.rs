@@ -484,6 +484,8 @@ impl Command {
                 key: key(),
                 field: a(2).to_vec(),
             },
+            CommandKind::RandomKey => Command::RandomKey,
+            CommandKind::Time => Command::Time,
             CommandKind::LPos => super::parse_lists::lpos(args)?,
             CommandKind::LMove => super::parse_lists::lmove(args)?,
             CommandKind::LMPop => super::parse_lists::lmpop(args)?,

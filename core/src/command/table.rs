@@ -530,6 +530,12 @@ command_table! {
     /// `HSTRLEN`
     HStrLen = "hstrlen", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["HSTRLEN", "h", "f"];
+    /// `RANDOMKEY`
+    RandomKey = "randomkey", 1, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["RANDOMKEY"];
+    /// `TIME` (the engine's clock)
+    Time = "time", 1, [RETRY_SAFE], (0, 0, 0),
+        ["TIME"];
     /// `LPOS`
     LPos = "lpos", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["LPOS", "l", "a", "RANK", "-1", "COUNT", "0", "MAXLEN", "10"];

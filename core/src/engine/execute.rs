@@ -438,6 +438,14 @@ impl<C: Clock> Engine<C> {
             Command::Unlink { keys } => int(self.del(&keys)),
             Command::Touch { keys } => int(self.touch(&keys)),
             Command::HStrLen { key, field } => int(self.hstrlen(&key, &field)?),
+            Command::RandomKey => Reply::bulk_or_nil(self.randomkey()),
+            Command::Time => {
+                let (seconds, micros) = self.time();
+                Reply::Array(alloc::vec![
+                    Reply::Bulk(format_i64(seconds as i64)),
+                    Reply::Bulk(format_i64(micros as i64)),
+                ])
+            }
             Command::LPos {
                 key,
                 element,

@@ -192,6 +192,28 @@ impl<C: Clock> Engine<C> {
         Ok(true)
     }
 
+    /// `RANDOMKEY`: a live key chosen with the engine's seeded generator, `None` when there
+    /// is none. Expired keys met on the way are removed.
+    pub fn randomkey(&mut self) -> Option<Vec<u8>> {
+        let now = self.now();
+        while self.keys.len() > 0 {
+            let i = (self.random() % self.keys.len() as u64) as usize;
+            if self.keys.slot(i).is_expired(now) {
+                self.expire_slot(i);
+                continue;
+            }
+            return Some(self.keys.slot(i).key.as_bytes().to_vec());
+        }
+        None
+    }
+
+    /// `TIME`: the engine clock's time as Unix seconds and the microseconds within the second
+    /// (the clock counts milliseconds, so the microseconds are whole thousands).
+    pub fn time(&self) -> (u64, u64) {
+        let now = self.now();
+        (now / 1000, (now % 1000) * 1000)
+    }
+
     /// `TOUCH`: how many of the keys exist (a key named twice counts twice), marking each as
     /// just used for eviction.
     pub fn touch<K: AsRef<[u8]>>(&mut self, keys: &[K]) -> usize {

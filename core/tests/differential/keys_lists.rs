@@ -1,5 +1,7 @@
 //! Random copies, moves and positions for the differential test: `COPY`, `RENAMENX`,
-//! `UNLINK`, `TOUCH`, `HSTRLEN`, `LPOS`, `LMOVE`, `LMPOP`.
+//! `UNLINK`, `TOUCH`, `HSTRLEN`, `LPOS`, `LMOVE`, `LMPOP`, `RANDOMKEY`, `TIME` (the last
+//! two compared by the shape of their reply: Redis picks the key, and both sides read their
+//! own clock).
 //!
 //! Not generated: `COPY … DB n` for `n` from 1 to 15, which hedgestore refuses (it has one
 //! database) where Redis copies to another database.
@@ -39,7 +41,7 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
     let name = |s: &str| s.to_string();
     let list = |rng: &mut Rng| rng.pick(LISTS).to_string();
     let pick = |rng: &mut Rng, items: &[&str]| rng.pick(items).to_string();
-    match rng.below(12) {
+    match rng.below(13) {
         0 | 1 => {
             let mut c = vec![name("COPY"), key(rng), key(rng)];
             for _ in 0..rng.below(3) {
@@ -72,6 +74,7 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
             }
             c
         }
+        12 => vec![name(*rng.pick(&["RANDOMKEY", "TIME"]))],
         9 | 10 => vec![
             name("LMOVE"),
             list(rng),

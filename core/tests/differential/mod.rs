@@ -217,6 +217,8 @@ pub fn canonical(cmd: &str, n: Norm) -> Norm {
         }
         ("SRANDMEMBER" | "ZRANDMEMBER", Norm::Array(v)) => Norm::Int(v.len() as i64),
         ("SRANDMEMBER" | "ZRANDMEMBER", Norm::Bulk(_)) => Norm::Status("a member".into()),
+        ("RANDOMKEY", Norm::Bulk(_)) => Norm::Status("a key".into()),
+        ("TIME", Norm::Array(v)) => Norm::Int(v.len() as i64),
         (_, n) => n,
     }
 }

@@ -186,6 +186,7 @@ macro_rules! all_cases {
                 string_aliases_speak_upstash,
                 keys_copy_renamenx_unlink_touch,
                 hashes_hstrlen,
+                keys_randomkey_and_time,
                 lists_lpos_lmove_lmpop,
             ],
             remote: [

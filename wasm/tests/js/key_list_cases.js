@@ -35,6 +35,20 @@ export const keyListCases = {
     throws(() => s.unlink(), 'TypeError', 'at least one key');
   },
 
+  keys_randomkey_and_time(MemoryStore) {
+    const t = { now: 1_700_000_000_123 };
+    const s = new MemoryStore({ clock: () => t.now });
+    eq(s.randomkey(), null, 'no key');
+    s.set('a', '1');
+    s.set('b', '2');
+    s.set('gone', '3', { px: 10 });
+    t.now += 100;
+    const seen = new Set();
+    for (let i = 0; i < 50; i++) seen.add(s.randomkey());
+    eq([...seen].sort(), ['a', 'b'], 'every live key comes up, an expired one never');
+    eq(s.time(), [1_700_000_000, 223_000], 'the store clock, seconds and microseconds');
+  },
+
   hashes_hstrlen(MemoryStore) {
     const s = new MemoryStore();
     s.hset('h', { f: 'hello', e: '' });

@@ -1,6 +1,6 @@
 //! Keyspace commands: `DEL`, `UNLINK`, `EXISTS`, `TOUCH`, the `EXPIRE` family, `TTL`, `PTTL`,
 //! `PERSIST`, `TYPE`, `RENAME`, `RENAMENX`, `COPY`, `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`,
-//! `FLUSHALL`, `ECHO`, `PING`.
+//! `FLUSHALL`, `ECHO`, `PING`, `RANDOMKEY`, `TIME`.
 
 use hedgestore_core::{Command, Error, ExpireCondition, Expiry, KeyType};
 use js_sys::Array;
@@ -212,4 +212,13 @@ pub(crate) fn copy(k: &JsValue, destination: &JsValue, options: &JsValue) -> Bui
         },
         Shape::Bool,
     )
+}
+
+pub(crate) fn randomkey() -> Built {
+    call(Command::RandomKey, Shape::Value(Encoding::Text))
+}
+
+/// `time()`: `[seconds, microseconds]` as numbers, as `@upstash/redis` answers it.
+pub(crate) fn time() -> Built {
+    call(Command::Time, Shape::OptFloats)
 }

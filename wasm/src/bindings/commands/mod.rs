@@ -318,6 +318,8 @@ pub(crate) static METHODS: &[Method] = &[
     m("unlink", |a| unlink(&a.rest(0))),
     m("touch", |a| touch(&a.rest(0))),
     m("hstrlen", |a| hstrlen(&a.at(0), &a.at(1))),
+    m("randomkey", |_| randomkey()),
+    m("time", |_| time()),
     m("lpos", |a| lpos(&a.at(0), &a.at(1), &a.at(2))),
     m("lmove", |a| {
         lmove(&a.at(0), &a.at(1), &a.at(2), &a.at(3), Text)
