@@ -178,6 +178,17 @@ pub enum Error {
     /// `LMPOP … COUNT` that is not a positive integer.
     #[error("ERR count should be greater than 0")]
     CountNotPositive,
+    /// A script's `numkeys` below zero.
+    #[error("ERR Number of keys can't be negative")]
+    NumKeysNegative,
+    /// A script (`EVAL`, `SCRIPT LOAD`, …) sent to the memory engine, which has no Lua
+    /// interpreter: scripts run on Redis only.
+    #[error("ERR scripts need Redis: hedgestore's memory engine has no Lua interpreter")]
+    ScriptsNeedRedis,
+    /// A script sent while Redis is unreachable (the fallback serving from memory): its
+    /// effects could be neither run nor journaled.
+    #[error("ERR scripts need Redis, which is unreachable")]
+    ScriptsNeedReachableRedis,
     /// A glob pattern that cannot be compiled (an unterminated `[` class).
     ///
     /// Redis silently treats such a class as running to the end of the pattern; hedgestore
@@ -251,6 +262,9 @@ impl Error {
             Error::CountNegative,
             Error::MaxLenNegative,
             Error::CountNotPositive,
+            Error::NumKeysNegative,
+            Error::ScriptsNeedRedis,
+            Error::ScriptsNeedReachableRedis,
         ];
         if let Some(e) = unit.into_iter().find(|e| e.to_string() == text) {
             return e;

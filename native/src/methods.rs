@@ -121,6 +121,7 @@ macro_rules! reply_type {
     (scored) => { Vec<(bytes::Bytes, f64)> };
     (scored_page) => { (u64, Vec<(bytes::Bytes, f64)>) };
     (time) => { std::time::Duration };
+    (reply) => { hedgestore_core::Reply };
     (popped) => { Option<(bytes::Bytes, Vec<bytes::Bytes>)> };
 }
 

@@ -74,7 +74,7 @@
 /// float sent as text, or nil), `opt_floats` (floats and nils), `rank` (a non-negative
 /// integer or nil), `scored` (a flat member/score array, as pairs), `scored_page` (a cursor
 /// and a flat member/score array), `popped` (a key and the values popped from it, or nil), `time`
-/// (`TIME`'s seconds and microseconds).
+/// (`TIME`'s seconds and microseconds), `reply` (a script's reply, as it came).
 ///
 /// ```
 /// macro_rules! count_methods {
@@ -206,6 +206,28 @@ macro_rules! for_each_command_method {
                     Echo => echo(message: bytes) -> text = Echo { message };
                     /// `PING [message]`: `PONG`, or the message.
                     Ping => ping(message: opt_text) -> text = Ping { message };
+                    /// `EVAL script numkeys key … arg …`: the script's reply, as Redis
+                    /// answered it (Redis only: the memory engine answers
+                    /// [`Error::ScriptsNeedRedis`](crate::Error::ScriptsNeedRedis)).
+                    Eval => eval(script: bytes, keys: bytes_list, args: bytes_list) -> reply
+                        = Eval { script, keys, args };
+                    /// `EVALSHA sha1 numkeys key … arg …`: runs a script loaded before.
+                    EvalSha => evalsha(sha1: bytes, keys: bytes_list, args: bytes_list) -> reply
+                        = EvalSha { sha1, keys, args };
+                    /// `EVAL_RO script numkeys key … arg …`: a script that only reads.
+                    EvalRo => eval_ro(script: bytes, keys: bytes_list, args: bytes_list) -> reply
+                        = EvalRo { script, keys, args };
+                    /// `EVALSHA_RO sha1 numkeys key … arg …`: a loaded script that only
+                    /// reads.
+                    EvalShaRo => evalsha_ro(sha1: bytes, keys: bytes_list, args: bytes_list)
+                        -> reply = EvalShaRo { sha1, keys, args };
+                    /// `SCRIPT LOAD script`: its SHA1 digest, for `evalsha`.
+                    ScriptLoad => script_load(script: bytes) -> text = ScriptLoad { script };
+                    /// `SCRIPT EXISTS sha1 …`: for each digest, whether the script is loaded.
+                    ScriptExists => script_exists(sha1s: bytes_list) -> flags
+                        = ScriptExists { sha1s };
+                    /// `SCRIPT FLUSH`: forgets every loaded script.
+                    ScriptFlush => script_flush() -> done = ScriptFlush {};
                     /// `RANDOMKEY`: a random key, or `None` when there are none.
                     RandomKey => randomkey() -> value = RandomKey {};
                     /// `TIME`: the server's clock, since the Unix epoch.

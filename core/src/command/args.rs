@@ -212,6 +212,28 @@ impl Command {
                 }
             }
             DbSize | FlushDb | FlushAll | RandomKey | Time => {}
+            Eval { script, keys, args }
+            | EvalSha {
+                sha1: script,
+                keys,
+                args,
+            }
+            | EvalRo { script, keys, args }
+            | EvalShaRo {
+                sha1: script,
+                keys,
+                args,
+            } => {
+                a.extend([Arg::Bytes(script), Arg::Int(keys.len() as i64)]);
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                a.extend(args.iter().map(|v| Arg::Bytes(v)));
+            }
+            ScriptLoad { script } => a.extend([Arg::Word("LOAD"), Arg::Bytes(script)]),
+            ScriptExists { sha1s } => {
+                a.push(Arg::Word("EXISTS"));
+                a.extend(sha1s.iter().map(|v| Arg::Bytes(v)));
+            }
+            ScriptFlush => a.push(Arg::Word("FLUSH")),
             Echo { message } => a.push(Arg::Bytes(message)),
             SetEx {
                 key,

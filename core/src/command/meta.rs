@@ -138,6 +138,13 @@ impl Command {
             HStrLen { .. } => CommandKind::HStrLen,
             RandomKey => CommandKind::RandomKey,
             Time => CommandKind::Time,
+            Eval { .. } => CommandKind::Eval,
+            EvalSha { .. } => CommandKind::EvalSha,
+            EvalRo { .. } => CommandKind::EvalRo,
+            EvalShaRo { .. } => CommandKind::EvalShaRo,
+            ScriptLoad { .. } => CommandKind::ScriptLoad,
+            ScriptExists { .. } => CommandKind::ScriptExists,
+            ScriptFlush => CommandKind::ScriptFlush,
             LPos { .. } => CommandKind::LPos,
             LMove { .. } => CommandKind::LMove,
             LMPop { .. } => CommandKind::LMPop,
@@ -164,8 +171,15 @@ impl Command {
     pub fn keys(&self) -> Vec<&[u8]> {
         // A write whose keys follow a count: the table lists none (as Redis), but what it
         // writes must be known to batches and journals.
-        if let Command::LMPop { keys, .. } = self {
-            return keys.iter().map(Vec::as_slice).collect();
+        match self {
+            Command::LMPop { keys, .. }
+            | Command::Eval { keys, .. }
+            | Command::EvalSha { keys, .. }
+            | Command::EvalRo { keys, .. }
+            | Command::EvalShaRo { keys, .. } => {
+                return keys.iter().map(Vec::as_slice).collect();
+            }
+            _ => {}
         }
         let args = self.args();
         self.spec()
@@ -176,6 +190,19 @@ impl Command {
                 _ => None,
             })
             .collect()
+    }
+
+    /// Whether the command is a Lua script (`EVAL`, `EVALSHA` and their `_RO` forms): its
+    /// effects are the script's own, so they cannot be copied or replayed elsewhere, and
+    /// only Redis runs it.
+    pub fn is_script(&self) -> bool {
+        matches!(
+            self,
+            Command::Eval { .. }
+                | Command::EvalSha { .. }
+                | Command::EvalRo { .. }
+                | Command::EvalShaRo { .. }
+        )
     }
 
     /// Whether the command touches every key (`FLUSHDB`). Read from

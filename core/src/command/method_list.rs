@@ -183,6 +183,7 @@ mod tests {
             "scored_page",
             "popped",
             "time",
+            "reply",
         ];
         for method in COMMAND_METHODS {
             assert!(REPLIES.contains(&method.reply), "{}", method.ident);

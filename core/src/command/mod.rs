@@ -607,6 +607,36 @@ pub enum Command {
     RandomKey,
     /// `TIME`
     Time,
+    /// `EVAL script numkeys [key …] [arg …]`
+    Eval {
+        script: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+        args: Vec<Vec<u8>>,
+    },
+    /// `EVALSHA sha1 numkeys [key …] [arg …]`
+    EvalSha {
+        sha1: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+        args: Vec<Vec<u8>>,
+    },
+    /// `EVAL_RO script numkeys [key …] [arg …]`
+    EvalRo {
+        script: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+        args: Vec<Vec<u8>>,
+    },
+    /// `EVALSHA_RO sha1 numkeys [key …] [arg …]`
+    EvalShaRo {
+        sha1: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+        args: Vec<Vec<u8>>,
+    },
+    /// `SCRIPT LOAD script`
+    ScriptLoad { script: Vec<u8> },
+    /// `SCRIPT EXISTS sha1 [sha1 …]`
+    ScriptExists { sha1s: Vec<Vec<u8>> },
+    /// `SCRIPT FLUSH [ASYNC|SYNC]`
+    ScriptFlush,
     /// `LPOS key element [RANK rank] [COUNT count] [MAXLEN len]` (`COUNT 0` means every
     /// match, `MAXLEN 0` the whole list)
     LPos {

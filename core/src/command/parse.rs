@@ -484,6 +484,23 @@ impl Command {
                 key: key(),
                 field: a(2).to_vec(),
             },
+            CommandKind::Eval
+            | CommandKind::EvalSha
+            | CommandKind::EvalRo
+            | CommandKind::EvalShaRo => super::read::eval(spec.kind, args)?,
+            CommandKind::ScriptLoad => Command::ScriptLoad {
+                script: a(2).to_vec(),
+            },
+            CommandKind::ScriptExists => Command::ScriptExists {
+                sha1s: list(&args[2..]),
+            },
+            CommandKind::ScriptFlush => match &args[2..] {
+                [] => Command::ScriptFlush,
+                [mode] if eq(mode.as_ref(), "ASYNC") || eq(mode.as_ref(), "SYNC") => {
+                    Command::ScriptFlush
+                }
+                _ => return Err(Error::Syntax),
+            },
             CommandKind::RandomKey => Command::RandomKey,
             CommandKind::Time => Command::Time,
             CommandKind::LPos => super::parse_lists::lpos(args)?,

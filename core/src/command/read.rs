@@ -303,3 +303,39 @@ pub(super) fn copy<A: AsRef<[u8]>>(args: &[A]) -> Result<Command, Error> {
         replace,
     })
 }
+
+/// `EVAL`/`EVALSHA`/`EVAL_RO`/`EVALSHA_RO script numkeys [key …] [arg …]`: `numkeys` an
+/// integer, at most the number of arguments left, not negative (checked in Redis's order).
+pub(super) fn eval<A: AsRef<[u8]>>(kind: super::CommandKind, args: &[A]) -> Result<Command, Error> {
+    use super::CommandKind;
+    let numkeys = int(args[2].as_ref())?;
+    if numkeys > (args.len() - 3) as i64 {
+        return Err(Error::NumKeysOverArgs);
+    }
+    let n = usize::try_from(numkeys).map_err(|_| Error::NumKeysNegative)?;
+    let script = args[1].as_ref().to_vec();
+    let keys = list(&args[3..3 + n]);
+    let rest = list(&args[3 + n..]);
+    Ok(match kind {
+        CommandKind::Eval => Command::Eval {
+            script,
+            keys,
+            args: rest,
+        },
+        CommandKind::EvalSha => Command::EvalSha {
+            sha1: script,
+            keys,
+            args: rest,
+        },
+        CommandKind::EvalRo => Command::EvalRo {
+            script,
+            keys,
+            args: rest,
+        },
+        _ => Command::EvalShaRo {
+            sha1: script,
+            keys,
+            args: rest,
+        },
+    })
+}

@@ -139,7 +139,8 @@ impl CommandSpec {
 
 /// Commands that only group subcommands (`PUBSUB CHANNELS`): the id, the name as
 /// subcommand errors word it, and the container's arity.
-pub(crate) const CONTAINERS: &[(&str, &str, i32)] = &[("pubsub", "PUBSUB", -2)];
+pub(crate) const CONTAINERS: &[(&str, &str, i32)] =
+    &[("pubsub", "PUBSUB", -2), ("script", "SCRIPT", -2)];
 
 macro_rules! command_table {
     ($(
@@ -536,6 +537,28 @@ command_table! {
     /// `TIME` (the engine's clock)
     Time = "time", 1, [RETRY_SAFE], (0, 0, 0),
         ["TIME"];
+    /// `EVAL` (Redis only: the memory engine has no Lua interpreter; its keys follow a
+    /// count, so the table lists none, as Redis does)
+    Eval = "eval", -3, [ADMIN], (0, 0, 0),
+        ["EVAL", "return 1", "1", "k", "a"];
+    /// `EVALSHA` (Redis only, as `EVAL`)
+    EvalSha = "evalsha", -3, [ADMIN], (0, 0, 0),
+        ["EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"];
+    /// `EVAL_RO` (Redis only, as `EVAL`)
+    EvalRo = "eval_ro", -3, [READONLY, ADMIN], (0, 0, 0),
+        ["EVAL_RO", "return 1", "1", "k"];
+    /// `EVALSHA_RO` (Redis only, as `EVAL`)
+    EvalShaRo = "evalsha_ro", -3, [READONLY, ADMIN], (0, 0, 0),
+        ["EVALSHA_RO", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"];
+    /// `SCRIPT LOAD` (Redis only)
+    ScriptLoad = "script|load", 3, [ADMIN, RETRY_SAFE], (0, 0, 0),
+        ["SCRIPT", "LOAD", "return 1"];
+    /// `SCRIPT EXISTS` (Redis only)
+    ScriptExists = "script|exists", -3, [ADMIN, RETRY_SAFE], (0, 0, 0),
+        ["SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"];
+    /// `SCRIPT FLUSH` (Redis only)
+    ScriptFlush = "script|flush", -2, [ADMIN], (0, 0, 0),
+        ["SCRIPT", "FLUSH", "SYNC"];
     /// `LPOS`
     LPos = "lpos", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["LPOS", "l", "a", "RANK", "-1", "COUNT", "0", "MAXLEN", "10"];

@@ -438,6 +438,13 @@ impl<C: Clock> Engine<C> {
             Command::Unlink { keys } => int(self.del(&keys)),
             Command::Touch { keys } => int(self.touch(&keys)),
             Command::HStrLen { key, field } => int(self.hstrlen(&key, &field)?),
+            Command::Eval { .. }
+            | Command::EvalSha { .. }
+            | Command::EvalRo { .. }
+            | Command::EvalShaRo { .. }
+            | Command::ScriptLoad { .. }
+            | Command::ScriptExists { .. }
+            | Command::ScriptFlush => return Err(Error::ScriptsNeedRedis),
             Command::RandomKey => Reply::bulk_or_nil(self.randomkey()),
             Command::Time => {
                 let (seconds, micros) = self.time();
