@@ -47,11 +47,16 @@ fn keys_are_where_the_table_says() {
             .positions(spec.example.len())
             .map(|i| spec.example[i].as_bytes())
             .collect();
-        if spec.kind == hedgestore_core::CommandKind::LMPop {
-            // A write whose keys follow a count reports them, though the table (as Redis's)
-            // lists none.
-            let n: usize = spec.example[1].parse().unwrap();
-            expected = spec.example[2..2 + n]
+        // Commands whose keys follow a count (`LMPOP`, the scripts) report them, though
+        // the table (as Redis's) lists none: the count's position.
+        let count_at = match spec.id {
+            "lmpop" => Some(1),
+            "eval" | "eval_ro" => Some(2),
+            _ => None,
+        };
+        if let Some(at) = count_at {
+            let n: usize = spec.example[at].parse().unwrap();
+            expected = spec.example[at + 1..at + 1 + n]
                 .iter()
                 .map(|k| k.as_bytes())
                 .collect();

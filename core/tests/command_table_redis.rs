@@ -26,6 +26,15 @@ const DIFFERENCES: &[(&str, &str)] = &[
     // remove them.
     ("zrank", "arity"),
     ("zrevrank", "arity"),
+    // Scripts can read and write any key, so a shared endpoint refuses them unless allowed,
+    // though Redis files them under `@scripting` only.
+    ("eval", "admin"),
+    ("evalsha", "admin"),
+    ("eval_ro", "admin"),
+    ("evalsha_ro", "admin"),
+    ("script|load", "admin"),
+    ("script|exists", "admin"),
+    ("script|flush", "admin"),
 ];
 
 /// What `COMMAND INFO` says about one command or subcommand.
@@ -333,6 +342,17 @@ fn every_example_replies_as_redis_does() {
             spec.id,
             from_engine(Command::parse(spec.example).and_then(|c| engine.execute(c))),
         );
+        if spec.id.starts_with("eval") || spec.id.starts_with("script|") {
+            // Redis runs the example; the engine, without a Lua interpreter, refuses it.
+            let refused = Norm::Error(Error::ScriptsNeedRedis.to_string());
+            if matches!(expected, Norm::Error(_)) || ours != refused {
+                mismatches.push(format!(
+                    "{:?}: redis {expected:?}, hedgestore {ours:?}",
+                    spec.example
+                ));
+            }
+            continue;
+        }
         if expected != ours {
             mismatches.push(format!(
                 "{:?}: redis {expected:?}, hedgestore {ours:?}",
