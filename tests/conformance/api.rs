@@ -164,7 +164,10 @@ pub async fn every_typed_method_runs(h: &Harness) {
         .iter()
         .filter(|m| m.name().starts_with("eval") || m.name().starts_with("script_"))
         .count();
-    assert_eq!(scripts, 7, "eval, evalsha, eval_ro, evalsha_ro, script_load/exists/flush");
+    assert_eq!(
+        scripts, 7,
+        "eval, evalsha, eval_ro, evalsha_ro, script_load/exists/flush"
+    );
     assert_eq!(
         ran,
         generated - 2 - scripts,

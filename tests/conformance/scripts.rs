@@ -21,7 +21,9 @@ pub async fn scripts_run_on_redis_only(h: &Harness) {
         assert!(refused(&s.script_load(script).await.map(|_| Reply::Nil)));
         assert!(refused(&s.script_exists(&["x"]).await.map(|_| Reply::Nil)));
         assert!(refused(&s.script_flush().await.map(|_| Reply::Nil)));
-        assert!(refused(&s.evalsha_ro("x", &["c:lua:n"], &[] as &[&str]).await));
+        assert!(refused(
+            &s.evalsha_ro("x", &["c:lua:n"], &[] as &[&str]).await
+        ));
         assert_eq!(s.exists(&["c:lua:n"]).await.unwrap(), 0, "nothing ran");
         return;
     }
@@ -48,6 +50,9 @@ pub async fn scripts_run_on_redis_only(h: &Harness) {
         .eval_ro(script, &["c:lua:n"], &["1"])
         .await
         .expect_err("a write in EVAL_RO");
-    assert!(format!("{err}").contains("Write commands are not allowed"), "{err}");
+    assert!(
+        format!("{err}").contains("Write commands are not allowed"),
+        "{err}"
+    );
     assert_eq!(s.get("c:lua:n").await.unwrap(), Some(Bytes::from("7")));
 }

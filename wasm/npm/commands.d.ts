@@ -442,6 +442,20 @@ export interface Commands<R extends { [k: string]: any }> {
   touch(...keys: Bytes[]): R['number'];
   /** `HSTRLEN`: the length in bytes of the field's value (0 when missing). */
   hstrlen(key: Bytes, field: Bytes): R['number'];
+  /** `EVAL`: runs a Lua script on a Redis backend (a `MemoryStore` has no Lua interpreter and refuses it). */
+  eval(script: string, keys: Bytes[], args?: Bytes[]): R['any'];
+  /** `EVALSHA`: runs a script loaded with `scriptLoad`. */
+  evalsha(sha1: string, keys: Bytes[], args?: Bytes[]): R['any'];
+  /** `EVAL_RO`: a script that only reads. */
+  evalRo(script: string, keys: Bytes[], args?: Bytes[]): R['any'];
+  /** `EVALSHA_RO`: a loaded script that only reads. */
+  evalshaRo(sha1: string, keys: Bytes[], args?: Bytes[]): R['any'];
+  /** `SCRIPT LOAD`: the script's SHA1 digest, for `evalsha`. */
+  scriptLoad(script: string): R['text'];
+  /** `SCRIPT EXISTS`: for each digest, whether the script is loaded. */
+  scriptExists(...sha1s: string[]): R['booleans'];
+  /** `SCRIPT FLUSH`: forgets every loaded script. */
+  scriptFlush(options?: { sync?: boolean; async?: boolean }): R['void'];
   /** `RANDOMKEY`: a random key, or `null` when there are none. */
   randomkey(): R['string'];
   /** `TIME`: the store's clock as `[unixSeconds, microseconds]`. */

@@ -42,6 +42,7 @@ interface Now {
   zscan: MemberScanPage<string | number>;
   popped: [string, string[]] | null;
   time: [number, number];
+  any: unknown;
 }
 
 /** The same answers, as Promises. */

@@ -7,6 +7,9 @@ use super::Engine;
 use crate::command::{CommandKind, ListEnd};
 use crate::{Clock, Error};
 
+/// What `LMPOP` popped: the key and the elements, in pop order.
+pub type Popped = (Vec<u8>, Vec<Vec<u8>>);
+
 fn end(e: ListEnd) -> End {
     match e {
         ListEnd::Left => End::Left,
@@ -130,7 +133,7 @@ impl<C: Clock> Engine<C> {
         keys: &[K],
         from: ListEnd,
         count: usize,
-    ) -> Result<Option<(Vec<u8>, Vec<Vec<u8>>)>, Error> {
+    ) -> Result<Option<Popped>, Error> {
         for key in keys {
             let key = key.as_ref();
             if let Some(values) = self.pop(key, end(from), count)? {

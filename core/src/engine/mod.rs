@@ -31,6 +31,7 @@ pub use batch::BatchError;
 pub use expiry::TimeoutReport;
 pub use hashes::FieldValue;
 pub use keys::ScanPage;
+pub use list_moves::Popped;
 pub use locks::{Event, FencingToken, LockHolder};
 pub use pubsub::{Message, PubSub, SubscriberId};
 pub use set_algebra::SetOp;

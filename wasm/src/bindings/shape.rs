@@ -50,6 +50,8 @@ pub enum Shape {
     Scored,
     /// `LMPOP`'s `[key, [value, …]]`, or `null`.
     Popped,
+    /// Whatever a script answered: `null`, numbers, strings and arrays of them, nested.
+    Any,
     /// `SSCAN`'s and `ZSCAN`'s page: `{ cursor, members }`, the members as [`Shape::Scored`]
     /// when `true`.
     MemberScan(bool),
@@ -166,6 +168,18 @@ pub fn to_js_value(reply: Reply, shape: Shape) -> Result<JsValue, JsValue> {
                 Ok(page.into())
             }
             other => Err(unexpected(&other)),
+        },
+        Shape::Any => match reply {
+            Reply::Nil => Ok(JsValue::NULL),
+            Reply::Int(n) => Ok(JsValue::from_f64(n as f64)),
+            Reply::Array(items) => {
+                let out = Array::new_with_length(items.len() as u32);
+                for (i, item) in items.into_iter().enumerate() {
+                    out.set(i as u32, to_js_value(item, Shape::Any)?);
+                }
+                Ok(out.into())
+            }
+            other => value(&other, Encoding::Text),
         },
         Shape::Popped => match reply {
             Reply::Nil => Ok(JsValue::NULL),

@@ -187,6 +187,7 @@ macro_rules! all_cases {
                 keys_copy_renamenx_unlink_touch,
                 hashes_hstrlen,
                 keys_randomkey_and_time,
+                scripts_need_redis,
                 lists_lpos_lmove_lmpop,
             ],
             remote: [

@@ -49,6 +49,20 @@ export const keyListCases = {
     eq(s.time(), [1_700_000_000, 223_000], 'the store clock, seconds and microseconds');
   },
 
+  scripts_need_redis(MemoryStore) {
+    const s = new MemoryStore();
+    const refused = "ERR scripts need Redis: hedgestore's memory engine has no Lua interpreter";
+    throws(() => s.eval("return redis.call('SET', KEYS[1], 'x')", ['k'], []), 'ReplyError', refused);
+    throws(() => s.evalsha('e0e1f9fabfc9d4800c877a703b823ac0578ff8db', ['k']), 'ReplyError', refused);
+    throws(() => s.evalRo('return 1', []), 'ReplyError', refused);
+    throws(() => s.evalshaRo('e0e1f9fabfc9d4800c877a703b823ac0578ff8db', []), 'ReplyError', refused);
+    throws(() => s.scriptLoad('return 1'), 'ReplyError', refused);
+    throws(() => s.scriptExists('e0e1f9fabfc9d4800c877a703b823ac0578ff8db'), 'ReplyError', refused);
+    throws(() => s.scriptFlush(), 'ReplyError', refused);
+    throws(() => s.eval('return 1', 'k'), 'TypeError', 'keys must be an array');
+    eq(s.exists('k'), 0, 'nothing ran');
+  },
+
   hashes_hstrlen(MemoryStore) {
     const s = new MemoryStore();
     s.hset('h', { f: 'hello', e: '' });

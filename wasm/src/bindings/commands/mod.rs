@@ -318,6 +318,15 @@ pub(crate) static METHODS: &[Method] = &[
     m("unlink", |a| unlink(&a.rest(0))),
     m("touch", |a| touch(&a.rest(0))),
     m("hstrlen", |a| hstrlen(&a.at(0), &a.at(1))),
+    m("eval", |a| eval("eval", &a.at(0), &a.at(1), &a.at(2))),
+    m("evalsha", |a| eval("evalsha", &a.at(0), &a.at(1), &a.at(2))),
+    m("evalRo", |a| eval("evalRo", &a.at(0), &a.at(1), &a.at(2))),
+    m("evalshaRo", |a| {
+        eval("evalshaRo", &a.at(0), &a.at(1), &a.at(2))
+    }),
+    m("scriptLoad", |a| script_load(&a.at(0))),
+    m("scriptExists", |a| script_exists(&a.rest(0))),
+    m("scriptFlush", |a| script_flush(&a.at(0))),
     m("randomkey", |_| randomkey()),
     m("time", |_| time()),
     m("lpos", |a| lpos(&a.at(0), &a.at(1), &a.at(2))),
