@@ -46,8 +46,8 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
             let mut c = vec![name("COPY"), key(rng), key(rng)];
             for _ in 0..rng.below(3) {
                 match rng.below(5) {
-                    0 | 1 => c.push(name(*rng.pick(&["REPLACE", "replace"]))),
-                    2 => c.extend([name("DB"), name(*rng.pick(&["0", "16", "-1", "x"]))]),
+                    0 | 1 => c.push(pick(rng, &["REPLACE", "replace"])),
+                    2 => c.extend([name("DB"), pick(rng, &["0", "16", "-1", "x"])]),
                     3 => c.push(name("DB")),
                     _ => c.push(name("BOGUS")),
                 }
@@ -74,7 +74,7 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
             }
             c
         }
-        12 => vec![name(*rng.pick(&["RANDOMKEY", "TIME"]))],
+        12 => vec![pick(rng, &["RANDOMKEY", "TIME"])],
         9 | 10 => vec![
             name("LMOVE"),
             list(rng),
