@@ -456,6 +456,14 @@ export interface Commands<R extends { [k: string]: any }> {
   scriptExists(...sha1s: string[]): R['booleans'];
   /** `SCRIPT FLUSH`: forgets every loaded script. */
   scriptFlush(options?: { sync?: boolean; async?: boolean }): R['void'];
+  /** `ZUNION`: the members of the union, by score; with `withScores`, `[member, score, …]`. */
+  zunion(numKeys: number, keys: Bytes | Bytes[], options?: ZStoreOptions & { withScores?: boolean }): R['scored'];
+  /** `ZINTER`: the members of the intersection, by score. */
+  zinter(numKeys: number, keys: Bytes | Bytes[], options?: ZStoreOptions & { withScores?: boolean }): R['scored'];
+  /** `ZDIFF`: the members of the first set in none of the others, by score. */
+  zdiff(numKeys: number, keys: Bytes | Bytes[], options?: { withScores?: boolean }): R['scored'];
+  /** `ZINTERCARD`: the intersection's size, counting stopped at `limit`. */
+  zintercard(numKeys: number, keys: Bytes | Bytes[], options?: { limit?: number }): R['number'];
   /** `RANDOMKEY`: a random key, or `null` when there are none. */
   randomkey(): R['string'];
   /** `TIME`: the store's clock as `[unixSeconds, microseconds]`. */

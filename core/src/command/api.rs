@@ -521,6 +521,22 @@ macro_rules! for_each_command_method {
                     /// first set in none of the others; its size.
                     ZDiffStore => zdiffstore(destination: bytes, keys: bytes_list) -> count
                         = ZDiffStore { destination, keys };
+                    /// `ZUNION numkeys key … [WEIGHTS w …] [AGGREGATE a]`: the members of the
+                    /// union, by score (`execute(Command::ZUnion { … })` for `WITHSCORES`).
+                    ZUnion => zunion(keys: bytes_list, weights: opt_floats, aggregate: aggregate)
+                        -> list = ZUnion { keys, weights, aggregate, with_scores: false };
+                    /// `ZINTER numkeys key … [WEIGHTS w …] [AGGREGATE a]`: the members of the
+                    /// intersection, by score.
+                    ZInter => zinter(keys: bytes_list, weights: opt_floats, aggregate: aggregate)
+                        -> list = ZInter { keys, weights, aggregate, with_scores: false };
+                    /// `ZDIFF numkeys key …`: the members of the first set in none of the
+                    /// others, by score.
+                    ZDiff => zdiff(keys: bytes_list) -> list
+                        = ZDiff { keys, with_scores: false };
+                    /// `ZINTERCARD numkeys key … [LIMIT limit]`: the intersection's size,
+                    /// counting stopped at `limit` if given.
+                    ZInterCard => zintercard(keys: bytes_list, limit: opt_count) -> count
+                        = ZInterCard { keys, limit };
                     /// `ZSCAN key cursor [MATCH pattern] [COUNT count]`: one page of
                     /// members with their scores; continue with the returned cursor until
                     /// it is 0.

@@ -466,6 +466,43 @@ impl Command {
                     Aggregate::Max => a.extend([Arg::Word("AGGREGATE"), Arg::Word("MAX")]),
                 }
             }
+            ZUnion {
+                keys,
+                weights,
+                aggregate,
+                with_scores,
+            }
+            | ZInter {
+                keys,
+                weights,
+                aggregate,
+                with_scores,
+            } => {
+                a.push(Arg::Int(keys.len() as i64));
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                if let Some(w) = weights {
+                    a.push(Arg::Word("WEIGHTS"));
+                    a.extend(w.iter().map(|w| Arg::Float(*w)));
+                }
+                match aggregate {
+                    Aggregate::Sum => {}
+                    Aggregate::Min => a.extend([Arg::Word("AGGREGATE"), Arg::Word("MIN")]),
+                    Aggregate::Max => a.extend([Arg::Word("AGGREGATE"), Arg::Word("MAX")]),
+                }
+                with_scores_arg(&mut a, *with_scores);
+            }
+            ZDiff { keys, with_scores } => {
+                a.push(Arg::Int(keys.len() as i64));
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                with_scores_arg(&mut a, *with_scores);
+            }
+            ZInterCard { keys, limit } => {
+                a.push(Arg::Int(keys.len() as i64));
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                if let Some(l) = limit {
+                    a.extend([Arg::Word("LIMIT"), Arg::Int(*l as i64)]);
+                }
+            }
             ZDiffStore { destination, keys } => {
                 a.extend([Arg::Bytes(destination), Arg::Int(keys.len() as i64)]);
                 a.extend(keys.iter().map(|v| Arg::Bytes(v)));

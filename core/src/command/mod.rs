@@ -607,6 +607,30 @@ pub enum Command {
     RandomKey,
     /// `TIME`
     Time,
+    /// `ZUNION numkeys key [key …] [WEIGHTS w …] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]`
+    ZUnion {
+        keys: Vec<Vec<u8>>,
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+        with_scores: bool,
+    },
+    /// `ZINTER numkeys key [key …] [WEIGHTS w …] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]`
+    ZInter {
+        keys: Vec<Vec<u8>>,
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+        with_scores: bool,
+    },
+    /// `ZDIFF numkeys key [key …] [WITHSCORES]`
+    ZDiff {
+        keys: Vec<Vec<u8>>,
+        with_scores: bool,
+    },
+    /// `ZINTERCARD numkeys key [key …] [LIMIT limit]` (a limit of 0 means none)
+    ZInterCard {
+        keys: Vec<Vec<u8>>,
+        limit: Option<usize>,
+    },
     /// `EVAL script numkeys [key …] [arg …]`
     Eval {
         script: Vec<u8>,

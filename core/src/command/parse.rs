@@ -484,6 +484,10 @@ impl Command {
                 key: key(),
                 field: a(2).to_vec(),
             },
+            CommandKind::ZUnion | CommandKind::ZInter | CommandKind::ZDiff => {
+                super::parse_zset::reading_combination(spec, args)?
+            }
+            CommandKind::ZInterCard => super::parse_zset::zintercard(spec, args)?,
             CommandKind::Eval
             | CommandKind::EvalSha
             | CommandKind::EvalRo

@@ -537,6 +537,18 @@ command_table! {
     /// `TIME` (the engine's clock)
     Time = "time", 1, [RETRY_SAFE], (0, 0, 0),
         ["TIME"];
+    /// `ZUNION` (its keys follow a count, so the table lists none, as Redis does)
+    ZUnion = "zunion", -3, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["ZUNION", "2", "z", "s", "WEIGHTS", "2", "0.5", "AGGREGATE", "MAX", "WITHSCORES"];
+    /// `ZINTER` (as `ZUNION`)
+    ZInter = "zinter", -3, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["ZINTER", "2", "z", "z", "AGGREGATE", "MIN", "WITHSCORES"];
+    /// `ZDIFF` (as `ZUNION`)
+    ZDiff = "zdiff", -3, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["ZDIFF", "2", "z", "nope", "WITHSCORES"];
+    /// `ZINTERCARD` (as `ZUNION`)
+    ZInterCard = "zintercard", -3, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["ZINTERCARD", "2", "z", "z", "LIMIT", "1"];
     /// `EVAL` (Redis only: the memory engine has no Lua interpreter; its keys follow a
     /// count, so the table lists none, as Redis does)
     Eval = "eval", -3, [ADMIN], (0, 0, 0),

@@ -438,6 +438,29 @@ impl<C: Clock> Engine<C> {
             Command::Unlink { keys } => int(self.del(&keys)),
             Command::Touch { keys } => int(self.touch(&keys)),
             Command::HStrLen { key, field } => int(self.hstrlen(&key, &field)?),
+            Command::ZUnion {
+                keys,
+                weights,
+                aggregate,
+                with_scores,
+            } => scored(
+                self.zset_combine(ZSetOp::Union, &keys, weights.as_deref(), aggregate)?,
+                with_scores,
+            ),
+            Command::ZInter {
+                keys,
+                weights,
+                aggregate,
+                with_scores,
+            } => scored(
+                self.zset_combine(ZSetOp::Inter, &keys, weights.as_deref(), aggregate)?,
+                with_scores,
+            ),
+            Command::ZDiff { keys, with_scores } => scored(
+                self.zset_combine(ZSetOp::Diff, &keys, None, Aggregate::Sum)?,
+                with_scores,
+            ),
+            Command::ZInterCard { keys, limit } => int(self.zintercard(&keys, limit)?),
             Command::Eval { .. }
             | Command::EvalSha { .. }
             | Command::EvalRo { .. }

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 
 use hashbrown::HashMap;
 
-use super::Engine;
+use super::{Engine, ScoredMember};
 use crate::command::{Aggregate, CommandKind};
 use crate::value::{Value, ZSetValue};
 use crate::{Clock, Error};
@@ -93,6 +93,60 @@ impl<C: Clock> Engine<C> {
         weights: Option<&[f64]>,
         how: Aggregate,
     ) -> Result<usize, Error> {
+        let result = self.zset_combined(op, keys, weights, how)?;
+        let len = result.len();
+        self.replace_with(
+            destination,
+            (len > 0).then(|| Value::ZSet(Box::new(result))),
+        );
+        Ok(len)
+    }
+
+    /// `ZUNION` / `ZINTER` / `ZDIFF`: the combination of `keys` (as
+    /// [`zset_combine_store`](Self::zset_combine_store) computes it), ordered by score, then
+    /// member.
+    pub fn zset_combine<K: AsRef<[u8]>>(
+        &mut self,
+        op: ZSetOp,
+        keys: &[K],
+        weights: Option<&[f64]>,
+        how: Aggregate,
+    ) -> Result<Vec<ScoredMember>, Error> {
+        let result = self.zset_combined(op, keys, weights, how)?;
+        Ok(result.iter().map(|(s, m)| (m.clone(), *s)).collect())
+    }
+
+    /// `ZINTERCARD`: how many members are in every one of `keys`, counting stopped at `limit`
+    /// (0 or `None`: no limit).
+    pub fn zintercard<K: AsRef<[u8]>>(
+        &mut self,
+        keys: &[K],
+        limit: Option<usize>,
+    ) -> Result<usize, Error> {
+        let sources = self.zsources(keys)?;
+        let limit = limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
+        let lookups: Vec<hashbrown::HashSet<&[u8]>> = sources
+            .iter()
+            .map(|s| s.iter().map(|(m, _)| m.as_slice()).collect())
+            .collect();
+        let smallest = (0..sources.len())
+            .min_by_key(|&i| sources[i].len())
+            .expect("at least one key");
+        Ok(sources[smallest]
+            .iter()
+            .filter(|(m, _)| lookups.iter().all(|l| l.contains(m.as_slice())))
+            .take(limit)
+            .count())
+    }
+
+    /// The combination of `keys`, as a sorted set value.
+    fn zset_combined<K: AsRef<[u8]>>(
+        &mut self,
+        op: ZSetOp,
+        keys: &[K],
+        weights: Option<&[f64]>,
+        how: Aggregate,
+    ) -> Result<ZSetValue, Error> {
         let sources = self.zsources(keys)?;
         let weight = |i: usize| weights.and_then(|w| w.get(i)).copied().unwrap_or(1.0);
         let mut result = ZSetValue::default();
@@ -150,11 +204,6 @@ impl<C: Clock> Engine<C> {
                 }
             }
         }
-        let len = result.len();
-        self.replace_with(
-            destination,
-            (len > 0).then(|| Value::ZSet(Box::new(result))),
-        );
-        Ok(len)
+        Ok(result)
     }
 }

@@ -1,7 +1,12 @@
 //! Random copies, moves and positions for the differential test: `COPY`, `RENAMENX`,
 //! `UNLINK`, `TOUCH`, `HSTRLEN`, `LPOS`, `LMOVE`, `LMPOP`, `RANDOMKEY`, `TIME` (the last
 //! two compared by the shape of their reply: Redis picks the key, and both sides read their
-//! own clock).
+//! own clock), `ZUNION`, `ZINTER`, `ZDIFF`, `ZINTERCARD`.
+//!
+//! The combinations read only sorted sets, sets and missing keys: Redis checks the keys'
+//! types before their options, hedgestore after (as for the `*STORE` forms); and at most
+//! two sources are summed (Redis orders more with an unstable sort, and float sums depend
+//! on that order).
 //!
 //! Not generated: `COPY … DB n` for `n` from 1 to 15, which hedgestore refuses (it has one
 //! database) where Redis copies to another database.
@@ -9,13 +14,17 @@
 use hedgestore_testkit::Rng;
 
 /// Keys of every type the other generators fill (`k0` strings, `h0` hashes, `l0` lists, `s0`
-/// sets, `z0` sorted sets) and keys that are usually missing.
-const KEYS: &[&str] = &["k0", "k1", "h0", "l0", "s0", "z0", "c0", "c1"];
+/// sets) and keys that are usually missing. The sorted sets are left alone: the
+/// combinations below read them, and must find sorted sets there.
+const KEYS: &[&str] = &["k0", "k1", "h0", "l0", "s0", "c0", "c1"];
 const FIELDS: &[&str] = &["f0", "f1", "f2", "n", "nofield"];
 /// Lists: `l0` (filled by the main generator) and `l1`, `l2` (filled here).
 const LISTS: &[&str] = &["l0", "l1", "l2", "l1", "k0", "c0"];
 const ELEMENTS: &[&str] = &["a", "b", "v", "10", "-1", ""];
 const ENDS: &[&str] = &["LEFT", "RIGHT", "left", "right", "UP"];
+/// Sources of the combinations: sorted sets (`z0`, `z1`, filled by the sorted set generator
+/// and by nothing else) and a missing key.
+const ZKEYS: &[&str] = &["z0", "z1", "z1", "nokey"];
 const NUMBERS: &[&str] = &[
     "0",
     "1",
@@ -41,7 +50,7 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
     let name = |s: &str| s.to_string();
     let list = |rng: &mut Rng| rng.pick(LISTS).to_string();
     let pick = |rng: &mut Rng, items: &[&str]| rng.pick(items).to_string();
-    match rng.below(13) {
+    match rng.below(16) {
         0 | 1 => {
             let mut c = vec![name("COPY"), key(rng), key(rng)];
             for _ in 0..rng.below(3) {
@@ -75,6 +84,37 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
             c
         }
         12 => vec![pick(rng, &["RANDOMKEY", "TIME"])],
+        13 | 14 => {
+            let cmd = pick(rng, &["ZUNION", "ZINTER", "ZDIFF"]);
+            let n = 1 + rng.below(2) as usize;
+            let mut c = vec![cmd.clone(), n.to_string()];
+            c.extend((0..n).map(|_| pick(rng, ZKEYS)));
+            if cmd != "ZDIFF" && rng.chance(40) {
+                c.push(name("WEIGHTS"));
+                c.extend((0..n).map(|_| pick(rng, &["1", "2", "0.5", "-1", "x"])));
+            }
+            if cmd != "ZDIFF" && rng.chance(40) {
+                c.push(name("AGGREGATE"));
+                c.push(pick(rng, &["SUM", "MIN", "max", "BAD"]));
+            }
+            if rng.chance(50) {
+                c.push(pick(rng, &["WITHSCORES", "withscores", "BOGUS"]));
+            }
+            c
+        }
+        15 => {
+            let n = 1 + rng.below(3) as usize;
+            let numkeys = match rng.below(8) {
+                0 => pick(rng, &["0", "-1", "x", "9"]),
+                _ => n.to_string(),
+            };
+            let mut c = vec![name("ZINTERCARD"), numkeys];
+            c.extend((0..n).map(|_| pick(rng, ZKEYS)));
+            if rng.chance(50) {
+                c.extend([pick(rng, &["LIMIT", "limit", "BAD"]), pick(rng, NUMBERS)]);
+            }
+            c
+        }
         9 | 10 => vec![
             name("LMOVE"),
             list(rng),

@@ -188,6 +188,7 @@ macro_rules! all_cases {
                 hashes_hstrlen,
                 keys_randomkey_and_time,
                 scripts_need_redis,
+                sorted_set_combinations,
                 lists_lpos_lmove_lmpop,
             ],
             remote: [

@@ -63,6 +63,24 @@ export const keyListCases = {
     eq(s.exists('k'), 0, 'nothing ran');
   },
 
+  sorted_set_combinations(MemoryStore) {
+    const s = new MemoryStore();
+    s.zadd('a', { score: 1, member: 'x' }, { score: 2, member: 'y' });
+    s.zadd('b', { score: 10, member: 'y' }, { score: 3, member: 'z' });
+    eq(s.zunion(2, ['a', 'b']), ['x', 'z', 'y'], 'by summed score');
+    eq(s.zunion(2, ['a', 'b'], { withScores: true }), ['x', 1, 'z', 3, 'y', 12]);
+    eq(s.zunion(2, ['a', 'b'], { weights: [2, 1], aggregate: 'min', withScores: true }), ['x', 2, 'z', 3, 'y', 4]);
+    eq(s.zinter(2, ['a', 'b'], { aggregate: 'max', withScores: true }), ['y', 10]);
+    eq(s.zdiff(2, ['a', 'b']), ['x']);
+    eq(s.zdiff(1, 'a', { withScores: true }), ['x', 1, 'y', 2]);
+    eq(s.zintercard(2, ['a', 'b']), 1);
+    eq(s.zintercard(2, ['a', 'a'], { limit: 1 }), 1);
+    throws(() => s.zdiff(2, ['a', 'b'], { weights: [1, 1] }), 'TypeError', 'unknown option');
+    throws(() => s.zunion(3, ['a', 'b']), 'TypeError', 'numKeys is 3 but 2 keys were given');
+    s.set('str', 'x');
+    throws(() => s.zunion(2, ['a', 'str']), 'ReplyError', 'WRONGTYPE');
+  },
+
   hashes_hstrlen(MemoryStore) {
     const s = new MemoryStore();
     s.hset('h', { f: 'hello', e: '' });
