@@ -93,7 +93,10 @@ impl<C: Clock> Engine<C> {
         weights: Option<&[f64]>,
         how: Aggregate,
     ) -> Result<usize, Error> {
-        let result = self.zset_combined(op, keys, weights, how)?;
+        let mut result = ZSetValue::default();
+        for (m, s) in self.zset_combined(op, keys, weights, how)? {
+            result.insert(&m, s);
+        }
         let len = result.len();
         self.replace_with(
             destination,
@@ -112,8 +115,14 @@ impl<C: Clock> Engine<C> {
         weights: Option<&[f64]>,
         how: Aggregate,
     ) -> Result<Vec<ScoredMember>, Error> {
-        let result = self.zset_combined(op, keys, weights, how)?;
-        Ok(result.iter().map(|(s, m)| (m.clone(), *s)).collect())
+        // Scores keep their sign (`-0` included), as Redis replies without storing.
+        let mut result = self.zset_combined(op, keys, weights, how)?;
+        result.sort_by(|(am, a), (bm, b)| {
+            a.partial_cmp(b)
+                .unwrap_or(core::cmp::Ordering::Equal)
+                .then_with(|| am.cmp(bm))
+        });
+        Ok(result)
     }
 
     /// `ZINTERCARD`: how many members are in every one of `keys`, counting stopped at `limit`
@@ -139,17 +148,17 @@ impl<C: Clock> Engine<C> {
             .count())
     }
 
-    /// The combination of `keys`, as a sorted set value.
+    /// The combination of `keys`: each member once, with its score, in no order.
     fn zset_combined<K: AsRef<[u8]>>(
         &mut self,
         op: ZSetOp,
         keys: &[K],
         weights: Option<&[f64]>,
         how: Aggregate,
-    ) -> Result<ZSetValue, Error> {
+    ) -> Result<Vec<ScoredMember>, Error> {
         let sources = self.zsources(keys)?;
         let weight = |i: usize| weights.and_then(|w| w.get(i)).copied().unwrap_or(1.0);
-        let mut result = ZSetValue::default();
+        let mut result: Vec<ScoredMember> = Vec::new();
         match op {
             ZSetOp::Union => {
                 // Smallest sources first, as Redis accumulates.
@@ -170,7 +179,7 @@ impl<C: Clock> Engine<C> {
                     }
                 }
                 for m in first_seen {
-                    result.insert(m, acc[m]);
+                    result.push((m.to_vec(), acc[m]));
                 }
             }
             ZSetOp::Inter => {
@@ -190,7 +199,7 @@ impl<C: Clock> Engine<C> {
                             None => continue 'members,
                         }
                     }
-                    result.insert(m, acc);
+                    result.push((m.to_vec(), acc));
                 }
             }
             ZSetOp::Diff => {
@@ -199,7 +208,7 @@ impl<C: Clock> Engine<C> {
                     rest.iter().flatten().map(|(m, _)| m.as_slice()).collect();
                 for (m, s) in first {
                     if !others.contains(m.as_slice()) {
-                        result.insert(m, *s);
+                        result.push((m.to_vec(), *s));
                     }
                 }
             }
