@@ -136,6 +136,9 @@ fn zadd<A: AsRef<[u8]>>(args: &[A]) -> Result<Command, Error> {
 /// `destination numkeys key … [WEIGHTS …] [AGGREGATE …]`: the keys, weights, aggregate.
 type Combination = (Vec<Vec<u8>>, Option<Vec<f64>>, Aggregate);
 
+/// A combination's keys, weights, aggregate and `WITHSCORES`.
+type ReadCombination = (Vec<Vec<u8>>, Option<Vec<f64>>, Aggregate, bool);
+
 fn combination<A: AsRef<[u8]>>(
     args: &[A],
     spec: &CommandSpec,
@@ -208,7 +211,7 @@ fn combination_at<A: AsRef<[u8]>>(
     at: usize,
     with_options: bool,
     reading: bool,
-) -> Result<(Vec<Vec<u8>>, Option<Vec<f64>>, Aggregate, bool), Error> {
+) -> Result<ReadCombination, Error> {
     let n = int(args[at].as_ref())?;
     if n < 1 {
         return Err(Error::AtLeastOneKey(spec.id));

@@ -11,6 +11,8 @@
 //! exhaustive `match`, and the parser builds every variant from an exhaustive `match` over
 //! [`CommandKind`]; a command missing from either is a compile error. A test compares the
 //! table with a real `redis-server`'s `COMMAND INFO`.
+//!
+//! Longer than 600 lines on purpose: the table is one list, a row per command.
 
 /// What kind of command a row describes, as a set of flags (Redis's command flags where the
 /// name is the same).
