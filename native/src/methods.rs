@@ -122,6 +122,7 @@ macro_rules! reply_type {
     (scored_page) => { (u64, Vec<(bytes::Bytes, f64)>) };
     (time) => { std::time::Duration };
     (reply) => { hedgestore_core::Reply };
+    (map_page) => { (u64, Vec<(bytes::Bytes, bytes::Bytes)>) };
     (popped) => { Option<(bytes::Bytes, Vec<bytes::Bytes>)> };
 }
 

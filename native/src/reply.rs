@@ -305,6 +305,20 @@ pub(crate) fn reply(reply: Reply) -> Result<Reply> {
     Ok(reply)
 }
 
+/// `HSCAN`'s page: the next cursor and the field/value pairs.
+pub(crate) fn map_page(reply: Reply) -> Result<(u64, Vec<(Bytes, Bytes)>)> {
+    let (cursor, items) = scan_page(reply)?;
+    if items.len() % 2 != 0 {
+        return Err(unexpected("field/value pairs", &Reply::Nil));
+    }
+    let mut pairs = Vec::with_capacity(items.len() / 2);
+    let mut it = items.into_iter();
+    while let (Some(f), Some(v)) = (it.next(), it.next()) {
+        pairs.push((f, v));
+    }
+    Ok((cursor, pairs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

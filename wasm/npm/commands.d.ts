@@ -468,6 +468,14 @@ export interface Commands<R extends { [k: string]: any }> {
   randomkey(): R['string'];
   /** `TIME`: the store's clock as `[unixSeconds, microseconds]`. */
   time(): R['time'];
+  /** `HRANDFIELD`: a random field, or `null`. */
+  hrandfield(key: Bytes): R['string'];
+  /** `HRANDFIELD key count`: up to `count` distinct fields (a negative count may repeat). */
+  hrandfield(key: Bytes, count: Int, withValues?: false): R['strings'];
+  /** `HRANDFIELD key count WITHVALUES`: the fields with their values. */
+  hrandfield(key: Bytes, count: Int, withValues: true): R['record'];
+  /** `HSCAN`: one page, `members` as `[field, value, …]`. */
+  hscan(key: Bytes, cursor: string | Int, options?: { match?: Bytes; count?: number }): R['sscan'];
   /** `LPOS`: the position of the first match (or the `rank`th; negative from the tail), or `null`. */
   lpos(key: Bytes, element: Bytes, options?: { rank?: Int; maxLen?: number }): R['score'];
   /** `LPOS … COUNT`: the positions of up to `count` matches (0: all). */

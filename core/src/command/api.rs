@@ -74,7 +74,8 @@
 /// float sent as text, or nil), `opt_floats` (floats and nils), `rank` (a non-negative
 /// integer or nil), `scored` (a flat member/score array, as pairs), `scored_page` (a cursor
 /// and a flat member/score array), `popped` (a key and the values popped from it, or nil), `time`
-/// (`TIME`'s seconds and microseconds), `reply` (a script's reply, as it came).
+/// (`TIME`'s seconds and microseconds), `reply` (a script's reply, as it came),
+/// `map_page` (a cursor and a flat field/value array, as pairs).
 ///
 /// ```
 /// macro_rules! count_methods {
@@ -278,6 +279,18 @@ macro_rules! for_each_command_method {
                         = HSetNx { key, field, value };
                     /// `HMSET key field value …`: sets every pair (`HSET`'s older form).
                     HMSet => hmset(key: bytes, pairs: pairs) -> done = HMSet { key, pairs };
+                    /// `HRANDFIELD key count`: up to `count` distinct random fields, or for a
+                    /// negative count `-count` fields that may repeat.
+                    HRandField => hrandfield(key: bytes, count: int) -> list
+                        = HRandField { key, count: Some(count), with_values: false };
+                    /// `HSCAN key cursor [MATCH pattern] [COUNT count]`: one page of fields
+                    /// and values; continue with the returned cursor until it is 0.
+                    HScan => hscan(
+                        key: bytes,
+                        cursor: cursor,
+                        pattern: opt_text,
+                        count: opt_count
+                    ) -> map_page = HScan { key, cursor, pattern, count };
                     /// `HSTRLEN key field`: the length in bytes of the field's value (0
                     /// when missing).
                     HStrLen => hstrlen(key: bytes, field: bytes) -> count

@@ -510,7 +510,24 @@ impl Command {
                 a.extend([Arg::Bytes(destination), Arg::Int(keys.len() as i64)]);
                 a.extend(keys.iter().map(|v| Arg::Bytes(v)));
             }
+            HRandField {
+                key,
+                count,
+                with_values,
+            } => {
+                a.push(Arg::Bytes(key));
+                a.extend(count.map(Arg::Int));
+                if *with_values {
+                    a.push(Arg::Word("WITHVALUES"));
+                }
+            }
             SScan {
+                key,
+                cursor,
+                pattern,
+                count,
+            }
+            | HScan {
                 key,
                 cursor,
                 pattern,

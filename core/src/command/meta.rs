@@ -149,6 +149,8 @@ impl Command {
             ScriptLoad { .. } => CommandKind::ScriptLoad,
             ScriptExists { .. } => CommandKind::ScriptExists,
             ScriptFlush => CommandKind::ScriptFlush,
+            HRandField { .. } => CommandKind::HRandField,
+            HScan { .. } => CommandKind::HScan,
             LPos { .. } => CommandKind::LPos,
             LMove { .. } => CommandKind::LMove,
             LMPop { .. } => CommandKind::LMPop,

@@ -184,6 +184,7 @@ mod tests {
             "popped",
             "time",
             "reply",
+            "map_page",
         ];
         for method in COMMAND_METHODS {
             assert!(REPLIES.contains(&method.reply), "{}", method.ident);

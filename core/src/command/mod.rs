@@ -661,6 +661,19 @@ pub enum Command {
     ScriptExists { sha1s: Vec<Vec<u8>> },
     /// `SCRIPT FLUSH [ASYNC|SYNC]`
     ScriptFlush,
+    /// `HRANDFIELD key [count [WITHVALUES]]` (a negative count may repeat fields)
+    HRandField {
+        key: Vec<u8>,
+        count: Option<i64>,
+        with_values: bool,
+    },
+    /// `HSCAN key cursor [MATCH pattern] [COUNT count]`
+    HScan {
+        key: Vec<u8>,
+        cursor: u64,
+        pattern: Option<Vec<u8>>,
+        count: Option<usize>,
+    },
     /// `LPOS key element [RANK rank] [COUNT count] [MAXLEN len]` (`COUNT 0` means every
     /// match, `MAXLEN 0` the whole list)
     LPos {

@@ -507,6 +507,35 @@ impl Command {
             },
             CommandKind::RandomKey => Command::RandomKey,
             CommandKind::Time => Command::Time,
+            CommandKind::HRandField => {
+                let with_values = match args.get(3) {
+                    None => false,
+                    Some(w) if args.len() == 4 && eq(w.as_ref(), "WITHVALUES") => true,
+                    Some(_) => return Err(Error::Syntax),
+                };
+                let count = args
+                    .get(2)
+                    .map(|raw| match int(raw.as_ref())? {
+                        i64::MIN => Err(Error::CountOutOfRange),
+                        n => Ok(n),
+                    })
+                    .transpose()?;
+                Command::HRandField {
+                    key: key(),
+                    count,
+                    with_values,
+                }
+            }
+            CommandKind::HScan => {
+                let cursor = scan_cursor(a(2))?;
+                let (pattern, count, _) = scan_options(&args[3..], false)?;
+                Command::HScan {
+                    key: key(),
+                    cursor,
+                    pattern,
+                    count,
+                }
+            }
             CommandKind::LPos => super::parse_lists::lpos(args)?,
             CommandKind::LMove => super::parse_lists::lmove(args)?,
             CommandKind::LMPop => super::parse_lists::lmpop(args)?,

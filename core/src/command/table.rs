@@ -573,6 +573,12 @@ command_table! {
     /// `SCRIPT FLUSH` (Redis only)
     ScriptFlush = "script|flush", -2, [ADMIN], (0, 0, 0),
         ["SCRIPT", "FLUSH", "SYNC"];
+    /// `HRANDFIELD`
+    HRandField = "hrandfield", -2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HRANDFIELD", "h", "-5", "WITHVALUES"];
+    /// `HSCAN`
+    HScan = "hscan", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HSCAN", "h", "0", "MATCH", "*", "COUNT", "10"];
     /// `LPOS`
     LPos = "lpos", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["LPOS", "l", "a", "RANK", "-1", "COUNT", "0", "MAXLEN", "10"];

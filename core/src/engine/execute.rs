@@ -476,6 +476,26 @@ impl<C: Clock> Engine<C> {
                     Reply::Bulk(format_i64(micros as i64)),
                 ])
             }
+            Command::HRandField {
+                key,
+                count,
+                with_values,
+            } => match count {
+                None => Reply::bulk_or_nil(self.hrandfield(&key, 1)?.pop().map(|(f, _)| f)),
+                Some(n) => Reply::bulks(
+                    self.hrandfield(&key, n)?
+                        .into_iter()
+                        .flat_map(|(f, v)| core::iter::once(f).chain(with_values.then_some(v))),
+                ),
+            },
+            Command::HScan { key, pattern, .. } => Reply::Array(alloc::vec![
+                Reply::Bulk(alloc::vec![b'0']),
+                Reply::bulks(
+                    self.hscan(&key, pattern.as_deref())?
+                        .into_iter()
+                        .flat_map(|(f, v)| [f, v])
+                ),
+            ]),
             Command::LPos {
                 key,
                 element,

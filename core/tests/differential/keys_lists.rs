@@ -1,7 +1,9 @@
 //! Random copies, moves and positions for the differential test: `COPY`, `RENAMENX`,
 //! `UNLINK`, `TOUCH`, `HSTRLEN`, `LPOS`, `LMOVE`, `LMPOP`, `RANDOMKEY`, `TIME` (the last
 //! two compared by the shape of their reply: Redis picks the key, and both sides read their
-//! own clock), `ZUNION`, `ZINTER`, `ZDIFF`, `ZINTERCARD`.
+//! own clock), `ZUNION`, `ZINTER`, `ZDIFF`, `ZINTERCARD`, `HRANDFIELD` (compared by the
+//! number of fields it returns), `HSCAN` (as a full iteration with valid options: Redis looks
+//! the key up before it reads them, hedgestore after).
 //!
 //! The combinations read only sorted sets, sets and missing keys: Redis checks the keys'
 //! types before their options, hedgestore after (as for the `*STORE` forms); and at most
@@ -50,7 +52,7 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
     let name = |s: &str| s.to_string();
     let list = |rng: &mut Rng| rng.pick(LISTS).to_string();
     let pick = |rng: &mut Rng, items: &[&str]| rng.pick(items).to_string();
-    match rng.below(16) {
+    match rng.below(18) {
         0 | 1 => {
             let mut c = vec![name("COPY"), key(rng), key(rng)];
             for _ in 0..rng.below(3) {
@@ -99,6 +101,30 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
             }
             if rng.chance(50) {
                 c.push(pick(rng, &["WITHSCORES", "withscores", "BOGUS"]));
+            }
+            c
+        }
+        16 => {
+            let mut c = vec![name("HRANDFIELD"), key(rng)];
+            if rng.chance(70) {
+                c.push(pick(rng, &["0", "1", "2", "-3", "20", "-20", "abc"]));
+                if rng.chance(40) {
+                    c.push(pick(rng, &["WITHVALUES", "withvalues", "BAD"]));
+                }
+            }
+            c
+        }
+        17 => {
+            let mut c = vec![
+                name("HSCAN"),
+                pick(rng, &["h0", "h0", "c0", "s0"]),
+                name("0"),
+            ];
+            if rng.chance(50) {
+                c.extend([name("MATCH"), pick(rng, &["*", "f*", "?0", "n"])]);
+            }
+            if rng.chance(50) {
+                c.extend([name("COUNT"), pick(rng, &["1", "2", "100"])]);
             }
             c
         }

@@ -50,7 +50,8 @@ fn scard(redis: &mut RespConnection, key: &str) -> i64 {
 pub fn command(rng: &mut Rng, redis: &mut RespConnection) -> Vec<String> {
     if rng.chance(15) {
         let mut c = keys_lists::command(rng);
-        if rng.chance(3) {
+        // A scan keeps its cursor (it runs as a full iteration).
+        if rng.chance(3) && !is_key_scan(&c[0]) {
             c.truncate(1 + rng.below(c.len() as u64) as usize);
         }
         return c;
@@ -215,8 +216,10 @@ pub fn canonical(cmd: &str, n: Norm) -> Norm {
             v.sort_by_key(|x| format!("{x:?}"));
             Norm::Array(v)
         }
-        ("SRANDMEMBER" | "ZRANDMEMBER", Norm::Array(v)) => Norm::Int(v.len() as i64),
-        ("SRANDMEMBER" | "ZRANDMEMBER", Norm::Bulk(_)) => Norm::Status("a member".into()),
+        ("SRANDMEMBER" | "ZRANDMEMBER" | "HRANDFIELD", Norm::Array(v)) => Norm::Int(v.len() as i64),
+        ("SRANDMEMBER" | "ZRANDMEMBER" | "HRANDFIELD", Norm::Bulk(_)) => {
+            Norm::Status("a member".into())
+        }
         ("RANDOMKEY", Norm::Bulk(_)) => Norm::Status("a key".into()),
         ("TIME", Norm::Array(v)) => Norm::Int(v.len() as i64),
         (_, n) => n,
@@ -225,7 +228,7 @@ pub fn canonical(cmd: &str, n: Norm) -> Norm {
 
 /// Whether `cmd` is a scan of one key, compared as a full iteration by [`full_scan`].
 pub fn is_key_scan(cmd: &str) -> bool {
-    cmd == "SSCAN" || cmd == "ZSCAN"
+    cmd == "SSCAN" || cmd == "ZSCAN" || cmd == "HSCAN"
 }
 
 /// Runs the scan `args` (cursor 0) to completion on both sides: the sorted, deduplicated
@@ -246,8 +249,8 @@ pub fn full_scan<C: Clock>(
             let [Norm::Bulk(cursor), Norm::Array(found)] = &page[..] else {
                 panic!("not a scan page: {page:?}");
             };
-            if args[0].eq_ignore_ascii_case("ZSCAN") {
-                // Member and score pairs.
+            if args[0].eq_ignore_ascii_case("ZSCAN") || args[0].eq_ignore_ascii_case("HSCAN") {
+                // Member and score pairs, field and value pairs.
                 items.extend(found.chunks(2).map(|p| format!("{p:?}")));
             } else {
                 items.extend(found.iter().map(|x| format!("{x:?}")));

@@ -189,6 +189,7 @@ macro_rules! all_cases {
                 keys_randomkey_and_time,
                 scripts_need_redis,
                 sorted_set_combinations,
+                hashes_hrandfield_hscan,
                 lists_lpos_lmove_lmpop,
             ],
             remote: [

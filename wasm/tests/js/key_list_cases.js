@@ -3,7 +3,7 @@
 // destinationKey, { replace })`, `lpos(key, element, { rank, count, maxLen })`,
 // `lmpop(numKeys, [keys], 'LEFT', count)`). The cases join memory_cases.js's list.
 
-import { eq, text, throws } from './assert.js';
+import { eq, ok, text, throws } from './assert.js';
 
 export const keyListCases = {
   keys_copy_renamenx_unlink_touch(MemoryStore) {
@@ -79,6 +79,23 @@ export const keyListCases = {
     throws(() => s.zunion(3, ['a', 'b']), 'TypeError', 'numKeys is 3 but 2 keys were given');
     s.set('str', 'x');
     throws(() => s.zunion(2, ['a', 'str']), 'ReplyError', 'WRONGTYPE');
+  },
+
+  hashes_hrandfield_hscan(MemoryStore) {
+    const s = new MemoryStore();
+    s.hset('h', { a: '1', b: '2', c: '3' });
+    ok(['a', 'b', 'c'].includes(s.hrandfield('h')), 'one field');
+    eq(s.hrandfield('missing'), null);
+    eq(s.hrandfield('h', 5).sort(), ['a', 'b', 'c'], 'a positive count never repeats');
+    eq(s.hrandfield('h', -7).length, 7, 'a negative count may repeat');
+    eq(s.hrandfield('h', 3, true), { a: '1', b: '2', c: '3' }, 'with values');
+    eq(s.hrandfield('missing', 2), []);
+    const page = s.hscan('h', 0, { match: '[ab]' });
+    eq(page.cursor, '0');
+    const pairs = [];
+    for (let i = 0; i < page.members.length; i += 2) pairs.push(page.members[i] + '=' + page.members[i + 1]);
+    eq(pairs.sort(), ['a=1', 'b=2']);
+    eq(s.hscan('missing', 0), { cursor: '0', members: [] });
   },
 
   hashes_hstrlen(MemoryStore) {

@@ -333,6 +333,8 @@ pub(crate) static METHODS: &[Method] = &[
     m("zintercard", zintercard),
     m("randomkey", |_| randomkey()),
     m("time", |_| time()),
+    m("hrandfield", |a| hrandfield(&a.at(0), &a.at(1), &a.at(2))),
+    m("hscan", |a| hscan(&a.at(0), &a.at(1), &a.at(2))),
     m("lpos", |a| lpos(&a.at(0), &a.at(1), &a.at(2))),
     m("lmove", |a| {
         lmove(&a.at(0), &a.at(1), &a.at(2), &a.at(3), Text)
