@@ -508,11 +508,8 @@ impl Command {
             CommandKind::RandomKey => Command::RandomKey,
             CommandKind::Time => Command::Time,
             CommandKind::HRandField => {
-                let with_values = match args.get(3) {
-                    None => false,
-                    Some(w) if args.len() == 4 && eq(w.as_ref(), "WITHVALUES") => true,
-                    Some(_) => return Err(Error::Syntax),
-                };
+                // Redis reads the count first, then the option, then bounds a count that
+                // comes with values (its reply is twice as long).
                 let count = args
                     .get(2)
                     .map(|raw| match int(raw.as_ref())? {
@@ -520,6 +517,14 @@ impl Command {
                         n => Ok(n),
                     })
                     .transpose()?;
+                let with_values = match args.get(3) {
+                    None => false,
+                    Some(w) if args.len() == 4 && eq(w.as_ref(), "WITHVALUES") => true,
+                    Some(_) => return Err(Error::Syntax),
+                };
+                if with_values && count.is_some_and(|n| n.unsigned_abs() > (i64::MAX / 2) as u64) {
+                    return Err(Error::ValueOutOfRange);
+                }
                 Command::HRandField {
                     key: key(),
                     count,
