@@ -197,7 +197,8 @@ fn collection_mirror(command: &Command, reply: &Reply) -> Option<Vec<Command>> {
             | Command::SDiffStore { destination, .. }
             | Command::ZUnionStore { destination, .. }
             | Command::ZInterStore { destination, .. }
-            | Command::ZDiffStore { destination, .. },
+            | Command::ZDiffStore { destination, .. }
+            | Command::ZRangeStore { destination, .. },
             Reply::Int(0),
         ) => vec![Command::Del {
             keys: vec![destination.clone()],

@@ -462,6 +462,8 @@ export interface Commands<R extends { [k: string]: any }> {
   zinter(numKeys: number, keys: Bytes | Bytes[], options?: ZStoreOptions & { withScores?: boolean }): R['scored'];
   /** `ZDIFF`: the members of the first set in none of the others, by score. */
   zdiff(numKeys: number, keys: Bytes | Bytes[], options?: { withScores?: boolean }): R['scored'];
+  /** `ZRANGESTORE`: stores what `zrange` would answer (with scores) at `destination`; how many. */
+  zrangestore(destination: Bytes, key: Bytes, min: Bytes, max: Bytes, options?: { byScore?: boolean; byLex?: boolean; rev?: boolean; offset?: number; count?: number }): R['number'];
   /** `ZINTERCARD`: the intersection's size, counting stopped at `limit`. */
   zintercard(numKeys: number, keys: Bytes | Bytes[], options?: { limit?: number }): R['number'];
   /** `RANDOMKEY`: a random key, or `null` when there are none. */

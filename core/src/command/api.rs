@@ -534,6 +534,17 @@ macro_rules! for_each_command_method {
                     /// first set in none of the others; its size.
                     ZDiffStore => zdiffstore(destination: bytes, keys: bytes_list) -> count
                         = ZDiffStore { destination, keys };
+                    /// `ZRANGESTORE destination key start stop`: stores the members of ranks
+                    /// `start..=stop` with their scores; their number (`execute(Command::
+                    /// ZRangeStore { … })` for `BYSCORE`/`BYLEX`, `REV`, `LIMIT`).
+                    ZRangeStore => zrangestore(destination: bytes, key: bytes, start: int, stop: int)
+                        -> count = ZRangeStore {
+                            destination,
+                            key,
+                            by: $crate::ZRangeBy::Rank(start, stop),
+                            rev: false,
+                            limit: None,
+                        };
                     /// `ZUNION numkeys key … [WEIGHTS w …] [AGGREGATE a]`: the members of the
                     /// union, by score (`execute(Command::ZUnion { … })` for `WITHSCORES`).
                     ZUnion => zunion(keys: bytes_list, weights: opt_floats, aggregate: aggregate)

@@ -494,6 +494,28 @@ impl Command {
                 }
                 with_scores_arg(&mut a, *with_scores);
             }
+            ZRangeStore {
+                destination,
+                key,
+                by,
+                rev,
+                limit,
+            } => {
+                a.extend([Arg::Bytes(destination), Arg::Bytes(key)]);
+                match by {
+                    ZRangeBy::Rank(start, stop) => a.extend([Arg::Int(*start), Arg::Int(*stop)]),
+                    ZRangeBy::Score(from, to) => {
+                        a.extend([score_arg(*from), score_arg(*to), Arg::Word("BYSCORE")])
+                    }
+                    ZRangeBy::Lex(from, to) => {
+                        a.extend([lex_arg(from), lex_arg(to), Arg::Word("BYLEX")])
+                    }
+                }
+                if *rev {
+                    a.push(Arg::Word("REV"));
+                }
+                limit_args(&mut a, limit);
+            }
             ZDiff { keys, with_scores } => {
                 a.push(Arg::Int(keys.len() as i64));
                 a.extend(keys.iter().map(|v| Arg::Bytes(v)));

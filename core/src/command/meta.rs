@@ -142,6 +142,7 @@ impl Command {
             ZInter { .. } => CommandKind::ZInter,
             ZDiff { .. } => CommandKind::ZDiff,
             ZInterCard { .. } => CommandKind::ZInterCard,
+            ZRangeStore { .. } => CommandKind::ZRangeStore,
             Eval { .. } => CommandKind::Eval,
             EvalSha { .. } => CommandKind::EvalSha,
             EvalRo { .. } => CommandKind::EvalRo,

@@ -631,6 +631,15 @@ pub enum Command {
         keys: Vec<Vec<u8>>,
         limit: Option<usize>,
     },
+    /// `ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]` (with `rev`,
+    /// a score or lex range is given as `max min`)
+    ZRangeStore {
+        destination: Vec<u8>,
+        key: Vec<u8>,
+        by: ZRangeBy,
+        rev: bool,
+        limit: Limit,
+    },
     /// `EVAL script numkeys [key …] [arg …]`
     Eval {
         script: Vec<u8>,

@@ -484,6 +484,7 @@ impl Command {
                 key: key(),
                 field: a(2).to_vec(),
             },
+            CommandKind::ZRangeStore => super::parse_zset::zrangestore(args)?,
             CommandKind::ZUnion | CommandKind::ZInter | CommandKind::ZDiff => {
                 super::parse_zset::reading_combination(spec, args)?
             }

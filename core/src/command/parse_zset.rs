@@ -173,6 +173,30 @@ pub(super) fn reading_combination<A: AsRef<[u8]>>(
     })
 }
 
+/// `ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]`: `ZRANGE`'s
+/// options but `WITHSCORES`.
+pub(super) fn zrangestore<A: AsRef<[u8]>>(args: &[A]) -> Result<Command, Error> {
+    let a = |i: usize| args[i].as_ref();
+    if args[5..].iter().any(|o| eq(o.as_ref(), "WITHSCORES")) {
+        return Err(Error::Syntax);
+    }
+    let o = range_options(&args[5..], true, None)?;
+    let by = if o.by_score {
+        ZRangeBy::Score(score_bound(a(3))?, score_bound(a(4))?)
+    } else if o.by_lex {
+        ZRangeBy::Lex(lex_bound(a(3))?, lex_bound(a(4))?)
+    } else {
+        ZRangeBy::Rank(int(a(3))?, int(a(4))?)
+    };
+    Ok(Command::ZRangeStore {
+        destination: a(1).to_vec(),
+        key: a(2).to_vec(),
+        by,
+        rev: o.rev,
+        limit: o.limit,
+    })
+}
+
 /// `ZINTERCARD numkeys key … [LIMIT limit]`, read as Redis reads the other combinations
 /// (its count errors are theirs, not `SINTERCARD`'s); the last `LIMIT` wins.
 pub(super) fn zintercard<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Command, Error> {

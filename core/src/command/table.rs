@@ -551,6 +551,9 @@ command_table! {
     /// `ZINTERCARD` (as `ZUNION`)
     ZInterCard = "zintercard", -3, [READONLY, RETRY_SAFE], (0, 0, 0),
         ["ZINTERCARD", "2", "z", "z", "LIMIT", "1"];
+    /// `ZRANGESTORE`
+    ZRangeStore = "zrangestore", -5, [WRITE, DENYOOM], (1, 2, 1),
+        ["ZRANGESTORE", "d", "z", "(1", "+inf", "BYSCORE", "LIMIT", "0", "5"];
     /// `EVAL` (Redis only: the memory engine has no Lua interpreter; its keys follow a
     /// count, so the table lists none, as Redis does)
     Eval = "eval", -3, [ADMIN], (0, 0, 0),
@@ -575,7 +578,7 @@ command_table! {
         ["SCRIPT", "FLUSH", "SYNC"];
     /// `HRANDFIELD`
     HRandField = "hrandfield", -2, [READONLY, RETRY_SAFE], (1, 1, 1),
-        ["HRANDFIELD", "h", "-5", "WITHVALUES"];
+        ["HRANDFIELD", "h", "2", "WITHVALUES"];
     /// `HSCAN`
     HScan = "hscan", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["HSCAN", "h", "0", "MATCH", "*", "COUNT", "10"];

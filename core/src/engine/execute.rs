@@ -438,6 +438,13 @@ impl<C: Clock> Engine<C> {
             Command::Unlink { keys } => int(self.del(&keys)),
             Command::Touch { keys } => int(self.touch(&keys)),
             Command::HStrLen { key, field } => int(self.hstrlen(&key, &field)?),
+            Command::ZRangeStore {
+                destination,
+                key,
+                by,
+                rev,
+                limit,
+            } => int(self.zrangestore_unguarded(&destination, &key, &by, rev, limit)?),
             Command::ZUnion {
                 keys,
                 weights,

@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use hashbrown::HashMap;
 
 use super::{Engine, ScoredMember};
-use crate::command::{Aggregate, CommandKind};
+use crate::command::{Aggregate, CommandKind, Limit, ZRangeBy};
 use crate::value::{Value, ZSetValue};
 use crate::{Clock, Error};
 
@@ -123,6 +123,43 @@ impl<C: Clock> Engine<C> {
                 .then_with(|| am.cmp(bm))
         });
         Ok(result)
+    }
+
+    /// `ZRANGESTORE`: stores the members `ZRANGE` would answer (with their scores) at
+    /// `destination`, replacing it and its TTL (deleting it when the range is empty); their
+    /// number.
+    pub fn zrangestore(
+        &mut self,
+        destination: &[u8],
+        key: &[u8],
+        by: &ZRangeBy,
+        rev: bool,
+        limit: Limit,
+    ) -> Result<usize, Error> {
+        self.run_as(CommandKind::ZRangeStore, |e| {
+            e.zrangestore_unguarded(destination, key, by, rev, limit)
+        })
+    }
+
+    pub(super) fn zrangestore_unguarded(
+        &mut self,
+        destination: &[u8],
+        key: &[u8],
+        by: &ZRangeBy,
+        rev: bool,
+        limit: Limit,
+    ) -> Result<usize, Error> {
+        let members = self.zrange(key, by, rev, limit)?;
+        let mut result = ZSetValue::default();
+        for (m, s) in &members {
+            result.insert(m, *s);
+        }
+        let len = result.len();
+        self.replace_with(
+            destination,
+            (len > 0).then(|| Value::ZSet(Box::new(result))),
+        );
+        Ok(len)
     }
 
     /// `ZINTERCARD`: how many members are in every one of `keys`, counting stopped at `limit`

@@ -1,7 +1,7 @@
 //! Random copies, moves and positions for the differential test: `COPY`, `RENAMENX`,
 //! `UNLINK`, `TOUCH`, `HSTRLEN`, `LPOS`, `LMOVE`, `LMPOP`, `RANDOMKEY`, `TIME` (the last
 //! two compared by the shape of their reply: Redis picks the key, and both sides read their
-//! own clock), `ZUNION`, `ZINTER`, `ZDIFF`, `ZINTERCARD`, `HRANDFIELD` (compared by the
+//! own clock), `ZUNION`, `ZINTER`, `ZDIFF`, `ZINTERCARD`, `ZRANGESTORE` (into `zd`), `HRANDFIELD` (compared by the
 //! number of fields it returns), `HSCAN` (as a full iteration with valid options: Redis looks
 //! the key up before it reads them, hedgestore after).
 //!
@@ -52,7 +52,7 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
     let name = |s: &str| s.to_string();
     let list = |rng: &mut Rng| rng.pick(LISTS).to_string();
     let pick = |rng: &mut Rng, items: &[&str]| rng.pick(items).to_string();
-    match rng.below(18) {
+    match rng.below(20) {
         0 | 1 => {
             let mut c = vec![name("COPY"), key(rng), key(rng)];
             for _ in 0..rng.below(3) {
@@ -101,6 +101,36 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
             }
             if rng.chance(50) {
                 c.push(pick(rng, &["WITHSCORES", "withscores", "BOGUS"]));
+            }
+            c
+        }
+        18 | 19 => {
+            let mut c = vec![name("ZRANGESTORE"), name("zd"), pick(rng, ZKEYS)];
+            match rng.below(3) {
+                0 => c.extend([pick(rng, NUMBERS), pick(rng, NUMBERS)]),
+                1 => {
+                    let bounds = ["-inf", "+inf", "(1", "2", "0", "(2.5", "x"];
+                    c.extend([pick(rng, &bounds), pick(rng, &bounds), name("BYSCORE")]);
+                }
+                _ => {
+                    // Lex ranges are defined on equal scores only: `zl` holds score 0 alone.
+                    c[2] = pick(rng, &["zl", "zmissing"]);
+                    let bounds = ["-", "+", "[a", "(b", "[c", "x"];
+                    c.extend([pick(rng, &bounds), pick(rng, &bounds), name("BYLEX")]);
+                }
+            }
+            if rng.chance(30) {
+                c.push(name("REV"));
+            }
+            if rng.chance(30) {
+                c.extend([
+                    name("LIMIT"),
+                    pick(rng, &["0", "1", "-1"]),
+                    pick(rng, &["1", "2", "-1"]),
+                ]);
+            }
+            if rng.chance(5) {
+                c.push(pick(rng, &["WITHSCORES", "BAD"]));
             }
             c
         }

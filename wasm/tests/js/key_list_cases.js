@@ -76,6 +76,13 @@ export const keyListCases = {
     eq(s.zintercard(2, ['a', 'b']), 1);
     eq(s.zintercard(2, ['a', 'a'], { limit: 1 }), 1);
     throws(() => s.zdiff(2, ['a', 'b'], { weights: [1, 1] }), 'TypeError', 'unknown option');
+    eq(s.zrangestore('d', 'b', 0, 0), 1);
+    eq(s.zrange('d', 0, -1, { withScores: true }), ['z', 3]);
+    eq(s.zrangestore('d', 'a', '+inf', '(1', { byScore: true, rev: true }), 1);
+    eq(s.zrange('d', 0, -1, { withScores: true }), ['y', 2]);
+    eq(s.zrangestore('d', 'missing', 0, -1), 0);
+    eq(s.exists('d'), 0, 'an empty range deletes the destination');
+    throws(() => s.zrangestore('d', 'a', 0, -1, { withScores: true }), 'TypeError', 'unknown option');
     throws(() => s.zunion(3, ['a', 'b']), 'TypeError', 'numKeys is 3 but 2 keys were given');
     s.set('str', 'x');
     throws(() => s.zunion(2, ['a', 'str']), 'ReplyError', 'WRONGTYPE');

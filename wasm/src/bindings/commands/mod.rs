@@ -331,6 +331,7 @@ pub(crate) static METHODS: &[Method] = &[
     m("zinter", |a| zcombine("zinter", a)),
     m("zdiff", |a| zcombine("zdiff", a)),
     m("zintercard", zintercard),
+    m("zrangestore", zrangestore),
     m("randomkey", |_| randomkey()),
     m("time", |_| time()),
     m("hrandfield", |a| hrandfield(&a.at(0), &a.at(1), &a.at(2))),

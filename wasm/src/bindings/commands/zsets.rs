@@ -491,3 +491,42 @@ pub(crate) fn zintercard(a: &Args) -> Built {
     let limit = Options::new("zintercard", &a.at(2), &["limit"])?.count("limit")?;
     call(Command::ZInterCard { keys, limit }, Shape::Int)
 }
+
+/// `zrangestore(destination, key, min, max, { byScore, byLex, rev, offset, count })`:
+/// `zrange`'s options but `withScores`.
+pub(crate) fn zrangestore(a: &Args) -> Built {
+    let method = "zrangestore";
+    let destination = bytes(method, "destination", &a.at(0))?;
+    let key = key(method, &a.at(1))?;
+    let o = Options::new(
+        method,
+        &a.at(4),
+        &["byScore", "byLex", "rev", "offset", "count"],
+    )?;
+    let by = match (o.flag("byScore")?, o.flag("byLex")?) {
+        (true, true) => return Err(o.invalid("byScore and byLex exclude each other")),
+        (true, false) => By::Score,
+        (false, true) => By::Lex,
+        (false, false) => By::Rank,
+    };
+    let rev = o.flag("rev")?;
+    let limit: Limit = match (o.int("offset")?, o.int("count")?) {
+        (Some(offset), Some(count)) => Some((offset, count)),
+        (None, None) => None,
+        _ => return Err(o.invalid("offset and count go together")),
+    };
+    if limit.is_some() && by == By::Rank {
+        return Err(engine_error(&Error::LimitWithRank));
+    }
+    let by = range_by(method, by, rev, &a.at(2), &a.at(3))?;
+    call(
+        Command::ZRangeStore {
+            destination,
+            key,
+            by,
+            rev,
+            limit,
+        },
+        Shape::Int,
+    )
+}
