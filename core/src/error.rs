@@ -175,6 +175,38 @@ pub enum Error {
     /// own; the text is kept as received.
     #[error("{0}")]
     Server(String),
+    /// `COPY` with the same key as source and destination.
+    #[error("ERR source and destination objects are the same")]
+    SameObject,
+    /// A database index outside Redis's default 16 databases (`COPY … DB 99`).
+    #[error("ERR DB index is out of range")]
+    DbIndexOutOfRange,
+    /// A database other than 0 (`COPY … DB 1`): hedgestore has a single database.
+    #[error("ERR hedgestore has one database: DB must be 0")]
+    OneDatabase,
+    /// `LPOS … RANK 0`.
+    #[error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")]
+    RankZero,
+    /// `LPOS … COUNT` that is negative or not an integer.
+    #[error("ERR COUNT can't be negative")]
+    CountNegative,
+    /// `LPOS … MAXLEN` that is negative or not an integer.
+    #[error("ERR MAXLEN can't be negative")]
+    MaxLenNegative,
+    /// `LMPOP … COUNT` that is not a positive integer.
+    #[error("ERR count should be greater than 0")]
+    CountNotPositive,
+    /// A script's `numkeys` below zero.
+    #[error("ERR Number of keys can't be negative")]
+    NumKeysNegative,
+    /// A script (`EVAL`, `SCRIPT LOAD`, …) sent to the memory engine, which has no Lua
+    /// interpreter: scripts run on Redis only.
+    #[error("ERR scripts need Redis: hedgestore's memory engine has no Lua interpreter")]
+    ScriptsNeedRedis,
+    /// A script sent while Redis is unreachable (the fallback serving from memory): its
+    /// effects could be neither run nor journaled.
+    #[error("ERR scripts need Redis, which is unreachable")]
+    ScriptsNeedReachableRedis,
     /// A glob pattern that cannot be compiled (an unterminated `[` class).
     ///
     /// Redis silently treats such a class as running to the end of the pattern; hedgestore
@@ -247,6 +279,16 @@ impl Error {
             Error::InvalidCursor,
             Error::OutOfMemory,
             Error::InvalidLockTtl,
+            Error::SameObject,
+            Error::DbIndexOutOfRange,
+            Error::OneDatabase,
+            Error::RankZero,
+            Error::CountNegative,
+            Error::MaxLenNegative,
+            Error::CountNotPositive,
+            Error::NumKeysNegative,
+            Error::ScriptsNeedRedis,
+            Error::ScriptsNeedReachableRedis,
         ];
         if let Some(e) = unit.into_iter().find(|e| e.to_string() == text) {
             return e;

@@ -54,13 +54,13 @@ pub use clock::{Clock, ManualClock, Millis};
 pub use command::{
     Aggregate, BitOp, BitRange, BitUnit, Command, CommandFlags, CommandKind, CommandMethod,
     CommandSpec, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyRange, KeyType, LexBound,
-    Limit, MethodGroup, Reply, ScoreBound, SetCondition, SetOptions, ZAddComparison, ZAddCondition,
-    ZAddOptions, ZRangeBy, COMMAND_METHODS, COMMAND_TABLE,
+    Limit, ListEnd, MethodGroup, Reply, ScoreBound, SetCondition, SetOptions, ZAddComparison,
+    ZAddCondition, ZAddOptions, ZRangeBy, COMMAND_METHODS, COMMAND_TABLE,
 };
 pub use config::{EngineConfig, EvictionPolicy};
 pub use engine::{
-    BatchError, Engine, Event, FencingToken, FieldValue, LockHolder, Message, PubSub, ScanPage,
-    ScoredMember, SetOp, Stats, SubscriberId, TimeoutReport, ZAddOutcome, ZSetOp,
+    BatchError, Engine, Event, FencingToken, FieldValue, LockHolder, Message, Popped, PubSub,
+    ScanPage, ScoredMember, SetOp, Stats, SubscriberId, TimeoutReport, ZAddOutcome, ZSetOp,
 };
 pub use error::Error;
 pub use glob::Pattern;

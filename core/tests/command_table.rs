@@ -42,11 +42,26 @@ fn every_command_writes_back_to_arguments_that_parse_to_it() {
 fn keys_are_where_the_table_says() {
     for spec in COMMAND_TABLE {
         let command = example(spec);
-        let expected: Vec<&[u8]> = spec
+        let mut expected: Vec<&[u8]> = spec
             .keys
             .positions(spec.example.len())
             .map(|i| spec.example[i].as_bytes())
             .collect();
+        // Commands whose keys follow a count (`LMPOP`, the scripts) report them, though
+        // the table (as Redis's) lists none: the count's position.
+        let count_at = match spec.id {
+            "lmpop" => Some(1),
+            "eval" | "eval_ro" => Some(2),
+            _ => None,
+        };
+        if let Some(at) = count_at {
+            let n: usize = spec.example[at].parse().unwrap();
+            expected = spec.example[at + 1..at + 1 + n]
+                .iter()
+                .map(|k| k.as_bytes())
+                .collect();
+            assert!(!expected.is_empty());
+        }
         assert_eq!(command.keys(), expected, "{}", spec.id);
     }
 }

@@ -26,6 +26,15 @@ const DIFFERENCES: &[(&str, &str)] = &[
     // remove them.
     ("zrank", "arity"),
     ("zrevrank", "arity"),
+    // Scripts can read and write any key, so a shared endpoint refuses them unless allowed,
+    // though Redis files them under `@scripting` only.
+    ("eval", "admin"),
+    ("evalsha", "admin"),
+    ("eval_ro", "admin"),
+    ("evalsha_ro", "admin"),
+    ("script|load", "admin"),
+    ("script|exists", "admin"),
+    ("script|flush", "admin"),
 ];
 
 /// What `COMMAND INFO` says about one command or subcommand.
@@ -282,6 +291,23 @@ fn from_engine(r: Result<Reply, Error>) -> Norm {
     }
 }
 
+/// A reply reduced to what chance and the clock leave determined: `RANDOMKEY`'s key to
+/// whether it is one of the fixture's, `TIME`'s two numbers to their count.
+fn chance_free(id: &str, n: Norm) -> Norm {
+    const FIXTURE_KEYS: &[&[u8]] = &[b"k", b"n", b"h", b"l", b"s", b"z"];
+    match (id, n) {
+        ("randomkey", Norm::Bulk(b)) if FIXTURE_KEYS.contains(&b.as_slice()) => {
+            Norm::Status("a key".into())
+        }
+        ("time", Norm::Array(v)) if v.len() == 2 && v.iter().all(is_digits) => Norm::Int(2),
+        (_, n) => n,
+    }
+}
+
+fn is_digits(n: &Norm) -> bool {
+    matches!(n, Norm::Bulk(b) if !b.is_empty() && b.iter().all(u8::is_ascii_digit))
+}
+
 /// The keys the examples use: a string `k`, a counter `n`, a hash `h`, a list `l`, a set
 /// `s`, a sorted set `z`.
 const FIXTURE: &[&[&str]] = &[
@@ -311,8 +337,22 @@ fn every_example_replies_as_redis_does() {
                 .execute(Command::parse(setup).expect("fixture parses"))
                 .expect("fixture runs");
         }
-        let expected = from_resp(conn.call(spec.example).expect("call"));
-        let ours = from_engine(Command::parse(spec.example).and_then(|c| engine.execute(c)));
+        let expected = chance_free(spec.id, from_resp(conn.call(spec.example).expect("call")));
+        let ours = chance_free(
+            spec.id,
+            from_engine(Command::parse(spec.example).and_then(|c| engine.execute(c))),
+        );
+        if spec.id.starts_with("eval") || spec.id.starts_with("script|") {
+            // Redis runs the example; the engine, without a Lua interpreter, refuses it.
+            let refused = Norm::Error(Error::ScriptsNeedRedis.to_string());
+            if matches!(expected, Norm::Error(_)) || ours != refused {
+                mismatches.push(format!(
+                    "{:?}: redis {expected:?}, hedgestore {ours:?}",
+                    spec.example
+                ));
+            }
+            continue;
+        }
         if expected != ours {
             mismatches.push(format!(
                 "{:?}: redis {expected:?}, hedgestore {ours:?}",

@@ -2,7 +2,7 @@
 //! journal) and the append-only log of memory-only storage: by value where its effect depends
 //! on what it read or on a random choice, and with absolute expiry times.
 
-use hedgestore_core::{Command, Expiry, GetExOption, Reply, SetOptions, ZAddOptions};
+use hedgestore_core::{Command, Expiry, GetExOption, ListEnd, Reply, SetOptions, ZAddOptions};
 
 fn command_bytes(command: &Command) -> usize {
     command.to_args().iter().map(|a| a.len() + 8).sum()
@@ -198,13 +198,61 @@ fn collection_mirror(command: &Command, reply: &Reply) -> Option<Vec<Command>> {
             | Command::ZUnionStore { destination, .. }
             | Command::ZInterStore { destination, .. }
             | Command::ZDiffStore { destination, .. }
-            | Command::BitOp { destination, .. },
+            | Command::BitOp { destination, .. }
+            | Command::ZRangeStore { destination, .. },
             Reply::Int(0),
         ) => vec![Command::Del {
             keys: vec![destination.clone()],
         }],
+        // Copies and moves Redis did not make change nothing; one it made is repeated as
+        // an unconditional move, whatever memory holds at the destination.
+        (Command::Copy { .. } | Command::RenameNx { .. }, Reply::Int(0)) => vec![],
+        (Command::RenameNx { key, new_key }, Reply::Int(1)) => vec![Command::Rename {
+            key: key.clone(),
+            new_key: new_key.clone(),
+        }],
+        // The elements Redis moved or popped, removed by value from the end they left.
+        (
+            Command::LMove {
+                source,
+                destination,
+                from,
+                to,
+            },
+            Reply::Bulk(v),
+        ) => {
+            let values = vec![v.clone()];
+            let push = match to {
+                ListEnd::Left => Command::LPush {
+                    key: destination.clone(),
+                    values,
+                },
+                ListEnd::Right => Command::RPush {
+                    key: destination.clone(),
+                    values,
+                },
+            };
+            vec![remove_from_end(source, *from, v), push]
+        }
+        (Command::LMove { .. } | Command::LMPop { .. }, Reply::Nil) => vec![],
+        (Command::LMPop { from, .. }, Reply::Array(items)) => match &items[..] {
+            [Reply::Bulk(key), Reply::Array(values)] => bulks(values, 1)
+                .iter()
+                .map(|v| remove_from_end(key, *from, v))
+                .collect(),
+            _ => return None,
+        },
         _ => return None,
     })
+}
+
+/// `LREM` of the first element equal to `value`, counted from `end` of the list at `key`.
+fn remove_from_end(key: &[u8], end: ListEnd, value: &[u8]) -> Command {
+    Command::LRem {
+        key: key.to_vec(),
+        count: if end == ListEnd::Left { 1 } else { -1 },
+        value: value.to_vec(),
+    }
 }
 
 #[cfg(test)]
@@ -265,5 +313,59 @@ mod tests {
             vec![parse(&["DEL", "d"])]
         );
         assert_eq!(mirror_form(&parse(&["SCARD", "s"]), &Reply::Int(2)), vec![]);
+    }
+
+    #[test]
+    fn copies_and_moves_are_mirrored_only_when_redis_made_them() {
+        assert_eq!(
+            mirror_form(&parse(&["COPY", "a", "b", "REPLACE"]), &Reply::Int(0)),
+            vec![]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["COPY", "a", "b"]), &Reply::Int(1)),
+            vec![parse(&["COPY", "a", "b"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["RENAMENX", "a", "b"]), &Reply::Int(0)),
+            vec![]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["RENAMENX", "a", "b"]), &Reply::Int(1)),
+            vec![parse(&["RENAME", "a", "b"])]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["UNLINK", "a"]), &Reply::Int(1)),
+            vec![parse(&["UNLINK", "a"])]
+        );
+        assert_eq!(mirror_form(&parse(&["TOUCH", "a"]), &Reply::Int(1)), vec![]);
+    }
+
+    #[test]
+    fn list_moves_and_pops_are_mirrored_by_the_elements_redis_moved() {
+        assert_eq!(
+            mirror_form(&parse(&["LMOVE", "a", "b", "RIGHT", "LEFT"]), &bulk("x")),
+            vec![
+                parse(&["LREM", "a", "-1", "x"]),
+                parse(&["LPUSH", "b", "x"])
+            ]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["LMOVE", "a", "b", "LEFT", "RIGHT"]), &Reply::Nil),
+            vec![]
+        );
+        assert_eq!(
+            mirror_form(
+                &parse(&["LMPOP", "2", "a", "b", "LEFT", "COUNT", "2"]),
+                &Reply::Array(vec![bulk("b"), Reply::Array(vec![bulk("x"), bulk("y")])])
+            ),
+            vec![
+                parse(&["LREM", "b", "1", "x"]),
+                parse(&["LREM", "b", "1", "y"])
+            ]
+        );
+        assert_eq!(
+            mirror_form(&parse(&["LMPOP", "1", "a", "RIGHT"]), &Reply::Nil),
+            vec![]
+        );
     }
 }

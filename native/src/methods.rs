@@ -60,6 +60,8 @@ macro_rules! value_arg {
     (bit) => { bool };
     (bit_range) => { Option<hedgestore_core::BitRange> };
     (bit_op) => { hedgestore_core::BitOp };
+    (switch) => { bool };
+    (list_end) => { hedgestore_core::ListEnd };
 }
 
 /// An argument of either flavour as the owned value the command holds.
@@ -121,6 +123,10 @@ macro_rules! reply_type {
     (rank) => { Option<u64> };
     (scored) => { Vec<(bytes::Bytes, f64)> };
     (scored_page) => { (u64, Vec<(bytes::Bytes, f64)>) };
+    (time) => { std::time::Duration };
+    (reply) => { hedgestore_core::Reply };
+    (map_page) => { (u64, Vec<(bytes::Bytes, bytes::Bytes)>) };
+    (popped) => { Option<(bytes::Bytes, Vec<bytes::Bytes>)> };
 }
 
 /// The converter of a reply kind, applied to a `Reply`.
@@ -286,6 +292,12 @@ macro_rules! sample_arg {
     };
     (bit_op) => {
         hedgestore_core::BitOp::And
+    };
+    (switch) => {
+        false
+    };
+    (list_end) => {
+        hedgestore_core::ListEnd::Left
     };
 }
 

@@ -270,6 +270,55 @@ pub(crate) fn scan_page(reply: Reply) -> Result<(u64, Vec<Bytes>)> {
     }
 }
 
+/// `LMPOP`'s key and the values popped from it, or nil.
+pub(crate) fn popped(reply: Reply) -> Result<Option<(Bytes, Vec<Bytes>)>> {
+    match reply {
+        Reply::Nil => Ok(None),
+        Reply::Array(mut items) if items.len() == 2 => {
+            let values = list(items.pop().unwrap_or(Reply::Nil))?;
+            match items.pop() {
+                Some(Reply::Bulk(key)) => Ok(Some((Bytes::from(key), values))),
+                other => Err(unexpected("a key", &other.unwrap_or(Reply::Nil))),
+            }
+        }
+        other => Err(unexpected("a key and its values, or nil", &other)),
+    }
+}
+
+/// `TIME`'s seconds and microseconds, as the time since the Unix epoch.
+pub(crate) fn time(reply: Reply) -> Result<Duration> {
+    let number = |r: &Reply| match r {
+        Reply::Bulk(b) => std::str::from_utf8(b).ok()?.parse::<u64>().ok(),
+        _ => None,
+    };
+    match &reply {
+        Reply::Array(items) if items.len() == 2 => match (number(&items[0]), number(&items[1])) {
+            (Some(s), Some(us)) => Ok(Duration::from_secs(s) + Duration::from_micros(us)),
+            _ => Err(unexpected("seconds and microseconds", &reply)),
+        },
+        _ => Err(unexpected("seconds and microseconds", &reply)),
+    }
+}
+
+/// A script's reply, as it came.
+pub(crate) fn reply(reply: Reply) -> Result<Reply> {
+    Ok(reply)
+}
+
+/// `HSCAN`'s page: the next cursor and the field/value pairs.
+pub(crate) fn map_page(reply: Reply) -> Result<(u64, Vec<(Bytes, Bytes)>)> {
+    let (cursor, items) = scan_page(reply)?;
+    if items.len() % 2 != 0 {
+        return Err(unexpected("field/value pairs", &Reply::Nil));
+    }
+    let mut pairs = Vec::with_capacity(items.len() / 2);
+    let mut it = items.into_iter();
+    while let (Some(f), Some(v)) = (it.next(), it.next()) {
+        pairs.push((f, v));
+    }
+    Ok((cursor, pairs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@
 //! | `HEDGESTORE_PROXY_MAX_REPLY` | largest reply (a command's, a pipeline's or a transaction's), same units | `8mb` |
 //! | `HEDGESTORE_PROXY_MAX_INFLIGHT` | memory held for all clients at once: request bodies, replies until sent, subscriber queues (more waits, then 503) | `256mb` |
 //! | `HEDGESTORE_PROXY_MAX_SCAN_COUNT` | `SCAN … COUNT n` is clamped to this | `1000` |
-//! | `HEDGESTORE_PROXY_ALLOW` | comma list of administrative commands to allow (`*` for all) | none |
+//! | `HEDGESTORE_PROXY_ALLOW` | comma list of administrative commands to allow (`*` for all; `eval,evalsha,script` for Lua scripts, with `eval_ro,evalsha_ro` for their read-only forms) | none |
 //! | `HEDGESTORE_PROXY_MAX_CONNECTIONS` | open connections at most (more wait to be accepted) | `10000` |
 //! | `HEDGESTORE_PROXY_MAX_CONNECTIONS_PER_PEER` | open connections from one IP address at most (more: 429) | `1000` |
 //! | `HEDGESTORE_PROXY_MAX_HEADER` | largest request head (request line + headers; more: 431) | `16kb` |

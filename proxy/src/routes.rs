@@ -39,7 +39,8 @@ const KEEP_ALIVE: &str = "keep-alive";
 const SYNC_TOKEN: &str = "upstash-sync-token";
 
 /// Commands refused unless `HEDGESTORE_PROXY_ALLOW` names them: they act on the whole
-/// keyspace or the server rather than on keys. (Most are not commands of the storage at all
+/// keyspace or the server rather than on keys. The command table's `ADMIN` rows (`KEYS`,
+/// `FLUSHDB`, the scripts) are refused the same way. (Most are not commands of the storage at all
 /// and would fail as unknown anyway; refusing them first gives the clearer answer.)
 const ADMIN_COMMANDS: &[&str] = &[
     "ACL",
@@ -158,10 +159,14 @@ impl Shared {
             .unwrap_or_default();
         let shown = || String::from_utf8_lossy(&name[..name.len().min(64)]).to_lowercase();
         if let Ok(upper) = std::str::from_utf8(&name) {
-            if ADMIN_COMMANDS.contains(&upper)
-                && !self.allow_all
-                && !self.allowed.iter().any(|a| a == upper)
-            {
+            let admin = ADMIN_COMMANDS.contains(&upper)
+                || hedgestore_native::CommandKind::from_id(&upper.to_ascii_lowercase())
+                    .is_some_and(|k| {
+                        k.spec()
+                            .flags
+                            .contains(hedgestore_native::CommandFlags::ADMIN)
+                    });
+            if admin && !self.allow_all && !self.allowed.iter().any(|a| a == upper) {
                 return Err(Rejection::new(
                     StatusCode::FORBIDDEN,
                     format!(

@@ -23,7 +23,9 @@ use hedgestore::{
 use tokio::sync::mpsc;
 
 mod api;
+mod scripts;
 pub use api::{every_typed_method_runs, sets_and_sorted_sets};
+pub use scripts::scripts_run_on_redis_only;
 
 /// How a backend's tests move time.
 #[derive(Clone, Copy, Debug)]
@@ -87,7 +89,8 @@ macro_rules! conformance_suite {
             health_reports_up,
             json_helpers_round_trip,
             every_typed_method_runs,
-            sets_and_sorted_sets
+            sets_and_sorted_sets,
+            scripts_run_on_redis_only
         );
     };
     (@cases $attr:tt $make:expr; $($case:ident),* $(,)?) => {

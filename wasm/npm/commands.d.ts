@@ -7,6 +7,9 @@ export type Bytes = string | Uint8Array | number;
 /** An integer argument: a safe-integer number, or a bigint for the full 64-bit range. */
 export type Int = number | bigint;
 
+/** A list end (`LMOVE`, `LMPOP`), in either case. */
+export type ListEnd = 'left' | 'right' | 'LEFT' | 'RIGHT';
+
 /**
  * `set`'s options, as `@upstash/redis` takes them. At most one expiry; `nx` and `xx` exclude
  * each other. Any other key is a `TypeError` naming it (there is no `ttl` option: give `ex`
@@ -447,6 +450,64 @@ export interface Commands<R extends { [k: string]: any }> {
   pfcount(...keys: Bytes[]): R['number'];
   /** `PFMERGE`: stores the union of the HyperLogLogs in `destinationKey`. */
   pfmerge(destinationKey: Bytes, ...sourceKeys: Bytes[]): R['void'];
+
+  // Keys, hashes and lists: copies, moves and positions
+  /** `COPY key destinationKey [REPLACE]`: copies the value and its TTL; true when it did. */
+  copy(key: Bytes, destinationKey: Bytes, options?: { replace?: boolean }): R['boolean'];
+  /** `RENAMENX`: renames only when `newKey` does not exist; true when it did. */
+  renamenx(key: Bytes, newKey: Bytes): R['boolean'];
+  /** `UNLINK`: how many existed (removed as `DEL` does). */
+  unlink(...keys: Bytes[]): R['number'];
+  /** `TOUCH`: how many exist, marking them as used. */
+  touch(...keys: Bytes[]): R['number'];
+  /** `HSTRLEN`: the length in bytes of the field's value (0 when missing). */
+  hstrlen(key: Bytes, field: Bytes): R['number'];
+  /** `EVAL`: runs a Lua script on a Redis backend (a `MemoryStore` has no Lua interpreter and refuses it). */
+  eval(script: string, keys: Bytes[], args?: Bytes[]): R['any'];
+  /** `EVALSHA`: runs a script loaded with `scriptLoad`. */
+  evalsha(sha1: string, keys: Bytes[], args?: Bytes[]): R['any'];
+  /** `EVAL_RO`: a script that only reads. */
+  evalRo(script: string, keys: Bytes[], args?: Bytes[]): R['any'];
+  /** `EVALSHA_RO`: a loaded script that only reads. */
+  evalshaRo(sha1: string, keys: Bytes[], args?: Bytes[]): R['any'];
+  /** `SCRIPT LOAD`: the script's SHA1 digest, for `evalsha`. */
+  scriptLoad(script: string): R['text'];
+  /** `SCRIPT EXISTS`: for each digest, whether the script is loaded. */
+  scriptExists(...sha1s: string[]): R['booleans'];
+  /** `SCRIPT FLUSH`: forgets every loaded script. */
+  scriptFlush(options?: { sync?: boolean; async?: boolean }): R['void'];
+  /** `ZUNION`: the members of the union, by score; with `withScores`, `[member, score, …]`. */
+  zunion(numKeys: number, keys: Bytes | Bytes[], options?: ZStoreOptions & { withScores?: boolean }): R['scored'];
+  /** `ZINTER`: the members of the intersection, by score. */
+  zinter(numKeys: number, keys: Bytes | Bytes[], options?: ZStoreOptions & { withScores?: boolean }): R['scored'];
+  /** `ZDIFF`: the members of the first set in none of the others, by score. */
+  zdiff(numKeys: number, keys: Bytes | Bytes[], options?: { withScores?: boolean }): R['scored'];
+  /** `ZRANGESTORE`: stores what `zrange` would answer (with scores) at `destination`; how many. */
+  zrangestore(destination: Bytes, key: Bytes, min: Bytes, max: Bytes, options?: { byScore?: boolean; byLex?: boolean; rev?: boolean; offset?: number; count?: number }): R['number'];
+  /** `ZINTERCARD`: the intersection's size, counting stopped at `limit`. */
+  zintercard(numKeys: number, keys: Bytes | Bytes[], options?: { limit?: number }): R['number'];
+  /** `RANDOMKEY`: a random key, or `null` when there are none. */
+  randomkey(): R['string'];
+  /** `TIME`: the store's clock as `[unixSeconds, microseconds]`. */
+  time(): R['time'];
+  /** `HRANDFIELD`: a random field, or `null`. */
+  hrandfield(key: Bytes): R['string'];
+  /** `HRANDFIELD key count`: up to `count` distinct fields (a negative count may repeat). */
+  hrandfield(key: Bytes, count: Int, withValues?: false): R['strings'];
+  /** `HRANDFIELD key count WITHVALUES`: the fields with their values. */
+  hrandfield(key: Bytes, count: Int, withValues: true): R['record'];
+  /** `HSCAN`: one page, `members` as `[field, value, …]`. */
+  hscan(key: Bytes, cursor: string | Int, options?: { match?: Bytes; count?: number }): R['sscan'];
+  /** `LPOS`: the position of the first match (or the `rank`th; negative from the tail), or `null`. */
+  lpos(key: Bytes, element: Bytes, options?: { rank?: Int; maxLen?: number }): R['score'];
+  /** `LPOS … COUNT`: the positions of up to `count` matches (0: all). */
+  lpos(key: Bytes, element: Bytes, options: { rank?: Int; count: number; maxLen?: number }): R['scores'];
+  /** `LMOVE`: moves an element between list ends; it, or `null` when `source` is missing. */
+  lmove(source: Bytes, destination: Bytes, whereFrom: ListEnd, whereTo: ListEnd): R['string'];
+  /** `LMOVE` as bytes. */
+  lmoveBytes(source: Bytes, destination: Bytes, whereFrom: ListEnd, whereTo: ListEnd): R['bytes'];
+  /** `LMPOP`: up to `count` (default 1) values from the first non-empty list, as `[key, values]`, or `null`. */
+  lmpop(numKeys: number, keys: Bytes[], direction: ListEnd, count?: number): R['popped'];
 }
 
 /** The answer types of a synchronous store. */

@@ -40,6 +40,9 @@ interface Now {
   scored: Array<string | number>;
   sscan: MemberScanPage<string>;
   zscan: MemberScanPage<string | number>;
+  popped: [string, string[]] | null;
+  time: [number, number];
+  any: unknown;
 }
 
 /** The same answers, as Promises. */

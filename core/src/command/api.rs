@@ -49,6 +49,8 @@
 /// | `pairs` | name/value pairs | `Vec<(Vec<u8>, Vec<u8>)>` |
 /// | `opt_text` | an optional pattern or message | `Option<Vec<u8>>` |
 /// | `int` | an integer | `i64` |
+/// | `list_end` | `LEFT`/`RIGHT` | [`ListEnd`](crate::ListEnd) |
+/// | `switch` | an option that is on or off (`COPY`'s `REPLACE`) | `bool` |
 /// | `float` | a float | `f64` |
 /// | `count` | a count | `usize` |
 /// | `opt_count` | an optional count | `Option<usize>` |
@@ -74,7 +76,9 @@
 /// (a status or a value), `counts` (name/count pairs), `flags` (0s and 1s), `opt_float` (a
 /// float sent as text, or nil), `opt_floats` (floats and nils), `rank` (a non-negative
 /// integer or nil), `scored` (a flat member/score array, as pairs), `scored_page` (a cursor
-/// and a flat member/score array).
+/// and a flat member/score array), `popped` (a key and the values popped from it, or nil), `time`
+/// (`TIME`'s seconds and microseconds), `reply` (a script's reply, as it came),
+/// `map_page` (a cursor and a flat field/value array, as pairs).
 ///
 /// ```
 /// macro_rules! count_methods {
@@ -224,6 +228,45 @@ macro_rules! for_each_command_method {
                     Echo => echo(message: bytes) -> text = Echo { message };
                     /// `PING [message]`: `PONG`, or the message.
                     Ping => ping(message: opt_text) -> text = Ping { message };
+                    /// `EVAL script numkeys key … arg …`: the script's reply, as Redis
+                    /// answered it (Redis only: the memory engine answers
+                    /// [`Error::ScriptsNeedRedis`](crate::Error::ScriptsNeedRedis)).
+                    Eval => eval(script: bytes, keys: bytes_list, args: bytes_list) -> reply
+                        = Eval { script, keys, args };
+                    /// `EVALSHA sha1 numkeys key … arg …`: runs a script loaded before.
+                    EvalSha => evalsha(sha1: bytes, keys: bytes_list, args: bytes_list) -> reply
+                        = EvalSha { sha1, keys, args };
+                    /// `EVAL_RO script numkeys key … arg …`: a script that only reads.
+                    EvalRo => eval_ro(script: bytes, keys: bytes_list, args: bytes_list) -> reply
+                        = EvalRo { script, keys, args };
+                    /// `EVALSHA_RO sha1 numkeys key … arg …`: a loaded script that only
+                    /// reads.
+                    EvalShaRo => evalsha_ro(sha1: bytes, keys: bytes_list, args: bytes_list)
+                        -> reply = EvalShaRo { sha1, keys, args };
+                    /// `SCRIPT LOAD script`: its SHA1 digest, for `evalsha`.
+                    ScriptLoad => script_load(script: bytes) -> text = ScriptLoad { script };
+                    /// `SCRIPT EXISTS sha1 …`: for each digest, whether the script is loaded.
+                    ScriptExists => script_exists(sha1s: bytes_list) -> flags
+                        = ScriptExists { sha1s };
+                    /// `SCRIPT FLUSH`: forgets every loaded script.
+                    ScriptFlush => script_flush() -> done = ScriptFlush {};
+                    /// `RANDOMKEY`: a random key, or `None` when there are none.
+                    RandomKey => randomkey() -> value = RandomKey {};
+                    /// `TIME`: the server's clock, since the Unix epoch.
+                    Time => time() -> time = Time {};
+                    /// `COPY key destination [REPLACE]`: copies the value and its TTL; true
+                    /// when it did (false for a missing key, or an existing destination
+                    /// without `replace`).
+                    Copy => copy(key: bytes, destination: bytes, replace: switch) -> flag
+                        = Copy { source: key, destination, replace };
+                    /// `RENAMENX key new_key`: renames only when `new_key` does not exist;
+                    /// true when it did.
+                    RenameNx => renamenx(key: bytes, new_key: bytes) -> flag
+                        = RenameNx { key, new_key };
+                    /// `UNLINK key …`: how many of the keys existed (removed as `DEL` does).
+                    Unlink => unlink(keys: bytes_list) -> count = Unlink { keys };
+                    /// `TOUCH key …`: how many of the keys exist, marking them as used.
+                    Touch => touch(keys: bytes_list) -> count = Touch { keys };
                 ],
                 hash: [
                     /// `HSET key field value …`: how many fields were new.
@@ -257,6 +300,22 @@ macro_rules! for_each_command_method {
                         = HSetNx { key, field, value };
                     /// `HMSET key field value …`: sets every pair (`HSET`'s older form).
                     HMSet => hmset(key: bytes, pairs: pairs) -> done = HMSet { key, pairs };
+                    /// `HRANDFIELD key count`: up to `count` distinct random fields, or for a
+                    /// negative count `-count` fields that may repeat.
+                    HRandField => hrandfield(key: bytes, count: int) -> list
+                        = HRandField { key, count: Some(count), with_values: false };
+                    /// `HSCAN key cursor [MATCH pattern] [COUNT count]`: one page of fields
+                    /// and values; continue with the returned cursor until it is 0.
+                    HScan => hscan(
+                        key: bytes,
+                        cursor: cursor,
+                        pattern: opt_text,
+                        count: opt_count
+                    ) -> map_page = HScan { key, cursor, pattern, count };
+                    /// `HSTRLEN key field`: the length in bytes of the field's value (0
+                    /// when missing).
+                    HStrLen => hstrlen(key: bytes, field: bytes) -> count
+                        = HStrLen { key, field };
                 ],
                 list: [
                     /// `LPUSH key value …` (each to the head in turn): the new length.
@@ -299,6 +358,21 @@ macro_rules! for_each_command_method {
                     /// pivot, 0 for a missing key.
                     LInsert => linsert(key: bytes, position: position, pivot: bytes, value: bytes)
                         -> int = LInsert { key, position, pivot, value };
+                    /// `LPOS key element`: the position of the first element equal to
+                    /// `element`, or `None` (`RANK`, `COUNT` and `MAXLEN` through
+                    /// `execute(Command::LPos { … })`).
+                    LPos => lpos(key: bytes, element: bytes) -> rank
+                        = LPos { key, element, rank: None, count: None, max_len: None };
+                    /// `LMOVE source destination from to`: moves an element from one end of
+                    /// `source` to one end of `destination`; it, or `None` when `source` is
+                    /// missing.
+                    LMove => lmove(source: bytes, destination: bytes, from: list_end, to: list_end)
+                        -> value = LMove { source, destination, from, to };
+                    /// `LMPOP numkeys key … from COUNT count`: up to `count` elements from
+                    /// the first non-empty list of `keys`, with its key; `None` when every
+                    /// key is missing.
+                    LMPop => lmpop(keys: bytes_list, from: list_end, count: count) -> popped
+                        = LMPop { keys, from, count: Some(count) };
                 ],
                 set: [
                     /// `SADD key member …`: how many members were new.
@@ -481,6 +555,33 @@ macro_rules! for_each_command_method {
                     /// first set in none of the others; its size.
                     ZDiffStore => zdiffstore(destination: bytes, keys: bytes_list) -> count
                         = ZDiffStore { destination, keys };
+                    /// `ZRANGESTORE destination key start stop`: stores the members of ranks
+                    /// `start..=stop` with their scores; their number (`execute(Command::
+                    /// ZRangeStore { … })` for `BYSCORE`/`BYLEX`, `REV`, `LIMIT`).
+                    ZRangeStore => zrangestore(destination: bytes, key: bytes, start: int, stop: int)
+                        -> count = ZRangeStore {
+                            destination,
+                            key,
+                            by: $crate::ZRangeBy::Rank(start, stop),
+                            rev: false,
+                            limit: None,
+                        };
+                    /// `ZUNION numkeys key … [WEIGHTS w …] [AGGREGATE a]`: the members of the
+                    /// union, by score (`execute(Command::ZUnion { … })` for `WITHSCORES`).
+                    ZUnion => zunion(keys: bytes_list, weights: opt_floats, aggregate: aggregate)
+                        -> list = ZUnion { keys, weights, aggregate, with_scores: false };
+                    /// `ZINTER numkeys key … [WEIGHTS w …] [AGGREGATE a]`: the members of the
+                    /// intersection, by score.
+                    ZInter => zinter(keys: bytes_list, weights: opt_floats, aggregate: aggregate)
+                        -> list = ZInter { keys, weights, aggregate, with_scores: false };
+                    /// `ZDIFF numkeys key …`: the members of the first set in none of the
+                    /// others, by score.
+                    ZDiff => zdiff(keys: bytes_list) -> list
+                        = ZDiff { keys, with_scores: false };
+                    /// `ZINTERCARD numkeys key … [LIMIT limit]`: the intersection's size,
+                    /// counting stopped at `limit` if given.
+                    ZInterCard => zintercard(keys: bytes_list, limit: opt_count) -> count
+                        = ZInterCard { keys, limit };
                     /// `ZSCAN key cursor [MATCH pattern] [COUNT count]`: one page of
                     /// members with their scores; continue with the returned cursor until
                     /// it is 0.

@@ -1,6 +1,9 @@
 //! Writing a command back in Redis's argument-array form: what the Redis backend sends and
 //! what the remote protocol carries. `Command::parse(&cmd.to_args()) == Ok(cmd)` for every
 //! command (tested).
+//!
+//! Longer than 600 lines on purpose: one exhaustive `match` writes every command's layout,
+//! and splitting it would split that one description.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -8,7 +11,7 @@ use alloc::vec::Vec;
 use super::{
     Aggregate, BitRange, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZRangeBy,
 };
-use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, SetCondition};
+use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, ListEnd, SetCondition};
 use crate::decimal::format_float_arg;
 use crate::num::format_i64;
 
@@ -88,6 +91,13 @@ fn with_scores_arg(a: &mut Vec<Arg<'_>>, with_scores: bool) {
     if with_scores {
         a.push(Arg::Word("WITHSCORES"));
     }
+}
+
+fn end_arg(end: ListEnd) -> Arg<'static> {
+    Arg::Word(match end {
+        ListEnd::Left => "LEFT",
+        ListEnd::Right => "RIGHT",
+    })
 }
 
 fn expiry_args(e: Expiry) -> [Arg<'static>; 2] {
@@ -216,7 +226,29 @@ impl Command {
                     a.extend([Arg::Word("TYPE"), Arg::Word(t.as_str())]);
                 }
             }
-            DbSize | FlushDb | FlushAll => {}
+            DbSize | FlushDb | FlushAll | RandomKey | Time => {}
+            Eval { script, keys, args }
+            | EvalSha {
+                sha1: script,
+                keys,
+                args,
+            }
+            | EvalRo { script, keys, args }
+            | EvalShaRo {
+                sha1: script,
+                keys,
+                args,
+            } => {
+                a.extend([Arg::Bytes(script), Arg::Int(keys.len() as i64)]);
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                a.extend(args.iter().map(|v| Arg::Bytes(v)));
+            }
+            ScriptLoad { script } => a.extend([Arg::Word("LOAD"), Arg::Bytes(script)]),
+            ScriptExists { sha1s } => {
+                a.push(Arg::Word("EXISTS"));
+                a.extend(sha1s.iter().map(|v| Arg::Bytes(v)));
+            }
+            ScriptFlush => a.push(Arg::Word("FLUSH")),
             Echo { message } => a.push(Arg::Bytes(message)),
             SetEx {
                 key,
@@ -483,11 +515,87 @@ impl Command {
                     Aggregate::Max => a.extend([Arg::Word("AGGREGATE"), Arg::Word("MAX")]),
                 }
             }
+            ZUnion {
+                keys,
+                weights,
+                aggregate,
+                with_scores,
+            }
+            | ZInter {
+                keys,
+                weights,
+                aggregate,
+                with_scores,
+            } => {
+                a.push(Arg::Int(keys.len() as i64));
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                if let Some(w) = weights {
+                    a.push(Arg::Word("WEIGHTS"));
+                    a.extend(w.iter().map(|w| Arg::Float(*w)));
+                }
+                match aggregate {
+                    Aggregate::Sum => {}
+                    Aggregate::Min => a.extend([Arg::Word("AGGREGATE"), Arg::Word("MIN")]),
+                    Aggregate::Max => a.extend([Arg::Word("AGGREGATE"), Arg::Word("MAX")]),
+                }
+                with_scores_arg(&mut a, *with_scores);
+            }
+            ZRangeStore {
+                destination,
+                key,
+                by,
+                rev,
+                limit,
+            } => {
+                a.extend([Arg::Bytes(destination), Arg::Bytes(key)]);
+                match by {
+                    ZRangeBy::Rank(start, stop) => a.extend([Arg::Int(*start), Arg::Int(*stop)]),
+                    ZRangeBy::Score(from, to) => {
+                        a.extend([score_arg(*from), score_arg(*to), Arg::Word("BYSCORE")])
+                    }
+                    ZRangeBy::Lex(from, to) => {
+                        a.extend([lex_arg(from), lex_arg(to), Arg::Word("BYLEX")])
+                    }
+                }
+                if *rev {
+                    a.push(Arg::Word("REV"));
+                }
+                limit_args(&mut a, limit);
+            }
+            ZDiff { keys, with_scores } => {
+                a.push(Arg::Int(keys.len() as i64));
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                with_scores_arg(&mut a, *with_scores);
+            }
+            ZInterCard { keys, limit } => {
+                a.push(Arg::Int(keys.len() as i64));
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                if let Some(l) = limit {
+                    a.extend([Arg::Word("LIMIT"), Arg::Int(*l as i64)]);
+                }
+            }
             ZDiffStore { destination, keys } => {
                 a.extend([Arg::Bytes(destination), Arg::Int(keys.len() as i64)]);
                 a.extend(keys.iter().map(|v| Arg::Bytes(v)));
             }
+            HRandField {
+                key,
+                count,
+                with_values,
+            } => {
+                a.push(Arg::Bytes(key));
+                a.extend(count.map(Arg::Int));
+                if *with_values {
+                    a.push(Arg::Word("WITHVALUES"));
+                }
+            }
             SScan {
+                key,
+                cursor,
+                pattern,
+                count,
+            }
+            | HScan {
                 key,
                 cursor,
                 pattern,
@@ -564,6 +672,56 @@ impl Command {
             PubSubNumSub { channels } => {
                 a.push(Arg::Word("NUMSUB"));
                 a.extend(channels.iter().map(|v| Arg::Bytes(v)));
+            }
+            Copy {
+                source,
+                destination,
+                replace,
+            } => {
+                a.extend([Arg::Bytes(source), Arg::Bytes(destination)]);
+                if *replace {
+                    a.push(Arg::Word("REPLACE"));
+                }
+            }
+            RenameNx { key, new_key } => a.extend([Arg::Bytes(key), Arg::Bytes(new_key)]),
+            Unlink { keys } | Touch { keys } => a.extend(keys.iter().map(|v| Arg::Bytes(v))),
+            HStrLen { key, field } => a.extend([Arg::Bytes(key), Arg::Bytes(field)]),
+            LPos {
+                key,
+                element,
+                rank,
+                count,
+                max_len,
+            } => {
+                a.extend([Arg::Bytes(key), Arg::Bytes(element)]);
+                if let Some(r) = rank {
+                    a.extend([Arg::Word("RANK"), Arg::Int(*r)]);
+                }
+                if let Some(c) = count {
+                    a.extend([Arg::Word("COUNT"), Arg::Int(*c as i64)]);
+                }
+                if let Some(m) = max_len {
+                    a.extend([Arg::Word("MAXLEN"), Arg::Int(*m as i64)]);
+                }
+            }
+            LMove {
+                source,
+                destination,
+                from,
+                to,
+            } => a.extend([
+                Arg::Bytes(source),
+                Arg::Bytes(destination),
+                end_arg(*from),
+                end_arg(*to),
+            ]),
+            LMPop { keys, from, count } => {
+                a.push(Arg::Int(keys.len() as i64));
+                a.extend(keys.iter().map(|v| Arg::Bytes(v)));
+                a.push(end_arg(*from));
+                if let Some(c) = count {
+                    a.extend([Arg::Word("COUNT"), Arg::Int(*c as i64)]);
+                }
             }
         }
         a

@@ -139,6 +139,30 @@ impl Command {
             PubSubChannels { .. } => CommandKind::PubSubChannels,
             PubSubNumSub { .. } => CommandKind::PubSubNumSub,
             PubSubNumPat => CommandKind::PubSubNumPat,
+            Copy { .. } => CommandKind::Copy,
+            RenameNx { .. } => CommandKind::RenameNx,
+            Unlink { .. } => CommandKind::Unlink,
+            Touch { .. } => CommandKind::Touch,
+            HStrLen { .. } => CommandKind::HStrLen,
+            RandomKey => CommandKind::RandomKey,
+            Time => CommandKind::Time,
+            ZUnion { .. } => CommandKind::ZUnion,
+            ZInter { .. } => CommandKind::ZInter,
+            ZDiff { .. } => CommandKind::ZDiff,
+            ZInterCard { .. } => CommandKind::ZInterCard,
+            ZRangeStore { .. } => CommandKind::ZRangeStore,
+            Eval { .. } => CommandKind::Eval,
+            EvalSha { .. } => CommandKind::EvalSha,
+            EvalRo { .. } => CommandKind::EvalRo,
+            EvalShaRo { .. } => CommandKind::EvalShaRo,
+            ScriptLoad { .. } => CommandKind::ScriptLoad,
+            ScriptExists { .. } => CommandKind::ScriptExists,
+            ScriptFlush => CommandKind::ScriptFlush,
+            HRandField { .. } => CommandKind::HRandField,
+            HScan { .. } => CommandKind::HScan,
+            LPos { .. } => CommandKind::LPos,
+            LMove { .. } => CommandKind::LMove,
+            LMPop { .. } => CommandKind::LMPop,
         }
     }
 
@@ -160,6 +184,18 @@ impl Command {
     ///
     /// [`KeyRange`]: super::KeyRange
     pub fn keys(&self) -> Vec<&[u8]> {
+        // A write whose keys follow a count: the table lists none (as Redis), but what it
+        // writes must be known to batches and journals.
+        match self {
+            Command::LMPop { keys, .. }
+            | Command::Eval { keys, .. }
+            | Command::EvalSha { keys, .. }
+            | Command::EvalRo { keys, .. }
+            | Command::EvalShaRo { keys, .. } => {
+                return keys.iter().map(Vec::as_slice).collect();
+            }
+            _ => {}
+        }
         let args = self.args();
         self.spec()
             .keys
@@ -169,6 +205,19 @@ impl Command {
                 _ => None,
             })
             .collect()
+    }
+
+    /// Whether the command is a Lua script (`EVAL`, `EVALSHA` and their `_RO` forms): its
+    /// effects are the script's own, so they cannot be copied or replayed elsewhere, and
+    /// only Redis runs it.
+    pub fn is_script(&self) -> bool {
+        matches!(
+            self,
+            Command::Eval { .. }
+                | Command::EvalSha { .. }
+                | Command::EvalRo { .. }
+                | Command::EvalShaRo { .. }
+        )
     }
 
     /// Whether the command touches every key (`FLUSHDB`). Read from

@@ -164,6 +164,8 @@ mod tests {
             "bit",
             "bit_range",
             "bit_op",
+            "switch",
+            "list_end",
         ];
         const REPLIES: &[&str] = &[
             "value",
@@ -187,6 +189,10 @@ mod tests {
             "rank",
             "scored",
             "scored_page",
+            "popped",
+            "time",
+            "reply",
+            "map_page",
         ];
         for method in COMMAND_METHODS {
             assert!(REPLIES.contains(&method.reply), "{}", method.ident);

@@ -15,6 +15,7 @@ mod bits;
 mod meta;
 mod method_list;
 mod parse;
+mod parse_lists;
 mod parse_zset;
 mod read;
 mod table;
@@ -175,6 +176,15 @@ pub enum InsertPosition {
     Before,
     /// `AFTER`.
     After,
+}
+
+/// Which end of a list (`LMOVE`, `LMPOP`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListEnd {
+    /// `LEFT`: the head.
+    Left,
+    /// `RIGHT`: the tail.
+    Right,
 }
 
 /// One operation. Keys, fields and values are binary-safe bytes.
@@ -620,6 +630,125 @@ pub enum Command {
     PubSubNumSub { channels: Vec<Vec<u8>> },
     /// `PUBSUB NUMPAT`
     PubSubNumPat,
+
+    // Keys and hashes added after the first release of the table
+    /// `COPY source destination [DB 0] [REPLACE]` (one database: a `DB` other than 0 is an
+    /// error)
+    Copy {
+        source: Vec<u8>,
+        destination: Vec<u8>,
+        replace: bool,
+    },
+    /// `RENAMENX key newkey`
+    RenameNx { key: Vec<u8>, new_key: Vec<u8> },
+    /// `UNLINK key [key …]`
+    Unlink { keys: Vec<Vec<u8>> },
+    /// `TOUCH key [key …]`
+    Touch { keys: Vec<Vec<u8>> },
+    /// `HSTRLEN key field`
+    HStrLen { key: Vec<u8>, field: Vec<u8> },
+    /// `RANDOMKEY`
+    RandomKey,
+    /// `TIME`
+    Time,
+    /// `ZUNION numkeys key [key …] [WEIGHTS w …] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]`
+    ZUnion {
+        keys: Vec<Vec<u8>>,
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+        with_scores: bool,
+    },
+    /// `ZINTER numkeys key [key …] [WEIGHTS w …] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]`
+    ZInter {
+        keys: Vec<Vec<u8>>,
+        weights: Option<Vec<f64>>,
+        aggregate: Aggregate,
+        with_scores: bool,
+    },
+    /// `ZDIFF numkeys key [key …] [WITHSCORES]`
+    ZDiff {
+        keys: Vec<Vec<u8>>,
+        with_scores: bool,
+    },
+    /// `ZINTERCARD numkeys key [key …] [LIMIT limit]` (a limit of 0 means none)
+    ZInterCard {
+        keys: Vec<Vec<u8>>,
+        limit: Option<usize>,
+    },
+    /// `ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]` (with `rev`,
+    /// a score or lex range is given as `max min`)
+    ZRangeStore {
+        destination: Vec<u8>,
+        key: Vec<u8>,
+        by: ZRangeBy,
+        rev: bool,
+        limit: Limit,
+    },
+    /// `EVAL script numkeys [key …] [arg …]`
+    Eval {
+        script: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+        args: Vec<Vec<u8>>,
+    },
+    /// `EVALSHA sha1 numkeys [key …] [arg …]`
+    EvalSha {
+        sha1: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+        args: Vec<Vec<u8>>,
+    },
+    /// `EVAL_RO script numkeys [key …] [arg …]`
+    EvalRo {
+        script: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+        args: Vec<Vec<u8>>,
+    },
+    /// `EVALSHA_RO sha1 numkeys [key …] [arg …]`
+    EvalShaRo {
+        sha1: Vec<u8>,
+        keys: Vec<Vec<u8>>,
+        args: Vec<Vec<u8>>,
+    },
+    /// `SCRIPT LOAD script`
+    ScriptLoad { script: Vec<u8> },
+    /// `SCRIPT EXISTS sha1 [sha1 …]`
+    ScriptExists { sha1s: Vec<Vec<u8>> },
+    /// `SCRIPT FLUSH [ASYNC|SYNC]`
+    ScriptFlush,
+    /// `HRANDFIELD key [count [WITHVALUES]]` (a negative count may repeat fields)
+    HRandField {
+        key: Vec<u8>,
+        count: Option<i64>,
+        with_values: bool,
+    },
+    /// `HSCAN key cursor [MATCH pattern] [COUNT count]`
+    HScan {
+        key: Vec<u8>,
+        cursor: u64,
+        pattern: Option<Vec<u8>>,
+        count: Option<usize>,
+    },
+    /// `LPOS key element [RANK rank] [COUNT count] [MAXLEN len]` (`COUNT 0` means every
+    /// match, `MAXLEN 0` the whole list)
+    LPos {
+        key: Vec<u8>,
+        element: Vec<u8>,
+        rank: Option<i64>,
+        count: Option<usize>,
+        max_len: Option<usize>,
+    },
+    /// `LMOVE source destination LEFT|RIGHT LEFT|RIGHT`
+    LMove {
+        source: Vec<u8>,
+        destination: Vec<u8>,
+        from: ListEnd,
+        to: ListEnd,
+    },
+    /// `LMPOP numkeys key [key …] LEFT|RIGHT [COUNT count]`
+    LMPop {
+        keys: Vec<Vec<u8>>,
+        from: ListEnd,
+        count: Option<usize>,
+    },
 }
 
 /// The answer to a [`Command`], shaped like Redis's RESP2 replies.

@@ -514,6 +514,78 @@ impl Command {
                 channels: list(&args[2..]),
             },
             CommandKind::PubSubNumPat => Command::PubSubNumPat,
+            CommandKind::Copy => super::read::copy(args)?,
+            CommandKind::RenameNx => Command::RenameNx {
+                key: key(),
+                new_key: a(2).to_vec(),
+            },
+            CommandKind::Unlink => Command::Unlink { keys: list(rest) },
+            CommandKind::Touch => Command::Touch { keys: list(rest) },
+            CommandKind::HStrLen => Command::HStrLen {
+                key: key(),
+                field: a(2).to_vec(),
+            },
+            CommandKind::ZRangeStore => super::parse_zset::zrangestore(args)?,
+            CommandKind::ZUnion | CommandKind::ZInter | CommandKind::ZDiff => {
+                super::parse_zset::reading_combination(spec, args)?
+            }
+            CommandKind::ZInterCard => super::parse_zset::zintercard(spec, args)?,
+            CommandKind::Eval
+            | CommandKind::EvalSha
+            | CommandKind::EvalRo
+            | CommandKind::EvalShaRo => super::read::eval(spec.kind, args)?,
+            CommandKind::ScriptLoad => Command::ScriptLoad {
+                script: a(2).to_vec(),
+            },
+            CommandKind::ScriptExists => Command::ScriptExists {
+                sha1s: list(&args[2..]),
+            },
+            CommandKind::ScriptFlush => match &args[2..] {
+                [] => Command::ScriptFlush,
+                [mode] if eq(mode.as_ref(), "ASYNC") || eq(mode.as_ref(), "SYNC") => {
+                    Command::ScriptFlush
+                }
+                _ => return Err(Error::Syntax),
+            },
+            CommandKind::RandomKey => Command::RandomKey,
+            CommandKind::Time => Command::Time,
+            CommandKind::HRandField => {
+                // Redis reads the count first, then the option, then bounds a count that
+                // comes with values (its reply is twice as long).
+                let count = args
+                    .get(2)
+                    .map(|raw| match int(raw.as_ref())? {
+                        i64::MIN => Err(Error::CountOutOfRange),
+                        n => Ok(n),
+                    })
+                    .transpose()?;
+                let with_values = match args.get(3) {
+                    None => false,
+                    Some(w) if args.len() == 4 && eq(w.as_ref(), "WITHVALUES") => true,
+                    Some(_) => return Err(Error::Syntax),
+                };
+                if with_values && count.is_some_and(|n| n.unsigned_abs() > (i64::MAX / 2) as u64) {
+                    return Err(Error::ValueOutOfRange);
+                }
+                Command::HRandField {
+                    key: key(),
+                    count,
+                    with_values,
+                }
+            }
+            CommandKind::HScan => {
+                let cursor = scan_cursor(a(2))?;
+                let (pattern, count, _) = scan_options(&args[3..], false)?;
+                Command::HScan {
+                    key: key(),
+                    cursor,
+                    pattern,
+                    count,
+                }
+            }
+            CommandKind::LPos => super::parse_lists::lpos(args)?,
+            CommandKind::LMove => super::parse_lists::lmove(args)?,
+            CommandKind::LMPop => super::parse_lists::lmpop(args)?,
         })
     }
 }

@@ -136,22 +136,117 @@ fn zadd<A: AsRef<[u8]>>(args: &[A]) -> Result<Command, Error> {
 /// `destination numkeys key … [WEIGHTS …] [AGGREGATE …]`: the keys, weights, aggregate.
 type Combination = (Vec<Vec<u8>>, Option<Vec<f64>>, Aggregate);
 
+/// A combination's keys, weights, aggregate and `WITHSCORES`.
+type ReadCombination = (Vec<Vec<u8>>, Option<Vec<f64>>, Aggregate, bool);
+
 fn combination<A: AsRef<[u8]>>(
     args: &[A],
     spec: &CommandSpec,
     with_options: bool,
 ) -> Result<Combination, Error> {
-    let n = int(args[2].as_ref())?;
+    let (keys, weights, aggregate, _) = combination_at(args, spec, 2, with_options, false)?;
+    Ok((keys, weights, aggregate))
+}
+
+/// `ZUNION`/`ZINTER`/`ZDIFF numkeys key … [WEIGHTS …] [AGGREGATE …] [WITHSCORES]` (no
+/// `WEIGHTS` or `AGGREGATE` for `ZDIFF`).
+pub(super) fn reading_combination<A: AsRef<[u8]>>(
+    spec: &CommandSpec,
+    args: &[A],
+) -> Result<Command, Error> {
+    let diff = spec.kind == CommandKind::ZDiff;
+    let (keys, weights, aggregate, with_scores) = combination_at(args, spec, 1, !diff, true)?;
+    Ok(match spec.kind {
+        CommandKind::ZUnion => Command::ZUnion {
+            keys,
+            weights,
+            aggregate,
+            with_scores,
+        },
+        CommandKind::ZInter => Command::ZInter {
+            keys,
+            weights,
+            aggregate,
+            with_scores,
+        },
+        _ => Command::ZDiff { keys, with_scores },
+    })
+}
+
+/// `ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]`: `ZRANGE`'s
+/// options but `WITHSCORES`.
+pub(super) fn zrangestore<A: AsRef<[u8]>>(args: &[A]) -> Result<Command, Error> {
+    let a = |i: usize| args[i].as_ref();
+    if args[5..].iter().any(|o| eq(o.as_ref(), "WITHSCORES")) {
+        return Err(Error::Syntax);
+    }
+    let o = range_options(&args[5..], true, None)?;
+    let by = if o.by_score {
+        ZRangeBy::Score(score_bound(a(3))?, score_bound(a(4))?)
+    } else if o.by_lex {
+        ZRangeBy::Lex(lex_bound(a(3))?, lex_bound(a(4))?)
+    } else {
+        ZRangeBy::Rank(int(a(3))?, int(a(4))?)
+    };
+    Ok(Command::ZRangeStore {
+        destination: a(1).to_vec(),
+        key: a(2).to_vec(),
+        by,
+        rev: o.rev,
+        limit: o.limit,
+    })
+}
+
+/// `ZINTERCARD numkeys key … [LIMIT limit]`, read as Redis reads the other combinations
+/// (its count errors are theirs, not `SINTERCARD`'s); the last `LIMIT` wins.
+pub(super) fn zintercard<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Command, Error> {
+    let n = int(args[1].as_ref())?;
     if n < 1 {
         return Err(Error::AtLeastOneKey(spec.id));
     }
     let n = usize::try_from(n).map_err(|_| Error::Syntax)?;
-    if n > args.len() - 3 {
+    if n > args.len() - 2 {
         return Err(Error::Syntax);
     }
-    let keys = list(&args[3..3 + n]);
-    let (mut weights, mut aggregate) = (None, Aggregate::Sum);
-    let mut j = 3 + n;
+    let keys = list(&args[2..2 + n]);
+    let mut limit = None;
+    let mut j = 2 + n;
+    while j < args.len() {
+        match args.get(j + 1) {
+            Some(value) if eq(args[j].as_ref(), "LIMIT") => {
+                let l = crate::num::parse_i64(value.as_ref())
+                    .and_then(|l| usize::try_from(l).ok())
+                    .ok_or(Error::NegativeLimit)?;
+                limit = Some(l);
+            }
+            _ => return Err(Error::Syntax),
+        }
+        j += 2;
+    }
+    Ok(Command::ZInterCard { keys, limit })
+}
+
+/// The count at `at`, its keys, then the options in any order, as Redis reads them:
+/// `WEIGHTS` and `AGGREGATE` when `with_options`, `WITHSCORES` when `reading` (a command
+/// without a destination).
+fn combination_at<A: AsRef<[u8]>>(
+    args: &[A],
+    spec: &CommandSpec,
+    at: usize,
+    with_options: bool,
+    reading: bool,
+) -> Result<ReadCombination, Error> {
+    let n = int(args[at].as_ref())?;
+    if n < 1 {
+        return Err(Error::AtLeastOneKey(spec.id));
+    }
+    let n = usize::try_from(n).map_err(|_| Error::Syntax)?;
+    if n > args.len() - at - 1 {
+        return Err(Error::Syntax);
+    }
+    let keys = list(&args[at + 1..at + 1 + n]);
+    let (mut weights, mut aggregate, mut with_scores) = (None, Aggregate::Sum, false);
+    let mut j = at + 1 + n;
     while j < args.len() {
         let remaining = args.len() - j;
         let opt = args[j].as_ref();
@@ -174,11 +269,14 @@ fn combination<A: AsRef<[u8]>>(
                 return Err(Error::Syntax);
             };
             j += 2;
+        } else if reading && eq(opt, "WITHSCORES") {
+            with_scores = true;
+            j += 1;
         } else {
             return Err(Error::Syntax);
         }
     }
-    Ok((keys, weights, aggregate))
+    Ok((keys, weights, aggregate, with_scores))
 }
 
 /// Parses a sorted set command whose row is `spec`.

@@ -263,3 +263,79 @@ pub(super) fn key_type_named(name: &[u8]) -> Result<KeyType, Error> {
         ))
     }
 }
+
+/// `COPY source destination [DB db] [REPLACE]`, in Redis's order of checks: options left to
+/// right (a `DB` that is not an integer, or out of Redis's default range 0..16, fails where it
+/// is read), then the same key on both sides. hedgestore has one database, so a `DB` other
+/// than 0 is refused.
+pub(super) fn copy<A: AsRef<[u8]>>(args: &[A]) -> Result<Command, Error> {
+    let mut replace = false;
+    let mut other_db = false;
+    let mut i = 3;
+    while i < args.len() {
+        let opt = args[i].as_ref();
+        if eq(opt, "REPLACE") {
+            replace = true;
+        } else if eq(opt, "DB") && i + 1 < args.len() {
+            let db = parse_i64(args[i + 1].as_ref())
+                .filter(|n| i32::try_from(*n).is_ok())
+                .ok_or(Error::NotInteger)?;
+            if !(0..16).contains(&db) {
+                return Err(Error::DbIndexOutOfRange);
+            }
+            other_db |= db != 0;
+            i += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 1;
+    }
+    if other_db {
+        return Err(Error::OneDatabase);
+    }
+    let (source, destination) = (args[1].as_ref(), args[2].as_ref());
+    if source == destination {
+        return Err(Error::SameObject);
+    }
+    Ok(Command::Copy {
+        source: source.to_vec(),
+        destination: destination.to_vec(),
+        replace,
+    })
+}
+
+/// `EVAL`/`EVALSHA`/`EVAL_RO`/`EVALSHA_RO script numkeys [key …] [arg …]`: `numkeys` an
+/// integer, at most the number of arguments left, not negative (checked in Redis's order).
+pub(super) fn eval<A: AsRef<[u8]>>(kind: super::CommandKind, args: &[A]) -> Result<Command, Error> {
+    use super::CommandKind;
+    let numkeys = int(args[2].as_ref())?;
+    if numkeys > (args.len() - 3) as i64 {
+        return Err(Error::NumKeysOverArgs);
+    }
+    let n = usize::try_from(numkeys).map_err(|_| Error::NumKeysNegative)?;
+    let script = args[1].as_ref().to_vec();
+    let keys = list(&args[3..3 + n]);
+    let rest = list(&args[3 + n..]);
+    Ok(match kind {
+        CommandKind::Eval => Command::Eval {
+            script,
+            keys,
+            args: rest,
+        },
+        CommandKind::EvalSha => Command::EvalSha {
+            sha1: script,
+            keys,
+            args: rest,
+        },
+        CommandKind::EvalRo => Command::EvalRo {
+            script,
+            keys,
+            args: rest,
+        },
+        _ => Command::EvalShaRo {
+            sha1: script,
+            keys,
+            args: rest,
+        },
+    })
+}

@@ -142,7 +142,8 @@ impl CommandSpec {
 
 /// Commands that only group subcommands (`PUBSUB CHANNELS`): the id, the name as
 /// subcommand errors word it, and the container's arity.
-pub(crate) const CONTAINERS: &[(&str, &str, i32)] = &[("pubsub", "PUBSUB", -2)];
+pub(crate) const CONTAINERS: &[(&str, &str, i32)] =
+    &[("pubsub", "PUBSUB", -2), ("script", "SCRIPT", -2)];
 
 macro_rules! command_table {
     ($(
@@ -542,6 +543,80 @@ command_table! {
     /// `PUBSUB NUMPAT`
     PubSubNumPat = "pubsub|numpat", 2, [PUBSUB, RETRY_SAFE], (0, 0, 0),
         ["PUBSUB", "NUMPAT"];
+    /// `COPY` (database 0 only: hedgestore has one database)
+    Copy = "copy", -3, [WRITE, DENYOOM], (1, 2, 1),
+        ["COPY", "k", "k2", "REPLACE"];
+    /// `RENAMENX`
+    RenameNx = "renamenx", 3, [WRITE], (1, 2, 1),
+        ["RENAMENX", "k", "k2"];
+    /// `UNLINK` (removes at once, as `DEL`: there is no background freeing)
+    Unlink = "unlink", -2, [WRITE], (1, -1, 1),
+        ["UNLINK", "k1", "k2"];
+    /// `TOUCH`
+    Touch = "touch", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
+        ["TOUCH", "k1", "k2"];
+    /// `HSTRLEN`
+    HStrLen = "hstrlen", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HSTRLEN", "h", "f"];
+    /// `RANDOMKEY`
+    RandomKey = "randomkey", 1, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["RANDOMKEY"];
+    /// `TIME` (the engine's clock)
+    Time = "time", 1, [RETRY_SAFE], (0, 0, 0),
+        ["TIME"];
+    /// `ZUNION` (its keys follow a count, so the table lists none, as Redis does)
+    ZUnion = "zunion", -3, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["ZUNION", "2", "z", "s", "WEIGHTS", "2", "0.5", "AGGREGATE", "MAX", "WITHSCORES"];
+    /// `ZINTER` (as `ZUNION`)
+    ZInter = "zinter", -3, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["ZINTER", "2", "z", "z", "AGGREGATE", "MIN", "WITHSCORES"];
+    /// `ZDIFF` (as `ZUNION`)
+    ZDiff = "zdiff", -3, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["ZDIFF", "2", "z", "nope", "WITHSCORES"];
+    /// `ZINTERCARD` (as `ZUNION`)
+    ZInterCard = "zintercard", -3, [READONLY, RETRY_SAFE], (0, 0, 0),
+        ["ZINTERCARD", "2", "z", "z", "LIMIT", "1"];
+    /// `ZRANGESTORE`
+    ZRangeStore = "zrangestore", -5, [WRITE, DENYOOM], (1, 2, 1),
+        ["ZRANGESTORE", "d", "z", "(1", "+inf", "BYSCORE", "LIMIT", "0", "5"];
+    /// `EVAL` (Redis only: the memory engine has no Lua interpreter; its keys follow a
+    /// count, so the table lists none, as Redis does)
+    Eval = "eval", -3, [ADMIN], (0, 0, 0),
+        ["EVAL", "return 1", "1", "k", "a"];
+    /// `EVALSHA` (Redis only, as `EVAL`)
+    EvalSha = "evalsha", -3, [ADMIN], (0, 0, 0),
+        ["EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"];
+    /// `EVAL_RO` (Redis only, as `EVAL`)
+    EvalRo = "eval_ro", -3, [READONLY, ADMIN], (0, 0, 0),
+        ["EVAL_RO", "return 1", "1", "k"];
+    /// `EVALSHA_RO` (Redis only, as `EVAL`)
+    EvalShaRo = "evalsha_ro", -3, [READONLY, ADMIN], (0, 0, 0),
+        ["EVALSHA_RO", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"];
+    /// `SCRIPT LOAD` (Redis only)
+    ScriptLoad = "script|load", 3, [ADMIN, RETRY_SAFE], (0, 0, 0),
+        ["SCRIPT", "LOAD", "return 1"];
+    /// `SCRIPT EXISTS` (Redis only)
+    ScriptExists = "script|exists", -3, [ADMIN, RETRY_SAFE], (0, 0, 0),
+        ["SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"];
+    /// `SCRIPT FLUSH` (Redis only)
+    ScriptFlush = "script|flush", -2, [ADMIN], (0, 0, 0),
+        ["SCRIPT", "FLUSH", "SYNC"];
+    /// `HRANDFIELD`
+    HRandField = "hrandfield", -2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HRANDFIELD", "h", "2", "WITHVALUES"];
+    /// `HSCAN`
+    HScan = "hscan", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HSCAN", "h", "0", "MATCH", "*", "COUNT", "10"];
+    /// `LPOS`
+    LPos = "lpos", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["LPOS", "l", "a", "RANK", "-1", "COUNT", "0", "MAXLEN", "10"];
+    /// `LMOVE`
+    LMove = "lmove", 5, [WRITE, DENYOOM], (1, 2, 1),
+        ["LMOVE", "l", "l2", "LEFT", "RIGHT"];
+    /// `LMPOP` (its keys follow a count, so the table lists none, as Redis does;
+    /// [`Command::keys`](super::Command::keys) reads them from the command)
+    LMPop = "lmpop", -4, [WRITE], (0, 0, 0),
+        ["LMPOP", "2", "l", "l2", "LEFT", "COUNT", "2"];
 }
 
 impl CommandKind {

@@ -446,6 +446,112 @@ impl<C: Clock> Engine<C> {
                 )
             }
             Command::PubSubNumPat => int(self.pubsub_numpat()),
+
+            Command::Copy {
+                source,
+                destination,
+                replace,
+            } => int(usize::from(self.copy_unguarded(
+                &source,
+                &destination,
+                replace,
+            )?)),
+            Command::RenameNx { key, new_key } => int(usize::from(self.renamenx(&key, &new_key)?)),
+            Command::Unlink { keys } => int(self.del(&keys)),
+            Command::Touch { keys } => int(self.touch(&keys)),
+            Command::HStrLen { key, field } => int(self.hstrlen(&key, &field)?),
+            Command::ZRangeStore {
+                destination,
+                key,
+                by,
+                rev,
+                limit,
+            } => int(self.zrangestore_unguarded(&destination, &key, &by, rev, limit)?),
+            Command::ZUnion {
+                keys,
+                weights,
+                aggregate,
+                with_scores,
+            } => scored(
+                self.zset_combine(ZSetOp::Union, &keys, weights.as_deref(), aggregate)?,
+                with_scores,
+            ),
+            Command::ZInter {
+                keys,
+                weights,
+                aggregate,
+                with_scores,
+            } => scored(
+                self.zset_combine(ZSetOp::Inter, &keys, weights.as_deref(), aggregate)?,
+                with_scores,
+            ),
+            Command::ZDiff { keys, with_scores } => scored(
+                self.zset_combine(ZSetOp::Diff, &keys, None, Aggregate::Sum)?,
+                with_scores,
+            ),
+            Command::ZInterCard { keys, limit } => int(self.zintercard(&keys, limit)?),
+            Command::Eval { .. }
+            | Command::EvalSha { .. }
+            | Command::EvalRo { .. }
+            | Command::EvalShaRo { .. }
+            | Command::ScriptLoad { .. }
+            | Command::ScriptExists { .. }
+            | Command::ScriptFlush => return Err(Error::ScriptsNeedRedis),
+            Command::RandomKey => Reply::bulk_or_nil(self.randomkey()),
+            Command::Time => {
+                let (seconds, micros) = self.time();
+                Reply::Array(alloc::vec![
+                    Reply::Bulk(format_i64(seconds as i64)),
+                    Reply::Bulk(format_i64(micros as i64)),
+                ])
+            }
+            Command::HRandField {
+                key,
+                count,
+                with_values,
+            } => match count {
+                None => Reply::bulk_or_nil(self.hrandfield(&key, 1)?.pop().map(|(f, _)| f)),
+                Some(n) => Reply::bulks(
+                    self.hrandfield(&key, n)?
+                        .into_iter()
+                        .flat_map(|(f, v)| core::iter::once(f).chain(with_values.then_some(v))),
+                ),
+            },
+            Command::HScan { key, pattern, .. } => Reply::Array(alloc::vec![
+                Reply::Bulk(alloc::vec![b'0']),
+                Reply::bulks(
+                    self.hscan(&key, pattern.as_deref())?
+                        .into_iter()
+                        .flat_map(|(f, v)| [f, v])
+                ),
+            ]),
+            Command::LPos {
+                key,
+                element,
+                rank,
+                count,
+                max_len,
+            } => {
+                let found = self.lpos(&key, &element, rank.unwrap_or(1), count, max_len)?;
+                match count {
+                    Some(_) => Reply::Array(found.into_iter().map(int).collect()),
+                    None => found.first().map_or(Reply::Nil, |p| int(*p)),
+                }
+            }
+            Command::LMove {
+                source,
+                destination,
+                from,
+                to,
+            } => Reply::bulk_or_nil(self.lmove_unguarded(&source, &destination, from, to)?),
+            Command::LMPop { keys, from, count } => {
+                match self.lmpop(&keys, from, count.unwrap_or(1))? {
+                    Some((key, values)) => {
+                        Reply::Array(alloc::vec![Reply::Bulk(key), Reply::bulks(values)])
+                    }
+                    None => Reply::Nil,
+                }
+            }
         })
     }
 }

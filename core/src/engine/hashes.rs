@@ -69,6 +69,41 @@ impl<C: Clock> Engine<C> {
         Ok(self.hash_ref(key)?.and_then(|h| h.get(field).cloned()))
     }
 
+    /// `HSTRLEN`: the length in bytes of the field's value (0 for a missing field or key).
+    pub fn hstrlen(&mut self, key: &[u8], field: &[u8]) -> Result<usize, Error> {
+        Ok(self
+            .hash_ref(key)?
+            .and_then(|h| h.get(field).map(Vec::len))
+            .unwrap_or(0))
+    }
+
+    /// `HRANDFIELD key count`: up to `count` distinct random fields with their values, or for
+    /// a negative count `-count` fields that may repeat (chosen with the engine's seeded
+    /// generator); empty for a missing key.
+    pub fn hrandfield(&mut self, key: &[u8], count: i64) -> Result<Vec<FieldValue>, Error> {
+        let entries: Vec<FieldValue> = match self.hash_ref(key)? {
+            None => return Ok(Vec::new()),
+            Some(h) => h.iter().map(|(f, v)| (f.clone(), v.clone())).collect(),
+        };
+        let positions = self.random_positions(entries.len(), count)?;
+        Ok(positions.into_iter().map(|p| entries[p].clone()).collect())
+    }
+
+    /// `HSCAN`: the fields matching `pattern` with their values, all in one page (cursor 0),
+    /// as Redis answers for a small hash.
+    pub fn hscan(&mut self, key: &[u8], pattern: Option<&[u8]>) -> Result<Vec<FieldValue>, Error> {
+        let pattern = pattern.map(crate::glob::Pattern::new).transpose()?;
+        Ok(self
+            .hash_ref(key)?
+            .map(|h| {
+                h.iter()
+                    .filter(|(f, _)| pattern.as_ref().is_none_or(|p| p.matches(f)))
+                    .map(|(f, v)| (f.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// `HMGET`: the value of each field (`None` where missing).
     pub fn hmget<F: AsRef<[u8]>>(
         &mut self,

@@ -1,11 +1,11 @@
-//! Keyspace commands: DEL, EXISTS, the EXPIRE family, TTL, PTTL, PERSIST, TYPE, RENAME, KEYS,
-//! SCAN, DBSIZE, FLUSHDB.
+//! Keyspace commands: DEL, UNLINK, EXISTS, TOUCH, the EXPIRE family, TTL, PTTL, PERSIST,
+//! TYPE, RENAME, RENAMENX, COPY, KEYS, SCAN, DBSIZE, FLUSHDB.
 
 use alloc::vec::Vec;
 use core::num::NonZeroU64;
 
 use super::{expiry_for_expire, Engine, TtlChange};
-use crate::command::{ExpireCondition, Expiry, KeyType};
+use crate::command::{CommandKind, ExpireCondition, Expiry, KeyType};
 use crate::glob::Pattern;
 use crate::{Clock, Error};
 
@@ -136,6 +136,90 @@ impl<C: Clock> Engine<C> {
         let existing = self.live(hash, new_key);
         self.store(hash, new_key, existing, slot.value, ttl);
         Ok(())
+    }
+
+    /// `RENAMENX`: as [`rename`](Self::rename), but only when `new_key` does not exist; true
+    /// when it moved. Renaming a key to itself moves nothing (false), as in Redis.
+    pub fn renamenx(&mut self, key: &[u8], new_key: &[u8]) -> Result<bool, Error> {
+        if self.lookup(key).is_none() {
+            return Err(Error::NoSuchKey);
+        }
+        if key == new_key || self.lookup(new_key).is_some() {
+            return Ok(false);
+        }
+        self.rename(key, new_key)?;
+        Ok(true)
+    }
+
+    /// `COPY`: copies the value and TTL of `source` to `destination`; true when it did. A
+    /// missing source copies nothing, and an existing destination is replaced only with
+    /// `replace`. The same key on both sides is [`Error::SameObject`].
+    pub fn copy(
+        &mut self,
+        source: &[u8],
+        destination: &[u8],
+        replace: bool,
+    ) -> Result<bool, Error> {
+        self.run_as(CommandKind::Copy, |e| {
+            e.copy_unguarded(source, destination, replace)
+        })
+    }
+
+    pub(super) fn copy_unguarded(
+        &mut self,
+        source: &[u8],
+        destination: &[u8],
+        replace: bool,
+    ) -> Result<bool, Error> {
+        if source == destination {
+            return Err(Error::SameObject);
+        }
+        let Some(i) = self.lookup_read(source) else {
+            return Ok(false);
+        };
+        let slot = self.keys.slot(i);
+        let value = slot.value.clone();
+        let ttl = match slot.expires_at {
+            Some(at) => TtlChange::At(at),
+            None => TtlChange::Clear,
+        };
+        let hash = self.keys.hash(destination);
+        let existing = self.live(hash, destination);
+        if existing.is_some() && !replace {
+            return Ok(false);
+        }
+        self.store(hash, destination, existing, value, ttl);
+        Ok(true)
+    }
+
+    /// `RANDOMKEY`: a live key chosen with the engine's seeded generator, `None` when there
+    /// is none. Expired keys met on the way are removed.
+    pub fn randomkey(&mut self) -> Option<Vec<u8>> {
+        let now = self.now();
+        while self.keys.len() > 0 {
+            let i = (self.random() % self.keys.len() as u64) as usize;
+            if self.keys.slot(i).is_expired(now) {
+                self.expire_slot(i);
+                continue;
+            }
+            return Some(self.keys.slot(i).key.as_bytes().to_vec());
+        }
+        None
+    }
+
+    /// `TIME`: the engine clock's time as Unix seconds and the microseconds within the second
+    /// (the clock counts milliseconds, so the microseconds are whole thousands).
+    pub fn time(&self) -> (u64, u64) {
+        let now = self.now();
+        (now / 1000, (now % 1000) * 1000)
+    }
+
+    /// `TOUCH`: how many of the keys exist (a key named twice counts twice), marking each as
+    /// just used for eviction.
+    pub fn touch<K: AsRef<[u8]>>(&mut self, keys: &[K]) -> usize {
+        keys.iter()
+            .filter(|k| self.lookup_read(k.as_ref()).is_some())
+            .count()
     }
 
     /// `KEYS`: every live key matching `pattern`, in no particular order.

@@ -16,15 +16,15 @@ pub(crate) enum End {
     Right,
 }
 
-fn is_list(v: &Value) -> bool {
+pub(super) fn is_list(v: &Value) -> bool {
     matches!(v, Value::List(_))
 }
 
-fn new_list() -> Value {
+pub(super) fn new_list() -> Value {
     Value::List(Box::default())
 }
 
-fn as_list(v: &mut Value) -> &mut ListValue {
+pub(super) fn as_list(v: &mut Value) -> &mut ListValue {
     match v {
         Value::List(l) => l,
         _ => unreachable!("callers check the type before modifying"),
@@ -57,7 +57,7 @@ fn range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
 }
 
 impl<C: Clock> Engine<C> {
-    fn list_ref(&mut self, key: &[u8]) -> Result<Option<&ListValue>, Error> {
+    pub(super) fn list_ref(&mut self, key: &[u8]) -> Result<Option<&ListValue>, Error> {
         match self.lookup_read(key) {
             None => Ok(None),
             Some(i) => match &self.keys.slot(i).value {
@@ -68,7 +68,7 @@ impl<C: Clock> Engine<C> {
     }
 
     /// The slot of the list at `key`, `None` when missing, `WRONGTYPE` for another type.
-    fn list_slot(&mut self, key: &[u8]) -> Result<Option<usize>, Error> {
+    pub(super) fn list_slot(&mut self, key: &[u8]) -> Result<Option<usize>, Error> {
         match self.lookup(key) {
             Some(i) if !is_list(&self.keys.slot(i).value) => Err(Error::WrongType),
             found => Ok(found),

@@ -200,7 +200,7 @@ impl<C: Clock> Engine<C> {
     /// under the LFU ones the decayed counter, grown logarithmically as Redis's
     /// `LFULogIncr` does.
     #[inline]
-    pub(super) fn touch(&mut self, i: usize) {
+    pub(super) fn record_access(&mut self, i: usize) {
         self.lru_clock = self.lru_clock.wrapping_add(1);
         if !self.lfu {
             let clock = self.lru_clock;

@@ -13,6 +13,7 @@ mod expiry;
 mod hashes;
 mod hyperloglog;
 mod keys;
+mod list_moves;
 mod lists;
 mod locks;
 mod memory;
@@ -32,6 +33,7 @@ pub use batch::BatchError;
 pub use expiry::TimeoutReport;
 pub use hashes::FieldValue;
 pub use keys::ScanPage;
+pub use list_moves::Popped;
 pub use locks::{Event, FencingToken, LockHolder};
 pub use pubsub::{Message, PubSub, SubscriberId};
 pub use set_algebra::SetOp;
@@ -264,7 +266,7 @@ impl<C: Clock> Engine<C> {
                 return None;
             }
         }
-        self.touch(i);
+        self.record_access(i);
         Some(i)
     }
 
@@ -333,7 +335,7 @@ impl<C: Clock> Engine<C> {
         let version = self.next_version();
         match existing {
             Some(i) => {
-                self.touch(i);
+                self.record_access(i);
                 let slot = self.keys.slot_mut(i);
                 let before = slot.value.heap_bytes();
                 slot.value = value;

@@ -10,8 +10,8 @@ use alloc::vec::Vec;
 
 use hashbrown::HashMap;
 
-use super::Engine;
-use crate::command::{Aggregate, CommandKind};
+use super::{Engine, ScoredMember};
+use crate::command::{Aggregate, CommandKind, Limit, ZRangeBy};
 use crate::value::{Value, ZSetValue};
 use crate::{Clock, Error};
 
@@ -93,9 +93,109 @@ impl<C: Clock> Engine<C> {
         weights: Option<&[f64]>,
         how: Aggregate,
     ) -> Result<usize, Error> {
+        let mut result = ZSetValue::default();
+        for (m, s) in self.zset_combined(op, keys, weights, how)? {
+            result.insert(&m, s);
+        }
+        let len = result.len();
+        self.replace_with(
+            destination,
+            (len > 0).then(|| Value::ZSet(Box::new(result))),
+        );
+        Ok(len)
+    }
+
+    /// `ZUNION` / `ZINTER` / `ZDIFF`: the combination of `keys` (as
+    /// [`zset_combine_store`](Self::zset_combine_store) computes it), ordered by score, then
+    /// member.
+    pub fn zset_combine<K: AsRef<[u8]>>(
+        &mut self,
+        op: ZSetOp,
+        keys: &[K],
+        weights: Option<&[f64]>,
+        how: Aggregate,
+    ) -> Result<Vec<ScoredMember>, Error> {
+        // Scores keep their sign (`-0` included), as Redis replies without storing.
+        let mut result = self.zset_combined(op, keys, weights, how)?;
+        result.sort_by(|(am, a), (bm, b)| {
+            a.partial_cmp(b)
+                .unwrap_or(core::cmp::Ordering::Equal)
+                .then_with(|| am.cmp(bm))
+        });
+        Ok(result)
+    }
+
+    /// `ZRANGESTORE`: stores the members `ZRANGE` would answer (with their scores) at
+    /// `destination`, replacing it and its TTL (deleting it when the range is empty); their
+    /// number.
+    pub fn zrangestore(
+        &mut self,
+        destination: &[u8],
+        key: &[u8],
+        by: &ZRangeBy,
+        rev: bool,
+        limit: Limit,
+    ) -> Result<usize, Error> {
+        self.run_as(CommandKind::ZRangeStore, |e| {
+            e.zrangestore_unguarded(destination, key, by, rev, limit)
+        })
+    }
+
+    pub(super) fn zrangestore_unguarded(
+        &mut self,
+        destination: &[u8],
+        key: &[u8],
+        by: &ZRangeBy,
+        rev: bool,
+        limit: Limit,
+    ) -> Result<usize, Error> {
+        let members = self.zrange(key, by, rev, limit)?;
+        let mut result = ZSetValue::default();
+        for (m, s) in &members {
+            result.insert(m, *s);
+        }
+        let len = result.len();
+        self.replace_with(
+            destination,
+            (len > 0).then(|| Value::ZSet(Box::new(result))),
+        );
+        Ok(len)
+    }
+
+    /// `ZINTERCARD`: how many members are in every one of `keys`, counting stopped at `limit`
+    /// (0 or `None`: no limit).
+    pub fn zintercard<K: AsRef<[u8]>>(
+        &mut self,
+        keys: &[K],
+        limit: Option<usize>,
+    ) -> Result<usize, Error> {
+        let sources = self.zsources(keys)?;
+        let limit = limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
+        let lookups: Vec<hashbrown::HashSet<&[u8]>> = sources
+            .iter()
+            .map(|s| s.iter().map(|(m, _)| m.as_slice()).collect())
+            .collect();
+        let smallest = (0..sources.len())
+            .min_by_key(|&i| sources[i].len())
+            .expect("at least one key");
+        Ok(sources[smallest]
+            .iter()
+            .filter(|(m, _)| lookups.iter().all(|l| l.contains(m.as_slice())))
+            .take(limit)
+            .count())
+    }
+
+    /// The combination of `keys`: each member once, with its score, in no order.
+    fn zset_combined<K: AsRef<[u8]>>(
+        &mut self,
+        op: ZSetOp,
+        keys: &[K],
+        weights: Option<&[f64]>,
+        how: Aggregate,
+    ) -> Result<Vec<ScoredMember>, Error> {
         let sources = self.zsources(keys)?;
         let weight = |i: usize| weights.and_then(|w| w.get(i)).copied().unwrap_or(1.0);
-        let mut result = ZSetValue::default();
+        let mut result: Vec<ScoredMember> = Vec::new();
         match op {
             ZSetOp::Union => {
                 // Smallest sources first, as Redis accumulates.
@@ -116,7 +216,7 @@ impl<C: Clock> Engine<C> {
                     }
                 }
                 for m in first_seen {
-                    result.insert(m, acc[m]);
+                    result.push((m.to_vec(), acc[m]));
                 }
             }
             ZSetOp::Inter => {
@@ -136,7 +236,7 @@ impl<C: Clock> Engine<C> {
                             None => continue 'members,
                         }
                     }
-                    result.insert(m, acc);
+                    result.push((m.to_vec(), acc));
                 }
             }
             ZSetOp::Diff => {
@@ -145,16 +245,11 @@ impl<C: Clock> Engine<C> {
                     rest.iter().flatten().map(|(m, _)| m.as_slice()).collect();
                 for (m, s) in first {
                     if !others.contains(m.as_slice()) {
-                        result.insert(m, *s);
+                        result.push((m.to_vec(), *s));
                     }
                 }
             }
         }
-        let len = result.len();
-        self.replace_with(
-            destination,
-            (len > 0).then(|| Value::ZSet(Box::new(result))),
-        );
-        Ok(len)
+        Ok(result)
     }
 }

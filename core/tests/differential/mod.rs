@@ -15,6 +15,7 @@ use super::{from_engine, from_resp, Norm};
 mod bits;
 mod floats;
 mod hyperloglog;
+mod keys_lists;
 mod large;
 mod zsets;
 
@@ -53,6 +54,14 @@ pub fn command(rng: &mut Rng, redis: &mut RespConnection) -> Vec<String> {
         0..=14 => return bits::command(rng),
         15..=29 => return hyperloglog::command(rng),
         _ => {}
+    }
+    if rng.chance(15) {
+        let mut c = keys_lists::command(rng);
+        // A scan keeps its cursor (it runs as a full iteration).
+        if rng.chance(3) && !is_key_scan(&c[0]) {
+            c.truncate(1 + rng.below(c.len() as u64) as usize);
+        }
+        return c;
     }
     if rng.chance(50) {
         let mut c = zsets::command(rng);
@@ -214,15 +223,19 @@ pub fn canonical(cmd: &str, n: Norm) -> Norm {
             v.sort_by_key(|x| format!("{x:?}"));
             Norm::Array(v)
         }
-        ("SRANDMEMBER" | "ZRANDMEMBER", Norm::Array(v)) => Norm::Int(v.len() as i64),
-        ("SRANDMEMBER" | "ZRANDMEMBER", Norm::Bulk(_)) => Norm::Status("a member".into()),
+        ("SRANDMEMBER" | "ZRANDMEMBER" | "HRANDFIELD", Norm::Array(v)) => Norm::Int(v.len() as i64),
+        ("SRANDMEMBER" | "ZRANDMEMBER" | "HRANDFIELD", Norm::Bulk(_)) => {
+            Norm::Status("a member".into())
+        }
+        ("RANDOMKEY", Norm::Bulk(_)) => Norm::Status("a key".into()),
+        ("TIME", Norm::Array(v)) => Norm::Int(v.len() as i64),
         (_, n) => n,
     }
 }
 
 /// Whether `cmd` is a scan of one key, compared as a full iteration by [`full_scan`].
 pub fn is_key_scan(cmd: &str) -> bool {
-    cmd == "SSCAN" || cmd == "ZSCAN"
+    cmd == "SSCAN" || cmd == "ZSCAN" || cmd == "HSCAN"
 }
 
 /// Runs the scan `args` (cursor 0) to completion on both sides: the sorted, deduplicated
@@ -243,8 +256,8 @@ pub fn full_scan<C: Clock>(
             let [Norm::Bulk(cursor), Norm::Array(found)] = &page[..] else {
                 panic!("not a scan page: {page:?}");
             };
-            if args[0].eq_ignore_ascii_case("ZSCAN") {
-                // Member and score pairs.
+            if args[0].eq_ignore_ascii_case("ZSCAN") || args[0].eq_ignore_ascii_case("HSCAN") {
+                // Member and score pairs, field and value pairs.
                 items.extend(found.chunks(2).map(|p| format!("{p:?}")));
             } else {
                 items.extend(found.iter().map(|x| format!("{x:?}")));

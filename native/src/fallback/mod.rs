@@ -93,7 +93,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use hedgestore_core::{Command, Reply};
+use hedgestore_core::{Command, Error, Reply};
 use tokio::sync::{broadcast, Notify};
 
 use crate::config::{FallbackConfig, StorageConfig};
@@ -341,8 +341,27 @@ impl Inner {
         drop(self.gate.write().await);
     }
 
-    /// Runs `command` on memory, journaling it if it writes.
+    /// Removes the keys a script declared from the memory mirror. A script's effects are
+    /// its own (Redis runs it, and its reply does not say what it wrote), so they can be
+    /// neither mirrored nor journaled: rather than keep values the script may have changed,
+    /// memory forgets those keys, and a failover then finds them missing, never stale.
+    /// Called whenever a script was sent to Redis, whatever came back (a script that fails
+    /// halfway keeps the writes it made). A script that writes keys it did not declare
+    /// leaves those stale in the mirror, as Redis's rules for scripts forbid.
+    async fn forget_script_keys(&self, command: &Command) {
+        if !command.is_script() || command.keys().is_empty() {
+            return;
+        }
+        let keys = command.keys().into_iter().map(<[u8]>::to_vec).collect();
+        let _ = self.memory.execute(Command::Del { keys }).await;
+    }
+
+    /// Runs `command` on memory, journaling it if it writes. Scripts are refused: only
+    /// Redis runs them, and it is unreachable.
     async fn on_memory(&self, command: Command, in_flight: bool) -> Result<Reply> {
+        if command.is_script() {
+            return Err(StorageError::Command(Error::ScriptsNeedReachableRedis));
+        }
         if !command.is_write() {
             return self.memory.execute(command).await;
         }
@@ -374,6 +393,7 @@ impl Inner {
             return self.on_memory(command, false).await;
         }
         let result = self.redis.execute_classified(&command).await;
+        self.forget_script_keys(&command).await;
         let outcome = match &result {
             Ok(_) => RedisOutcome::Ok,
             Err(f) => match f.error {
@@ -447,12 +467,15 @@ impl CompleteStorage for FallbackStorage {
         if self.inner.on_redis() {
             let _gate = self.inner.gate.read().await;
             if self.inner.on_redis() {
-                match self
+                let result = self
                     .inner
                     .redis
                     .execute_transaction(watched.clone(), commands.clone())
-                    .await
-                {
+                    .await;
+                for command in &commands {
+                    self.inner.forget_script_keys(command).await;
+                }
+                match result {
                     Err(StorageError::Unavailable(e)) => {
                         self.inner.fail_over(&StorageError::Unavailable(e))
                     }
@@ -467,7 +490,11 @@ impl CompleteStorage for FallbackStorage {
             }
         }
         // On memory: admitted by the journal as a whole, run atomically there, then every
-        // write of the batch journaled (through the same path as single commands).
+        // write of the batch journaled (through the same path as single commands). Scripts
+        // need Redis.
+        if commands.iter().any(Command::is_script) {
+            return Err(StorageError::Command(Error::ScriptsNeedReachableRedis));
+        }
         self.inner.drain_redis_calls().await;
         let mut journal = self.inner.journal.lock().await;
         if self.inner.on_redis() {

@@ -371,7 +371,7 @@ impl RedisStorage {
             error,
             maybe_applied: false,
         })?;
-        let idempotent = !command.is_write() && !matches!(command, Command::Publish { .. });
+        let idempotent = command.retry_safe();
         let value = self.run_classified(&to_cmd(command), idempotent).await?;
         to_reply(value).map_err(|e| Failure {
             error: e.into(),
@@ -594,7 +594,7 @@ fn validate(command: &Command) -> Result<()> {
 impl BaseStorage for RedisStorage {
     async fn execute(&self, command: Command) -> Result<Reply> {
         validate(&command)?;
-        let idempotent = !command.is_write() && !matches!(command, Command::Publish { .. });
+        let idempotent = command.retry_safe();
         let value = self.run(&to_cmd(&command), idempotent).await?;
         Ok(to_reply(value)?)
     }

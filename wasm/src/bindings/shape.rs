@@ -48,6 +48,10 @@ pub enum Shape {
     /// A flat member/score array as `[member, score, …]` with the scores as numbers, as
     /// `@upstash/redis` answers them (`ZPOPMIN`, `ZRANGE … WITHSCORES`); nil is `[]`.
     Scored,
+    /// `LMPOP`'s `[key, [value, …]]`, or `null`.
+    Popped,
+    /// Whatever a script answered: `null`, numbers, strings and arrays of them, nested.
+    Any,
     /// `SSCAN`'s and `ZSCAN`'s page: `{ cursor, members }`, the members as [`Shape::Scored`]
     /// when `true`.
     MemberScan(bool),
@@ -162,6 +166,28 @@ pub fn to_js_value(reply: Reply, shape: Shape) -> Result<JsValue, JsValue> {
                 super::js::set(&page, "cursor", &value(&cursor, Encoding::Text)?);
                 super::js::set(&page, "members", &to_js_value(members, members_shape)?);
                 Ok(page.into())
+            }
+            other => Err(unexpected(&other)),
+        },
+        Shape::Any => match reply {
+            Reply::Nil => Ok(JsValue::NULL),
+            Reply::Int(n) => Ok(JsValue::from_f64(n as f64)),
+            Reply::Array(items) => {
+                let out = Array::new_with_length(items.len() as u32);
+                for (i, item) in items.into_iter().enumerate() {
+                    out.set(i as u32, to_js_value(item, Shape::Any)?);
+                }
+                Ok(out.into())
+            }
+            other => value(&other, Encoding::Text),
+        },
+        Shape::Popped => match reply {
+            Reply::Nil => Ok(JsValue::NULL),
+            Reply::Array(mut items) if items.len() == 2 => {
+                let values = items.pop().expect("length checked");
+                let key = items.pop().expect("length checked");
+                let values = to_js_value(values, Shape::Values(Encoding::Text))?;
+                Ok(Array::of2(&value(&key, Encoding::Text)?, &values).into())
             }
             other => Err(unexpected(&other)),
         },

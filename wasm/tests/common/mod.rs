@@ -39,6 +39,14 @@ extern "C" {
     fn bit_case_names() -> Vec<String>;
 }
 
+#[wasm_bindgen(module = "/tests/js/key_list_cases.js")]
+extern "C" {
+    /// Referenced so that wasm-bindgen ships the cases `memory_cases.js` imports.
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = keyListCaseNames)]
+    fn key_list_case_names() -> Vec<String>;
+}
+
 #[wasm_bindgen(module = "/tests/js/memory_cases.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = runMemoryCase)]
@@ -186,6 +194,13 @@ macro_rules! all_cases {
                 string_aliases_speak_upstash,
                 bitmaps_speak_upstash,
                 hyperloglogs_speak_upstash,
+                keys_copy_renamenx_unlink_touch,
+                hashes_hstrlen,
+                keys_randomkey_and_time,
+                scripts_need_redis,
+                sorted_set_combinations,
+                hashes_hrandfield_hscan,
+                lists_lpos_lmove_lmpop,
             ],
             remote: [
                 remote_strings,

@@ -6,6 +6,7 @@
 import { bytes, eq, fail, ok, rejects, sleep, text, throws, tick } from './assert.js';
 import { bitCases } from './bit_cases.js';
 import { setCases } from './set_cases.js';
+import { keyListCases } from './key_list_cases.js';
 
 /** A store whose clock the test moves: `t.now += 1000`. */
 function manual(MemoryStore, options = {}) {
@@ -720,6 +721,7 @@ export const cases = {
 };
 
 Object.assign(cases, setCases, bitCases);
+Object.assign(cases, keyListCases);
 
 export function memoryCaseNames() {
   return Object.keys(cases);

@@ -1,6 +1,7 @@
 //! Hash commands: `HSET` (one field or many), `HSETNX`, `HGET`, `HMGET`, `HGETALL`, `HDEL`,
-//! `HEXISTS`, `HLEN`, `HKEYS`, `HVALS`, `HINCRBY`, `HINCRBYFLOAT`, and `HMSET` (`HSET`'s older
-//! form, `hmset(key, { field: value, … })` as in `@upstash/redis`).
+//! `HEXISTS`, `HLEN`, `HKEYS`, `HVALS`, `HINCRBY`, `HINCRBYFLOAT`, `HSTRLEN`, `HRANDFIELD`,
+//! `HSCAN`, and `HMSET` (`HSET`'s older form, `hmset(key, { field: value, … })` as in
+//! `@upstash/redis`).
 
 use hedgestore_core::Command;
 use js_sys::{Array, Uint8Array};
@@ -135,4 +136,65 @@ pub(crate) fn hmset(k: &JsValue, fields: &JsValue) -> Built {
     let key = key("hmset", k)?;
     let pairs = entries("hmset", "fields", fields)?;
     call(Command::HMSet { key, pairs }, Shape::Done)
+}
+
+pub(crate) fn hstrlen(k: &JsValue, field: &JsValue) -> Built {
+    let key = key("hstrlen", k)?;
+    let field = bytes("hstrlen", "field", field)?;
+    call(Command::HStrLen { key, field }, Shape::Int)
+}
+
+/// `hrandfield(key)`: a field or `null`; `hrandfield(key, count)`: fields;
+/// `hrandfield(key, count, true)`: fields with their values, as an object.
+pub(crate) fn hrandfield(k: &JsValue, count: &JsValue, with_values: &JsValue) -> Built {
+    let key = key("hrandfield", k)?;
+    if count.is_undefined() {
+        let command = Command::HRandField {
+            key,
+            count: None,
+            with_values: false,
+        };
+        return call(command, Shape::Value(Encoding::Text));
+    }
+    let count = crate::bindings::convert::int("hrandfield", "count", count)?;
+    let with_values = match with_values.as_bool() {
+        Some(b) => b,
+        None if with_values.is_undefined() => false,
+        None => {
+            return Err(crate::bindings::errors::type_error(
+                "hrandfield",
+                "withValues must be a boolean",
+            ))
+        }
+    };
+    let shape = if with_values {
+        Shape::Pairs(Encoding::Text)
+    } else {
+        Shape::Values(Encoding::Text)
+    };
+    call(
+        Command::HRandField {
+            key,
+            count: Some(count),
+            with_values,
+        },
+        shape,
+    )
+}
+
+/// `hscan(key, cursor, { match, count })`: `{ cursor, members: [field, value, …] }`.
+pub(crate) fn hscan(k: &JsValue, cursor: &JsValue, options: &JsValue) -> Built {
+    let key = key("hscan", k)?;
+    let cursor = super::scan_cursor("hscan", cursor)?;
+    let o = crate::bindings::convert::Options::new("hscan", options, &["match", "count"])?;
+    let (pattern, count) = (o.bytes("match")?, o.count("count")?);
+    call(
+        Command::HScan {
+            key,
+            cursor,
+            pattern,
+            count,
+        },
+        Shape::MemberScan(false),
+    )
 }

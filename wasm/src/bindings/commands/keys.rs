@@ -1,5 +1,7 @@
-//! Keyspace commands: `DEL`, `EXISTS`, the `EXPIRE` family, `TTL`, `PTTL`, `PERSIST`, `TYPE`,
-//! `RENAME`, `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`, `FLUSHALL`, `ECHO`, `PING`.
+//! Keyspace commands: `DEL`, `UNLINK`, `EXISTS`, `TOUCH`, the `EXPIRE` family, `TTL`, `PTTL`,
+//! `PERSIST`, `TYPE`, `RENAME`, `RENAMENX`, `COPY`, `KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`,
+//! `FLUSHALL`, `ECHO`, `PING`, `RANDOMKEY`, `TIME`; the scripts (`EVAL`, `EVALSHA`, their
+//! `_RO` forms, `SCRIPT LOAD`/`EXISTS`/`FLUSH`), which only a Redis backend runs.
 
 use hedgestore_core::{Command, Error, ExpireCondition, Expiry, KeyType};
 use js_sys::Array;
@@ -180,4 +182,100 @@ pub(crate) fn ping(message: &JsValue) -> Built {
         Some(bytes("ping", "message", message)?)
     };
     call(Command::Ping { message }, Shape::Status)
+}
+
+pub(crate) fn unlink(keys: &Array) -> Built {
+    let keys = bytes_list_nonempty("unlink", "key", keys)?;
+    call(Command::Unlink { keys }, Shape::Int)
+}
+
+pub(crate) fn touch(keys: &Array) -> Built {
+    let keys = bytes_list_nonempty("touch", "key", keys)?;
+    call(Command::Touch { keys }, Shape::Int)
+}
+
+pub(crate) fn renamenx(k: &JsValue, new_key: &JsValue) -> Built {
+    let key = key("renamenx", k)?;
+    let new_key = bytes("renamenx", "newKey", new_key)?;
+    call(Command::RenameNx { key, new_key }, Shape::Bool)
+}
+
+/// `copy(key, destinationKey, { replace })`, as `@upstash/redis` calls it.
+pub(crate) fn copy(k: &JsValue, destination: &JsValue, options: &JsValue) -> Built {
+    let source = key("copy", k)?;
+    let destination = bytes("copy", "destinationKey", destination)?;
+    let replace = Options::new("copy", options, &["replace"])?.flag("replace")?;
+    call(
+        Command::Copy {
+            source,
+            destination,
+            replace,
+        },
+        Shape::Bool,
+    )
+}
+
+pub(crate) fn randomkey() -> Built {
+    call(Command::RandomKey, Shape::Value(Encoding::Text))
+}
+
+/// `time()`: `[seconds, microseconds]` as numbers, as `@upstash/redis` answers it.
+pub(crate) fn time() -> Built {
+    call(Command::Time, Shape::OptFloats)
+}
+
+/// `eval(script, keys, args)` and its kin, as `@upstash/redis` calls them: the keys and the
+/// arguments as arrays (the arguments may be left out).
+pub(crate) fn eval(
+    method: &'static str,
+    script: &JsValue,
+    keys: &JsValue,
+    args: &JsValue,
+) -> Built {
+    let what = if method.starts_with("evalsha") {
+        "sha1"
+    } else {
+        "script"
+    };
+    let script = bytes(method, what, script)?;
+    let keys = convert::bytes_list(method, "key", &super::array_arg(method, "keys", keys)?)?;
+    let args = if args.is_undefined() {
+        Vec::new()
+    } else {
+        convert::bytes_list(method, "arg", &super::array_arg(method, "args", args)?)?
+    };
+    let command = match method {
+        "eval" => Command::Eval { script, keys, args },
+        "evalRo" => Command::EvalRo { script, keys, args },
+        "evalsha" => Command::EvalSha {
+            sha1: script,
+            keys,
+            args,
+        },
+        _ => Command::EvalShaRo {
+            sha1: script,
+            keys,
+            args,
+        },
+    };
+    call(command, Shape::Any)
+}
+
+pub(crate) fn script_load(script: &JsValue) -> Built {
+    let script = bytes("scriptLoad", "script", script)?;
+    call(Command::ScriptLoad { script }, Shape::Value(Encoding::Text))
+}
+
+pub(crate) fn script_exists(hashes: &Array) -> Built {
+    let sha1s = bytes_list_nonempty("scriptExists", "sha1", hashes)?;
+    call(Command::ScriptExists { sha1s }, Shape::Bools)
+}
+
+/// `scriptFlush({ sync } | { async })`: both flush at once here.
+pub(crate) fn script_flush(options: &JsValue) -> Built {
+    let o = Options::new("scriptFlush", options, &["sync", "async"])?;
+    if o.flag("sync")? && o.flag("async")? {
+        return Err(o.invalid("give sync or async, not both"));
+    }
+    call(Command::ScriptFlush, Shape::Done)
 }

@@ -1,7 +1,7 @@
 //! List commands: `LPUSH`, `RPUSH`, `LPUSHX`, `RPUSHX`, `LPOP`, `RPOP`, `LRANGE`, `LLEN`,
-//! `LINDEX`, `LSET`, `LTRIM`, `LREM`, `LINSERT`.
+//! `LINDEX`, `LSET`, `LTRIM`, `LREM`, `LINSERT`, `LPOS`, `LMOVE`, `LMPOP`.
 
-use hedgestore_core::{Command, InsertPosition};
+use hedgestore_core::{Command, InsertPosition, ListEnd};
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
@@ -129,4 +129,93 @@ pub(crate) fn linsert(k: &JsValue, position: &JsValue, pivot: &JsValue, value: &
         },
         Shape::Int,
     )
+}
+
+/// `'left'` or `'right'` (any case), as `@upstash/redis` passes a list end.
+fn list_end(method: &'static str, what: &str, v: &JsValue) -> Result<ListEnd, JsValue> {
+    match v.as_string().map(|s| s.to_ascii_lowercase()).as_deref() {
+        Some("left") => Ok(ListEnd::Left),
+        Some("right") => Ok(ListEnd::Right),
+        _ => Err(type_error(
+            method,
+            &format!("{what} must be 'left' or 'right', got {}", describe(v)),
+        )),
+    }
+}
+
+/// `lpos(key, element, { rank, count, maxLen })`: a position or `null`; with `count`, an
+/// array of positions.
+pub(crate) fn lpos(k: &JsValue, element: &JsValue, options: &JsValue) -> Built {
+    let key = key("lpos", k)?;
+    let element = bytes("lpos", "element", element)?;
+    let o = convert::Options::new("lpos", options, &["rank", "count", "maxLen"])?;
+    let rank = o.int("rank")?;
+    let count = o.count("count")?;
+    let max_len = o.count("maxLen")?;
+    let shape = if count.is_some() {
+        Shape::OptFloats
+    } else {
+        Shape::OptFloat
+    };
+    call(
+        Command::LPos {
+            key,
+            element,
+            rank,
+            count,
+            max_len,
+        },
+        shape,
+    )
+}
+
+/// `lmove(source, destination, whereFrom, whereTo)`, the ends `'left'` or `'right'`.
+pub(crate) fn lmove(
+    source: &JsValue,
+    destination: &JsValue,
+    from: &JsValue,
+    to: &JsValue,
+    encoding: Encoding,
+) -> Built {
+    let method = if encoding == Encoding::Text {
+        "lmove"
+    } else {
+        "lmoveBytes"
+    };
+    let source = bytes(method, "source", source)?;
+    let destination = bytes(method, "destination", destination)?;
+    let from = list_end(method, "whereFrom", from)?;
+    let to = list_end(method, "whereTo", to)?;
+    call(
+        Command::LMove {
+            source,
+            destination,
+            from,
+            to,
+        },
+        Shape::Value(encoding),
+    )
+}
+
+/// `lmpop(numKeys, [keys], 'LEFT' | 'RIGHT', count?)`: `[key, values]` or `null`.
+pub(crate) fn lmpop(num_keys: &JsValue, keys: &JsValue, from: &JsValue, count: &JsValue) -> Built {
+    let keys = if Array::is_array(keys) {
+        Array::from(keys)
+    } else {
+        Array::of1(keys)
+    };
+    let keys = bytes_list_nonempty("lmpop", "key", &keys)?;
+    let num_keys = convert::int("lmpop", "numKeys", num_keys)?;
+    if num_keys != keys.len() as i64 {
+        return Err(type_error(
+            "lmpop",
+            &format!("numKeys is {num_keys} but {} keys were given", keys.len()),
+        ));
+    }
+    let from = list_end("lmpop", "direction", from)?;
+    let count = match convert::opt_count("lmpop", "count", count)? {
+        Some(0) => return Err(type_error("lmpop", "count must be at least 1")),
+        c => c,
+    };
+    call(Command::LMPop { keys, from, count }, Shape::Popped)
 }

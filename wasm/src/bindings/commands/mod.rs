@@ -326,6 +326,38 @@ pub(crate) static METHODS: &[Method] = &[
     m("pfadd", |a| pfadd(&a.at(0), &a.rest(1))),
     m("pfcount", |a| pfcount(&a.rest(0))),
     m("pfmerge", |a| pfmerge(&a.at(0), &a.rest(1))),
+    // keys, hashes and lists: copies, moves and positions
+    m("copy", |a| copy(&a.at(0), &a.at(1), &a.at(2))),
+    m("renamenx", |a| renamenx(&a.at(0), &a.at(1))),
+    m("unlink", |a| unlink(&a.rest(0))),
+    m("touch", |a| touch(&a.rest(0))),
+    m("hstrlen", |a| hstrlen(&a.at(0), &a.at(1))),
+    m("eval", |a| eval("eval", &a.at(0), &a.at(1), &a.at(2))),
+    m("evalsha", |a| eval("evalsha", &a.at(0), &a.at(1), &a.at(2))),
+    m("evalRo", |a| eval("evalRo", &a.at(0), &a.at(1), &a.at(2))),
+    m("evalshaRo", |a| {
+        eval("evalshaRo", &a.at(0), &a.at(1), &a.at(2))
+    }),
+    m("scriptLoad", |a| script_load(&a.at(0))),
+    m("scriptExists", |a| script_exists(&a.rest(0))),
+    m("scriptFlush", |a| script_flush(&a.at(0))),
+    m("zunion", |a| zcombine("zunion", a)),
+    m("zinter", |a| zcombine("zinter", a)),
+    m("zdiff", |a| zcombine("zdiff", a)),
+    m("zintercard", zintercard),
+    m("zrangestore", zrangestore),
+    m("randomkey", |_| randomkey()),
+    m("time", |_| time()),
+    m("hrandfield", |a| hrandfield(&a.at(0), &a.at(1), &a.at(2))),
+    m("hscan", |a| hscan(&a.at(0), &a.at(1), &a.at(2))),
+    m("lpos", |a| lpos(&a.at(0), &a.at(1), &a.at(2))),
+    m("lmove", |a| {
+        lmove(&a.at(0), &a.at(1), &a.at(2), &a.at(3), Text)
+    }),
+    m("lmoveBytes", |a| {
+        lmove(&a.at(0), &a.at(1), &a.at(2), &a.at(3), Bytes)
+    }),
+    m("lmpop", |a| lmpop(&a.at(0), &a.at(1), &a.at(2), &a.at(3))),
 ];
 
 /// Builds the call of method `id` from its JavaScript arguments.

@@ -397,3 +397,136 @@ pub(crate) fn zstore(method: &'static str, a: &Args) -> Built {
     };
     call(command, Shape::Int)
 }
+
+/// `zunion(numKeys, keys, { weights, weight, aggregate, withScores })` (`@upstash/redis`'s
+/// signature), and `zinter` and `zdiff` (without weights or aggregate) alike.
+pub(crate) fn zcombine(method: &'static str, a: &Args) -> Built {
+    let keys = if Array::is_array(&a.at(1)) {
+        Array::from(&a.at(1))
+    } else {
+        Array::of1(&a.at(1))
+    };
+    let keys = bytes_list_nonempty(method, "key", &keys)?;
+    let num_keys = convert::int(method, "numKeys", &a.at(0))?;
+    if num_keys != keys.len() as i64 {
+        return Err(type_error(
+            method,
+            &format!("numKeys is {num_keys} but {} keys were given", keys.len()),
+        ));
+    }
+    let known: &[&str] = if method == "zdiff" {
+        &["withScores"]
+    } else {
+        &["weights", "weight", "aggregate", "withScores"]
+    };
+    let o = Options::new(method, &a.at(2), known)?;
+    let with_scores = o.flag("withScores")?;
+    let shape = if with_scores {
+        Shape::Scored
+    } else {
+        Shape::Values(Encoding::Text)
+    };
+    if method == "zdiff" {
+        return call(Command::ZDiff { keys, with_scores }, shape);
+    }
+    let weights = match (o.get("weights"), o.get("weight")) {
+        (Some(_), Some(_)) => return Err(o.invalid("give weights or weight, not both")),
+        (Some(list), None) => {
+            let list = array_arg(method, "option weights", &list)?;
+            let mut weights = Vec::with_capacity(list.length() as usize);
+            for w in list.iter() {
+                weights.push(score(method, "weight", &w)?);
+            }
+            Some(weights)
+        }
+        (None, Some(w)) => Some(vec![score(method, "weight", &w)?]),
+        (None, None) => None,
+    };
+    if weights.as_ref().is_some_and(|w| w.len() != keys.len()) {
+        return Err(engine_error(&Error::Syntax));
+    }
+    let aggregate = match o
+        .string("aggregate")?
+        .map(|s| s.to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("sum") => Aggregate::Sum,
+        Some("min") => Aggregate::Min,
+        Some("max") => Aggregate::Max,
+        Some(_) => return Err(o.invalid("aggregate must be 'sum', 'min' or 'max'")),
+    };
+    let command = if method == "zunion" {
+        Command::ZUnion {
+            keys,
+            weights,
+            aggregate,
+            with_scores,
+        }
+    } else {
+        Command::ZInter {
+            keys,
+            weights,
+            aggregate,
+            with_scores,
+        }
+    };
+    call(command, shape)
+}
+
+/// `zintercard(numKeys, keys, { limit })`.
+pub(crate) fn zintercard(a: &Args) -> Built {
+    let keys = if Array::is_array(&a.at(1)) {
+        Array::from(&a.at(1))
+    } else {
+        Array::of1(&a.at(1))
+    };
+    let keys = bytes_list_nonempty("zintercard", "key", &keys)?;
+    let num_keys = convert::int("zintercard", "numKeys", &a.at(0))?;
+    if num_keys != keys.len() as i64 {
+        return Err(type_error(
+            "zintercard",
+            &format!("numKeys is {num_keys} but {} keys were given", keys.len()),
+        ));
+    }
+    let limit = Options::new("zintercard", &a.at(2), &["limit"])?.count("limit")?;
+    call(Command::ZInterCard { keys, limit }, Shape::Int)
+}
+
+/// `zrangestore(destination, key, min, max, { byScore, byLex, rev, offset, count })`:
+/// `zrange`'s options but `withScores`.
+pub(crate) fn zrangestore(a: &Args) -> Built {
+    let method = "zrangestore";
+    let destination = bytes(method, "destination", &a.at(0))?;
+    let key = key(method, &a.at(1))?;
+    let o = Options::new(
+        method,
+        &a.at(4),
+        &["byScore", "byLex", "rev", "offset", "count"],
+    )?;
+    let by = match (o.flag("byScore")?, o.flag("byLex")?) {
+        (true, true) => return Err(o.invalid("byScore and byLex exclude each other")),
+        (true, false) => By::Score,
+        (false, true) => By::Lex,
+        (false, false) => By::Rank,
+    };
+    let rev = o.flag("rev")?;
+    let limit: Limit = match (o.int("offset")?, o.int("count")?) {
+        (Some(offset), Some(count)) => Some((offset, count)),
+        (None, None) => None,
+        _ => return Err(o.invalid("offset and count go together")),
+    };
+    if limit.is_some() && by == By::Rank {
+        return Err(engine_error(&Error::LimitWithRank));
+    }
+    let by = range_by(method, by, rev, &a.at(2), &a.at(3))?;
+    call(
+        Command::ZRangeStore {
+            destination,
+            key,
+            by,
+            rev,
+            limit,
+        },
+        Shape::Int,
+    )
+}
