@@ -42,6 +42,7 @@ mod config;
 mod decimal;
 mod engine;
 mod error;
+mod geohash;
 mod glob;
 mod hll;
 mod key;
@@ -52,7 +53,7 @@ mod value;
 
 pub use clock::{Clock, ManualClock, Millis};
 pub use command::{
-    Aggregate, BitOp, BitRange, BitUnit, Command, CommandFlags, CommandKind, CommandMethod,
+    Aggregate, BitOp, BitRange, BitUnit, Command, GeoUnit, CommandFlags, CommandKind, CommandMethod,
     CommandSpec, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyRange, KeyType, LexBound,
     Limit, MethodGroup, Reply, ScoreBound, SetCondition, SetOptions, ZAddComparison, ZAddCondition,
     ZAddOptions, ZRangeBy, COMMAND_METHODS, COMMAND_TABLE,

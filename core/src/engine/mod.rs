@@ -9,6 +9,7 @@ mod batch;
 mod bits;
 mod classic;
 mod execute;
+mod geo;
 mod expiry;
 mod hashes;
 mod hyperloglog;
