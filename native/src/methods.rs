@@ -27,6 +27,7 @@ macro_rules! trait_arg {
     (opt_text) => { Option<&[u8]> };
     (opt_duration) => { Option<std::time::Duration> };
     (scored_members) => { &[(f64, &[u8])] };
+    (geo_points) => { &[(f64, f64, &[u8])] };
     (opt_floats) => { Option<&[f64]> };
     ($kind:ident) => { $crate::methods::value_arg!($kind) };
 }
@@ -39,6 +40,7 @@ macro_rules! handle_arg {
     (opt_text) => { Option<&str> };
     (opt_duration) => { Option<std::time::Duration> };
     (scored_members) => { &[(f64, impl AsRef<[u8]>)] };
+    (geo_points) => { &[(f64, f64, impl AsRef<[u8]>)] };
     (opt_floats) => { Option<&[f64]> };
     ($kind:ident) => { $crate::methods::value_arg!($kind) };
 }
@@ -60,6 +62,7 @@ macro_rules! value_arg {
     (bit) => { bool };
     (bit_range) => { Option<hedgestore_core::BitRange> };
     (bit_op) => { hedgestore_core::BitOp };
+    (geo_unit) => { hedgestore_core::GeoUnit };
 }
 
 /// An argument of either flavour as the owned value the command holds.
@@ -89,6 +92,11 @@ macro_rules! owned {
         $e.iter()
             .map(|(score, member)| (*score, AsRef::<[u8]>::as_ref(member).to_vec()))
             .collect::<Vec<(f64, Vec<u8>)>>()
+    };
+    (geo_points, $e:expr) => {
+        $e.iter()
+            .map(|(x, y, member)| (*x, *y, AsRef::<[u8]>::as_ref(member).to_vec()))
+            .collect::<Vec<(f64, f64, Vec<u8>)>>()
     };
     (opt_floats, $e:expr) => {
         $e.map(<[f64]>::to_vec)
@@ -121,6 +129,7 @@ macro_rules! reply_type {
     (rank) => { Option<u64> };
     (scored) => { Vec<(bytes::Bytes, f64)> };
     (scored_page) => { (u64, Vec<(bytes::Bytes, f64)>) };
+    (positions) => { Vec<Option<(f64, f64)>> };
 }
 
 /// The converter of a reply kind, applied to a `Reply`.
@@ -287,6 +296,12 @@ macro_rules! sample_arg {
     (bit_op) => {
         hedgestore_core::BitOp::And
     };
+    (geo_points) => {
+        &[(13.361389, 38.115556, "m")]
+    };
+    (geo_unit) => {
+        hedgestore_core::GeoUnit::M
+    };
 }
 
 /// A stand-in argument of a parameter kind for a storage trait's method.
@@ -302,6 +317,9 @@ macro_rules! trait_sample_arg {
     };
     (scored_members) => {
         &[(1.0, &b"m"[..])]
+    };
+    (geo_points) => {
+        &[(13.361389, 38.115556, &b"m"[..])]
     };
     ($kind:ident) => {
         $crate::methods::sample_arg!($kind)

@@ -155,6 +155,26 @@ pub(crate) fn opt_floats(reply: Reply) -> Result<Vec<Option<f64>>> {
     }
 }
 
+/// Longitude/latitude pairs sent as text, and nils (`GEOPOS`).
+pub(crate) fn positions(reply: Reply) -> Result<Vec<Option<(f64, f64)>>> {
+    match reply {
+        Reply::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Reply::Nil => Ok(None),
+                Reply::Array(pair) if pair.len() == 2 => {
+                    let mut pair = pair.into_iter();
+                    let x = pair.next().map(float).transpose()?;
+                    let y = pair.next().map(float).transpose()?;
+                    Ok(x.zip(y))
+                }
+                other => Err(unexpected("a longitude/latitude pair or nil", &other)),
+            })
+            .collect(),
+        other => Err(unexpected("an array", &other)),
+    }
+}
+
 /// A rank, or nil for a missing member (`ZRANK`).
 pub(crate) fn rank(reply: Reply) -> Result<Option<u64>> {
     match reply {

@@ -299,6 +299,12 @@ macro_rules! sample {
             unit: hedgestore_native::BitUnit::Bit,
         })
     };
+    ($group:ident, $param:ident, geo_points) => {
+        &[(13.361389, 38.115556, "a")]
+    };
+    ($group:ident, $param:ident, geo_unit) => {
+        hedgestore_native::GeoUnit::Km
+    };
     ($group:ident, $param:ident, bit_op) => {
         hedgestore_native::BitOp::Or
     };

@@ -164,6 +164,8 @@ mod tests {
             "bit",
             "bit_range",
             "bit_op",
+            "geo_points",
+            "geo_unit",
         ];
         const REPLIES: &[&str] = &[
             "value",
@@ -187,6 +189,7 @@ mod tests {
             "rank",
             "scored",
             "scored_page",
+            "positions",
         ];
         for method in COMMAND_METHODS {
             assert!(REPLIES.contains(&method.reply), "{}", method.ident);
