@@ -40,6 +40,7 @@ interface Now {
   scored: Array<string | number>;
   sscan: MemberScanPage<string>;
   zscan: MemberScanPage<string | number>;
+  positions: Array<{ lng: number; lat: number }>;
 }
 
 /** The same answers, as Promises. */

@@ -39,6 +39,14 @@ extern "C" {
     fn bit_case_names() -> Vec<String>;
 }
 
+#[wasm_bindgen(module = "/tests/js/geo_cases.js")]
+extern "C" {
+    /// Referenced so that wasm-bindgen ships the cases `memory_cases.js` imports.
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = geoCaseNames)]
+    fn geo_case_names() -> Vec<String>;
+}
+
 #[wasm_bindgen(module = "/tests/js/memory_cases.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = runMemoryCase)]
