@@ -230,6 +230,17 @@ mod tests {
             format_distance(distance(x, y, cx, cy) / GeoUnit::Km.to_meters()),
             b"166.2742"
         );
+        let top = score_of(180.0, 85.05112878).unwrap();
+        assert_eq!(top, 13510798882111488.0);
+        let (x, y) = decode(top);
+        assert_eq!(format_coordinate(x), b"180");
+        assert_eq!(format_coordinate(y), b"85.0511287799999991");
+        assert_eq!(standard_hash(top), b"bp05b5048p0");
+        let bottom = score_of(-180.0, -85.05112878).unwrap();
+        let (x, y) = decode(bottom);
+        assert_eq!(format_coordinate(x), b"-179.99999731779098511");
+        assert_eq!(format_coordinate(y), b"-85.05112751263942528");
+        assert_eq!(standard_hash(bottom), b"00bh0hbj200");
         assert_eq!(score_of(180.5, 0.0), None);
         assert_eq!(score_of(0.0, 85.06), None);
     }
