@@ -4,10 +4,17 @@
 //! (`ZADD` of integer scores below 2^52, which decode as geohashes; `ZREM`, `ZSCORE`,
 //! `ZRANGE … WITHSCORES`, `ZCARD`).
 //!
+//! The main generator mixes these commands with the others; [`geo_matches_redis`] runs long
+//! sequences of them alone and counts the replies that carry a decoded point, a distance or a
+//! geohash, so that the comparison cannot pass without them.
+//!
 //! Scores outside 0..2^53 are never decoded: Redis converts a score to its 52-bit geohash with
 //! C's `double` to `uint64_t` conversion, undefined for negative and infinite scores.
 
-use hedgestore_testkit::Rng;
+use hedgestore_core::{Command, Engine};
+use hedgestore_testkit::{RedisServer, Rng};
+
+use super::super::{from_engine, from_resp, Norm, WallClock};
 
 /// Geospatial keys, a string (`k0`) and a missing key.
 const KEYS: &[&str] = &["g0", "g1", "g0", "g1", "k0", "gmissing"];
@@ -104,5 +111,56 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
         }
         10 => vec![s("ZRANGE"), key, s("0"), s("-1"), s("WITHSCORES")],
         _ => vec![s(rng.pick(&["ZCARD", "TYPE"])), key],
+    }
+}
+
+/// Runs `ops` geospatial commands from `seed` on both sides, comparing every reply; returns
+/// how many replies carried a position, a distance and a geohash, and how many were errors.
+fn run(seed: u64, ops: usize) -> [usize; 4] {
+    let server = RedisServer::start().expect("start redis-server");
+    let mut redis = server.connect().unwrap();
+    let mut engine = Engine::new(WallClock);
+    let mut rng = Rng::new(seed);
+    let setup = ["SET", "k0", "x"];
+    redis.call(&setup).unwrap();
+    engine.execute(Command::parse(&setup).unwrap()).unwrap();
+    let mut seen = [0; 4];
+    for n in 0..ops {
+        let args = command(&mut rng);
+        let expected = from_resp(redis.call(&args).unwrap());
+        let parsed = Command::parse(&args);
+        if let Ok(c) = &parsed {
+            assert_eq!(Command::parse(&c.to_args()).as_ref(), Ok(c), "{args:?}");
+        }
+        let ours = from_engine(parsed.and_then(|c| engine.execute(c)));
+        assert_eq!(expected, ours, "seed {seed}, command #{n}: {args:?}");
+        match (args[0].as_str(), &expected) {
+            (_, Norm::Error(_)) => seen[3] += 1,
+            ("GEOPOS", Norm::Array(v)) if v.iter().any(|p| matches!(p, Norm::Array(_))) => {
+                seen[0] += 1
+            }
+            ("GEODIST", Norm::Bulk(_)) => seen[1] += 1,
+            ("GEOHASH", Norm::Array(v)) if v.iter().any(|h| matches!(h, Norm::Bulk(_))) => {
+                seen[2] += 1
+            }
+            _ => {}
+        }
+    }
+    seen
+}
+
+#[test]
+fn geo_matches_redis() {
+    let seed = std::env::var("HEDGESTORE_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x6e0);
+    for seed in [seed, 7, 104_729] {
+        let [positions, distances, hashes, errors] = run(seed, 3000);
+        assert!(
+            positions > 50 && distances > 50 && hashes > 50 && errors > 20,
+            "seed {seed}: too few decoded replies ({positions} positions, {distances} \
+             distances, {hashes} geohashes, {errors} errors)"
+        );
     }
 }
