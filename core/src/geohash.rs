@@ -65,7 +65,12 @@ fn deinterleave64(interleaved: u64) -> u64 {
 /// The 52-bit cell of a point over the given longitude and latitude ranges, or `None`
 /// outside the ranges a point may have. An offset converts to its cell by truncation, as C's
 /// conversion of a `double` to `uint32_t` does (the top edge is cell `2^26`).
-fn encode(longitude: f64, latitude: f64, long_range: (f64, f64), lat_range: (f64, f64)) -> Option<u64> {
+fn encode(
+    longitude: f64,
+    latitude: f64,
+    long_range: (f64, f64),
+    lat_range: (f64, f64),
+) -> Option<u64> {
     if !in_range(longitude, latitude)
         || latitude < lat_range.0
         || latitude > lat_range.1
@@ -82,7 +87,13 @@ fn encode(longitude: f64, latitude: f64, long_range: (f64, f64), lat_range: (f64
 
 /// The score of a point (longitude first), or `None` outside the range a point may have.
 pub fn score_of(longitude: f64, latitude: f64) -> Option<f64> {
-    encode(longitude, latitude, (LONG_MIN, LONG_MAX), (LAT_MIN, LAT_MAX)).map(|bits| bits as f64)
+    encode(
+        longitude,
+        latitude,
+        (LONG_MIN, LONG_MAX),
+        (LAT_MIN, LAT_MAX),
+    )
+    .map(|bits| bits as f64)
 }
 
 /// The point (longitude, latitude) a score stands for: the center of its cell, clamped to
@@ -145,7 +156,11 @@ pub fn format_distance(meters: f64) -> Vec<u8> {
         return b"0.0000".to_vec();
     }
     let scaled = libm::rint(meters * 10000.0) as i64;
-    let (sign, v) = if scaled < 0 { ("-", scaled.unsigned_abs()) } else { ("", scaled as u64) };
+    let (sign, v) = if scaled < 0 {
+        ("-", scaled.unsigned_abs())
+    } else {
+        ("", scaled as u64)
+    };
     alloc::format!("{sign}{}.{:04}", v / 10000, v % 10000).into_bytes()
 }
 

@@ -53,10 +53,10 @@ mod value;
 
 pub use clock::{Clock, ManualClock, Millis};
 pub use command::{
-    Aggregate, BitOp, BitRange, BitUnit, Command, GeoUnit, CommandFlags, CommandKind, CommandMethod,
-    CommandSpec, ExpireCondition, Expiry, GetExOption, InsertPosition, KeyRange, KeyType, LexBound,
-    Limit, MethodGroup, Reply, ScoreBound, SetCondition, SetOptions, ZAddComparison, ZAddCondition,
-    ZAddOptions, ZRangeBy, COMMAND_METHODS, COMMAND_TABLE,
+    Aggregate, BitOp, BitRange, BitUnit, Command, CommandFlags, CommandKind, CommandMethod,
+    CommandSpec, ExpireCondition, Expiry, GeoUnit, GetExOption, InsertPosition, KeyRange, KeyType,
+    LexBound, Limit, MethodGroup, Reply, ScoreBound, SetCondition, SetOptions, ZAddComparison,
+    ZAddCondition, ZAddOptions, ZRangeBy, COMMAND_METHODS, COMMAND_TABLE,
 };
 pub use config::{EngineConfig, EvictionPolicy};
 pub use engine::{

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use super::{
     Aggregate, BitRange, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZRangeBy,
 };
-use super::{Command, GeoUnit, ExpireCondition, Expiry, GetExOption, InsertPosition, SetCondition};
+use super::{Command, ExpireCondition, Expiry, GeoUnit, GetExOption, InsertPosition, SetCondition};
 use crate::decimal::format_float_arg;
 use crate::num::format_i64;
 

@@ -458,9 +458,12 @@ impl<C: Clock> Engine<C> {
                 self.geodist(&key, &member1, &member2, unit)?
                     .map(crate::geohash::format_distance),
             ),
-            Command::GeoHash { key, members } => {
-                Reply::Array(self.geohash(&key, &members)?.into_iter().map(Reply::bulk_or_nil).collect())
-            }
+            Command::GeoHash { key, members } => Reply::Array(
+                self.geohash(&key, &members)?
+                    .into_iter()
+                    .map(Reply::bulk_or_nil)
+                    .collect(),
+            ),
 
             Command::Publish { channel, message } => int(self.publish(&channel, &message)),
             Command::PubSubChannels { pattern } => {

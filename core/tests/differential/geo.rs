@@ -21,9 +21,24 @@ const KEYS: &[&str] = &["g0", "g1", "g0", "g1", "k0", "gmissing"];
 const MEMBERS: &[&str] = &["Palermo", "Catania", "a", "b", "c", "x y", ""];
 const EDGE_LONS: &[&str] = &["180", "-180", "0", "-0", "179.9999999", "13.361389"];
 const EDGE_LATS: &[&str] = &["85.05112878", "-85.05112878", "0", "85.051128", "38.115556"];
-const BAD_COORDS: &[&str] = &["180.0000001", "-181", "85.05112879", "abc", "nan", "", "inf"];
+const BAD_COORDS: &[&str] = &[
+    "180.0000001",
+    "-181",
+    "85.05112879",
+    "abc",
+    "nan",
+    "",
+    "inf",
+];
 const UNITS: &[&str] = &["m", "km", "ft", "mi", "M", "KM", "Ft", "mI", "yd", ""];
-const SCORES: &[&str] = &["0", "1", "1.5", "4503599627370495", "3479099956230698", "1e10"];
+const SCORES: &[&str] = &[
+    "0",
+    "1",
+    "1.5",
+    "4503599627370495",
+    "3479099956230698",
+    "1e10",
+];
 
 fn s<T: AsRef<str> + ?Sized>(x: &T) -> String {
     x.as_ref().to_string()
@@ -98,12 +113,7 @@ pub fn command(rng: &mut Rng) -> Vec<String> {
             members(rng, &mut c);
             c
         }
-        8 => vec![
-            s("ZADD"),
-            key,
-            s(rng.pick(SCORES)),
-            s(rng.pick(MEMBERS)),
-        ],
+        8 => vec![s("ZADD"), key, s(rng.pick(SCORES)), s(rng.pick(MEMBERS))],
         9 => {
             let mut c = vec![s("ZREM"), key];
             members(rng, &mut c);

@@ -321,7 +321,9 @@ pub(crate) static METHODS: &[Method] = &[
     // geospatial indexes
     m("geoadd", |a| geoadd(&a.at(0), &a.at(1), &a.rest(2))),
     m("geopos", |a| geopos(&a.at(0), &a.at(1), &a.rest(2))),
-    m("geodist", |a| geodist(&a.at(0), &a.at(1), &a.at(2), &a.at(3))),
+    m("geodist", |a| {
+        geodist(&a.at(0), &a.at(1), &a.at(2), &a.at(3))
+    }),
     m("geohash", |a| geohash(&a.at(0), &a.at(1), &a.rest(2))),
     // bitmaps
     m("setbit", |a| setbit(&a.at(0), &a.at(1), &a.at(2))),
