@@ -346,4 +346,16 @@ mod tests {
         let page = Reply::Array(vec![bulk("7"), flat]);
         assert_eq!(scored_page(page).unwrap().0, 7);
     }
+
+    #[test]
+    fn positions_are_read_as_pairs_and_nils() {
+        let bulk = |s: &str| Reply::Bulk(s.as_bytes().to_vec());
+        let pair = Reply::Array(vec![bulk("13.5"), bulk("-38.25")]);
+        assert_eq!(
+            positions(Reply::Array(vec![pair, Reply::Nil])).unwrap(),
+            vec![Some((13.5, -38.25)), None]
+        );
+        assert!(positions(Reply::Array(vec![Reply::Array(vec![bulk("1")])])).is_err());
+        assert!(positions(Reply::Nil).is_err());
+    }
 }
