@@ -194,6 +194,7 @@ macro_rules! all_cases {
                 string_aliases_speak_upstash,
                 bitmaps_speak_upstash,
                 hyperloglogs_speak_upstash,
+                geo_speaks_upstash,
             ],
             remote: [
                 remote_strings,
