@@ -97,9 +97,9 @@ pub fn score_of(longitude: f64, latitude: f64) -> Option<f64> {
 }
 
 /// The point (longitude, latitude) a score stands for: the center of its cell, clamped to
-/// the range a point may have. A score converts to its cell as C converts a `double` to
-/// `uint64_t`; a score whose cell is 0 still decodes (only an empty hash of no step fails in
-/// Redis, and every score has 26 steps).
+/// the range a point may have. A score converts to its cell by truncation, as C converts a
+/// `double` to `uint64_t` for scores in 0..2^64 (outside, where C's conversion is undefined,
+/// it saturates); every score decodes, cell 0 included.
 pub fn decode(score: f64) -> (f64, f64) {
     let bits = score as u64;
     let sep = deinterleave64(bits);

@@ -16,7 +16,7 @@ mod meta;
 mod method_list;
 mod parse;
 mod parse_geo;
-pub(crate) use parse_geo::check_lon_lat;
+pub(crate) use parse_geo::invalid_lon_lat;
 mod parse_zset;
 mod read;
 mod table;
@@ -617,7 +617,6 @@ pub enum Command {
 
     // Geospatial indexes (sorted sets whose scores are geohashes)
     /// `GEOADD key [NX|XX] [CH] longitude latitude member [longitude latitude member …]`
-    /// (`condition` is never `GT`/`LT`-like: GEOADD has `NX` and `XX` only)
     GeoAdd {
         key: Vec<u8>,
         condition: ZAddCondition,

@@ -19,12 +19,17 @@ pub(crate) fn lon_lat(lon: &[u8], lat: &[u8]) -> Result<(f64, f64), Error> {
     Ok((x, y))
 }
 
+/// Redis's error for a point outside the range a point may have, naming it as `%f,%f`.
+pub(crate) fn invalid_lon_lat(x: f64, y: f64) -> Error {
+    Error::InvalidLonLat(format!("{x:.6},{y:.6}"))
+}
+
 /// `Ok` when a point lies in the range a point may have, else Redis's error naming it.
-pub(crate) fn check_lon_lat(x: f64, y: f64) -> Result<(), Error> {
+fn check_lon_lat(x: f64, y: f64) -> Result<(), Error> {
     if geohash::in_range(x, y) {
         Ok(())
     } else {
-        Err(Error::InvalidLonLat(format!("{x:.6},{y:.6}")))
+        Err(invalid_lon_lat(x, y))
     }
 }
 

@@ -35,8 +35,8 @@ impl<C: Clock> Engine<C> {
         let pairs = points
             .iter()
             .map(|(x, y, m)| {
-                crate::command::check_lon_lat(*x, *y)?;
-                let score = geohash::score_of(*x, *y).ok_or(Error::Syntax)?;
+                let score = geohash::score_of(*x, *y)
+                    .ok_or_else(|| crate::command::invalid_lon_lat(*x, *y))?;
                 Ok((score, m.as_ref()))
             })
             .collect::<Result<Vec<_>, Error>>()?;
