@@ -119,6 +119,13 @@ pub enum Error {
     /// Options that do not parse or do not go together.
     #[error("ERR syntax error")]
     Syntax,
+    /// A point outside the longitudes -180..180 or latitudes -85.05112878..85.05112878
+    /// (`GEOADD`). Holds the pair as Redis prints it, `%f,%f`.
+    #[error("ERR invalid longitude,latitude pair {0}")]
+    InvalidLonLat(String),
+    /// A distance unit other than `m`, `km`, `ft` or `mi`.
+    #[error("ERR unsupported unit provided. please use M, KM, FT, MI")]
+    UnsupportedUnit,
     /// The command got too few or too many arguments. Holds the command's name, or for a
     /// subcommand its id (`pubsub|numpat`), as Redis words it.
     #[error("ERR wrong number of arguments for '{0}' command")]
@@ -274,6 +281,7 @@ impl Error {
             Error::NoSuchKey,
             Error::IndexOutOfRange,
             Error::Syntax,
+            Error::UnsupportedUnit,
             Error::NxAndOtherConditions,
             Error::GtAndLt,
             Error::InvalidCursor,
@@ -336,6 +344,9 @@ impl Error {
         }
         if let Some(opt) = text.strip_prefix("ERR Unsupported option ") {
             return Error::UnsupportedOption(opt.to_owned());
+        }
+        if let Some(pair) = text.strip_prefix("ERR invalid longitude,latitude pair ") {
+            return Error::InvalidLonLat(pair.to_owned());
         }
         if let Some(t) = between("ERR unknown type name '", "'") {
             return Error::UnknownTypeName(t.to_owned());

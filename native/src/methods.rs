@@ -27,6 +27,7 @@ macro_rules! trait_arg {
     (opt_text) => { Option<&[u8]> };
     (opt_duration) => { Option<std::time::Duration> };
     (scored_members) => { &[(f64, &[u8])] };
+    (geo_points) => { &[(f64, f64, &[u8])] };
     (opt_floats) => { Option<&[f64]> };
     ($kind:ident) => { $crate::methods::value_arg!($kind) };
 }
@@ -39,6 +40,7 @@ macro_rules! handle_arg {
     (opt_text) => { Option<&str> };
     (opt_duration) => { Option<std::time::Duration> };
     (scored_members) => { &[(f64, impl AsRef<[u8]>)] };
+    (geo_points) => { &[(f64, f64, impl AsRef<[u8]>)] };
     (opt_floats) => { Option<&[f64]> };
     ($kind:ident) => { $crate::methods::value_arg!($kind) };
 }
@@ -62,6 +64,7 @@ macro_rules! value_arg {
     (bit_op) => { hedgestore_core::BitOp };
     (switch) => { bool };
     (list_end) => { hedgestore_core::ListEnd };
+    (geo_unit) => { hedgestore_core::GeoUnit };
 }
 
 /// An argument of either flavour as the owned value the command holds.
@@ -91,6 +94,11 @@ macro_rules! owned {
         $e.iter()
             .map(|(score, member)| (*score, AsRef::<[u8]>::as_ref(member).to_vec()))
             .collect::<Vec<(f64, Vec<u8>)>>()
+    };
+    (geo_points, $e:expr) => {
+        $e.iter()
+            .map(|(x, y, member)| (*x, *y, AsRef::<[u8]>::as_ref(member).to_vec()))
+            .collect::<Vec<(f64, f64, Vec<u8>)>>()
     };
     (opt_floats, $e:expr) => {
         $e.map(<[f64]>::to_vec)
@@ -127,6 +135,7 @@ macro_rules! reply_type {
     (reply) => { hedgestore_core::Reply };
     (map_page) => { (u64, Vec<(bytes::Bytes, bytes::Bytes)>) };
     (popped) => { Option<(bytes::Bytes, Vec<bytes::Bytes>)> };
+    (positions) => { Vec<Option<(f64, f64)>> };
 }
 
 /// The converter of a reply kind, applied to a `Reply`.
@@ -299,6 +308,12 @@ macro_rules! sample_arg {
     (list_end) => {
         hedgestore_core::ListEnd::Left
     };
+    (geo_points) => {
+        &[(13.361389, 38.115556, "m")]
+    };
+    (geo_unit) => {
+        hedgestore_core::GeoUnit::M
+    };
 }
 
 /// A stand-in argument of a parameter kind for a storage trait's method.
@@ -314,6 +329,9 @@ macro_rules! trait_sample_arg {
     };
     (scored_members) => {
         &[(1.0, &b"m"[..])]
+    };
+    (geo_points) => {
+        &[(13.361389, 38.115556, &b"m"[..])]
     };
     ($kind:ident) => {
         $crate::methods::sample_arg!($kind)

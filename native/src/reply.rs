@@ -155,6 +155,26 @@ pub(crate) fn opt_floats(reply: Reply) -> Result<Vec<Option<f64>>> {
     }
 }
 
+/// Longitude/latitude pairs sent as text, and nils (`GEOPOS`).
+pub(crate) fn positions(reply: Reply) -> Result<Vec<Option<(f64, f64)>>> {
+    match reply {
+        Reply::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Reply::Nil => Ok(None),
+                Reply::Array(pair) if pair.len() == 2 => {
+                    let mut pair = pair.into_iter();
+                    let x = pair.next().map(float).transpose()?;
+                    let y = pair.next().map(float).transpose()?;
+                    Ok(x.zip(y))
+                }
+                other => Err(unexpected("a longitude/latitude pair or nil", &other)),
+            })
+            .collect(),
+        other => Err(unexpected("an array", &other)),
+    }
+}
+
 /// A rank, or nil for a missing member (`ZRANK`).
 pub(crate) fn rank(reply: Reply) -> Result<Option<u64>> {
     match reply {
@@ -374,5 +394,17 @@ mod tests {
         assert!(scored(Reply::Array(vec![bulk("a")])).is_err());
         let page = Reply::Array(vec![bulk("7"), flat]);
         assert_eq!(scored_page(page).unwrap().0, 7);
+    }
+
+    #[test]
+    fn positions_are_read_as_pairs_and_nils() {
+        let bulk = |s: &str| Reply::Bulk(s.as_bytes().to_vec());
+        let pair = Reply::Array(vec![bulk("13.5"), bulk("-38.25")]);
+        assert_eq!(
+            positions(Reply::Array(vec![pair, Reply::Nil])).unwrap(),
+            vec![Some((13.5, -38.25)), None]
+        );
+        assert!(positions(Reply::Array(vec![Reply::Array(vec![bulk("1")])])).is_err());
+        assert!(positions(Reply::Nil).is_err());
     }
 }

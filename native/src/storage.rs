@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use hedgestore_core::{Command, Limit, Reply, SetOptions, ZAddOptions, ZRangeBy};
+use hedgestore_core::{Command, Limit, Reply, SetOptions, ZAddCondition, ZAddOptions, ZRangeBy};
 
 use crate::config::{MemoryConfig, StorageConfig};
 use crate::error::{Result, StorageError};
 use crate::memory::MemoryStorage;
 use crate::subscription::{Handler, MessageStream, Subscription};
-use crate::traits::{zadd_command, zrange_command, CompleteStorage, Health, Lock};
+use crate::traits::{geoadd_command, zadd_command, zrange_command, CompleteStorage, Health, Lock};
 use crate::transaction::Transaction;
 
 /// A shared handle to a storage backend.
@@ -169,6 +169,21 @@ impl Storage {
         pairs: &[(f64, impl AsRef<[u8]>)],
     ) -> Result<u64> {
         crate::reply::count(self.execute(zadd_command(key, options, pairs)).await?)
+    }
+
+    /// `GEOADD key [NX|XX] [CH] longitude latitude member …`: how many members were added
+    /// (with `changed`, added or moved). `condition` is `Always`, `Nx` or `Xx`.
+    pub async fn geoadd_with(
+        &self,
+        key: impl AsRef<[u8]>,
+        condition: ZAddCondition,
+        changed: bool,
+        points: &[(f64, f64, impl AsRef<[u8]>)],
+    ) -> Result<u64> {
+        crate::reply::count(
+            self.execute(geoadd_command(key, condition, changed, points))
+                .await?,
+        )
     }
 
     /// `ZRANGE key min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]`: the members of the

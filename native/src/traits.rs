@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use bytes::Bytes;
 use hedgestore_core::{
-    Command, FencingToken, Limit, Reply, SetOptions, Stats, ZAddOptions, ZRangeBy,
+    Command, FencingToken, Limit, Reply, SetOptions, Stats, ZAddCondition, ZAddOptions, ZRangeBy,
 };
 
 use crate::clock::duration_millis as millis;
@@ -112,6 +112,19 @@ pub trait SortedSetStorage: BaseStorage {
         Box::pin(async move { reply::count(reply.await?) })
     }
 
+    /// `GEOADD key [NX|XX] [CH] longitude latitude member …`: how many members were added
+    /// (with `changed`, added or moved). `condition` is `Always`, `Nx` or `Xx`.
+    fn geoadd_with<'a>(
+        &'a self,
+        key: &[u8],
+        condition: ZAddCondition,
+        changed: bool,
+        points: &[(f64, f64, &[u8])],
+    ) -> StorageFuture<'a, Result<u64>> {
+        let reply = self.execute(geoadd_command(key, condition, changed, points));
+        Box::pin(async move { reply::count(reply.await?) })
+    }
+
     /// `ZRANGE key min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]`: the members of the
     /// range `by` selects, ascending (descending with `rev`, where a score or lex range is
     /// given as `max, min`). `LIMIT` goes with a score or lex range only.
@@ -148,6 +161,24 @@ pub trait HyperLogLogStorage: BaseStorage {
 }
 
 impl<T: BaseStorage> HyperLogLogStorage for T {}
+
+/// `GEOADD` with its options, as every surface builds it.
+pub(crate) fn geoadd_command(
+    key: impl AsRef<[u8]>,
+    condition: ZAddCondition,
+    changed: bool,
+    points: &[(f64, f64, impl AsRef<[u8]>)],
+) -> Command {
+    Command::GeoAdd {
+        key: key.as_ref().to_vec(),
+        condition,
+        changed,
+        points: points
+            .iter()
+            .map(|(x, y, member)| (*x, *y, member.as_ref().to_vec()))
+            .collect(),
+    }
+}
 
 /// `ZADD` with `options` (without `INCR`), as every surface builds it.
 pub(crate) fn zadd_command(

@@ -11,10 +11,10 @@
 
 use std::time::Duration;
 
-use hedgestore_core::{Command, Limit, Reply, SetOptions, ZAddOptions, ZRangeBy};
+use hedgestore_core::{Command, Limit, Reply, SetOptions, ZAddCondition, ZAddOptions, ZRangeBy};
 
 use crate::error::Result;
-use crate::traits::{zadd_command, zrange_command, CompleteStorage, KeyVersion};
+use crate::traits::{geoadd_command, zadd_command, zrange_command, CompleteStorage, KeyVersion};
 
 /// A batch of commands that applies atomically. Build it with the chainable methods, then
 /// [`execute`](Self::execute) it.
@@ -99,6 +99,17 @@ impl<'a> Transaction<'a> {
         pairs: &[(f64, impl AsRef<[u8]>)],
     ) -> &mut Self {
         self.command(zadd_command(key, options, pairs))
+    }
+
+    /// Queues `GEOADD` with its options (`NX`/`XX` as `condition`, `CH` as `changed`).
+    pub fn geoadd_with(
+        &mut self,
+        key: impl AsRef<[u8]>,
+        condition: ZAddCondition,
+        changed: bool,
+        points: &[(f64, f64, impl AsRef<[u8]>)],
+    ) -> &mut Self {
+        self.command(geoadd_command(key, condition, changed, points))
     }
 
     /// Queues `ZRANGE` in its full form (`BYSCORE`/`BYLEX`, `REV`, `LIMIT`).

@@ -17,8 +17,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use hedgestore_native::{
-    Aggregate, Bytes, InsertPosition, KeyType, LexBound, MemoryConfig, ScoreBound, Storage,
-    StorageError, Ttl, ZAddCondition, ZAddOptions, ZRangeBy, COMMAND_METHODS,
+    Aggregate, Bytes, GeoUnit, InsertPosition, KeyType, LexBound, MemoryConfig, ScoreBound,
+    Storage, StorageError, Ttl, ZAddCondition, ZAddOptions, ZRangeBy, COMMAND_METHODS,
 };
 
 /// JavaScript methods that are not commands of the list: byte-answering variants and the
@@ -300,6 +300,12 @@ macro_rules! sample {
             unit: hedgestore_native::BitUnit::Bit,
         })
     };
+    ($group:ident, $param:ident, geo_points) => {
+        &[(13.361389, 38.115556, "a")]
+    };
+    ($group:ident, $param:ident, geo_unit) => {
+        hedgestore_native::GeoUnit::Km
+    };
     ($group:ident, $param:ident, bit_op) => {
         hedgestore_native::BitOp::Or
     };
@@ -483,6 +489,38 @@ async fn set_and_sorted_set_replies_carry_what_redis_answered() {
             .await
             .unwrap(),
         1
+    );
+    let palermo = (13.361389, 38.115556, "Palermo");
+    assert_eq!(storage.geoadd("g", &[palermo]).await.unwrap(), 1);
+    let moved = (13.5, 38.115556, "Palermo");
+    assert_eq!(
+        storage
+            .geoadd_with("g", ZAddCondition::Nx, true, &[moved])
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        storage
+            .geoadd_with("g", ZAddCondition::Xx, true, &[moved])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        storage.geopos("g", &["Palermo", "nope"]).await.unwrap(),
+        vec![Some((13.500000536441803, 38.1155563954963)), None]
+    );
+    assert_eq!(
+        storage
+            .geodist("g", "Palermo", "Palermo", GeoUnit::Km)
+            .await
+            .unwrap(),
+        Some(0.0)
+    );
+    assert_eq!(
+        storage.geohash("g", &["Palermo"]).await.unwrap(),
+        vec![Some(b("sqc8g4wrhy0"))]
     );
     assert_eq!(
         storage

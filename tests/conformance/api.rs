@@ -117,6 +117,12 @@ macro_rules! api_sample {
             unit: hedgestore::BitUnit::Bit,
         })
     };
+    ($group:ident, $param:ident, geo_points) => {
+        &[(13.361389, 38.115556, "a")]
+    };
+    ($group:ident, $param:ident, geo_unit) => {
+        hedgestore::GeoUnit::Km
+    };
     ($group:ident, $param:ident, bit_op) => {
         hedgestore::BitOp::Or
     };

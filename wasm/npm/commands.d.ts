@@ -100,6 +100,21 @@ export interface ZAddOptions {
   incr?: boolean;
 }
 
+/** A point of a geospatial index, as `geoadd` takes it. */
+export interface GeoMember {
+  longitude: number;
+  latitude: number;
+  member: Bytes;
+}
+
+/** `geoadd`'s options: at most one of `nx`/`xx`. */
+export interface GeoAddOptions {
+  nx?: boolean;
+  xx?: boolean;
+  /** Count moved members too. */
+  ch?: boolean;
+}
+
 /** A score bound: a number (inclusive) or Redis's text: `'(1.5'` (exclusive), `'-inf'`, `'+inf'`. */
 export type ScoreBound = number | string;
 /** A lex bound: `'[member'`, `'(member'`, `'-'` or `'+'`. */
@@ -420,6 +435,19 @@ export interface Commands<R extends { [k: string]: any }> {
   zdiffstore(destination: Bytes, numKeys: number, ...keys: Bytes[]): R['number'];
   /** `ZSCAN`: one page, members as `[member, score, …]`. */
   zscan(key: Bytes, cursor: string | Int, options?: { match?: Bytes; count?: number }): R['zscan'];
+
+  // Geospatial indexes (sorted sets whose scores are geohashes)
+  /** `GEOADD`: how many members were new (with `ch`, also moved). */
+  geoadd(key: Bytes, member: GeoMember, ...members: GeoMember[]): R['number'];
+  geoadd(key: Bytes, options: GeoAddOptions, member: GeoMember, ...members: GeoMember[]): R['number'];
+  /** `GEOPOS`: `{ lng, lat }` of each member that exists (missing ones are left out). */
+  geopos(key: Bytes, members: Bytes[]): R['positions'];
+  geopos(key: Bytes, ...members: Bytes[]): R['positions'];
+  /** `GEODIST`: the distance in `unit` (default meters), or `null` when a member is missing. */
+  geodist(key: Bytes, member1: Bytes, member2: Bytes, unit?: 'M' | 'KM' | 'FT' | 'MI' | 'm' | 'km' | 'ft' | 'mi'): R['score'];
+  /** `GEOHASH`: each member's 11-character geohash, or `null`. */
+  geohash(key: Bytes, members: Bytes[]): R['strings'];
+  geohash(key: Bytes, ...members: Bytes[]): R['strings'];
 
   // Pub/sub
   /** `PUBLISH`: how many subscriptions received the message. */

@@ -43,6 +43,7 @@ interface Now {
   popped: [string, string[]] | null;
   time: [number, number];
   any: unknown;
+  positions: Array<{ lng: number; lat: number }>;
 }
 
 /** The same answers, as Promises. */

@@ -68,6 +68,8 @@
 /// | `bit` | a bit, 0 or 1 | `bool` |
 /// | `bit_range` | an optional bitmap range | `Option<`[`BitRange`](crate::BitRange)`>` |
 /// | `bit_op` | `BITOP`'s operation | [`BitOp`](crate::BitOp) |
+/// | `geo_points` | longitude/latitude/member triples | `Vec<(f64, f64, Vec<u8>)>` |
+/// | `geo_unit` | a distance unit | [`GeoUnit`](crate::GeoUnit) |
 ///
 /// Reply kinds: `value` (a value or nil), `values` (values and nils), `list` (values; nil is
 /// empty), `map` (field/value pairs), `int`, `count` (a non-negative integer), `flag` (0 or
@@ -78,7 +80,8 @@
 /// integer or nil), `scored` (a flat member/score array, as pairs), `scored_page` (a cursor
 /// and a flat member/score array), `popped` (a key and the values popped from it, or nil), `time`
 /// (`TIME`'s seconds and microseconds), `reply` (a script's reply, as it came),
-/// `map_page` (a cursor and a flat field/value array, as pairs).
+/// `map_page` (a cursor and a flat field/value array, as pairs), `positions`
+/// (longitude/latitude pairs and nils).
 ///
 /// ```
 /// macro_rules! count_methods {
@@ -437,6 +440,26 @@ macro_rules! for_each_command_method {
                         options: $crate::ZAddOptions::default(),
                         pairs,
                     };
+                    /// `GEOADD key lon lat member …`: how many members were new (a geospatial
+                    /// index is a sorted set; `geoadd_with` takes `NX`, `XX` and `CH`).
+                    GeoAdd => geoadd(key: bytes, points: geo_points) -> count = GeoAdd {
+                        key,
+                        condition: $crate::ZAddCondition::Always,
+                        changed: false,
+                        points,
+                    };
+                    /// `GEOPOS key member …`: each member's longitude and latitude (its
+                    /// geohash cell's center), `None` for missing members.
+                    GeoPos => geopos(key: bytes, members: bytes_list) -> positions
+                        = GeoPos { key, members };
+                    /// `GEODIST key member1 member2 unit`: the distance, `None` when a member
+                    /// is missing.
+                    GeoDist => geodist(key: bytes, member1: bytes, member2: bytes, unit: geo_unit)
+                        -> opt_float = GeoDist { key, member1, member2, unit };
+                    /// `GEOHASH key member …`: each member's 11-character geohash, `None` for
+                    /// missing members.
+                    GeoHash => geohash(key: bytes, members: bytes_list) -> values
+                        = GeoHash { key, members };
                     /// `ZINCRBY key increment member`: the new score.
                     ZIncrBy => zincrby(key: bytes, increment: float, member: bytes) -> float
                         = ZIncrBy { key, increment, member };

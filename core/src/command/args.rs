@@ -11,7 +11,9 @@ use alloc::vec::Vec;
 use super::{
     Aggregate, BitRange, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZRangeBy,
 };
-use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, ListEnd, SetCondition};
+use super::{
+    Command, ExpireCondition, Expiry, GeoUnit, GetExOption, InsertPosition, ListEnd, SetCondition,
+};
 use crate::decimal::format_float_arg;
 use crate::num::format_i64;
 
@@ -325,6 +327,8 @@ impl Command {
             | SRem { key, members }
             | SMIsMember { key, members }
             | ZMScore { key, members }
+            | GeoPos { key, members }
+            | GeoHash { key, members }
             | ZRem { key, members } => {
                 a.push(Arg::Bytes(key));
                 a.extend(members.iter().map(|v| Arg::Bytes(v)));
@@ -375,6 +379,36 @@ impl Command {
                 a.extend(keys.iter().map(|v| Arg::Bytes(v)));
                 if let Some(l) = limit {
                     a.extend([Arg::Word("LIMIT"), Arg::Int(*l as i64)]);
+                }
+            }
+            GeoAdd {
+                key,
+                condition,
+                changed,
+                points,
+            } => {
+                a.push(Arg::Bytes(key));
+                match condition {
+                    ZAddCondition::Always => {}
+                    ZAddCondition::Nx => a.push(Arg::Word("NX")),
+                    ZAddCondition::Xx => a.push(Arg::Word("XX")),
+                }
+                if *changed {
+                    a.push(Arg::Word("CH"));
+                }
+                for (x, y, member) in points {
+                    a.extend([Arg::Float(*x), Arg::Float(*y), Arg::Bytes(member)]);
+                }
+            }
+            GeoDist {
+                key,
+                member1,
+                member2,
+                unit,
+            } => {
+                a.extend([Arg::Bytes(key), Arg::Bytes(member1), Arg::Bytes(member2)]);
+                if *unit != GeoUnit::M {
+                    a.push(Arg::Word(unit.name()));
                 }
             }
             ZAdd {

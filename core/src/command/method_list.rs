@@ -166,6 +166,8 @@ mod tests {
             "bit_op",
             "switch",
             "list_end",
+            "geo_points",
+            "geo_unit",
         ];
         const REPLIES: &[&str] = &[
             "value",
@@ -193,6 +195,7 @@ mod tests {
             "time",
             "reply",
             "map_page",
+            "positions",
         ];
         for method in COMMAND_METHODS {
             assert!(REPLIES.contains(&method.reply), "{}", method.ident);

@@ -15,13 +15,17 @@ mod bits;
 mod meta;
 mod method_list;
 mod parse;
+mod parse_geo;
 mod parse_lists;
+pub(crate) use parse_geo::invalid_lon_lat;
 mod parse_zset;
 mod read;
 mod table;
 mod zset;
 
 use alloc::vec::Vec;
+
+pub use crate::geohash::GeoUnit;
 
 pub(crate) use bits::MAX_BITS;
 pub use bits::{BitOp, BitRange, BitUnit};
@@ -620,6 +624,26 @@ pub enum Command {
         pattern: Option<Vec<u8>>,
         count: Option<usize>,
     },
+
+    // Geospatial indexes (sorted sets whose scores are geohashes)
+    /// `GEOADD key [NX|XX] [CH] longitude latitude member [longitude latitude member …]`
+    GeoAdd {
+        key: Vec<u8>,
+        condition: ZAddCondition,
+        changed: bool,
+        points: Vec<(f64, f64, Vec<u8>)>,
+    },
+    /// `GEOPOS key member [member …]`
+    GeoPos { key: Vec<u8>, members: Vec<Vec<u8>> },
+    /// `GEODIST key member1 member2 [M|KM|FT|MI]`
+    GeoDist {
+        key: Vec<u8>,
+        member1: Vec<u8>,
+        member2: Vec<u8>,
+        unit: GeoUnit,
+    },
+    /// `GEOHASH key member [member …]`
+    GeoHash { key: Vec<u8>, members: Vec<Vec<u8>> },
 
     // Pub/sub (subscribing is per connection, not a command: see `Engine::subscribe`)
     /// `PUBLISH channel message`

@@ -495,6 +495,10 @@ impl Command {
             | CommandKind::ZInterStore
             | CommandKind::ZDiffStore
             | CommandKind::ZScan => super::parse_zset::parse(spec, args)?,
+            CommandKind::GeoAdd
+            | CommandKind::GeoPos
+            | CommandKind::GeoDist
+            | CommandKind::GeoHash => super::parse_geo::parse(spec, args)?,
             CommandKind::Publish => Command::Publish {
                 channel: a(1).to_vec(),
                 message: a(2).to_vec(),

@@ -531,6 +531,18 @@ command_table! {
     /// `ZSCAN`
     ZScan = "zscan", -3, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["ZSCAN", "z", "0", "MATCH", "*", "COUNT", "10"];
+    /// `GEOADD`
+    GeoAdd = "geoadd", -5, [WRITE, DENYOOM], (1, 1, 1),
+        ["GEOADD", "g", "NX", "CH", "13.361389", "38.115556", "Palermo"];
+    /// `GEOPOS`
+    GeoPos = "geopos", -2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["GEOPOS", "g", "Palermo", "nope"];
+    /// `GEODIST`
+    GeoDist = "geodist", -4, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["GEODIST", "g", "Palermo", "Catania", "km"];
+    /// `GEOHASH`
+    GeoHash = "geohash", -2, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["GEOHASH", "g", "Palermo", "nope"];
     /// `PUBLISH`
     Publish = "publish", 3, [PUBSUB], (0, 0, 0),
         ["PUBLISH", "chan", "hello"];

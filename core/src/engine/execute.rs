@@ -431,6 +431,40 @@ impl<C: Clock> Engine<C> {
                 ),
             ]),
 
+            Command::GeoAdd {
+                key,
+                condition,
+                changed,
+                points,
+            } => int(self.geoadd_unguarded(&key, condition, changed, &points)?),
+            Command::GeoPos { key, members } => Reply::Array(
+                self.geopos(&key, &members)?
+                    .into_iter()
+                    .map(|p| match p {
+                        Some((x, y)) => Reply::Array(alloc::vec![
+                            Reply::Bulk(crate::geohash::format_coordinate(x)),
+                            Reply::Bulk(crate::geohash::format_coordinate(y)),
+                        ]),
+                        None => Reply::Nil,
+                    })
+                    .collect(),
+            ),
+            Command::GeoDist {
+                key,
+                member1,
+                member2,
+                unit,
+            } => Reply::bulk_or_nil(
+                self.geodist(&key, &member1, &member2, unit)?
+                    .map(crate::geohash::format_distance),
+            ),
+            Command::GeoHash { key, members } => Reply::Array(
+                self.geohash(&key, &members)?
+                    .into_iter()
+                    .map(Reply::bulk_or_nil)
+                    .collect(),
+            ),
+
             Command::Publish { channel, message } => int(self.publish(&channel, &message)),
             Command::PubSubChannels { pattern } => {
                 Reply::bulks(self.pubsub_channels(pattern.as_deref())?)

@@ -10,6 +10,7 @@ mod bits;
 mod classic;
 mod execute;
 mod expiry;
+mod geo;
 mod hashes;
 mod hyperloglog;
 mod keys;

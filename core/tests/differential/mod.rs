@@ -14,6 +14,7 @@ use super::{from_engine, from_resp, Norm};
 
 mod bits;
 mod floats;
+mod geo;
 mod hyperloglog;
 mod keys_lists;
 mod large;
@@ -53,6 +54,7 @@ pub fn command(rng: &mut Rng, redis: &mut RespConnection) -> Vec<String> {
     match rng.below(100) {
         0..=14 => return bits::command(rng),
         15..=29 => return hyperloglog::command(rng),
+        30..=41 => return geo::command(rng),
         _ => {}
     }
     if rng.chance(15) {

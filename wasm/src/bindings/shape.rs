@@ -55,6 +55,9 @@ pub enum Shape {
     /// `SSCAN`'s and `ZSCAN`'s page: `{ cursor, members }`, the members as [`Shape::Scored`]
     /// when `true`.
     MemberScan(bool),
+    /// `GEOPOS`'s longitude/latitude pairs as `{ lng, lat }` objects, the missing members
+    /// (nil) left out, as `@upstash/redis` answers them.
+    Positions,
 }
 
 /// A reply of another kind than the command answers (only a misbehaving server sends one).
@@ -188,6 +191,25 @@ pub fn to_js_value(reply: Reply, shape: Shape) -> Result<JsValue, JsValue> {
                 let key = items.pop().expect("length checked");
                 let values = to_js_value(values, Shape::Values(Encoding::Text))?;
                 Ok(Array::of2(&value(&key, Encoding::Text)?, &values).into())
+            }
+            other => Err(unexpected(&other)),
+        },
+        Shape::Positions => match reply {
+            Reply::Array(items) => {
+                let out = Array::new();
+                for item in items {
+                    match item {
+                        Reply::Nil => {}
+                        Reply::Array(pair) if pair.len() == 2 => {
+                            let point = Object::new();
+                            super::js::set(&point, "lng", &float(&pair[0])?);
+                            super::js::set(&point, "lat", &float(&pair[1])?);
+                            out.push(&point);
+                        }
+                        other => return Err(unexpected(&other)),
+                    }
+                }
+                Ok(out.into())
             }
             other => Err(unexpected(&other)),
         },

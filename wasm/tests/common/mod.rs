@@ -47,6 +47,14 @@ extern "C" {
     fn key_list_case_names() -> Vec<String>;
 }
 
+#[wasm_bindgen(module = "/tests/js/geo_cases.js")]
+extern "C" {
+    /// Referenced so that wasm-bindgen ships the cases `memory_cases.js` imports.
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = geoCaseNames)]
+    fn geo_case_names() -> Vec<String>;
+}
+
 #[wasm_bindgen(module = "/tests/js/memory_cases.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = runMemoryCase)]
@@ -201,6 +209,7 @@ macro_rules! all_cases {
                 sorted_set_combinations,
                 hashes_hrandfield_hscan,
                 lists_lpos_lmove_lmpop,
+                geo_speaks_upstash,
             ],
             remote: [
                 remote_strings,

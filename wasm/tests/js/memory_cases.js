@@ -5,6 +5,7 @@
 
 import { bytes, eq, fail, ok, rejects, sleep, text, throws, tick } from './assert.js';
 import { bitCases } from './bit_cases.js';
+import { geoCases } from './geo_cases.js';
 import { setCases } from './set_cases.js';
 import { keyListCases } from './key_list_cases.js';
 
@@ -720,7 +721,7 @@ export const cases = {
   },
 };
 
-Object.assign(cases, setCases, bitCases);
+Object.assign(cases, setCases, bitCases, geoCases);
 Object.assign(cases, keyListCases);
 
 export function memoryCaseNames() {

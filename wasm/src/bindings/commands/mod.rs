@@ -19,6 +19,7 @@
 //! list (the `…Bytes` variants, the JSON helpers) are listed there as extras.
 
 mod bits;
+mod geo;
 mod hashes;
 mod hyperloglog;
 mod keys;
@@ -37,6 +38,7 @@ use super::errors::type_error;
 use super::shape::Shape;
 
 pub(crate) use bits::*;
+pub(crate) use geo::*;
 pub(crate) use hashes::*;
 pub(crate) use hyperloglog::*;
 pub(crate) use keys::*;
@@ -316,6 +318,13 @@ pub(crate) static METHODS: &[Method] = &[
     m("zscan", |a| {
         member_scan("zscan", &a.at(0), &a.at(1), &a.at(2))
     }),
+    // geospatial indexes
+    m("geoadd", |a| geoadd(&a.at(0), &a.at(1), &a.rest(2))),
+    m("geopos", |a| geopos(&a.at(0), &a.at(1), &a.rest(2))),
+    m("geodist", |a| {
+        geodist(&a.at(0), &a.at(1), &a.at(2), &a.at(3))
+    }),
+    m("geohash", |a| geohash(&a.at(0), &a.at(1), &a.rest(2))),
     // bitmaps
     m("setbit", |a| setbit(&a.at(0), &a.at(1), &a.at(2))),
     m("getbit", |a| getbit(&a.at(0), &a.at(1))),
