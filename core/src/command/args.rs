@@ -90,6 +90,12 @@ fn with_scores_arg(a: &mut Vec<Arg<'_>>, with_scores: bool) {
     }
 }
 
+/// `FIELDS n field …` of the hash field expiration commands.
+fn fields_args<'a>(a: &mut Vec<Arg<'a>>, fields: &'a [Vec<u8>]) {
+    a.extend([Arg::Word("FIELDS"), Arg::Int(fields.len() as i64)]);
+    a.extend(fields.iter().map(|f| Arg::Bytes(f)));
+}
+
 fn expiry_args(e: Expiry) -> [Arg<'static>; 2] {
     match e {
         Expiry::Ex(v) => [Arg::Word("EX"), Arg::Int(v)],
@@ -272,6 +278,34 @@ impl Command {
             PfCount { keys } => a.extend(keys.iter().map(|v| Arg::Bytes(v))),
             PubSubNumPat => a.push(Arg::Word("NUMPAT")),
             Ping { message } => a.extend(message.iter().map(|v| Arg::Bytes(v))),
+            HExpire {
+                key,
+                expiry,
+                condition,
+                fields,
+            } => {
+                let t = match expiry {
+                    Expiry::Ex(v) | Expiry::Px(v) | Expiry::ExAt(v) | Expiry::PxAt(v) => *v,
+                };
+                a.extend([Arg::Bytes(key), Arg::Int(t)]);
+                let word = match condition {
+                    ExpireCondition::Always => None,
+                    ExpireCondition::Nx => Some("NX"),
+                    ExpireCondition::Xx => Some("XX"),
+                    ExpireCondition::Gt | ExpireCondition::XxGt => Some("GT"),
+                    ExpireCondition::Lt | ExpireCondition::XxLt => Some("LT"),
+                };
+                a.extend(word.map(Arg::Word));
+                fields_args(&mut a, fields);
+            }
+            HTtl { key, fields }
+            | HPTtl { key, fields }
+            | HExpireTime { key, fields }
+            | HPExpireTime { key, fields }
+            | HPersist { key, fields } => {
+                a.push(Arg::Bytes(key));
+                fields_args(&mut a, fields);
+            }
             HSet { key, pairs } | HMSet { key, pairs } => {
                 a.push(Arg::Bytes(key));
                 for (f, v) in pairs {

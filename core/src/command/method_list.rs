@@ -187,6 +187,7 @@ mod tests {
             "rank",
             "scored",
             "scored_page",
+            "ints",
         ];
         for method in COMMAND_METHODS {
             assert!(REPLIES.contains(&method.reply), "{}", method.ident);

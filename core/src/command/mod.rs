@@ -15,6 +15,7 @@ mod bits;
 mod meta;
 mod method_list;
 mod parse;
+mod parse_hash;
 mod parse_zset;
 mod read;
 mod table;
@@ -370,6 +371,26 @@ pub enum Command {
         key: Vec<u8>,
         pairs: Vec<(Vec<u8>, Vec<u8>)>,
     },
+
+    // Hash field expiration
+    /// `HEXPIRE`/`HPEXPIRE`/`HEXPIREAT`/`HPEXPIREAT key t [NX|XX|GT|LT] FIELDS n field …`
+    /// (`XX GT`/`XX LT` are not accepted by these commands; they run as `GT`/`LT` with `XX`)
+    HExpire {
+        key: Vec<u8>,
+        expiry: Expiry,
+        condition: ExpireCondition,
+        fields: Vec<Vec<u8>>,
+    },
+    /// `HTTL key FIELDS n field …`
+    HTtl { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HPTTL key FIELDS n field …`
+    HPTtl { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HEXPIRETIME key FIELDS n field …`
+    HExpireTime { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HPEXPIRETIME key FIELDS n field …`
+    HPExpireTime { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HPERSIST key FIELDS n field …`
+    HPersist { key: Vec<u8>, fields: Vec<Vec<u8>> },
 
     // Lists
     /// `LPUSH key value [value …]`

@@ -16,6 +16,7 @@ use super::read::{
     eq, expire_command, expiry, extended_options, float, int, list, numkeys_and_limit, pairs,
     pop_count, scan_cursor, scan_options,
 };
+use super::parse_hash;
 use super::table::{CommandKind, CommandSpec, CONTAINERS};
 use super::{Command, Expiry, GetExOption, InsertPosition, SetOptions};
 use crate::Error;
@@ -285,6 +286,15 @@ impl Command {
                 },
                 _ => return Err(Error::WrongArity(cmd_name)),
             },
+            CommandKind::HExpire => parse_hash::hexpire(args, Expiry::Ex)?,
+            CommandKind::HPExpire => parse_hash::hexpire(args, Expiry::Px)?,
+            CommandKind::HExpireAt => parse_hash::hexpire(args, Expiry::ExAt)?,
+            CommandKind::HPExpireAt => parse_hash::hexpire(args, Expiry::PxAt)?,
+            CommandKind::HTtl
+            | CommandKind::HPTtl
+            | CommandKind::HExpireTime
+            | CommandKind::HPExpireTime
+            | CommandKind::HPersist => parse_hash::field_query(args, spec.kind)?,
             CommandKind::HSet | CommandKind::HMSet => {
                 if rest.len() % 2 == 0 {
                     return Err(Error::WrongArity(cmd_name));
