@@ -18,8 +18,9 @@ pub(crate) fn journal_form(command: &Command, now: i64) -> (Command, usize) {
     (command, bytes)
 }
 
-/// `command` with every relative expiry (`EX`, `PX`, `EXPIRE`, `PEXPIRE`) turned into the
-/// absolute Unix time in milliseconds it meant at `now` (`PXAT`, `PEXPIREAT`).
+/// `command` with every relative expiry (`EX`, `PX`, `EXPIRE`, `PEXPIRE`, `HEXPIRE`,
+/// `HPEXPIRE`) turned into the absolute Unix time in milliseconds it meant at `now` (`PXAT`,
+/// `PEXPIREAT`, `HPEXPIREAT`).
 fn absolute_expiry(command: Command, now: i64) -> Command {
     fn at(expiry: Expiry, now: i64) -> Expiry {
         match expiry {
@@ -56,6 +57,17 @@ fn absolute_expiry(command: Command, now: i64) -> Command {
             key,
             expiry: at(expiry, now),
             condition,
+        },
+        Command::HExpire {
+            key,
+            expiry,
+            condition,
+            fields,
+        } => Command::HExpire {
+            key,
+            expiry: at(expiry, now),
+            condition,
+            fields,
         },
         other => other,
     }
@@ -217,6 +229,24 @@ mod tests {
 
     fn parse(words: &[&str]) -> Command {
         Command::parse(words).unwrap()
+    }
+
+    #[test]
+    fn relative_field_expiry_times_become_absolute_in_the_journal() {
+        let now = 1_700_000_000_000;
+        let journal = |words: &[&str]| journal_form(&parse(words), now).0;
+        assert_eq!(
+            journal(&["HEXPIRE", "h", "10", "NX", "FIELDS", "1", "f"]),
+            parse(&["HPEXPIREAT", "h", "1700000010000", "NX", "FIELDS", "1", "f"])
+        );
+        assert_eq!(
+            journal(&["HPEXPIRE", "h", "250", "FIELDS", "2", "f", "g"]),
+            parse(&["HPEXPIREAT", "h", "1700000000250", "FIELDS", "2", "f", "g"])
+        );
+        assert_eq!(
+            journal(&["HEXPIREAT", "h", "5", "FIELDS", "1", "f"]),
+            parse(&["HEXPIREAT", "h", "5", "FIELDS", "1", "f"])
+        );
     }
 
     #[test]

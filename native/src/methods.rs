@@ -121,6 +121,7 @@ macro_rules! reply_type {
     (rank) => { Option<u64> };
     (scored) => { Vec<(bytes::Bytes, f64)> };
     (scored_page) => { (u64, Vec<(bytes::Bytes, f64)>) };
+    (ints) => { Vec<i64> };
 }
 
 /// The converter of a reply kind, applied to a `Reply`.

@@ -57,6 +57,9 @@ export interface ExpireOptions {
   lt?: boolean;
 }
 
+/** The `HEXPIRE` family's condition, as `@upstash/redis` takes it (any case). */
+export type HExpireOption = 'NX' | 'nx' | 'XX' | 'xx' | 'GT' | 'gt' | 'LT' | 'lt';
+
 /** `scan`'s options. */
 export interface ScanOptions {
   /** A glob pattern keys must match. */
@@ -275,6 +278,44 @@ export interface Commands<R extends { [k: string]: any }> {
   hincrbyfloat(key: Bytes, field: Bytes, increment: number): R['number'];
   /** `HMSET`: sets every field (`hset`'s older form). */
   hmset(key: Bytes, fields: Entries): R['void'];
+
+  // Hash field expiration (Redis 7.4)
+  /**
+   * `HEXPIRE`: per field, -2 no such field, 0 the option's condition not met, 1 TTL set, 2
+   * deleted (a time not in the future).
+   */
+  hexpire(key: Bytes, fields: Bytes | Bytes[], seconds: Int, option?: HExpireOption): R['numbers'];
+  /** `HPEXPIRE`: as `hexpire`, in milliseconds. */
+  hpexpire(
+    key: Bytes,
+    fields: Bytes | Bytes[],
+    milliseconds: Int,
+    option?: HExpireOption,
+  ): R['numbers'];
+  /** `HEXPIREAT`: as `hexpire`, at a Unix time in seconds. */
+  hexpireat(
+    key: Bytes,
+    fields: Bytes | Bytes[],
+    unixSeconds: Int,
+    option?: HExpireOption,
+  ): R['numbers'];
+  /** `HPEXPIREAT`: as `hexpire`, at a Unix time in milliseconds. */
+  hpexpireat(
+    key: Bytes,
+    fields: Bytes | Bytes[],
+    unixMilliseconds: Int,
+    option?: HExpireOption,
+  ): R['numbers'];
+  /** `HTTL`: per field, seconds left, -1 no TTL, -2 no such field. */
+  httl(key: Bytes, fields: Bytes | Bytes[]): R['numbers'];
+  /** `HPTTL`: per field, milliseconds left, -1 no TTL, -2 no such field. */
+  hpttl(key: Bytes, fields: Bytes | Bytes[]): R['numbers'];
+  /** `HEXPIRETIME`: per field, the Unix time in seconds, -1 no TTL, -2 no such field. */
+  hexpiretime(key: Bytes, fields: Bytes | Bytes[]): R['numbers'];
+  /** `HPEXPIRETIME`: per field, the Unix time in milliseconds, -1 no TTL, -2 no such field. */
+  hpexpiretime(key: Bytes, fields: Bytes | Bytes[]): R['numbers'];
+  /** `HPERSIST`: per field, 1 TTL removed, -1 no TTL, -2 no such field. */
+  hpersist(key: Bytes, fields: Bytes | Bytes[]): R['numbers'];
 
   // Lists
   /** `LPUSH` (each value to the head in turn): the new length. */
