@@ -23,7 +23,7 @@ use hedgestore::{
 use tokio::sync::mpsc;
 
 mod api;
-pub use api::{every_typed_method_runs, sets_and_sorted_sets};
+pub use api::{every_typed_method_runs, hash_field_expiration, sets_and_sorted_sets};
 
 /// How a backend's tests move time.
 #[derive(Clone, Copy, Debug)]
@@ -87,7 +87,8 @@ macro_rules! conformance_suite {
             health_reports_up,
             json_helpers_round_trip,
             every_typed_method_runs,
-            sets_and_sorted_sets
+            sets_and_sorted_sets,
+            hash_field_expiration
         );
     };
     (@cases $attr:tt $make:expr; $($case:ident),* $(,)?) => {

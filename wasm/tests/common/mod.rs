@@ -39,6 +39,14 @@ extern "C" {
     fn bit_case_names() -> Vec<String>;
 }
 
+#[wasm_bindgen(module = "/tests/js/hash_ttl_cases.js")]
+extern "C" {
+    /// Referenced so that wasm-bindgen ships the cases `memory_cases.js` imports.
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = hashTtlCaseNames)]
+    fn hash_ttl_case_names() -> Vec<String>;
+}
+
 #[wasm_bindgen(module = "/tests/js/memory_cases.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = runMemoryCase)]
@@ -186,6 +194,7 @@ macro_rules! all_cases {
                 string_aliases_speak_upstash,
                 bitmaps_speak_upstash,
                 hyperloglogs_speak_upstash,
+                hash_field_expiration_speaks_upstash,
             ],
             remote: [
                 remote_strings,

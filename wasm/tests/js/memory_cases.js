@@ -5,6 +5,7 @@
 
 import { bytes, eq, fail, ok, rejects, sleep, text, throws, tick } from './assert.js';
 import { bitCases } from './bit_cases.js';
+import { hashTtlCases } from './hash_ttl_cases.js';
 import { setCases } from './set_cases.js';
 
 /** A store whose clock the test moves: `t.now += 1000`. */
@@ -719,7 +720,7 @@ export const cases = {
   },
 };
 
-Object.assign(cases, setCases, bitCases);
+Object.assign(cases, setCases, bitCases, hashTtlCases);
 
 export function memoryCaseNames() {
   return Object.keys(cases);
