@@ -29,7 +29,7 @@ const DIFFERENCES: &[(&str, &str)] = &[
 ];
 
 /// Commands newer than the redis-server these tests start (7.0): hash field expiration is
-/// Redis 7.4's. A server that lacks one of them is not asked about it; a server that has it
+/// Redis 7.4's, `HGETDEL`/`HGETEX`/`HSETEX` Redis 8.0's. A server that lacks one of them is not asked about it; a server that has it
 /// is checked like any other row, so on a 7.4 server these are tested in full.
 const NEWER_THAN_REDIS_7_0: &[&str] = &[
     "hexpire",
@@ -41,6 +41,9 @@ const NEWER_THAN_REDIS_7_0: &[&str] = &[
     "hexpiretime",
     "hpexpiretime",
     "hpersist",
+    "hgetdel",
+    "hgetex",
+    "hsetex",
 ];
 
 /// Whether `spec` is one of [`NEWER_THAN_REDIS_7_0`] and the server does not know it.

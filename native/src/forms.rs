@@ -2,7 +2,7 @@
 //! journal) and the append-only log of memory-only storage: by value where its effect depends
 //! on what it read or on a random choice, and with absolute expiry times.
 
-use hedgestore_core::{Command, Expiry, GetExOption, Reply, SetOptions, ZAddOptions};
+use hedgestore_core::{Command, Expiry, FieldSetTtl, GetExOption, Reply, SetOptions, ZAddOptions};
 
 fn command_bytes(command: &Command) -> usize {
     command.to_args().iter().map(|a| a.len() + 8).sum()
@@ -19,7 +19,7 @@ pub(crate) fn journal_form(command: &Command, now: i64) -> (Command, usize) {
 }
 
 /// `command` with every relative expiry (`EX`, `PX`, `EXPIRE`, `PEXPIRE`, `HEXPIRE`,
-/// `HPEXPIRE`) turned into the absolute Unix time in milliseconds it meant at `now` (`PXAT`,
+/// `HPEXPIRE`, `HGETEX`'s and `HSETEX`'s `EX`/`PX`) turned into the absolute Unix time in milliseconds it meant at `now` (`PXAT`,
 /// `PEXPIREAT`, `HPEXPIREAT`).
 fn absolute_expiry(command: Command, now: i64) -> Command {
     fn at(expiry: Expiry, now: i64) -> Expiry {
@@ -68,6 +68,26 @@ fn absolute_expiry(command: Command, now: i64) -> Command {
             expiry: at(expiry, now),
             condition,
             fields,
+        },
+        Command::HGetEx {
+            key,
+            option: Some(GetExOption::Expiry(e)),
+            fields,
+        } => Command::HGetEx {
+            key,
+            option: Some(GetExOption::Expiry(at(e, now))),
+            fields,
+        },
+        Command::HSetEx {
+            key,
+            condition,
+            ttl: FieldSetTtl::Set(e),
+            pairs,
+        } => Command::HSetEx {
+            key,
+            condition,
+            ttl: FieldSetTtl::Set(at(e, now)),
+            pairs,
         },
         other => other,
     }
@@ -246,6 +266,14 @@ mod tests {
         assert_eq!(
             journal(&["HEXPIREAT", "h", "5", "FIELDS", "1", "f"]),
             parse(&["HEXPIREAT", "h", "5", "FIELDS", "1", "f"])
+        );
+        assert_eq!(
+            journal(&["HGETEX", "h", "EX", "3", "FIELDS", "1", "f"]),
+            parse(&["HGETEX", "h", "PXAT", "1700000003000", "FIELDS", "1", "f"])
+        );
+        assert_eq!(
+            journal(&["HSETEX", "h", "FXX", "PX", "7", "FIELDS", "1", "f", "v"]),
+            parse(&["HSETEX", "h", "FXX", "PXAT", "1700000000007", "FIELDS", "1", "f", "v"])
         );
     }
 

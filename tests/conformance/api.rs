@@ -124,7 +124,7 @@ macro_rules! api_sample {
 }
 
 /// Methods of commands newer than the redis-server the server backends' tests start (7.0):
-/// hash field expiration is Redis 7.4's. They run in full on memory; a server that does
+/// hash field expiration is Redis 7.4's, `HGETDEL`/`HGETEX`/`HSETEX` Redis 8.0's. They run in full on memory; a server that does
 /// not know them may refuse them as unknown commands (and only that way).
 pub const NEWER_THAN_REDIS_7_0: &[&str] = &[
     "hexpire",
@@ -136,6 +136,9 @@ pub const NEWER_THAN_REDIS_7_0: &[&str] = &[
     "hexpiretime",
     "hpexpiretime",
     "hpersist",
+    "hgetdel",
+    "hgetex",
+    "hsetex",
 ];
 
 /// Whether `error` is a server's refusal of a command it does not know.

@@ -60,6 +60,14 @@ export interface ExpireOptions {
 /** The `HEXPIRE` family's condition, as `@upstash/redis` takes it (any case). */
 export type HExpireOption = 'NX' | 'nx' | 'XX' | 'xx' | 'GT' | 'gt' | 'LT' | 'lt';
 
+/** `hsetex`'s options, as `@upstash/redis` takes them. */
+export interface HSetExOptions {
+  /** `FNX`: only if none of the fields exists; `FXX`: only if all exist. */
+  conditional?: 'FNX' | 'fnx' | 'FXX' | 'fxx';
+  /** The fields' TTL: at most one of these; none clears their TTL, as `hset` does. */
+  expiration?: { ex?: Int; px?: Int; exat?: Int; pxat?: Int; keepttl?: boolean };
+}
+
 /** `scan`'s options. */
 export interface ScanOptions {
   /** A glob pattern keys must match. */
@@ -316,6 +324,12 @@ export interface Commands<R extends { [k: string]: any }> {
   hpexpiretime(key: Bytes, fields: Bytes | Bytes[]): R['numbers'];
   /** `HPERSIST`: per field, 1 TTL removed, -1 no TTL, -2 no such field. */
   hpersist(key: Bytes, fields: Bytes | Bytes[]): R['numbers'];
+  /** `HGETDEL` (Redis 8.0): the values (`null` where missing); the fields are deleted. */
+  hgetdel(key: Bytes, ...fields: Bytes[]): R['strings'];
+  /** `HGETEX` (Redis 8.0): the values (`null` where missing), changing the fields' TTL. */
+  hgetex(key: Bytes, options: GetExOptions, ...fields: Bytes[]): R['strings'];
+  /** `HSETEX` (Redis 8.0): 1 when every field was set, 0 when the condition prevented it. */
+  hsetex(key: Bytes, options: HSetExOptions, fields: Entries): R['number'];
 
   // Lists
   /** `LPUSH` (each value to the head in turn): the new length. */

@@ -312,6 +312,28 @@ macro_rules! for_each_command_method {
                     /// TTL, -2 no such field.
                     HPersist => hpersist(key: bytes, fields: bytes_list) -> ints
                         = HPersist { key, fields };
+                    /// `HGETDEL key FIELDS n field …`: each value (`None` where missing);
+                    /// the fields are deleted.
+                    HGetDel => hgetdel(key: bytes, fields: bytes_list) -> values
+                        = HGetDel { key, fields };
+                    /// `HGETEX key [EX|PX|EXAT|PXAT t|PERSIST] FIELDS n field …`: each value
+                    /// (`None` where missing), changing the fields' TTL.
+                    HGetEx => hgetex(key: bytes, option: getex_option, fields: bytes_list)
+                        -> values = HGetEx { key, option, fields };
+                    /// `HSETEX key [PX ms] FIELDS n field value …`: sets every pair, with
+                    /// the TTL given or none.
+                    HSetEx => hsetex(key: bytes, pairs: pairs, ttl: opt_duration) -> flag
+                        = HSetEx {
+                            key,
+                            condition: $crate::FieldSetCondition::Always,
+                            ttl: match ttl {
+                                Some(d) => $crate::FieldSetTtl::Set(
+                                    $crate::Expiry::Px(d.as_millis() as i64)
+                                ),
+                                None => $crate::FieldSetTtl::Clear,
+                            },
+                            pairs,
+                        };
                 ],
                 list: [
                     /// `LPUSH key value …` (each to the head in turn): the new length.

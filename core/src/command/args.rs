@@ -8,7 +8,10 @@ use alloc::vec::Vec;
 use super::{
     Aggregate, BitRange, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZRangeBy,
 };
-use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, SetCondition};
+use super::{
+    Command, ExpireCondition, Expiry, FieldSetCondition, FieldSetTtl, GetExOption, InsertPosition,
+    SetCondition,
+};
 use crate::decimal::format_float_arg;
 use crate::num::format_i64;
 
@@ -298,10 +301,46 @@ impl Command {
                 a.extend(word.map(Arg::Word));
                 fields_args(&mut a, fields);
             }
+            HGetEx {
+                key,
+                option,
+                fields,
+            } => {
+                a.push(Arg::Bytes(key));
+                match option {
+                    Some(GetExOption::Expiry(e)) => a.extend(expiry_args(*e)),
+                    Some(GetExOption::Persist) => a.push(Arg::Word("PERSIST")),
+                    None => {}
+                }
+                fields_args(&mut a, fields);
+            }
+            HSetEx {
+                key,
+                condition,
+                ttl,
+                pairs,
+            } => {
+                a.push(Arg::Bytes(key));
+                match condition {
+                    FieldSetCondition::Always => {}
+                    FieldSetCondition::Fnx => a.push(Arg::Word("FNX")),
+                    FieldSetCondition::Fxx => a.push(Arg::Word("FXX")),
+                }
+                match ttl {
+                    FieldSetTtl::Clear => {}
+                    FieldSetTtl::Keep => a.push(Arg::Word("KEEPTTL")),
+                    FieldSetTtl::Set(e) => a.extend(expiry_args(*e)),
+                }
+                a.extend([Arg::Word("FIELDS"), Arg::Int(pairs.len() as i64)]);
+                for (f, v) in pairs {
+                    a.extend([Arg::Bytes(f), Arg::Bytes(v)]);
+                }
+            }
             HTtl { key, fields }
             | HPTtl { key, fields }
             | HExpireTime { key, fields }
             | HPExpireTime { key, fields }
+            | HGetDel { key, fields }
             | HPersist { key, fields } => {
                 a.push(Arg::Bytes(key));
                 fields_args(&mut a, fields);

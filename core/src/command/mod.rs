@@ -14,6 +14,7 @@ mod args;
 mod bits;
 mod meta;
 mod method_list;
+mod hash_ttl;
 mod parse;
 mod parse_hash;
 mod parse_zset;
@@ -24,6 +25,7 @@ mod zset;
 use alloc::vec::Vec;
 
 pub(crate) use bits::MAX_BITS;
+pub use hash_ttl::{FieldSetCondition, FieldSetTtl};
 pub use bits::{BitOp, BitRange, BitUnit};
 pub use method_list::{CommandMethod, MethodGroup, COMMAND_METHODS};
 pub(crate) use table::CONTAINERS;
@@ -391,6 +393,22 @@ pub enum Command {
     HPExpireTime { key: Vec<u8>, fields: Vec<Vec<u8>> },
     /// `HPERSIST key FIELDS n field …`
     HPersist { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HGETDEL key FIELDS n field …` (Redis 8.0)
+    HGetDel { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HGETEX key [EX s|PX ms|EXAT t|PXAT t|PERSIST] FIELDS n field …` (Redis 8.0)
+    HGetEx {
+        key: Vec<u8>,
+        option: Option<GetExOption>,
+        fields: Vec<Vec<u8>>,
+    },
+    /// `HSETEX key [FNX|FXX] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL] FIELDS n field value …`
+    /// (Redis 8.0)
+    HSetEx {
+        key: Vec<u8>,
+        condition: FieldSetCondition,
+        ttl: FieldSetTtl,
+        pairs: Vec<(Vec<u8>, Vec<u8>)>,
+    },
 
     // Lists
     /// `LPUSH key value [value …]`

@@ -294,7 +294,10 @@ impl Command {
             | CommandKind::HPTtl
             | CommandKind::HExpireTime
             | CommandKind::HPExpireTime
-            | CommandKind::HPersist => parse_hash::field_query(args, spec.kind)?,
+            | CommandKind::HPersist
+            | CommandKind::HGetDel => parse_hash::field_query(args, spec.kind)?,
+            CommandKind::HGetEx => parse_hash::hgetex(args)?,
+            CommandKind::HSetEx => parse_hash::hsetex(args)?,
             CommandKind::HSet | CommandKind::HMSet => {
                 if rest.len() % 2 == 0 {
                     return Err(Error::WrongArity(cmd_name));

@@ -389,6 +389,15 @@ command_table! {
     /// `HPERSIST` (Redis 7.4)
     HPersist = "hpersist", -5, [WRITE], (1, 1, 1),
         ["HPERSIST", "h", "FIELDS", "1", "f"];
+    /// `HGETDEL` (Redis 8.0)
+    HGetDel = "hgetdel", -5, [WRITE], (1, 1, 1),
+        ["HGETDEL", "h", "FIELDS", "2", "f1", "f2"];
+    /// `HGETEX` (Redis 8.0)
+    HGetEx = "hgetex", -5, [WRITE], (1, 1, 1),
+        ["HGETEX", "h", "EX", "100", "FIELDS", "1", "f"];
+    /// `HSETEX` (Redis 8.0)
+    HSetEx = "hsetex", -6, [WRITE, DENYOOM], (1, 1, 1),
+        ["HSETEX", "h", "FNX", "PX", "5000", "FIELDS", "2", "f1", "v1", "f2", "v2"];
     /// `LPUSH`
     LPush = "lpush", -3, [WRITE, DENYOOM], (1, 1, 1),
         ["LPUSH", "l", "a", "b"];

@@ -193,6 +193,20 @@ impl<C: Clock> Engine<C> {
             Command::HExpireTime { key, fields } => ints(self.hexpiretime(&key, &fields)?),
             Command::HPExpireTime { key, fields } => ints(self.hpexpiretime(&key, &fields)?),
             Command::HPersist { key, fields } => ints(self.hpersist(&key, &fields)?),
+            Command::HGetDel { key, fields } => optional_bulks(self.hgetdel(&key, &fields)?),
+            Command::HGetEx {
+                key,
+                option,
+                fields,
+            } => optional_bulks(self.hgetex(&key, option, &fields)?),
+            Command::HSetEx {
+                key,
+                condition,
+                ttl,
+                pairs,
+            } => int(usize::from(
+                self.hsetex_unguarded(&key, condition, ttl, &pairs)?,
+            )),
             Command::HMSet { key, pairs } => {
                 self.hset_unguarded(&key, &pairs)?;
                 Reply::Ok

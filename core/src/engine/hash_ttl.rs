@@ -15,7 +15,7 @@ use crate::{Clock, Error};
 
 /// The largest expiry time a field accepts, in Unix milliseconds (Redis's
 /// `HFE_MAX_ABS_TIME_MSEC`, 2^48 − 1).
-const MAX_FIELD_EXPIRY: i64 = (1 << 48) - 1;
+pub(super) const MAX_FIELD_EXPIRY: i64 = (1 << 48) - 1;
 
 /// `HEXPIRE` and friends, per field: the field does not exist.
 const NO_FIELD: i64 = -2;
@@ -87,7 +87,7 @@ fn condition_met(condition: ExpireCondition, current: Option<i64>, when: i64) ->
     }
 }
 
-fn as_hash(v: &mut Value) -> &mut HashValue {
+pub(super) fn as_hash(v: &mut Value) -> &mut HashValue {
     match v {
         Value::Hash(h) => h,
         _ => unreachable!("callers check the type before modifying"),
@@ -112,7 +112,7 @@ impl<C: Clock> Engine<C> {
 
     /// The live hash at `key` for a field-expiry command: `Ok(None)` when missing,
     /// `WRONGTYPE` for another type.
-    fn field_ttl_target(&mut self, key: &[u8]) -> Result<Option<usize>, Error> {
+    pub(super) fn field_ttl_target(&mut self, key: &[u8]) -> Result<Option<usize>, Error> {
         match self.lookup(key) {
             None => Ok(None),
             Some(i) if matches!(self.keys.slot(i).value, Value::Hash(_)) => Ok(Some(i)),

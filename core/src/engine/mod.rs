@@ -10,6 +10,7 @@ mod bits;
 mod classic;
 mod execute;
 mod expiry;
+mod hash_getset;
 mod hash_ttl;
 mod hashes;
 mod hyperloglog;

@@ -300,6 +300,9 @@ pub(crate) static METHODS: &[Method] = &[
             &a.at(1),
         )
     }),
+    m("hgetdel", |a| hgetdel(&a.at(0), &a.rest(1))),
+    m("hgetex", |a| hgetex(&a.at(0), &a.at(1), &a.rest(2))),
+    m("hsetex", |a| hsetex(&a.at(0), &a.at(1), &a.at(2))),
     m("hpersist", |a| {
         field_query(
             "hpersist",
