@@ -195,6 +195,7 @@ macro_rules! all_cases {
                 bitmaps_speak_upstash,
                 hyperloglogs_speak_upstash,
                 hash_field_expiration_speaks_upstash,
+                hgetdel_hgetex_hsetex_speak_upstash,
             ],
             remote: [
                 remote_strings,

@@ -38,6 +38,28 @@ export const hashTtlCases = {
     throws(() => s.hexpire('h', 'a', 1, 'XY'), 'TypeError', 'hexpire: expects the option');
     throws(() => s.httl('h', []), 'TypeError', 'httl: expects at least one field');
   },
+
+  hgetdel_hgetex_hsetex_speak_upstash(MemoryStore) {
+    const { store: s, t } = manual(MemoryStore);
+    eq(s.hsetex('h', { conditional: 'FNX', expiration: { ex: 10 } }, { a: '1', b: '2' }), 1,
+      'hsetex(key, { conditional, expiration }, { field: value })');
+    eq(s.hsetex('h', { conditional: 'fnx' }, { a: '9' }), 0, 'FNX: a field exists');
+    eq(s.httl('h', ['a', 'b']), [10, 10]);
+    eq(s.hsetex('h', { expiration: { keepttl: true } }, { a: '3' }), 1);
+    eq(s.httl('h', 'a'), [10], 'keepttl keeps the TTL');
+    eq(s.hsetex('h', {}, { a: '4' }), 1);
+    eq(s.httl('h', 'a'), [-1], 'no expiration clears it');
+    eq(s.hgetex('h', { px: 500 }, 'a', 'x'), ['4', null], 'hgetex(key, { px }, ...fields)');
+    eq(s.hpttl('h', 'a'), [500]);
+    eq(s.hgetex('h', { persist: true }, 'a'), ['4']);
+    eq(s.httl('h', 'a'), [-1]);
+    eq(s.hgetdel('h', 'a', 'x'), ['4', null], 'hgetdel(key, ...fields)');
+    eq(s.hkeys('h'), ['b']);
+    t.now += 10_000;
+    eq(s.exists('h'), 0, 'the last field expired, and the hash with it');
+    throws(() => s.hsetex('h', { conditional: 'NX' }, { a: '1' }), 'TypeError', 'conditional');
+    throws(() => s.hsetex('h', { expiration: { ex: 1, px: 1 } }, { a: '1' }), 'TypeError', 'at most one');
+  },
 };
 
 /** The names of these cases (memory_cases.js runs them). */
