@@ -24,7 +24,10 @@ fn hexpire_replies_per_field() {
         ok(&mut e, "HEXPIRE h 100 FIELDS 3 a b missing"),
         ints(&[1, 1, -2])
     );
-    assert_eq!(ok(&mut e, "HTTL h FIELDS 3 a c missing"), ints(&[100, -1, -2]));
+    assert_eq!(
+        ok(&mut e, "HTTL h FIELDS 3 a c missing"),
+        ints(&[100, -1, -2])
+    );
     assert_eq!(ok(&mut e, "HPTTL h FIELDS 1 a"), ints(&[100_000]));
     assert_eq!(
         ok(&mut e, "HEXPIRETIME h FIELDS 1 a"),
@@ -88,9 +91,16 @@ fn expired_fields_are_invisible_to_every_hash_command() {
     assert_eq!(ok(&mut e, "HKEYS h"), bulks(&["c"]));
     assert_eq!(ok(&mut e, "HVALS h"), bulks(&["3"]));
     assert_eq!(ok(&mut e, "HGETALL h"), bulks(&["c", "3"]));
-    assert_eq!(ok(&mut e, "HMGET h a c"), Reply::Array(vec![Reply::Nil, bulk("3")]));
+    assert_eq!(
+        ok(&mut e, "HMGET h a c"),
+        Reply::Array(vec![Reply::Nil, bulk("3")])
+    );
     assert_eq!(ok(&mut e, "HTTL h FIELDS 2 a c"), ints(&[-2, -1]));
-    assert_eq!(ok(&mut e, "HINCRBY h a 5"), Reply::Int(5), "an expired field starts over");
+    assert_eq!(
+        ok(&mut e, "HINCRBY h a 5"),
+        Reply::Int(5),
+        "an expired field starts over"
+    );
     e.check_integrity().unwrap();
 }
 
@@ -116,7 +126,11 @@ fn hset_clears_a_field_ttl_and_hincrby_keeps_it() {
     assert_eq!(ok(&mut e, "HTTL h FIELDS 2 a n"), ints(&[-1, 100]));
     ok(&mut e, "HDEL h n");
     ok(&mut e, "HSET h n 1");
-    assert_eq!(ok(&mut e, "HTTL h FIELDS 1 n"), ints(&[-1]), "a deleted field's TTL goes");
+    assert_eq!(
+        ok(&mut e, "HTTL h FIELDS 1 n"),
+        ints(&[-1]),
+        "a deleted field's TTL goes"
+    );
 }
 
 #[test]
@@ -142,7 +156,10 @@ fn seconds_round_up() {
     assert_eq!(ok(&mut e, "HTTL h FIELDS 1 a"), ints(&[1]));
     assert_eq!(ok(&mut e, "HPTTL h FIELDS 1 a"), ints(&[1]));
     let at = (T0 + 1500) as i64;
-    assert_eq!(ok(&mut e, "HEXPIRETIME h FIELDS 1 a"), ints(&[(at + 999) / 1000]));
+    assert_eq!(
+        ok(&mut e, "HEXPIRETIME h FIELDS 1 a"),
+        ints(&[(at + 999) / 1000])
+    );
 }
 
 #[test]
@@ -229,7 +246,10 @@ fn active_expiry_reclaims_fields_within_its_budget() {
         total += report.fields_expired;
     }
     assert_eq!(total, 10);
-    assert!(e.used_memory() < before, "reclaimed fields give their memory back");
+    assert!(
+        e.used_memory() < before,
+        "reclaimed fields give their memory back"
+    );
     assert_eq!(e.len(), 10, "the hashes keep their other field");
     e.check_integrity().unwrap();
     assert_eq!(e.next_deadline(), None, "no TTL left");
@@ -258,30 +278,39 @@ fn a_log_rewrite_keeps_field_ttls() {
     ok(&mut e, "HPEXPIRE h 50 FIELDS 1 c");
     let mut commands = Vec::new();
     e.rebuild_commands(|c| commands.push(c));
-    assert!(commands.contains(&Command::parse(&[
-        "HPEXPIREAT",
-        "h",
-        &(T0 + 100).to_string(),
-        "FIELDS",
-        "2",
-        "a",
-        "b"
-    ])
-    .unwrap()) || commands.contains(&Command::parse(&[
-        "HPEXPIREAT",
-        "h",
-        &(T0 + 100).to_string(),
-        "FIELDS",
-        "2",
-        "b",
-        "a"
-    ])
-    .unwrap()));
+    assert!(
+        commands.contains(
+            &Command::parse(&[
+                "HPEXPIREAT",
+                "h",
+                &(T0 + 100).to_string(),
+                "FIELDS",
+                "2",
+                "a",
+                "b"
+            ])
+            .unwrap()
+        ) || commands.contains(
+            &Command::parse(&[
+                "HPEXPIREAT",
+                "h",
+                &(T0 + 100).to_string(),
+                "FIELDS",
+                "2",
+                "b",
+                "a"
+            ])
+            .unwrap()
+        )
+    );
     let mut copy = Engine::new(clock.clone());
     for c in commands {
         copy.execute(c).unwrap();
     }
-    assert_eq!(ok(&mut copy, "HPTTL h FIELDS 3 a b c"), ints(&[100, 100, 50]));
+    assert_eq!(
+        ok(&mut copy, "HPTTL h FIELDS 3 a b c"),
+        ints(&[100, 100, 50])
+    );
     clock.advance(50);
     assert_eq!(ok(&mut copy, "HGET h c"), Reply::Nil);
     assert_eq!(ok(&mut copy, "HLEN h"), Reply::Int(2));

@@ -28,7 +28,11 @@ fn hgetdel_answers_the_values_and_deletes_the_fields() {
         ok(&mut e, "HGETDEL h FIELDS 1 b"),
         Reply::Array(vec![bulk("2")])
     );
-    assert_eq!(ok(&mut e, "EXISTS h"), Reply::Int(0), "the emptied hash is deleted");
+    assert_eq!(
+        ok(&mut e, "EXISTS h"),
+        Reply::Int(0),
+        "the emptied hash is deleted"
+    );
     assert_eq!(
         ok(&mut e, "HGETDEL h FIELDS 1 b"),
         Reply::Array(vec![Reply::Nil])
@@ -79,15 +83,29 @@ fn hsetex_conditions_and_ttls() {
     let (mut e, clock) = engine();
     assert_eq!(ok(&mut e, "HSETEX h FXX FIELDS 1 a 1"), Reply::Int(0));
     assert_eq!(ok(&mut e, "EXISTS h"), Reply::Int(0));
-    assert_eq!(ok(&mut e, "HSETEX h FNX EX 10 FIELDS 2 a 1 b 2"), Reply::Int(1));
+    assert_eq!(
+        ok(&mut e, "HSETEX h FNX EX 10 FIELDS 2 a 1 b 2"),
+        Reply::Int(1)
+    );
     assert_eq!(ok(&mut e, "HTTL h FIELDS 2 a b"), ints(&[10, 10]));
     assert_eq!(ok(&mut e, "HSETEX h FNX FIELDS 2 a 9 c 3"), Reply::Int(0));
     assert_eq!(ok(&mut e, "HEXISTS h c"), Reply::Int(0), "FNX sets none");
-    assert_eq!(ok(&mut e, "HSETEX h FXX KEEPTTL FIELDS 1 a 5"), Reply::Int(1));
+    assert_eq!(
+        ok(&mut e, "HSETEX h FXX KEEPTTL FIELDS 1 a 5"),
+        Reply::Int(1)
+    );
     assert_eq!(ok(&mut e, "HGET h a"), bulk("5"));
-    assert_eq!(ok(&mut e, "HTTL h FIELDS 1 a"), ints(&[10]), "KEEPTTL keeps it");
+    assert_eq!(
+        ok(&mut e, "HTTL h FIELDS 1 a"),
+        ints(&[10]),
+        "KEEPTTL keeps it"
+    );
     assert_eq!(ok(&mut e, "HSETEX h FIELDS 1 a 6"), Reply::Int(1));
-    assert_eq!(ok(&mut e, "HTTL h FIELDS 1 a"), ints(&[-1]), "no option clears it");
+    assert_eq!(
+        ok(&mut e, "HTTL h FIELDS 1 a"),
+        ints(&[-1]),
+        "no option clears it"
+    );
     assert_eq!(ok(&mut e, "HSETEX h PX 500 FIELDS 1 c 3"), Reply::Int(1));
     clock.advance(500);
     assert_eq!(ok(&mut e, "HGET h c"), Reply::Nil);
@@ -99,7 +117,10 @@ fn hsetex_conditions_and_ttls() {
         err(&mut e, "HSETEX h EX -1 FIELDS 1 a 1"),
         "ERR invalid expire time in 'hsetex' command"
     );
-    assert_eq!(err(&mut e, "HSETEX h FNX FXX FIELDS 1 a 1"), "ERR syntax error");
+    assert_eq!(
+        err(&mut e, "HSETEX h FNX FXX FIELDS 1 a 1"),
+        "ERR syntax error"
+    );
     ok(&mut e, "SET s v");
     assert_eq!(
         err(&mut e, "HSETEX s FIELDS 1 a 1"),

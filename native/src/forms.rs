@@ -273,7 +273,17 @@ mod tests {
         );
         assert_eq!(
             journal(&["HSETEX", "h", "FXX", "PX", "7", "FIELDS", "1", "f", "v"]),
-            parse(&["HSETEX", "h", "FXX", "PXAT", "1700000000007", "FIELDS", "1", "f", "v"])
+            parse(&[
+                "HSETEX",
+                "h",
+                "FXX",
+                "PXAT",
+                "1700000000007",
+                "FIELDS",
+                "1",
+                "f",
+                "v"
+            ])
         );
     }
 

@@ -221,7 +221,10 @@ pub async fn hash_field_expiration(h: &Harness) {
     }
     assert_eq!(first.unwrap(), vec![1, -2]);
     assert_eq!(s.httl("c:hfe:h", &["a", "b"]).await.unwrap(), vec![100, -1]);
-    assert_eq!(s.hpersist("c:hfe:h", &["a", "b"]).await.unwrap(), vec![1, -1]);
+    assert_eq!(
+        s.hpersist("c:hfe:h", &["a", "b"]).await.unwrap(),
+        vec![1, -1]
+    );
     assert_eq!(s.hpexpire("c:hfe:h", &["a"], 1000).await.unwrap(), vec![1]);
     h.advance(std::time::Duration::from_millis(1100)).await;
     assert_eq!(s.hget("c:hfe:h", "a").await.unwrap(), None);

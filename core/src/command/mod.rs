@@ -12,9 +12,9 @@
 mod api;
 mod args;
 mod bits;
+mod hash_ttl;
 mod meta;
 mod method_list;
-mod hash_ttl;
 mod parse;
 mod parse_hash;
 mod parse_zset;
@@ -25,8 +25,8 @@ mod zset;
 use alloc::vec::Vec;
 
 pub(crate) use bits::MAX_BITS;
-pub use hash_ttl::{FieldSetCondition, FieldSetTtl};
 pub use bits::{BitOp, BitRange, BitUnit};
+pub use hash_ttl::{FieldSetCondition, FieldSetTtl};
 pub use method_list::{CommandMethod, MethodGroup, COMMAND_METHODS};
 pub(crate) use table::CONTAINERS;
 pub use table::{CommandFlags, CommandKind, CommandSpec, KeyRange, COMMAND_TABLE};

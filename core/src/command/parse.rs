@@ -12,11 +12,11 @@ use alloc::format;
 use alloc::string::String;
 
 use super::bits::{self, BitOp};
+use super::parse_hash;
 use super::read::{
     eq, expire_command, expiry, extended_options, float, int, list, numkeys_and_limit, pairs,
     pop_count, scan_cursor, scan_options,
 };
-use super::parse_hash;
 use super::table::{CommandKind, CommandSpec, CONTAINERS};
 use super::{Command, Expiry, GetExOption, InsertPosition, SetOptions};
 use crate::Error;

@@ -70,7 +70,10 @@ pub(super) fn field_query<A: AsRef<[u8]>>(args: &[A], kind: CommandKind) -> Resu
 pub(super) fn hgetex<A: AsRef<[u8]>>(args: &[A]) -> Result<Command, Error> {
     let opt = args[2].as_ref();
     let (option, at) = if let Some(kind) = expiry_kind(opt) {
-        (Some(GetExOption::Expiry(expiry(kind, args[3].as_ref())?)), 4)
+        (
+            Some(GetExOption::Expiry(expiry(kind, args[3].as_ref())?)),
+            4,
+        )
     } else if eq(opt, "PERSIST") {
         (Some(GetExOption::Persist), 3)
     } else {

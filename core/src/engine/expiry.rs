@@ -106,8 +106,7 @@ impl<C: Clock> Engine<C> {
                 report.expired += 1;
                 continue;
             }
-            let fields_due =
-                matches!(&slot.value, Value::Hash(h) if h.has_field_ttls() && h.may_have_expired(now));
+            let fields_due = matches!(&slot.value, Value::Hash(h) if h.has_field_ttls() && h.may_have_expired(now));
             if fields_due {
                 let (fields, removed) = self.purge_fields_at(i, now);
                 report.fields_expired += fields;

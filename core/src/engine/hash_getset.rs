@@ -141,7 +141,9 @@ impl<C: Clock> Engine<C> {
             FieldSetTtl::Clear | FieldSetTtl::Keep => None,
         };
         let exists = |f: &[u8]| {
-            target.is_some_and(|i| matches!(&self.keys.slot(i).value, Value::Hash(h) if h.contains(f)))
+            target.is_some_and(
+                |i| matches!(&self.keys.slot(i).value, Value::Hash(h) if h.contains(f)),
+            )
         };
         let allowed = match condition {
             FieldSetCondition::Always => true,
@@ -151,9 +153,11 @@ impl<C: Clock> Engine<C> {
         if !allowed {
             return Ok(false);
         }
-        let i = self.lookup_or_create(key, |v| matches!(v, Value::Hash(_)), || {
-            Value::Hash(alloc::boxed::Box::default())
-        })?;
+        let i = self.lookup_or_create(
+            key,
+            |v| matches!(v, Value::Hash(_)),
+            || Value::Hash(alloc::boxed::Box::default()),
+        )?;
         self.modify(i, |v| {
             let h = as_hash(v);
             for (f, value) in pairs {

@@ -361,9 +361,9 @@ impl<C: Clock> Engine<C> {
                 let after = slot.value.heap_bytes();
                 slot.version = version;
                 self.heap_bytes = self.heap_bytes + after - before;
-                self.field_volatile =
-                    self.field_volatile + usize::from(has_field_ttls(&slot.value))
-                        - usize::from(had_field_ttls);
+                self.field_volatile = self.field_volatile
+                    + usize::from(has_field_ttls(&slot.value))
+                    - usize::from(had_field_ttls);
                 match ttl {
                     TtlChange::Clear => self.set_slot_expiry(i, None),
                     TtlChange::Keep => {}

@@ -59,8 +59,11 @@ impl<C: Clock> Engine<C> {
                         });
                     }
                     // Field TTLs, grouped by time: one `HPEXPIREAT` per time and batch.
-                    let mut by_time: Vec<(u64, &Vec<u8>)> =
-                        hash.field_ttls().filter(|(_, t)| *t > now).map(|(f, t)| (t, f)).collect();
+                    let mut by_time: Vec<(u64, &Vec<u8>)> = hash
+                        .field_ttls()
+                        .filter(|(_, t)| *t > now)
+                        .map(|(f, t)| (t, f))
+                        .collect();
                     by_time.sort_unstable();
                     for group in by_time.chunk_by(|a, b| a.0 == b.0) {
                         for chunk in group.chunks(SNAPSHOT_BATCH) {

@@ -46,11 +46,7 @@ fn condition(method: &'static str, v: &JsValue) -> Result<ExpireCondition, JsVal
     })
 }
 
-pub(crate) fn hexpire(
-    method: &'static str,
-    make: fn(i64) -> Expiry,
-    args: [&JsValue; 4],
-) -> Built {
+pub(crate) fn hexpire(method: &'static str, make: fn(i64) -> Expiry, args: [&JsValue; 4]) -> Built {
     let [k, f, amount, option] = args;
     let key = key(method, k)?;
     let fields = fields(method, f)?;
@@ -83,7 +79,10 @@ pub(crate) fn field_query(
 pub(crate) fn hgetdel(k: &JsValue, fields: &Array) -> Built {
     let key = key("hgetdel", k)?;
     let fields = bytes_list_nonempty("hgetdel", "field", fields)?;
-    call(Command::HGetDel { key, fields }, Shape::Values(Encoding::Text))
+    call(
+        Command::HGetDel { key, fields },
+        Shape::Values(Encoding::Text),
+    )
 }
 
 /// `hgetex(key, { ex | px | exat | pxat | persist }, ...fields)`: the values (`null` where

@@ -267,22 +267,48 @@ pub(crate) static METHODS: &[Method] = &[
     m("hmset", |a| hmset(&a.at(0), &a.at(1))),
     // hash field expiration
     m("hexpire", |a| {
-        hexpire("hexpire", Expiry::Ex, [&a.at(0), &a.at(1), &a.at(2), &a.at(3)])
+        hexpire(
+            "hexpire",
+            Expiry::Ex,
+            [&a.at(0), &a.at(1), &a.at(2), &a.at(3)],
+        )
     }),
     m("hpexpire", |a| {
-        hexpire("hpexpire", Expiry::Px, [&a.at(0), &a.at(1), &a.at(2), &a.at(3)])
+        hexpire(
+            "hpexpire",
+            Expiry::Px,
+            [&a.at(0), &a.at(1), &a.at(2), &a.at(3)],
+        )
     }),
     m("hexpireat", |a| {
-        hexpire("hexpireat", Expiry::ExAt, [&a.at(0), &a.at(1), &a.at(2), &a.at(3)])
+        hexpire(
+            "hexpireat",
+            Expiry::ExAt,
+            [&a.at(0), &a.at(1), &a.at(2), &a.at(3)],
+        )
     }),
     m("hpexpireat", |a| {
-        hexpire("hpexpireat", Expiry::PxAt, [&a.at(0), &a.at(1), &a.at(2), &a.at(3)])
+        hexpire(
+            "hpexpireat",
+            Expiry::PxAt,
+            [&a.at(0), &a.at(1), &a.at(2), &a.at(3)],
+        )
     }),
     m("httl", |a| {
-        field_query("httl", |key, fields| Command::HTtl { key, fields }, &a.at(0), &a.at(1))
+        field_query(
+            "httl",
+            |key, fields| Command::HTtl { key, fields },
+            &a.at(0),
+            &a.at(1),
+        )
     }),
     m("hpttl", |a| {
-        field_query("hpttl", |key, fields| Command::HPTtl { key, fields }, &a.at(0), &a.at(1))
+        field_query(
+            "hpttl",
+            |key, fields| Command::HPTtl { key, fields },
+            &a.at(0),
+            &a.at(1),
+        )
     }),
     m("hexpiretime", |a| {
         field_query(
