@@ -62,7 +62,8 @@ pub(super) fn field_query<A: AsRef<[u8]>>(args: &[A], kind: CommandKind) -> Resu
         CommandKind::HExpireTime => Command::HExpireTime { key, fields },
         CommandKind::HPExpireTime => Command::HPExpireTime { key, fields },
         CommandKind::HGetDel => Command::HGetDel { key, fields },
-        _ => Command::HPersist { key, fields },
+        CommandKind::HPersist => Command::HPersist { key, fields },
+        other => unreachable!("{other:?} does not take `key FIELDS n field …` alone"),
     })
 }
 

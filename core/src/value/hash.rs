@@ -120,6 +120,10 @@ impl HashValue {
 
     /// Removes the TTL of `field`; true when it had one.
     pub(crate) fn clear_ttl(&mut self, field: &[u8]) -> bool {
+        // Most hashes have no field TTL: skip hashing the field for them.
+        if self.ttls.is_empty() {
+            return false;
+        }
         match self.ttls.remove_entry(field) {
             Some((name, _)) => {
                 self.payload -= name.capacity();
