@@ -8,10 +8,7 @@ use alloc::vec::Vec;
 use super::{
     Aggregate, BitRange, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZRangeBy,
 };
-use super::{
-    Command, ExpireCondition, Expiry, FieldSetCondition, FieldSetTtl, GetExOption, InsertPosition,
-    SetCondition,
-};
+use super::{Command, ExpireCondition, Expiry, GetExOption, InsertPosition, SetCondition};
 use crate::decimal::format_float_arg;
 use crate::num::format_i64;
 
@@ -93,13 +90,7 @@ fn with_scores_arg(a: &mut Vec<Arg<'_>>, with_scores: bool) {
     }
 }
 
-/// `FIELDS n field …` of the hash field expiration commands.
-fn fields_args<'a>(a: &mut Vec<Arg<'a>>, fields: &'a [Vec<u8>]) {
-    a.extend([Arg::Word("FIELDS"), Arg::Int(fields.len() as i64)]);
-    a.extend(fields.iter().map(|f| Arg::Bytes(f)));
-}
-
-fn expiry_args(e: Expiry) -> [Arg<'static>; 2] {
+pub(super) fn expiry_args(e: Expiry) -> [Arg<'static>; 2] {
     match e {
         Expiry::Ex(v) => [Arg::Word("EX"), Arg::Int(v)],
         Expiry::Px(v) => [Arg::Word("PX"), Arg::Int(v)],
@@ -281,70 +272,15 @@ impl Command {
             PfCount { keys } => a.extend(keys.iter().map(|v| Arg::Bytes(v))),
             PubSubNumPat => a.push(Arg::Word("NUMPAT")),
             Ping { message } => a.extend(message.iter().map(|v| Arg::Bytes(v))),
-            HExpire {
-                key,
-                expiry,
-                condition,
-                fields,
-            } => {
-                let t = match expiry {
-                    Expiry::Ex(v) | Expiry::Px(v) | Expiry::ExAt(v) | Expiry::PxAt(v) => *v,
-                };
-                a.extend([Arg::Bytes(key), Arg::Int(t)]);
-                let word = match condition {
-                    ExpireCondition::Always => None,
-                    ExpireCondition::Nx => Some("NX"),
-                    ExpireCondition::Xx => Some("XX"),
-                    ExpireCondition::Gt | ExpireCondition::XxGt => Some("GT"),
-                    ExpireCondition::Lt | ExpireCondition::XxLt => Some("LT"),
-                };
-                a.extend(word.map(Arg::Word));
-                fields_args(&mut a, fields);
-            }
-            HGetEx {
-                key,
-                option,
-                fields,
-            } => {
-                a.push(Arg::Bytes(key));
-                match option {
-                    Some(GetExOption::Expiry(e)) => a.extend(expiry_args(*e)),
-                    Some(GetExOption::Persist) => a.push(Arg::Word("PERSIST")),
-                    None => {}
-                }
-                fields_args(&mut a, fields);
-            }
-            HSetEx {
-                key,
-                condition,
-                ttl,
-                pairs,
-            } => {
-                a.push(Arg::Bytes(key));
-                match condition {
-                    FieldSetCondition::Always => {}
-                    FieldSetCondition::Fnx => a.push(Arg::Word("FNX")),
-                    FieldSetCondition::Fxx => a.push(Arg::Word("FXX")),
-                }
-                match ttl {
-                    FieldSetTtl::Clear => {}
-                    FieldSetTtl::Keep => a.push(Arg::Word("KEEPTTL")),
-                    FieldSetTtl::Set(e) => a.extend(expiry_args(*e)),
-                }
-                a.extend([Arg::Word("FIELDS"), Arg::Int(pairs.len() as i64)]);
-                for (f, v) in pairs {
-                    a.extend([Arg::Bytes(f), Arg::Bytes(v)]);
-                }
-            }
-            HTtl { key, fields }
-            | HPTtl { key, fields }
-            | HExpireTime { key, fields }
-            | HPExpireTime { key, fields }
-            | HGetDel { key, fields }
-            | HPersist { key, fields } => {
-                a.push(Arg::Bytes(key));
-                fields_args(&mut a, fields);
-            }
+            HExpire { .. }
+            | HTtl { .. }
+            | HPTtl { .. }
+            | HExpireTime { .. }
+            | HPExpireTime { .. }
+            | HPersist { .. }
+            | HGetDel { .. }
+            | HGetEx { .. }
+            | HSetEx { .. } => super::args_hash::hash_ttl_args(self, &mut a),
             HSet { key, pairs } | HMSet { key, pairs } => {
                 a.push(Arg::Bytes(key));
                 for (f, v) in pairs {

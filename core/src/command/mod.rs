@@ -11,6 +11,7 @@
 
 mod api;
 mod args;
+mod args_hash;
 mod bits;
 mod hash_ttl;
 mod meta;
