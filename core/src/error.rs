@@ -86,6 +86,18 @@ pub enum Error {
     /// An expiry that is not positive or overflows, naming the command as Redis does.
     #[error("ERR invalid expire time in '{0}' command")]
     InvalidExpireTime(&'static str),
+    /// A negative time in the `HEXPIRE` family.
+    #[error("ERR invalid expire time, must be >= 0")]
+    NegativeFieldExpireTime,
+    /// A `FIELDS` count that is not a positive integer (hash field expiration).
+    #[error("ERR Parameter `numFields` should be greater than 0")]
+    NumFieldsNotPositive,
+    /// A `FIELDS` count other than the number of fields that follow it.
+    #[error("ERR The `numfields` parameter must match the number of arguments")]
+    NumFieldsMismatch,
+    /// No `FIELDS` where the hash field expiration commands expect it.
+    #[error("ERR Mandatory argument FIELDS is missing or not at the right position")]
+    FieldsMissing,
     /// A negative string offset (`SETRANGE`).
     #[error("ERR offset is out of range")]
     OffsetOutOfRange,
@@ -270,6 +282,10 @@ impl Error {
             Error::WithScoresByLex,
             Error::WeightNotFloat,
             Error::ValueOutOfRange,
+            Error::NegativeFieldExpireTime,
+            Error::NumFieldsNotPositive,
+            Error::NumFieldsMismatch,
+            Error::FieldsMissing,
             Error::OffsetOutOfRange,
             Error::StringTooLong,
             Error::BitOffset,

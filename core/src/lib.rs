@@ -54,9 +54,10 @@ mod value;
 pub use clock::{Clock, ManualClock, Millis};
 pub use command::{
     Aggregate, BitOp, BitRange, BitUnit, Command, CommandFlags, CommandKind, CommandMethod,
-    CommandSpec, ExpireCondition, Expiry, GeoUnit, GetExOption, InsertPosition, KeyRange, KeyType,
-    LexBound, Limit, ListEnd, MethodGroup, Reply, ScoreBound, SetCondition, SetOptions,
-    ZAddComparison, ZAddCondition, ZAddOptions, ZRangeBy, COMMAND_METHODS, COMMAND_TABLE,
+    CommandSpec, ExpireCondition, Expiry, FieldSetCondition, FieldSetTtl, GeoUnit, GetExOption,
+    InsertPosition, KeyRange, KeyType, LexBound, Limit, ListEnd, MethodGroup, Reply, ScoreBound,
+    SetCondition, SetOptions, ZAddComparison, ZAddCondition, ZAddOptions, ZRangeBy,
+    COMMAND_METHODS, COMMAND_TABLE,
 };
 pub use config::{EngineConfig, EvictionPolicy};
 pub use engine::{

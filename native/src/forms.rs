@@ -2,7 +2,9 @@
 //! journal) and the append-only log of memory-only storage: by value where its effect depends
 //! on what it read or on a random choice, and with absolute expiry times.
 
-use hedgestore_core::{Command, Expiry, GetExOption, ListEnd, Reply, SetOptions, ZAddOptions};
+use hedgestore_core::{
+    Command, Expiry, FieldSetTtl, GetExOption, ListEnd, Reply, SetOptions, ZAddOptions,
+};
 
 fn command_bytes(command: &Command) -> usize {
     command.to_args().iter().map(|a| a.len() + 8).sum()
@@ -18,8 +20,9 @@ pub(crate) fn journal_form(command: &Command, now: i64) -> (Command, usize) {
     (command, bytes)
 }
 
-/// `command` with every relative expiry (`EX`, `PX`, `EXPIRE`, `PEXPIRE`) turned into the
-/// absolute Unix time in milliseconds it meant at `now` (`PXAT`, `PEXPIREAT`).
+/// `command` with every relative expiry (`EX`, `PX`, `EXPIRE`, `PEXPIRE`, `HEXPIRE`,
+/// `HPEXPIRE`, `HGETEX`'s and `HSETEX`'s `EX`/`PX`) turned into the absolute Unix time in milliseconds it meant at `now` (`PXAT`,
+/// `PEXPIREAT`, `HPEXPIREAT`).
 fn absolute_expiry(command: Command, now: i64) -> Command {
     fn at(expiry: Expiry, now: i64) -> Expiry {
         match expiry {
@@ -56,6 +59,37 @@ fn absolute_expiry(command: Command, now: i64) -> Command {
             key,
             expiry: at(expiry, now),
             condition,
+        },
+        Command::HExpire {
+            key,
+            expiry,
+            condition,
+            fields,
+        } => Command::HExpire {
+            key,
+            expiry: at(expiry, now),
+            condition,
+            fields,
+        },
+        Command::HGetEx {
+            key,
+            option: Some(GetExOption::Expiry(e)),
+            fields,
+        } => Command::HGetEx {
+            key,
+            option: Some(GetExOption::Expiry(at(e, now))),
+            fields,
+        },
+        Command::HSetEx {
+            key,
+            condition,
+            ttl: FieldSetTtl::Set(e),
+            pairs,
+        } => Command::HSetEx {
+            key,
+            condition,
+            ttl: FieldSetTtl::Set(at(e, now)),
+            pairs,
         },
         other => other,
     }
@@ -265,6 +299,42 @@ mod tests {
 
     fn parse(words: &[&str]) -> Command {
         Command::parse(words).unwrap()
+    }
+
+    #[test]
+    fn relative_field_expiry_times_become_absolute_in_the_journal() {
+        let now = 1_700_000_000_000;
+        let journal = |words: &[&str]| journal_form(&parse(words), now).0;
+        assert_eq!(
+            journal(&["HEXPIRE", "h", "10", "NX", "FIELDS", "1", "f"]),
+            parse(&["HPEXPIREAT", "h", "1700000010000", "NX", "FIELDS", "1", "f"])
+        );
+        assert_eq!(
+            journal(&["HPEXPIRE", "h", "250", "FIELDS", "2", "f", "g"]),
+            parse(&["HPEXPIREAT", "h", "1700000000250", "FIELDS", "2", "f", "g"])
+        );
+        assert_eq!(
+            journal(&["HEXPIREAT", "h", "5", "FIELDS", "1", "f"]),
+            parse(&["HEXPIREAT", "h", "5", "FIELDS", "1", "f"])
+        );
+        assert_eq!(
+            journal(&["HGETEX", "h", "EX", "3", "FIELDS", "1", "f"]),
+            parse(&["HGETEX", "h", "PXAT", "1700000003000", "FIELDS", "1", "f"])
+        );
+        assert_eq!(
+            journal(&["HSETEX", "h", "FXX", "PX", "7", "FIELDS", "1", "f", "v"]),
+            parse(&[
+                "HSETEX",
+                "h",
+                "FXX",
+                "PXAT",
+                "1700000000007",
+                "FIELDS",
+                "1",
+                "f",
+                "v"
+            ])
+        );
     }
 
     #[test]

@@ -136,6 +136,7 @@ macro_rules! reply_type {
     (map_page) => { (u64, Vec<(bytes::Bytes, bytes::Bytes)>) };
     (popped) => { Option<(bytes::Bytes, Vec<bytes::Bytes>)> };
     (positions) => { Vec<Option<(f64, f64)>> };
+    (ints) => { Vec<i64> };
 }
 
 /// The converter of a reply kind, applied to a `Reply`.

@@ -139,6 +139,14 @@ pub(crate) fn flags(reply: Reply) -> Result<Vec<bool>> {
     }
 }
 
+/// An array of integers (`HEXPIRE`, `HTTL`).
+pub(crate) fn ints(reply: Reply) -> Result<Vec<i64>> {
+    match reply {
+        Reply::Array(items) => items.into_iter().map(int).collect(),
+        other => Err(unexpected("an array of integers", &other)),
+    }
+}
+
 /// A float sent as text, or nil (`ZSCORE`).
 pub(crate) fn opt_float(reply: Reply) -> Result<Option<f64>> {
     match reply {
@@ -386,6 +394,11 @@ mod tests {
             flags(Reply::Array(vec![Reply::Int(1), Reply::Int(0)])).unwrap(),
             vec![true, false]
         );
+        assert_eq!(
+            ints(Reply::Array(vec![Reply::Int(-2), Reply::Int(1)])).unwrap(),
+            vec![-2, 1]
+        );
+        assert!(ints(Reply::Int(1)).is_err());
         let flat = Reply::Array(vec![bulk("a"), bulk("1.5"), bulk("b"), bulk("inf")]);
         assert_eq!(
             scored(flat.clone()).unwrap(),

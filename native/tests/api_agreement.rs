@@ -269,6 +269,9 @@ macro_rules! sample {
     ($group:ident, $param:ident, getex_option) => {
         None
     };
+    ($group:ident, $param:ident, opt_duration) => {
+        Some(std::time::Duration::from_secs(60))
+    };
     ($group:ident, $param:ident, type_filter) => {
         None
     };

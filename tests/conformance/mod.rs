@@ -24,7 +24,7 @@ use tokio::sync::mpsc;
 
 mod api;
 mod scripts;
-pub use api::{every_typed_method_runs, sets_and_sorted_sets};
+pub use api::{every_typed_method_runs, hash_field_expiration, sets_and_sorted_sets};
 pub use scripts::scripts_run_on_redis_only;
 
 /// How a backend's tests move time.
@@ -90,7 +90,8 @@ macro_rules! conformance_suite {
             json_helpers_round_trip,
             every_typed_method_runs,
             sets_and_sorted_sets,
-            scripts_run_on_redis_only
+            scripts_run_on_redis_only,
+            hash_field_expiration
         );
     };
     (@cases $attr:tt $make:expr; $($case:ident),* $(,)?) => {

@@ -60,6 +60,17 @@ export interface ExpireOptions {
   lt?: boolean;
 }
 
+/** The `HEXPIRE` family's condition, as `@upstash/redis` takes it (any case). */
+export type HExpireOption = 'NX' | 'nx' | 'XX' | 'xx' | 'GT' | 'gt' | 'LT' | 'lt';
+
+/** `hsetex`'s options, as `@upstash/redis` takes them. */
+export interface HSetExOptions {
+  /** `FNX`: only if none of the fields exists; `FXX`: only if all exist. */
+  conditional?: 'FNX' | 'fnx' | 'FXX' | 'fxx';
+  /** The fields' TTL: at most one of these; none clears their TTL, as `hset` does. */
+  expiration?: { ex?: Int; px?: Int; exat?: Int; pxat?: Int; keepttl?: boolean };
+}
+
 /** `scan`'s options. */
 export interface ScanOptions {
   /** A glob pattern keys must match. */
@@ -293,6 +304,50 @@ export interface Commands<R extends { [k: string]: any }> {
   hincrbyfloat(key: Bytes, field: Bytes, increment: number): R['number'];
   /** `HMSET`: sets every field (`hset`'s older form). */
   hmset(key: Bytes, fields: Entries): R['void'];
+
+  // Hash field expiration (Redis 7.4)
+  /**
+   * `HEXPIRE`: per field, -2 no such field, 0 the option's condition not met, 1 TTL set, 2
+   * deleted (a time not in the future).
+   */
+  hexpire(key: Bytes, fields: Bytes | Bytes[], seconds: Int, option?: HExpireOption): R['numbers'];
+  /** `HPEXPIRE`: as `hexpire`, in milliseconds. */
+  hpexpire(
+    key: Bytes,
+    fields: Bytes | Bytes[],
+    milliseconds: Int,
+    option?: HExpireOption,
+  ): R['numbers'];
+  /** `HEXPIREAT`: as `hexpire`, at a Unix time in seconds. */
+  hexpireat(
+    key: Bytes,
+    fields: Bytes | Bytes[],
+    unixSeconds: Int,
+    option?: HExpireOption,
+  ): R['numbers'];
+  /** `HPEXPIREAT`: as `hexpire`, at a Unix time in milliseconds. */
+  hpexpireat(
+    key: Bytes,
+    fields: Bytes | Bytes[],
+    unixMilliseconds: Int,
+    option?: HExpireOption,
+  ): R['numbers'];
+  /** `HTTL`: per field, seconds left, -1 no TTL, -2 no such field. */
+  httl(key: Bytes, fields: Bytes | Bytes[]): R['numbers'];
+  /** `HPTTL`: per field, milliseconds left, -1 no TTL, -2 no such field. */
+  hpttl(key: Bytes, fields: Bytes | Bytes[]): R['numbers'];
+  /** `HEXPIRETIME`: per field, the Unix time in seconds, -1 no TTL, -2 no such field. */
+  hexpiretime(key: Bytes, fields: Bytes | Bytes[]): R['numbers'];
+  /** `HPEXPIRETIME`: per field, the Unix time in milliseconds, -1 no TTL, -2 no such field. */
+  hpexpiretime(key: Bytes, fields: Bytes | Bytes[]): R['numbers'];
+  /** `HPERSIST`: per field, 1 TTL removed, -1 no TTL, -2 no such field. */
+  hpersist(key: Bytes, fields: Bytes | Bytes[]): R['numbers'];
+  /** `HGETDEL` (Redis 8.0): the values (`null` where missing); the fields are deleted. */
+  hgetdel(key: Bytes, ...fields: Bytes[]): R['strings'];
+  /** `HGETEX` (Redis 8.0): the values (`null` where missing), changing the fields' TTL. */
+  hgetex(key: Bytes, options: GetExOptions, ...fields: Bytes[]): R['strings'];
+  /** `HSETEX` (Redis 8.0): 1 when every field was set, 0 when the condition prevented it. */
+  hsetex(key: Bytes, options: HSetExOptions, fields: Entries): R['number'];
 
   // Lists
   /** `LPUSH` (each value to the head in turn): the new length. */

@@ -35,6 +35,7 @@ interface Now {
   scanBytes: ScanPage<Uint8Array>;
   counts: Record<string, number>;
   booleans: boolean[];
+  numbers: number[];
   score: number | null;
   scores: Array<number | null>;
   scored: Array<string | number>;

@@ -77,7 +77,7 @@
 /// `PTTL`'s -2/-1/time), `key_type` (`TYPE`'s status), `scan_page` (cursor and keys), `text`
 /// (a status or a value), `counts` (name/count pairs), `flags` (0s and 1s), `opt_float` (a
 /// float sent as text, or nil), `opt_floats` (floats and nils), `rank` (a non-negative
-/// integer or nil), `scored` (a flat member/score array, as pairs), `scored_page` (a cursor
+/// integer or nil), `ints` (an array of integers), `scored` (a flat member/score array, as pairs), `scored_page` (a cursor
 /// and a flat member/score array), `popped` (a key and the values popped from it, or nil), `time`
 /// (`TIME`'s seconds and microseconds), `reply` (a script's reply, as it came),
 /// `map_page` (a cursor and a flat field/value array, as pairs), `positions`
@@ -319,6 +319,83 @@ macro_rules! for_each_command_method {
                     /// when missing).
                     HStrLen => hstrlen(key: bytes, field: bytes) -> count
                         = HStrLen { key, field };
+                    /// `HEXPIRE key seconds FIELDS n field …`: per field, -2 no such field,
+                    /// 1 TTL set, 2 deleted (a time not in the future).
+                    HExpire => hexpire(key: bytes, fields: bytes_list, seconds: int) -> ints
+                        = HExpire {
+                            key,
+                            expiry: $crate::Expiry::Ex(seconds),
+                            condition: $crate::ExpireCondition::Always,
+                            fields,
+                        };
+                    /// `HPEXPIRE key milliseconds FIELDS n field …`: as `hexpire`.
+                    HPExpire => hpexpire(key: bytes, fields: bytes_list, milliseconds: int)
+                        -> ints = HExpire {
+                            key,
+                            expiry: $crate::Expiry::Px(milliseconds),
+                            condition: $crate::ExpireCondition::Always,
+                            fields,
+                        };
+                    /// `HEXPIREAT key unix_seconds FIELDS n field …`: as `hexpire`.
+                    HExpireAt => hexpireat(key: bytes, fields: bytes_list, unix_seconds: int)
+                        -> ints = HExpire {
+                            key,
+                            expiry: $crate::Expiry::ExAt(unix_seconds),
+                            condition: $crate::ExpireCondition::Always,
+                            fields,
+                        };
+                    /// `HPEXPIREAT key unix_milliseconds FIELDS n field …`: as `hexpire`.
+                    HPExpireAt => hpexpireat(
+                        key: bytes,
+                        fields: bytes_list,
+                        unix_milliseconds: int
+                    ) -> ints = HExpire {
+                        key,
+                        expiry: $crate::Expiry::PxAt(unix_milliseconds),
+                        condition: $crate::ExpireCondition::Always,
+                        fields,
+                    };
+                    /// `HTTL key FIELDS n field …`: per field, seconds left, -1 no TTL, -2
+                    /// no such field.
+                    HTtl => httl(key: bytes, fields: bytes_list) -> ints = HTtl { key, fields };
+                    /// `HPTTL key FIELDS n field …`: per field, milliseconds left, -1 no
+                    /// TTL, -2 no such field.
+                    HPTtl => hpttl(key: bytes, fields: bytes_list) -> ints
+                        = HPTtl { key, fields };
+                    /// `HEXPIRETIME key FIELDS n field …`: per field, the Unix time in
+                    /// seconds, -1 no TTL, -2 no such field.
+                    HExpireTime => hexpiretime(key: bytes, fields: bytes_list) -> ints
+                        = HExpireTime { key, fields };
+                    /// `HPEXPIRETIME key FIELDS n field …`: per field, the Unix time in
+                    /// milliseconds, -1 no TTL, -2 no such field.
+                    HPExpireTime => hpexpiretime(key: bytes, fields: bytes_list) -> ints
+                        = HPExpireTime { key, fields };
+                    /// `HPERSIST key FIELDS n field …`: per field, 1 TTL removed, -1 no
+                    /// TTL, -2 no such field.
+                    HPersist => hpersist(key: bytes, fields: bytes_list) -> ints
+                        = HPersist { key, fields };
+                    /// `HGETDEL key FIELDS n field …`: each value (`None` where missing);
+                    /// the fields are deleted.
+                    HGetDel => hgetdel(key: bytes, fields: bytes_list) -> values
+                        = HGetDel { key, fields };
+                    /// `HGETEX key [EX|PX|EXAT|PXAT t|PERSIST] FIELDS n field …`: each value
+                    /// (`None` where missing), changing the fields' TTL.
+                    HGetEx => hgetex(key: bytes, option: getex_option, fields: bytes_list)
+                        -> values = HGetEx { key, option, fields };
+                    /// `HSETEX key [PX ms] FIELDS n field value …`: sets every pair, with
+                    /// the TTL given or none.
+                    HSetEx => hsetex(key: bytes, pairs: pairs, ttl: opt_duration) -> flag
+                        = HSetEx {
+                            key,
+                            condition: $crate::FieldSetCondition::Always,
+                            ttl: match ttl {
+                                Some(d) => $crate::FieldSetTtl::Set(
+                                    $crate::Expiry::Px(d.as_millis() as i64)
+                                ),
+                                None => $crate::FieldSetTtl::Clear,
+                            },
+                            pairs,
+                        };
                 ],
                 list: [
                     /// `LPUSH key value …` (each to the head in turn): the new length.

@@ -102,7 +102,7 @@ fn end_arg(end: ListEnd) -> Arg<'static> {
     })
 }
 
-fn expiry_args(e: Expiry) -> [Arg<'static>; 2] {
+pub(super) fn expiry_args(e: Expiry) -> [Arg<'static>; 2] {
     match e {
         Expiry::Ex(v) => [Arg::Word("EX"), Arg::Int(v)],
         Expiry::Px(v) => [Arg::Word("PX"), Arg::Int(v)],
@@ -306,6 +306,15 @@ impl Command {
             PfCount { keys } => a.extend(keys.iter().map(|v| Arg::Bytes(v))),
             PubSubNumPat => a.push(Arg::Word("NUMPAT")),
             Ping { message } => a.extend(message.iter().map(|v| Arg::Bytes(v))),
+            HExpire { .. }
+            | HTtl { .. }
+            | HPTtl { .. }
+            | HExpireTime { .. }
+            | HPExpireTime { .. }
+            | HPersist { .. }
+            | HGetDel { .. }
+            | HGetEx { .. }
+            | HSetEx { .. } => super::args_hash::hash_ttl_args(self, &mut a),
             HSet { key, pairs } | HMSet { key, pairs } => {
                 a.push(Arg::Bytes(key));
                 for (f, v) in pairs {

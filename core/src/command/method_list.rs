@@ -196,6 +196,7 @@ mod tests {
             "reply",
             "map_page",
             "positions",
+            "ints",
         ];
         for method in COMMAND_METHODS {
             assert!(REPLIES.contains(&method.reply), "{}", method.ident);

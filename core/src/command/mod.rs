@@ -11,13 +11,16 @@
 
 mod api;
 mod args;
+mod args_hash;
 mod bits;
+mod hash_ttl;
 mod meta;
 mod method_list;
 mod parse;
 mod parse_geo;
 mod parse_lists;
 pub(crate) use parse_geo::invalid_lon_lat;
+mod parse_hash;
 mod parse_zset;
 mod read;
 mod table;
@@ -29,6 +32,7 @@ pub use crate::geohash::GeoUnit;
 
 pub(crate) use bits::MAX_BITS;
 pub use bits::{BitOp, BitRange, BitUnit};
+pub use hash_ttl::{FieldSetCondition, FieldSetTtl};
 pub use method_list::{CommandMethod, MethodGroup, COMMAND_METHODS};
 pub(crate) use table::CONTAINERS;
 pub use table::{CommandFlags, CommandKind, CommandSpec, KeyRange, COMMAND_TABLE};
@@ -382,6 +386,42 @@ pub enum Command {
     /// `HMSET key field value [field value …]`
     HMSet {
         key: Vec<u8>,
+        pairs: Vec<(Vec<u8>, Vec<u8>)>,
+    },
+
+    // Hash field expiration
+    /// `HEXPIRE`/`HPEXPIRE`/`HEXPIREAT`/`HPEXPIREAT key t [NX|XX|GT|LT] FIELDS n field …`
+    /// (`XX GT`/`XX LT` are not accepted by these commands; they run as `GT`/`LT` with `XX`)
+    HExpire {
+        key: Vec<u8>,
+        expiry: Expiry,
+        condition: ExpireCondition,
+        fields: Vec<Vec<u8>>,
+    },
+    /// `HTTL key FIELDS n field …`
+    HTtl { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HPTTL key FIELDS n field …`
+    HPTtl { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HEXPIRETIME key FIELDS n field …`
+    HExpireTime { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HPEXPIRETIME key FIELDS n field …`
+    HPExpireTime { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HPERSIST key FIELDS n field …`
+    HPersist { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HGETDEL key FIELDS n field …` (Redis 8.0)
+    HGetDel { key: Vec<u8>, fields: Vec<Vec<u8>> },
+    /// `HGETEX key [EX s|PX ms|EXAT t|PXAT t|PERSIST] FIELDS n field …` (Redis 8.0)
+    HGetEx {
+        key: Vec<u8>,
+        option: Option<GetExOption>,
+        fields: Vec<Vec<u8>>,
+    },
+    /// `HSETEX key [FNX|FXX] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL] FIELDS n field value …`
+    /// (Redis 8.0)
+    HSetEx {
+        key: Vec<u8>,
+        condition: FieldSetCondition,
+        ttl: FieldSetTtl,
         pairs: Vec<(Vec<u8>, Vec<u8>)>,
     },
 

@@ -12,6 +12,7 @@ use alloc::format;
 use alloc::string::String;
 
 use super::bits::{self, BitOp};
+use super::parse_hash;
 use super::read::{
     eq, expire_command, expiry, extended_options, float, int, list, numkeys_and_limit, pairs,
     pop_count, scan_cursor, scan_options,
@@ -285,6 +286,18 @@ impl Command {
                 },
                 _ => return Err(Error::WrongArity(cmd_name)),
             },
+            CommandKind::HExpire => parse_hash::hexpire(args, Expiry::Ex)?,
+            CommandKind::HPExpire => parse_hash::hexpire(args, Expiry::Px)?,
+            CommandKind::HExpireAt => parse_hash::hexpire(args, Expiry::ExAt)?,
+            CommandKind::HPExpireAt => parse_hash::hexpire(args, Expiry::PxAt)?,
+            CommandKind::HTtl
+            | CommandKind::HPTtl
+            | CommandKind::HExpireTime
+            | CommandKind::HPExpireTime
+            | CommandKind::HPersist
+            | CommandKind::HGetDel => parse_hash::field_query(args, spec.kind)?,
+            CommandKind::HGetEx => parse_hash::hgetex(args)?,
+            CommandKind::HSetEx => parse_hash::hsetex(args)?,
             CommandKind::HSet | CommandKind::HMSet => {
                 if rest.len() % 2 == 0 {
                     return Err(Error::WrongArity(cmd_name));

@@ -363,6 +363,42 @@ command_table! {
     /// `HMSET`
     HMSet = "hmset", -4, [WRITE, DENYOOM], (1, 1, 1),
         ["HMSET", "h", "f1", "v1", "f2", "v2"];
+    /// `HEXPIRE` (relative seconds; Redis 7.4)
+    HExpire = "hexpire", -6, [WRITE, DENYOOM], (1, 1, 1),
+        ["HEXPIRE", "h", "10", "NX", "FIELDS", "2", "f1", "f2"];
+    /// `HPEXPIRE` (relative milliseconds; Redis 7.4)
+    HPExpire = "hpexpire", -6, [WRITE, DENYOOM], (1, 1, 1),
+        ["HPEXPIRE", "h", "10000", "FIELDS", "1", "f"];
+    /// `HEXPIREAT` (Unix seconds; Redis 7.4)
+    HExpireAt = "hexpireat", -6, [WRITE, DENYOOM], (1, 1, 1),
+        ["HEXPIREAT", "h", "4102444800", "GT", "FIELDS", "1", "f"];
+    /// `HPEXPIREAT` (Unix milliseconds; Redis 7.4)
+    HPExpireAt = "hpexpireat", -6, [WRITE, DENYOOM], (1, 1, 1),
+        ["HPEXPIREAT", "h", "4102444800000", "FIELDS", "1", "f"];
+    /// `HTTL` (Redis 7.4)
+    HTtl = "httl", -5, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HTTL", "h", "FIELDS", "2", "f1", "f2"];
+    /// `HPTTL` (Redis 7.4)
+    HPTtl = "hpttl", -5, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HPTTL", "h", "FIELDS", "1", "f"];
+    /// `HEXPIRETIME` (Redis 7.4)
+    HExpireTime = "hexpiretime", -5, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HEXPIRETIME", "h", "FIELDS", "1", "f"];
+    /// `HPEXPIRETIME` (Redis 7.4)
+    HPExpireTime = "hpexpiretime", -5, [READONLY, RETRY_SAFE], (1, 1, 1),
+        ["HPEXPIRETIME", "h", "FIELDS", "1", "f"];
+    /// `HPERSIST` (Redis 7.4)
+    HPersist = "hpersist", -5, [WRITE], (1, 1, 1),
+        ["HPERSIST", "h", "FIELDS", "1", "f"];
+    /// `HGETDEL` (Redis 8.0)
+    HGetDel = "hgetdel", -5, [WRITE], (1, 1, 1),
+        ["HGETDEL", "h", "FIELDS", "2", "f1", "f2"];
+    /// `HGETEX` (Redis 8.0)
+    HGetEx = "hgetex", -5, [WRITE], (1, 1, 1),
+        ["HGETEX", "h", "EX", "100", "FIELDS", "1", "f"];
+    /// `HSETEX` (Redis 8.0)
+    HSetEx = "hsetex", -6, [WRITE, DENYOOM], (1, 1, 1),
+        ["HSETEX", "h", "FNX", "PX", "5000", "FIELDS", "2", "f1", "v1", "f2", "v2"];
     /// `LPUSH`
     LPush = "lpush", -3, [WRITE, DENYOOM], (1, 1, 1),
         ["LPUSH", "l", "a", "b"];

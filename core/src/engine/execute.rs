@@ -14,6 +14,10 @@ fn int(n: usize) -> Reply {
     Reply::Int(n as i64)
 }
 
+fn ints(values: Vec<i64>) -> Reply {
+    Reply::Array(values.into_iter().map(Reply::Int).collect())
+}
+
 fn optional_bulks(values: Vec<Option<Vec<u8>>>) -> Reply {
     Reply::Array(values.into_iter().map(Reply::bulk_or_nil).collect())
 }
@@ -178,6 +182,31 @@ impl<C: Clock> Engine<C> {
             Command::HIncrByFloat { key, field, delta } => {
                 Reply::Bulk(self.hincr_by_float_unguarded(&key, &field, delta)?)
             }
+            Command::HExpire {
+                key,
+                expiry,
+                condition,
+                fields,
+            } => ints(self.hexpire_unguarded(&key, expiry, condition, &fields)?),
+            Command::HTtl { key, fields } => ints(self.httl(&key, &fields)?),
+            Command::HPTtl { key, fields } => ints(self.hpttl(&key, &fields)?),
+            Command::HExpireTime { key, fields } => ints(self.hexpiretime(&key, &fields)?),
+            Command::HPExpireTime { key, fields } => ints(self.hpexpiretime(&key, &fields)?),
+            Command::HPersist { key, fields } => ints(self.hpersist(&key, &fields)?),
+            Command::HGetDel { key, fields } => optional_bulks(self.hgetdel(&key, &fields)?),
+            Command::HGetEx {
+                key,
+                option,
+                fields,
+            } => optional_bulks(self.hgetex(&key, option, &fields)?),
+            Command::HSetEx {
+                key,
+                condition,
+                ttl,
+                pairs,
+            } => int(usize::from(
+                self.hsetex_unguarded(&key, condition, ttl, &pairs)?,
+            )),
             Command::HMSet { key, pairs } => {
                 self.hset_unguarded(&key, &pairs)?;
                 Reply::Ok

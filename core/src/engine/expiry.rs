@@ -2,7 +2,9 @@
 //! [`Engine::handle_timeout`], and each call does a bounded amount of work.
 //!
 //! Lazy expiry (every access checks the deadline) keeps expired keys invisible; active expiry
-//! reclaims the memory of keys nobody reads again. Each cycle walks at most
+//! reclaims the memory of keys nobody reads again. Hash fields with a TTL are handled the
+//! same way: a cycle that examines a hash whose earliest field time has passed removes its
+//! expired fields (and the hash, when none is left). Each cycle walks at most
 //! `expire_work_budget` slots from a rotating cursor, so no call pauses in proportion to the
 //! keyspace (Redis's active-expire idea). When a cycle finds many expired keys (a quarter of
 //! what it examined or more) the next deadline is immediate, so a mass expiry is reclaimed
@@ -12,6 +14,7 @@
 //! back, in budget-sized steps, until it has covered the whole keyspace.
 
 use super::Engine;
+use crate::value::Value;
 use crate::{Clock, Millis};
 
 /// What one [`Engine::handle_timeout`] call did.
@@ -23,6 +26,9 @@ pub struct TimeoutReport {
     pub expired: usize,
     /// Locks that reached their TTL.
     pub locks_expired: usize,
+    /// Hash fields removed because their TTL had passed (a hash whose last field expired
+    /// is removed too, and counted here, not in `expired`).
+    pub fields_expired: usize,
 }
 
 pub(crate) struct ExpiryState {
@@ -52,7 +58,7 @@ impl<C: Clock> Engine<C> {
     /// when there is nothing to expire and no lock anyone waits for.
     pub fn next_deadline(&self) -> Option<Millis> {
         let mut deadline = self.locks.next_expiry_with_waiters();
-        if self.volatile > 0 {
+        if self.volatile + self.field_volatile > 0 {
             let e = &self.expiry;
             let cycle = if e.backlog || e.sweep_left > 0 {
                 e.last_cycle
@@ -75,7 +81,7 @@ impl<C: Clock> Engine<C> {
             ..TimeoutReport::default()
         };
         let budget = self.config.expire_work_budget.max(1);
-        if self.volatile == 0 {
+        if self.volatile + self.field_volatile == 0 {
             self.expiry.sweep_left = 0;
             self.expiry.backlog = false;
             self.expiry.last_cycle = now;
@@ -85,7 +91,7 @@ impl<C: Clock> Engine<C> {
             self.expiry.sweep_left = self.keys.len();
             self.expiry.next_sweep = now.saturating_add(self.config.cleanup_interval);
         }
-        while report.examined < budget && self.volatile > 0 {
+        while report.examined < budget && self.volatile + self.field_volatile > 0 {
             let len = self.keys.len();
             if self.expiry.cursor >= len {
                 self.expiry.cursor = 0;
@@ -93,18 +99,28 @@ impl<C: Clock> Engine<C> {
             let i = self.expiry.cursor;
             report.examined += 1;
             self.expiry.sweep_left = self.expiry.sweep_left.saturating_sub(1);
-            if self.keys.slot(i).is_expired(now) {
+            let slot = self.keys.slot(i);
+            if slot.is_expired(now) {
                 // The last slot moves into `i`: examine position `i` again next.
                 self.expire_slot(i);
                 report.expired += 1;
-            } else {
-                self.expiry.cursor = i + 1;
+                continue;
             }
+            let fields_due = matches!(&slot.value, Value::Hash(h) if h.has_field_ttls() && h.may_have_expired(now));
+            if fields_due {
+                let (fields, removed) = self.purge_fields_at(i, now);
+                report.fields_expired += fields;
+                if removed {
+                    continue;
+                }
+            }
+            self.expiry.cursor = i + 1;
         }
-        if self.volatile == 0 {
+        if self.volatile + self.field_volatile == 0 {
             self.expiry.sweep_left = 0;
         }
-        self.expiry.backlog = report.expired * 4 >= report.examined && report.expired > 0;
+        let reclaimed = report.expired + usize::from(report.fields_expired > 0);
+        self.expiry.backlog = reclaimed * 4 >= report.examined && reclaimed > 0;
         self.expiry.last_cycle = now;
         report
     }

@@ -184,7 +184,7 @@ impl<C: Clock> Engine<C> {
         };
         let next = current.checked_add(delta).ok_or(Error::Overflow)?;
         let i = self.lookup_or_create(key, is_hash, new_hash)?;
-        self.modify(i, |v| as_hash(v).insert(field, format_i64(next)));
+        self.modify(i, |v| as_hash(v).update(field, format_i64(next)));
         Ok(next)
     }
 
@@ -212,7 +212,7 @@ impl<C: Clock> Engine<C> {
             .map(Vec::as_slice);
         let text = incr_float(current, delta, Error::HashValueNotFloat)?;
         let i = self.lookup_or_create(key, is_hash, new_hash)?;
-        self.modify(i, |v| as_hash(v).insert(field, text.clone()));
+        self.modify(i, |v| as_hash(v).update(field, text.clone()));
         Ok(text)
     }
 

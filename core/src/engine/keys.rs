@@ -281,6 +281,7 @@ impl<C: Clock> Engine<C> {
         self.keys.clear();
         self.heap_bytes = 0;
         self.volatile = 0;
+        self.field_volatile = 0;
         self.eviction_pool.clear();
         self.next_version();
     }

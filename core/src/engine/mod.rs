@@ -11,6 +11,8 @@ mod classic;
 mod execute;
 mod expiry;
 mod geo;
+mod hash_getset;
+mod hash_ttl;
 mod hashes;
 mod hyperloglog;
 mod keys;
@@ -103,6 +105,8 @@ pub struct Engine<C: Clock> {
     lfu_decay_shift: u32,
     /// Number of keys with a TTL.
     volatile: usize,
+    /// Number of hashes with at least one field TTL.
+    field_volatile: usize,
     /// State of the sampling generator (xorshift64*).
     rng: u64,
     eviction_pool: Vec<memory::Candidate>,
@@ -148,6 +152,7 @@ impl<C: Clock> Engine<C> {
             lfu,
             lfu_decay_shift,
             volatile: 0,
+            field_volatile: 0,
             eviction_pool: Vec::new(),
             locks: locks::Locks::default(),
             events: VecDeque::new(),
@@ -239,6 +244,12 @@ impl<C: Clock> Engine<C> {
         if volatile != self.volatile {
             return Err("the count of keys with a TTL drifted");
         }
+        let field_volatile = (0..self.keys.len())
+            .filter(|&i| has_field_ttls(&self.keys.slot(i).value))
+            .count();
+        if field_volatile != self.field_volatile {
+            return Err("the count of hashes with field TTLs drifted");
+        }
         Ok(())
     }
 
@@ -265,6 +276,14 @@ impl<C: Clock> Engine<C> {
             if at.get() <= self.now() {
                 self.expire_slot(i);
                 return None;
+            }
+        }
+        if let Value::Hash(h) = &self.keys.slot(i).value {
+            if h.has_field_ttls() && h.may_have_expired(self.now()) {
+                self.purge_fields(i);
+                if self.keys.find(hash, key) != Some(i) {
+                    return None;
+                }
             }
         }
         self.record_access(i);
@@ -295,6 +314,7 @@ impl<C: Clock> Engine<C> {
         if slot.expires_at.is_some() {
             self.volatile -= 1;
         }
+        self.field_volatile -= usize::from(has_field_ttls(&slot.value));
         slot
     }
 
@@ -339,10 +359,14 @@ impl<C: Clock> Engine<C> {
                 self.record_access(i);
                 let slot = self.keys.slot_mut(i);
                 let before = slot.value.heap_bytes();
+                let had_field_ttls = has_field_ttls(&slot.value);
                 slot.value = value;
                 let after = slot.value.heap_bytes();
                 slot.version = version;
                 self.heap_bytes = self.heap_bytes + after - before;
+                self.field_volatile = self.field_volatile
+                    + usize::from(has_field_ttls(&slot.value))
+                    - usize::from(had_field_ttls);
                 match ttl {
                     TtlChange::Clear => self.set_slot_expiry(i, None),
                     TtlChange::Keep => {}
@@ -355,6 +379,7 @@ impl<C: Clock> Engine<C> {
                     TtlChange::Clear | TtlChange::Keep => None,
                 };
                 self.volatile += usize::from(expires_at.is_some());
+                self.field_volatile += usize::from(has_field_ttls(&value));
                 let lru = self.new_stamp();
                 let slot = Slot {
                     key: crate::key::Key::new(key),
@@ -377,11 +402,14 @@ impl<C: Clock> Engine<C> {
         let version = self.next_version();
         let slot = self.keys.slot_mut(i);
         let before = slot.value.heap_bytes();
+        let had_field_ttls = has_field_ttls(&slot.value);
         let r = f(&mut slot.value);
         let after = slot.value.heap_bytes();
         slot.version = version;
         let empty = slot.value.is_empty_collection();
         self.heap_bytes = self.heap_bytes + after - before;
+        self.field_volatile = self.field_volatile + usize::from(has_field_ttls(&slot.value))
+            - usize::from(had_field_ttls);
         if empty {
             self.remove_slot(i);
         }
@@ -407,6 +435,11 @@ impl<C: Clock> Engine<C> {
         self.store(hash, key, None, init(), TtlChange::Keep);
         Ok(self.keys.len() - 1)
     }
+}
+
+/// Whether `value` is a hash with at least one field TTL.
+fn has_field_ttls(value: &Value) -> bool {
+    matches!(value, Value::Hash(h) if h.has_field_ttls())
 }
 
 /// Absolute expiry for `SET` and `GETEX` (Redis's `getExpireMillisecondsOrReply`): the

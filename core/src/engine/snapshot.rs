@@ -15,7 +15,8 @@ const SNAPSHOT_BATCH: usize = 1024;
 impl<C: Clock> Engine<C> {
     /// Calls `emit` with commands that rebuild every live (unexpired) key into an empty
     /// engine: `SET key value [PXAT t]` for a string; `HSET`/`RPUSH`/`SADD`/`ZADD` in batches of
-    /// 1024 then `PEXPIREAT` for a hash or list with an expiry. Expiry times are
+    /// 1024 then `PEXPIREAT` for a hash or list with an expiry; a hash's field TTLs as
+    /// `HPEXPIREAT`, one per expiry time and batch. Expiry times are
     /// absolute, so a key whose time passed before the commands are replayed is gone then.
     /// Locks, subscriptions and counters are not part of the keyspace and are not emitted.
     pub fn rebuild_commands(&self, mut emit: impl FnMut(Command)) {
@@ -41,7 +42,8 @@ impl<C: Clock> Engine<C> {
                 }
                 Value::Hash(hash) => {
                     let mut pairs = Vec::new();
-                    for (field, value) in hash.iter() {
+                    let live = |field: &[u8]| hash.field_ttl(field).is_none_or(|t| t > now);
+                    for (field, value) in hash.iter().filter(|(f, _)| live(f)) {
                         pairs.push((field.clone(), value.clone()));
                         if pairs.len() == SNAPSHOT_BATCH {
                             emit(Command::HSet {
@@ -55,6 +57,23 @@ impl<C: Clock> Engine<C> {
                             key: key.to_vec(),
                             pairs,
                         });
+                    }
+                    // Field TTLs, grouped by time: one `HPEXPIREAT` per time and batch.
+                    let mut by_time: Vec<(u64, &Vec<u8>)> = hash
+                        .field_ttls()
+                        .filter(|(_, t)| *t > now)
+                        .map(|(f, t)| (t, f))
+                        .collect();
+                    by_time.sort_unstable();
+                    for group in by_time.chunk_by(|a, b| a.0 == b.0) {
+                        for chunk in group.chunks(SNAPSHOT_BATCH) {
+                            emit(Command::HExpire {
+                                key: key.to_vec(),
+                                expiry: Expiry::PxAt(chunk[0].0 as i64),
+                                condition: ExpireCondition::Always,
+                                fields: chunk.iter().map(|(_, f)| (*f).clone()).collect(),
+                            });
+                        }
                     }
                 }
                 Value::Set(set) => {

@@ -8,13 +8,13 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::mem::size_of;
 
-use hashbrown::HashMap;
-
 use crate::command::KeyType;
 
+mod hash;
 mod set;
 mod zset;
 
+pub(crate) use hash::HashValue;
 pub(crate) use set::SetValue;
 pub(crate) use zset::ZSetValue;
 
@@ -59,69 +59,6 @@ impl Value {
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
         }
-    }
-}
-
-/// A hash: field → value.
-#[derive(Default, Clone)]
-pub(crate) struct HashValue {
-    map: HashMap<Vec<u8>, Vec<u8>>,
-    /// Σ capacity of every field and value buffer.
-    payload: usize,
-}
-
-impl HashValue {
-    pub(crate) fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    pub(crate) fn get(&self, field: &[u8]) -> Option<&Vec<u8>> {
-        self.map.get(field)
-    }
-
-    pub(crate) fn contains(&self, field: &[u8]) -> bool {
-        self.map.contains_key(field)
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Vec<u8>)> {
-        self.map.iter()
-    }
-
-    /// Sets `field` to `value`; true when the field is new.
-    pub(crate) fn insert(&mut self, field: &[u8], value: Vec<u8>) -> bool {
-        self.payload += value.capacity();
-        match self.map.get_mut(field) {
-            Some(slot) => {
-                self.payload -= slot.capacity();
-                *slot = value;
-                false
-            }
-            None => {
-                let field = field.to_vec();
-                self.payload += field.capacity();
-                self.map.insert(field, value);
-                true
-            }
-        }
-    }
-
-    /// Removes `field`; true when it existed.
-    pub(crate) fn remove(&mut self, field: &[u8]) -> bool {
-        match self.map.remove_entry(field) {
-            Some((f, v)) => {
-                self.payload -= f.capacity() + v.capacity();
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        table_bytes::<(Vec<u8>, Vec<u8>)>(self.map.capacity()) + self.payload
     }
 }
 

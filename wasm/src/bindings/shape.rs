@@ -45,6 +45,8 @@ pub enum Shape {
     OptFloat,
     /// An array of numbers and `null`s (`ZMSCORE`).
     OptFloats,
+    /// An array of numbers from integer replies (`HEXPIRE`, `HTTL`).
+    Ints,
     /// A flat member/score array as `[member, score, …]` with the scores as numbers, as
     /// `@upstash/redis` answers them (`ZPOPMIN`, `ZRANGE … WITHSCORES`); nil is `[]`.
     Scored,
@@ -129,12 +131,12 @@ pub fn to_js_value(reply: Reply, shape: Shape) -> Result<JsValue, JsValue> {
             Reply::Nil => Ok(JsValue::NULL),
             other => float(&other),
         },
-        Shape::Bools | Shape::OptFloats => match reply {
+        Shape::Bools | Shape::OptFloats | Shape::Ints => match reply {
             Reply::Array(items) => {
-                let item = if shape == Shape::Bools {
-                    Shape::Bool
-                } else {
-                    Shape::OptFloat
+                let item = match shape {
+                    Shape::Bools => Shape::Bool,
+                    Shape::Ints => Shape::Int,
+                    _ => Shape::OptFloat,
                 };
                 let out = Array::new_with_length(items.len() as u32);
                 for (i, reply) in items.into_iter().enumerate() {

@@ -55,6 +55,14 @@ extern "C" {
     fn geo_case_names() -> Vec<String>;
 }
 
+#[wasm_bindgen(module = "/tests/js/hash_ttl_cases.js")]
+extern "C" {
+    /// Referenced so that wasm-bindgen ships the cases `memory_cases.js` imports.
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = hashTtlCaseNames)]
+    fn hash_ttl_case_names() -> Vec<String>;
+}
+
 #[wasm_bindgen(module = "/tests/js/memory_cases.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = runMemoryCase)]
@@ -210,6 +218,8 @@ macro_rules! all_cases {
                 hashes_hrandfield_hscan,
                 lists_lpos_lmove_lmpop,
                 geo_speaks_upstash,
+                hash_field_expiration_speaks_upstash,
+                hgetdel_hgetex_hsetex_speak_upstash,
             ],
             remote: [
                 remote_strings,

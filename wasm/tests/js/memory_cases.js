@@ -6,6 +6,7 @@
 import { bytes, eq, fail, ok, rejects, sleep, text, throws, tick } from './assert.js';
 import { bitCases } from './bit_cases.js';
 import { geoCases } from './geo_cases.js';
+import { hashTtlCases } from './hash_ttl_cases.js';
 import { setCases } from './set_cases.js';
 import { keyListCases } from './key_list_cases.js';
 
@@ -721,7 +722,7 @@ export const cases = {
   },
 };
 
-Object.assign(cases, setCases, bitCases, geoCases);
+Object.assign(cases, setCases, bitCases, geoCases, hashTtlCases);
 Object.assign(cases, keyListCases);
 
 export function memoryCaseNames() {

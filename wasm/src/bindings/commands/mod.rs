@@ -20,6 +20,7 @@
 
 mod bits;
 mod geo;
+mod hash_ttl;
 mod hashes;
 mod hyperloglog;
 mod keys;
@@ -39,6 +40,7 @@ use super::shape::Shape;
 
 pub(crate) use bits::*;
 pub(crate) use geo::*;
+pub(crate) use hash_ttl::*;
 pub(crate) use hashes::*;
 pub(crate) use hyperloglog::*;
 pub(crate) use keys::*;
@@ -265,6 +267,78 @@ pub(crate) static METHODS: &[Method] = &[
     m("flushall", |_| flushall()),
     m("echo", |a| echo(&a.at(0))),
     m("hmset", |a| hmset(&a.at(0), &a.at(1))),
+    // hash field expiration
+    m("hexpire", |a| {
+        hexpire(
+            "hexpire",
+            Expiry::Ex,
+            [&a.at(0), &a.at(1), &a.at(2), &a.at(3)],
+        )
+    }),
+    m("hpexpire", |a| {
+        hexpire(
+            "hpexpire",
+            Expiry::Px,
+            [&a.at(0), &a.at(1), &a.at(2), &a.at(3)],
+        )
+    }),
+    m("hexpireat", |a| {
+        hexpire(
+            "hexpireat",
+            Expiry::ExAt,
+            [&a.at(0), &a.at(1), &a.at(2), &a.at(3)],
+        )
+    }),
+    m("hpexpireat", |a| {
+        hexpire(
+            "hpexpireat",
+            Expiry::PxAt,
+            [&a.at(0), &a.at(1), &a.at(2), &a.at(3)],
+        )
+    }),
+    m("httl", |a| {
+        field_query(
+            "httl",
+            |key, fields| Command::HTtl { key, fields },
+            &a.at(0),
+            &a.at(1),
+        )
+    }),
+    m("hpttl", |a| {
+        field_query(
+            "hpttl",
+            |key, fields| Command::HPTtl { key, fields },
+            &a.at(0),
+            &a.at(1),
+        )
+    }),
+    m("hexpiretime", |a| {
+        field_query(
+            "hexpiretime",
+            |key, fields| Command::HExpireTime { key, fields },
+            &a.at(0),
+            &a.at(1),
+        )
+    }),
+    m("hpexpiretime", |a| {
+        field_query(
+            "hpexpiretime",
+            |key, fields| Command::HPExpireTime { key, fields },
+            &a.at(0),
+            &a.at(1),
+        )
+    }),
+    m("hgetdel", |a| hgetdel(&a.at(0), &a.rest(1))),
+    m("hgetex", |a| hgetex(&a.at(0), &a.at(1), &a.rest(2))),
+    m("hsetex", |a| hsetex(&a.at(0), &a.at(1), &a.at(2))),
+    m("hpersist", |a| {
+        field_query(
+            "hpersist",
+            |key, fields| Command::HPersist { key, fields },
+            &a.at(0),
+            &a.at(1),
+        )
+    }),
     // sets
     m("sadd", |a| set_members("sadd", a)),
     m("srem", |a| set_members("srem", a)),

@@ -140,7 +140,10 @@ pub(crate) fn getdel(k: &JsValue, encoding: Encoding) -> Built {
 
 /// `GETEX`'s options, as `@upstash/redis` takes them: at most one of `{ ex | px | exat |
 /// pxat | persist }` (`ex` seconds, `px` milliseconds); none leaves the TTL alone.
-fn getex_option(method: &'static str, v: &JsValue) -> Result<Option<GetExOption>, JsValue> {
+pub(crate) fn getex_option(
+    method: &'static str,
+    v: &JsValue,
+) -> Result<Option<GetExOption>, JsValue> {
     let o = Options::new(method, v, &["ex", "px", "exat", "pxat", "persist"])?;
     let mut changes = Vec::new();
     for (name, make) in [
