@@ -7,6 +7,9 @@
 //! argument on a missing key answers nil (or 0, or `BITPOS`'s answer for a missing key), and
 //! on a key of another type `WRONGTYPE`; hedgestore answers the argument's error in both
 //! cases.)
+//!
+//! Longer than 600 lines on purpose: one exhaustive `match` parses every command; the
+//! option-heavy families have their own `parse_*` files.
 
 use alloc::format;
 use alloc::string::String;

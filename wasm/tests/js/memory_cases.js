@@ -2,6 +2,9 @@
 // one behaviour through the public API (the same calls a user makes, variadic arguments and
 // all). tests/common/cases.rs runs each case as a #[wasm_bindgen_test], in Node, in a
 // Chromium page and in a Chromium worker.
+//
+// Longer than 600 lines on purpose: the MemoryStore cases run in Node, a Chromium page and a
+// Chromium worker from this one file; newer families live in their own *_cases.js files.
 
 import { bytes, eq, fail, ok, rejects, sleep, text, throws, tick } from './assert.js';
 import { bitCases } from './bit_cases.js';
