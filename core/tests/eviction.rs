@@ -110,9 +110,10 @@ fn no_eviction_refuses_growing_writes_but_serves_reads_and_deletes() {
     e.check_integrity().unwrap();
 }
 
-#[test]
-fn volatile_lru_evicts_only_keys_with_a_ttl() {
-    let mut e = engine_with(1 << 20, EvictionPolicy::VolatileLru);
+/// Fills a small budget with persistent keys, then with keys that have a TTL until the
+/// budget refuses: under a volatile policy only keys with a TTL may have been evicted.
+fn assert_only_keys_with_a_ttl_are_evicted(policy: EvictionPolicy) {
+    let mut e = engine_with(1 << 20, policy);
     for i in 0..2000 {
         e.set(&key(i), &[0u8; 100], SetOptions::default()).unwrap();
     }
@@ -130,6 +131,11 @@ fn volatile_lru_evicts_only_keys_with_a_ttl() {
         );
     }
     assert!(e.stats().evicted > 0);
+}
+
+#[test]
+fn volatile_lru_evicts_only_keys_with_a_ttl() {
+    assert_only_keys_with_a_ttl_are_evicted(EvictionPolicy::VolatileLru);
 }
 
 #[test]
@@ -360,22 +366,5 @@ fn lfu_counters_decay_so_keys_hot_long_ago_can_go() {
 
 #[test]
 fn volatile_lfu_evicts_only_keys_with_a_ttl() {
-    let mut e = engine_with(1 << 20, EvictionPolicy::VolatileLfu);
-    for i in 0..2000 {
-        e.set(&key(i), &[0u8; 100], SetOptions::default()).unwrap();
-    }
-    for i in 2000..200_000 {
-        if e.set(&key(i), &[0u8; 100], SetOptions::default().ex(1000))
-            .is_err()
-        {
-            break;
-        }
-    }
-    for i in 0..2000 {
-        assert!(
-            e.get(&key(i)).unwrap().is_some(),
-            "persistent key {i} was evicted"
-        );
-    }
-    assert!(e.stats().evicted > 0);
+    assert_only_keys_with_a_ttl_are_evicted(EvictionPolicy::VolatileLfu);
 }

@@ -4,50 +4,17 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use support::{post, TOKEN};
-
-struct ProxyProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for ProxyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::{post, ProxyProcess, TOKEN};
 
 fn spawn_proxy(dir: &std::path::Path, fsync: &str) -> ProxyProcess {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hedgestore-proxy"))
-        .env_clear()
-        .env("HEDGESTORE_FSYNC", fsync)
-        .env("HEDGESTORE_BACKEND", "memory")
-        .env("HEDGESTORE_PROXY_ADDR", "127.0.0.1:0")
-        .env("HEDGESTORE_PROXY_TOKEN", TOKEN)
-        .env("HEDGESTORE_DATA_DIR", dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the proxy binary starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the proxy prints its address");
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    ProxyProcess { child, addr }
+    support::spawn_binary(&[
+        ("HEDGESTORE_FSYNC", std::ffi::OsStr::new(fsync)),
+        ("HEDGESTORE_DATA_DIR", dir.as_os_str()),
+    ])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

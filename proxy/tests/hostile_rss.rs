@@ -4,52 +4,16 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-
-use support::{post, TOKEN};
+use support::{post, ProxyProcess};
 
 const MB: usize = 1 << 20;
 
-/// The proxy process, killed when the test ends however it ends.
-struct ProxyProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for ProxyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn spawn_proxy(extra: &[(&str, &str)]) -> ProxyProcess {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hedgestore-proxy"));
-    command
-        .env_clear()
-        .env("HEDGESTORE_BACKEND", "memory")
-        .env("HEDGESTORE_PROXY_ADDR", "127.0.0.1:0")
-        .env("HEDGESTORE_PROXY_TOKEN", TOKEN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    for (name, value) in extra {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("the proxy binary starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the proxy prints its address");
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    ProxyProcess { child, addr }
+    let extra: Vec<(&str, &std::ffi::OsStr)> = extra
+        .iter()
+        .map(|(name, value)| (*name, std::ffi::OsStr::new(value)))
+        .collect();
+    support::spawn_binary(&extra)
 }
 
 /// Peak resident set of `pid` in bytes (`VmHWM` in /proc/<pid>/status).

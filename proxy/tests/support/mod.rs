@@ -279,3 +279,47 @@ impl Events {
             .expect("an event in time")
     }
 }
+
+/// The `hedgestore-proxy` binary running as a child process (memory backend, the test token,
+/// a free port), killed when dropped however the test ends.
+pub struct ProxyProcess {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+}
+
+impl Drop for ProxyProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the proxy binary with `extra` environment variables on top of a clean
+/// environment, and waits for the address it prints.
+pub fn spawn_binary(extra: &[(&str, &std::ffi::OsStr)]) -> ProxyProcess {
+    use std::io::BufRead;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hedgestore-proxy"));
+    command
+        .env_clear()
+        .env("HEDGESTORE_BACKEND", "memory")
+        .env("HEDGESTORE_PROXY_ADDR", "127.0.0.1:0")
+        .env("HEDGESTORE_PROXY_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (name, value) in extra {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("the proxy binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the proxy prints its address");
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    ProxyProcess { child, addr }
+}
