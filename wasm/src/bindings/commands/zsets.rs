@@ -330,30 +330,40 @@ pub(crate) fn zrandmember(k: &JsValue, count: &JsValue, options: &JsValue) -> Bu
     )
 }
 
-/// `ZUNIONSTORE` and `ZINTERSTORE` (`destination, numKeys, key | [key, …], { weights |
-/// weight, aggregate }`) and `ZDIFFSTORE` (`destination, numKeys, ...keys`): the size of
-/// the stored set. `numKeys` must be the number of keys given.
-pub(crate) fn zstore(method: &'static str, a: &Args) -> Built {
-    let destination = bytes(method, "destination", &a.at(0))?;
-    let keys = if method == "zdiffstore" {
-        a.rest(2)
-    } else if Array::is_array(&a.at(2)) {
-        Array::from(&a.at(2))
+/// `key | [key, …]`, as an array.
+fn one_or_many(v: &JsValue) -> Array {
+    if Array::is_array(v) {
+        Array::from(v)
     } else {
-        Array::of1(&a.at(2))
-    };
-    let keys = bytes_list_nonempty(method, "key", &keys)?;
-    let num_keys = convert::int(method, "numKeys", &a.at(1))?;
+        Array::of1(v)
+    }
+}
+
+/// The keys of a combination, checked against its `numKeys` argument.
+fn counted_keys(
+    method: &'static str,
+    num_keys: &JsValue,
+    keys: &Array,
+) -> Result<Vec<Vec<u8>>, JsValue> {
+    let keys = bytes_list_nonempty(method, "key", keys)?;
+    let num_keys = convert::int(method, "numKeys", num_keys)?;
     if num_keys != keys.len() as i64 {
         return Err(type_error(
             method,
             &format!("numKeys is {num_keys} but {} keys were given", keys.len()),
         ));
     }
-    if method == "zdiffstore" {
-        return call(Command::ZDiffStore { destination, keys }, Shape::Int);
-    }
-    let o = Options::new(method, &a.at(3), &["weights", "weight", "aggregate"])?;
+    Ok(keys)
+}
+
+/// The `weights` (or single `weight`) and `aggregate` options of a combination of `keys`
+/// sets (`@upstash/redis`'s spelling); a weight count other than the key count is Redis's
+/// syntax error.
+fn weights_and_aggregate(
+    method: &'static str,
+    o: &Options,
+    keys: usize,
+) -> Result<(Option<Vec<f64>>, Aggregate), JsValue> {
     let weights = match (o.get("weights"), o.get("weight")) {
         (Some(_), Some(_)) => return Err(o.invalid("give weights or weight, not both")),
         (Some(list), None) => {
@@ -367,7 +377,7 @@ pub(crate) fn zstore(method: &'static str, a: &Args) -> Built {
         (None, Some(w)) => Some(vec![score(method, "weight", &w)?]),
         (None, None) => None,
     };
-    if weights.as_ref().is_some_and(|w| w.len() != keys.len()) {
+    if weights.as_ref().is_some_and(|w| w.len() != keys) {
         return Err(engine_error(&Error::Syntax));
     }
     let aggregate = match o
@@ -380,6 +390,25 @@ pub(crate) fn zstore(method: &'static str, a: &Args) -> Built {
         Some("max") => Aggregate::Max,
         Some(_) => return Err(o.invalid("aggregate must be 'sum', 'min' or 'max'")),
     };
+    Ok((weights, aggregate))
+}
+
+/// `ZUNIONSTORE` and `ZINTERSTORE` (`destination, numKeys, key | [key, …], { weights |
+/// weight, aggregate }`) and `ZDIFFSTORE` (`destination, numKeys, ...keys`): the size of
+/// the stored set. `numKeys` must be the number of keys given.
+pub(crate) fn zstore(method: &'static str, a: &Args) -> Built {
+    let destination = bytes(method, "destination", &a.at(0))?;
+    let keys = if method == "zdiffstore" {
+        a.rest(2)
+    } else {
+        one_or_many(&a.at(2))
+    };
+    let keys = counted_keys(method, &a.at(1), &keys)?;
+    if method == "zdiffstore" {
+        return call(Command::ZDiffStore { destination, keys }, Shape::Int);
+    }
+    let o = Options::new(method, &a.at(3), &["weights", "weight", "aggregate"])?;
+    let (weights, aggregate) = weights_and_aggregate(method, &o, keys.len())?;
     let command = if method == "zunionstore" {
         Command::ZUnionStore {
             destination,
@@ -401,19 +430,8 @@ pub(crate) fn zstore(method: &'static str, a: &Args) -> Built {
 /// `zunion(numKeys, keys, { weights, weight, aggregate, withScores })` (`@upstash/redis`'s
 /// signature), and `zinter` and `zdiff` (without weights or aggregate) alike.
 pub(crate) fn zcombine(method: &'static str, a: &Args) -> Built {
-    let keys = if Array::is_array(&a.at(1)) {
-        Array::from(&a.at(1))
-    } else {
-        Array::of1(&a.at(1))
-    };
-    let keys = bytes_list_nonempty(method, "key", &keys)?;
-    let num_keys = convert::int(method, "numKeys", &a.at(0))?;
-    if num_keys != keys.len() as i64 {
-        return Err(type_error(
-            method,
-            &format!("numKeys is {num_keys} but {} keys were given", keys.len()),
-        ));
-    }
+    let keys = one_or_many(&a.at(1));
+    let keys = counted_keys(method, &a.at(0), &keys)?;
     let known: &[&str] = if method == "zdiff" {
         &["withScores"]
     } else {
@@ -429,32 +447,7 @@ pub(crate) fn zcombine(method: &'static str, a: &Args) -> Built {
     if method == "zdiff" {
         return call(Command::ZDiff { keys, with_scores }, shape);
     }
-    let weights = match (o.get("weights"), o.get("weight")) {
-        (Some(_), Some(_)) => return Err(o.invalid("give weights or weight, not both")),
-        (Some(list), None) => {
-            let list = array_arg(method, "option weights", &list)?;
-            let mut weights = Vec::with_capacity(list.length() as usize);
-            for w in list.iter() {
-                weights.push(score(method, "weight", &w)?);
-            }
-            Some(weights)
-        }
-        (None, Some(w)) => Some(vec![score(method, "weight", &w)?]),
-        (None, None) => None,
-    };
-    if weights.as_ref().is_some_and(|w| w.len() != keys.len()) {
-        return Err(engine_error(&Error::Syntax));
-    }
-    let aggregate = match o
-        .string("aggregate")?
-        .map(|s| s.to_ascii_lowercase())
-        .as_deref()
-    {
-        None | Some("sum") => Aggregate::Sum,
-        Some("min") => Aggregate::Min,
-        Some("max") => Aggregate::Max,
-        Some(_) => return Err(o.invalid("aggregate must be 'sum', 'min' or 'max'")),
-    };
+    let (weights, aggregate) = weights_and_aggregate(method, &o, keys.len())?;
     let command = if method == "zunion" {
         Command::ZUnion {
             keys,
@@ -475,19 +468,8 @@ pub(crate) fn zcombine(method: &'static str, a: &Args) -> Built {
 
 /// `zintercard(numKeys, keys, { limit })`.
 pub(crate) fn zintercard(a: &Args) -> Built {
-    let keys = if Array::is_array(&a.at(1)) {
-        Array::from(&a.at(1))
-    } else {
-        Array::of1(&a.at(1))
-    };
-    let keys = bytes_list_nonempty("zintercard", "key", &keys)?;
-    let num_keys = convert::int("zintercard", "numKeys", &a.at(0))?;
-    if num_keys != keys.len() as i64 {
-        return Err(type_error(
-            "zintercard",
-            &format!("numKeys is {num_keys} but {} keys were given", keys.len()),
-        ));
-    }
+    let keys = one_or_many(&a.at(1));
+    let keys = counted_keys("zintercard", &a.at(0), &keys)?;
     let limit = Options::new("zintercard", &a.at(2), &["limit"])?.count("limit")?;
     call(Command::ZInterCard { keys, limit }, Shape::Int)
 }
