@@ -14,8 +14,12 @@
 //! Run: `cargo run --release --manifest-path bench/Cargo.toml --bin collections`
 //! (`--quick` for a smoke run). Output is Markdown.
 
-use std::process::{Child, Command as Process, Stdio};
-use std::time::{Duration, Instant};
+#[path = "../redis_process.rs"]
+mod redis_process;
+use redis_process::start_redis;
+
+use std::process::Command as Process;
+use std::time::Instant;
 
 use hedgestore_core::{Command, Engine, EngineConfig, ManualClock};
 use rand::rngs::StdRng;
@@ -29,48 +33,6 @@ fn cmd(args: &[String]) -> Command {
 
 fn strs(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
-}
-
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_redis() -> Redis {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let dir = std::env::temp_dir();
-    let child = Process::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-        ])
-        .args(["--appendonly", "no"])
-        .arg("--dir")
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server (apt-get install -y redis-server)");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Redis { child, port }
 }
 
 /// Requests per second of one command shape (`__rand_int__` replaced by redis-benchmark).
@@ -130,7 +92,7 @@ fn main() {
             .execute(cmd(&strs(&["SADD", "s", &member])))
             .expect("SADD");
     }
-    let redis = start_redis();
+    let redis = start_redis(&std::env::temp_dir(), &["--appendonly", "no"]);
     let port = redis.port;
     let mut conn = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
         .and_then(|c| c.get_connection())

@@ -11,8 +11,11 @@
 //! Run: `cargo run --release --manifest-path bench/Cargo.toml --bin durability`
 //! (`--quick` for a smoke run). Output is Markdown.
 
+#[path = "../redis_process.rs"]
+mod redis_process;
+use redis_process::start_redis;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as Process, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -64,52 +67,6 @@ async fn hedgestore_sets(storage: &MemoryStorage, ops: usize) -> f64 {
     (per_task * TASKS) as f64 / start.elapsed().as_secs_f64()
 }
 
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_redis(dir: &Path, appendonly: Option<&str>) -> Redis {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let mut cmd = Process::new("redis-server");
-    cmd.args([
-        "--port",
-        &port.to_string(),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-    ])
-    .arg("--dir")
-    .arg(dir)
-    .args(["--enable-debug-command", "local"]);
-    match appendonly {
-        None => cmd.args(["--appendonly", "no"]),
-        Some(fsync) => cmd.args(["--appendonly", "yes", "--appendfsync", fsync]),
-    };
-    let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server (apt-get install -y redis-server)");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Redis { child, port }
-}
-
 async fn connect(port: u16) -> redis::aio::MultiplexedConnection {
     let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).expect("url");
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -147,6 +104,16 @@ async fn redis_sets(conn: &redis::aio::MultiplexedConnection, ops: usize) -> f64
         h.await.expect("task");
     }
     (per_task * TASKS) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// `appendonly` settings (`None`: off) and the debug command `DEBUG LOADAOF` needs.
+fn redis_args(appendfsync: Option<&str>) -> Vec<&str> {
+    let mut args = vec!["--enable-debug-command", "local"];
+    match appendfsync {
+        None => args.extend(["--appendonly", "no"]),
+        Some(fsync) => args.extend(["--appendonly", "yes", "--appendfsync", fsync]),
+    }
+    args
 }
 
 fn durability(dir: &Path, fsync: Fsync) -> Durability {
@@ -194,7 +161,7 @@ async fn main() {
         let _ = std::fs::remove_dir_all(&dir);
 
         let rdir = scratch("redis");
-        let redis = start_redis(&rdir, redis_fsync);
+        let redis = start_redis(&rdir, &redis_args(redis_fsync));
         let conn = connect(redis.port).await;
         let theirs = redis_sets(&conn, ops).await;
         drop(conn);
@@ -232,7 +199,7 @@ async fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 
     let rdir = scratch("redis-restart");
-    let redis = start_redis(&rdir, Some("no"));
+    let redis = start_redis(&rdir, &redis_args(Some("no")));
     let mut conn = connect(redis.port).await;
     let mut pipe = redis::pipe();
     for i in 0..restart_keys {
