@@ -31,23 +31,28 @@
 //! machine through thousands of seeded fault schedules against a model Redis.
 //!
 //! **Recovery.** A background task PINGs Redis with the configured backoff. When Redis
-//! answers, writes are held for the duration of the recovery (so none is lost or
-//! reordered), and then:
+//! answers, the recovery runs in the background while memory keeps serving: new writes are
+//! journaled behind the ones being replayed. Then:
 //! * if Redis is the same server as before (same `run_id`: it was hung or unreachable), the
 //!   journal is replayed in order, in batches that each apply exactly once (the instance's
 //!   marker key holds the last journal sequence number applied, so a batch retried after a
-//!   lost reply is a no-op). A write that was *in flight* when Redis stopped answering is not
-//!   replayed: Redis received it and applies it itself;
+//!   lost reply is a no-op);
 //! * if Redis restarted (new `run_id`: empty, or back from a snapshot), what this instance
-//!   knew before the outage is merged in first, then the whole journal (in-flight writes
-//!   included) is replayed the same way. The merge ([`scripts::BASE_MERGE`]) takes, per
+//!   knew before the outage is merged in first, then the whole journal is replayed the same
+//!   way. The merge ([`scripts::BASE_MERGE`]) takes, per
 //!   key, the value memory held just before the outage first wrote it (or now, for keys the
 //!   outage did not write), once per key and restart, from whichever instance recovers
 //!   first: a key Redis lacks gets it; a key that other instances' outage writes re-created
 //!   gets it merged underneath (a counter adds it, a list gets its items in front, a hash
 //!   the fields it lacks); a key Redis restored from its snapshot is left alone.
-//! * then, if Redis still answers with the run id the plan was made for, traffic switches
-//!   back to Redis and `BackendChanged` is announced. Replayed entries leave the journal
+//! * then the switch: under the journal's lock (writes wait), what joined the journal since
+//!   the last batch is replayed, and if Redis still answers with the run id the plan was
+//!   made for, traffic switches back to Redis and `BackendChanged` is announced. Writes wait
+//!   only for that last batch. If new writes outpace the background replay, it holds the
+//!   journal for at most a third of the response timeout (100 ms at most) at a time to catch
+//!   up: no caller waits past the operation timeout because of a recovery. (With
+//!   `JournalOverflow::DropJournal` after an overflow, the write-back of memory runs at the
+//!   switch and holds writes for its duration.) Replayed entries leave the journal
 //!   only then: if Redis restarts during a recovery, the next one replays them into the
 //!   restarted server (its snapshot's markers skip what it kept). Every recovery script
 //!   first checks that it runs on the planned server (`WRONGSERVER` otherwise), because a
@@ -61,14 +66,21 @@
 //! instance last saw (its own writes are mirrored, others' are not), so increments made by
 //! other instances just before the outage that Redis then lost are lost; and writes Redis
 //! acknowledged before the outage are exactly as durable as Redis's own persistence (a
-//! snapshot restart keeps the snapshot's value). Two more limits, both found by the
-//! simulation and both needing a Redis restart at an unlucky moment: a write in flight at
-//! the failover, replayed into a restarted Redis, applies twice if the restarted server
-//! kept it after all (a snapshot taken after it) or another instance's pre-outage value
-//! includes it; and outage writes replayed into a server that restarts before the recovery
-//! finishes are replayed again (nothing is lost), so they count twice where another
-//! instance saw them in the meantime and merges them as its pre-outage value. Replay and
-//! merge markers
+//! snapshot restart keeps the snapshot's value). One more limit, found by the simulation
+//! and needing a Redis restart at an unlucky moment: outage writes replayed into a server
+//! that restarts before the recovery finishes are replayed again (nothing is lost), so they
+//! count twice where another instance saw them in the meantime and merges them as its
+//! pre-outage value.
+//!
+//! **Writes in flight.** A write sent to Redis when the connection then failed may or may
+//! not have been applied. It is never assumed applied: an idempotent one (`SET`, `HSET`,
+//! `DEL`, `SADD`, absolute expiry …, the command table's `IDEMPOTENT` flag) is served from
+//! memory and journaled, its replay harmless either way; any other (`INCR`, `RPUSH`,
+//! transactions …) answers `StorageError::OutcomeUnknown` and is neither retried nor
+//! journaled (counted in `FallbackHealth::in_flight_writes`). A connection Redis closed
+//! while idle is noticed before the next write, which is then served from memory.
+//!
+//! Replay and merge markers
 //! (`hedgestore:replay:*`, `hedgestore:base:*`, `hedgestore:fresh:*`) expire after 10 minutes.
 //!
 //! **Pub/sub.** Handlers are registered on both backends and stay registered across
@@ -358,7 +370,7 @@ impl Inner {
 
     /// Runs `command` on memory, journaling it if it writes. Scripts are refused: only
     /// Redis runs them, and it is unreachable.
-    async fn on_memory(&self, command: Command, in_flight: bool) -> Result<Reply> {
+    async fn on_memory(&self, command: Command) -> Result<Reply> {
         if command.is_script() {
             return Err(StorageError::Command(Error::ScriptsNeedReachableRedis));
         }
@@ -378,19 +390,19 @@ impl Inner {
         self.capture_bases(&mut journal, std::slice::from_ref(&command))
             .await?;
         let reply = self.memory.execute(command).await?;
-        journal.append(journaled, in_flight);
+        journal.append(journaled);
         Ok(reply)
     }
 
     async fn execute(&self, command: Command) -> Result<Reply> {
         self.check_open()?;
         if !self.on_redis() {
-            return self.on_memory(command, false).await;
+            return self.on_memory(command).await;
         }
         let gate = self.gate.read().await;
         if !self.on_redis() {
             drop(gate);
-            return self.on_memory(command, false).await;
+            return self.on_memory(command).await;
         }
         let result = self.redis.execute_classified(&command).await;
         self.forget_script_keys(&command).await;
@@ -406,7 +418,13 @@ impl Inner {
                 _ => RedisOutcome::CommandError,
             },
         };
-        let after = lock(&self.machine).on_redis_outcome(outcome, command.is_write());
+        let idempotent = matches!(
+            outcome,
+            RedisOutcome::Unreachable {
+                maybe_applied: true
+            }
+        ) && journal_form(&command, unix_millis_now()).0.is_idempotent();
+        let after = lock(&self.machine).on_redis_outcome(outcome, command.is_write(), idempotent);
         match (after, result) {
             (AfterRedis::Answer { mirror }, Ok(reply)) => {
                 if mirror {
@@ -415,23 +433,26 @@ impl Inner {
                 Ok(reply)
             }
             (AfterRedis::Answer { .. }, Err(f)) => Err(f.error),
-            (
-                AfterRedis::ServeFromMemory {
-                    switched,
-                    in_flight,
-                },
-                result,
-            ) => {
+            (AfterRedis::ServeFromMemory { switched }, result) => {
                 drop(gate);
                 if let (true, Err(f)) = (switched, &result) {
                     self.announce_failover(&f.error);
                 }
-                if in_flight {
-                    self.counters
-                        .in_flight_writes
-                        .fetch_add(1, Ordering::Relaxed);
+                self.on_memory(command).await
+            }
+            (AfterRedis::OutcomeUnknown { switched }, result) => {
+                drop(gate);
+                if let (true, Err(f)) = (switched, &result) {
+                    self.announce_failover(&f.error);
                 }
-                self.on_memory(command, in_flight).await
+                self.counters
+                    .in_flight_writes
+                    .fetch_add(1, Ordering::Relaxed);
+                Err(StorageError::OutcomeUnknown(
+                    "redis became unreachable after this write was sent: it may or may not \
+                     have been applied (not retried, not journaled)"
+                        .into(),
+                ))
             }
         }
     }
@@ -526,7 +547,7 @@ impl CompleteStorage for FallbackStorage {
             other => other?,
         };
         for entry in journaled {
-            journal.append(entry, false);
+            journal.append(entry);
         }
         Ok(replies)
     }
