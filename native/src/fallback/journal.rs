@@ -88,6 +88,9 @@ pub(crate) struct Journal {
     /// finished, and how many. Bases captured while a recovery runs (keys first written
     /// then) are merged before the batch that replays their writes.
     merged: Option<(String, usize)>,
+    /// The replay-marker owner, when it is not this instance's own id: the earlier run whose
+    /// journal file this one took over (see `persist`).
+    pub(crate) owner: Option<String>,
 }
 
 /// How far a recovery that has not finished replayed the journal into one server.
@@ -180,6 +183,14 @@ impl Journal {
         }
     }
 
+    /// How many bases were merged into the server `run_id`.
+    pub(crate) fn merged_count(&self, run_id: &str) -> usize {
+        match &self.merged {
+            Some((id, n)) if id == run_id => *n,
+            _ => 0,
+        }
+    }
+
     /// Entries not yet replayed into the server `run_id`.
     pub(crate) fn unreplayed(&self, run_id: &str) -> usize {
         match &self.replayed {
@@ -237,12 +248,54 @@ impl Journal {
         }
     }
 
-    /// Empties the journal after a recovery (sequence numbers keep counting).
+    /// Empties the journal after a recovery (sequence numbers keep counting, the owner
+    /// stays).
     pub(crate) fn clear(&mut self) {
         *self = Journal {
             next_seq: self.next_seq,
+            owner: self.owner.take(),
             ..Journal::default()
         };
+    }
+
+    /// The sequence number the next entry gets.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Takes over what an earlier run left on disk (see `persist`): its entries, bases,
+    /// replay and merge progress and its marker owner. `bytes` measures an entry.
+    pub(crate) fn restore(
+        &mut self,
+        owner: String,
+        entries: Vec<(u64, Command)>,
+        bases: Vec<Base>,
+        replayed: Option<(String, u64)>,
+        merged: Option<(String, usize)>,
+        bytes: impl Fn(&Command) -> usize,
+    ) {
+        for base in bases {
+            self.touched.insert(base.key.clone());
+            self.add_base(base);
+        }
+        for (seq, command) in entries {
+            for k in command.keys() {
+                self.touched.insert(k.to_vec());
+            }
+            self.bytes += bytes(&command);
+            self.next_seq = self.next_seq.max(seq + 1);
+            self.entries.push_back(Entry { seq, command });
+        }
+        if let Some((run_id, last)) = replayed {
+            let covers = self.entries.iter().take_while(|e| e.seq <= last).count();
+            self.replayed = Some(Replayed {
+                run_id,
+                covers,
+                marker_expired: false,
+            });
+        }
+        self.merged = merged;
+        self.owner = Some(owner);
     }
 }
 

@@ -201,6 +201,19 @@ impl Machine {
         }
     }
 
+    /// An earlier run of this instance left an outage journal (see `persist`): memory
+    /// serves until it is replayed; `server` is the Redis that run last served from (a
+    /// different run id at recovery means Redis restarted since).
+    pub(crate) fn resume(&mut self, server: Option<String>) {
+        self.known_run_id = server;
+        self.serving = Serving::Memory;
+    }
+
+    /// The run id of the Redis server this instance last served from.
+    pub(crate) fn known_run_id(&self) -> Option<&str> {
+        self.known_run_id.as_deref()
+    }
+
     /// Which backend serves now.
     pub(crate) fn serving(&self) -> Serving {
         self.serving

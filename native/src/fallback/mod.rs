@@ -95,6 +95,7 @@
 mod journal;
 mod locks;
 pub(crate) mod machine;
+mod persist;
 mod pubsub;
 mod recovery;
 #[cfg(test)]
@@ -163,6 +164,9 @@ struct Inner {
     since: Mutex<SystemTime>,
     /// The outage journal. Its lock also serializes memory-mode writes with recovery.
     journal: tokio::sync::Mutex<Journal>,
+    /// The outage journal on disk, with a data directory ([`persist`]). Locked only while
+    /// the journal is.
+    journal_file: Option<Mutex<persist::JournalFile>>,
     /// Calls on the Redis path hold it shared; recovery holds it exclusively, so no call
     /// that started on Redis (and mirrors into memory) overlaps the write-back or replay.
     gate: tokio::sync::RwLock<()>,
@@ -177,6 +181,37 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Puts what an earlier run's outage journal holds back into memory: the pre-outage values,
+/// then the writes, so memory serves what that run acknowledged.
+async fn restore_memory(memory: &MemoryStorage, loaded: &persist::Loaded) -> Result<()> {
+    let now = unix_millis_now();
+    for base in &loaded.bases {
+        if base.expires_at != 0 && base.expires_at <= now {
+            continue;
+        }
+        for command in recovery::base_commands(base) {
+            memory.execute(command).await?;
+        }
+    }
+    for (_, command) in &loaded.entries {
+        // A write that failed when it was made fails again, as harmlessly.
+        let _ = memory.execute(command.clone()).await;
+    }
+    Ok(())
+}
+
+/// Syncs the outage journal once a second while it has unsynced records (`everysec`).
+async fn sync_every_second(weak: std::sync::Weak<Inner>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let Some(inner) = weak.upgrade() else { return };
+        if inner.closed.load(Ordering::Acquire) {
+            return;
+        }
+        inner.with_file(persist::JournalFile::sync_if_dirty);
+    }
+}
+
 fn unix_millis_now() -> i64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -186,17 +221,53 @@ fn unix_millis_now() -> i64 {
 impl FallbackStorage {
     /// Starts on Redis if it answers within the connect timeout, on memory otherwise (it
     /// never fails because Redis is down). Needs a tokio runtime.
+    ///
+    /// With a data directory ([`StorageConfig::durability`]) the outage journal is also
+    /// written to disk (`hedgestore-outage.journal`); if an earlier run left outage writes there, it starts
+    /// on memory with them and replays them into Redis before serving from it. An unreadable
+    /// or foreign journal file is an error naming it.
     pub async fn start(config: StorageConfig) -> Result<Self> {
         let redis = RedisStorage::connect_lazy(config.redis.clone())?;
         let memory = MemoryStorage::start(config.memory.clone())?;
         let (events, _) = broadcast::channel(64);
+        let mut journal = Journal::default();
+        let mut machine = Machine::new();
+        let mut journal_file = None;
+        let mut resumed = false;
+        if let Some(dir) = &config.durability.data_dir {
+            let (file, loaded) = persist::JournalFile::open(dir, config.durability.fsync)
+                .map_err(StorageError::Unavailable)?;
+            if let Some(owner) = loaded.owner.clone() {
+                resumed = !loaded.entries.is_empty() || !loaded.bases.is_empty();
+                if resumed {
+                    tracing::warn!(
+                        entries = loaded.entries.len(),
+                        cut_bytes = loaded.truncated,
+                        "outage journal of an earlier run found: serving from memory until \
+                         it is replayed into redis"
+                    );
+                    restore_memory(&memory, &loaded).await?;
+                    machine.resume(loaded.server.clone());
+                    journal.restore(
+                        owner,
+                        loaded.entries,
+                        loaded.bases,
+                        loaded.replayed,
+                        loaded.merged,
+                        crate::forms::command_bytes,
+                    );
+                }
+            }
+            journal_file = Some(Mutex::new(file));
+        }
         let inner = Arc::new(Inner {
             redis,
             memory,
             config: config.fallback.clone(),
-            machine: Mutex::new(Machine::new()),
+            machine: Mutex::new(machine),
             since: Mutex::new(SystemTime::now()),
-            journal: tokio::sync::Mutex::new(Journal::default()),
+            journal: tokio::sync::Mutex::new(journal),
+            journal_file,
             gate: tokio::sync::RwLock::new(()),
             counters: Counters::default(),
             events,
@@ -204,18 +275,27 @@ impl FallbackStorage {
             wake_recovery: Arc::new(Notify::new()),
             closed: AtomicBool::new(false),
         });
+        if resumed {
+            // The earlier run's journal goes into Redis before Redis serves (the recovery
+            // loop replays it as soon as Redis answers).
+        } else if inner.journal_file.is_some() {
+            // Nothing left to replay: an empty journal file (its recovery had finished).
+            inner.with_file(|f| if f.begun() { f.clear() } else { Ok(()) });
+        }
         let timeout = config.redis.connect_timeout.max(Duration::from_millis(50));
-        match tokio::time::timeout(timeout, inner.redis.run_id()).await {
-            Ok(Ok(id)) => {
-                lock(&inner.machine).started(Some(id));
-                tracing::info!("fallback storage serving from redis");
-            }
-            _ => {
-                let why = inner
-                    .redis
-                    .diagnosed(StorageError::Unavailable("no answer".into()))
-                    .await;
-                tracing::warn!(%why, "redis unreachable at start: serving from memory until it answers");
+        if !resumed {
+            match tokio::time::timeout(timeout, inner.redis.run_id()).await {
+                Ok(Ok(id)) => {
+                    lock(&inner.machine).started(Some(id));
+                    tracing::info!("fallback storage serving from redis");
+                }
+                _ => {
+                    let why = inner
+                        .redis
+                        .diagnosed(StorageError::Unavailable("no answer".into()))
+                        .await;
+                    tracing::warn!(%why, "redis unreachable at start: serving from memory until it answers");
+                }
             }
         }
         tokio::spawn(recovery::recover_loop(
@@ -226,6 +306,11 @@ impl FallbackStorage {
             Arc::downgrade(&inner),
             inner.redis.events(),
         ));
+        if inner.journal_file.is_some()
+            && config.durability.fsync == crate::durable::Fsync::EverySec
+        {
+            tokio::spawn(sync_every_second(Arc::downgrade(&inner)));
+        }
         Ok(Self { inner })
     }
 
@@ -260,6 +345,52 @@ impl Inner {
         } else {
             Ok(())
         }
+    }
+
+    /// Runs `f` on the journal file, if there is one; a failure is logged (progress records
+    /// and syncs: the replay markers in Redis cover for them).
+    fn with_file(
+        &self,
+        f: impl FnOnce(&mut persist::JournalFile) -> std::result::Result<(), String>,
+    ) {
+        if let Some(file) = &self.journal_file {
+            if let Err(e) = f(&mut lock(file)) {
+                tracing::error!(error = %e, "outage journal file");
+            }
+        }
+    }
+
+    /// Writes journal records to the file (with a data directory), after the `outage` record
+    /// when this is the outage's first: before the write's reply. A write whose records
+    /// cannot be written answers `OutcomeUnknown`: it is applied in memory and will be
+    /// replayed, unless the process dies first.
+    fn persist(
+        &self,
+        journal: &Journal,
+        f: impl FnOnce(&mut persist::JournalFile) -> std::result::Result<(), String>,
+    ) -> Result<()> {
+        let Some(file) = &self.journal_file else {
+            return Ok(());
+        };
+        if journal.dropped {
+            return Ok(());
+        }
+        let mut file = lock(file);
+        let result = (|| {
+            if !file.begun() {
+                let owner = journal.owner.as_deref().unwrap_or(self.redis.owner_id());
+                let server = lock(&self.machine).known_run_id().map(str::to_string);
+                file.begin(owner, server.as_deref())?;
+            }
+            f(&mut file)
+        })();
+        result.map_err(|e| {
+            tracing::error!(error = %e, "outage journal file: a write is not durable");
+            StorageError::OutcomeUnknown(format!(
+                "applied in memory and journaled for redis, but not written to disk ({e}): \
+                 it is lost if the process dies before redis is back"
+            ))
+        })
     }
 
     /// Calls go to Redis (the machine serves `Redis`).
@@ -337,6 +468,7 @@ impl Inner {
     async fn capture_bases(&self, journal: &mut Journal, commands: &[Command]) -> Result<()> {
         for key in journal.keys_needing_base(commands) {
             if let Some(base) = recovery::snapshot(&self.memory, &key).await? {
+                self.persist(journal, |f| f.base(&base))?;
                 journal.add_base(base);
             }
         }
@@ -390,8 +522,10 @@ impl Inner {
         self.capture_bases(&mut journal, std::slice::from_ref(&command))
             .await?;
         let reply = self.memory.execute(command).await?;
+        let seq = journal.next_seq();
+        let persisted = self.persist(&journal, |f| f.entries(seq, &[&journaled.0]));
         journal.append(journaled);
-        Ok(reply)
+        persisted.map(|()| reply)
     }
 
     async fn execute(&self, command: Command) -> Result<Reply> {
@@ -546,9 +680,17 @@ impl CompleteStorage for FallbackStorage {
             }
             other => other?,
         };
+        let seq = journal.next_seq();
+        let writes: Vec<&Command> = journaled.iter().map(|(c, _)| c).collect();
+        let persisted = if writes.is_empty() {
+            Ok(())
+        } else {
+            self.inner.persist(&journal, |f| f.entries(seq, &writes))
+        };
         for entry in journaled {
             journal.append(entry);
         }
+        persisted?;
         Ok(replies)
     }
 

@@ -7,13 +7,13 @@ use std::sync::atomic::Ordering;
 use std::sync::Weak;
 use std::time::{Duration, SystemTime};
 
-use hedgestore_core::{Command, Reply, ZAddOptions, ZRangeBy};
+use hedgestore_core::{Command, ExpireCondition, Expiry, Reply, ZAddOptions, ZRangeBy};
 use redis::Value;
 use tokio::sync::broadcast;
 
 use super::journal::{base_marker, fresh_prefix, replay_marker, Base, Journal};
 use super::machine::{AfterHealth, HealthCheck, Recovery, Step};
-use super::{lock, unix_millis_now, Inner};
+use super::{lock, persist, unix_millis_now, Inner};
 use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
 use crate::memory::MemoryStorage;
@@ -40,6 +40,69 @@ fn bulks(items: Vec<Reply>) -> Vec<Vec<u8>> {
             _ => None,
         })
         .collect()
+}
+
+/// The commands that make `base` (its whole value and expiry) in an engine where the key is
+/// missing.
+pub(super) fn base_commands(base: &Base) -> Vec<Command> {
+    let key = base.key.clone();
+    let mut commands = match base.kind {
+        "string" => vec![Command::Set {
+            key: key.clone(),
+            value: base.payload.first().cloned().unwrap_or_default(),
+            options: Default::default(),
+        }],
+        kind => base
+            .payload
+            .chunks(if matches!(kind, "hash" | "zset") {
+                RESEED_CHUNK * 2
+            } else {
+                RESEED_CHUNK
+            })
+            .map(|chunk| payload_command(kind, key.clone(), chunk))
+            .collect(),
+    };
+    if base.expires_at != 0 {
+        commands.push(Command::Expire {
+            key,
+            expiry: Expiry::PxAt(base.expires_at),
+            condition: ExpireCondition::default(),
+        });
+    }
+    commands
+}
+
+/// The command that adds `chunk` of a base's payload to `key`, by kind (`hash`, `set`,
+/// `zset`, else `list`).
+fn payload_command(kind: &str, key: Vec<u8>, chunk: &[Vec<u8>]) -> Command {
+    match kind {
+        "hash" => Command::HSet {
+            key,
+            pairs: chunk
+                .chunks(2)
+                .map(|p| (p[0].clone(), p[1].clone()))
+                .collect(),
+        },
+        "set" => Command::SAdd {
+            key,
+            members: chunk.to_vec(),
+        },
+        "zset" => Command::ZAdd {
+            key,
+            options: ZAddOptions::default(),
+            pairs: chunk
+                .chunks(2)
+                .filter_map(|p| {
+                    let score = std::str::from_utf8(&p[0]).ok()?.parse().ok()?;
+                    Some((score, p[1].clone()))
+                })
+                .collect(),
+        },
+        _ => Command::RPush {
+            key,
+            values: chunk.to_vec(),
+        },
+    }
 }
 
 /// What memory holds at `key` (strings, hashes, lists, sets and sorted sets; `None` for a
@@ -123,6 +186,7 @@ enum Unit {
         invocation: redis::ScriptInvocation<'static>,
         covers: usize,
         sent: usize,
+        last_seq: u64,
     },
 }
 
@@ -186,6 +250,7 @@ impl Inner {
         }
         let replayed = journal.entries.len();
         journal.clear();
+        self.with_file(persist::JournalFile::clear);
         let now = SystemTime::now();
         let outage = now
             .duration_since(std::mem::replace(&mut *lock(&self.since), now))
@@ -325,7 +390,7 @@ impl Inner {
     ) -> Result<()> {
         match sent {
             Ok(()) => {
-                unit_applied(journal, plan, unit, progress);
+                self.unit_applied(journal, plan, unit, progress);
                 Ok(())
             }
             Err(StorageError::Command(e)) if e.to_string().contains("REPLAYLOST") => {
@@ -337,6 +402,33 @@ impl Inner {
                 Err(StorageError::Command(e))
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// Records `unit` as applied into `plan`'s server (in the journal, and in its file).
+    fn unit_applied(
+        &self,
+        journal: &mut Journal,
+        plan: &Recovery,
+        unit: Unit,
+        progress: &mut Progress,
+    ) {
+        match unit {
+            Unit::Bases(bases) => {
+                journal.bases_merged(&plan.run_id, bases.len());
+                let merged = journal.merged_count(&plan.run_id);
+                self.with_file(|f| f.merged(&plan.run_id, merged));
+            }
+            Unit::Batch {
+                covers,
+                sent,
+                last_seq,
+                ..
+            } => {
+                journal.batch_applied(&plan.run_id, covers);
+                self.with_file(|f| f.replayed(&plan.run_id, last_seq));
+                progress.advance(sent, journal.entries.len());
+            }
         }
     }
 
@@ -436,35 +528,7 @@ impl Inner {
         }
         if matches!(self.redis.invoke(&invocation).await?, Value::Int(1)) {
             for rest in chunks {
-                let key = base.key.clone();
-                let command = match base.kind {
-                    "hash" => Command::HSet {
-                        key,
-                        pairs: rest
-                            .chunks(2)
-                            .map(|p| (p[0].clone(), p[1].clone()))
-                            .collect(),
-                    },
-                    "set" => Command::SAdd {
-                        key,
-                        members: rest.to_vec(),
-                    },
-                    "zset" => Command::ZAdd {
-                        key,
-                        options: ZAddOptions::default(),
-                        pairs: rest
-                            .chunks(2)
-                            .filter_map(|p| {
-                                let score = std::str::from_utf8(&p[0]).ok()?.parse().ok()?;
-                                Some((score, p[1].clone()))
-                            })
-                            .collect(),
-                    },
-                    _ => Command::RPush {
-                        key,
-                        values: rest.to_vec(),
-                    },
-                };
+                let command = payload_command(base.kind, base.key.clone(), rest);
                 self.redis.execute(command).await?;
             }
         }
@@ -539,7 +603,7 @@ fn next_unit(journal: &Journal, plan: &Recovery, owner: &str, batches: bool) -> 
         String::new()
     };
     let mut invocation = scripts::REPLAY.prepare_invoke();
-    invocation.key(replay_marker(owner));
+    invocation.key(replay_marker(journal.owner.as_deref().unwrap_or(owner)));
     let mut keys = HashSet::new();
     for entry in &batch.entries {
         for key in entry.command.keys() {
@@ -565,18 +629,8 @@ fn next_unit(journal: &Journal, plan: &Recovery, owner: &str, batches: bool) -> 
         invocation,
         covers: batch.covers,
         sent: batch.entries.len(),
+        last_seq: batch.last_seq,
     })
-}
-
-/// Records `unit` as applied into `plan`'s server.
-fn unit_applied(journal: &mut Journal, plan: &Recovery, unit: Unit, progress: &mut Progress) {
-    match unit {
-        Unit::Bases(bases) => journal.bases_merged(&plan.run_id, bases.len()),
-        Unit::Batch { covers, sent, .. } => {
-            journal.batch_applied(&plan.run_id, covers);
-            progress.advance(sent, journal.entries.len());
-        }
-    }
 }
 
 /// Follows the Redis health checks: a failed PING switches to memory even when no call has
