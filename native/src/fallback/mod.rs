@@ -101,7 +101,7 @@ mod recovery;
 #[cfg(test)]
 mod simulation;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -167,14 +167,31 @@ struct Inner {
     /// The outage journal on disk, with a data directory ([`persist`]). Locked only while
     /// the journal is.
     journal_file: Option<Mutex<persist::JournalFile>>,
-    /// Calls on the Redis path hold it shared; recovery holds it exclusively, so no call
-    /// that started on Redis (and mirrors into memory) overlaps the write-back or replay.
-    gate: tokio::sync::RwLock<()>,
+    /// Whether the machine serves Redis (the fast path's one atomic load; written only by
+    /// [`Inner::machine_do`]).
+    serving_redis: AtomicBool,
+    /// Calls on the Redis path right now ([`Inner::enter_redis`]): a failover waits for
+    /// them ([`Inner::drain_redis_calls`]), so no call that started on Redis (and mirrors
+    /// into memory) overlaps outage writes, bases or the replay.
+    redis_calls: AtomicUsize,
+    /// Notified when `redis_calls` drops to zero.
+    redis_calls_idle: Notify,
     counters: Counters,
     events: broadcast::Sender<StorageEvent>,
     subscriptions: Mutex<Vec<Arc<PendingSub>>>,
     wake_recovery: Arc<Notify>,
     closed: AtomicBool,
+}
+
+/// A call on the Redis path (see [`Inner::enter_redis`]); dropping it ends the call.
+struct RedisCall<'a>(&'a Inner);
+
+impl Drop for RedisCall<'_> {
+    fn drop(&mut self) {
+        if self.0.redis_calls.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.redis_calls_idle.notify_waiters();
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -268,7 +285,9 @@ impl FallbackStorage {
             since: Mutex::new(SystemTime::now()),
             journal: tokio::sync::Mutex::new(journal),
             journal_file,
-            gate: tokio::sync::RwLock::new(()),
+            serving_redis: AtomicBool::new(false),
+            redis_calls: AtomicUsize::new(0),
+            redis_calls_idle: Notify::new(),
             counters: Counters::default(),
             events,
             subscriptions: Mutex::new(Vec::new()),
@@ -286,7 +305,7 @@ impl FallbackStorage {
         if !resumed {
             match tokio::time::timeout(timeout, inner.redis.run_id()).await {
                 Ok(Ok(id)) => {
-                    lock(&inner.machine).started(Some(id));
+                    inner.machine_do(|m| m.started(Some(id)));
                     tracing::info!("fallback storage serving from redis");
                 }
                 _ => {
@@ -393,14 +412,36 @@ impl Inner {
         })
     }
 
-    /// Calls go to Redis (the machine serves `Redis`).
+    /// Calls go to Redis (the machine serves `Redis`): one atomic load, kept in step with
+    /// the machine by [`Inner::machine_do`].
     fn on_redis(&self) -> bool {
-        lock(&self.machine).on_redis()
+        self.serving_redis.load(Ordering::SeqCst)
+    }
+
+    /// Runs `f` on the machine, then publishes whether it serves Redis (every transition
+    /// goes through here).
+    fn machine_do<R>(&self, f: impl FnOnce(&mut Machine) -> R) -> R {
+        let mut machine = lock(&self.machine);
+        let result = f(&mut machine);
+        self.serving_redis
+            .store(machine.on_redis(), Ordering::SeqCst);
+        result
+    }
+
+    /// Enters the Redis path: `None` when the machine does not serve Redis (then the call
+    /// goes to memory). While the returned guard lives, a failover's
+    /// [`Inner::drain_redis_calls`] waits for it.
+    fn enter_redis(&self) -> Option<RedisCall<'_>> {
+        self.redis_calls.fetch_add(1, Ordering::SeqCst);
+        let call = RedisCall(self);
+        // Checked after counting the call: a failover that switched before this load is seen
+        // here (the call backs out); one after it sees the count and waits.
+        self.on_redis().then_some(call)
     }
 
     /// Redis is unreachable: tells the machine, and announces the switch if it made one.
     fn fail_over(&self, error: &StorageError) {
-        let switched = lock(&self.machine).fail_over();
+        let switched = self.machine_do(Machine::fail_over);
         if switched {
             self.announce_failover(error);
         }
@@ -482,7 +523,15 @@ impl Inner {
     /// base nor the journal, and lost on a Redis that restarted empty. Taken before the
     /// journal lock, in the same order as recovery takes them.
     async fn drain_redis_calls(&self) {
-        drop(self.gate.write().await);
+        loop {
+            let idle = self.redis_calls_idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if self.redis_calls.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
     }
 
     /// Removes the keys a script declared from the memory mirror. A script's effects are
@@ -533,11 +582,9 @@ impl Inner {
         if !self.on_redis() {
             return self.on_memory(command).await;
         }
-        let gate = self.gate.read().await;
-        if !self.on_redis() {
-            drop(gate);
+        let Some(gate) = self.enter_redis() else {
             return self.on_memory(command).await;
-        }
+        };
         let result = self.redis.execute_classified(&command).await;
         self.forget_script_keys(&command).await;
         let outcome = match &result {
@@ -558,7 +605,8 @@ impl Inner {
                 maybe_applied: true
             }
         ) && journal_form(&command, unix_millis_now()).0.is_idempotent();
-        let after = lock(&self.machine).on_redis_outcome(outcome, command.is_write(), idempotent);
+        let after =
+            self.machine_do(|m| m.on_redis_outcome(outcome, command.is_write(), idempotent));
         match (after, result) {
             (AfterRedis::Answer { mirror }, Ok(reply)) => {
                 if mirror {
@@ -620,8 +668,7 @@ impl CompleteStorage for FallbackStorage {
     ) -> Result<Vec<Reply>> {
         self.inner.check_open()?;
         if self.inner.on_redis() {
-            let _gate = self.inner.gate.read().await;
-            if self.inner.on_redis() {
+            if let Some(_gate) = self.inner.enter_redis() {
                 let result = self
                     .inner
                     .redis

@@ -12,7 +12,7 @@ use redis::Value;
 use tokio::sync::broadcast;
 
 use super::journal::{base_marker, fresh_prefix, replay_marker, Base, Journal};
-use super::machine::{AfterHealth, HealthCheck, Recovery, Step};
+use super::machine::{AfterHealth, HealthCheck, Machine, Recovery, Step};
 use super::{lock, persist, unix_millis_now, Inner};
 use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
@@ -206,7 +206,7 @@ impl Inner {
         let plan = {
             let journal = self.journal.lock().await;
             let dropped = journal.dropped;
-            let Some(plan) = lock(&self.machine).begin_recovery(run_id, dropped) else {
+            let Some(plan) = self.machine_do(|m| m.begin_recovery(run_id, dropped)) else {
                 return Ok(());
             };
             plan
@@ -214,7 +214,7 @@ impl Inner {
         let mut progress = Progress::new();
         for step in &plan.steps {
             if let Err(e) = self.run_step(*step, &plan, &mut progress).await {
-                lock(&self.machine).recovery_failed();
+                self.machine_do(Machine::recovery_failed);
                 return Err(e);
             }
         }
@@ -238,12 +238,12 @@ impl Inner {
         let run_id = match last.await {
             Ok(id) => id,
             Err(e) => {
-                lock(&self.machine).recovery_failed();
+                self.machine_do(Machine::recovery_failed);
                 return Err(e);
             }
         };
         let restarted = plan.restarted;
-        if !lock(&self.machine).recovery_done(plan, &run_id) {
+        if !self.machine_do(|m| m.recovery_done(plan, &run_id)) {
             return Err(StorageError::Unavailable(
                 "redis restarted during recovery; recovering again".into(),
             ));
@@ -648,13 +648,13 @@ pub(super) async fn watch_health(weak: Weak<Inner>, mut events: broadcast::Recei
         }
         match event {
             StorageEvent::Down { error, .. } => {
-                let after = lock(&inner.machine).on_health(HealthCheck::Failed);
+                let after = inner.machine_do(|m| m.on_health(HealthCheck::Failed));
                 if after == AfterHealth::FailedOver {
                     inner.announce_failover(&StorageError::Unavailable(error));
                 }
             }
             StorageEvent::Up { .. } => {
-                let after = lock(&inner.machine).on_health(HealthCheck::Ok);
+                let after = inner.machine_do(|m| m.on_health(HealthCheck::Ok));
                 if after == AfterHealth::WakeRecovery {
                     inner.wake_recovery.notify_one();
                 }
