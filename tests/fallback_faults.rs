@@ -717,9 +717,10 @@ async fn two_instances_sharing_an_outage_and_an_empty_restart_lose_nothing() {
     run(&a, &["SADD", "only:a:set", "x"]).await;
 
     server.kill();
-    // Both instances are idle when Redis dies: their next writes find the connection
-    // closed, and are served from memory (none was in flight).
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Both instances are idle when Redis dies: their health checks notice, and their next
+    // writes are served from memory (none was in flight).
+    wait_for_backend(&a, BackendKind::Memory, Duration::from_secs(10)).await;
+    wait_for_backend(&b, BackendKind::Memory, Duration::from_secs(10)).await;
     for i in 0..5 {
         a.incr("shared:counter").await.unwrap();
         a.rpush("shared:list", &[format!("a{}", i + 2)])
@@ -847,8 +848,8 @@ async fn writes_go_on_while_a_long_journal_is_replayed() {
     let s = Storage::connect(config(server.port())).await.unwrap();
     s.set("warm", "up", None).await.unwrap();
     server.kill();
-    // Idle when Redis dies: the first push finds the connection closed (nothing in flight).
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Idle when Redis dies: the health check notices; nothing was in flight.
+    wait_for_backend(&s, BackendKind::Memory, Duration::from_secs(10)).await;
     // A long outage journal: 40,000 pushes.
     let mut tasks = Vec::new();
     for t in 0..8 {
