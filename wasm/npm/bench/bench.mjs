@@ -6,9 +6,9 @@
 import { MemoryStore } from 'hedgestore';
 import { LRUCache } from 'lru-cache';
 
-const KEYS = 10_000;
+const KEYS = 100_000;
 const OPS = 200_000;
-const ROUNDS = 7;
+const ROUNDS = 5;
 const TTL = 60_000;
 const keys = Array.from({ length: KEYS }, (_, i) => `key:${i}`);
 const value = 'v'.repeat(32);
@@ -35,7 +35,7 @@ function filled(make, set) {
 }
 
 const newStore = () => new MemoryStore({ maxMemory: 256 << 20 });
-const newLru = () => new LRUCache({ max: 100_000, ttl: TTL });
+const newLru = () => new LRUCache({ max: KEYS, ttl: TTL });
 const newMap = () => new Map();
 let sink = 0;
 
