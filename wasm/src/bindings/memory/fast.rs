@@ -58,11 +58,13 @@ thread_local! {
 }
 
 impl Scratch {
+    #[inline(always)]
     fn word(&mut self, i: usize, value: u32) {
         let at = self.start + 4 * i;
         self.bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
     }
 
+    #[inline(always)]
     fn args(&self, len: usize) -> Result<&[u8], JsValue> {
         let from = self.start + ARGS;
         self.bytes
