@@ -5,7 +5,8 @@
 //   memory that lives as long as the module (a plain loop for ASCII, `encodeInto` otherwise);
 //   the exports `__get(keyLen)` / `__set(keyLen, valueLen, ttlMs)` take only lengths.
 // * Results: `__get` answers the value's version (0: no value) and leaves the value's place
-//   in wasm memory in the buffer's header. A version names one value for the store's lifetime
+//   in wasm memory in the buffer's header. Both answer -1 when they failed, and the error is
+//   then taken from `__failure()`: a `Result` would come back as a fresh array every call. A version names one value for the store's lifetime
 //   (every write takes a new one), so a string decoded for a version is reused while the key
 //   keeps it: each store has a small table of decoded strings indexed by version. The call
 //   into wasm happens every time (expiry, LRU clock, hit/miss counts are the engine's); only
@@ -114,7 +115,9 @@ export function fastGet(id, failed) {
       const n = put(key, 0);
       if (n < 0) return this.__getText(key);
       const version = this.__get(n);
-      return version === 0 ? null : value(this, version);
+      if (version > 0) return value(this, version);
+      if (version === 0) return null;
+      throw this.constructor.__failure();
     } catch (e) {
       return failed(this, e);
     }
@@ -149,7 +152,11 @@ export function fastSet(id, failed) {
       const k = put(key, 0);
       if (k >= 0) {
         const v = put(value, k);
-        if (v >= 0) return this.__set(k, v, ms);
+        if (v >= 0) {
+          const written = this.__set(k, v, ms);
+          if (written >= 0) return written === 1;
+          throw this.constructor.__failure();
+        }
       }
     }
     return this.__setText(key, value, ms);

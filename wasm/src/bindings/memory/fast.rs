@@ -102,9 +102,53 @@ pub(crate) fn install() {
 #[wasm_bindgen]
 impl MemoryStore {
     /// `get` of the key in the scratch buffer (`key_len` UTF-8 bytes): the value's version,
-    /// 0 when there is none; the header then says where the value's bytes are.
+    /// 0 when there is none (the header then says where the value's bytes are), -1 when it
+    /// failed ([`MemoryStore::failure`] has the error).
     #[wasm_bindgen(js_name = __get, skip_typescript)]
-    pub fn get_scratch(&self, key_len: usize) -> Result<f64, JsValue> {
+    pub fn get_scratch(&self, key_len: usize) -> f64 {
+        answer(self.get_scratch_inner(key_len))
+    }
+
+    /// `set` of the key and value in the scratch buffer (`key_len` bytes, then `value_len`),
+    /// with a TTL in milliseconds when `ttl_ms` > 0: 1 when written, 0 when not, -1 when it
+    /// failed ([`MemoryStore::failure`] has the error).
+    #[wasm_bindgen(js_name = __set, skip_typescript)]
+    pub fn set_scratch(&self, key_len: usize, value_len: usize, ttl_ms: f64) -> i32 {
+        let set = || {
+            let mut state = borrow(&self.shared)?;
+            with_scratch(|s| {
+                let args = s.args(key_len + value_len)?;
+                let (key, value) = args.split_at(key_len);
+                state.set_string(key, value, ttl_ms)
+            })
+        };
+        answer(set().map(f64::from)) as i32
+    }
+
+    /// The error of the last shortcut call that answered -1 (taken: a second call answers
+    /// `undefined`).
+    #[wasm_bindgen(js_name = __failure, skip_typescript)]
+    pub fn failure() -> JsValue {
+        FAILURE.with(|f| f.take()).unwrap_or(JsValue::UNDEFINED)
+    }
+}
+
+thread_local! {
+    /// The error a shortcut could not return: a `Result` crosses into JavaScript as a fresh
+    /// array per call (wasm multi-value), garbage on every `get`.
+    static FAILURE: std::cell::Cell<Option<JsValue>> = const { std::cell::Cell::new(None) };
+}
+
+/// `r`'s number, or -1 with the error kept for [`MemoryStore::failure`].
+fn answer(r: Result<f64, JsValue>) -> f64 {
+    r.unwrap_or_else(|e| {
+        FAILURE.with(|f| f.set(Some(e)));
+        -1.0
+    })
+}
+
+impl MemoryStore {
+    fn get_scratch_inner(&self, key_len: usize) -> Result<f64, JsValue> {
         let mut state = borrow(&self.shared)?;
         with_scratch(|s| {
             let found = state
@@ -124,23 +168,6 @@ impl MemoryStore {
             s.word(header::KEYS, state.engine.len() as u32);
             // Versions count writes: exact in an f64 up to 2^53 of them.
             Ok(version as f64)
-        })
-    }
-
-    /// `set` of the key and value in the scratch buffer (`key_len` bytes, then `value_len`),
-    /// with a TTL in milliseconds when `ttl_ms` > 0: whether it was written.
-    #[wasm_bindgen(js_name = __set, skip_typescript)]
-    pub fn set_scratch(
-        &self,
-        key_len: usize,
-        value_len: usize,
-        ttl_ms: f64,
-    ) -> Result<bool, JsValue> {
-        let mut state = borrow(&self.shared)?;
-        with_scratch(|s| {
-            let args = s.args(key_len + value_len)?;
-            let (key, value) = args.split_at(key_len);
-            state.set_string(key, value, ttl_ms)
         })
     }
 }
