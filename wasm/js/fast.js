@@ -4,13 +4,15 @@
 // * Arguments: the key (and the value) are written as UTF-8 into one scratch buffer in wasm
 //   memory that lives as long as the module (a plain loop for ASCII, `encodeInto` otherwise);
 //   the exports `__get(keyLen)` / `__set(keyLen, valueLen, ttlMs)` take only lengths.
-// * Results: `__get` answers the value's version (0: no value) and leaves the value's place
-//   in wasm memory in the buffer's header. Both answer -1 when they failed, and the error is
-//   then taken from `__failure()`: a `Result` would come back as a fresh array every call. A version names one value for the store's lifetime
-//   (every write takes a new one), so a string decoded for a version is reused while the key
-//   keeps it: each store has a small table of decoded strings indexed by version. The call
-//   into wasm happens every time (expiry, LRU clock, hit/miss counts are the engine's); only
-//   the `TextDecoder` call is saved.
+// * Results: `__get` answers 1 when the key has a value and leaves the value's place in wasm
+//   memory and its version in the buffer's header. Both exports answer small integers (-1
+//   when they failed; the error is then taken from `__failure()`): a `Result` would come back
+//   as a fresh array every call, a float as a fresh number.
+// * Decoded strings: a version names one value for the store's lifetime (every write takes a
+//   new one), so a string decoded for a version is reused while the key keeps it: each store
+//   has a small table of decoded strings indexed by version. The call into wasm happens every
+//   time (expiry, LRU clock, hit/miss counts are the engine's); only the `TextDecoder` call is
+//   saved.
 // * Anything else (not strings, too long for the buffer, other options, a call while a
 //   shortcut is running, which only a custom clock function can make) takes the general path,
 //   which also reports the errors.
@@ -23,6 +25,8 @@ const BUSY = 0;
 const VALUE_PTR = 1;
 const VALUE_LEN = 2;
 const KEYS = 3;
+const VERSION_LOW = 4;
+const VERSION_HIGH = 5;
 // Bytes of header before the arguments.
 const ARGS = 32;
 
@@ -79,8 +83,8 @@ function putUtf8(s, at) {
   return read === s.length ? written : -1;
 }
 
-// The string for the value `__get` just found (its version), decoded once per version.
-function value(store, version) {
+// The string for the value `__get` just found, decoded once per version.
+function value(store) {
   views();
   const len = u32[header + VALUE_LEN];
   const ptr = u32[header + VALUE_PTR];
@@ -90,7 +94,10 @@ function value(store, version) {
   if (cache === undefined || (keys * 2 > cache.size && cache.size < CACHE_MAX) || (keys * 8 < cache.size && cache.size > CACHE_MIN)) {
     cache = store[CACHE] = newCache(keys);
   }
-  const slot = version & (cache.size - 1);
+  const low = u32[header + VERSION_LOW];
+  // Exact up to 2^53 writes.
+  const version = u32[header + VERSION_HIGH] * 4294967296 + low;
+  const slot = low & (cache.size - 1);
   if (cache.versions[slot] === version) return cache.strings[slot];
   const s = decoder.decode(u8.subarray(ptr, ptr + len));
   cache.versions[slot] = version;
@@ -114,9 +121,9 @@ export function fastGet(id, failed) {
       if (u32[header + BUSY] !== 0) return this.__getText(key);
       const n = put(key, 0);
       if (n < 0) return this.__getText(key);
-      const version = this.__get(n);
-      if (version > 0) return value(this, version);
-      if (version === 0) return null;
+      const found = this.__get(n);
+      if (found === 1) return value(this);
+      if (found === 0) return null;
       throw this.constructor.__failure();
     } catch (e) {
       return failed(this, e);

@@ -39,6 +39,9 @@ mod header {
     pub const VALUE_LEN: usize = 2;
     /// `get`: the keys in the store (the decoded-string cache sizes itself by it).
     pub const KEYS: usize = 3;
+    /// `get`: the value's version, low and high 32 bits.
+    pub const VERSION_LOW: usize = 4;
+    pub const VERSION_HIGH: usize = 5;
 }
 
 /// The buffer and where its 8-byte aligned part starts.
@@ -101,11 +104,12 @@ pub(crate) fn install() {
 
 #[wasm_bindgen]
 impl MemoryStore {
-    /// `get` of the key in the scratch buffer (`key_len` UTF-8 bytes): the value's version,
-    /// 0 when there is none (the header then says where the value's bytes are), -1 when it
-    /// failed ([`MemoryStore::failure`] has the error).
+    /// `get` of the key in the scratch buffer (`key_len` UTF-8 bytes): 1 when it has a
+    /// value (the header then says where its bytes are, and its version), 0 when there is
+    /// none, -1 when it failed ([`MemoryStore::failure`] has the error). An `i32` because a
+    /// small integer is all V8 passes without allocating.
     #[wasm_bindgen(js_name = __get, skip_typescript)]
-    pub fn get_scratch(&self, key_len: usize) -> f64 {
+    pub fn get_scratch(&self, key_len: usize) -> i32 {
         answer(self.get_scratch_inner(key_len))
     }
 
@@ -122,7 +126,7 @@ impl MemoryStore {
                 state.set_string(key, value, ttl_ms)
             })
         };
-        answer(set().map(f64::from)) as i32
+        answer(set().map(i32::from))
     }
 
     /// The error of the last shortcut call that answered -1 (taken: a second call answers
@@ -140,15 +144,15 @@ thread_local! {
 }
 
 /// `r`'s number, or -1 with the error kept for [`MemoryStore::failure`].
-fn answer(r: Result<f64, JsValue>) -> f64 {
+fn answer(r: Result<i32, JsValue>) -> i32 {
     r.unwrap_or_else(|e| {
         FAILURE.with(|f| f.set(Some(e)));
-        -1.0
+        -1
     })
 }
 
 impl MemoryStore {
-    fn get_scratch_inner(&self, key_len: usize) -> Result<f64, JsValue> {
+    fn get_scratch_inner(&self, key_len: usize) -> Result<i32, JsValue> {
         let mut state = borrow(&self.shared)?;
         with_scratch(|s| {
             let found = state
@@ -161,13 +165,14 @@ impl MemoryStore {
                 state.queue_delivery();
             }
             let Some((ptr, len, version)) = found? else {
-                return Ok(0.0);
+                return Ok(0);
             };
             s.word(header::VALUE_PTR, ptr);
             s.word(header::VALUE_LEN, len);
             s.word(header::KEYS, state.engine.len() as u32);
-            // Versions count writes: exact in an f64 up to 2^53 of them.
-            Ok(version as f64)
+            s.word(header::VERSION_LOW, version as u32);
+            s.word(header::VERSION_HIGH, (version >> 32) as u32);
+            Ok(1)
         })
     }
 }
