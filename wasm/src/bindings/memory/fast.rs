@@ -76,10 +76,14 @@ impl Scratch {
     }
 }
 
-/// Runs `f` with the scratch buffer marked busy.
-fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+/// Runs `f` with the scratch buffer marked busy. A call made while it is busy (which
+/// `js/fast.js` never makes: it reads the busy mark first) is an error, not a panic, which
+/// would abort the module.
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> Result<R, JsValue>) -> Result<R, JsValue> {
     SCRATCH.with(|s| {
-        let mut s = s.borrow_mut();
+        let mut s = s.try_borrow_mut().map_err(|_| {
+            crate::bindings::errors::hedgestore_error("MemoryStore: re-entrant call")
+        })?;
         s.word(header::BUSY, 1);
         let r = f(&mut s);
         s.word(header::BUSY, 0);
