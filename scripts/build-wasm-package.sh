@@ -15,9 +15,9 @@
 #     costs the binary some 35 KB;
 #   * the package's profile (opt-level s, fat LTO, one codegen unit, panic=abort) is given by
 #     environment for this build only, not in the workspace's release profile. opt-level s
-#     rather than z: z leaves even one-line accessors on the get/set path as calls, and
-#     MemoryStore's get and set measured about 1.4x slower for 21 KB less gzipped wasm
-#     (wasm/README.md, "Size"). HEDGESTORE_WASM_OPT_LEVEL=z builds the smaller variant.
+#     rather than z: at z little is inlined on the get/set path, and MemoryStore's get and
+#     set measured 2.2x and 1.5x slower for 20 KB less gzipped wasm (wasm/README.md, "Size").
+#     HEDGESTORE_WASM_OPT_LEVEL=z builds the smaller variant.
 # wasm-opt is binaryen 132 from npm (installed into target/wasm-tools on first use): Debian's
 # binaryen (wasm-opt 108) produces modules that fail to load.
 #
