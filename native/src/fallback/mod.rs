@@ -102,6 +102,7 @@ use crate::events::StorageEvent;
 use crate::memory::MemoryStorage;
 use crate::redis::RedisStorage;
 use crate::subscription::{Handler, Subscription};
+use crate::telemetry;
 use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, FallbackHealth, Health, KeyVersion,
 };
@@ -204,6 +205,7 @@ impl FallbackStorage {
                     .diagnosed(StorageError::Unavailable("no answer".into()))
                     .await;
                 tracing::warn!(%why, "redis unreachable at start: serving from memory until it answers");
+                metrics::gauge!(telemetry::ON_MEMORY).increment(1.0);
             }
         }
         tokio::spawn(recovery::recover_loop(
@@ -268,6 +270,8 @@ impl Inner {
         let on_redis = now
             .duration_since(std::mem::replace(&mut *lock(&self.since), now))
             .unwrap_or_default();
+        metrics::counter!(telemetry::FAILOVERS).increment(1);
+        metrics::gauge!(telemetry::ON_MEMORY).increment(1.0);
         tracing::warn!(
             %error,
             served_from_redis_for_s = on_redis.as_secs(),
@@ -286,7 +290,7 @@ impl Inner {
             return;
         }
         for copy in mirror_form(command, reply) {
-            let _ = self.memory.execute(copy).await;
+            let _ = self.memory.execute_unrecorded(copy).await;
         }
     }
 
@@ -307,6 +311,8 @@ impl Inner {
         self.counters
             .journal_overflows
             .fetch_add(1, Ordering::Relaxed);
+        metrics::counter!(telemetry::JOURNAL_OVERFLOWS).increment(1);
+        telemetry::journal(journal.entries.len(), journal.bytes);
         if announce {
             tracing::warn!("outage journal full ({held} bytes)");
             let _ = self.events.send(StorageEvent::JournalFull { bytes: held });
@@ -353,7 +359,7 @@ impl Inner {
             return;
         }
         let keys = command.keys().into_iter().map(<[u8]>::to_vec).collect();
-        let _ = self.memory.execute(Command::Del { keys }).await;
+        let _ = self.memory.execute_unrecorded(Command::Del { keys }).await;
     }
 
     /// Runs `command` on memory, journaling it if it writes. Scripts are refused: only
@@ -379,6 +385,7 @@ impl Inner {
             .await?;
         let reply = self.memory.execute(command).await?;
         journal.append(journaled, in_flight);
+        telemetry::journal(journal.entries.len(), journal.bytes);
         Ok(reply)
     }
 
@@ -528,6 +535,7 @@ impl CompleteStorage for FallbackStorage {
         for entry in journaled {
             journal.append(entry, false);
         }
+        telemetry::journal(journal.entries.len(), journal.bytes);
         Ok(replies)
     }
 
@@ -560,7 +568,10 @@ impl CompleteStorage for FallbackStorage {
     }
 
     async fn close(&self) -> Result<()> {
-        self.inner.closed.store(true, Ordering::Release);
+        let first = !self.inner.closed.swap(true, Ordering::AcqRel);
+        if first && !self.inner.on_redis() {
+            metrics::gauge!(telemetry::ON_MEMORY).decrement(1.0);
+        }
         self.inner.wake_recovery.notify_one();
         let _ = self.inner.redis.close().await;
         self.inner.memory.close().await

@@ -18,6 +18,7 @@ use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
 use crate::memory::MemoryStorage;
 use crate::redis::scripts;
+use crate::telemetry;
 use crate::traits::{BackendKind, BaseStorage, HashStorage, ListStorage, PubSubStorage};
 
 /// Journal batches replayed per script call.
@@ -149,6 +150,8 @@ impl Inner {
         let outage = now
             .duration_since(std::mem::replace(&mut *lock(&self.since), now))
             .unwrap_or_default();
+        telemetry::journal(journal.entries.len(), journal.bytes);
+        telemetry::recovered(outage, started.elapsed());
         drop(journal);
         tracing::info!(
             restarted,
@@ -266,12 +269,15 @@ impl Inner {
                     self.counters
                         .replay_errors
                         .fetch_add(errors as u64, Ordering::Relaxed);
+                    metrics::counter!(telemetry::REPLAY_ERRORS).increment(errors as u64);
                     tracing::warn!(errors, "journal commands failed on redis during replay");
                 }
             }
-            let covers = batch.covers;
+            let (covers, sent) = (batch.covers, batch.entries.len());
             journal.batch_applied(run_id, covers);
+            telemetry::replay_progress(sent, total.saturating_sub(done));
         }
+        telemetry::replay_progress(0, 0);
         Ok(())
     }
 
