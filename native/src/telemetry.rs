@@ -411,6 +411,15 @@ fn add_counter(name: &'static str, before: u64, now: u64) {
 impl EngineExport {
     /// Exports what changed since the last call.
     pub(crate) fn update(&mut self, now: Stats) {
+        if self.last.is_none() {
+            // Every series exists from the first export on, zeros included.
+            for name in [MEMORY_KEYS, MEMORY_KEYS_WITH_TTL, MEMORY_USED, MEMORY_MAX] {
+                metrics::gauge!(name).increment(0.0);
+            }
+            for name in [MEMORY_HITS, MEMORY_MISSES, MEMORY_EXPIRED, MEMORY_EVICTED] {
+                metrics::counter!(name).increment(0);
+            }
+        }
         let before = self.last.unwrap_or_default();
         adjust_gauge(MEMORY_KEYS, before.keys, now.keys);
         adjust_gauge(
