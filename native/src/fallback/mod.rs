@@ -177,7 +177,9 @@ impl FallbackStorage {
     /// never fails because Redis is down). Needs a tokio runtime.
     pub async fn start(config: StorageConfig) -> Result<Self> {
         let redis = RedisStorage::connect_lazy(config.redis.clone())?;
-        let memory = MemoryStorage::start(config.memory.clone())?;
+        // Its commands are counted here, as they serve callers, not the fallback's own
+        // bookkeeping (mirrored writes, recovery snapshots).
+        let memory = MemoryStorage::start_unrecorded(config.memory.clone())?;
         let (events, _) = broadcast::channel(64);
         let inner = Arc::new(Inner {
             redis,
@@ -290,7 +292,7 @@ impl Inner {
             return;
         }
         for copy in mirror_form(command, reply) {
-            let _ = self.memory.execute_unrecorded(copy).await;
+            let _ = self.memory.execute(copy).await;
         }
     }
 
@@ -359,7 +361,15 @@ impl Inner {
             return;
         }
         let keys = command.keys().into_iter().map(<[u8]>::to_vec).collect();
-        let _ = self.memory.execute_unrecorded(Command::Del { keys }).await;
+        let _ = self.memory.execute(Command::Del { keys }).await;
+    }
+
+    /// Runs a caller's `command` on memory, counted in the command metrics.
+    async fn memory_execute(&self, command: Command) -> Result<Reply> {
+        let probe = telemetry::Probe::command(&command);
+        let result = self.memory.execute(command).await;
+        probe.done(telemetry::Backend::Memory, &result);
+        result
     }
 
     /// Runs `command` on memory, journaling it if it writes. Scripts are refused: only
@@ -369,7 +379,7 @@ impl Inner {
             return Err(StorageError::Command(Error::ScriptsNeedReachableRedis));
         }
         if !command.is_write() {
-            return self.memory.execute(command).await;
+            return self.memory_execute(command).await;
         }
         self.drain_redis_calls().await;
         let mut journal = self.journal.lock().await;
@@ -383,7 +393,7 @@ impl Inner {
         self.admit(&mut journal, journaled.1)?;
         self.capture_bases(&mut journal, std::slice::from_ref(&command))
             .await?;
-        let reply = self.memory.execute(command).await?;
+        let reply = self.memory_execute(command).await?;
         journal.append(journaled, in_flight);
         telemetry::journal(journal.entries.len(), journal.bytes);
         Ok(reply)
@@ -517,12 +527,14 @@ impl CompleteStorage for FallbackStorage {
         self.inner
             .admit(&mut journal, journaled.iter().map(|(_, bytes)| bytes).sum())?;
         self.inner.capture_bases(&mut journal, &commands).await?;
-        let replies = match self
+        let probe = telemetry::Probe::transaction(&commands);
+        let result = self
             .inner
             .memory
             .execute_transaction(watched, commands.clone())
-            .await
-        {
+            .await;
+        probe.done(telemetry::Backend::Memory, &result);
+        let replies = match result {
             Err(StorageError::Decode(_)) => {
                 return Err(StorageError::Transaction(
                     hedgestore_core::BatchError::Conflict {

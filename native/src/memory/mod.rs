@@ -79,6 +79,9 @@ struct Shared {
     group_sync: Arc<GroupSync>,
     /// What this storage has exported of the engine's counters (see [`telemetry`]).
     exported: Mutex<EngineExport>,
+    /// Commands and transactions are counted in the command metrics (see
+    /// [`MemoryStorage::start_unrecorded`]).
+    record: AtomicBool,
 }
 
 /// Locks a mutex, ignoring poisoning: every critical section leaves the data consistent
@@ -227,6 +230,7 @@ impl MemoryStorage {
             log,
             group_sync: Arc::default(),
             exported: Mutex::default(),
+            record: AtomicBool::new(true),
         });
         shared.export_stats();
         runtime.spawn(drive(Arc::downgrade(&shared), shared.wake_driver.clone()));
@@ -251,11 +255,14 @@ impl MemoryStorage {
         lock(&self.shared.engine).stats()
     }
 
-    /// Runs `command` without counting it in the command metrics: the fallback storage's own
-    /// bookkeeping (mirroring Redis's writes, forgetting script keys) is not traffic.
+    /// A memory storage whose commands and transactions are not counted in the command
+    /// metrics: the fallback storage's memory side, which counts the calls it serves itself
+    /// (its own bookkeeping is not traffic). Engine, pub/sub and lock metrics are recorded.
     #[cfg(feature = "redis")]
-    pub(crate) async fn execute_unrecorded(&self, command: Command) -> Result<Reply> {
-        self.run(command).await
+    pub(crate) fn start_unrecorded(config: MemoryConfig) -> Result<Self> {
+        let storage = Self::start(config)?;
+        storage.shared.record.store(false, Ordering::Relaxed);
+        Ok(storage)
     }
 
     async fn run(&self, command: Command) -> Result<Reply> {
@@ -352,6 +359,9 @@ async fn drive(weak: Weak<Shared>, wake: Arc<Notify>) {
 #[async_trait]
 impl BaseStorage for MemoryStorage {
     async fn execute(&self, command: Command) -> Result<Reply> {
+        if !self.shared.record.load(Ordering::Relaxed) {
+            return self.run(command).await;
+        }
         let probe = Probe::command(&command);
         let result = self.run(command).await;
         probe.done(Backend::Memory, &result);
@@ -482,7 +492,11 @@ impl CompleteStorage for MemoryStorage {
                 Ok((k, u64::from_le_bytes(raw)))
             })
             .collect::<Result<Vec<_>>>()?;
-        let probe = Probe::transaction(&commands);
+        let probe = self
+            .shared
+            .record
+            .load(Ordering::Relaxed)
+            .then(|| Probe::transaction(&commands));
         let result = match &self.shared.log {
             Some(log) if commands.iter().any(Command::is_write) => {
                 self.shared
@@ -495,7 +509,9 @@ impl CompleteStorage for MemoryStorage {
                 .shared
                 .call(|e| e.execute_batch_watched(&watched, commands))??),
         };
-        probe.done(Backend::Memory, &result);
+        if let Some(probe) = probe {
+            probe.done(Backend::Memory, &result);
+        }
         result
     }
 
