@@ -169,7 +169,8 @@ pub(crate) enum Outcome {
     CommandError = 1,
     Timeout = 2,
     Unavailable = 3,
-    OutcomeUnknown = 4,
+    /// `outcome_unknown`: a write sent without an answer.
+    Unknown = 4,
     Error = 5,
 }
 
@@ -185,7 +186,7 @@ impl Outcome {
             StorageError::Command(_) | StorageError::Transaction(_) => Outcome::CommandError,
             StorageError::Timeout(_) => Outcome::Timeout,
             StorageError::Unavailable(_) | StorageError::Closed => Outcome::Unavailable,
-            StorageError::OutcomeUnknown(_) => Outcome::OutcomeUnknown,
+            StorageError::OutcomeUnknown(_) => Outcome::Unknown,
             _ => Outcome::Error,
         }
     }
@@ -196,7 +197,7 @@ impl Outcome {
             Outcome::CommandError => "command_error",
             Outcome::Timeout => "timeout",
             Outcome::Unavailable => "unavailable",
-            Outcome::OutcomeUnknown => "outcome_unknown",
+            Outcome::Unknown => "outcome_unknown",
             Outcome::Error => "error",
         }
     }
