@@ -144,15 +144,14 @@ async fn a_scripted_workload_is_counted_exactly() {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     assert_eq!(commands(&metrics), expected);
-    assert_eq!(
-        get(
-            &metrics,
-            "hedgestore_command_duration_seconds",
-            &["backend=memory"]
-        ),
-        109.0,
-        "one latency sample per command"
+    // One memory command in 64 per thread is timed (`TIME_MEMORY_EVERY`): of 109, 1 or 2
+    // (2 when this thread starts counting here, as it does unless tests share a thread).
+    let timed = get(
+        &metrics,
+        "hedgestore_command_duration_seconds",
+        &["backend=memory"],
     );
+    assert!(timed == 1.0 || timed == 2.0, "{timed} latency samples");
     assert_eq!(get(&metrics, "hedgestore_memory_hits_total", &[]), 2.0);
     assert_eq!(get(&metrics, "hedgestore_memory_misses_total", &[]), 2.0);
     assert_eq!(

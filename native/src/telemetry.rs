@@ -214,22 +214,47 @@ struct Handles {
     recorder: usize,
     counters: Vec<Option<Counter>>,
     latency: [Option<Histogram>; 2],
+    /// Memory commands this thread started, for [`TIME_MEMORY_EVERY`].
+    memory_commands: u32,
 }
 
 thread_local! {
     static HANDLES: RefCell<Handles> = const {
-        RefCell::new(Handles { recorder: 0, counters: Vec::new(), latency: [None, None] })
+        RefCell::new(Handles {
+            recorder: 0,
+            counters: Vec::new(),
+            latency: [None, None],
+            memory_commands: 0,
+        })
     };
+}
+
+/// One memory command in this many is timed, per thread (the first one included). A memory
+/// command takes about a microsecond, and reading the clock twice (a system call on some
+/// virtual machines) plus a histogram sample would cost more than all its other metrics
+/// together; a sample of one in 64 describes the latency as well. Redis commands (tens of
+/// microseconds) are all timed.
+pub(crate) const TIME_MEMORY_EVERY: u32 = 64;
+
+/// Whether this memory command is one of the timed ones.
+fn time_this_memory_command() -> bool {
+    HANDLES.with(|cell| {
+        let Ok(mut handles) = cell.try_borrow_mut() else {
+            return false;
+        };
+        let n = handles.memory_commands;
+        handles.memory_commands = n.wrapping_add(1) % TIME_MEMORY_EVERY;
+        n == 0
+    })
 }
 
 fn recorder_id(recorder: &dyn Recorder) -> usize {
     recorder as *const dyn Recorder as *const () as usize
 }
 
-/// Counts one command (`row`: its command-table index, or the last row for `exec`) and its
-/// latency since `started`.
-fn count(backend: Backend, row: usize, id: &'static str, outcome: Outcome, started: Instant) {
-    let seconds = started.elapsed().as_secs_f64();
+/// Counts one command (`row`: its command-table index, or the last row for `exec`) and, if
+/// it was timed, its latency.
+fn count(backend: Backend, row: usize, id: &'static str, outcome: Outcome, seconds: Option<f64>) {
     metrics::with_recorder(|recorder| {
         let me = recorder_id(recorder);
         HANDLES.with(|cell| {
@@ -241,6 +266,7 @@ fn count(backend: Backend, row: usize, id: &'static str, outcome: Outcome, start
                     recorder: me,
                     counters: vec![None; 2 * *ROWS * OUTCOMES],
                     latency: [None, None],
+                    memory_commands: handles.memory_commands,
                 };
             }
             let slot = (backend as usize * *ROWS + row) * OUTCOMES + outcome as usize;
@@ -256,6 +282,7 @@ fn count(backend: Backend, row: usize, id: &'static str, outcome: Outcome, start
                     })
                     .increment(1);
             }
+            let Some(seconds) = seconds else { return };
             handles.latency[backend as usize]
                 .get_or_insert_with(|| {
                     let labels = vec![Label::from_static_parts("backend", backend.as_str())];
@@ -271,9 +298,12 @@ fn count(backend: Backend, row: usize, id: &'static str, outcome: Outcome, start
 /// with its result. Captures what the debug event needs before the command is moved into
 /// the backend (and only when that event is enabled).
 pub(crate) struct Probe {
+    backend: Backend,
     row: usize,
     id: &'static str,
-    started: Instant,
+    /// When the command started, if it is timed (see [`TIME_MEMORY_EVERY`]) or the debug
+    /// event is enabled.
+    started: Option<Instant>,
     /// Commands in a transaction (1 for a single command).
     commands: usize,
     /// Key count and key list, when the debug event is enabled.
@@ -285,51 +315,62 @@ impl Probe {
         tracing::enabled!(target: "hedgestore::command", tracing::Level::DEBUG)
     }
 
-    /// Starts timing `command`.
-    pub(crate) fn command(command: &Command) -> Self {
-        let spec = command.spec();
+    fn start(backend: Backend, row: usize, id: &'static str, commands: &[Command]) -> Self {
+        let keys = Self::debug_enabled().then(|| {
+            let count = commands.iter().map(|c| c.keys().len()).sum();
+            (count, KeyList(commands).to_string())
+        });
+        let timed = keys.is_some() || backend == Backend::Redis || time_this_memory_command();
         Self {
-            row: command.kind() as usize,
-            id: spec.id,
-            started: Instant::now(),
-            commands: 1,
-            keys: Self::debug_enabled().then(|| {
-                let list = std::slice::from_ref(command);
-                (command.keys().len(), KeyList(list).to_string())
-            }),
-        }
-    }
-
-    /// Starts timing a transaction of `commands` (the `exec` command label).
-    pub(crate) fn transaction(commands: &[Command]) -> Self {
-        Self {
-            row: *ROWS - 1,
-            id: "exec",
-            started: Instant::now(),
+            backend,
+            row,
+            id,
+            started: timed.then(Instant::now),
             commands: commands.len(),
-            keys: Self::debug_enabled().then(|| {
-                let count = commands.iter().map(|c| c.keys().len()).sum();
-                (count, KeyList(commands).to_string())
-            }),
+            keys,
         }
     }
 
-    /// Records the command's end on `backend`: the counter, the latency, the debug event.
-    pub(crate) fn done<T>(self, backend: Backend, result: &Result<T, StorageError>) {
-        self.finish(backend, Outcome::of(result));
+    /// Starts counting `command`, run on `backend`.
+    pub(crate) fn command(backend: Backend, command: &Command) -> Self {
+        let row = command.kind() as usize;
+        Self::start(
+            backend,
+            row,
+            command.spec().id,
+            std::slice::from_ref(command),
+        )
+    }
+
+    /// Starts counting a transaction of `commands` (the `exec` command label).
+    pub(crate) fn transaction(backend: Backend, commands: &[Command]) -> Self {
+        Self::start(backend, *ROWS - 1, "exec", commands)
+    }
+
+    /// Records the command's end: the counter, the latency, the debug event.
+    pub(crate) fn done<T>(self, result: &Result<T, StorageError>) {
+        self.finish(Outcome::of(result));
     }
 
     /// [`done`](Self::done) with the outcome already known.
-    pub(crate) fn finish(self, backend: Backend, outcome: Outcome) {
-        count(backend, self.row, self.id, outcome, self.started);
-        if let Some((key_count, keys)) = &self.keys {
+    pub(crate) fn finish(self, outcome: Outcome) {
+        let backend = self.backend;
+        let elapsed = self.started.map(|t| t.elapsed());
+        count(
+            backend,
+            self.row,
+            self.id,
+            outcome,
+            elapsed.map(|e| e.as_secs_f64()),
+        );
+        if let (Some((key_count, keys)), Some(elapsed)) = (&self.keys, elapsed) {
             tracing::debug!(
                 target: "hedgestore::command",
                 backend = backend.as_str(),
                 command = self.id,
                 commands = self.commands,
                 outcome = outcome.as_str(),
-                micros = self.started.elapsed().as_micros() as u64,
+                micros = elapsed.as_micros() as u64,
                 key_count,
                 keys = %keys,
                 "command"

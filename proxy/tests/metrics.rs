@@ -94,9 +94,11 @@ async fn the_scrape_counts_the_requests_made_and_shows_no_key_or_value() {
         .map(|(_, v)| v)
         .sum();
     assert_eq!(counted, 5.0, "nothing else was counted:\n{body}");
+    // One memory command in 64 per thread is timed, the thread's first included: the
+    // first of these five.
     assert_eq!(
         value("hedgestore_command_duration_seconds_count{backend=\"memory\"}"),
-        5.0
+        1.0
     );
     assert_eq!(value("hedgestore_memory_hits_total"), 2.0);
     assert_eq!(value("hedgestore_memory_misses_total"), 1.0);

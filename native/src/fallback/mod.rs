@@ -366,9 +366,9 @@ impl Inner {
 
     /// Runs a caller's `command` on memory, counted in the command metrics.
     async fn memory_execute(&self, command: Command) -> Result<Reply> {
-        let probe = telemetry::Probe::command(&command);
+        let probe = telemetry::Probe::command(telemetry::Backend::Memory, &command);
         let result = self.memory.execute(command).await;
-        probe.done(telemetry::Backend::Memory, &result);
+        probe.done(&result);
         result
     }
 
@@ -527,13 +527,13 @@ impl CompleteStorage for FallbackStorage {
         self.inner
             .admit(&mut journal, journaled.iter().map(|(_, bytes)| bytes).sum())?;
         self.inner.capture_bases(&mut journal, &commands).await?;
-        let probe = telemetry::Probe::transaction(&commands);
+        let probe = telemetry::Probe::transaction(telemetry::Backend::Memory, &commands);
         let result = self
             .inner
             .memory
             .execute_transaction(watched, commands.clone())
             .await;
-        probe.done(telemetry::Backend::Memory, &result);
+        probe.done(&result);
         let replies = match result {
             Err(StorageError::Decode(_)) => {
                 return Err(StorageError::Transaction(

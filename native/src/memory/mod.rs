@@ -362,9 +362,9 @@ impl BaseStorage for MemoryStorage {
         if !self.shared.record.load(Ordering::Relaxed) {
             return self.run(command).await;
         }
-        let probe = Probe::command(&command);
+        let probe = Probe::command(Backend::Memory, &command);
         let result = self.run(command).await;
-        probe.done(Backend::Memory, &result);
+        probe.done(&result);
         result
     }
 }
@@ -496,7 +496,7 @@ impl CompleteStorage for MemoryStorage {
             .shared
             .record
             .load(Ordering::Relaxed)
-            .then(|| Probe::transaction(&commands));
+            .then(|| Probe::transaction(Backend::Memory, &commands));
         let result = match &self.shared.log {
             Some(log) if commands.iter().any(Command::is_write) => {
                 self.shared
@@ -510,7 +510,7 @@ impl CompleteStorage for MemoryStorage {
                 .call(|e| e.execute_batch_watched(&watched, commands))??),
         };
         if let Some(probe) = probe {
-            probe.done(Backend::Memory, &result);
+            probe.done(&result);
         }
         result
     }

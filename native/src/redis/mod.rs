@@ -371,10 +371,9 @@ impl RedisStorage {
         &self,
         command: &Command,
     ) -> std::result::Result<Reply, Failure> {
-        let probe = Probe::command(command);
+        let probe = Probe::command(Backend::Redis, command);
         let result = self.classified(command).await;
         probe.finish(
-            Backend::Redis,
             result
                 .as_ref()
                 .map_or_else(|f| Outcome::of_error(&f.error), |_| Outcome::Ok),
@@ -619,9 +618,9 @@ fn validate(command: &Command) -> Result<()> {
 #[async_trait]
 impl BaseStorage for RedisStorage {
     async fn execute(&self, command: Command) -> Result<Reply> {
-        let probe = Probe::command(&command);
+        let probe = Probe::command(Backend::Redis, &command);
         let result = self.run_command(&command).await;
-        probe.done(Backend::Redis, &result);
+        probe.done(&result);
         result
     }
 }
@@ -745,9 +744,9 @@ impl CompleteStorage for RedisStorage {
         watched: Vec<(Vec<u8>, KeyVersion)>,
         commands: Vec<Command>,
     ) -> Result<Vec<Reply>> {
-        let probe = Probe::transaction(&commands);
+        let probe = Probe::transaction(Backend::Redis, &commands);
         let result = self.transaction(watched, commands).await;
-        probe.done(Backend::Redis, &result);
+        probe.done(&result);
         result
     }
 
