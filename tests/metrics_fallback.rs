@@ -40,7 +40,12 @@ async fn wait_for_backend(s: &Storage, backend: BackendKind, within: Duration) {
 /// What changed since the previous snapshot (the debugging recorder resets every value on
 /// each): counters by how much they grew, gauges by their last `set` or the sum of their
 /// increments, histograms by their number of samples. Keyed by `name{k=v,…}`.
-fn snapshot(snapshotter: &Snapshotter) -> BTreeMap<String, f64> {
+/// `hedgestore_commands_total` is handed over as absolute totals at each export (each
+/// `health()` call): `totals` keeps the last ones, to turn them into differences.
+fn snapshot(
+    snapshotter: &Snapshotter,
+    totals: &mut BTreeMap<String, f64>,
+) -> BTreeMap<String, f64> {
     snapshotter
         .snapshot()
         .into_vec()
@@ -52,12 +57,20 @@ fn snapshot(snapshotter: &Snapshotter) -> BTreeMap<String, f64> {
                 .map(|l| format!("{}={}", l.key(), l.value()))
                 .collect();
             labels.sort();
+            let series = format!("{}{{{}}}", key.name(), labels.join(","));
             let value = match value {
+                DebugValue::Counter(n) if key.name() == "hedgestore_commands_total" => {
+                    let last = totals.entry(series.clone()).or_default();
+                    let total = (n as f64).max(*last);
+                    let grown = total - *last;
+                    *last = total;
+                    grown
+                }
                 DebugValue::Counter(n) => n as f64,
                 DebugValue::Gauge(g) => g.into_inner(),
                 DebugValue::Histogram(samples) => samples.len() as f64,
             };
-            (format!("{}{{{}}}", key.name(), labels.join(",")), value)
+            (series, value)
         })
         .collect()
 }
@@ -68,6 +81,7 @@ fn value(metrics: &BTreeMap<String, f64>, series: &str) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_and_restart_show_as_one_failover_one_recovery_and_a_replayed_journal() {
+    let mut totals = BTreeMap::new();
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     recorder
@@ -76,12 +90,13 @@ async fn a_kill_and_restart_show_as_one_failover_one_recovery_and_a_replayed_jou
     let mut server = RedisServer::start().unwrap();
     let s = Storage::connect(config(server.port())).await.unwrap();
     assert_eq!(s.health().await.backend, BackendKind::Redis);
-    snapshot(&snapshotter);
+    snapshot(&snapshotter, &mut totals);
 
     for i in 0..5 {
         s.set(format!("before:{i}"), "v", None).await.unwrap();
     }
-    let on_redis = snapshot(&snapshotter);
+    s.health().await; // hands the command counts to the recorder
+    let on_redis = snapshot(&snapshotter, &mut totals);
     assert_eq!(
         value(
             &on_redis,
@@ -104,7 +119,7 @@ async fn a_kill_and_restart_show_as_one_failover_one_recovery_and_a_replayed_jou
         s.set(format!("outage:{i}"), "v", None).await.unwrap();
     }
     let journal_bytes = s.health().await.fallback.unwrap().journal_bytes;
-    let outage = snapshot(&snapshotter);
+    let outage = snapshot(&snapshotter, &mut totals);
     assert_eq!(value(&outage, "hedgestore_fallback_failovers_total{}"), 1.0);
     assert_eq!(value(&outage, "hedgestore_fallback_on_memory{}"), 1.0);
     assert_eq!(value(&outage, "hedgestore_redis_up{}"), 0.0);
@@ -131,7 +146,7 @@ async fn a_kill_and_restart_show_as_one_failover_one_recovery_and_a_replayed_jou
 
     server.restart().unwrap();
     wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
-    let back = snapshot(&snapshotter);
+    let back = snapshot(&snapshotter, &mut totals);
     assert_eq!(value(&back, "hedgestore_fallback_recoveries_total{}"), 1.0);
     assert_eq!(value(&back, "hedgestore_fallback_failovers_total{}"), 0.0);
     assert_eq!(

@@ -2,8 +2,9 @@
 //! for this whole test binary (a global recorder can be installed once per process, hence a
 //! binary of its own). The debugging recorder resets every value on each snapshot: counters
 //! are read as differences between two snapshots, gauges (which hedgestore moves by
-//! increments) are summed up over all snapshots here. The tests take turns, so their counts
-//! never mix.
+//! increments) are summed up over all snapshots here, and `hedgestore_commands_total`
+//! (handed over as absolute totals at each export, i.e. each `health()` call) is turned
+//! back into differences. The tests take turns, so their counts never mix.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +19,8 @@ use metrics_util::MetricKind;
 struct Recorded {
     snapshotter: Snapshotter,
     gauges: BTreeMap<Series, f64>,
+    /// The last total of each `hedgestore_commands_total` series.
+    commands: BTreeMap<Series, f64>,
 }
 
 /// The recorder, installed on first use; tests hold the lock while they count.
@@ -30,6 +33,7 @@ static RECORDER: LazyLock<tokio::sync::Mutex<Recorded>> = LazyLock::new(|| {
     tokio::sync::Mutex::new(Recorded {
         snapshotter,
         gauges: BTreeMap::new(),
+        commands: BTreeMap::new(),
     })
 });
 
@@ -53,6 +57,16 @@ fn snapshot(recorded: &mut Recorded) -> BTreeMap<Series, f64> {
             labels.sort();
             let series = (key.name().to_string(), labels);
             let value = match (kind, value) {
+                // An absolute total when exported since the last snapshot, else 0.
+                (MetricKind::Counter, DebugValue::Counter(n))
+                    if series.0 == "hedgestore_commands_total" =>
+                {
+                    let last = recorded.commands.entry(series.clone()).or_default();
+                    let total = (n as f64).max(*last);
+                    let grown = total - *last;
+                    *last = total;
+                    grown
+                }
                 (MetricKind::Counter, DebugValue::Counter(n)) => n as f64,
                 (MetricKind::Gauge, DebugValue::Gauge(g)) => {
                     let sum = recorded.gauges.entry(series.clone()).or_default();

@@ -7,12 +7,12 @@
 //! an outcome), never a key, a value or a channel name. The README's metrics table lists
 //! them all; [`describe_metrics`] registers their help texts and units.
 //!
-//! **The hot path** (one counter and one histogram sample per command) does not build a
-//! metric key per call: each thread keeps the handles it registered, per recorder, in a
-//! table indexed by backend, command and outcome, so a command costs one thread-local
-//! lookup, an atomic add and a histogram sample. The table is rebuilt when the recorder
-//! in force changes (a recorder installed after the storage started, or a test's local
-//! recorder).
+//! **The hot path** builds no metric key and takes no lock: each thread counts its commands
+//! in a table of its own (indexed by backend, command and outcome; written with a plain
+//! relaxed load and store), and [`export_commands`] hands the sums to the recorder every
+//! second and at each `health()` call. Latency is sampled: every Redis command, one memory
+//! command in [`TIME_MEMORY_EVERY`], recorded through histogram handles each thread
+//! registers once per recorder.
 //!
 //! **Debug events.** Each command ends with one `debug` event (target `hedgestore::command`):
 //! backend, command, outcome, duration and the number of keys. The keys themselves are
@@ -21,8 +21,8 @@
 //! Values are never logged.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use hedgestore_core::{Command, Stats, COMMAND_TABLE};
@@ -78,7 +78,8 @@ pub fn describe_metrics() {
     describe_histogram!(
         COMMAND_SECONDS,
         Unit::Seconds,
-        "Time from a command's call to its answer, by backend"
+        "Time from a command's call to its answer, by backend (every Redis command, one \
+         memory command in 64 per thread)"
     );
     describe_gauge!(MEMORY_KEYS, "Keys held by memory storages");
     describe_gauge!(
@@ -176,6 +177,16 @@ pub(crate) enum Outcome {
 
 const OUTCOMES: usize = 6;
 
+/// The `outcome` labels, by [`Outcome`] value.
+const OUTCOME_LABELS: [&str; OUTCOMES] = [
+    "ok",
+    "command_error",
+    "timeout",
+    "unavailable",
+    "outcome_unknown",
+    "error",
+];
+
 impl Outcome {
     pub(crate) fn of<T>(result: &Result<T, StorageError>) -> Self {
         result.as_ref().map_or_else(Self::of_error, |_| Outcome::Ok)
@@ -192,14 +203,7 @@ impl Outcome {
     }
 
     fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::CommandError => "command_error",
-            Outcome::Timeout => "timeout",
-            Outcome::Unavailable => "unavailable",
-            Outcome::Unknown => "outcome_unknown",
-            Outcome::Error => "error",
-        }
+        OUTCOME_LABELS[self as usize]
     }
 }
 
@@ -208,21 +212,80 @@ static ROWS: LazyLock<usize> = LazyLock::new(|| COMMAND_TABLE.len() + 1);
 
 const METADATA: Metadata<'static> = Metadata::new("hedgestore", Level::INFO, Some(module_path!()));
 
-/// The handles one thread registered with one recorder.
+/// Command counts, one slot per (backend, command row, outcome), written only by the thread
+/// that owns them: a relaxed load and store, no read-modify-write, so counting a command
+/// costs about as much as an ordinary increment. [`export_commands`] sums every thread's
+/// slots.
+struct ThreadCounts {
+    slots: Box<[AtomicU64]>,
+}
+
+impl ThreadCounts {
+    fn new() -> Self {
+        Self {
+            slots: (0..2 * *ROWS * OUTCOMES)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+        }
+    }
+}
+
+/// Every live thread's counts, and what threads that ended had counted.
+struct AllCounts {
+    live: Vec<Arc<ThreadCounts>>,
+    ended: Vec<u64>,
+}
+
+static ALL_COUNTS: Mutex<AllCounts> = Mutex::new(AllCounts {
+    live: Vec::new(),
+    ended: Vec::new(),
+});
+
+fn all_counts() -> MutexGuard<'static, AllCounts> {
+    ALL_COUNTS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// This thread's counts, registered in [`ALL_COUNTS`] while the thread lives.
+struct Local {
+    counts: Arc<ThreadCounts>,
+}
+
+impl Local {
+    fn new() -> Self {
+        let counts = Arc::new(ThreadCounts::new());
+        all_counts().live.push(counts.clone());
+        Self { counts }
+    }
+}
+
+impl Drop for Local {
+    /// The thread ends: its counts move to `ended`, so none is lost.
+    fn drop(&mut self) {
+        let mut all = all_counts();
+        all.live.retain(|c| !Arc::ptr_eq(c, &self.counts));
+        if all.ended.is_empty() {
+            all.ended = vec![0; self.counts.slots.len()];
+        }
+        for (sum, slot) in all.ended.iter_mut().zip(self.counts.slots.iter()) {
+            *sum += slot.load(Ordering::Relaxed);
+        }
+    }
+}
+
+/// The latency histograms one thread registered with one recorder.
 struct Handles {
     /// The recorder's address (its identity while it lives).
     recorder: usize,
-    counters: Vec<Option<Counter>>,
     latency: [Option<Histogram>; 2],
     /// Memory commands this thread started, for [`TIME_MEMORY_EVERY`].
     memory_commands: u32,
 }
 
 thread_local! {
+    static COUNTS: Local = Local::new();
     static HANDLES: RefCell<Handles> = const {
         RefCell::new(Handles {
             recorder: 0,
-            counters: Vec::new(),
             latency: [None, None],
             memory_commands: 0,
         })
@@ -253,36 +316,26 @@ fn recorder_id(recorder: &dyn Recorder) -> usize {
 }
 
 /// Counts one command (`row`: its command-table index, or the last row for `exec`) and, if
-/// it was timed, its latency.
-fn count(backend: Backend, row: usize, id: &'static str, outcome: Outcome, seconds: Option<f64>) {
+/// it was timed, records its latency.
+fn count(backend: Backend, row: usize, outcome: Outcome, seconds: Option<f64>) {
+    let slot = (backend as usize * *ROWS + row) * OUTCOMES + outcome as usize;
+    // `try_with`: a command run by a thread-local destructor is not counted.
+    let _ = COUNTS.try_with(|local| {
+        if let Some(n) = local.counts.slots.get(slot) {
+            n.store(n.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        }
+    });
+    let Some(seconds) = seconds else { return };
     metrics::with_recorder(|recorder| {
         let me = recorder_id(recorder);
-        HANDLES.with(|cell| {
+        let _ = HANDLES.try_with(|cell| {
             let Ok(mut handles) = cell.try_borrow_mut() else {
                 return; // re-entered from inside a recorder: skip rather than panic
             };
-            if handles.recorder != me || handles.counters.is_empty() {
-                *handles = Handles {
-                    recorder: me,
-                    counters: vec![None; 2 * *ROWS * OUTCOMES],
-                    latency: [None, None],
-                    memory_commands: handles.memory_commands,
-                };
+            if handles.recorder != me {
+                handles.recorder = me;
+                handles.latency = [None, None];
             }
-            let slot = (backend as usize * *ROWS + row) * OUTCOMES + outcome as usize;
-            if let Some(counter) = handles.counters.get_mut(slot) {
-                counter
-                    .get_or_insert_with(|| {
-                        let labels = vec![
-                            Label::from_static_parts("backend", backend.as_str()),
-                            Label::from_static_parts("command", id),
-                            Label::from_static_parts("outcome", outcome.as_str()),
-                        ];
-                        recorder.register_counter(&Key::from_parts(COMMANDS, labels), &METADATA)
-                    })
-                    .increment(1);
-            }
-            let Some(seconds) = seconds else { return };
             handles.latency[backend as usize]
                 .get_or_insert_with(|| {
                     let labels = vec![Label::from_static_parts("backend", backend.as_str())];
@@ -292,6 +345,39 @@ fn count(backend: Backend, row: usize, id: &'static str, outcome: Outcome, secon
                 .record(seconds);
         });
     });
+}
+
+/// Hands the process's command counts to the recorder in force
+/// (`hedgestore_commands_total`, as absolute values: they only grow). Memory storages call
+/// it every second, Redis storages at each health check, and every storage's `health()`;
+/// so a scrape that follows a `health()` call (as the proxy's `/metrics` does) is exact.
+pub(crate) fn export_commands() {
+    let totals = {
+        let all = all_counts();
+        let mut totals = all.ended.clone();
+        totals.resize(2 * *ROWS * OUTCOMES, 0);
+        for thread in &all.live {
+            for (sum, slot) in totals.iter_mut().zip(thread.slots.iter()) {
+                *sum += slot.load(Ordering::Relaxed);
+            }
+        }
+        totals
+    };
+    for (slot, &total) in totals.iter().enumerate() {
+        if total == 0 {
+            continue;
+        }
+        let outcome = OUTCOME_LABELS[slot % OUTCOMES];
+        let row = (slot / OUTCOMES) % *ROWS;
+        let backend = if slot / OUTCOMES / *ROWS == 0 {
+            "memory"
+        } else {
+            "redis"
+        };
+        let command = COMMAND_TABLE.get(row).map_or("exec", |spec| spec.id);
+        metrics::counter!(COMMANDS, "backend" => backend, "command" => command, "outcome" => outcome)
+            .absolute(total);
+    }
 }
 
 /// One command (or transaction) being timed: started before the backend runs it, finished
@@ -356,13 +442,7 @@ impl Probe {
     pub(crate) fn finish(self, outcome: Outcome) {
         let backend = self.backend;
         let elapsed = self.started.map(|t| t.elapsed());
-        count(
-            backend,
-            self.row,
-            self.id,
-            outcome,
-            elapsed.map(|e| e.as_secs_f64()),
-        );
+        count(backend, self.row, outcome, elapsed.map(|e| e.as_secs_f64()));
         if let (Some((key_count, keys)), Some(elapsed)) = (&self.keys, elapsed) {
             tracing::debug!(
                 target: "hedgestore::command",

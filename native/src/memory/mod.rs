@@ -138,7 +138,7 @@ impl Shared {
     }
 
     /// Exports the engine's counters and gauges to the metrics recorder (what changed
-    /// since the last export); nothing once closed.
+    /// since the last export), and the process's command counts; nothing once closed.
     fn export_stats(&self) {
         let mut exported = lock(&self.exported);
         if self.closed.load(Ordering::Acquire) {
@@ -146,6 +146,8 @@ impl Shared {
         }
         let stats = lock(&self.engine).stats();
         exported.update(stats);
+        drop(exported);
+        telemetry::export_commands();
     }
 
     fn shut_down(&self) {

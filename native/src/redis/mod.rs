@@ -563,6 +563,7 @@ async fn check_once(inner: &Inner) {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .checks += 1;
+    telemetry::export_commands();
 }
 
 async fn health_checks(inner: std::sync::Weak<Inner>) {
@@ -750,7 +751,9 @@ impl CompleteStorage for RedisStorage {
         result
     }
 
+    /// Also hands the process's command counts to the metrics recorder.
     async fn health(&self) -> Health {
+        telemetry::export_commands();
         let state = self
             .inner
             .state
