@@ -630,9 +630,10 @@ pub(crate) fn recovered(outage: std::time::Duration, took: std::time::Duration) 
     metrics::gauge!(ON_MEMORY).decrement(1.0);
     metrics::histogram!(OUTAGE_SECONDS).record(outage.as_secs_f64());
     metrics::histogram!(RECOVERY_SECONDS).record(took.as_secs_f64());
+    metrics::gauge!(REPLAY_REMAINING).set(0.0);
 }
 
-/// A replay sent `sent` more entries and has `remaining` left (both 0: it ended).
+/// A replay had `sent` more entries applied and has about `remaining` left.
 #[cfg(feature = "redis")]
 pub(crate) fn replay_progress(sent: usize, remaining: usize) {
     if sent > 0 {
