@@ -30,9 +30,11 @@
 //! | `POST /set/k` with a raw body | the body is appended as the last argument (before the query's), binary-safe |
 //! | `GET`/`POST /subscribe/<channel>…`, `/psubscribe/<pattern>…` | Server-Sent Events (see below) |
 //! | `GET /health` | no token needed; backend and state, 200 or 503 |
+//! | `GET /metrics` | the storage's metrics in Prometheus text format (`text/plain; version=0.0.4`), token needed; 404 unless [`install_metrics`] ran (the binary runs it) |
 //! | `OPTIONS` any path | CORS preflight |
 //!
-//! * **Auth.** Every request except `/health` and preflights needs the token, as
+//! * **Auth.** Every request except `/health` and preflights needs the token (`/metrics`
+//!   too: it tells how busy the storage is and when Redis failed; see the `metrics` module), as
 //!   `Authorization: Bearer <token>` or as the `_token` query parameter (how a browser
 //!   `EventSource`, which cannot set headers, subscribes). It is compared in constant time;
 //!   anything else answers 401 with `{"error"}` and `WWW-Authenticate: Bearer`. The token is
@@ -173,6 +175,7 @@ mod cors;
 mod health;
 mod inflight;
 mod io;
+mod metrics;
 mod request;
 mod response;
 mod routes;
@@ -183,6 +186,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 pub use config::{BackendChoice, CorsOrigins, ProxyConfig, MIN_TOKEN_LEN};
+pub use metrics::{install_metrics, MetricsError};
 pub use server::ProxyHandle;
 
 use hedgestore_native::ConfigError;
