@@ -47,6 +47,7 @@ mod redis;
 mod reply;
 mod storage;
 mod subscription;
+mod topology;
 mod traits;
 mod transaction;
 
@@ -73,6 +74,7 @@ pub use storage::Storage;
 pub use subscription::{
     handler, message_handler, Handler, Message, MessageStream, Subscription, SubscriptionControl,
 };
+pub use topology::{NodeAddr, RedisTopology};
 pub use traits::{
     BackendKind, BaseStorage, CompleteStorage, FallbackHealth, HashStorage, Health,
     HyperLogLogStorage, KeyVersion, ListStorage, Lock, LockStorage, PubSubStorage, SetStorage,
