@@ -174,7 +174,19 @@ fn unix_millis_now() -> i64 {
 impl FallbackStorage {
     /// Starts on Redis if it answers within the connect timeout, on memory otherwise (it
     /// never fails because Redis is down). Needs a tokio runtime.
+    ///
+    /// Over a Redis Cluster it fails with [`StorageError::Unsupported`]: the outage journal
+    /// is replayed by scripts that check one server's identity and write keys of any slot
+    /// in one batch, which a cluster refuses (use [`Storage::redis`](crate::Storage::redis)
+    /// there). Over Sentinel it follows the master like [`RedisStorage`] does.
     pub async fn start(config: StorageConfig) -> Result<Self> {
+        if let crate::RedisTopology::Cluster { .. } = config.redis.topology {
+            return Err(StorageError::Unsupported(
+                "the memory fallback over a Redis Cluster (its outage journal replays per \
+                 server); use Redis only (Storage::redis, HEDGESTORE_BACKEND=redis in the proxy)"
+                    .into(),
+            ));
+        }
         let redis = RedisStorage::connect_lazy(config.redis.clone())?;
         let memory = MemoryStorage::start(config.memory.clone())?;
         let (events, _) = broadcast::channel(64);

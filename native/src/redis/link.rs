@@ -84,7 +84,8 @@ impl Link {
                 let client =
                     redis::Client::open(config.connection_url().expose()).map_err(|_| bad_url())?;
                 let make = |c: ConnectionManagerConfig| {
-                    ConnectionManager::new_lazy_with_config(client.clone(), c).map_err(|_| bad_url())
+                    ConnectionManager::new_lazy_with_config(client.clone(), c)
+                        .map_err(|_| bad_url())
                 };
                 Ok((
                     Link::Single(make(manager_config(config))?),
@@ -94,10 +95,12 @@ impl Link {
                 ))
             }
             RedisTopology::Cluster { nodes } => {
-                let client = cluster_builder(config, nodes).build().map_err(|_| ConfigError {
-                    variable: "REDIS_CLUSTER_NODES",
-                    problem: "the cluster client could not be built from these nodes".into(),
-                })?;
+                let client = cluster_builder(config, nodes)
+                    .build()
+                    .map_err(|_| ConfigError {
+                        variable: "REDIS_CLUSTER_NODES",
+                        problem: "the cluster client could not be built from these nodes".into(),
+                    })?;
                 let make = |timeout: Duration| {
                     Link::Cluster(
                         client.get_pending_async_connection_with_config(
@@ -286,7 +289,13 @@ impl SentinelShared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
-            .map(|c| if health { c.health.clone() } else { c.main.clone() })
+            .map(|c| {
+                if health {
+                    c.health.clone()
+                } else {
+                    c.main.clone()
+                }
+            })
     }
 
     /// Asks the Sentinels which node is the master (and checks that it says so); switches
@@ -322,10 +331,8 @@ impl SentinelShared {
         }
         let url = addr.url(self.password.as_ref(), self.db);
         let client = redis::Client::open(url.expose())?;
-        let main = ConnectionManager::new_lazy_with_config(
-            client.clone(),
-            manager_config(&self.config),
-        )?;
+        let main =
+            ConnectionManager::new_lazy_with_config(client.clone(), manager_config(&self.config))?;
         let health = ConnectionManager::new_lazy_with_config(
             client,
             manager_config(&self.config).set_response_timeout(Some(self.health_timeout)),

@@ -55,10 +55,10 @@ use tokio::sync::{broadcast, Notify};
 use tokio::time::Instant;
 
 use crate::config::RedisConfig;
-use crate::topology::RedisTopology;
 use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
 use crate::subscription::{Handler, Subscription};
+use crate::topology::RedisTopology;
 use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
@@ -283,15 +283,17 @@ impl RedisStorage {
             .map_err(|_| StorageError::Unavailable("RedisStorage needs a tokio runtime".into()))?;
         let (connection, health) = Link::pair(&config, health_timeout(&config))?;
         let tcp_addr = match (&config.topology, &connection) {
-            (RedisTopology::Single, Link::Single(_)) => redis::Client::open(
-                config.connection_url().expose(),
-            )
-            .ok()
-            .and_then(|client| match client.get_connection_info().addr() {
-                redis::ConnectionAddr::Tcp(host, port) => Some((host.clone(), *port)),
-                redis::ConnectionAddr::TcpTls { host, port, .. } => Some((host.clone(), *port)),
-                _ => None,
-            }),
+            (RedisTopology::Single, Link::Single(_)) => {
+                redis::Client::open(config.connection_url().expose())
+                    .ok()
+                    .and_then(|client| match client.get_connection_info().addr() {
+                        redis::ConnectionAddr::Tcp(host, port) => Some((host.clone(), *port)),
+                        redis::ConnectionAddr::TcpTls { host, port, .. } => {
+                            Some((host.clone(), *port))
+                        }
+                        _ => None,
+                    })
+            }
             _ => None,
         };
         let (events, _) = broadcast::channel(64);

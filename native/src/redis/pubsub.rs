@@ -29,10 +29,10 @@ use redis::{PushInfo, PushKind, RedisResult, Value};
 use tokio::sync::mpsc;
 
 use crate::config::RedisConfig;
-use crate::topology::RedisTopology;
 use crate::error::{Result, StorageError};
 use crate::subscription::dispatch::LocalBus;
 use crate::subscription::{Handler, Subscription, SubscriptionControl, Unsubscribed};
+use crate::topology::RedisTopology;
 
 use super::convert::unavailable;
 use super::link::{cluster_builder, manager_config, SentinelShared};
@@ -141,11 +141,13 @@ impl PubSubHub {
                     .push_sender(tx)
                     .build()
                     .map_err(|e| unavailable(&e))?;
-                PubLink::Cluster(client.get_pending_async_connection_with_config(
-                    redis::cluster::ClusterConfig::new()
-                        .set_connection_timeout(self.config.connect_timeout)
-                        .set_response_timeout(self.config.response_timeout),
-                ))
+                PubLink::Cluster(
+                    client.get_pending_async_connection_with_config(
+                        redis::cluster::ClusterConfig::new()
+                            .set_connection_timeout(self.config.connect_timeout)
+                            .set_response_timeout(self.config.response_timeout),
+                    ),
+                )
             }
             _ => {
                 let url = match &self.sentinel {
