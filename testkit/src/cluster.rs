@@ -257,7 +257,13 @@ impl SentinelSet {
     /// Starts the master, the replica, and the Sentinels, and waits until the Sentinels
     /// know the replica.
     pub fn start(sentinels: usize) -> io::Result<Self> {
-        let master = RedisServer::start()?;
+        let no_delay = |_| {
+            Ok(vec![
+                "--repl-diskless-sync-delay".to_string(),
+                "0".to_string(),
+            ])
+        };
+        let master = RedisServer::start_configured(None, Vec::new(), no_delay, None)?;
         let master_port = master.port();
         let replica = RedisServer::start_configured(
             None,
@@ -267,6 +273,8 @@ impl SentinelSet {
                     "--replicaof".into(),
                     "127.0.0.1".into(),
                     master_port.to_string(),
+                    "--repl-diskless-sync-delay".into(),
+                    "0".into(),
                 ])
             },
             None,
@@ -376,6 +384,48 @@ impl SentinelSet {
             n.kill();
         }
         self.wait_new_master(old)
+    }
+
+    /// Waits until every running data node that is a replica has its link to the master up
+    /// (its sync is done: promoting it before would lose what it has not received yet).
+    pub fn wait_replicas_synced(&self) -> io::Result<()> {
+        let master = self.master_port()?;
+        let replicas: Vec<u16> = self
+            .data
+            .iter()
+            .filter(|n| n.is_running() && n.port() != master)
+            .map(RedisServer::port)
+            .collect();
+        wait_until("the replicas in sync", Duration::from_secs(20), || {
+            for port in &replicas {
+                let info = call_text(*port, &["INFO", "replication"])?;
+                if !(info.contains(&format!("master_port:{master}"))
+                    && info.contains("master_link_status:up"))
+                {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })
+    }
+
+    /// Kills the master and the replica (`SIGKILL`): nothing the Sentinels know answers.
+    pub fn kill_data(&mut self) {
+        for n in &mut self.data {
+            n.kill();
+        }
+    }
+
+    /// Starts the killed data nodes again in their original roles (they come back empty,
+    /// persistence being off) and waits until the replica is in sync.
+    pub fn restart_data(&mut self) -> io::Result<()> {
+        for n in self.data.iter_mut().filter(|n| !n.is_running()) {
+            n.restart()?;
+        }
+        let replica = self.data[1].port();
+        wait_until("the replica in sync", Duration::from_secs(20), || {
+            Ok(call_text(replica, &["INFO", "replication"])?.contains("master_link_status:up"))
+        })
     }
 
     fn wait_new_master(&self, old: u16) -> io::Result<u16> {

@@ -1,0 +1,269 @@
+//! hedgestore on a master found through Redis Sentinel: a master, a replica and Sentinels
+//! (quorum 1, `down-after-milliseconds` 1000), private processes on free loopback ports
+//! started by this test binary and killed when each test ends.
+//!
+//! The failover cases share one setup and run in order inside one test (a setup takes a few
+//! seconds); each case is its own function, named for the behaviour it checks.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hedgestore::{handler, BackendKind, Bytes, Storage, StorageConfig, StorageError};
+use hedgestore_testkit::{Resp, RespConnection, SentinelSet};
+use tokio::sync::mpsc;
+
+fn sentinel_config(set: &SentinelSet) -> StorageConfig {
+    let sentinels = set.sentinel_list();
+    let master = set.master_name.clone();
+    StorageConfig::from_lookup(|name| match name {
+        "REDIS_SENTINELS" => Some(sentinels.clone()),
+        "REDIS_SENTINEL_MASTER" => Some(master.clone()),
+        _ => None,
+    })
+    .expect("the Sentinel settings parse")
+    .redis_health_check_interval(Duration::from_millis(200))
+}
+
+fn raw_get(port: u16, key: &str) -> Option<Vec<u8>> {
+    match RespConnection::connect(port)
+        .unwrap()
+        .call(&["GET", key])
+        .unwrap()
+    {
+        Resp::Bulk(v) => v,
+        other => panic!("GET {key}: {other:?}"),
+    }
+}
+
+fn subscribers_on(port: u16, channel: &str) -> i64 {
+    match RespConnection::connect(port)
+        .unwrap()
+        .call(&["PUBSUB", "NUMSUB", channel])
+        .unwrap()
+    {
+        Resp::Array(Some(items)) => match items.get(1) {
+            Some(Resp::Int(n)) => *n,
+            other => panic!("NUMSUB: {other:?}"),
+        },
+        other => panic!("NUMSUB: {other:?}"),
+    }
+}
+
+/// Load: 16 tasks INCR their own counters until stopped; what each saw.
+struct Load {
+    stop: Arc<AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<(String, u64, u64, Vec<String>)>>,
+}
+
+fn start_load(s: &Storage, prefix: &str) -> Load {
+    let stop = Arc::new(AtomicBool::new(false));
+    let tasks = (0..16)
+        .map(|t| {
+            let s = s.clone();
+            let stop = stop.clone();
+            let key = format!("{prefix}:{t}");
+            tokio::spawn(async move {
+                let (mut acked, mut unknown, mut errors) = (0, 0, Vec::new());
+                while !stop.load(Ordering::Relaxed) {
+                    match s.incr(key.as_str()).await {
+                        Ok(_) => acked += 1,
+                        Err(StorageError::OutcomeUnknown(_)) => unknown += 1,
+                        Err(e) => {
+                            errors.push(e.to_string());
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                    }
+                }
+                (key, acked, unknown, errors)
+            })
+        })
+        .collect();
+    Load { stop, tasks }
+}
+
+/// Stops the load and checks the counters against what was acknowledged: never more than
+/// acknowledged + outcome unknown (nothing applied twice); returns the acknowledged writes
+/// lost (the old master acknowledged them and did not replicate them before the switch:
+/// Redis's documented window) and the failed calls.
+async fn finish_load(s: &Storage, load: Load) -> (u64, usize) {
+    load.stop.store(true, Ordering::Relaxed);
+    let (mut lost, mut failed) = (0, 0);
+    for task in load.tasks {
+        let (key, acked, unknown, errors) = task.await.unwrap();
+        let value: u64 = s
+            .get_string(key.as_str())
+            .await
+            .unwrap()
+            .map_or(0, |v| v.parse().unwrap());
+        assert!(
+            value <= acked + unknown,
+            "{key}: {value} applied, {acked} acknowledged, {unknown} unknown"
+        );
+        lost += acked.saturating_sub(value);
+        if !errors.is_empty() {
+            eprintln!(
+                "{key}: {} failed calls, e.g. {:?}",
+                errors.len(),
+                &errors[..1]
+            );
+        }
+        failed += errors.len();
+    }
+    (lost, failed)
+}
+
+async fn recv(rx: &mut mpsc::UnboundedReceiver<Bytes>) -> Bytes {
+    tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("a message within 5 s")
+        .expect("the handler is alive")
+}
+
+async fn the_master_named_by_the_sentinels_serves(s: &Storage, set: &SentinelSet) {
+    s.set("sentinel:where", "master", None).await.unwrap();
+    assert_eq!(
+        raw_get(set.master_port().unwrap(), "sentinel:where"),
+        Some(b"master".to_vec())
+    );
+}
+
+/// Switches the master (`switch` returns the new one's port) under load, then checks that
+/// writes go to the new master and that the subscription lives there and still receives.
+async fn writes_and_subscriptions_follow_a_new_master(
+    s: &Storage,
+    rx: &mut mpsc::UnboundedReceiver<Bytes>,
+    what: &str,
+    switch: impl FnOnce() -> u16,
+) {
+    let load = start_load(s, &format!("load:{what}"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = Instant::now();
+    let new_master = switch();
+    let switched = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (lost, failed) = finish_load(s, load).await;
+    eprintln!(
+        "{what}: new master {new_master} after {switched:?}; {lost} acknowledged writes lost \
+         (the replication window), {failed} calls failed"
+    );
+    let key = format!("sentinel:after:{what}");
+    s.set(key.as_str(), "1", None).await.unwrap();
+    assert_eq!(raw_get(new_master, &key), Some(b"1".to_vec()));
+    // The subscription was sent again to the new master.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while subscribers_on(new_master, "sentinel:news") < 1 {
+        assert!(
+            Instant::now() < deadline,
+            "not resubscribed on the new master"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    while rx.try_recv().is_ok() {}
+    let payload = format!("after {what}");
+    assert!(s.publish("sentinel:news", payload.as_str()).await.unwrap() >= 1);
+    assert_eq!(recv(rx).await, payload.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sentinel_failovers_are_followed() {
+    let started = Instant::now();
+    let mut set = SentinelSet::start(3).expect("start master, replica and Sentinels");
+    eprintln!("sentinel setup up in {:?}", started.elapsed());
+    let s = Storage::redis(sentinel_config(&set).redis_response_timeout(Duration::from_secs(5)))
+        .await
+        .expect("connect through the Sentinels");
+    the_master_named_by_the_sentinels_serves(&s, &set).await;
+
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _sub = s
+        .subscribe(
+            "sentinel:news",
+            handler(move |_, payload| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send(payload);
+                }
+            }),
+        )
+        .await
+        .unwrap();
+    s.publish("sentinel:news", "before").await.unwrap();
+    assert_eq!(recv(&mut rx).await, "before");
+
+    writes_and_subscriptions_follow_a_new_master(&s, &mut rx, "failover", || {
+        set.failover().expect("SENTINEL FAILOVER")
+    })
+    .await;
+    // The demoted master resynchronizes from the new one before that one is killed.
+    set.wait_replicas_synced()
+        .expect("the old master follows the new one");
+    writes_and_subscriptions_follow_a_new_master(&s, &mut rx, "kill", || {
+        set.kill_master().expect("the replica is promoted")
+    })
+    .await;
+    assert!(s.health().await.healthy);
+    s.close().await.unwrap();
+    eprintln!("sentinel suite in {:?}", started.elapsed());
+}
+
+async fn wait_for_backend(s: &Storage, backend: BackendKind, within: Duration) {
+    let deadline = Instant::now() + within;
+    while s.health().await.backend != backend {
+        assert!(
+            Instant::now() < deadline,
+            "still not on {backend:?} after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fallback_serves_memory_while_every_node_is_down_and_replays_afterwards() {
+    let mut set = SentinelSet::start(1).expect("start master, replica and a Sentinel");
+    let config = sentinel_config(&set)
+        .redis_response_timeout(Duration::from_millis(300))
+        .redis_connect_timeout(Duration::from_millis(200))
+        .redis_health_check_timeout(Duration::from_millis(600))
+        .redis_backoff(
+            Duration::from_millis(20),
+            2.0,
+            Duration::from_millis(200),
+            3,
+        );
+    let s = Storage::connect(config).await.unwrap();
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(5)).await;
+    s.set("fb:before", "1", None).await.unwrap();
+
+    set.kill_data();
+    wait_for_backend(&s, BackendKind::Memory, Duration::from_secs(10)).await;
+    let mut acked = 0;
+    for i in 0..50 {
+        s.incr("fb:count").await.unwrap();
+        s.rpush("fb:list", &[i.to_string().as_str()]).await.unwrap();
+        acked += 1;
+    }
+    assert_eq!(
+        s.get_string("fb:count").await.unwrap().as_deref(),
+        Some("50")
+    );
+
+    set.restart_data().expect("restart master and replica");
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(20)).await;
+    let master = set.master_port().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while raw_get(master, "fb:count") != Some(acked.to_string().into_bytes()) {
+        assert!(
+            Instant::now() < deadline,
+            "the outage writes were not replayed into the master: {:?}",
+            raw_get(master, "fb:count")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let len = RespConnection::connect(master)
+        .unwrap()
+        .call(&["LLEN", "fb:list"])
+        .unwrap();
+    assert_eq!(len, Resp::Int(acked));
+    s.close().await.unwrap();
+}
