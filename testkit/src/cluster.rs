@@ -219,6 +219,80 @@ impl RedisCluster {
             .ok_or_else(|| io::Error::other(format!("no master serves slot {slot}")))
     }
 
+    /// The slot of `key` (`CLUSTER KEYSLOT`).
+    pub fn slot_of(&self, key: &str) -> io::Result<u16> {
+        let node = self
+            .nodes
+            .iter()
+            .find(|n| n.is_running())
+            .ok_or_else(|| io::Error::other("no node is running"))?;
+        match RespConnection::connect(node.port())?.call(&["CLUSTER", "KEYSLOT", key])? {
+            Resp::Int(slot) => Ok(slot as u16),
+            other => Err(io::Error::other(format!("KEYSLOT: {other:?}"))),
+        }
+    }
+
+    /// Moves `slot` to the master on `to` the way `redis-cli --cluster reshard` does: the
+    /// target imports it, the owner migrates it, its keys move with `MIGRATE` (clients get
+    /// `ASK` meanwhile), then every master learns the new owner (clients get `MOVED`).
+    pub fn move_slot(&self, slot: u16, to: u16) -> io::Result<()> {
+        let topology = self.topology()?;
+        let owner = topology
+            .iter()
+            .find(|n| n.master && n.slots.iter().any(|(a, b)| (*a..=*b).contains(&slot)))
+            .ok_or_else(|| io::Error::other(format!("no master serves slot {slot}")))?;
+        let target = topology
+            .iter()
+            .find(|n| n.port == to && n.master)
+            .ok_or_else(|| io::Error::other(format!("{to} is not a master")))?;
+        let slot_text = slot.to_string();
+        let expect_ok = |port: u16, args: &[&str]| -> io::Result<()> {
+            match RespConnection::connect(port)?.call(args)? {
+                Resp::Simple(_) => Ok(()),
+                other => Err(io::Error::other(format!("{args:?} on {port}: {other:?}"))),
+            }
+        };
+        expect_ok(
+            target.port,
+            &["CLUSTER", "SETSLOT", &slot_text, "IMPORTING", &owner.id],
+        )?;
+        expect_ok(
+            owner.port,
+            &["CLUSTER", "SETSLOT", &slot_text, "MIGRATING", &target.id],
+        )?;
+        let to_port = target.port.to_string();
+        loop {
+            let keys = match RespConnection::connect(owner.port)?.call(&[
+                "CLUSTER",
+                "GETKEYSINSLOT",
+                &slot_text,
+                "100",
+            ])? {
+                Resp::Array(Some(keys)) => keys
+                    .into_iter()
+                    .map(text)
+                    .collect::<io::Result<Vec<String>>>()?,
+                other => return Err(io::Error::other(format!("GETKEYSINSLOT: {other:?}"))),
+            };
+            if keys.is_empty() {
+                break;
+            }
+            let mut migrate = vec!["MIGRATE", "127.0.0.1", &to_port, "", "0", "5000", "KEYS"];
+            migrate.extend(keys.iter().map(String::as_str));
+            match RespConnection::connect(owner.port)?.call(&migrate)? {
+                Resp::Simple(_) => {}
+                other => return Err(io::Error::other(format!("MIGRATE: {other:?}"))),
+            }
+        }
+        for n in topology.iter().filter(|n| n.master && !n.failed) {
+            expect_ok(
+                n.port,
+                &["CLUSTER", "SETSLOT", &slot_text, "NODE", &target.id],
+            )?;
+        }
+        Ok(())
+    }
+
     /// Kills the node on `port` (`SIGKILL`).
     pub fn kill(&mut self, port: u16) {
         if let Some(n) = self.nodes.iter_mut().find(|n| n.port() == port) {
