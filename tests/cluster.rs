@@ -7,7 +7,7 @@
 //! its name when it fails), the destructive case (a master killed under load) last.
 
 // Only the single-key cases are used here.
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod conformance;
 
 use std::collections::HashSet;

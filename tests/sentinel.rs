@@ -50,10 +50,14 @@ fn subscribers_on(port: u16, channel: &str) -> i64 {
     }
 }
 
-/// Load: 16 tasks INCR their own counters until stopped; what each saw.
+/// What one load task saw: its key, writes acknowledged, writes with an unknown outcome,
+/// and the errors of the calls that failed.
+type Seen = (String, u64, u64, Vec<String>);
+
+/// Load: 16 tasks INCR their own counters until stopped.
 struct Load {
     stop: Arc<AtomicBool>,
-    tasks: Vec<tokio::task::JoinHandle<(String, u64, u64, Vec<String>)>>,
+    tasks: Vec<tokio::task::JoinHandle<Seen>>,
 }
 
 fn start_load(s: &Storage, prefix: &str) -> Load {
