@@ -33,6 +33,14 @@
 //! A transaction may not contain `FLUSHDB` on this backend (the script could not snapshot
 //! every key cheaply); it fails with an error naming that command.
 //!
+//! **Topologies.** The same type runs on one server, a Redis Cluster or a Sentinel-watched
+//! master ([`RedisTopology`]): every command, pipeline and script goes through one
+//! [`link::Link`], so the rules above hold on all three. On a cluster, lock keys are
+//! hash-tagged (see `lock_keys`), a transaction declares every key it uses (keys of several
+//! slots: `CROSSSLOT`), `SCAN` is refused, and the health check passes while any master
+//! answers; on Sentinel the master is looked up again on every health round, on refused
+//! connections and on `READONLY`. See the README's "Redis Cluster and Redis Sentinel".
+//!
 //! Longer than 600 lines on purpose: it is the one `RedisStorage` type, its connection,
 //! deadline and retry rules and its trait impls, which share one private state; pub/sub,
 //! scripts and reply conversion already live in the submodules.
