@@ -232,7 +232,15 @@ async fn wait_for_backend(s: &Storage, backend: BackendKind, within: Duration) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fallback_serves_memory_while_every_node_is_down_and_replays_afterwards() {
     let mut set = SentinelSet::start(1).expect("start master, replica and a Sentinel");
-    let config = sentinel_config(&set)
+    // The same setup as one URL this time.
+    let url = format!(
+        "redis+sentinel://{}/{}",
+        set.sentinel_list(),
+        set.master_name
+    );
+    let config = StorageConfig::from_lookup(|name| (name == "REDIS_URL").then(|| url.clone()))
+        .expect("the redis+sentinel:// URL parses")
+        .redis_health_check_interval(Duration::from_millis(200))
         .redis_response_timeout(Duration::from_millis(300))
         .redis_connect_timeout(Duration::from_millis(200))
         .redis_health_check_timeout(Duration::from_millis(600))

@@ -915,3 +915,30 @@ fn transaction_error(
     }
     StorageError::Command(Error::Server(text.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::lock_keys;
+
+    #[test]
+    fn lock_keys_keep_their_names_on_one_server_and_share_a_slot_on_a_cluster() {
+        assert_eq!(
+            lock_keys(false, b"order:1"),
+            (
+                b"hedgestore:lock:order:1".to_vec(),
+                b"hedgestore:fence:order:1".to_vec()
+            )
+        );
+        let (lock, fence) = lock_keys(true, b"order:1");
+        assert_eq!(lock, b"hedgestore:lock:{order:1}".to_vec());
+        assert_eq!(fence, b"hedgestore:fence:{order:1}".to_vec());
+        // A name with a `}` ends the tag inside the name, at the same place in both keys.
+        let (lock, fence) = lock_keys(true, b"a}b");
+        let tag = |k: &[u8]| {
+            let open = k.iter().position(|&c| c == b'{').unwrap();
+            let close = open + k[open..].iter().position(|&c| c == b'}').unwrap();
+            k[open + 1..close].to_vec()
+        };
+        assert_eq!(tag(&lock), tag(&fence));
+    }
+}
