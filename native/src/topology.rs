@@ -46,6 +46,7 @@ impl NodeAddr {
     }
 
     /// `redis://[:password@]host:port/db` for this node.
+    #[cfg(feature = "redis")]
     pub(crate) fn url(&self, password: Option<&Secret>, db: u32) -> Secret {
         let auth = match password {
             Some(pw) => format!(":{}@", crate::config::percent_encode(pw.expose())),
