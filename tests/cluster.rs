@@ -405,3 +405,30 @@ async fn the_memory_fallback_refuses_a_cluster_clearly() {
     assert!(matches!(err, StorageError::Unsupported(_)), "{err}");
     assert!(err.to_string().contains("Cluster"), "{err}");
 }
+
+#[tokio::test]
+async fn passwords_never_show_for_cluster_or_sentinel_setups() {
+    let nodes = [hedgestore::NodeAddr::new("127.0.0.1", 1)];
+    for config in [
+        StorageConfig::default().redis_cluster(nodes.clone()),
+        StorageConfig::default().redis_sentinel(nodes.clone(), "mymaster"),
+    ] {
+        let config = config
+            .redis_password("hunter2-secret")
+            .redis_response_timeout(Duration::from_millis(200))
+            .redis_connect_timeout(Duration::from_millis(100));
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let redis = hedgestore::RedisStorage::connect_lazy(config.redis.clone()).unwrap();
+        assert!(!format!("{redis:?}").contains("hunter2"));
+        let storage = Storage::new(redis);
+        let err = storage.get("k").await.unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
+        let health = storage.health().await;
+        assert!(!format!("{health:?}").contains("hunter2"));
+        let err = hedgestore::RedisStorage::connect(config.redis)
+            .await
+            .unwrap_err();
+        assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
+    }
+}
