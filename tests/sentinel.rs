@@ -148,6 +148,23 @@ async fn writes_and_subscriptions_follow_a_new_master(
     let started = Instant::now();
     let new_master = switch();
     let switched = started.elapsed();
+    // The storage follows soon after the Sentinels name the new master: within a health
+    // round, or at once when the old master refuses connections or answers READONLY.
+    let named = Instant::now();
+    for i in 0u64.. {
+        s.set("sentinel:probe", i.to_string().as_str(), None)
+            .await
+            .unwrap();
+        if raw_get(new_master, "sentinel:probe") == Some(i.to_string().into_bytes()) {
+            break;
+        }
+        assert!(
+            named.elapsed() < Duration::from_secs(2),
+            "{what}: still writing elsewhere 2 s after the Sentinels named {new_master}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let followed = named.elapsed();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (lost, failed) = finish_load(s, load).await;
     assert!(
@@ -155,8 +172,8 @@ async fn writes_and_subscriptions_follow_a_new_master(
         "{failed} failed calls: at most the write each task had in flight may fail"
     );
     eprintln!(
-        "{what}: new master {new_master} after {switched:?}; {lost} acknowledged writes lost \
-         (the replication window), {failed} calls failed"
+        "{what}: new master {new_master} named after {switched:?}, followed {followed:?} later; \
+         {lost} acknowledged writes lost (the replication window), {failed} calls failed"
     );
     let key = format!("sentinel:after:{what}");
     s.set(key.as_str(), "1", None).await.unwrap();

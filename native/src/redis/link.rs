@@ -331,11 +331,14 @@ impl SentinelShared {
         }
         let url = addr.url(self.password.as_ref(), self.db);
         let client = redis::Client::open(url.expose())?;
-        let main =
-            ConnectionManager::new_lazy_with_config(client.clone(), manager_config(&self.config))?;
+        // One reconnect attempt per cycle: a command waiting on a reconnect to a dead master
+        // would otherwise wait out the whole backoff cycle (seconds) before it can be sent to
+        // the new master. The Sentinel lookups and the health checks retry instead.
+        let config = manager_config(&self.config).set_number_of_retries(1);
+        let main = ConnectionManager::new_lazy_with_config(client.clone(), config.clone())?;
         let health = ConnectionManager::new_lazy_with_config(
             client,
-            manager_config(&self.config).set_response_timeout(Some(self.health_timeout)),
+            config.set_response_timeout(Some(self.health_timeout)),
         )?;
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         let changed = current.as_ref().is_some_and(|c| c.addr != addr);
