@@ -152,21 +152,35 @@ impl Link {
     /// server`, whose answers also identify the server and the connection.
     pub(crate) async fn probe(&mut self) -> RedisResult<Value> {
         match self {
-            Link::Cluster(c) => {
-                c.route_command(
-                    redis::cmd("PING"),
-                    RoutingInfo::MultiNode((
-                        MultipleNodeRoutingInfo::AllMasters,
-                        Some(ResponsePolicy::OneSucceeded),
-                    )),
-                )
-                .await
-            }
+            Link::Cluster(c) => any_master_ping(c).await,
             _ => {
                 let mut pipe = redis::pipe();
                 pipe.cmd("CLIENT").arg("ID").cmd("INFO").arg("server");
                 pipe.query_async(self).await
             }
+        }
+    }
+}
+
+/// A PING to every master of a cluster, answered when any of them answers.
+pub(crate) async fn any_master_ping(c: &mut ClusterConnection) -> RedisResult<Value> {
+    c.route_command(
+        redis::cmd("PING"),
+        RoutingInfo::MultiNode((
+            MultipleNodeRoutingInfo::AllMasters,
+            Some(ResponsePolicy::OneSucceeded),
+        )),
+    )
+    .await
+}
+
+impl Link {
+    /// A PING that keeps the connection alive (and re-establishes a broken one before a
+    /// command needs it); on a cluster it goes to every master and any answer will do.
+    pub(crate) async fn keepalive(&mut self) -> RedisResult<Value> {
+        match self {
+            Link::Cluster(c) => any_master_ping(c).await,
+            _ => redis::cmd("PING").query_async(self).await,
         }
     }
 }

@@ -589,13 +589,9 @@ async fn check_once(inner: &Inner) {
     let mut conn = inner.health.clone();
     let mut main = inner.connection.clone();
     let started = Instant::now();
-    let main_ping = redis::cmd("PING");
     let (ping, _) = tokio::join!(
         tokio::time::timeout(health_timeout(&inner.config), conn.probe()),
-        tokio::time::timeout(
-            inner.config.response_timeout,
-            main_ping.query_async::<Value>(&mut main),
-        ),
+        tokio::time::timeout(inner.config.response_timeout, main.keepalive()),
     );
     if let Ok(Ok(Value::Array(replies))) = &ping {
         if let [Value::Int(id), info] = replies.as_slice() {

@@ -65,7 +65,7 @@ impl PubLink {
     async fn ping(&mut self) -> RedisResult<Value> {
         match self {
             PubLink::Single(conn) => redis::cmd("PING").query_async(conn).await,
-            PubLink::Cluster(conn) => redis::cmd("PING").query_async(conn).await,
+            PubLink::Cluster(conn) => super::link::any_master_ping(conn).await,
         }
     }
 }
