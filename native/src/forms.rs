@@ -6,7 +6,7 @@ use hedgestore_core::{
     Command, Expiry, FieldSetTtl, GetExOption, ListEnd, Reply, SetOptions, ZAddOptions,
 };
 
-fn command_bytes(command: &Command) -> usize {
+pub(crate) fn command_bytes(command: &Command) -> usize {
     command.to_args().iter().map(|a| a.len() + 8).sum()
 }
 

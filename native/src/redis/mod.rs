@@ -70,7 +70,7 @@ use crate::topology::RedisTopology;
 use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
-use convert::{server_error_text, to_cmd, to_reply, unavailable};
+use convert::{refused, server_error_text, to_cmd, to_reply, unavailable};
 use link::Link;
 
 /// The Redis backend. Cheap to clone.
@@ -332,6 +332,11 @@ impl RedisStorage {
         &self.inner.owner
     }
 
+    /// The settings this storage runs with.
+    pub fn config(&self) -> &RedisConfig {
+        &self.inner.config
+    }
+
     /// One PING; returns the round trip.
     pub async fn ping(&self) -> Result<Duration> {
         let start = Instant::now();
@@ -425,8 +430,8 @@ impl RedisStorage {
     }
 
     /// Runs a script (for the fallback's replay), under the operation deadline.
-    pub(crate) async fn invoke(&self, invocation: redis::ScriptInvocation<'_>) -> Result<Value> {
-        self.script(invocation).await
+    pub(crate) async fn invoke(&self, invocation: &redis::ScriptInvocation<'_>) -> Result<Value> {
+        self.script(invocation, false).await
     }
 
     async fn run_classified(
@@ -483,7 +488,7 @@ impl RedisStorage {
                     }
                     let error = unavailable(&e);
                     self.inner.mark(Err(error.to_string()));
-                    let not_sent = e.is_connection_refusal();
+                    let not_sent = refused(&e);
                     self.follow_master(deadline).await;
                     let retry = idempotent || not_sent;
                     if !retry || Instant::now() + delay >= deadline {
@@ -537,8 +542,15 @@ impl RedisStorage {
         self.inner.connection.is_cluster()
     }
 
-    /// Runs a script under the operation deadline (scripts write: not retried when ambiguous).
-    async fn script(&self, invocation: redis::ScriptInvocation<'_>) -> Result<Value> {
+    /// Runs a script under the operation deadline, never retried. A script that writes
+    /// (`idempotent` false: transactions, locks, the fallback's replay) answers
+    /// `OutcomeUnknown` when the connection fails after sending or no answer comes in time;
+    /// a read-only one (`KEY_VERSIONS`) `Unavailable` or `Timeout`, as any read.
+    async fn script(
+        &self,
+        invocation: &redis::ScriptInvocation<'_>,
+        idempotent: bool,
+    ) -> Result<Value> {
         self.check_open()?;
         let mut conn = self.inner.connection.clone();
         let started = Instant::now();
@@ -548,8 +560,8 @@ impl RedisStorage {
         )
         .await
         {
-            Err(_) => Err(self.timed_out(false).await.error),
-            Ok(Err(e)) if e.is_timeout() => Err(self.timed_out(false).await.error),
+            Err(_) => Err(self.timed_out(idempotent).await.error),
+            Ok(Err(e)) if e.is_timeout() => Err(self.timed_out(idempotent).await.error),
             Ok(Ok(v)) => {
                 self.inner.mark(Ok(started.elapsed()));
                 Ok(v)
@@ -559,7 +571,16 @@ impl RedisStorage {
                 None => {
                     let error = unavailable(&e);
                     self.inner.mark(Err(error.to_string()));
-                    Err(error)
+                    if idempotent || refused(&e) {
+                        Err(error)
+                    } else {
+                        // Sent, for all this client knows, and then the connection failed:
+                        // the script (a transaction, a lock) may have run.
+                        Err(StorageError::OutcomeUnknown(format!(
+                            "{error}; the connection failed after the script was sent: it \
+                             may have been applied (not retried)"
+                        )))
+                    }
                 }
             },
         }
@@ -707,7 +728,7 @@ impl LockStorage for RedisStorage {
                 .key(fence_key)
                 .arg(&self.inner.owner)
                 .arg(ms(ttl));
-            match self.script(invocation).await? {
+            match self.script(&invocation, false).await? {
                 Value::Int(token) => {
                     return Ok(Some(Lock {
                         name: Bytes::copy_from_slice(name),
@@ -735,7 +756,10 @@ impl LockStorage for RedisStorage {
             .key(lock_keys(self.is_cluster(), name).0)
             .arg("owner")
             .arg(&self.inner.owner);
-        Ok(matches!(self.script(invocation).await?, Value::Int(1)))
+        Ok(matches!(
+            self.script(&invocation, false).await?,
+            Value::Int(1)
+        ))
     }
 
     async fn release(&self, lock: &Lock) -> Result<bool> {
@@ -744,7 +768,10 @@ impl LockStorage for RedisStorage {
             .key(lock_keys(self.is_cluster(), &lock.name).0)
             .arg("token")
             .arg(lock.token.0.to_string());
-        Ok(matches!(self.script(invocation).await?, Value::Int(1)))
+        Ok(matches!(
+            self.script(&invocation, false).await?,
+            Value::Int(1)
+        ))
     }
 
     async fn extend_lock(&self, name: &[u8], ttl: Duration) -> Result<bool> {
@@ -756,7 +783,10 @@ impl LockStorage for RedisStorage {
             .key(lock_keys(self.is_cluster(), name).0)
             .arg(&self.inner.owner)
             .arg(ms(ttl));
-        Ok(matches!(self.script(invocation).await?, Value::Int(1)))
+        Ok(matches!(
+            self.script(&invocation, false).await?,
+            Value::Int(1)
+        ))
     }
 }
 
@@ -767,7 +797,7 @@ impl CompleteStorage for RedisStorage {
         for k in keys {
             invocation.key(k.as_slice());
         }
-        match self.script(invocation).await? {
+        match self.script(&invocation, true).await? {
             Value::Array(items) => items
                 .into_iter()
                 .map(|v| match v {
@@ -841,7 +871,7 @@ impl CompleteStorage for RedisStorage {
                 invocation.arg(a.as_slice());
             }
         }
-        match self.script(invocation).await {
+        match self.script(&invocation, false).await {
             Ok(Value::Array(replies)) => Ok(replies
                 .into_iter()
                 .map(to_reply)
