@@ -347,3 +347,54 @@ async fn fallback_serves_memory_while_every_node_is_down_and_replays_afterwards(
     assert_eq!(len, Resp::Int(acked));
     s.close().await.unwrap();
 }
+
+/// The memory fallback over Sentinel through a `SENTINEL FAILOVER`: it stays on Redis (a
+/// failover is not an outage when the new master answers within the operation timeout),
+/// writes reach the new master, and nothing is applied twice; writes the old master
+/// acknowledged after the promotion are the documented window, counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fallback_follows_a_sentinel_failover() {
+    let set = SentinelSet::start(1).expect("start master, replica and a Sentinel");
+    let config = sentinel_config(&set)
+        .redis_response_timeout(Duration::from_secs(3))
+        .redis_connect_timeout(Duration::from_millis(200));
+    let s = Storage::connect(config).await.unwrap();
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(5)).await;
+    for _ in 0..100 {
+        s.incr("fbf:count").await.unwrap();
+    }
+    set.wait_replicas_synced().unwrap();
+    let new_master = set.failover().expect("SENTINEL FAILOVER");
+    let (mut acked, mut maybe) = (100, 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while raw_get(new_master, "fbf:probe").is_none() {
+        assert!(Instant::now() < deadline, "never wrote to the new master");
+        match s.incr("fbf:count").await {
+            Ok(_) => acked += 1,
+            // Failed during the switch: may or may not have been applied.
+            Err(_) => maybe += 1,
+        }
+        let _ = s.set("fbf:probe", "1", None).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for _ in 0..50 {
+        s.incr("fbf:count").await.unwrap();
+        acked += 1;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let health = s.health().await;
+    let value: u64 = String::from_utf8(raw_get(new_master, "fbf:count").unwrap())
+        .unwrap()
+        .parse()
+        .unwrap();
+    eprintln!(
+        "fallback over a failover: backend {:?}, {value} on the new master, {acked} acknowledged",
+        health.backend
+    );
+    assert_eq!(health.backend, BackendKind::Redis);
+    assert!(
+        value <= acked + maybe,
+        "applied twice: {value} > {acked} + {maybe}"
+    );
+    s.close().await.unwrap();
+}

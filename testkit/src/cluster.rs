@@ -439,13 +439,22 @@ impl SentinelSet {
     /// other node and it accepts writes. Returns the new master's port.
     pub fn failover(&self) -> io::Result<u16> {
         let old = self.master_port()?;
-        let reply = RespConnection::connect(self.sentinels[0].port())?.call(&[
-            "SENTINEL",
-            "FAILOVER",
-            &self.master_name,
-        ])?;
-        if let Resp::Error(e) = reply {
-            return Err(io::Error::other(format!("SENTINEL FAILOVER: {e}")));
+        // Right after the start a Sentinel may not have heard from the replica recently
+        // enough to promote it (`NOGOODSLAVE`): ask again until it has.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let reply = RespConnection::connect(self.sentinels[0].port())?.call(&[
+                "SENTINEL",
+                "FAILOVER",
+                &self.master_name,
+            ])?;
+            match reply {
+                Resp::Error(e) if e.starts_with("NOGOODSLAVE") && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Resp::Error(e) => return Err(io::Error::other(format!("SENTINEL FAILOVER: {e}"))),
+                _ => break,
+            }
         }
         self.wait_new_master(old)
     }
