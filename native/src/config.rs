@@ -8,6 +8,9 @@
 //! | `REDIS_PORT` | Redis port | `6379` |
 //! | `REDIS_DB` | database number | `0` |
 //! | `REDIS_PASSWORD` | password (never logged or printed) | none |
+//! | `REDIS_CLUSTER_NODES` | `host:port,…` seed nodes of a Redis Cluster (see [`RedisTopology`]) | none |
+//! | `REDIS_SENTINELS` | `host:port,…` Sentinels watching the master | none |
+//! | `REDIS_SENTINEL_MASTER` | the master's name in Sentinel (or `REDIS_URL=redis+sentinel://host:port,…/<name>[/<db>]`) | none |
 //! | `HEDGESTORE_MAX_MEMORY` | memory budget of the in-memory engine: bytes, or with a `kb`/`mb`/`gb` suffix (binary) | `1gb` |
 //! | `HEDGESTORE_EVICTION_THRESHOLD` | eviction starts past this percentage of the budget (1–100) | `90` |
 //! | `HEDGESTORE_EVICTION_POLICY` | `allkeys-lru`, `allkeys-lfu`, `volatile-lru`, `volatile-lfu`, `volatile-ttl` or `noeviction` | `allkeys-lru` |
@@ -31,6 +34,7 @@ use std::time::Duration;
 use hedgestore_core::{EngineConfig, EvictionPolicy};
 
 use crate::durable::{Durability, Fsync};
+use crate::topology::{parse_nodes, parse_sentinel_url, NodeAddr, RedisTopology};
 
 /// A configuration value that is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -83,6 +87,8 @@ pub struct RedisConfig {
     pub db: u32,
     /// Password, if the server requires one.
     pub password: Option<Secret>,
+    /// One server, a Redis Cluster or a Sentinel-watched master. Default one server.
+    pub topology: RedisTopology,
     /// How long one connection attempt may take. Default 1 s.
     pub connect_timeout: Duration,
     /// How long an operation may take in all, retries included, before it fails with
@@ -119,6 +125,7 @@ impl Default for RedisConfig {
             port: 6379,
             db: 0,
             password: None,
+            topology: RedisTopology::Single,
             connect_timeout: Duration::from_secs(1),
             response_timeout: Duration::from_secs(1),
             health_check_interval: Duration::from_secs(1),
@@ -133,6 +140,60 @@ impl Default for RedisConfig {
 }
 
 impl RedisConfig {
+    /// Checks that the topology and the other settings fit together (see
+    /// [`RedisTopology`]): no plain `REDIS_URL` next to cluster nodes or Sentinels, database
+    /// 0 on a cluster, a master name and at least one address.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        match &self.topology {
+            RedisTopology::Single => Ok(()),
+            RedisTopology::Cluster { nodes } => {
+                if nodes.is_empty() {
+                    return Err(ConfigError {
+                        variable: "REDIS_CLUSTER_NODES",
+                        problem: "no seed node given".into(),
+                    });
+                }
+                if self.url.is_some() {
+                    return Err(ConfigError {
+                        variable: "REDIS_URL",
+                        problem: "set together with REDIS_CLUSTER_NODES: give the cluster's seed nodes in REDIS_CLUSTER_NODES and the password in REDIS_PASSWORD".into(),
+                    });
+                }
+                if self.db != 0 {
+                    return Err(ConfigError {
+                        variable: "REDIS_DB",
+                        problem: format!(
+                            "{} with a Redis Cluster, which has only database 0",
+                            self.db
+                        ),
+                    });
+                }
+                Ok(())
+            }
+            RedisTopology::Sentinel { sentinels, master } => {
+                if sentinels.is_empty() {
+                    return Err(ConfigError {
+                        variable: "REDIS_SENTINELS",
+                        problem: "no Sentinel given".into(),
+                    });
+                }
+                if master.is_empty() {
+                    return Err(ConfigError {
+                        variable: "REDIS_SENTINEL_MASTER",
+                        problem: "the master name is empty".into(),
+                    });
+                }
+                if self.url.is_some() {
+                    return Err(ConfigError {
+                        variable: "REDIS_URL",
+                        problem: "set together with REDIS_SENTINELS: give the Sentinels in REDIS_SENTINELS (or the whole setup as a redis+sentinel:// REDIS_URL)".into(),
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// The URL to connect to (a secret: it may carry the password).
     pub fn connection_url(&self) -> Secret {
         if let Some(url) = &self.url {
@@ -151,7 +212,7 @@ impl RedisConfig {
     }
 }
 
-fn percent_encode(s: &str) -> String {
+pub(crate) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -161,6 +222,50 @@ fn percent_encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// `REDIS_CLUSTER_NODES` / `REDIS_SENTINELS` + `REDIS_SENTINEL_MASTER`, checked for mixed
+/// settings. `sentinel_url`: a `redis+sentinel://` `REDIS_URL` gives the Sentinels.
+fn topology_from(
+    get: &impl Fn(&str) -> Option<String>,
+    sentinel_url: bool,
+) -> Result<RedisTopology, ConfigError> {
+    let cluster = get("REDIS_CLUSTER_NODES");
+    let sentinels = get("REDIS_SENTINELS");
+    let master = get("REDIS_SENTINEL_MASTER");
+    if cluster.is_some() && (sentinels.is_some() || master.is_some()) {
+        return Err(ConfigError {
+            variable: "REDIS_CLUSTER_NODES",
+            problem: "set together with REDIS_SENTINELS/REDIS_SENTINEL_MASTER: a deployment is either a cluster or Sentinel-watched, choose one".into(),
+        });
+    }
+    if sentinel_url && (sentinels.is_some() || master.is_some()) {
+        return Err(ConfigError {
+            variable: "REDIS_SENTINELS",
+            problem: "set together with a redis+sentinel:// REDIS_URL: choose one".into(),
+        });
+    }
+    if let Some(nodes) = cluster {
+        return Ok(RedisTopology::Cluster {
+            nodes: parse_nodes("REDIS_CLUSTER_NODES", &nodes)?,
+        });
+    }
+    match (sentinels, master) {
+        (None, None) => Ok(RedisTopology::Single),
+        (Some(list), Some(master)) => Ok(RedisTopology::Sentinel {
+            sentinels: parse_nodes("REDIS_SENTINELS", &list)?,
+            master,
+        }),
+        (Some(_), None) => Err(ConfigError {
+            variable: "REDIS_SENTINEL_MASTER",
+            problem: "missing: REDIS_SENTINELS needs the master's name too".into(),
+        }),
+        (None, Some(_)) => Err(ConfigError {
+            variable: "REDIS_SENTINELS",
+            problem: "missing: REDIS_SENTINEL_MASTER needs the Sentinels' host:port list too"
+                .into(),
+        }),
+    }
 }
 
 /// Settings of the in-memory engine.
@@ -293,17 +398,24 @@ impl StorageConfig {
             "REDIS_PORT",
             "REDIS_DB",
             "REDIS_PASSWORD",
+            "REDIS_CLUSTER_NODES",
+            "REDIS_SENTINELS",
+            "REDIS_SENTINEL_MASTER",
         ]
         .iter()
         .any(|name| get(name).is_some());
-        if let Some(url) = get("REDIS_URL") {
+        let sentinel_url = match get("REDIS_URL") {
+            Some(url) if url.starts_with("redis+sentinel://") => Some(parse_sentinel_url(&url)?),
+            _ => None,
+        };
+        if let Some(url) = get("REDIS_URL").filter(|_| sentinel_url.is_none()) {
             if !(url.starts_with("redis://")
                 || url.starts_with("rediss://")
                 || url.starts_with("unix://"))
             {
                 return Err(ConfigError {
                     variable: "REDIS_URL",
-                    problem: "must start with redis://, rediss:// or unix:// (value not shown: it may hold a password)".into(),
+                    problem: "must start with redis://, rediss://, unix:// or redis+sentinel:// (value not shown: it may hold a password)".into(),
                 });
             }
             config.redis.url = Some(Secret::new(url));
@@ -330,6 +442,26 @@ impl StorageConfig {
         if let Some(pw) = get("REDIS_PASSWORD") {
             config.redis.password = Some(Secret::new(pw));
         }
+        config.redis.topology = topology_from(&get, sentinel_url.is_some())?;
+        if let Some(url) = sentinel_url {
+            if matches!(config.redis.topology, RedisTopology::Cluster { .. }) {
+                return Err(ConfigError {
+                    variable: "REDIS_CLUSTER_NODES",
+                    problem: "set together with a redis+sentinel:// REDIS_URL: choose one".into(),
+                });
+            }
+            config.redis.topology = RedisTopology::Sentinel {
+                sentinels: url.sentinels,
+                master: url.master,
+            };
+            if let Some(db) = url.db {
+                config.redis.db = db;
+            }
+            if url.password.is_some() {
+                config.redis.password = url.password;
+            }
+        }
+        config.redis.validate()?;
         if let Some(v) = get("HEDGESTORE_MAX_MEMORY") {
             config.memory.max_memory = parse_size(&v).ok_or_else(|| ConfigError {
                 variable: "HEDGESTORE_MAX_MEMORY",
@@ -445,6 +577,31 @@ impl StorageConfig {
         self.redis.password = Some(Secret::new(password));
         self
     }
+
+    /// A Redis Cluster reached through these seed nodes (`REDIS_CLUSTER_NODES`).
+    pub fn redis_cluster(mut self, nodes: impl IntoIterator<Item = NodeAddr>) -> Self {
+        self.redis.topology = RedisTopology::Cluster {
+            nodes: nodes.into_iter().collect(),
+        };
+        self.redis.explicit = true;
+        self
+    }
+
+    /// A master found through these Sentinels under the name `master`, followed across
+    /// failovers (`REDIS_SENTINELS` + `REDIS_SENTINEL_MASTER`).
+    pub fn redis_sentinel(
+        mut self,
+        sentinels: impl IntoIterator<Item = NodeAddr>,
+        master: impl Into<String>,
+    ) -> Self {
+        self.redis.topology = RedisTopology::Sentinel {
+            sentinels: sentinels.into_iter().collect(),
+            master: master.into(),
+        };
+        self.redis.explicit = true;
+        self
+    }
+
     /// Operation timeout (retries included) for Redis.
     pub fn redis_response_timeout(mut self, timeout: Duration) -> Self {
         self.redis.response_timeout = timeout;
@@ -674,5 +831,100 @@ mod tests {
         assert!(!format!("{}", c.redis.connection_url()).contains("hunter2"));
         let err = from(&[("REDIS_URL", "http://:hunter2@h")]).unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn cluster_and_sentinel_settings_parse() {
+        let c = from(&[("REDIS_CLUSTER_NODES", "127.0.0.1:7000,127.0.0.1:7001")]).unwrap();
+        assert!(c.redis.explicit);
+        assert_eq!(
+            c.redis.topology,
+            RedisTopology::Cluster {
+                nodes: vec![
+                    NodeAddr::new("127.0.0.1", 7000),
+                    NodeAddr::new("127.0.0.1", 7001)
+                ]
+            }
+        );
+        let c = from(&[
+            ("REDIS_SENTINELS", "s1:26379"),
+            ("REDIS_SENTINEL_MASTER", "mymaster"),
+            ("REDIS_PASSWORD", "pw"),
+        ])
+        .unwrap();
+        assert_eq!(c.redis.topology.kind(), "sentinel");
+        let c = from(&[(
+            "REDIS_URL",
+            "redis+sentinel://:pw@s1:26379,s2:26379/mymaster/3",
+        )])
+        .unwrap();
+        assert_eq!(
+            c.redis.topology,
+            RedisTopology::Sentinel {
+                sentinels: vec![NodeAddr::new("s1", 26379), NodeAddr::new("s2", 26379)],
+                master: "mymaster".into()
+            }
+        );
+        assert_eq!((c.redis.db, c.redis.url.is_none()), (3, true));
+        assert_eq!(c.redis.password.as_ref().map(Secret::expose), Some("pw"));
+    }
+
+    #[test]
+    fn mixed_topology_settings_are_refused_by_name() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[
+                    ("REDIS_CLUSTER_NODES", "a:1"),
+                    ("REDIS_SENTINELS", "b:2"),
+                    ("REDIS_SENTINEL_MASTER", "m"),
+                ],
+                "REDIS_CLUSTER_NODES",
+            ),
+            (
+                &[("REDIS_CLUSTER_NODES", "a:1"), ("REDIS_DB", "2")],
+                "REDIS_DB",
+            ),
+            (
+                &[
+                    ("REDIS_CLUSTER_NODES", "a:1"),
+                    ("REDIS_URL", "redis://:hunter2@h:1"),
+                ],
+                "REDIS_URL",
+            ),
+            (&[("REDIS_CLUSTER_NODES", "a")], "REDIS_CLUSTER_NODES"),
+            (&[("REDIS_SENTINELS", "b:2")], "REDIS_SENTINEL_MASTER"),
+            (&[("REDIS_SENTINEL_MASTER", "m")], "REDIS_SENTINELS"),
+            (
+                &[
+                    ("REDIS_SENTINELS", "b:2"),
+                    ("REDIS_SENTINEL_MASTER", "m"),
+                    ("REDIS_URL", "redis://:hunter2@h:1"),
+                ],
+                "REDIS_URL",
+            ),
+            (
+                &[
+                    ("REDIS_SENTINELS", "b:2"),
+                    ("REDIS_URL", "redis+sentinel://:hunter2@h:1/m"),
+                ],
+                "REDIS_SENTINELS",
+            ),
+            (
+                &[
+                    ("REDIS_CLUSTER_NODES", "a:1"),
+                    ("REDIS_URL", "redis+sentinel://:hunter2@h:1/m"),
+                ],
+                "REDIS_CLUSTER_NODES",
+            ),
+        ];
+        for (vars, variable) in cases {
+            let err = from(vars).unwrap_err();
+            assert_eq!(err.variable, *variable, "{vars:?}: {err}");
+            assert!(!err.to_string().contains("hunter2"), "{err}");
+        }
+        let in_code = StorageConfig::default()
+            .redis_cluster([NodeAddr::new("a", 1)])
+            .redis_db(1);
+        assert_eq!(in_code.redis.validate().unwrap_err().variable, "REDIS_DB");
     }
 }

@@ -46,6 +46,10 @@ pub enum StorageError {
     /// Invalid configuration.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    /// The operation has no meaning on this Redis deployment (`SCAN` on a Redis Cluster,
+    /// whose cursors are per node); nothing was changed. The text says what to use instead.
+    #[error("not supported here: {0}")]
+    Unsupported(String),
 }
 
 impl StorageError {
@@ -55,6 +59,18 @@ impl StorageError {
             StorageError::Command(e) => Some(e),
             _ => None,
         }
+    }
+
+    /// Whether a Redis Cluster refused the command (or the transaction) because its keys
+    /// hash to different slots (Redis's `CROSSSLOT` error). Put the keys in one slot with a
+    /// hash tag (`{user:1}:a`, `{user:1}:b`) to run it.
+    pub fn is_cross_slot(&self) -> bool {
+        let error = match self {
+            StorageError::Command(e) => e,
+            StorageError::Transaction(BatchError::Command { error, .. }) => error,
+            _ => return false,
+        };
+        error.to_string().starts_with("CROSSSLOT")
     }
 }
 

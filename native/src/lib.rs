@@ -53,6 +53,7 @@ mod reply;
 mod storage;
 mod subscription;
 mod telemetry;
+mod topology;
 mod traits;
 mod transaction;
 
@@ -80,6 +81,7 @@ pub use subscription::{
     handler, message_handler, Handler, Message, MessageStream, Subscription, SubscriptionControl,
 };
 pub use telemetry::{describe_metrics, set_log_keys};
+pub use topology::{NodeAddr, RedisTopology};
 pub use traits::{
     BackendKind, BaseStorage, CompleteStorage, FallbackHealth, HashStorage, Health,
     HyperLogLogStorage, KeyVersion, ListStorage, Lock, LockStorage, PubSubStorage, SetStorage,

@@ -80,7 +80,9 @@ impl Storage {
     ///   ([`MemoryStorage`](crate::MemoryStorage), local locks, no Redis ever), announced by
     ///   one log line. This is what `cargo run --example quickstart` gets on a bare machine.
     ///
-    /// (A build without the `redis` feature serves from memory only.)
+    /// (A build without the `redis` feature serves from memory only.) Over a Redis Cluster
+    /// ([`RedisTopology::Cluster`](crate::RedisTopology::Cluster)) the memory fallback is not
+    /// offered: this fails with [`StorageError::Unsupported`]; use [`Storage::redis`].
     #[cfg(feature = "redis")]
     pub async fn connect(config: StorageConfig) -> Result<Self> {
         let explicit = config.redis.explicit;

@@ -24,7 +24,9 @@
 //! | `HEDGESTORE_PROXY_SHUTDOWN_GRACE_MS` | how long shutdown waits for in-flight requests | `10000` |
 //!
 //! The storage itself is configured by the variables of [`StorageConfig::from_env`]
-//! (`REDIS_URL`, `REDIS_HOST`, …, `HEDGESTORE_MAX_MEMORY`, …).
+//! (`REDIS_URL`, `REDIS_HOST`, …, `REDIS_CLUSTER_NODES`, `REDIS_SENTINELS` +
+//! `REDIS_SENTINEL_MASTER`, `HEDGESTORE_MAX_MEMORY`, …). A Redis Cluster needs
+//! `HEDGESTORE_BACKEND=redis` (the memory fallback does not run over a cluster).
 //!
 //! Longer than 600 lines on purpose: the parsing and validation of every setting sit next to
 //! the settings table, with their tests.
@@ -363,6 +365,19 @@ impl ProxyConfig {
             }
             None => {}
         }
+        if self.backend == BackendChoice::Fallback
+            && matches!(
+                self.storage.redis.topology,
+                hedgestore_native::RedisTopology::Cluster { .. }
+            )
+        {
+            return Err(ConfigError {
+                variable: "HEDGESTORE_BACKEND",
+                problem: "is fallback (the default), which a Redis Cluster \
+                          (REDIS_CLUSTER_NODES) does not support: set HEDGESTORE_BACKEND=redis"
+                    .into(),
+            });
+        }
         if self.max_body == 0 {
             return Err(ConfigError {
                 variable: "HEDGESTORE_PROXY_MAX_BODY",
@@ -564,6 +579,30 @@ mod tests {
         );
         assert!(c.allow.is_empty());
         assert!(!c.insecure);
+    }
+
+    #[test]
+    fn cluster_and_sentinel_settings_reach_the_storage() {
+        let c = from(&[
+            ("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN),
+            ("HEDGESTORE_BACKEND", "redis"),
+            ("REDIS_CLUSTER_NODES", "127.0.0.1:7000,127.0.0.1:7001"),
+        ])
+        .unwrap();
+        assert_eq!(c.storage.redis.topology.kind(), "cluster");
+        let c = from(&[
+            ("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN),
+            ("REDIS_SENTINELS", "127.0.0.1:26379"),
+            ("REDIS_SENTINEL_MASTER", "mymaster"),
+        ])
+        .unwrap();
+        assert_eq!(c.storage.redis.topology.kind(), "sentinel");
+        let err = from(&[
+            ("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN),
+            ("REDIS_CLUSTER_NODES", "127.0.0.1:7000"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "HEDGESTORE_BACKEND", "{err}");
     }
 
     #[test]

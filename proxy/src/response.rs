@@ -174,7 +174,9 @@ pub(crate) fn empty(status: StatusCode) -> Response<ProxyBody> {
 /// unknown, see [`error_message`]).
 pub(crate) fn error_status(error: &StorageError) -> StatusCode {
     match error {
-        StorageError::Command(_) | StorageError::Transaction(_) => StatusCode::BAD_REQUEST,
+        StorageError::Command(_) | StorageError::Transaction(_) | StorageError::Unsupported(_) => {
+            StatusCode::BAD_REQUEST
+        }
         StorageError::Unavailable(_) | StorageError::Closed => StatusCode::SERVICE_UNAVAILABLE,
         StorageError::Timeout(_) | StorageError::OutcomeUnknown(_) => StatusCode::GATEWAY_TIMEOUT,
         _ => StatusCode::INTERNAL_SERVER_ERROR,

@@ -4,15 +4,20 @@
 //!   stopped on drop. Fault tests can [`kill`](RedisServer::kill) and
 //!   [`restart`](RedisServer::restart) it on the same port, or [`pause`](RedisServer::pause)
 //!   it (`SIGSTOP`) to simulate a hung server.
+//! * [`RedisCluster`]: a Redis Cluster of such servers (`--cluster-enabled`, joined with
+//!   `redis-cli --cluster create`), and [`SentinelSet`]: a master, a replica and Sentinels;
+//!   both can lose nodes on purpose (a killed master, `SENTINEL FAILOVER`).
 //! * [`Resp`] and [`RespConnection`]: a minimal blocking RESP2 client, enough to drive the
 //!   server as an oracle without pulling a Redis client crate into every test binary.
 //! * [`Rng`]: a tiny seeded generator for reproducible random tests.
 //!
 //! Tests never touch a server they did not start and never leave loopback.
 
+mod cluster;
 mod redis_server;
 mod resp;
 
+pub use cluster::{ClusterNode, RedisCluster, SentinelSet};
 pub use redis_server::RedisServer;
 pub use resp::{Resp, RespConnection};
 

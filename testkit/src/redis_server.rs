@@ -21,6 +21,12 @@ pub struct RedisServer {
     dir: std::path::PathBuf,
     /// Keeps the port reserved for this server's whole life, killed phases included.
     _lease: PortLease,
+    /// More command-line settings (cluster mode, `--replicaof`, …).
+    extra: Vec<String>,
+    /// Runs as a Sentinel with this configuration file (written into `dir`).
+    sentinel_conf: Option<String>,
+    /// More leased ports (a cluster node's bus port).
+    _more_leases: Vec<PortLease>,
 }
 
 impl RedisServer {
@@ -31,6 +37,17 @@ impl RedisServer {
 
     /// Starts a server that requires `password` (`requirepass`).
     pub fn start_with_password(password: Option<&str>) -> io::Result<Self> {
+        Self::start_configured(password, Vec::new(), |_| Ok(Vec::new()), None)
+    }
+
+    /// Starts a server with more command-line settings: `extra(port)` gives them, knowing
+    /// the server's port (more ports it needs are leased by [`RedisServer::lease_port`]).
+    pub(crate) fn start_configured(
+        password: Option<&str>,
+        more_leases: Vec<PortLease>,
+        extra: impl FnOnce(u16) -> io::Result<Vec<String>>,
+        sentinel_conf: Option<&dyn Fn(u16) -> String>,
+    ) -> io::Result<Self> {
         let lease = PortLease::take()?;
         let dir = std::env::temp_dir().join(format!(
             "hedgestore-redis-{}-{}",
@@ -39,12 +56,16 @@ impl RedisServer {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
+        let port = lease.port;
         let mut server = Self {
             child: None,
-            port: lease.port,
+            port,
             password: password.map(str::to_owned),
             dir,
             _lease: lease,
+            extra: extra(port)?,
+            sentinel_conf: sentinel_conf.map(|conf| conf(port)),
+            _more_leases: more_leases,
         };
         server.spawn()?;
         Ok(server)
@@ -70,6 +91,21 @@ impl RedisServer {
             }
         }
         Ok(conn)
+    }
+
+    /// The server's working directory.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// Leases one more loopback port (for a cluster node's bus port).
+    pub(crate) fn lease_port() -> io::Result<PortLease> {
+        PortLease::take()
+    }
+
+    /// Whether the process is running (not killed).
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
     }
 
     /// Kills the server at once (`SIGKILL`), as a crash would.
@@ -117,16 +153,24 @@ impl RedisServer {
     fn spawn(&mut self) -> io::Result<()> {
         let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
         let mut cmd = Command::new(&bin);
+        if let Some(conf) = &self.sentinel_conf {
+            // A Sentinel rewrites its configuration file: a fresh one at every start.
+            let path = self.dir.join("sentinel.conf");
+            std::fs::write(&path, conf)?;
+            cmd.arg(&path).arg("--sentinel");
+        }
         cmd.args(["--port", &self.port.to_string()])
             .args(["--bind", "127.0.0.1"])
-            .args(["--save", ""])
-            .args(["--appendonly", "no"])
             .arg("--dir")
             .arg(&self.dir)
             .args(["--daemonize", "no"])
             .args(["--protected-mode", "yes"])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        if self.sentinel_conf.is_none() {
+            cmd.args(["--save", ""]).args(["--appendonly", "no"]);
+        }
+        cmd.args(&self.extra);
         if let Some(pw) = &self.password {
             cmd.args(["--requirepass", pw]);
         }
@@ -182,8 +226,8 @@ impl Drop for RedisServer {
 /// Ports come from 10000–31999, below Linux's ephemeral range (32768–60999), so no
 /// outgoing connection can take a killed server's port either.
 #[derive(Debug)]
-struct PortLease {
-    port: u16,
+pub(crate) struct PortLease {
+    pub(crate) port: u16,
     _lock: File,
 }
 

@@ -244,7 +244,19 @@ impl FallbackStorage {
     /// written to disk (`hedgestore-outage.journal`); if an earlier run left outage writes there, it starts
     /// on memory with them and replays them into Redis before serving from it. An unreadable
     /// or foreign journal file is an error naming it.
+    ///
+    /// Over a Redis Cluster it fails with [`StorageError::Unsupported`]: the outage journal
+    /// is replayed by scripts that check one server's identity and write keys of any slot
+    /// in one batch, which a cluster refuses (use [`Storage::redis`](crate::Storage::redis)
+    /// there). Over Sentinel it follows the master like [`RedisStorage`] does.
     pub async fn start(config: StorageConfig) -> Result<Self> {
+        if let crate::RedisTopology::Cluster { .. } = config.redis.topology {
+            return Err(StorageError::Unsupported(
+                "the memory fallback over a Redis Cluster (its outage journal replays per \
+                 server); use Redis only (Storage::redis, HEDGESTORE_BACKEND=redis in the proxy)"
+                    .into(),
+            ));
+        }
         let redis = RedisStorage::connect_lazy(config.redis.clone())?;
         // Its commands are counted here, as they serve callers, not the fallback's own
         // bookkeeping (mirrored writes, recovery snapshots).

@@ -33,11 +33,20 @@
 //! A transaction may not contain `FLUSHDB` on this backend (the script could not snapshot
 //! every key cheaply); it fails with an error naming that command.
 //!
+//! **Topologies.** The same type runs on one server, a Redis Cluster or a Sentinel-watched
+//! master ([`RedisTopology`]): every command, pipeline and script goes through one
+//! [`link::Link`], so the rules above hold on all three. On a cluster, lock keys are
+//! hash-tagged (see `lock_keys`), a transaction declares every key it uses (keys of several
+//! slots: `CROSSSLOT`), `SCAN` is refused, and the health check passes while any master
+//! answers; on Sentinel the master is looked up again on every health round, on refused
+//! connections and on `READONLY`. See the README's "Redis Cluster and Redis Sentinel".
+//!
 //! Longer than 600 lines on purpose: it is the one `RedisStorage` type, its connection,
 //! deadline and retry rules and its trait impls, which share one private state; pub/sub,
 //! scripts and reply conversion already live in the submodules.
 
 mod convert;
+mod link;
 mod pubsub;
 pub(crate) mod scripts;
 
@@ -48,20 +57,22 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use hedgestore_core::{BatchError, Command, Error, FencingToken, Pattern, Reply};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionLike;
 use redis::Value;
 use tokio::sync::{broadcast, Notify};
 use tokio::time::Instant;
 
-use crate::config::{ConfigError, RedisConfig};
+use crate::config::RedisConfig;
 use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
 use crate::subscription::{Handler, Subscription};
 use crate::telemetry::{self, Backend, Outcome, Probe};
+use crate::topology::RedisTopology;
 use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
 use convert::{refused, server_error_text, to_cmd, to_reply, unavailable};
+use link::Link;
 
 /// The Redis backend. Cheap to clone.
 #[derive(Clone)]
@@ -71,10 +82,17 @@ pub struct RedisStorage {
 
 impl std::fmt::Debug for RedisStorage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisStorage")
-            .field("host", &self.inner.config.host)
-            .field("port", &self.inner.config.port)
-            .finish_non_exhaustive()
+        let mut d = f.debug_struct("RedisStorage");
+        match &self.inner.config.topology {
+            RedisTopology::Single => d
+                .field("host", &self.inner.config.host)
+                .field("port", &self.inner.config.port),
+            RedisTopology::Cluster { nodes } => d.field("cluster", nodes),
+            RedisTopology::Sentinel { sentinels, master } => {
+                d.field("sentinels", sentinels).field("master", master)
+            }
+        };
+        d.finish_non_exhaustive()
     }
 }
 
@@ -94,7 +112,7 @@ struct HealthState {
 
 struct Inner {
     config: RedisConfig,
-    connection: ConnectionManager,
+    connection: Link,
     pubsub: Arc<pubsub::PubSubHub>,
     owner: String,
     state: Mutex<HealthState>,
@@ -104,7 +122,7 @@ struct Inner {
     /// The health checks' own connection: a PING behind a large reply on the shared
     /// multiplexed connection would time out although Redis is fine, and one slow command
     /// must not look like an outage.
-    health: ConnectionManager,
+    health: Link,
     /// Asks the health checks to check now (a command timed out: slow command or hung Redis?).
     check_now: Notify,
     /// Redis's TCP address, to tell "refuses connections" from "slow" when a call times out.
@@ -147,10 +165,26 @@ fn no_answer(idempotent: bool) -> StorageError {
 const LOCK_PREFIX: &[u8] = b"hedgestore:lock:";
 const FENCE_PREFIX: &[u8] = b"hedgestore:fence:";
 
-fn prefixed(prefix: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut k = prefix.to_vec();
-    k.extend_from_slice(name);
-    k
+/// The lock key and the fencing-counter key of lock `name`. On one server (or a
+/// Sentinel-watched master) `hedgestore:lock:<name>` and `hedgestore:fence:<name>`, as they
+/// always were. On a Redis Cluster the name is wrapped in a hash tag,
+/// `hedgestore:lock:{<name>}` and `hedgestore:fence:{<name>}`, so that both keys live in
+/// one slot and the acquire script updates them in one atomic step (a name that itself
+/// contains `}` still puts both keys in one slot: the tag then ends inside the name, at the
+/// same place in both keys).
+fn lock_keys(cluster: bool, name: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let key = |prefix: &[u8]| {
+        let mut k = prefix.to_vec();
+        if cluster {
+            k.push(b'{');
+            k.extend_from_slice(name);
+            k.push(b'}');
+        } else {
+            k.extend_from_slice(name);
+        }
+        k
+    };
+    (key(LOCK_PREFIX), key(FENCE_PREFIX))
 }
 
 fn ms(d: Duration) -> u64 {
@@ -221,6 +255,9 @@ impl RedisStorage {
     /// out): a wrong password or user is reported as such, and recorded as the storage's last
     /// error (what `health()` and the proxy's `/health` show). Never includes the password.
     pub(crate) async fn diagnosed(&self, error: StorageError) -> StorageError {
+        if self.inner.config.topology != RedisTopology::Single {
+            return error;
+        }
         let Ok(client) = redis::Client::open(self.inner.config.connection_url().expose()) else {
             return error;
         };
@@ -254,36 +291,26 @@ impl RedisStorage {
     /// background and retried (what the fallback storage uses; it never fails because Redis
     /// is down).
     pub fn connect_lazy(config: RedisConfig) -> Result<Self> {
-        let client =
-            redis::Client::open(config.connection_url().expose()).map_err(|_| ConfigError {
-                variable: "REDIS_URL",
-                problem: "not a valid Redis URL (value not shown: it may hold a password)".into(),
-            })?;
-        let manager_config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(config.connect_timeout))
-            .set_response_timeout(Some(config.response_timeout))
-            .set_min_delay(config.backoff_base)
-            .set_exponent_base(config.backoff_factor)
-            .set_max_delay(config.backoff_max_delay)
-            .set_number_of_retries(config.backoff_max_attempts);
         tokio::runtime::Handle::try_current()
             .map_err(|_| StorageError::Unavailable("RedisStorage needs a tokio runtime".into()))?;
-        let tcp_addr = match client.get_connection_info().addr() {
-            redis::ConnectionAddr::Tcp(host, port) => Some((host.clone(), *port)),
-            redis::ConnectionAddr::TcpTls { host, port, .. } => Some((host.clone(), *port)),
+        let (connection, health) = Link::pair(&config, health_timeout(&config))?;
+        let tcp_addr = match (&config.topology, &connection) {
+            (RedisTopology::Single, Link::Single(_)) => {
+                redis::Client::open(config.connection_url().expose())
+                    .ok()
+                    .and_then(|client| match client.get_connection_info().addr() {
+                        redis::ConnectionAddr::Tcp(host, port) => Some((host.clone(), *port)),
+                        redis::ConnectionAddr::TcpTls { host, port, .. } => {
+                            Some((host.clone(), *port))
+                        }
+                        _ => None,
+                    })
+            }
             _ => None,
         };
-        let connection =
-            ConnectionManager::new_lazy_with_config(client.clone(), manager_config.clone())
-                .map_err(|e| unavailable(&e))?;
-        let health = ConnectionManager::new_lazy_with_config(
-            client,
-            manager_config.set_response_timeout(Some(health_timeout(&config))),
-        )
-        .map_err(|e| unavailable(&e))?;
         let (events, _) = broadcast::channel(64);
         let inner = Arc::new(Inner {
-            pubsub: pubsub::PubSubHub::new(config.clone())?,
+            pubsub: pubsub::PubSubHub::new(config.clone(), connection.sentinel().cloned())?,
             config,
             connection,
             owner: crate::instance_id(),
@@ -387,10 +414,12 @@ impl RedisStorage {
     }
 
     async fn classified(&self, command: &Command) -> std::result::Result<Reply, Failure> {
-        validate(command).map_err(|error| Failure {
-            error,
-            maybe_applied: false,
-        })?;
+        validate(command)
+            .and_then(|()| self.fits_topology(command))
+            .map_err(|error| Failure {
+                error,
+                maybe_applied: false,
+            })?;
         let idempotent = command.retry_safe();
         let value = self.run_classified(&to_cmd(command), idempotent).await?;
         to_reply(value).map_err(|e| Failure {
@@ -437,7 +466,7 @@ impl RedisStorage {
         loop {
             let mut conn = self.inner.connection.clone();
             let started = Instant::now();
-            match tokio::time::timeout_at(deadline, conn.send_packed_command(cmd)).await {
+            match tokio::time::timeout_at(deadline, conn.req_packed_command(cmd)).await {
                 // A read retried after connection failures: Redis is unreachable, not slow.
                 Err(_) if idempotent && unreachable.is_some() => {
                     return Err(Failure {
@@ -456,6 +485,16 @@ impl RedisStorage {
                 }
                 Ok(Err(e)) => {
                     if let Some(text) = server_error_text(&e) {
+                        // A demoted Sentinel master refuses writes: not applied, so follow
+                        // the Sentinels to the new master and send it there.
+                        if text.starts_with("READONLY")
+                            && self.follow_master(deadline).await
+                            && Instant::now() + delay < deadline
+                        {
+                            tokio::time::sleep(delay).await;
+                            delay = (delay * 2).min(Duration::from_millis(200));
+                            continue;
+                        }
                         self.inner.mark(Ok(started.elapsed()));
                         return Err(Failure {
                             error: StorageError::Command(Error::from_reply(&text)),
@@ -465,6 +504,7 @@ impl RedisStorage {
                     let error = unavailable(&e);
                     self.inner.mark(Err(error.to_string()));
                     let not_sent = refused(&e);
+                    self.follow_master(deadline).await;
                     let retry = idempotent || not_sent;
                     if !retry || Instant::now() + delay >= deadline {
                         return Err(Failure {
@@ -478,6 +518,43 @@ impl RedisStorage {
                 }
             }
         }
+    }
+
+    /// On a Sentinel-watched master: asks the Sentinels (before `deadline`) whether another
+    /// node is the master now and switches to it (pub/sub included). `true` when a master is
+    /// known after the call; always `false` on the other topologies.
+    async fn follow_master(&self, deadline: Instant) -> bool {
+        let Some(sentinel) = self.inner.connection.sentinel() else {
+            return false;
+        };
+        match tokio::time::timeout_at(deadline, sentinel.refresh()).await {
+            Ok(Ok(changed)) => {
+                if changed {
+                    self.inner.pubsub.retarget().await;
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Refuses what has no meaning on this topology: `SCAN` on a cluster (a cursor belongs
+    /// to one node; the `redis` crate would send it to a random one and the iteration would
+    /// silently miss keys).
+    fn fits_topology(&self, command: &Command) -> Result<()> {
+        if self.is_cluster() && matches!(command, Command::Scan { .. }) {
+            return Err(StorageError::Unsupported(
+                "SCAN on a Redis Cluster (cursors are per node); use KEYS, which hedgestore \
+                 sends to every master and merges, or scan each node yourself"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether this storage talks to a Redis Cluster.
+    fn is_cluster(&self) -> bool {
+        self.inner.connection.is_cluster()
     }
 
     /// Runs a script under the operation deadline, never retried. A script that writes
@@ -538,25 +615,19 @@ pub(crate) struct Failure {
 /// PING on the command connection alongside (its answer ignored) so that one broken by a
 /// restart is noticed and re-established before the next command needs it.
 async fn check_once(inner: &Inner) {
+    if let Some(sentinel) = inner.connection.sentinel() {
+        // Follow a failover even while no command runs (and resubscribe pub/sub there).
+        let lookup = tokio::time::timeout(health_timeout(&inner.config), sentinel.refresh());
+        if let Ok(Ok(true)) = lookup.await {
+            inner.pubsub.retarget().await;
+        }
+    }
     let mut conn = inner.health.clone();
     let mut main = inner.connection.clone();
     let started = Instant::now();
-    let mut health_ping = redis::pipe();
-    health_ping
-        .cmd("CLIENT")
-        .arg("ID")
-        .cmd("INFO")
-        .arg("server");
-    let main_ping = redis::cmd("PING");
     let (ping, _) = tokio::join!(
-        tokio::time::timeout(
-            health_timeout(&inner.config),
-            health_ping.query_async::<Value>(&mut conn),
-        ),
-        tokio::time::timeout(
-            inner.config.response_timeout,
-            main_ping.query_async::<Value>(&mut main),
-        ),
+        tokio::time::timeout(health_timeout(&inner.config), conn.probe()),
+        tokio::time::timeout(inner.config.response_timeout, main.keepalive()),
     );
     if let Ok(Ok(Value::Array(replies))) = &ping {
         if let [Value::Int(id), info] = replies.as_slice() {
@@ -613,6 +684,7 @@ async fn health_checks(inner: std::sync::Weak<Inner>) {
 impl RedisStorage {
     async fn run_command(&self, command: &Command) -> Result<Reply> {
         validate(command)?;
+        self.fits_topology(command)?;
         let idempotent = command.retry_safe();
         let value = self.run(&to_cmd(command), idempotent).await?;
         Ok(to_reply(value)?)
@@ -676,10 +748,11 @@ impl LockStorage for RedisStorage {
         let mut delay = Duration::from_millis(10);
         let mut waited = false;
         loop {
+            let (lock_key, fence_key) = lock_keys(self.is_cluster(), name);
             let mut invocation = scripts::LOCK_ACQUIRE.prepare_invoke();
             invocation
-                .key(prefixed(LOCK_PREFIX, name))
-                .key(prefixed(FENCE_PREFIX, name))
+                .key(lock_key)
+                .key(fence_key)
                 .arg(&self.inner.owner)
                 .arg(ms(ttl));
             match self.script(&invocation, false).await? {
@@ -708,7 +781,7 @@ impl LockStorage for RedisStorage {
     async fn release_lock(&self, name: &[u8]) -> Result<bool> {
         let mut invocation = scripts::LOCK_RELEASE.prepare_invoke();
         invocation
-            .key(prefixed(LOCK_PREFIX, name))
+            .key(lock_keys(self.is_cluster(), name).0)
             .arg("owner")
             .arg(&self.inner.owner);
         Ok(matches!(
@@ -720,7 +793,7 @@ impl LockStorage for RedisStorage {
     async fn release(&self, lock: &Lock) -> Result<bool> {
         let mut invocation = scripts::LOCK_RELEASE.prepare_invoke();
         invocation
-            .key(prefixed(LOCK_PREFIX, &lock.name))
+            .key(lock_keys(self.is_cluster(), &lock.name).0)
             .arg("token")
             .arg(lock.token.0.to_string());
         Ok(matches!(
@@ -735,7 +808,7 @@ impl LockStorage for RedisStorage {
         }
         let mut invocation = scripts::LOCK_EXTEND.prepare_invoke();
         invocation
-            .key(prefixed(LOCK_PREFIX, name))
+            .key(lock_keys(self.is_cluster(), name).0)
             .arg(&self.inner.owner)
             .arg(ms(ttl));
         Ok(matches!(
@@ -845,6 +918,7 @@ impl RedisStorage {
         watched: Vec<(Vec<u8>, KeyVersion)>,
         commands: Vec<Command>,
     ) -> Result<Vec<Reply>> {
+        let cluster = self.is_cluster();
         let mut touched: Vec<Vec<u8>> = Vec::new();
         for (index, command) in commands.iter().enumerate() {
             if command.touches_all_keys() {
@@ -865,7 +939,10 @@ impl RedisStorage {
                 }
                 .into());
             }
-            if command.is_write() {
+            // On a cluster every key the batch uses is declared, so the script is routed
+            // to the slot's master and keys in different slots fail with CROSSSLOT (instead
+            // of a script touching a key of another node).
+            if command.is_write() || cluster {
                 for k in command.keys() {
                     if !touched.iter().any(|t| t == k) {
                         touched.push(k.to_vec());
@@ -906,5 +983,32 @@ impl RedisStorage {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lock_keys;
+
+    #[test]
+    fn lock_keys_keep_their_names_on_one_server_and_share_a_slot_on_a_cluster() {
+        assert_eq!(
+            lock_keys(false, b"order:1"),
+            (
+                b"hedgestore:lock:order:1".to_vec(),
+                b"hedgestore:fence:order:1".to_vec()
+            )
+        );
+        let (lock, fence) = lock_keys(true, b"order:1");
+        assert_eq!(lock, b"hedgestore:lock:{order:1}".to_vec());
+        assert_eq!(fence, b"hedgestore:fence:{order:1}".to_vec());
+        // A name with a `}` ends the tag inside the name, at the same place in both keys.
+        let (lock, fence) = lock_keys(true, b"a}b");
+        let tag = |k: &[u8]| {
+            let open = k.iter().position(|&c| c == b'{').unwrap();
+            let close = open + k[open..].iter().position(|&c| c == b'}').unwrap();
+            k[open + 1..close].to_vec()
+        };
+        assert_eq!(tag(&lock), tag(&fence));
     }
 }

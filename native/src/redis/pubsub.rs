@@ -8,26 +8,75 @@
 //! subscribers on `p:<pattern>`, and each message is relayed as Redis matched it (its real
 //! channel and pattern), so Redis's pattern matching is not repeated locally. One Redis
 //! subscription per channel or pattern is shared by all local handlers.
+//!
+//! **Topologies.** On a Redis Cluster the subscription connection is a RESP3
+//! `ClusterConnection`: classic `SUBSCRIBE`/`PSUBSCRIBE` go to one node, and since Redis
+//! Cluster broadcasts every `PUBLISH` over its bus, a subscriber hears messages published on
+//! any node; the crate subscribes again after a disconnect or a failover. Sharded pub/sub
+//! (`SSUBSCRIBE`/`SPUBLISH`) is not offered. On a Sentinel-watched master the connection
+//! goes to the current master and is replaced, with every subscription sent again, when the
+//! Sentinels name another one ([`PubSubHub::retarget`]); messages published during the
+//! switch are lost, as pub/sub messages are whenever a subscriber reconnects.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use hedgestore_core::Message as CoreMessage;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{PushInfo, PushKind, Value};
-use tokio::sync::{mpsc, OnceCell};
+use redis::aio::ConnectionManager;
+use redis::cluster_async::ClusterConnection;
+use redis::{PushInfo, PushKind, RedisResult, Value};
+use tokio::sync::mpsc;
 
 use crate::config::RedisConfig;
 use crate::error::{Result, StorageError};
 use crate::subscription::dispatch::LocalBus;
 use crate::subscription::{Handler, Subscription, SubscriptionControl, Unsubscribed};
+use crate::topology::RedisTopology;
 
 use super::convert::unavailable;
+use super::link::{cluster_builder, manager_config, SentinelShared};
+
+/// The subscription connection of one topology (see the module docs).
+#[derive(Clone)]
+enum PubLink {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl PubLink {
+    async fn change(&mut self, pattern: bool, on: bool, name: &[u8]) -> RedisResult<()> {
+        match self {
+            PubLink::Single(conn) => match (pattern, on) {
+                (false, true) => conn.subscribe(name).await,
+                (true, true) => conn.psubscribe(name).await,
+                (false, false) => conn.unsubscribe(name).await,
+                (true, false) => conn.punsubscribe(name).await,
+            },
+            PubLink::Cluster(conn) => match (pattern, on) {
+                (false, true) => conn.subscribe(name).await,
+                (true, true) => conn.psubscribe(name).await,
+                (false, false) => conn.unsubscribe(name).await,
+                (true, false) => conn.punsubscribe(name).await,
+            },
+        }
+    }
+
+    async fn ping(&mut self) -> RedisResult<Value> {
+        match self {
+            PubLink::Single(conn) => redis::cmd("PING").query_async(conn).await,
+            PubLink::Cluster(conn) => super::link::any_master_ping(conn).await,
+        }
+    }
+}
 
 pub(crate) struct PubSubHub {
     config: RedisConfig,
-    connection: OnceCell<ConnectionManager>,
+    /// The subscription connection, made on first use (under `changes`), replaced when a
+    /// Sentinel-watched master moves.
+    connection: Mutex<Option<PubLink>>,
+    /// The Sentinel state, when the master is found through Sentinel.
+    sentinel: Option<Arc<SentinelShared>>,
     bus: Arc<LocalBus>,
     /// Local handlers per Redis subscription: `(is_pattern, name)`.
     counts: Mutex<HashMap<(bool, Vec<u8>), usize>>,
@@ -59,10 +108,14 @@ fn bytes_of(v: &Value) -> Option<&[u8]> {
 }
 
 impl PubSubHub {
-    pub(crate) fn new(config: RedisConfig) -> Result<Arc<Self>> {
+    pub(crate) fn new(
+        config: RedisConfig,
+        sentinel: Option<Arc<SentinelShared>>,
+    ) -> Result<Arc<Self>> {
         Ok(Arc::new(Self {
             config,
-            connection: OnceCell::new(),
+            connection: Mutex::new(None),
+            sentinel,
             bus: LocalBus::new(),
             counts: Mutex::new(HashMap::new()),
             changes: tokio::sync::Mutex::new(()),
@@ -70,47 +123,122 @@ impl PubSubHub {
         }))
     }
 
-    /// The subscription connection, created on first use.
-    async fn connection(self: &Arc<Self>) -> Result<ConnectionManager> {
-        let hub = Arc::downgrade(self);
-        self.connection
-            .get_or_try_init(|| async move {
-                let url = self.config.connection_url();
+    /// The subscription connection, created on first use. Called with `changes` held.
+    async fn connection(self: &Arc<Self>) -> Result<PubLink> {
+        if let Some(link) = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            return Ok(link);
+        }
+        let (tx, rx) = mpsc::unbounded_channel::<PushInfo>();
+        let link = match &self.config.topology {
+            RedisTopology::Cluster { nodes } => {
+                let client = cluster_builder(&self.config, nodes)
+                    .use_protocol(redis::ProtocolVersion::RESP3)
+                    .push_sender(tx)
+                    .build()
+                    .map_err(|e| unavailable(&e))?;
+                PubLink::Cluster(
+                    client.get_pending_async_connection_with_config(
+                        redis::cluster::ClusterConfig::new()
+                            .set_connection_timeout(self.config.connect_timeout)
+                            .set_response_timeout(self.config.response_timeout),
+                    ),
+                )
+            }
+            _ => {
+                let url = match &self.sentinel {
+                    Some(sentinel) => sentinel.master_url().await.map_err(|e| unavailable(&e))?,
+                    None => self.config.connection_url(),
+                };
                 let url = url.expose();
                 let sep = if url.contains('?') { '&' } else { '?' };
                 let client =
                     redis::Client::open(format!("{url}{sep}protocol=resp3")).map_err(|_| {
                         StorageError::Unavailable("redis: the connection URL is not valid".into())
                     })?;
-                let (tx, rx) = mpsc::unbounded_channel::<PushInfo>();
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(self.config.connect_timeout))
-                    .set_response_timeout(Some(self.config.response_timeout))
-                    .set_min_delay(self.config.backoff_base)
-                    .set_exponent_base(self.config.backoff_factor)
-                    .set_max_delay(self.config.backoff_max_delay)
-                    .set_number_of_retries(self.config.backoff_max_attempts)
+                let config = manager_config(&self.config)
                     .set_push_sender(tx)
                     .set_automatic_resubscription();
-                let manager = ConnectionManager::new_lazy_with_config(client, config)
-                    .map_err(|e| unavailable(&e))?;
-                tokio::spawn(route(hub, rx));
-                Ok(manager)
-            })
-            .await
+                PubLink::Single(
+                    ConnectionManager::new_lazy_with_config(client, config)
+                        .map_err(|e| unavailable(&e))?,
+                )
+            }
+        };
+        tokio::spawn(route(Arc::downgrade(self), rx));
+        *self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(link.clone());
+        Ok(link)
+    }
+
+    /// The Sentinels named another master: drops the connection to the old one and
+    /// subscribes every channel and pattern again on the new one. A subscription that fails
+    /// now is sent again by the next retarget or health round (`ping`).
+    pub(crate) async fn retarget(self: &Arc<Self>) {
+        let _changing = self.changes.lock().await;
+        let old = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(old);
+        self.resubscribe_all().await;
+    }
+
+    /// Subscribes every channel and pattern with a local handler (with `changes` held).
+    async fn resubscribe_all(self: &Arc<Self>) {
+        let keys: Vec<_> = self
+            .counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys()
             .cloned()
+            .collect();
+        for (pattern, name) in keys {
+            if let Err(error) = self.redis_subscribe(pattern, &name, true).await {
+                tracing::warn!(%error, "redis: resubscribing after a master change failed");
+                // Forget the connection so the next round builds one and tries again.
+                self.connection
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                return;
+            }
+        }
     }
 
     /// Keeps the subscription connection alive (and reconnecting) while idle: a PING on a
-    /// dead connection starts a reconnect, after which every subscription is restored.
+    /// dead connection starts a reconnect, after which every subscription is restored. On a
+    /// Sentinel setup whose subscriptions could not be sent again after a master change,
+    /// this sends them again.
     pub(crate) async fn ping(self: &Arc<Self>) {
-        if let Some(conn) = self.connection.get() {
-            let mut conn = conn.clone();
-            let _ = tokio::time::timeout(
-                self.config.response_timeout,
-                redis::cmd("PING").query_async::<Value>(&mut conn),
-            )
-            .await;
+        let link = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match link {
+            Some(mut link) => {
+                let _ = tokio::time::timeout(self.config.response_timeout, link.ping()).await;
+            }
+            None if self.sentinel.is_some() => {
+                let has_subscriptions = !self
+                    .counts
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .is_empty();
+                if has_subscriptions {
+                    let _changing = self.changes.lock().await;
+                    self.resubscribe_all().await;
+                }
+            }
+            None => {}
         }
     }
 
@@ -153,14 +281,7 @@ impl PubSubHub {
 
     async fn redis_subscribe(self: &Arc<Self>, pattern: bool, name: &[u8], on: bool) -> Result<()> {
         let mut conn = self.connection().await?;
-        let call = async {
-            match (pattern, on) {
-                (false, true) => conn.subscribe(name).await,
-                (true, true) => conn.psubscribe(name).await,
-                (false, false) => conn.unsubscribe(name).await,
-                (true, false) => conn.punsubscribe(name).await,
-            }
-        };
+        let call = conn.change(pattern, on, name);
         match tokio::time::timeout(
             self.config.response_timeout.max(Duration::from_millis(100)),
             call,
