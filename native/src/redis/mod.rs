@@ -390,10 +390,20 @@ impl RedisStorage {
     }
 
     /// Sends `cmd` under the operation deadline, retrying as the module docs describe.
+    /// A write that was sent before the connection failed answers `OutcomeUnknown`, not
+    /// `Unavailable` (which promises nothing was applied).
     async fn run(&self, cmd: &redis::Cmd, idempotent: bool) -> Result<Value> {
         self.run_classified(cmd, idempotent)
             .await
-            .map_err(|f| f.error)
+            .map_err(|f| match f.error {
+                StorageError::Unavailable(why) if f.maybe_applied => {
+                    StorageError::OutcomeUnknown(format!(
+                        "{why}; the connection failed after the write was sent: it may have \
+                         been applied (not retried)"
+                    ))
+                }
+                other => other,
+            })
     }
 
     /// Runs `command`, telling a failure that proves the command was never sent apart from
