@@ -472,9 +472,14 @@ impl Inner {
             .unwrap_or_default();
         metrics::counter!(telemetry::FAILOVERS).increment(1);
         metrics::gauge!(telemetry::ON_MEMORY).increment(1.0);
+        let last_success_ms = self
+            .redis
+            .since_last_success()
+            .map_or(-1, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         tracing::warn!(
             %error,
             served_from_redis_for_s = on_redis.as_secs(),
+            last_success_ms_ago = last_success_ms,
             "redis unreachable: serving from memory, journaling writes for the recovery"
         );
         let _ = self.events.send(StorageEvent::BackendChanged {

@@ -50,7 +50,7 @@ mod link;
 mod pubsub;
 pub(crate) mod scripts;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -116,6 +116,15 @@ struct Inner {
     pubsub: Arc<pubsub::PubSubHub>,
     owner: String,
     state: Mutex<HealthState>,
+    /// `state.healthy == Some(true)`, readable without the lock: a success while healthy
+    /// (every call, normally) only stores its latency and time below.
+    healthy_now: AtomicBool,
+    /// The last success's round trip, in nanoseconds (0: none yet).
+    latency_ns: AtomicU64,
+    /// When Redis last answered, in milliseconds since the storage started (0: never).
+    last_ok_ms: AtomicU64,
+    /// When the storage started (the origin of `last_ok_ms`).
+    started: Instant,
     events: broadcast::Sender<StorageEvent>,
     closed: AtomicBool,
     stop: Notify,
@@ -193,12 +202,22 @@ fn ms(d: Duration) -> u64 {
 
 impl Inner {
     fn mark(&self, result: std::result::Result<Duration, String>) {
+        if let Ok(latency) = &result {
+            let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX).max(1);
+            self.latency_ns.store(nanos, Ordering::Relaxed);
+            let since = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            self.last_ok_ms.store(since.max(1), Ordering::Relaxed);
+            if self.healthy_now.load(Ordering::Acquire) {
+                return;
+            }
+        }
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let was = state.healthy;
         let event = match result {
             Ok(latency) => {
                 state.latency = Some(latency);
                 state.healthy = Some(true);
+                self.healthy_now.store(true, Ordering::Release);
                 if was == Some(false) {
                     state.reconnects += 1;
                     metrics::counter!(telemetry::REDIS_RECONNECTS).increment(1);
@@ -209,6 +228,7 @@ impl Inner {
             }
             Err(error) => {
                 state.healthy = Some(false);
+                self.healthy_now.store(false, Ordering::Release);
                 state.last_error = Some(error.clone());
                 (was != Some(false)).then_some(StorageEvent::Down {
                     backend: BackendKind::Redis,
@@ -315,6 +335,10 @@ impl RedisStorage {
             connection,
             owner: crate::instance_id(),
             state: Mutex::new(HealthState::default()),
+            healthy_now: AtomicBool::new(false),
+            latency_ns: AtomicU64::new(0),
+            last_ok_ms: AtomicU64::new(0),
+            started: Instant::now(),
             events,
             closed: AtomicBool::new(false),
             stop: Notify::new(),
@@ -334,6 +358,19 @@ impl RedisStorage {
     /// The lock owner id of this instance.
     pub fn owner_id(&self) -> &str {
         &self.inner.owner
+    }
+
+    /// How long ago Redis last answered a call or a health check (`None`: never).
+    pub fn since_last_success(&self) -> Option<Duration> {
+        match self.inner.last_ok_ms.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(
+                self.inner
+                    .started
+                    .elapsed()
+                    .saturating_sub(Duration::from_millis(ms)),
+            ),
+        }
     }
 
     /// The settings this storage runs with.
@@ -876,7 +913,10 @@ impl CompleteStorage for RedisStorage {
             backend: BackendKind::Redis,
             healthy: state.healthy == Some(true) && !self.inner.closed.load(Ordering::Acquire),
             last_error: state.last_error.clone(),
-            latency: state.latency,
+            latency: match self.inner.latency_ns.load(Ordering::Relaxed) {
+                0 => state.latency,
+                ns => Some(Duration::from_nanos(ns)),
+            },
             reconnects: state.reconnects,
             health_checks: state.checks,
             memory: None,
