@@ -106,7 +106,7 @@ use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, FallbackHealth, Health, KeyVersion,
 };
 
-use crate::forms::{journal_form, mirror_form};
+use hedgestore_core::forms::{journal_form, mirror_form};
 use journal::{Admission, Journal};
 use machine::{AfterRedis, Machine, RedisOutcome, Serving};
 
