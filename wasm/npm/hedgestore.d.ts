@@ -215,8 +215,8 @@ export interface RemoteStoreOptions {
 
 /**
  * A client of an Upstash-compatible Redis REST endpoint (`hedgestore-proxy`, or a hosted one)
- * over `fetch`: the same command methods as MemoryStore, answering Promises. Locks are not
- * offered remotely (the protocol has no atomic compare-and-delete).
+ * over `fetch`: the same command methods as MemoryStore, answering Promises. Locks go to
+ * hedgestore-proxy's own lock routes (other endpoints refuse them).
  */
 export class RemoteStore {
   constructor(options: RemoteStoreOptions);
@@ -236,6 +236,16 @@ export class RemoteStore {
   subscribeBytes(channel: Bytes, handler: MessageHandler<Uint8Array>, options?: SubscribeOptions): Promise<() => void>;
   psubscribe(pattern: Bytes, handler: MessageHandler<string>, options?: SubscribeOptions): Promise<() => void>;
   psubscribeBytes(pattern: Bytes, handler: MessageHandler<Uint8Array>, options?: SubscribeOptions): Promise<() => void>;
+  /**
+   * Acquires the lock for `ttl` ms through hedgestore-proxy: a fencing token (grows with every
+   * acquisition, the same tokens Rust clients of the proxy's storage get), or `null` while held.
+   */
+  acquireLock(name: Bytes, options: { ttl: Int }): Promise<number | null>;
+  /**
+   * Releases the lock if `token` still holds it (true), else false. The token is required:
+   * every client of a proxy shares one lock owner. (No `extendLock` remotely.)
+   */
+  releaseLock(name: Bytes, token: Int): Promise<boolean>;
   free(): void;
 }
 export interface RemoteStore extends Commands<Later> {}

@@ -77,7 +77,11 @@ async function remote(): Promise<void> {
   } catch (e) {
     if (e instanceof ReplyError) console.log(e.code, e.status);
   }
-  void [v, n, batch, unsubscribe];
+  const lock: number | null = await r.acquireLock('job', { ttl: 5000 });
+  const released: boolean = lock === null ? false : await r.releaseLock('job', lock);
+  // @ts-expect-error: RemoteStore releases by token only
+  await r.releaseLock('job');
+  void [v, n, batch, unsubscribe, released];
 }
 
 async function web(): Promise<void> {

@@ -305,6 +305,7 @@ macro_rules! all_cases {
                 remote_proxy_refuses_administrative_commands_by_default,
                 remote_subscribe_reconnects_and_reports_through_callbacks,
                 remote_sets_and_sorted_sets,
+                remote_locks_with_fencing_tokens_through_the_proxy,
             ],
         }
     };

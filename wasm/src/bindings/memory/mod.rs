@@ -11,7 +11,7 @@
 //! (message handlers) never run while the state is borrowed: messages are collected first,
 //! then delivered.
 
-mod locks;
+pub(crate) mod locks;
 mod persist;
 mod pubsub;
 mod timer;
