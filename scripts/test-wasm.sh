@@ -14,7 +14,8 @@
 #      (with an import map and by path) and a persisted MemoryStore across a page reload, the
 #      bundler build via WebAssembly ES-module integration, a Cloudflare Worker bundled as
 #      wrangler does (esbuild) running in workerd (Miniflare 4) with MemoryStore and
-#      RemoteStore, and the TypeScript types under `tsc --strict`;
+#      RemoteStore, and the TypeScript types under `tsc --strict`; then examples/dashboard
+#      in headless Chromium driven by puppeteer-core (screenshot: target/dashboard.png);
 #   5. stop the proxy (also on failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -131,14 +132,15 @@ fi
 step "build the optimized npm package"
 ./scripts/build-wasm-package.sh
 
-# Miniflare (workerd) and esbuild for the Worker test, once, beside binaryen (their versions
-# are pinned here; present ones are left alone).
+# Miniflare (workerd) and esbuild for the Worker test, puppeteer-core for the dashboard
+# example, once, beside binaryen (their versions are pinned here; present ones are left alone).
 tools=target/wasm-tools
-if ! [ -x "$tools/node_modules/.bin/miniflare" ] || ! [ -x "$tools/node_modules/.bin/esbuild" ]; then
-    step "installing miniflare@4 and esbuild@0.25 from npm into $tools (for the workerd test)"
+if ! [ -x "$tools/node_modules/.bin/miniflare" ] || ! [ -x "$tools/node_modules/.bin/esbuild" ] ||
+    ! [ -f "$tools/node_modules/puppeteer-core/package.json" ]; then
+    step "installing miniflare@4, esbuild@0.25 and puppeteer-core@25 from npm into $tools"
     mkdir -p "$tools"
     [ -f "$tools/package.json" ] || echo '{ "private": true }' >"$tools/package.json"
-    npm install --prefix "$tools" --no-audit --no-fund --silent miniflare@4 esbuild@0.25
+    npm install --prefix "$tools" --no-audit --no-fund --silent miniflare@4 esbuild@0.25 puppeteer-core@25
 fi
 
 step "install the package from its tarball and use it (Node: require, import, web, bundler; pages in Chromium; workerd; tsc)"
@@ -156,5 +158,8 @@ cp wasm/npm/smoke/* "$smoke/"
     npx tsc -p tsconfig.json
     echo "tsc --strict: the shipped types check"
 )
+
+step "examples/dashboard in headless Chromium (puppeteer-core), against hedgestore-proxy"
+HEDGESTORE_SMOKE_DIR="$smoke" HEDGESTORE_WASM_TOOLS="$tools" node --test examples/dashboard/dashboard.test.mjs
 
 step "wasm suites passed"
