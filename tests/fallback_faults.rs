@@ -1,6 +1,7 @@
 //! Automatic fallback from Redis to memory and back, against a real `redis-server` that the
-//! tests kill, freeze and restart: callers never see an error, and Redis ends up holding
-//! exactly what was written.
+//! tests kill, freeze and restart: callers see no error but `OutcomeUnknown` for a write in
+//! flight when Redis went away (applied at most once), and Redis ends up holding exactly
+//! what was acknowledged.
 //!
 //! Longer than 600 lines on purpose: every fault scenario (kill, freeze, empty restart, two
 //! instances, flapping, …) is one self-contained test with its own load and checks.
@@ -107,19 +108,32 @@ async fn redis_down_at_start_then_up_receives_every_write() {
     assert_eq!(s.health().await.fallback.unwrap().journal_entries, 0);
 }
 
+/// What the load saw: caller-visible errors other than `OutcomeUnknown` (each printed), how
+/// many rounds each task wrote, and per task the rounds whose write answered
+/// `OutcomeUnknown` (sent when Redis became unreachable: applied at most once), one set per
+/// operation of the round.
+struct Seen {
+    errors: Vec<StorageError>,
+    counts: Vec<u32>,
+    unknown: Vec<[std::collections::BTreeSet<u32>; 4]>,
+}
+
+impl Seen {
+    /// Writes answered `OutcomeUnknown`, all tasks and operations.
+    fn unknown_writes(&self) -> usize {
+        self.unknown.iter().flatten().map(|u| u.len()).sum()
+    }
+}
+
 /// Writes from 16 tasks: distinct keys (last write wins), a shared list (each task's pushes
-/// in order), a shared hash (a field per task). Returns the caller-visible errors (each
-/// printed) and how many rounds each task wrote.
-async fn load(
-    s: Storage,
-    stop: Arc<AtomicBool>,
-    rounds: Arc<AtomicUsize>,
-) -> (Vec<StorageError>, Vec<u32>) {
+/// in order), a shared hash (a field per task), a list per task.
+async fn load(s: Storage, stop: Arc<AtomicBool>, rounds: Arc<AtomicUsize>) -> Seen {
     let mut tasks = Vec::new();
     for t in 0..16u32 {
         let (s, stop, rounds) = (s.clone(), stop.clone(), rounds.clone());
         tasks.push(tokio::spawn(async move {
             let mut errors = Vec::new();
+            let mut unknown: [std::collections::BTreeSet<u32>; 4] = Default::default();
             let mut i = 0u32;
             while !stop.load(Ordering::Acquire) || i < 20 {
                 let results = [
@@ -130,65 +144,105 @@ async fn load(
                         .err(),
                     s.rpush(format!("t{t}:list"), &[i.to_string()]).await.err(),
                 ];
-                for e in results.into_iter().flatten() {
-                    eprintln!("caller-visible error: {e}");
-                    errors.push(e);
+                for (op, e) in results.into_iter().enumerate() {
+                    match e {
+                        None => {}
+                        Some(StorageError::OutcomeUnknown(_)) => {
+                            unknown[op].insert(i);
+                        }
+                        Some(e) => {
+                            eprintln!("caller-visible error: {e}");
+                            errors.push(e);
+                        }
+                    }
                 }
                 i += 1;
                 rounds.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
-            (errors, i)
+            (errors, i, unknown)
         }));
     }
-    let mut errors = Vec::new();
-    let mut per_task = Vec::new();
+    let mut seen = Seen {
+        errors: Vec::new(),
+        counts: Vec::new(),
+        unknown: Vec::new(),
+    };
     for t in tasks {
-        let (e, n) = t.await.unwrap();
-        errors.extend(e);
-        per_task.push(n);
+        let (e, n, u) = t.await.unwrap();
+        seen.errors.extend(e);
+        seen.counts.push(n);
+        seen.unknown.push(u);
     }
-    (errors, per_task)
+    seen
+}
+
+/// A task's pushes as Redis must hold them: every round in order, except that a round whose
+/// push answered `OutcomeUnknown` may be missing (never doubled).
+fn assert_pushes(held: &[u32], n: u32, unknown: &std::collections::BTreeSet<u32>, what: &str) {
+    let expected: Vec<u32> = (0..n)
+        .filter(|i| !unknown.contains(i) || held.contains(i))
+        .collect();
+    assert_eq!(held, expected, "{what} (no loss, no duplicate, in order)");
+}
+
+/// The value a last-write-wins key may hold: the last acknowledged round, or a later one
+/// whose outcome was unknown.
+fn assert_last(held: Option<u32>, n: u32, unknown: &std::collections::BTreeSet<u32>, what: &str) {
+    let acked = (0..n).rev().find(|i| !unknown.contains(i));
+    let ok = match held {
+        Some(v) => Some(v) == acked || (unknown.contains(&v) && acked.is_none_or(|a| v > a)),
+        None => acked.is_none(),
+    };
+    assert!(
+        ok,
+        "{what}: holds {held:?}, last acknowledged {acked:?}, unknown {unknown:?}"
+    );
 }
 
 /// Redis must hold exactly the modelled final state.
-async fn assert_final_state(r: &Storage, counts: &[u32]) {
-    assert_eq!(counts.len(), 16);
+async fn assert_final_state(r: &Storage, seen: &Seen) {
+    assert_eq!(seen.counts.len(), 16);
     let shared = r.lrange("shared:list", 0, -1).await.unwrap();
     let hash = r.hgetall("shared:hash").await.unwrap();
-    let mut seen: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut in_shared: HashMap<u32, Vec<u32>> = HashMap::new();
     for e in &shared {
         let text = std::str::from_utf8(e).unwrap();
         let (t, i) = text.split_once(':').unwrap();
-        seen.entry(t.parse().unwrap())
+        in_shared
+            .entry(t.parse().unwrap())
             .or_default()
             .push(i.parse().unwrap());
     }
-    for (t, &n) in counts.iter().enumerate() {
-        let t = t as u32;
-        let expected: Vec<u32> = (0..n).collect();
-        assert_eq!(
-            seen.get(&t).cloned().unwrap_or_default(),
-            expected,
-            "shared list entries of task {t} (no loss, no duplicate, in order)"
+    let number = |b: &Bytes| std::str::from_utf8(b).unwrap().parse::<u32>().unwrap();
+    for (t, &n) in seen.counts.iter().enumerate() {
+        let unknown = &seen.unknown[t];
+        assert_pushes(
+            &in_shared.get(&(t as u32)).cloned().unwrap_or_default(),
+            n,
+            &unknown[1],
+            &format!("shared list entries of task {t}"),
         );
         let own: Vec<u32> = r
             .lrange(format!("t{t}:list"), 0, -1)
             .await
             .unwrap()
             .iter()
-            .map(|b| std::str::from_utf8(b).unwrap().parse().unwrap())
+            .map(number)
             .collect();
-        assert_eq!(own, expected, "own list of task {t}");
-        assert_eq!(
-            r.get_string(format!("t{t}:last")).await.unwrap(),
-            Some((n - 1).to_string()),
-            "last write of task {t}"
+        assert_pushes(&own, n, &unknown[3], &format!("own list of task {t}"));
+        let last = r.get(format!("t{t}:last")).await.unwrap();
+        assert_last(
+            last.as_ref().map(number),
+            n,
+            &unknown[0],
+            &format!("last write of task {t}"),
         );
-        assert_eq!(
-            hash.get(&Bytes::from(format!("t{t}"))),
-            Some(&Bytes::from((n - 1).to_string())),
-            "hash field of task {t}"
+        assert_last(
+            hash.get(&Bytes::from(format!("t{t}"))).map(number),
+            n,
+            &unknown[2],
+            &format!("hash field of task {t}"),
         );
     }
 }
@@ -215,9 +269,15 @@ async fn killed_under_load_no_error_and_redis_ends_with_every_write() {
     wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
     wait_rounds(&rounds, 200).await;
     stop.store(true, Ordering::Release);
-    let (errors, counts) = load.await.unwrap();
-    assert!(errors.is_empty(), "callers saw errors: {errors:?}");
-    assert_final_state(&direct(&server).await, &counts).await;
+    let seen = load.await.unwrap();
+    assert!(
+        seen.errors.is_empty(),
+        "callers saw errors: {:?}",
+        seen.errors
+    );
+    // Only a write in flight at the kill (one per task at most) may answer OutcomeUnknown.
+    assert!(seen.unknown_writes() <= 16, "{}", seen.unknown_writes());
+    assert_final_state(&direct(&server).await, &seen).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -243,14 +303,16 @@ async fn hung_under_load_no_error_and_redis_ends_with_every_write() {
     wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
     wait_rounds(&rounds, 200).await;
     stop.store(true, Ordering::Release);
-    let (errors, counts) = load.await.unwrap();
+    let seen = load.await.unwrap();
     assert!(
-        errors
-            .iter()
-            .all(|e| matches!(e, StorageError::OutcomeUnknown(_))),
-        "only outcome-unknown errors for writes sent to the stopped redis: {errors:?}"
+        seen.errors.is_empty(),
+        "only outcome-unknown errors for writes sent to the stopped redis: {:?}",
+        seen.errors
     );
-    assert_final_state(&direct(&server).await, &counts).await;
+    // Each task's write sent to the stopped Redis answers OutcomeUnknown, and so does the
+    // next one or two sent before the health check (600 ms) declares Redis hung.
+    assert!(seen.unknown_writes() <= 4 * 16, "{}", seen.unknown_writes());
+    assert_final_state(&direct(&server).await, &seen).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -270,12 +332,17 @@ async fn flapping_redis_loses_nothing_and_duplicates_nothing() {
     wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
     wait_rounds(&rounds, 100).await;
     stop.store(true, Ordering::Release);
-    let (errors, counts) = tokio::time::timeout(Duration::from_secs(30), load)
+    let seen = tokio::time::timeout(Duration::from_secs(30), load)
         .await
         .expect("no deadlock")
         .unwrap();
-    assert!(errors.is_empty(), "callers saw errors: {errors:?}");
-    assert_final_state(&direct(&server).await, &counts).await;
+    assert!(
+        seen.errors.is_empty(),
+        "callers saw errors: {:?}",
+        seen.errors
+    );
+    assert!(seen.unknown_writes() <= 3 * 16, "{}", seen.unknown_writes());
+    assert_final_state(&direct(&server).await, &seen).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -650,6 +717,10 @@ async fn two_instances_sharing_an_outage_and_an_empty_restart_lose_nothing() {
     run(&a, &["SADD", "only:a:set", "x"]).await;
 
     server.kill();
+    // Both instances are idle when Redis dies: their health checks notice, and their next
+    // writes are served from memory (none was in flight).
+    wait_for_backend(&a, BackendKind::Memory, Duration::from_secs(10)).await;
+    wait_for_backend(&b, BackendKind::Memory, Duration::from_secs(10)).await;
     for i in 0..5 {
         a.incr("shared:counter").await.unwrap();
         a.rpush("shared:list", &[format!("a{}", i + 2)])
@@ -769,4 +840,83 @@ async fn fencing_tokens_never_decrease_across_flushdb_restarts_and_local_locks()
     server.restart().unwrap();
     wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
     next("on a redis restarted empty", take(&s).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_go_on_while_a_long_journal_is_replayed() {
+    let mut server = RedisServer::start().unwrap();
+    let s = Storage::connect(config(server.port())).await.unwrap();
+    s.set("warm", "up", None).await.unwrap();
+    server.kill();
+    // Idle when Redis dies: the health check notices; nothing was in flight.
+    wait_for_backend(&s, BackendKind::Memory, Duration::from_secs(10)).await;
+    // A long outage journal: 40,000 pushes.
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..5_000 {
+                s.rpush(format!("before:{t}"), &[i.to_string()])
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(s.health().await.fallback.unwrap().journal_entries, 40_000);
+    // Redis comes back: the journal replays in the background while a writer goes on.
+    server.restart().unwrap();
+    let writer = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            let mut slowest = Duration::ZERO;
+            let mut n = 0u32;
+            let mut on_redis_after = None;
+            loop {
+                let started = Instant::now();
+                s.rpush("during", &[n.to_string()]).await.unwrap();
+                slowest = slowest.max(started.elapsed());
+                n += 1;
+                if s.health().await.backend == BackendKind::Redis {
+                    // A few more on Redis, then stop.
+                    let after = on_redis_after.get_or_insert(n);
+                    if n >= *after + 20 {
+                        break;
+                    }
+                }
+                assert!(n < 1_000_000, "never switched back");
+            }
+            (n, slowest)
+        })
+    };
+    let (n, slowest) = tokio::time::timeout(Duration::from_secs(60), writer)
+        .await
+        .expect("recovered")
+        .unwrap();
+    eprintln!("{n} writes during the recovery, slowest {slowest:?}");
+    // The documented contract: no call waits past the operation timeout (the response
+    // timeout, 300 ms here) because of a recovery; the old recovery held every write for
+    // the whole replay.
+    assert!(
+        slowest < Duration::from_millis(300),
+        "a write waited {slowest:?}"
+    );
+    let r = direct(&server).await;
+    let during: Vec<u32> = r
+        .lrange("during", 0, -1)
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| std::str::from_utf8(b).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(
+        during,
+        (0..n).collect::<Vec<_>>(),
+        "every write, once, in order"
+    );
+    for t in 0..8 {
+        assert_eq!(r.llen(format!("before:{t}")).await.unwrap(), 5_000);
+    }
 }

@@ -10,7 +10,8 @@ use alloc::vec::Vec;
 
 use crate::{Command, Expiry, FieldSetTtl, GetExOption, ListEnd, Reply, SetOptions, ZAddOptions};
 
-fn command_bytes(command: &Command) -> usize {
+/// The bytes `command` takes in a log or journal: its arguments, with 8 bytes of framing each.
+pub fn command_bytes(command: &Command) -> usize {
     command.to_args().iter().map(|a| a.len() + 8).sum()
 }
 

@@ -12,7 +12,7 @@
 //! | `HEDGESTORE_EVICTION_THRESHOLD` | eviction starts past this percentage of the budget (1–100) | `90` |
 //! | `HEDGESTORE_EVICTION_POLICY` | `allkeys-lru`, `allkeys-lfu`, `volatile-lru`, `volatile-lfu`, `volatile-ttl` or `noeviction` | `allkeys-lru` |
 //! | `HEDGESTORE_CLEANUP_INTERVAL_MS` | full expiry sweep at least this often | `60000` |
-//! | `HEDGESTORE_DATA_DIR` | memory-only storage logs its writes here and restarts from them (see [`Durability`]) | none (nothing written) |
+//! | `HEDGESTORE_DATA_DIR` | memory-only storage logs its writes here and restarts from them (see [`Durability`]); with Redis, the fallback's outage journal is written here | none (nothing written) |
 //! | `HEDGESTORE_FSYNC` | when logged writes reach the disk: `always`, `everysec` or `no` | `everysec` |
 //! | `HEDGESTORE_JOURNAL_MAX_BYTES` | bound of the fallback's outage journal | `64mb` |
 //! | `HEDGESTORE_JOURNAL_OVERFLOW` | `reject` (refuse writes when full) or `drop` (drop the journal, write memory's keys back) | `reject` |
@@ -272,7 +272,8 @@ pub struct StorageConfig {
     pub memory: MemoryConfig,
     /// The fallback between them.
     pub fallback: FallbackConfig,
-    /// The append-only log of memory-only storage.
+    /// The data directory: the append-only log of memory-only storage, and the fallback's
+    /// outage journal on disk (`hedgestore-outage.journal`: outage writes survive a crash).
     pub durability: Durability,
 }
 

@@ -86,12 +86,6 @@ impl Storage {
         let explicit = config.redis.explicit;
         let memory = config.memory.clone();
         let durability = config.durability.clone();
-        if explicit && durability.data_dir.is_some() {
-            tracing::warn!(
-                "HEDGESTORE_DATA_DIR is set but Redis is configured: the log applies to \
-                 memory-only storage; the fallback's outage journal stays in memory"
-            );
-        }
         let fallback = crate::FallbackStorage::start(config).await?;
         if explicit || fallback.serving() == crate::BackendKind::Redis {
             return Ok(Self::new(fallback));

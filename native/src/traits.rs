@@ -341,7 +341,8 @@ pub struct FallbackHealth {
     pub replay_errors: u64,
     /// Writes refused or journals dropped because the journal was full.
     pub journal_overflows: u64,
-    /// Writes that were in flight when Redis stopped answering (left for Redis to apply).
+    /// Writes that were sent to Redis when it became unreachable: their callers got
+    /// `StorageError::OutcomeUnknown` (they may or may not have been applied; never retried).
     pub in_flight_writes: u64,
 }
 

@@ -138,3 +138,128 @@ async fn try_post(addr: SocketAddr, path: &str, body: &str) -> std::io::Result<(
         .ok_or_else(|| std::io::Error::other("no body"))?;
     Ok((status, body))
 }
+
+/// `GET /health`'s `backend` ("redis" or "memory"), `None` when the proxy does not answer.
+async fn serving(addr: SocketAddr) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let request = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.ok()?;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let rest = text.split("\"backend\":\"").nth(1)?;
+    Some(rest.split('"').next()?.to_string())
+}
+
+async fn wait_serving(addr: SocketAddr, backend: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while serving(addr).await.as_deref() != Some(backend) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the proxy never served from {backend}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+fn spawn_fallback_proxy(dir: &std::path::Path, redis: &str) -> ProxyProcess {
+    support::spawn_binary(&[
+        ("HEDGESTORE_BACKEND", std::ffi::OsStr::new("fallback")),
+        ("REDIS_URL", std::ffi::OsStr::new(redis)),
+        ("HEDGESTORE_FSYNC", std::ffi::OsStr::new("always")),
+        ("HEDGESTORE_DATA_DIR", dir.as_os_str()),
+    ])
+}
+
+/// The fallback's outage journal on disk: writes acknowledged during an outage, the proxy
+/// killed with SIGKILL before Redis is back, Redis restarted empty, the proxy restarted
+/// (and killed again in the middle of its replay, at spread points): Redis ends with every
+/// acknowledged outage write exactly once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outage_writes_survive_kill_9_and_reach_redis_exactly_once() {
+    let mut server = hedgestore_testkit::RedisServer::start().unwrap();
+    let url = server.url();
+    let dir = std::env::temp_dir().join(format!("hedgestore-outage-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let proxy = spawn_fallback_proxy(&dir, &url);
+    let addr = proxy.addr;
+    wait_serving(addr, "redis").await;
+    assert_eq!(
+        post(addr, "/", r#"["SET","before","known"]"#).await.text(),
+        r#"{"result":"OK"}"#
+    );
+    server.kill();
+    wait_serving(addr, "memory").await;
+    // The outage: counters, lists and a last-write key, each write acknowledged.
+    const WRITES: u64 = 300;
+    for i in 1..=WRITES {
+        for (body, expected) in [
+            (
+                r#"["INCR","counter"]"#.to_string(),
+                format!(r#"{{"result":{i}}}"#),
+            ),
+            (
+                format!(r#"["RPUSH","list","{i}"]"#),
+                format!(r#"{{"result":{i}}}"#),
+            ),
+            (
+                format!(r#"["SET","last","{i}","EX","3600"]"#),
+                r#"{"result":"OK"}"#.to_string(),
+            ),
+        ] {
+            assert_eq!(post(addr, "/", &body).await.text(), expected, "{body}");
+        }
+    }
+    let mut proxy = proxy;
+    proxy.child.kill().expect("SIGKILL");
+    proxy.child.wait().unwrap();
+    drop(proxy);
+
+    // Redis back, empty; the proxy restarts from its data directory and replays. It is
+    // killed again a few times during that replay (at spread points), then left to finish.
+    server.restart().unwrap();
+    for delay_ms in [0u64, 15, 40, 90] {
+        let mut again = spawn_fallback_proxy(&dir, &url);
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        again.child.kill().expect("SIGKILL");
+        again.child.wait().unwrap();
+    }
+    let proxy = spawn_fallback_proxy(&dir, &url);
+    wait_serving(proxy.addr, "redis").await;
+
+    let mut redis = server.connect().unwrap();
+    use hedgestore_testkit::Resp;
+    assert_eq!(
+        redis.call(&["GET", "counter"]).unwrap(),
+        Resp::Bulk(Some(WRITES.to_string().into_bytes())),
+        "every acknowledged INCR once"
+    );
+    let expected: Vec<Resp> = (1..=WRITES)
+        .map(|i| Resp::Bulk(Some(i.to_string().into_bytes())))
+        .collect();
+    assert_eq!(
+        redis.call(&["LRANGE", "list", "0", "-1"]).unwrap(),
+        Resp::Array(Some(expected)),
+        "every acknowledged RPUSH once, in order"
+    );
+    assert_eq!(
+        redis.call(&["GET", "last"]).unwrap(),
+        Resp::Bulk(Some(WRITES.to_string().into_bytes()))
+    );
+    match redis.call(&["TTL", "last"]).unwrap() {
+        Resp::Int(ttl) => assert!((3000..=3600).contains(&ttl), "TTL {ttl}: not extended"),
+        other => panic!("{other:?}"),
+    }
+    // Served from Redis now, and the journal file is empty again (its header only).
+    assert_eq!(
+        post(proxy.addr, "/", r#"["INCR","counter"]"#).await.text(),
+        format!(r#"{{"result":{}}}"#, WRITES + 1)
+    );
+    let file = std::fs::metadata(dir.join("hedgestore-outage.journal")).unwrap();
+    assert_eq!(file.len(), 8, "emptied after the recovery");
+    drop(proxy);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -257,6 +257,14 @@ impl Command {
         self.spec().flags.contains(CommandFlags::DENYOOM)
     }
 
+    /// Whether applying the command twice in a row leaves the same state as once, so a write
+    /// whose outcome is unknown can be replayed harmlessly. Read from
+    /// [`CommandFlags::IDEMPOTENT`]; judge a command with relative expiry by its journal form
+    /// (absolute expiry), as the fallback does.
+    pub fn is_idempotent(&self) -> bool {
+        self.spec().flags.contains(CommandFlags::IDEMPOTENT)
+    }
+
     /// Whether the command may be sent again after a connection broke before its reply
     /// arrived: it reads only, so a second run changes nothing. Writes and `PUBLISH` are never
     /// retry-safe (their outcome is unknown, not failed). Read from

@@ -43,6 +43,12 @@ impl CommandFlags {
     /// Touches every key at once (`FLUSHDB`), so a batch must snapshot the whole keyspace
     /// before it runs. Such a command lists no keys of its own.
     pub const ALL_KEYS: CommandFlags = CommandFlags(1 << 6);
+    /// A write whose second application, right after the first, changes nothing more
+    /// (`SET`, `HSET`, `DEL`, `SADD`, absolute expiry …; not `INCR`, `RPUSH`, `APPEND`, nor
+    /// `ZADD`, whose `INCR` option counts). A write sent when the connection then failed can
+    /// be journaled and replayed whether or not Redis applied it: the fallback does that for
+    /// these, and answers `OutcomeUnknown` for the others. Not a Redis flag.
+    pub const IDEMPOTENT: CommandFlags = CommandFlags(1 << 7);
 
     /// No flag.
     pub const fn empty() -> CommandFlags {
@@ -190,10 +196,10 @@ command_table! {
     Get = "get", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["GET", "k"];
     /// `SET`
-    Set = "set", -3, [WRITE, DENYOOM], (1, 1, 1),
+    Set = "set", -3, [WRITE, DENYOOM, IDEMPOTENT], (1, 1, 1),
         ["SET", "k", "v", "EX", "10"];
     /// `GETDEL`
-    GetDel = "getdel", 2, [WRITE], (1, 1, 1),
+    GetDel = "getdel", 2, [WRITE, IDEMPOTENT], (1, 1, 1),
         ["GETDEL", "k"];
     /// `GETEX`
     GetEx = "getex", -2, [WRITE], (1, 1, 1),
@@ -202,10 +208,10 @@ command_table! {
     MGet = "mget", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
         ["MGET", "k1", "k2"];
     /// `MSET`
-    MSet = "mset", -3, [WRITE, DENYOOM], (1, -1, 2),
+    MSet = "mset", -3, [WRITE, DENYOOM, IDEMPOTENT], (1, -1, 2),
         ["MSET", "k1", "v1", "k2", "v2"];
     /// `SETNX`
-    SetNx = "setnx", 3, [WRITE, DENYOOM], (1, 1, 1),
+    SetNx = "setnx", 3, [WRITE, DENYOOM, IDEMPOTENT], (1, 1, 1),
         ["SETNX", "k", "v"];
     /// `INCR`
     Incr = "incr", 2, [WRITE, DENYOOM], (1, 1, 1),
@@ -229,25 +235,25 @@ command_table! {
     StrLen = "strlen", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["STRLEN", "k"];
     /// `SETEX`
-    SetEx = "setex", 4, [WRITE, DENYOOM], (1, 1, 1),
+    SetEx = "setex", 4, [WRITE, DENYOOM, IDEMPOTENT], (1, 1, 1),
         ["SETEX", "k", "10", "v"];
     /// `PSETEX`
-    PSetEx = "psetex", 4, [WRITE, DENYOOM], (1, 1, 1),
+    PSetEx = "psetex", 4, [WRITE, DENYOOM, IDEMPOTENT], (1, 1, 1),
         ["PSETEX", "k", "10000", "v"];
     /// `GETSET`
-    GetSet = "getset", 3, [WRITE, DENYOOM], (1, 1, 1),
+    GetSet = "getset", 3, [WRITE, DENYOOM, IDEMPOTENT], (1, 1, 1),
         ["GETSET", "k", "v2"];
     /// `MSETNX`
     MSetNx = "msetnx", -3, [WRITE, DENYOOM], (1, -1, 2),
         ["MSETNX", "k1", "v1", "k2", "v2"];
     /// `SETRANGE`
-    SetRange = "setrange", 4, [WRITE, DENYOOM], (1, 1, 1),
+    SetRange = "setrange", 4, [WRITE, DENYOOM, IDEMPOTENT], (1, 1, 1),
         ["SETRANGE", "k", "3", "xyz"];
     /// `GETRANGE`
     GetRange = "getrange", 4, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["GETRANGE", "k", "0", "-1"];
     /// `SETBIT`
-    SetBit = "setbit", 4, [WRITE, DENYOOM], (1, 1, 1),
+    SetBit = "setbit", 4, [WRITE, DENYOOM, IDEMPOTENT], (1, 1, 1),
         ["SETBIT", "k", "7", "1"];
     /// `GETBIT`
     GetBit = "getbit", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
@@ -262,7 +268,7 @@ command_table! {
     BitOp = "bitop", -4, [WRITE, DENYOOM], (2, -1, 1),
         ["BITOP", "AND", "d", "k1", "k2"];
     /// `PFADD`
-    PfAdd = "pfadd", -2, [WRITE, DENYOOM], (1, 1, 1),
+    PfAdd = "pfadd", -2, [WRITE, DENYOOM, IDEMPOTENT], (1, 1, 1),
         ["PFADD", "hll", "a", "b"];
     /// `PFCOUNT`
     PfCount = "pfcount", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
@@ -271,7 +277,7 @@ command_table! {
     PfMerge = "pfmerge", -2, [WRITE, DENYOOM], (1, -1, 1),
         ["PFMERGE", "d", "hll1", "hll2"];
     /// `DEL`
-    Del = "del", -2, [WRITE], (1, -1, 1),
+    Del = "del", -2, [WRITE, IDEMPOTENT], (1, -1, 1),
         ["DEL", "k1", "k2"];
     /// `EXISTS`
     Exists = "exists", -2, [READONLY, RETRY_SAFE], (1, -1, 1),
@@ -283,10 +289,10 @@ command_table! {
     PExpire = "pexpire", -3, [WRITE], (1, 1, 1),
         ["PEXPIRE", "k", "10000"];
     /// `EXPIREAT` (Unix seconds)
-    ExpireAt = "expireat", -3, [WRITE], (1, 1, 1),
+    ExpireAt = "expireat", -3, [WRITE, IDEMPOTENT], (1, 1, 1),
         ["EXPIREAT", "k", "4102444800"];
     /// `PEXPIREAT` (Unix milliseconds)
-    PExpireAt = "pexpireat", -3, [WRITE], (1, 1, 1),
+    PExpireAt = "pexpireat", -3, [WRITE, IDEMPOTENT], (1, 1, 1),
         ["PEXPIREAT", "k", "4102444800000"];
     /// `TTL`
     Ttl = "ttl", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
@@ -295,7 +301,7 @@ command_table! {
     PTtl = "pttl", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["PTTL", "k"];
     /// `PERSIST`
-    Persist = "persist", 2, [WRITE], (1, 1, 1),
+    Persist = "persist", 2, [WRITE, IDEMPOTENT], (1, 1, 1),
         ["PERSIST", "k"];
     /// `TYPE`
     Type = "type", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
@@ -313,10 +319,10 @@ command_table! {
     DbSize = "dbsize", 1, [READONLY, RETRY_SAFE], (0, 0, 0),
         ["DBSIZE"];
     /// `FLUSHDB`
-    FlushDb = "flushdb", -1, [WRITE, ADMIN, ALL_KEYS], (0, 0, 0),
+    FlushDb = "flushdb", -1, [WRITE, ADMIN, ALL_KEYS, IDEMPOTENT], (0, 0, 0),
         ["FLUSHDB"];
     /// `FLUSHALL`
-    FlushAll = "flushall", -1, [WRITE, ADMIN, ALL_KEYS], (0, 0, 0),
+    FlushAll = "flushall", -1, [WRITE, ADMIN, ALL_KEYS, IDEMPOTENT], (0, 0, 0),
         ["FLUSHALL"];
     /// `ECHO`
     Echo = "echo", 2, [RETRY_SAFE], (0, 0, 0),
@@ -325,7 +331,7 @@ command_table! {
     Ping = "ping", -1, [RETRY_SAFE], (0, 0, 0),
         ["PING"];
     /// `HSET`
-    HSet = "hset", -4, [WRITE, DENYOOM], (1, 1, 1),
+    HSet = "hset", -4, [WRITE, DENYOOM, IDEMPOTENT], (1, 1, 1),
         ["HSET", "h", "f1", "v1", "f2", "v2"];
     /// `HGET`
     HGet = "hget", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
@@ -337,7 +343,7 @@ command_table! {
     HGetAll = "hgetall", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
         ["HGETALL", "h"];
     /// `HDEL`
-    HDel = "hdel", -3, [WRITE], (1, 1, 1),
+    HDel = "hdel", -3, [WRITE, IDEMPOTENT], (1, 1, 1),
         ["HDEL", "h", "f1", "f2"];
     /// `HEXISTS`
     HExists = "hexists", 3, [READONLY, RETRY_SAFE], (1, 1, 1),
@@ -358,10 +364,10 @@ command_table! {
     HIncrByFloat = "hincrbyfloat", 4, [WRITE, DENYOOM], (1, 1, 1),
         ["HINCRBYFLOAT", "h", "n", "1.5"];
     /// `HSETNX`
-    HSetNx = "hsetnx", 4, [WRITE, DENYOOM], (1, 1, 1),
+    HSetNx = "hsetnx", 4, [WRITE, DENYOOM, IDEMPOTENT], (1, 1, 1),
         ["HSETNX", "h", "f", "v"];
     /// `HMSET`
-    HMSet = "hmset", -4, [WRITE, DENYOOM], (1, 1, 1),
+    HMSet = "hmset", -4, [WRITE, DENYOOM, IDEMPOTENT], (1, 1, 1),
         ["HMSET", "h", "f1", "v1", "f2", "v2"];
     /// `HEXPIRE` (relative seconds; Redis 7.4)
     HExpire = "hexpire", -6, [WRITE, DENYOOM], (1, 1, 1),
@@ -439,10 +445,10 @@ command_table! {
     LInsert = "linsert", 5, [WRITE, DENYOOM], (1, 1, 1),
         ["LINSERT", "l", "BEFORE", "a", "v"];
     /// `SADD`
-    SAdd = "sadd", -3, [WRITE, DENYOOM], (1, 1, 1),
+    SAdd = "sadd", -3, [WRITE, DENYOOM, IDEMPOTENT], (1, 1, 1),
         ["SADD", "s", "a", "b"];
     /// `SREM`
-    SRem = "srem", -3, [WRITE], (1, 1, 1),
+    SRem = "srem", -3, [WRITE, IDEMPOTENT], (1, 1, 1),
         ["SREM", "s", "a", "b"];
     /// `SMEMBERS`
     SMembers = "smembers", 2, [READONLY, RETRY_SAFE], (1, 1, 1),
@@ -598,7 +604,7 @@ command_table! {
     RenameNx = "renamenx", 3, [WRITE], (1, 2, 1),
         ["RENAMENX", "k", "k2"];
     /// `UNLINK` (removes at once, as `DEL`: there is no background freeing)
-    Unlink = "unlink", -2, [WRITE], (1, -1, 1),
+    Unlink = "unlink", -2, [WRITE, IDEMPOTENT], (1, -1, 1),
         ["UNLINK", "k1", "k2"];
     /// `TOUCH`
     Touch = "touch", -2, [READONLY, RETRY_SAFE], (1, -1, 1),

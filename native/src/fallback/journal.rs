@@ -17,11 +17,10 @@ pub(crate) struct Entry {
     pub(crate) seq: u64,
     /// The write, with absolute expiry times.
     pub(crate) command: Command,
-    /// In flight when Redis stopped answering: Redis may apply it itself.
-    pub(crate) in_flight: bool,
 }
 
 /// A key's value as memory held it, with its absolute expiry (Unix ms, 0: none).
+#[derive(Clone)]
 pub(crate) struct Base {
     pub(crate) key: Vec<u8>,
     /// `string`, `hash`, `list`, `set` or `zset` (the names `TYPE` answers).
@@ -60,7 +59,7 @@ pub(crate) struct Batch<'a> {
     pub(crate) last_seq: u64,
     /// Entries the batch covers (leave the journal once the batch is applied).
     pub(crate) covers: usize,
-    /// The writes to send (in-flight ones left out on the same server).
+    /// The writes to send.
     pub(crate) entries: Vec<&'a Entry>,
 }
 
@@ -85,6 +84,13 @@ pub(crate) struct Journal {
     /// the next recovery replays them again from the front (batches the restarted server
     /// kept, from a snapshot, carry their markers and are not applied twice).
     replayed: Option<Replayed>,
+    /// The server (run id) the first bases were merged into by a recovery that has not
+    /// finished, and how many. Bases captured while a recovery runs (keys first written
+    /// then) are merged before the batch that replays their writes.
+    merged: Option<(String, usize)>,
+    /// The replay-marker owner, when it is not this instance's own id: the earlier run whose
+    /// journal file this one took over (see `persist`).
+    pub(crate) owner: Option<String>,
 }
 
 /// How far a recovery that has not finished replayed the journal into one server.
@@ -148,7 +154,7 @@ impl Journal {
 
     /// Records an applied write in its journal form ([`journal_form`](hedgestore_core::forms::journal_form)), after
     /// [`Journal::admit`] let its bytes in.
-    pub(crate) fn append(&mut self, (command, bytes): (Command, usize), in_flight: bool) {
+    pub(crate) fn append(&mut self, (command, bytes): (Command, usize)) {
         for k in command.keys() {
             self.touched.insert(k.to_vec());
         }
@@ -158,23 +164,44 @@ impl Journal {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.bytes += bytes;
-        self.entries.push_back(Entry {
-            seq,
-            command,
-            in_flight,
-        });
+        self.entries.push_back(Entry { seq, command });
+    }
+
+    /// The bases not yet merged into the server `run_id` (all of them for another server).
+    pub(crate) fn unmerged_bases(&self, run_id: &str) -> &[Base] {
+        match &self.merged {
+            Some((id, n)) if id == run_id => &self.bases[(*n).min(self.bases.len())..],
+            _ => &self.bases,
+        }
+    }
+
+    /// `n` more bases of [`Journal::unmerged_bases`] were merged into `run_id`.
+    pub(crate) fn bases_merged(&mut self, run_id: &str, n: usize) {
+        match &mut self.merged {
+            Some((id, done)) if id == run_id => *done += n,
+            _ => self.merged = Some((run_id.to_string(), n)),
+        }
+    }
+
+    /// How many bases were merged into the server `run_id`.
+    pub(crate) fn merged_count(&self, run_id: &str) -> usize {
+        match &self.merged {
+            Some((id, n)) if id == run_id => *n,
+            _ => 0,
+        }
+    }
+
+    /// Entries not yet replayed into the server `run_id`.
+    pub(crate) fn unreplayed(&self, run_id: &str) -> usize {
+        match &self.replayed {
+            Some(r) if r.run_id == run_id => self.entries.len().saturating_sub(r.covers),
+            _ => self.entries.len(),
+        }
     }
 
     /// The next batch to replay into the server `run_id`: at most `max` entries, after the
-    /// ones already replayed into that same server. On the same server as before the outage
-    /// (`include_in_flight` false) writes that were in flight at the failover are left out:
-    /// Redis received them and applies them itself. `None` when every entry is replayed.
-    pub(crate) fn next_batch(
-        &self,
-        run_id: &str,
-        max: usize,
-        include_in_flight: bool,
-    ) -> Option<Batch<'_>> {
+    /// ones already replayed into that same server. `None` when every entry is replayed.
+    pub(crate) fn next_batch(&self, run_id: &str, max: usize) -> Option<Batch<'_>> {
         let (start, marker_expired) = match &self.replayed {
             Some(r) if r.run_id == run_id => (r.covers, r.marker_expired),
             _ => (0, false),
@@ -191,11 +218,7 @@ impl Journal {
             expect,
             last_seq: self.entries[start + covers - 1].seq,
             covers,
-            entries: self
-                .entries
-                .range(start..start + covers)
-                .filter(|e| include_in_flight || !e.in_flight)
-                .collect(),
+            entries: self.entries.range(start..start + covers).collect(),
         })
     }
 
@@ -225,12 +248,54 @@ impl Journal {
         }
     }
 
-    /// Empties the journal after a recovery (sequence numbers keep counting).
+    /// Empties the journal after a recovery (sequence numbers keep counting, the owner
+    /// stays).
     pub(crate) fn clear(&mut self) {
         *self = Journal {
             next_seq: self.next_seq,
+            owner: self.owner.take(),
             ..Journal::default()
         };
+    }
+
+    /// The sequence number the next entry gets.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Takes over what an earlier run left on disk (see `persist`): its entries, bases,
+    /// replay and merge progress and its marker owner. `bytes` measures an entry.
+    pub(crate) fn restore(
+        &mut self,
+        owner: String,
+        entries: Vec<(u64, Command)>,
+        bases: Vec<Base>,
+        replayed: Option<(String, u64)>,
+        merged: Option<(String, usize)>,
+        bytes: impl Fn(&Command) -> usize,
+    ) {
+        for base in bases {
+            self.touched.insert(base.key.clone());
+            self.add_base(base);
+        }
+        for (seq, command) in entries {
+            for k in command.keys() {
+                self.touched.insert(k.to_vec());
+            }
+            self.bytes += bytes(&command);
+            self.next_seq = self.next_seq.max(seq + 1);
+            self.entries.push_back(Entry { seq, command });
+        }
+        if let Some((run_id, last)) = replayed {
+            let covers = self.entries.iter().take_while(|e| e.seq <= last).count();
+            self.replayed = Some(Replayed {
+                run_id,
+                covers,
+                marker_expired: false,
+            });
+        }
+        self.merged = merged;
+        self.owner = Some(owner);
     }
 }
 

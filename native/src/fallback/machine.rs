@@ -12,7 +12,9 @@
 //! * [`Serving::Memory`]: the outage. Calls run on memory; every write is admitted by the
 //!   journal's bound and journaled ([`Journal`](super::journal::Journal)).
 //! * [`Serving::Recovering`]: Redis answered a ping again; the driver runs the
-//!   [`Recovery`] plan (the journal is held, so outage writes wait and none is reordered).
+//!   [`Recovery`] plan in the background while memory keeps serving and journaling (new
+//!   writes join the journal's tail); it switches back once the journal is drained, holding
+//!   the journal only for the last batch.
 //!
 //! # Events and transitions
 //!
@@ -23,7 +25,8 @@
 //! | `Redis`      | [`RedisOutcome::Ok`]                             | `Redis`      | [`AfterRedis::Answer`], mirror it |
 //! | `Redis`      | [`RedisOutcome::CommandError`]                   | `Redis`      | answer the error (an answer, not a failure) |
 //! | `Redis`      | [`RedisOutcome::NoAnswer`]                       | `Redis`      | answer `Timeout`/`OutcomeUnknown`; the health check decides |
-//! | `Redis`      | [`RedisOutcome::Unreachable`]                    | `Memory`     | [`AfterRedis::ServeFromMemory`], journaled (`in_flight` if it may have been applied) |
+//! | `Redis`      | [`RedisOutcome::Unreachable`], nothing sent, or an idempotent write | `Memory` | [`AfterRedis::ServeFromMemory`], journaled |
+//! | `Redis`      | [`RedisOutcome::Unreachable`], another write sent | `Memory`    | [`AfterRedis::OutcomeUnknown`]: the caller is told, nothing journaled |
 //! | `Redis`      | [`HealthCheck::Failed`]                          | `Memory`     | announce the failover |
 //! | `Memory`     | [`HealthCheck::Ok`]                              | `Memory`     | wake the recovery loop |
 //! | `Memory`     | [`Machine::begin_recovery`] (Redis answered)     | `Recovering` | run the [`Recovery`] steps |
@@ -36,10 +39,10 @@
 //!
 //! [`Machine::begin_recovery`] compares the run id Redis answers with the one it last
 //! served from:
-//! * same server: [`Step::Replay`] without the in-flight writes (Redis received them);
+//! * same server: [`Step::Replay`];
 //! * restarted (new run id): [`Step::RestoreUntouched`], [`Step::MergeBases`], then
-//!   [`Step::Replay`] of everything, in-flight writes included (a restarted Redis cannot have
-//!   kept them unless a snapshot did: see the module docs of `fallback`);
+//!   [`Step::Replay`] (which merges the bases of keys first written during the recovery
+//!   before the batch that writes them);
 //! * journal dropped (overflow policy `DropJournal`): [`Step::WriteBack`] of memory.
 //!
 //! Every plan ends with [`Step::RestoreSubscriptions`]. A replay runs batch after batch
@@ -48,6 +51,18 @@
 //! not applied twice when the recovery is retried. Replayed entries stay in the journal
 //! until [`Machine::recovery_done`] confirms the server is still the planned one: a server
 //! that restarted in the meantime gets them again.
+//!
+//! # Writes in flight
+//!
+//! A write that was sent to Redis when the connection failed may or may not have been
+//! applied: Redis may have received it, or the bytes may have been lost (a partition; Redis
+//! closing the connection it never heard from). It is never *assumed* applied. If its journal
+//! form is idempotent (`SET`, `HSET`, `DEL`, `SADD`, absolute expiry …: the table's
+//! `IDEMPOTENT` flag), it is served from memory and journaled like any outage write: its
+//! replay is harmless if Redis did apply it. Otherwise (`INCR`, `RPUSH`, `APPEND` …) its
+//! caller gets [`AfterRedis::OutcomeUnknown`] (`StorageError::OutcomeUnknown`), exactly like
+//! a write that got no answer in time, and nothing is journaled. The next call is served
+//! from memory.
 //!
 //! # Proof
 //!
@@ -94,12 +109,16 @@ pub(crate) enum AfterRedis {
         mirror: bool,
     },
     /// Run the call on memory and journal it. `switched`: this call caused the failover
-    /// (announce it). `in_flight`: a write Redis may have applied (see [`Step::Replay`]).
+    /// (announce it).
     ServeFromMemory {
         /// This outcome moved the machine from `Redis` to `Memory`.
         switched: bool,
-        /// Journal the write as in flight.
-        in_flight: bool,
+    },
+    /// A write was sent and then the connection failed: answer `OutcomeUnknown` (it may
+    /// have been applied), journal nothing. `switched`: this call caused the failover.
+    OutcomeUnknown {
+        /// This outcome moved the machine from `Redis` to `Memory`.
+        switched: bool,
     },
 }
 
@@ -134,12 +153,10 @@ pub(crate) enum Step {
     RestoreUntouched,
     /// Merge the captured pre-outage values of the keys the outage wrote.
     MergeBases,
-    /// Replay the journal batch by batch, each at most once.
-    Replay {
-        /// Replay writes that were in flight at the failover (Redis restarted), and mark
-        /// keys the replay creates as fresh for the merge.
-        include_in_flight: bool,
-    },
+    /// Replay the journal batch by batch, each at most once (on a restarted server, keys the
+    /// replay creates are marked fresh for the merge, and bases captured since the merge
+    /// step are merged before the batch that needs them).
+    Replay,
     /// Confirm pending unsubscriptions and restore the Redis side of subscriptions.
     RestoreSubscriptions,
 }
@@ -184,6 +201,19 @@ impl Machine {
         }
     }
 
+    /// An earlier run of this instance left an outage journal (see `persist`): memory
+    /// serves until it is replayed; `server` is the Redis that run last served from (a
+    /// different run id at recovery means Redis restarted since).
+    pub(crate) fn resume(&mut self, server: Option<String>) {
+        self.known_run_id = server;
+        self.serving = Serving::Memory;
+    }
+
+    /// The run id of the Redis server this instance last served from.
+    pub(crate) fn known_run_id(&self) -> Option<&str> {
+        self.known_run_id.as_deref()
+    }
+
     /// Which backend serves now.
     pub(crate) fn serving(&self) -> Serving {
         self.serving
@@ -216,17 +246,27 @@ impl Machine {
         }
     }
 
-    /// A call to Redis ended with `outcome`: what happens to it.
-    pub(crate) fn on_redis_outcome(&mut self, outcome: RedisOutcome, is_write: bool) -> AfterRedis {
+    /// A call to Redis ended with `outcome`: what happens to it. `idempotent`: the write's
+    /// journal form can be replayed harmlessly even if Redis applied it.
+    pub(crate) fn on_redis_outcome(
+        &mut self,
+        outcome: RedisOutcome,
+        is_write: bool,
+        idempotent: bool,
+    ) -> AfterRedis {
         match outcome {
             RedisOutcome::Ok => AfterRedis::Answer { mirror: is_write },
             RedisOutcome::CommandError | RedisOutcome::NoAnswer => {
                 AfterRedis::Answer { mirror: false }
             }
-            RedisOutcome::Unreachable { maybe_applied } => AfterRedis::ServeFromMemory {
-                switched: self.fail_over(),
-                in_flight: maybe_applied && is_write,
-            },
+            RedisOutcome::Unreachable { maybe_applied } => {
+                let switched = self.fail_over();
+                if maybe_applied && is_write && !idempotent {
+                    AfterRedis::OutcomeUnknown { switched }
+                } else {
+                    AfterRedis::ServeFromMemory { switched }
+                }
+            }
         }
     }
 
@@ -255,17 +295,9 @@ impl Machine {
         let mut steps = if journal_dropped {
             vec![Step::WriteBack]
         } else if restarted {
-            vec![
-                Step::RestoreUntouched,
-                Step::MergeBases,
-                Step::Replay {
-                    include_in_flight: true,
-                },
-            ]
+            vec![Step::RestoreUntouched, Step::MergeBases, Step::Replay]
         } else {
-            vec![Step::Replay {
-                include_in_flight: false,
-            }]
+            vec![Step::Replay]
         };
         steps.push(Step::RestoreSubscriptions);
         Some(Recovery {
@@ -313,56 +345,50 @@ mod tests {
     fn a_slow_command_changes_nothing() {
         let mut m = on_redis();
         assert_eq!(
-            m.on_redis_outcome(RedisOutcome::NoAnswer, true),
+            m.on_redis_outcome(RedisOutcome::NoAnswer, true, false),
             AfterRedis::Answer { mirror: false }
         );
         assert!(m.on_redis());
     }
 
     #[test]
-    fn an_unreachable_redis_fails_over_once_and_marks_sent_writes_in_flight() {
+    fn an_unreachable_redis_fails_over_once_and_sent_writes_have_an_unknown_outcome() {
         let mut m = on_redis();
+        let sent = RedisOutcome::Unreachable {
+            maybe_applied: true,
+        };
         assert_eq!(
-            m.on_redis_outcome(
-                RedisOutcome::Unreachable {
-                    maybe_applied: true
-                },
-                true
-            ),
-            AfterRedis::ServeFromMemory {
-                switched: true,
-                in_flight: true
-            }
+            m.on_redis_outcome(sent, true, false),
+            AfterRedis::OutcomeUnknown { switched: true }
+        );
+        assert_eq!(
+            m.on_redis_outcome(sent, true, true),
+            AfterRedis::ServeFromMemory { switched: false },
+            "an idempotent write is journaled: its replay is harmless"
+        );
+        assert_eq!(
+            m.on_redis_outcome(sent, false, false),
+            AfterRedis::ServeFromMemory { switched: false }
         );
         assert_eq!(
             m.on_redis_outcome(
                 RedisOutcome::Unreachable {
-                    maybe_applied: true
+                    maybe_applied: false
                 },
+                true,
                 false
             ),
-            AfterRedis::ServeFromMemory {
-                switched: false,
-                in_flight: false
-            }
+            AfterRedis::ServeFromMemory { switched: false }
         );
         assert_eq!(m.failovers(), 1);
     }
 
     #[test]
-    fn the_same_server_replays_without_in_flight_writes_and_a_restarted_one_merges_first() {
+    fn the_same_server_replays_and_a_restarted_one_merges_first() {
         let mut m = on_redis();
         m.fail_over();
         let same = m.begin_recovery("a".into(), false).expect("memory serves");
-        assert_eq!(
-            same.steps,
-            [
-                Step::Replay {
-                    include_in_flight: false
-                },
-                Step::RestoreSubscriptions
-            ]
-        );
+        assert_eq!(same.steps, [Step::Replay, Step::RestoreSubscriptions]);
         assert!(
             m.begin_recovery("a".into(), false).is_none(),
             "one at a time"

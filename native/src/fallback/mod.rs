@@ -31,23 +31,28 @@
 //! machine through thousands of seeded fault schedules against a model Redis.
 //!
 //! **Recovery.** A background task PINGs Redis with the configured backoff. When Redis
-//! answers, writes are held for the duration of the recovery (so none is lost or
-//! reordered), and then:
+//! answers, the recovery runs in the background while memory keeps serving: new writes are
+//! journaled behind the ones being replayed. Then:
 //! * if Redis is the same server as before (same `run_id`: it was hung or unreachable), the
 //!   journal is replayed in order, in batches that each apply exactly once (the instance's
 //!   marker key holds the last journal sequence number applied, so a batch retried after a
-//!   lost reply is a no-op). A write that was *in flight* when Redis stopped answering is not
-//!   replayed: Redis received it and applies it itself;
+//!   lost reply is a no-op);
 //! * if Redis restarted (new `run_id`: empty, or back from a snapshot), what this instance
-//!   knew before the outage is merged in first, then the whole journal (in-flight writes
-//!   included) is replayed the same way. The merge ([`scripts::BASE_MERGE`]) takes, per
+//!   knew before the outage is merged in first, then the whole journal is replayed the same
+//!   way. The merge ([`scripts::BASE_MERGE`]) takes, per
 //!   key, the value memory held just before the outage first wrote it (or now, for keys the
 //!   outage did not write), once per key and restart, from whichever instance recovers
 //!   first: a key Redis lacks gets it; a key that other instances' outage writes re-created
 //!   gets it merged underneath (a counter adds it, a list gets its items in front, a hash
 //!   the fields it lacks); a key Redis restored from its snapshot is left alone.
-//! * then, if Redis still answers with the run id the plan was made for, traffic switches
-//!   back to Redis and `BackendChanged` is announced. Replayed entries leave the journal
+//! * then the switch: under the journal's lock (writes wait), what joined the journal since
+//!   the last batch is replayed, and if Redis still answers with the run id the plan was
+//!   made for, traffic switches back to Redis and `BackendChanged` is announced. Writes wait
+//!   only for that last batch. If new writes outpace the background replay, it holds the
+//!   journal for at most a third of the response timeout (100 ms at most) at a time to catch
+//!   up: no caller waits past the operation timeout because of a recovery. (With
+//!   `JournalOverflow::DropJournal` after an overflow, the write-back of memory runs at the
+//!   switch and holds writes for its duration.) Replayed entries leave the journal
 //!   only then: if Redis restarts during a recovery, the next one replays them into the
 //!   restarted server (its snapshot's markers skip what it kept). Every recovery script
 //!   first checks that it runs on the planned server (`WRONGSERVER` otherwise), because a
@@ -61,14 +66,21 @@
 //! instance last saw (its own writes are mirrored, others' are not), so increments made by
 //! other instances just before the outage that Redis then lost are lost; and writes Redis
 //! acknowledged before the outage are exactly as durable as Redis's own persistence (a
-//! snapshot restart keeps the snapshot's value). Two more limits, both found by the
-//! simulation and both needing a Redis restart at an unlucky moment: a write in flight at
-//! the failover, replayed into a restarted Redis, applies twice if the restarted server
-//! kept it after all (a snapshot taken after it) or another instance's pre-outage value
-//! includes it; and outage writes replayed into a server that restarts before the recovery
-//! finishes are replayed again (nothing is lost), so they count twice where another
-//! instance saw them in the meantime and merges them as its pre-outage value. Replay and
-//! merge markers
+//! snapshot restart keeps the snapshot's value). One more limit, found by the simulation
+//! and needing a Redis restart at an unlucky moment: outage writes replayed into a server
+//! that restarts before the recovery finishes are replayed again (nothing is lost), so they
+//! count twice where another instance saw them in the meantime and merges them as its
+//! pre-outage value.
+//!
+//! **Writes in flight.** A write sent to Redis when the connection then failed may or may
+//! not have been applied. It is never assumed applied: an idempotent one (`SET`, `HSET`,
+//! `DEL`, `SADD`, absolute expiry …, the command table's `IDEMPOTENT` flag) is served from
+//! memory and journaled, its replay harmless either way; any other (`INCR`, `RPUSH`,
+//! transactions …) answers `StorageError::OutcomeUnknown` and is neither retried nor
+//! journaled (counted in `FallbackHealth::in_flight_writes`). A connection Redis closed
+//! while idle is noticed before the next write, which is then served from memory.
+//!
+//! Replay and merge markers
 //! (`hedgestore:replay:*`, `hedgestore:base:*`, `hedgestore:fresh:*`) expire after 10 minutes.
 //!
 //! **Pub/sub.** Handlers are registered on both backends and stay registered across
@@ -83,12 +95,13 @@
 mod journal;
 mod locks;
 pub(crate) mod machine;
+mod persist;
 mod pubsub;
 mod recovery;
 #[cfg(test)]
 mod simulation;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -151,9 +164,18 @@ struct Inner {
     since: Mutex<SystemTime>,
     /// The outage journal. Its lock also serializes memory-mode writes with recovery.
     journal: tokio::sync::Mutex<Journal>,
-    /// Calls on the Redis path hold it shared; recovery holds it exclusively, so no call
-    /// that started on Redis (and mirrors into memory) overlaps the write-back or replay.
-    gate: tokio::sync::RwLock<()>,
+    /// The outage journal on disk, with a data directory ([`persist`]). Locked only while
+    /// the journal is.
+    journal_file: Option<Mutex<persist::JournalFile>>,
+    /// Whether the machine serves Redis (the fast path's one atomic load; written only by
+    /// [`Inner::machine_do`]).
+    serving_redis: AtomicBool,
+    /// Calls on the Redis path right now ([`Inner::enter_redis`]): a failover waits for
+    /// them ([`Inner::drain_redis_calls`]), so no call that started on Redis (and mirrors
+    /// into memory) overlaps outage writes, bases or the replay.
+    redis_calls: AtomicUsize,
+    /// Notified when `redis_calls` drops to zero.
+    redis_calls_idle: Notify,
     counters: Counters,
     events: broadcast::Sender<StorageEvent>,
     subscriptions: Mutex<Vec<Arc<PendingSub>>>,
@@ -161,8 +183,50 @@ struct Inner {
     closed: AtomicBool,
 }
 
+/// A call on the Redis path (see [`Inner::enter_redis`]); dropping it ends the call.
+struct RedisCall<'a>(&'a Inner);
+
+impl Drop for RedisCall<'_> {
+    fn drop(&mut self) {
+        if self.0.redis_calls.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.redis_calls_idle.notify_waiters();
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Puts what an earlier run's outage journal holds back into memory: the pre-outage values,
+/// then the writes, so memory serves what that run acknowledged.
+async fn restore_memory(memory: &MemoryStorage, loaded: &persist::Loaded) -> Result<()> {
+    let now = unix_millis_now();
+    for base in &loaded.bases {
+        if base.expires_at != 0 && base.expires_at <= now {
+            continue;
+        }
+        for command in recovery::base_commands(base) {
+            memory.execute(command).await?;
+        }
+    }
+    for (_, command) in &loaded.entries {
+        // A write that failed when it was made fails again, as harmlessly.
+        let _ = memory.execute(command.clone()).await;
+    }
+    Ok(())
+}
+
+/// Syncs the outage journal once a second while it has unsynced records (`everysec`).
+async fn sync_every_second(weak: std::sync::Weak<Inner>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let Some(inner) = weak.upgrade() else { return };
+        if inner.closed.load(Ordering::Acquire) {
+            return;
+        }
+        inner.with_file(persist::JournalFile::sync_if_dirty);
+    }
 }
 
 fn unix_millis_now() -> i64 {
@@ -174,36 +238,83 @@ fn unix_millis_now() -> i64 {
 impl FallbackStorage {
     /// Starts on Redis if it answers within the connect timeout, on memory otherwise (it
     /// never fails because Redis is down). Needs a tokio runtime.
+    ///
+    /// With a data directory ([`StorageConfig::durability`]) the outage journal is also
+    /// written to disk (`hedgestore-outage.journal`); if an earlier run left outage writes there, it starts
+    /// on memory with them and replays them into Redis before serving from it. An unreadable
+    /// or foreign journal file is an error naming it.
     pub async fn start(config: StorageConfig) -> Result<Self> {
         let redis = RedisStorage::connect_lazy(config.redis.clone())?;
         let memory = MemoryStorage::start(config.memory.clone())?;
         let (events, _) = broadcast::channel(64);
+        let mut journal = Journal::default();
+        let mut machine = Machine::new();
+        let mut journal_file = None;
+        let mut resumed = false;
+        if let Some(dir) = &config.durability.data_dir {
+            let (file, loaded) = persist::JournalFile::open(dir, config.durability.fsync)
+                .map_err(StorageError::Unavailable)?;
+            if let Some(owner) = loaded.owner.clone() {
+                resumed = !loaded.entries.is_empty() || !loaded.bases.is_empty();
+                if resumed {
+                    tracing::warn!(
+                        entries = loaded.entries.len(),
+                        cut_bytes = loaded.truncated,
+                        "outage journal of an earlier run found: serving from memory until \
+                         it is replayed into redis"
+                    );
+                    restore_memory(&memory, &loaded).await?;
+                    machine.resume(loaded.server.clone());
+                    journal.restore(
+                        owner,
+                        loaded.entries,
+                        loaded.bases,
+                        loaded.replayed,
+                        loaded.merged,
+                        hedgestore_core::forms::command_bytes,
+                    );
+                }
+            }
+            journal_file = Some(Mutex::new(file));
+        }
         let inner = Arc::new(Inner {
             redis,
             memory,
             config: config.fallback.clone(),
-            machine: Mutex::new(Machine::new()),
+            machine: Mutex::new(machine),
             since: Mutex::new(SystemTime::now()),
-            journal: tokio::sync::Mutex::new(Journal::default()),
-            gate: tokio::sync::RwLock::new(()),
+            journal: tokio::sync::Mutex::new(journal),
+            journal_file,
+            serving_redis: AtomicBool::new(false),
+            redis_calls: AtomicUsize::new(0),
+            redis_calls_idle: Notify::new(),
             counters: Counters::default(),
             events,
             subscriptions: Mutex::new(Vec::new()),
             wake_recovery: Arc::new(Notify::new()),
             closed: AtomicBool::new(false),
         });
+        if resumed {
+            // The earlier run's journal goes into Redis before Redis serves (the recovery
+            // loop replays it as soon as Redis answers).
+        } else if inner.journal_file.is_some() {
+            // Nothing left to replay: an empty journal file (its recovery had finished).
+            inner.with_file(|f| if f.begun() { f.clear() } else { Ok(()) });
+        }
         let timeout = config.redis.connect_timeout.max(Duration::from_millis(50));
-        match tokio::time::timeout(timeout, inner.redis.run_id()).await {
-            Ok(Ok(id)) => {
-                lock(&inner.machine).started(Some(id));
-                tracing::info!("fallback storage serving from redis");
-            }
-            _ => {
-                let why = inner
-                    .redis
-                    .diagnosed(StorageError::Unavailable("no answer".into()))
-                    .await;
-                tracing::warn!(%why, "redis unreachable at start: serving from memory until it answers");
+        if !resumed {
+            match tokio::time::timeout(timeout, inner.redis.run_id()).await {
+                Ok(Ok(id)) => {
+                    inner.machine_do(|m| m.started(Some(id)));
+                    tracing::info!("fallback storage serving from redis");
+                }
+                _ => {
+                    let why = inner
+                        .redis
+                        .diagnosed(StorageError::Unavailable("no answer".into()))
+                        .await;
+                    tracing::warn!(%why, "redis unreachable at start: serving from memory until it answers");
+                }
             }
         }
         tokio::spawn(recovery::recover_loop(
@@ -214,6 +325,11 @@ impl FallbackStorage {
             Arc::downgrade(&inner),
             inner.redis.events(),
         ));
+        if inner.journal_file.is_some()
+            && config.durability.fsync == crate::durable::Fsync::EverySec
+        {
+            tokio::spawn(sync_every_second(Arc::downgrade(&inner)));
+        }
         Ok(Self { inner })
     }
 
@@ -250,14 +366,82 @@ impl Inner {
         }
     }
 
-    /// Calls go to Redis (the machine serves `Redis`).
+    /// Runs `f` on the journal file, if there is one; a failure is logged (progress records
+    /// and syncs: the replay markers in Redis cover for them).
+    fn with_file(
+        &self,
+        f: impl FnOnce(&mut persist::JournalFile) -> std::result::Result<(), String>,
+    ) {
+        if let Some(file) = &self.journal_file {
+            if let Err(e) = f(&mut lock(file)) {
+                tracing::error!(error = %e, "outage journal file");
+            }
+        }
+    }
+
+    /// Writes journal records to the file (with a data directory), after the `outage` record
+    /// when this is the outage's first: before the write's reply. A write whose records
+    /// cannot be written answers `OutcomeUnknown`: it is applied in memory and will be
+    /// replayed, unless the process dies first.
+    fn persist(
+        &self,
+        journal: &Journal,
+        f: impl FnOnce(&mut persist::JournalFile) -> std::result::Result<(), String>,
+    ) -> Result<()> {
+        let Some(file) = &self.journal_file else {
+            return Ok(());
+        };
+        if journal.dropped {
+            return Ok(());
+        }
+        let mut file = lock(file);
+        let result = (|| {
+            if !file.begun() {
+                let owner = journal.owner.as_deref().unwrap_or(self.redis.owner_id());
+                let server = lock(&self.machine).known_run_id().map(str::to_string);
+                file.begin(owner, server.as_deref())?;
+            }
+            f(&mut file)
+        })();
+        result.map_err(|e| {
+            tracing::error!(error = %e, "outage journal file: a write is not durable");
+            StorageError::OutcomeUnknown(format!(
+                "applied in memory and journaled for redis, but not written to disk ({e}): \
+                 it is lost if the process dies before redis is back"
+            ))
+        })
+    }
+
+    /// Calls go to Redis (the machine serves `Redis`): one atomic load, kept in step with
+    /// the machine by [`Inner::machine_do`].
     fn on_redis(&self) -> bool {
-        lock(&self.machine).on_redis()
+        self.serving_redis.load(Ordering::SeqCst)
+    }
+
+    /// Runs `f` on the machine, then publishes whether it serves Redis (every transition
+    /// goes through here).
+    fn machine_do<R>(&self, f: impl FnOnce(&mut Machine) -> R) -> R {
+        let mut machine = lock(&self.machine);
+        let result = f(&mut machine);
+        self.serving_redis
+            .store(machine.on_redis(), Ordering::SeqCst);
+        result
+    }
+
+    /// Enters the Redis path: `None` when the machine does not serve Redis (then the call
+    /// goes to memory). While the returned guard lives, a failover's
+    /// [`Inner::drain_redis_calls`] waits for it.
+    fn enter_redis(&self) -> Option<RedisCall<'_>> {
+        self.redis_calls.fetch_add(1, Ordering::SeqCst);
+        let call = RedisCall(self);
+        // Checked after counting the call: a failover that switched before this load is seen
+        // here (the call backs out); one after it sees the count and waits.
+        self.on_redis().then_some(call)
     }
 
     /// Redis is unreachable: tells the machine, and announces the switch if it made one.
     fn fail_over(&self, error: &StorageError) {
-        let switched = lock(&self.machine).fail_over();
+        let switched = self.machine_do(Machine::fail_over);
         if switched {
             self.announce_failover(error);
         }
@@ -325,6 +509,7 @@ impl Inner {
     async fn capture_bases(&self, journal: &mut Journal, commands: &[Command]) -> Result<()> {
         for key in journal.keys_needing_base(commands) {
             if let Some(base) = recovery::snapshot(&self.memory, &key).await? {
+                self.persist(journal, |f| f.base(&base))?;
                 journal.add_base(base);
             }
         }
@@ -338,7 +523,15 @@ impl Inner {
     /// base nor the journal, and lost on a Redis that restarted empty. Taken before the
     /// journal lock, in the same order as recovery takes them.
     async fn drain_redis_calls(&self) {
-        drop(self.gate.write().await);
+        loop {
+            let idle = self.redis_calls_idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if self.redis_calls.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
     }
 
     /// Removes the keys a script declared from the memory mirror. A script's effects are
@@ -358,7 +551,7 @@ impl Inner {
 
     /// Runs `command` on memory, journaling it if it writes. Scripts are refused: only
     /// Redis runs them, and it is unreachable.
-    async fn on_memory(&self, command: Command, in_flight: bool) -> Result<Reply> {
+    async fn on_memory(&self, command: Command) -> Result<Reply> {
         if command.is_script() {
             return Err(StorageError::Command(Error::ScriptsNeedReachableRedis));
         }
@@ -378,20 +571,20 @@ impl Inner {
         self.capture_bases(&mut journal, std::slice::from_ref(&command))
             .await?;
         let reply = self.memory.execute(command).await?;
-        journal.append(journaled, in_flight);
-        Ok(reply)
+        let seq = journal.next_seq();
+        let persisted = self.persist(&journal, |f| f.entries(seq, &[&journaled.0]));
+        journal.append(journaled);
+        persisted.map(|()| reply)
     }
 
     async fn execute(&self, command: Command) -> Result<Reply> {
         self.check_open()?;
         if !self.on_redis() {
-            return self.on_memory(command, false).await;
+            return self.on_memory(command).await;
         }
-        let gate = self.gate.read().await;
-        if !self.on_redis() {
-            drop(gate);
-            return self.on_memory(command, false).await;
-        }
+        let Some(gate) = self.enter_redis() else {
+            return self.on_memory(command).await;
+        };
         let result = self.redis.execute_classified(&command).await;
         self.forget_script_keys(&command).await;
         let outcome = match &result {
@@ -406,7 +599,14 @@ impl Inner {
                 _ => RedisOutcome::CommandError,
             },
         };
-        let after = lock(&self.machine).on_redis_outcome(outcome, command.is_write());
+        let idempotent = matches!(
+            outcome,
+            RedisOutcome::Unreachable {
+                maybe_applied: true
+            }
+        ) && journal_form(&command, unix_millis_now()).0.is_idempotent();
+        let after =
+            self.machine_do(|m| m.on_redis_outcome(outcome, command.is_write(), idempotent));
         match (after, result) {
             (AfterRedis::Answer { mirror }, Ok(reply)) => {
                 if mirror {
@@ -415,23 +615,26 @@ impl Inner {
                 Ok(reply)
             }
             (AfterRedis::Answer { .. }, Err(f)) => Err(f.error),
-            (
-                AfterRedis::ServeFromMemory {
-                    switched,
-                    in_flight,
-                },
-                result,
-            ) => {
+            (AfterRedis::ServeFromMemory { switched }, result) => {
                 drop(gate);
                 if let (true, Err(f)) = (switched, &result) {
                     self.announce_failover(&f.error);
                 }
-                if in_flight {
-                    self.counters
-                        .in_flight_writes
-                        .fetch_add(1, Ordering::Relaxed);
+                self.on_memory(command).await
+            }
+            (AfterRedis::OutcomeUnknown { switched }, result) => {
+                drop(gate);
+                if let (true, Err(f)) = (switched, &result) {
+                    self.announce_failover(&f.error);
                 }
-                self.on_memory(command, in_flight).await
+                self.counters
+                    .in_flight_writes
+                    .fetch_add(1, Ordering::Relaxed);
+                Err(StorageError::OutcomeUnknown(
+                    "redis became unreachable after this write was sent: it may or may not \
+                     have been applied (not retried, not journaled)"
+                        .into(),
+                ))
             }
         }
     }
@@ -465,8 +668,7 @@ impl CompleteStorage for FallbackStorage {
     ) -> Result<Vec<Reply>> {
         self.inner.check_open()?;
         if self.inner.on_redis() {
-            let _gate = self.inner.gate.read().await;
-            if self.inner.on_redis() {
+            if let Some(_gate) = self.inner.enter_redis() {
                 let result = self
                     .inner
                     .redis
@@ -525,9 +727,17 @@ impl CompleteStorage for FallbackStorage {
             }
             other => other?,
         };
+        let seq = journal.next_seq();
+        let writes: Vec<&Command> = journaled.iter().map(|(c, _)| c).collect();
+        let persisted = if writes.is_empty() {
+            Ok(())
+        } else {
+            self.inner.persist(&journal, |f| f.entries(seq, &writes))
+        };
         for entry in journaled {
-            journal.append(entry, false);
+            journal.append(entry);
         }
+        persisted?;
         Ok(replies)
     }
 

@@ -7,21 +7,25 @@ use std::sync::atomic::Ordering;
 use std::sync::Weak;
 use std::time::{Duration, SystemTime};
 
-use hedgestore_core::{Command, Reply, ZAddOptions, ZRangeBy};
+use hedgestore_core::{Command, ExpireCondition, Expiry, Reply, ZAddOptions, ZRangeBy};
 use redis::Value;
 use tokio::sync::broadcast;
 
 use super::journal::{base_marker, fresh_prefix, replay_marker, Base, Journal};
-use super::machine::{AfterHealth, HealthCheck, Recovery, Step};
-use super::{lock, unix_millis_now, Inner};
+use super::machine::{AfterHealth, HealthCheck, Machine, Recovery, Step};
+use super::{lock, persist, unix_millis_now, Inner};
 use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
 use crate::memory::MemoryStorage;
 use crate::redis::scripts;
 use crate::traits::{BackendKind, BaseStorage, HashStorage, ListStorage, PubSubStorage};
 
-/// Journal batches replayed per script call.
+/// Journal entries replayed per script call.
 const REPLAY_BATCH: usize = 200;
+/// Bases merged per unit of the background phase.
+const MERGE_BATCH: usize = 64;
+/// How often a background replay checks that it is catching up with new writes.
+const CATCH_UP_WINDOW: Duration = Duration::from_millis(50);
 /// A long replay logs its progress this often.
 const REPLAY_PROGRESS_EVERY: Duration = Duration::from_secs(2);
 /// Payload elements per reseed call (Lua's `unpack` has a stack limit).
@@ -36,6 +40,69 @@ fn bulks(items: Vec<Reply>) -> Vec<Vec<u8>> {
             _ => None,
         })
         .collect()
+}
+
+/// The commands that make `base` (its whole value and expiry) in an engine where the key is
+/// missing.
+pub(super) fn base_commands(base: &Base) -> Vec<Command> {
+    let key = base.key.clone();
+    let mut commands = match base.kind {
+        "string" => vec![Command::Set {
+            key: key.clone(),
+            value: base.payload.first().cloned().unwrap_or_default(),
+            options: Default::default(),
+        }],
+        kind => base
+            .payload
+            .chunks(if matches!(kind, "hash" | "zset") {
+                RESEED_CHUNK * 2
+            } else {
+                RESEED_CHUNK
+            })
+            .map(|chunk| payload_command(kind, key.clone(), chunk))
+            .collect(),
+    };
+    if base.expires_at != 0 {
+        commands.push(Command::Expire {
+            key,
+            expiry: Expiry::PxAt(base.expires_at),
+            condition: ExpireCondition::default(),
+        });
+    }
+    commands
+}
+
+/// The command that adds `chunk` of a base's payload to `key`, by kind (`hash`, `set`,
+/// `zset`, else `list`).
+fn payload_command(kind: &str, key: Vec<u8>, chunk: &[Vec<u8>]) -> Command {
+    match kind {
+        "hash" => Command::HSet {
+            key,
+            pairs: chunk
+                .chunks(2)
+                .map(|p| (p[0].clone(), p[1].clone()))
+                .collect(),
+        },
+        "set" => Command::SAdd {
+            key,
+            members: chunk.to_vec(),
+        },
+        "zset" => Command::ZAdd {
+            key,
+            options: ZAddOptions::default(),
+            pairs: chunk
+                .chunks(2)
+                .filter_map(|p| {
+                    let score = std::str::from_utf8(&p[0]).ok()?.parse().ok()?;
+                    Some((score, p[1].clone()))
+                })
+                .collect(),
+        },
+        _ => Command::RPush {
+            key,
+            values: chunk.to_vec(),
+        },
+    }
 }
 
 /// What memory holds at `key` (strings, hashes, lists, sets and sorted sets; `None` for a
@@ -109,42 +176,81 @@ pub(super) async fn snapshot(memory: &MemoryStorage, key: &[u8]) -> Result<Optio
     }))
 }
 
+/// One unit of a replay, prepared under the journal's lock and run without it (in the
+/// background phase) or with it (the switch).
+enum Unit {
+    /// Bases captured since the last merge (a restarted server only).
+    Bases(Vec<Base>),
+    /// A batch of journal entries: the script call, the entries it covers and sends.
+    Batch {
+        invocation: redis::ScriptInvocation<'static>,
+        covers: usize,
+        sent: usize,
+        last_seq: u64,
+    },
+}
+
 impl Inner {
     /// Recovers to Redis: asks the machine for the plan ([`Machine::begin_recovery`]), runs its
-    /// steps, then switches to Redis. Holds the journal lock throughout, so memory-mode writes
-    /// wait (none is lost or reordered).
+    /// steps in the background while memory keeps serving (outage writes keep joining the
+    /// journal's tail), then switches: under the journal's lock, so no write joins it any
+    /// more, it replays what joined since the last batch, checks that Redis is still the
+    /// planned server, and hands traffic back to Redis. Callers wait for that last part only.
     pub(super) async fn recover(&self) -> Result<()> {
-        let _exclusive = self.gate.write().await;
-        let mut journal = self.journal.lock().await;
+        // Calls that started on Redis before the failover finish first (their mirrors land
+        // in memory before any base is read).
+        self.drain_redis_calls().await;
         let started = std::time::Instant::now();
-        let entries = journal.entries.len();
         let errors_before = self.counters.replay_errors.load(Ordering::Relaxed);
         let run_id = self.redis.run_id().await?;
-        let Some(plan) = lock(&self.machine).begin_recovery(run_id, journal.dropped) else {
-            return Ok(());
+        let plan = {
+            let journal = self.journal.lock().await;
+            let dropped = journal.dropped;
+            let Some(plan) = self.machine_do(|m| m.begin_recovery(run_id, dropped)) else {
+                return Ok(());
+            };
+            plan
         };
+        let mut progress = Progress::new();
         for step in &plan.steps {
-            if let Err(e) = self.run_step(*step, &plan, &mut journal).await {
-                lock(&self.machine).recovery_failed();
+            if let Err(e) = self.run_step(*step, &plan, &mut progress).await {
+                self.machine_do(Machine::recovery_failed);
                 return Err(e);
             }
         }
-        // The server may have restarted after the last step (the connection moves to the new
-        // process silently): then what was replayed is gone and the recovery starts over.
-        let run_id = match self.redis.run_id().await {
+        let mut journal = self.journal.lock().await;
+        let switch_started = std::time::Instant::now();
+        let last = async {
+            if plan.steps.contains(&Step::WriteBack) {
+                // No journal: memory's values are the best knowledge left. Written back
+                // here, under the lock, because every write changes what must be written.
+                self.write_back(&journal.touched).await?;
+            } else {
+                while let Some(unit) = next_unit(&journal, &plan, self.redis.owner_id(), true) {
+                    self.run_unit(unit, &plan, &mut journal, &mut progress)
+                        .await?;
+                }
+            }
+            // The server may have restarted meanwhile (the connection moves to the new
+            // process silently): then what was replayed is gone and the recovery starts over.
+            self.redis.run_id().await
+        };
+        let run_id = match last.await {
             Ok(id) => id,
             Err(e) => {
-                lock(&self.machine).recovery_failed();
+                self.machine_do(Machine::recovery_failed);
                 return Err(e);
             }
         };
         let restarted = plan.restarted;
-        if !lock(&self.machine).recovery_done(plan, &run_id) {
+        if !self.machine_do(|m| m.recovery_done(plan, &run_id)) {
             return Err(StorageError::Unavailable(
                 "redis restarted during recovery; recovering again".into(),
             ));
         }
+        let replayed = journal.entries.len();
         journal.clear();
+        self.with_file(persist::JournalFile::clear);
         let now = SystemTime::now();
         let outage = now
             .duration_since(std::mem::replace(&mut *lock(&self.since), now))
@@ -153,9 +259,10 @@ impl Inner {
         tracing::info!(
             restarted,
             outage_ms = outage.as_millis() as u64,
-            replayed_entries = entries,
+            replayed_entries = replayed,
             replay_errors = self.counters.replay_errors.load(Ordering::Relaxed) - errors_before,
             recovery_ms = started.elapsed().as_millis() as u64,
+            writes_held_ms = switch_started.elapsed().as_millis() as u64,
             "redis is back: serving from redis"
         );
         let _ = self.events.send(StorageEvent::BackendChanged {
@@ -165,20 +272,17 @@ impl Inner {
         Ok(())
     }
 
-    /// Runs one step of a recovery plan ([`Step`]).
-    async fn run_step(&self, step: Step, plan: &Recovery, journal: &mut Journal) -> Result<()> {
+    /// Runs one step of a recovery plan ([`Step`]) in the background phase.
+    async fn run_step(&self, step: Step, plan: &Recovery, progress: &mut Progress) -> Result<()> {
         match step {
-            // No journal to replay: memory's values are the best knowledge left.
-            Step::WriteBack => self.write_back(&journal.touched).await,
+            // Done at the switch (see `recover`).
+            Step::WriteBack => Ok(()),
             // Redis lost some or all of what it held: what this instance knew from before the
             // outage goes back only where Redis lacks it (or under keys that outage writes
             // re-created).
-            Step::RestoreUntouched => self.restore_untouched(&journal.touched, &plan.run_id).await,
-            Step::MergeBases => self.merge_bases(&journal.bases, &plan.run_id).await,
-            Step::Replay { include_in_flight } => {
-                self.replay(journal, &plan.run_id, include_in_flight, plan.restarted)
-                    .await
-            }
+            Step::RestoreUntouched => self.restore_untouched(&plan.run_id).await,
+            Step::MergeBases => self.replay_in_background(plan, progress, false).await,
+            Step::Replay => self.replay_in_background(plan, progress, true).await,
             Step::RestoreSubscriptions => self.restore_subscriptions().await,
         }
     }
@@ -202,94 +306,170 @@ impl Inner {
         Ok(())
     }
 
-    /// Replays the journal into the server `run_id` in batches, each applied at most once
-    /// (see [`scripts::REPLAY`]). `include_in_flight`: writes that were in flight at the
-    /// failover are replayed too (Redis restarted; otherwise Redis applied them itself).
-    /// `restarted`: keys the replay creates are marked fresh for [`Inner::merge_bases`].
-    async fn replay(
+    /// Merges the captured bases (a restarted server) and, with `batches`, replays the
+    /// journal, unit after unit, taking the journal's lock only to prepare a unit and to
+    /// record it applied: writes go on meanwhile. Stops when at most one batch is left
+    /// (the switch replays the rest under the lock).
+    ///
+    /// If new writes outpace the replay (the backlog did not shrink over a window of
+    /// [`CATCH_UP_WINDOW`]), the replay holds the journal for at most [`Inner::catch_up_hold`]
+    /// (a third of the response timeout, at most 100 ms) and replays meanwhile, then lets
+    /// writes go on for another window: the backlog shrinks whatever the write rate, and no
+    /// write waits longer than one hold.
+    async fn replay_in_background(
+        &self,
+        plan: &Recovery,
+        progress: &mut Progress,
+        batches: bool,
+    ) -> Result<()> {
+        let hold = self.catch_up_hold();
+        let mut window = (std::time::Instant::now(), usize::MAX);
+        loop {
+            let unit = {
+                let mut journal = self.journal.lock().await;
+                let backlog = journal.unreplayed(&plan.run_id);
+                if batches
+                    && backlog <= REPLAY_BATCH
+                    && journal.unmerged_bases(&plan.run_id).is_empty()
+                {
+                    return Ok(());
+                }
+                if batches && window.0.elapsed() >= CATCH_UP_WINDOW {
+                    if backlog >= window.1 {
+                        // Falling behind: replay under the lock for one hold.
+                        let held = std::time::Instant::now();
+                        while held.elapsed() < hold {
+                            let owner = self.redis.owner_id();
+                            let Some(unit) = next_unit(&journal, plan, owner, true) else {
+                                break;
+                            };
+                            self.run_unit(unit, plan, &mut journal, progress).await?;
+                        }
+                    }
+                    window = (std::time::Instant::now(), journal.unreplayed(&plan.run_id));
+                    continue;
+                }
+                next_unit(&journal, plan, self.redis.owner_id(), batches)
+            };
+            let Some(unit) = unit else { return Ok(()) };
+            let sent = self.send_unit(&unit, plan).await;
+            let mut journal = self.journal.lock().await;
+            self.after_unit(sent, unit, plan, &mut journal, progress)
+                .await?;
+        }
+    }
+
+    /// How long a replay that falls behind may hold writes at a time: a third of the
+    /// response timeout, at most 100 ms.
+    fn catch_up_hold(&self) -> Duration {
+        (self.redis.config().response_timeout / 3).min(Duration::from_millis(100))
+    }
+
+    /// Runs `unit` while holding the journal (the switch).
+    async fn run_unit(
+        &self,
+        unit: Unit,
+        plan: &Recovery,
+        journal: &mut Journal,
+        progress: &mut Progress,
+    ) -> Result<()> {
+        let sent = self.send_unit(&unit, plan).await;
+        self.after_unit(sent, unit, plan, journal, progress).await
+    }
+
+    /// Records a sent unit as applied, or, when its batch found the replay marker gone
+    /// (`REPLAYLOST`) while the server is still the planned one (the marker expired while
+    /// the recovery stalled), records that the next batch cannot ask for it.
+    async fn after_unit(
+        &self,
+        sent: Result<()>,
+        unit: Unit,
+        plan: &Recovery,
+        journal: &mut Journal,
+        progress: &mut Progress,
+    ) -> Result<()> {
+        match sent {
+            Ok(()) => {
+                self.unit_applied(journal, plan, unit, progress);
+                Ok(())
+            }
+            Err(StorageError::Command(e)) if e.to_string().contains("REPLAYLOST") => {
+                // Redis restarted (the connection moved to the new process), or the marker
+                // expired.
+                if self.redis.run_id().await? == plan.run_id {
+                    journal.marker_expired(&plan.run_id);
+                }
+                Err(StorageError::Command(e))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Records `unit` as applied into `plan`'s server (in the journal, and in its file).
+    fn unit_applied(
         &self,
         journal: &mut Journal,
-        run_id: &str,
-        include_in_flight: bool,
-        restarted: bool,
-    ) -> Result<()> {
-        let fresh = if restarted {
-            fresh_prefix(run_id)
-        } else {
-            String::new()
-        };
-        let total = journal.entries.len();
-        let mut done = 0usize;
-        let mut reported = std::time::Instant::now();
-        while let Some(batch) = journal.next_batch(run_id, REPLAY_BATCH, include_in_flight) {
-            if reported.elapsed() >= REPLAY_PROGRESS_EVERY {
-                tracing::info!(done, total, "replaying the outage journal into redis");
-                reported = std::time::Instant::now();
+        plan: &Recovery,
+        unit: Unit,
+        progress: &mut Progress,
+    ) {
+        match unit {
+            Unit::Bases(bases) => {
+                journal.bases_merged(&plan.run_id, bases.len());
+                let merged = journal.merged_count(&plan.run_id);
+                self.with_file(|f| f.merged(&plan.run_id, merged));
             }
-            done += batch.entries.len();
-            let mut invocation = scripts::REPLAY.prepare_invoke();
-            invocation.key(replay_marker(self.redis.owner_id()));
-            let mut keys = HashSet::new();
-            for entry in &batch.entries {
-                for key in entry.command.keys() {
-                    if keys.insert(key) {
-                        invocation.key(key);
-                    }
-                }
+            Unit::Batch {
+                covers,
+                sent,
+                last_seq,
+                ..
+            } => {
+                journal.batch_applied(&plan.run_id, covers);
+                self.with_file(|f| f.replayed(&plan.run_id, last_seq));
+                progress.advance(sent, journal.entries.len());
             }
-            invocation.arg(run_id);
-            invocation.arg(fresh.as_str());
-            invocation.arg(batch.expect);
-            invocation.arg(batch.last_seq);
-            invocation.arg(batch.entries.len());
-            for entry in &batch.entries {
-                let args = entry.command.to_args();
-                invocation.arg(entry.seq);
-                invocation.arg(args.len());
-                for a in &args {
-                    invocation.arg(a.as_slice());
-                }
-            }
-            let reply = match self.redis.invoke(invocation).await {
-                Err(StorageError::Command(e)) if e.to_string().contains("REPLAYLOST") => {
-                    // The marker is gone: Redis restarted (the connection moved to the new
-                    // process), or the marker expired while this recovery stalled.
-                    if self.redis.run_id().await? == run_id {
-                        journal.marker_expired(run_id);
-                    }
-                    return Err(StorageError::Command(e));
-                }
-                other => other?,
-            };
-            if let Value::Int(errors) = reply {
-                if errors > 0 {
-                    self.counters
-                        .replay_errors
-                        .fetch_add(errors as u64, Ordering::Relaxed);
-                    tracing::warn!(errors, "journal commands failed on redis during replay");
-                }
-            }
-            let covers = batch.covers;
-            journal.batch_applied(run_id, covers);
         }
-        Ok(())
+    }
+
+    /// Sends one unit to Redis.
+    async fn send_unit(&self, unit: &Unit, plan: &Recovery) -> Result<()> {
+        match unit {
+            Unit::Bases(bases) => self.merge_bases(bases, &plan.run_id).await,
+            Unit::Batch { invocation, .. } => {
+                if let Value::Int(errors) = self.redis.invoke(invocation).await? {
+                    if errors > 0 {
+                        self.counters
+                            .replay_errors
+                            .fetch_add(errors as u64, Ordering::Relaxed);
+                        tracing::warn!(errors, "journal commands failed on redis during replay");
+                    }
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Restores the keys memory holds that this instance's outage writes did not touch
     /// (what it knew before the outage, as far as memory mirrored it), by the same merge
     /// rule as the captured bases: where Redis lacks them, or under keys that other
-    /// instances' outage writes re-created.
-    async fn restore_untouched(&self, touched: &HashSet<Vec<u8>>, run_id: &str) -> Result<()> {
-        let mut bases = Vec::new();
+    /// instances' outage writes re-created. Each key is read under the journal's lock (so
+    /// no outage write slips between "untouched" and the value read) and merged without it.
+    async fn restore_untouched(&self, run_id: &str) -> Result<()> {
         for key in self.memory.keys(b"*").await? {
-            if touched.contains(&key[..]) {
-                continue;
-            }
-            if let Some(base) = snapshot(&self.memory, &key).await? {
-                bases.push(base);
+            let base = {
+                let journal = self.journal.lock().await;
+                if journal.touched.contains(&key[..]) {
+                    continue;
+                }
+                snapshot(&self.memory, &key).await?
+            };
+            if let Some(base) = base {
+                self.merge_bases(std::slice::from_ref(&base), run_id)
+                    .await?;
             }
         }
-        self.merge_bases(&bases, run_id).await
+        Ok(())
     }
 
     /// Merges every captured pre-outage value into a restarted Redis
@@ -314,7 +494,7 @@ impl Inner {
             for p in &base.payload {
                 invocation.arg(p.as_slice());
             }
-            self.redis.invoke(invocation).await?;
+            self.redis.invoke(&invocation).await?;
         }
         Ok(())
     }
@@ -346,37 +526,9 @@ impl Inner {
         for a in chunks.next().unwrap_or(&[]) {
             invocation.arg(a.as_slice());
         }
-        if matches!(self.redis.invoke(invocation).await?, Value::Int(1)) {
+        if matches!(self.redis.invoke(&invocation).await?, Value::Int(1)) {
             for rest in chunks {
-                let key = base.key.clone();
-                let command = match base.kind {
-                    "hash" => Command::HSet {
-                        key,
-                        pairs: rest
-                            .chunks(2)
-                            .map(|p| (p[0].clone(), p[1].clone()))
-                            .collect(),
-                    },
-                    "set" => Command::SAdd {
-                        key,
-                        members: rest.to_vec(),
-                    },
-                    "zset" => Command::ZAdd {
-                        key,
-                        options: ZAddOptions::default(),
-                        pairs: rest
-                            .chunks(2)
-                            .filter_map(|p| {
-                                let score = std::str::from_utf8(&p[0]).ok()?.parse().ok()?;
-                                Some((score, p[1].clone()))
-                            })
-                            .collect(),
-                    },
-                    _ => Command::RPush {
-                        key,
-                        values: rest.to_vec(),
-                    },
-                };
+                let command = payload_command(base.kind, base.key.clone(), rest);
                 self.redis.execute(command).await?;
             }
         }
@@ -405,6 +557,82 @@ impl Inner {
     }
 }
 
+/// How far a replay has come, for its progress lines.
+struct Progress {
+    done: usize,
+    reported: std::time::Instant,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Self {
+            done: 0,
+            reported: std::time::Instant::now(),
+        }
+    }
+
+    fn advance(&mut self, entries: usize, journal_len: usize) {
+        self.done += entries;
+        if self.reported.elapsed() >= REPLAY_PROGRESS_EVERY {
+            tracing::info!(
+                done = self.done,
+                journal = journal_len,
+                "replaying the outage journal into redis (memory serves meanwhile)"
+            );
+            self.reported = std::time::Instant::now();
+        }
+    }
+}
+
+/// The next unit of a replay into `plan`'s server: bases not yet merged first (a restarted
+/// server: a key's base goes under its writes), then, with `batches`, the next batch.
+fn next_unit(journal: &Journal, plan: &Recovery, owner: &str, batches: bool) -> Option<Unit> {
+    if plan.restarted {
+        let bases = journal.unmerged_bases(&plan.run_id);
+        if !bases.is_empty() {
+            return Some(Unit::Bases(bases[..bases.len().min(MERGE_BATCH)].to_vec()));
+        }
+    }
+    if !batches {
+        return None;
+    }
+    let batch = journal.next_batch(&plan.run_id, REPLAY_BATCH)?;
+    let fresh = if plan.restarted {
+        fresh_prefix(&plan.run_id)
+    } else {
+        String::new()
+    };
+    let mut invocation = scripts::REPLAY.prepare_invoke();
+    invocation.key(replay_marker(journal.owner.as_deref().unwrap_or(owner)));
+    let mut keys = HashSet::new();
+    for entry in &batch.entries {
+        for key in entry.command.keys() {
+            if keys.insert(key) {
+                invocation.key(key);
+            }
+        }
+    }
+    invocation.arg(plan.run_id.as_str());
+    invocation.arg(fresh.as_str());
+    invocation.arg(batch.expect);
+    invocation.arg(batch.last_seq);
+    invocation.arg(batch.entries.len());
+    for entry in &batch.entries {
+        let args = entry.command.to_args();
+        invocation.arg(entry.seq);
+        invocation.arg(args.len());
+        for a in &args {
+            invocation.arg(a.as_slice());
+        }
+    }
+    Some(Unit::Batch {
+        invocation,
+        covers: batch.covers,
+        sent: batch.entries.len(),
+        last_seq: batch.last_seq,
+    })
+}
+
 /// Follows the Redis health checks: a failed PING switches to memory even when no call has
 /// failed yet (detection within the health-check interval), a successful one wakes recovery.
 pub(super) async fn watch_health(weak: Weak<Inner>, mut events: broadcast::Receiver<StorageEvent>) {
@@ -420,13 +648,13 @@ pub(super) async fn watch_health(weak: Weak<Inner>, mut events: broadcast::Recei
         }
         match event {
             StorageEvent::Down { error, .. } => {
-                let after = lock(&inner.machine).on_health(HealthCheck::Failed);
+                let after = inner.machine_do(|m| m.on_health(HealthCheck::Failed));
                 if after == AfterHealth::FailedOver {
                     inner.announce_failover(&StorageError::Unavailable(error));
                 }
             }
             StorageEvent::Up { .. } => {
-                let after = lock(&inner.machine).on_health(HealthCheck::Ok);
+                let after = inner.machine_do(|m| m.on_health(HealthCheck::Ok));
                 if after == AfterHealth::WakeRecovery {
                     inner.wake_recovery.notify_one();
                 }

@@ -88,11 +88,31 @@ pub(crate) fn server_error_text(err: &RedisError) -> Option<String> {
     }
 }
 
+/// Whether `err` is a refused connection: nothing was sent. `RedisError::is_connection_refusal`
+/// misses the refusal of a reconnect that `ConnectionManager` hands out (the `io::Error`
+/// sits deeper in the source chain), so the chain is walked, and the OS's own wording
+/// (`Connection refused (os error …)`) is the last resort.
+pub(crate) fn refused(err: &RedisError) -> bool {
+    if err.is_connection_refusal() {
+        return true;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    while let Some(e) = source {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return true;
+        }
+        source = e.source();
+    }
+    err.kind() == ErrorKind::Io && err.to_string().contains("Connection refused (os error")
+}
+
 /// How an I/O-level failure is reported: the kind of failure, no addresses or secrets.
 pub(crate) fn unavailable(err: &RedisError) -> StorageError {
     let what = if err.is_timeout() {
         "timed out".to_string()
-    } else if err.is_connection_refusal() {
+    } else if refused(err) {
         "connection refused".to_string()
     } else if err.is_connection_dropped() {
         "connection dropped".to_string()

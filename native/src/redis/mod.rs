@@ -60,7 +60,7 @@ use crate::subscription::{Handler, Subscription};
 use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
-use convert::{server_error_text, to_cmd, to_reply, unavailable};
+use convert::{refused, server_error_text, to_cmd, to_reply, unavailable};
 
 /// The Redis backend. Cheap to clone.
 #[derive(Clone)]
@@ -305,6 +305,11 @@ impl RedisStorage {
         &self.inner.owner
     }
 
+    /// The settings this storage runs with.
+    pub fn config(&self) -> &RedisConfig {
+        &self.inner.config
+    }
+
     /// One PING; returns the round trip.
     pub async fn ping(&self) -> Result<Duration> {
         let start = Instant::now();
@@ -396,8 +401,8 @@ impl RedisStorage {
     }
 
     /// Runs a script (for the fallback's replay), under the operation deadline.
-    pub(crate) async fn invoke(&self, invocation: redis::ScriptInvocation<'_>) -> Result<Value> {
-        self.script(invocation).await
+    pub(crate) async fn invoke(&self, invocation: &redis::ScriptInvocation<'_>) -> Result<Value> {
+        self.script(invocation, false).await
     }
 
     async fn run_classified(
@@ -444,7 +449,7 @@ impl RedisStorage {
                     }
                     let error = unavailable(&e);
                     self.inner.mark(Err(error.to_string()));
-                    let not_sent = e.is_connection_refusal();
+                    let not_sent = refused(&e);
                     let retry = idempotent || not_sent;
                     if !retry || Instant::now() + delay >= deadline {
                         return Err(Failure {
@@ -460,8 +465,15 @@ impl RedisStorage {
         }
     }
 
-    /// Runs a script under the operation deadline (scripts write: not retried when ambiguous).
-    async fn script(&self, invocation: redis::ScriptInvocation<'_>) -> Result<Value> {
+    /// Runs a script under the operation deadline, never retried. A script that writes
+    /// (`idempotent` false: transactions, locks, the fallback's replay) answers
+    /// `OutcomeUnknown` when the connection fails after sending or no answer comes in time;
+    /// a read-only one (`KEY_VERSIONS`) `Unavailable` or `Timeout`, as any read.
+    async fn script(
+        &self,
+        invocation: &redis::ScriptInvocation<'_>,
+        idempotent: bool,
+    ) -> Result<Value> {
         self.check_open()?;
         let mut conn = self.inner.connection.clone();
         let started = Instant::now();
@@ -471,8 +483,8 @@ impl RedisStorage {
         )
         .await
         {
-            Err(_) => Err(self.timed_out(false).await.error),
-            Ok(Err(e)) if e.is_timeout() => Err(self.timed_out(false).await.error),
+            Err(_) => Err(self.timed_out(idempotent).await.error),
+            Ok(Err(e)) if e.is_timeout() => Err(self.timed_out(idempotent).await.error),
             Ok(Ok(v)) => {
                 self.inner.mark(Ok(started.elapsed()));
                 Ok(v)
@@ -482,7 +494,16 @@ impl RedisStorage {
                 None => {
                     let error = unavailable(&e);
                     self.inner.mark(Err(error.to_string()));
-                    Err(error)
+                    if idempotent || refused(&e) {
+                        Err(error)
+                    } else {
+                        // Sent, for all this client knows, and then the connection failed:
+                        // the script (a transaction, a lock) may have run.
+                        Err(StorageError::OutcomeUnknown(format!(
+                            "{error}; the connection failed after the script was sent: it \
+                             may have been applied (not retried)"
+                        )))
+                    }
                 }
             },
         }
@@ -634,7 +655,7 @@ impl LockStorage for RedisStorage {
                 .key(prefixed(FENCE_PREFIX, name))
                 .arg(&self.inner.owner)
                 .arg(ms(ttl));
-            match self.script(invocation).await? {
+            match self.script(&invocation, false).await? {
                 Value::Int(token) => {
                     return Ok(Some(Lock {
                         name: Bytes::copy_from_slice(name),
@@ -662,7 +683,10 @@ impl LockStorage for RedisStorage {
             .key(prefixed(LOCK_PREFIX, name))
             .arg("owner")
             .arg(&self.inner.owner);
-        Ok(matches!(self.script(invocation).await?, Value::Int(1)))
+        Ok(matches!(
+            self.script(&invocation, false).await?,
+            Value::Int(1)
+        ))
     }
 
     async fn release(&self, lock: &Lock) -> Result<bool> {
@@ -671,7 +695,10 @@ impl LockStorage for RedisStorage {
             .key(prefixed(LOCK_PREFIX, &lock.name))
             .arg("token")
             .arg(lock.token.0.to_string());
-        Ok(matches!(self.script(invocation).await?, Value::Int(1)))
+        Ok(matches!(
+            self.script(&invocation, false).await?,
+            Value::Int(1)
+        ))
     }
 
     async fn extend_lock(&self, name: &[u8], ttl: Duration) -> Result<bool> {
@@ -683,7 +710,10 @@ impl LockStorage for RedisStorage {
             .key(prefixed(LOCK_PREFIX, name))
             .arg(&self.inner.owner)
             .arg(ms(ttl));
-        Ok(matches!(self.script(invocation).await?, Value::Int(1)))
+        Ok(matches!(
+            self.script(&invocation, false).await?,
+            Value::Int(1)
+        ))
     }
 }
 
@@ -694,7 +724,7 @@ impl CompleteStorage for RedisStorage {
         for k in keys {
             invocation.key(k.as_slice());
         }
-        match self.script(invocation).await? {
+        match self.script(&invocation, true).await? {
             Value::Array(items) => items
                 .into_iter()
                 .map(|v| match v {
@@ -764,7 +794,7 @@ impl CompleteStorage for RedisStorage {
                 invocation.arg(a.as_slice());
             }
         }
-        match self.script(invocation).await {
+        match self.script(&invocation, false).await {
             Ok(Value::Array(replies)) => Ok(replies
                 .into_iter()
                 .map(to_reply)

@@ -36,11 +36,9 @@ pub(super) struct Oracle {
     /// Values of `SET`s whose outcome was unknown (sent to a hung Redis).
     pub(super) unknown_sets: BTreeSet<Vec<u8>>,
     pub(super) hsets: BTreeMap<Vec<u8>, Fields>,
-    /// Writes whose reply was lost (Redis applied them) and that were journaled in flight.
-    pub(super) in_flight: BTreeSet<u64>,
-    /// In-flight writes journaled before Redis restarted: the documented limit (the replay
-    /// into a restarted Redis cannot tell whether a snapshot, or another instance's
-    /// pre-outage value, holds them already), so they may apply twice.
+    /// Outage writes replayed into a server that restarted before the recovery finished,
+    /// with several instances: the documented limit (another instance may have seen their
+    /// effect and merges it as its pre-outage value), so they may apply twice.
     pub(super) may_double: BTreeSet<u64>,
     /// Acknowledged write → the server (run) it was handed to: acknowledged by it, or
     /// replayed into it by a recovery that finished. From then on it is as durable as that
