@@ -72,13 +72,13 @@ impl State {
         let logged = match &self.persist {
             Some(p) if write => {
                 p.check()?;
-                Some(command.to_args())
+                Some(command.clone())
             }
             _ => None,
         };
         let reply = self.engine.execute(command).map_err(|e| engine_error(&e));
-        if let (Some(args), Ok(reply), Some(p)) = (logged, &reply, &mut self.persist) {
-            p.record(&[args], std::slice::from_ref(reply), &self.engine);
+        if let (Some(command), Ok(reply), Some(p)) = (logged, &reply, &mut self.persist) {
+            p.record(&[command], std::slice::from_ref(reply), &self.engine);
         }
         if write {
             self.arm_timer();

@@ -188,25 +188,19 @@ impl Persist {
         self.log.check()
     }
 
-    /// Records the commands `args` (each as its argument array, taken before it ran), which
-    /// answered `replies`, as one record (nothing if none of them changed anything), then
-    /// compacts the log if it has grown enough.
-    ///
-    /// The commands come as arguments rather than as copies of the `Command`s: the parser
-    /// that reads them back is in the binary anyway (for loading), a `Command::clone` would
-    /// add some 15 KB to it. `to_args` and `Command::parse` are inverse (the log relies on it).
+    /// Records `commands`, which answered `replies`, as one record (nothing if none of
+    /// them changed anything), then compacts the log if it has grown enough.
     pub(crate) fn record(
         &mut self,
-        args: &[Vec<Vec<u8>>],
+        commands: &[Command],
         replies: &[Reply],
         engine: &Engine<JsClock>,
     ) {
         let now = engine.clock().now() as i64;
-        let forms: Vec<Command> = args
+        let forms: Vec<Command> = commands
             .iter()
             .zip(replies)
-            .filter_map(|(args, reply)| Some((Command::parse(args).ok()?, reply)))
-            .flat_map(|(command, reply)| hedgestore_core::forms::logged_form(&command, reply, now))
+            .flat_map(|(command, reply)| hedgestore_core::forms::logged_form(command, reply, now))
             .collect();
         if forms.is_empty() {
             return;

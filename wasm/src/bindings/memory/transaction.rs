@@ -70,7 +70,7 @@ impl Transaction {
             let logged = match &state.persist {
                 Some(p) if writes => {
                     p.check()?;
-                    Some(commands.iter().map(|c| c.to_args()).collect::<Vec<_>>())
+                    Some(commands.clone())
                 }
                 _ => None,
             };
