@@ -30,7 +30,9 @@ impl Key {
         }
     }
 
-    #[inline]
+    // Always inlined: it sits in every key comparison, and a build for size (the wasm
+    // package's opt-level s or z) would otherwise make it a call.
+    #[inline(always)]
     pub(crate) fn as_bytes(&self) -> &[u8] {
         match self {
             Key::Inline { len, buf } => &buf[..*len as usize],

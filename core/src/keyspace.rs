@@ -82,12 +82,12 @@ impl Keyspace {
         self.hasher.hash_one(key)
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn slot(&self, i: usize) -> &Slot {
         &self.chunks[i / CHUNK][i % CHUNK]
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn slot_mut(&mut self, i: usize) -> &mut Slot {
         &mut self.chunks[i / CHUNK][i % CHUNK]
     }

@@ -211,6 +211,42 @@ fn get_with_reads_without_copying() {
 }
 
 #[test]
+fn get_versioned_with_names_each_write_and_counts_like_get() {
+    let (mut e, clock) = engine();
+    let read = |e: &mut hedgestore_core::Engine<_>, k: &[u8]| {
+        e.get_versioned_with(k, |v, version| (v.to_vec(), version))
+            .unwrap()
+    };
+    e.set(b"k", b"a", SetOptions::default()).unwrap();
+    let (value, first) = read(&mut e, b"k").unwrap();
+    assert_eq!(value, b"a");
+    assert_eq!(
+        read(&mut e, b"k").unwrap().1,
+        first,
+        "a read keeps the version"
+    );
+    ok(&mut e, "APPEND k b");
+    let (value, second) = read(&mut e, b"k").unwrap();
+    assert_eq!(value, b"ab");
+    assert_ne!(second, first, "an in-place write takes a new version");
+    ok(&mut e, "SET other x");
+    ok(&mut e, "SET k ab");
+    let third = read(&mut e, b"k").unwrap().1;
+    assert!(
+        third != first && third != second,
+        "versions are never reused"
+    );
+    assert_eq!(read(&mut e, b"missing"), None);
+    let stats = e.stats();
+    assert_eq!((stats.hits, stats.misses), (4, 1));
+    ok(&mut e, "PEXPIRE k 5");
+    clock.advance(5);
+    assert_eq!(read(&mut e, b"k"), None, "an expired key is gone");
+    ok(&mut e, "HSET h f v");
+    assert_eq!(e.get_versioned_with(b"h", |_, _| ()), Err(Error::WrongType));
+}
+
+#[test]
 fn setex_getset_msetnx_setrange_getrange() {
     let (mut e, clock) = engine();
     assert_eq!(ok(&mut e, "SETEX k 10 v"), Reply::Ok);

@@ -3,9 +3,9 @@
 // one export per class instead of one per method keeps the binary small).
 //
 // With `fast`, `get` and `set` take a shortcut for the common case of string keys and values
-// (and a `px` or `ex` option): straight to dedicated exports, without packing arguments into an
-// array. Anything else (bytes, numbers, other options, bad arguments) takes the general path,
-// which also reports the errors.
+// (and a `px` or `ex` option): through a scratch buffer to dedicated exports, without packing
+// arguments into an array (see fast.js). Anything else (bytes, numbers, other options, bad
+// arguments) takes the general path, which also reports the errors.
 //
 // Every method also turns wasm-bindgen's "null pointer passed to rust" after `free()` into a
 // HedgestoreError that says so.
@@ -14,6 +14,7 @@
 // this file into CommonJS for Node's `require` (see scripts/build-wasm-package.sh).
 
 import { HedgestoreError } from './errors.js';
+import { fastGet, fastSet } from './fast.js';
 
 const installed = new WeakSet();
 
@@ -47,8 +48,8 @@ export function installCommandMethods(prototype, names, fast, asynchronous) {
         }
       },
     }[name];
-    if (fast && name === 'get') method = fastGet(id);
-    if (fast && name === 'set') method = fastSet(id);
+    if (fast && name === 'get') method = fastGet(id, (store, e) => afterFree(store, e, false));
+    if (fast && name === 'set') method = fastSet(id, (store, e) => afterFree(store, e, false));
     Object.defineProperty(prototype, name, { value: method, writable: true, configurable: true });
   });
 }
@@ -65,42 +66,4 @@ function afterFree(object, e, asynchronous) {
   }
   if (asynchronous) return Promise.reject(e);
   throw e;
-}
-
-function fastGet(id) {
-  return function get(key) {
-    try {
-      return typeof key === 'string' ? this.__getText(key) : this.__command(id, [key]);
-    } catch (e) {
-      return afterFree(this, e, false);
-    }
-  };
-}
-
-function fastSet(id) {
-  const tryFast = function (key, value, options) {
-    if (typeof key === 'string' && typeof value === 'string') {
-      if (options == null) return this.__setText(key, value, -1);
-      // Only `{ px }` or `{ ex }` alone: anything else (several options, unknown keys, bad
-      // values) takes the general path, which also reports the errors.
-      if (typeof options === 'object') {
-        let ms;
-        let n = 0;
-        for (const name in options) {
-          n++;
-          if (name === 'px') ms = options.px;
-          else if (name === 'ex' && Number.isSafeInteger(options.ex)) ms = options.ex * 1000;
-        }
-        if (n === 1 && Number.isSafeInteger(ms) && ms > 0) return this.__setText(key, value, ms);
-      }
-    }
-    return this.__command(id, [key, value, options]);
-  };
-  return function set(key, value, options) {
-    try {
-      return tryFast.call(this, key, value, options);
-    } catch (e) {
-      return afterFree(this, e, false);
-    }
-  };
 }

@@ -37,6 +37,32 @@ impl<C: Clock> Engine<C> {
         }
     }
 
+    /// `GET` without copying, also naming the write the value came from: runs `f` on the
+    /// stored bytes and the key's version (the one [`key_version`](Self::key_version) reads).
+    /// Exactly [`get_with`](Self::get_with) otherwise (expiry, access clock, hit/miss counts).
+    ///
+    /// Every write to any key takes a new version from one counter (a transaction that rolls
+    /// back restores a key's value and version together), so a version names one value for the
+    /// engine's lifetime: a host may keep what it derived from the bytes (the wasm bindings keep
+    /// the decoded JavaScript string) under the version and reuse it while the version is
+    /// unchanged.
+    pub fn get_versioned_with<R>(
+        &mut self,
+        key: &[u8],
+        f: impl FnOnce(&[u8], u64) -> R,
+    ) -> Result<Option<R>, Error> {
+        match self.lookup_read(key) {
+            None => Ok(None),
+            Some(i) => {
+                let slot = self.keys.slot(i);
+                match &slot.value {
+                    Value::Str(s) => Ok(Some(f(s, slot.version))),
+                    _ => Err(Error::WrongType),
+                }
+            }
+        }
+    }
+
     /// `SET`: stores `value` under the options' conditions; returns whether it was written.
     /// (Use [`execute`](Self::execute) with `options.get` to also receive the old value.)
     pub fn set(&mut self, key: &[u8], value: &[u8], options: SetOptions) -> Result<bool, Error> {

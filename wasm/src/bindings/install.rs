@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use super::commands::METHODS;
 use super::js;
-use super::memory::{MemoryStore, Transaction};
+use super::memory::{install_fast_paths, MemoryStore, Transaction};
 use super::remote::{Client, Pipeline, RemoteStore, RemoteTransaction};
 
 #[wasm_bindgen(module = "/js/methods.js")]
@@ -39,6 +39,7 @@ fn install_from(instance: JsValue, names: &Array, fast: bool, asynchronous: bool
 /// suite does) calls it before handing objects to JavaScript. Calling it again does nothing.
 #[wasm_bindgen(start)]
 pub fn install() {
+    install_fast_paths();
     let names: Array = METHODS.iter().map(|m| JsValue::from_str(m.name)).collect();
     let client = Rc::new(Client::placeholder());
     install_from(MemoryStore::placeholder().into(), &names, true, false);

@@ -63,6 +63,14 @@ extern "C" {
     fn hash_ttl_case_names() -> Vec<String>;
 }
 
+#[wasm_bindgen(module = "/tests/js/fast_path_cases.js")]
+extern "C" {
+    /// Referenced so that wasm-bindgen ships the cases `memory_cases.js` imports.
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = fastPathCaseNames)]
+    fn fast_path_case_names() -> Vec<String>;
+}
+
 #[wasm_bindgen(module = "/tests/js/memory_cases.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = runMemoryCase)]
@@ -289,6 +297,12 @@ macro_rules! all_cases {
                 geo_speaks_upstash,
                 hash_field_expiration_speaks_upstash,
                 hgetdel_hgetex_hsetex_speak_upstash,
+                fast_path_round_trips_any_text,
+                fast_path_handles_keys_and_values_beyond_its_buffer,
+                fast_path_sees_every_write,
+                fast_path_keeps_ttl_stats_and_types,
+                fast_path_and_general_path_leave_the_same_state,
+                fast_path_defers_to_the_general_path_during_a_clock_call,
             ],
             remote: [
                 remote_strings,

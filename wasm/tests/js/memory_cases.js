@@ -12,6 +12,7 @@ import { geoCases } from './geo_cases.js';
 import { hashTtlCases } from './hash_ttl_cases.js';
 import { setCases } from './set_cases.js';
 import { keyListCases } from './key_list_cases.js';
+import { fastPathCases } from './fast_path_cases.js';
 
 /** A store whose clock the test moves: `t.now += 1000`. */
 function manual(MemoryStore, options = {}) {
@@ -726,7 +727,7 @@ export const cases = {
 };
 
 Object.assign(cases, setCases, bitCases, geoCases, hashTtlCases);
-Object.assign(cases, keyListCases);
+Object.assign(cases, keyListCases, fastPathCases);
 
 export function memoryCaseNames() {
   return Object.keys(cases);

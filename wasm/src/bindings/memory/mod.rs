@@ -11,6 +11,7 @@
 //! (message handlers) never run while the state is borrowed: messages are collected first,
 //! then delivered.
 
+mod fast;
 pub(crate) mod locks;
 mod persist;
 mod pubsub;
@@ -20,7 +21,7 @@ mod transaction;
 use std::cell::{RefCell, RefMut};
 use std::rc::{Rc, Weak};
 
-use hedgestore_core::{Clock, Command, Engine, EngineConfig, EvictionPolicy, SetOptions};
+use hedgestore_core::{Clock, Command, Engine, EngineConfig, EvictionPolicy};
 use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 
@@ -31,6 +32,7 @@ use super::errors::{engine_error, hedgestore_error};
 use super::js;
 use super::shape::to_js_value;
 
+pub(crate) use fast::install as install_fast_paths;
 pub use transaction::Transaction;
 
 /// Everything a store owns.
@@ -278,7 +280,8 @@ impl MemoryStore {
 
 #[wasm_bindgen]
 impl MemoryStore {
-    /// `get` of a string key: the shortcut the installed `get` takes (see `js/methods.js`).
+    /// `get` of a string key too long for the scratch buffer of `get`'s shortcut
+    /// (`js/fast.js`).
     /// Decodes the value straight from the engine's storage, without copying it first.
     #[wasm_bindgen(js_name = __getText, skip_typescript)]
     pub fn get_text(&self, key: &str) -> Result<JsValue, JsValue> {
@@ -286,31 +289,18 @@ impl MemoryStore {
         let value = state
             .engine
             .get_with(key.as_bytes(), |v| convert::to_js(v, Encoding::Text))
-            .map_err(|e| engine_error(&e))?;
-        Ok(value.unwrap_or(JsValue::NULL))
-    }
-
-    /// `set` of a string key and value, with a TTL in milliseconds when `ttl_ms` > 0: the
-    /// shortcut the installed `set` takes (see `js/methods.js`).
-    #[wasm_bindgen(js_name = __setText, skip_typescript)]
-    pub fn set_text(&self, key: &str, value: &str, ttl_ms: f64) -> Result<bool, JsValue> {
-        let mut state = borrow(&self.shared)?;
-        let mut options = SetOptions::default();
-        if ttl_ms > 0.0 {
-            options = options.px(ttl_ms as i64);
-        }
-        if state.persist.is_some() {
-            return persist::set(&mut state, key, value, options);
-        }
-        let written = state
-            .engine
-            .set(key.as_bytes(), value.as_bytes(), options)
-            .map_err(|e| engine_error(&e))?;
-        state.arm_timer();
+            .map_err(|e| engine_error(&e));
         if state.engine.config().keyspace_events {
             state.queue_delivery();
         }
-        Ok(written)
+        Ok(value?.unwrap_or(JsValue::NULL))
+    }
+
+    /// `set` of a string key and value, with a TTL in milliseconds when `ttl_ms` > 0, when
+    /// they are too long for the scratch buffer of `set`'s shortcut (`js/fast.js`).
+    #[wasm_bindgen(js_name = __setText, skip_typescript)]
+    pub fn set_text(&self, key: &str, value: &str, ttl_ms: f64) -> Result<bool, JsValue> {
+        borrow(&self.shared)?.set_string(key.as_bytes(), value.as_bytes(), ttl_ms)
     }
 
     fn dispatch(&self, built: Built) -> Result<JsValue, JsValue> {

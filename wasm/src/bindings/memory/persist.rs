@@ -264,17 +264,17 @@ fn warn(message: &str) {
     }
 }
 
-/// `set` of a string key and value on a persisted store: the string shortcut of `set` (see
-/// `js/methods.js`) takes the general path, which logs it.
+/// `set` of a string key and value on a persisted store: the shortcut of `set` (see
+/// `js/fast.js`) takes the general path, which logs it.
 pub(crate) fn set(
     state: &mut super::State,
-    key: &str,
-    value: &str,
+    key: &[u8],
+    value: &[u8],
     options: hedgestore_core::SetOptions,
 ) -> Result<bool, JsValue> {
     let reply = state.execute(Command::Set {
-        key: key.as_bytes().to_vec(),
-        value: value.as_bytes().to_vec(),
+        key: key.to_vec(),
+        value: value.to_vec(),
         options,
     })?;
     Ok(!matches!(reply, Reply::Nil))
