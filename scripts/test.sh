@@ -62,7 +62,7 @@ if cargo tree --locked -p hedgestore --no-default-features -e normal | grep -E '
     echo "hedgestore --no-default-features depends on redis or hyper (above)" >&2
     exit 1
 fi
-cargo test --locked -p hedgestore --no-default-features --test memory_storage --test durability
+cargo test --locked -p hedgestore --no-default-features --test memory_storage --test durability --test metrics_memory
 
 step "core builds for bare metal (no_std) and wasm32"
 cargo build --locked -p hedgestore-core --target thumbv7em-none-eabihf

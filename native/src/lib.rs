@@ -16,6 +16,11 @@
 //!   pub/sub handlers on tokio and locks that wake waiters on release.
 //! * [`Storage`]: the cheap-to-clone handle applications hold, [`get_storage`] for the
 //!   process-wide default, [`StorageConfig`] from the environment or built in code.
+//! * Metrics through the [`metrics`](https://docs.rs/metrics) facade (commands, latency,
+//!   engine counters, failovers, the outage journal, pub/sub, locks; all named
+//!   `hedgestore_*`, listed in the README), recorded only when the application installs a
+//!   recorder; [`describe_metrics`] adds their help texts. One `debug` event per command,
+//!   keys redacted unless `HEDGESTORE_LOG_KEYS` is true ([`set_log_keys`]).
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -46,6 +51,7 @@ mod redis;
 mod reply;
 mod storage;
 mod subscription;
+mod telemetry;
 mod traits;
 mod transaction;
 
@@ -72,6 +78,7 @@ pub use storage::Storage;
 pub use subscription::{
     handler, message_handler, Handler, Message, MessageStream, Subscription, SubscriptionControl,
 };
+pub use telemetry::{describe_metrics, set_log_keys};
 pub use traits::{
     BackendKind, BaseStorage, CompleteStorage, FallbackHealth, HashStorage, Health,
     HyperLogLogStorage, KeyVersion, ListStorage, Lock, LockStorage, PubSubStorage, SetStorage,

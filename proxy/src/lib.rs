@@ -31,9 +31,11 @@
 //! | `GET`/`POST /subscribe/<channel>…`, `/psubscribe/<pattern>…` | Server-Sent Events (see below) |
 //! | `POST /lock/acquire` body `["name", ttlMs]`, `POST /lock/release` body `["name", token]` | locks with fencing tokens (hedgestore's own, not Upstash's): the token or `null`; `1`/`0` (see the `locks` module) |
 //! | `GET /health` | no token needed; backend and state, 200 or 503 |
+//! | `GET /metrics` | the storage's metrics in Prometheus text format (`text/plain; version=0.0.4`), token needed; 404 unless [`install_metrics`] ran (the binary runs it) |
 //! | `OPTIONS` any path | CORS preflight |
 //!
-//! * **Auth.** Every request except `/health` and preflights needs the token, as
+//! * **Auth.** Every request except `/health` and preflights needs the token (`/metrics`
+//!   too: it tells how busy the storage is and when Redis failed; see the `metrics` module), as
 //!   `Authorization: Bearer <token>` or as the `_token` query parameter (how a browser
 //!   `EventSource`, which cannot set headers, subscribes). It is compared in constant time;
 //!   anything else answers 401 with `{"error"}` and `WWW-Authenticate: Bearer`. The token is
@@ -175,6 +177,7 @@ mod health;
 mod inflight;
 mod io;
 mod locks;
+mod metrics;
 mod request;
 mod response;
 mod routes;
@@ -185,6 +188,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 pub use config::{BackendChoice, CorsOrigins, ProxyConfig, MIN_TOKEN_LEN};
+pub use metrics::{install_metrics, MetricsError};
 pub use server::ProxyHandle;
 
 use hedgestore_native::ConfigError;

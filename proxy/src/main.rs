@@ -46,7 +46,8 @@ Limits (sizes in bytes, or with kb / mb / gb):
   address (one more allowed per second) its requests wait 1 s; errors are cut to 256 bytes.
 
 Endpoints: POST / (one command), POST /pipeline, POST /multi-exec (atomic), GET /<cmd>/<args>,
-GET|POST /subscribe/<channel> and /psubscribe/<pattern> (Server-Sent Events), GET /health.
+GET|POST /subscribe/<channel> and /psubscribe/<pattern> (Server-Sent Events), GET /health,
+GET /metrics (Prometheus text format; needs the token).
 On start it prints 'hedgestore-proxy listening on http://<addr>' to standard output.
 ";
 
@@ -91,6 +92,11 @@ async fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Before the storage opens, so that its first metrics are recorded.
+    if let Err(e) = proxy::install_metrics() {
+        eprintln!("hedgestore-proxy: {e}");
+        return ExitCode::FAILURE;
+    }
     let mode = config.backend;
     let storage = match config.open_storage().await {
         Ok(storage) => storage,

@@ -274,6 +274,12 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
             .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
     }
+    if path == "/metrics" {
+        if method != Method::GET {
+            return method_not_allowed(method, "GET");
+        }
+        return crate::metrics::metrics_report(&shared.storage).await;
+    }
     let has_body = method == Method::POST || method == Method::PUT;
     if !has_body && method != Method::GET {
         return method_not_allowed(method, METHODS);

@@ -115,6 +115,7 @@ use crate::events::StorageEvent;
 use crate::memory::MemoryStorage;
 use crate::redis::RedisStorage;
 use crate::subscription::{Handler, Subscription};
+use crate::telemetry;
 use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, FallbackHealth, Health, KeyVersion,
 };
@@ -245,7 +246,9 @@ impl FallbackStorage {
     /// or foreign journal file is an error naming it.
     pub async fn start(config: StorageConfig) -> Result<Self> {
         let redis = RedisStorage::connect_lazy(config.redis.clone())?;
-        let memory = MemoryStorage::start(config.memory.clone())?;
+        // Its commands are counted here, as they serve callers, not the fallback's own
+        // bookkeeping (mirrored writes, recovery snapshots).
+        let memory = MemoryStorage::start_unrecorded(config.memory.clone())?;
         let (events, _) = broadcast::channel(64);
         let mut journal = Journal::default();
         let mut machine = Machine::new();
@@ -316,6 +319,9 @@ impl FallbackStorage {
                     tracing::warn!(%why, "redis unreachable at start: serving from memory until it answers");
                 }
             }
+        }
+        if !inner.on_redis() {
+            metrics::gauge!(telemetry::ON_MEMORY).increment(1.0);
         }
         tokio::spawn(recovery::recover_loop(
             Arc::downgrade(&inner),
@@ -452,6 +458,8 @@ impl Inner {
         let on_redis = now
             .duration_since(std::mem::replace(&mut *lock(&self.since), now))
             .unwrap_or_default();
+        metrics::counter!(telemetry::FAILOVERS).increment(1);
+        metrics::gauge!(telemetry::ON_MEMORY).increment(1.0);
         tracing::warn!(
             %error,
             served_from_redis_for_s = on_redis.as_secs(),
@@ -491,6 +499,8 @@ impl Inner {
         self.counters
             .journal_overflows
             .fetch_add(1, Ordering::Relaxed);
+        metrics::counter!(telemetry::JOURNAL_OVERFLOWS).increment(1);
+        telemetry::journal(journal.entries.len(), journal.bytes);
         if announce {
             tracing::warn!("outage journal full ({held} bytes)");
             let _ = self.events.send(StorageEvent::JournalFull { bytes: held });
@@ -549,6 +559,14 @@ impl Inner {
         let _ = self.memory.execute(Command::Del { keys }).await;
     }
 
+    /// Runs a caller's `command` on memory, counted in the command metrics.
+    async fn memory_execute(&self, command: Command) -> Result<Reply> {
+        let probe = telemetry::Probe::command(telemetry::Backend::Memory, &command);
+        let result = self.memory.execute(command).await;
+        probe.done(&result);
+        result
+    }
+
     /// Runs `command` on memory, journaling it if it writes. Scripts are refused: only
     /// Redis runs them, and it is unreachable.
     async fn on_memory(&self, command: Command) -> Result<Reply> {
@@ -556,7 +574,7 @@ impl Inner {
             return Err(StorageError::Command(Error::ScriptsNeedReachableRedis));
         }
         if !command.is_write() {
-            return self.memory.execute(command).await;
+            return self.memory_execute(command).await;
         }
         self.drain_redis_calls().await;
         let mut journal = self.journal.lock().await;
@@ -570,10 +588,11 @@ impl Inner {
         self.admit(&mut journal, journaled.1)?;
         self.capture_bases(&mut journal, std::slice::from_ref(&command))
             .await?;
-        let reply = self.memory.execute(command).await?;
+        let reply = self.memory_execute(command).await?;
         let seq = journal.next_seq();
         let persisted = self.persist(&journal, |f| f.entries(seq, &[&journaled.0]));
         journal.append(journaled);
+        telemetry::journal(journal.entries.len(), journal.bytes);
         persisted.map(|()| reply)
     }
 
@@ -712,12 +731,14 @@ impl CompleteStorage for FallbackStorage {
         self.inner
             .admit(&mut journal, journaled.iter().map(|(_, bytes)| bytes).sum())?;
         self.inner.capture_bases(&mut journal, &commands).await?;
-        let replies = match self
+        let probe = telemetry::Probe::transaction(telemetry::Backend::Memory, &commands);
+        let result = self
             .inner
             .memory
             .execute_transaction(watched, commands.clone())
-            .await
-        {
+            .await;
+        probe.done(&result);
+        let replies = match result {
             Err(StorageError::Decode(_)) => {
                 return Err(StorageError::Transaction(
                     hedgestore_core::BatchError::Conflict {
@@ -737,6 +758,7 @@ impl CompleteStorage for FallbackStorage {
         for entry in journaled {
             journal.append(entry);
         }
+        telemetry::journal(journal.entries.len(), journal.bytes);
         persisted?;
         Ok(replies)
     }
@@ -770,7 +792,10 @@ impl CompleteStorage for FallbackStorage {
     }
 
     async fn close(&self) -> Result<()> {
-        self.inner.closed.store(true, Ordering::Release);
+        let first = !self.inner.closed.swap(true, Ordering::AcqRel);
+        if first && !self.inner.on_redis() {
+            metrics::gauge!(telemetry::ON_MEMORY).decrement(1.0);
+        }
         self.inner.wake_recovery.notify_one();
         let _ = self.inner.redis.close().await;
         self.inner.memory.close().await

@@ -18,6 +18,7 @@ use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
 use crate::memory::MemoryStorage;
 use crate::redis::scripts;
+use crate::telemetry;
 use crate::traits::{BackendKind, BaseStorage, HashStorage, ListStorage, PubSubStorage};
 
 /// Journal entries replayed per script call.
@@ -255,6 +256,8 @@ impl Inner {
         let outage = now
             .duration_since(std::mem::replace(&mut *lock(&self.since), now))
             .unwrap_or_default();
+        telemetry::journal(journal.entries.len(), journal.bytes);
+        telemetry::recovered(outage, started.elapsed());
         drop(journal);
         tracing::info!(
             restarted,
@@ -442,6 +445,7 @@ impl Inner {
                         self.counters
                             .replay_errors
                             .fetch_add(errors as u64, Ordering::Relaxed);
+                        metrics::counter!(telemetry::REPLAY_ERRORS).increment(errors as u64);
                         tracing::warn!(errors, "journal commands failed on redis during replay");
                     }
                 }
@@ -573,6 +577,7 @@ impl Progress {
 
     fn advance(&mut self, entries: usize, journal_len: usize) {
         self.done += entries;
+        telemetry::replay_progress(entries, journal_len.saturating_sub(self.done));
         if self.reported.elapsed() >= REPLAY_PROGRESS_EVERY {
             tracing::info!(
                 done = self.done,

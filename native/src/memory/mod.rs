@@ -39,6 +39,7 @@ mod logged;
 use crate::error::{Result, StorageError};
 use crate::subscription::dispatch::{self, Inbox};
 use crate::subscription::{Handler, Subscription};
+use crate::telemetry::{self, Backend, EngineExport, Probe};
 use crate::traits::{
     BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
@@ -76,6 +77,11 @@ struct Shared {
     log: Option<Mutex<Log>>,
     /// Shared syncs of the log under `Fsync::Always`.
     group_sync: Arc<GroupSync>,
+    /// What this storage has exported of the engine's counters (see [`telemetry`]).
+    exported: Mutex<EngineExport>,
+    /// Commands and transactions are counted in the command metrics (see
+    /// [`MemoryStorage::start_unrecorded`]).
+    record: AtomicBool,
 }
 
 /// Locks a mutex, ignoring poisoning: every critical section leaves the data consistent
@@ -131,8 +137,25 @@ impl Shared {
         }
     }
 
+    /// Exports the engine's counters and gauges to the metrics recorder (what changed
+    /// since the last export), and the process's command counts; nothing once closed.
+    fn export_stats(&self) {
+        let mut exported = lock(&self.exported);
+        if self.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let stats = lock(&self.engine).stats();
+        exported.update(stats);
+        drop(exported);
+        telemetry::export_commands();
+    }
+
     fn shut_down(&self) {
-        self.closed.store(true, Ordering::Release);
+        {
+            let mut exported = lock(&self.exported);
+            self.closed.store(true, Ordering::Release);
+            exported.retract();
+        }
         self.wake_driver.notify_one();
         dispatch::wake_all(self);
         for n in lock(&self.lock_waiters).values() {
@@ -142,6 +165,8 @@ impl Shared {
 }
 
 impl Inbox for Shared {
+    const BACKEND: Backend = Backend::Memory;
+
     fn with_bus<R>(&self, f: impl FnOnce(&mut PubSub) -> R) -> Option<R> {
         if self.closed.load(Ordering::Acquire) {
             return None;
@@ -206,8 +231,12 @@ impl MemoryStorage {
             closed: AtomicBool::new(false),
             log,
             group_sync: Arc::default(),
+            exported: Mutex::default(),
+            record: AtomicBool::new(true),
         });
+        shared.export_stats();
         runtime.spawn(drive(Arc::downgrade(&shared), shared.wake_driver.clone()));
+        runtime.spawn(export_stats_every_second(Arc::downgrade(&shared)));
         let syncer = match fsync {
             Some(Fsync::EverySec) => Some(sync_every_second as fn(Weak<Shared>)),
             Some(Fsync::Always) => Some(sync_on_request as fn(Weak<Shared>)),
@@ -228,6 +257,32 @@ impl MemoryStorage {
         lock(&self.shared.engine).stats()
     }
 
+    /// A memory storage whose commands and transactions are not counted in the command
+    /// metrics: the fallback storage's memory side, which counts the calls it serves itself
+    /// (its own bookkeeping is not traffic). Engine, pub/sub and lock metrics are recorded.
+    #[cfg(feature = "redis")]
+    pub(crate) fn start_unrecorded(config: MemoryConfig) -> Result<Self> {
+        let storage = Self::start(config)?;
+        storage.shared.record.store(false, Ordering::Relaxed);
+        Ok(storage)
+    }
+
+    async fn run(&self, command: Command) -> Result<Reply> {
+        match &self.shared.log {
+            Some(log) if command.is_write() => {
+                let mut replies = self
+                    .shared
+                    .call_logged(log, vec![command], |e, mut c| {
+                        let command = c.pop().expect("one command");
+                        Ok(vec![e.execute(command)?])
+                    })
+                    .await?;
+                Ok(replies.pop().expect("one reply"))
+            }
+            _ => Ok(self.shared.call(|e| e.execute(command))??),
+        }
+    }
+
     /// The fencing-token owner id this instance uses for locks.
     pub fn owner_id(&self) -> &[u8] {
         &self.shared.owner
@@ -235,6 +290,7 @@ impl MemoryStorage {
 
     fn subscribe_with(
         &self,
+        pattern: bool,
         handler: Handler,
         setup: impl FnOnce(&mut Engine<SystemClock>, SubscriberId) -> Result<()>,
     ) -> Result<Subscription> {
@@ -248,7 +304,20 @@ impl MemoryStorage {
                 }
             }
         })??;
-        Ok(dispatch::start(&self.shared, id, handler))
+        Ok(dispatch::start(&self.shared, id, handler, pattern))
+    }
+}
+
+/// Exports the engine's counters every [`telemetry::ENGINE_EXPORT_EVERY`] until the storage
+/// is closed or dropped.
+async fn export_stats_every_second(weak: Weak<Shared>) {
+    loop {
+        tokio::time::sleep(telemetry::ENGINE_EXPORT_EVERY).await;
+        let Some(shared) = weak.upgrade() else { return };
+        if shared.closed.load(Ordering::Acquire) {
+            return;
+        }
+        shared.export_stats();
     }
 }
 
@@ -292,33 +361,27 @@ async fn drive(weak: Weak<Shared>, wake: Arc<Notify>) {
 #[async_trait]
 impl BaseStorage for MemoryStorage {
     async fn execute(&self, command: Command) -> Result<Reply> {
-        match &self.shared.log {
-            Some(log) if command.is_write() => {
-                let mut replies = self
-                    .shared
-                    .call_logged(log, vec![command], |e, mut c| {
-                        let command = c.pop().expect("one command");
-                        Ok(vec![e.execute(command)?])
-                    })
-                    .await?;
-                Ok(replies.pop().expect("one reply"))
-            }
-            _ => Ok(self.shared.call(|e| e.execute(command))??),
+        if !self.shared.record.load(Ordering::Relaxed) {
+            return self.run(command).await;
         }
+        let probe = Probe::command(Backend::Memory, &command);
+        let result = self.run(command).await;
+        probe.done(&result);
+        result
     }
 }
 
 #[async_trait]
 impl PubSubStorage for MemoryStorage {
     async fn subscribe(&self, channel: &[u8], handler: Handler) -> Result<Subscription> {
-        self.subscribe_with(handler, |e, id| {
+        self.subscribe_with(false, handler, |e, id| {
             e.subscribe(id, channel);
             Ok(())
         })
     }
 
     async fn psubscribe(&self, pattern: &[u8], handler: Handler) -> Result<Subscription> {
-        self.subscribe_with(handler, |e, id| {
+        self.subscribe_with(true, handler, |e, id| {
             e.psubscribe(id, pattern)?;
             Ok(())
         })
@@ -340,6 +403,7 @@ impl LockStorage for MemoryStorage {
         let shared = &self.shared;
         let ttl = ttl_ms(ttl);
         let give_up = wait.map(|w| tokio::time::Instant::now() + w);
+        let mut waited = false;
         loop {
             let waiter = shared.next_waiter.fetch_add(1, Ordering::Relaxed);
             let notify = Arc::new(Notify::new());
@@ -354,12 +418,15 @@ impl LockStorage for MemoryStorage {
                 Ok::<_, hedgestore_core::Error>(token)
             })??;
             if let Some(token) = acquired {
+                telemetry::lock_acquire(Backend::Memory, true, waited);
                 return Ok(Some(Lock {
                     name: Bytes::copy_from_slice(name),
                     token,
                 }));
             }
+            waited = true;
             let Some(deadline) = give_up else {
+                telemetry::lock_acquire(Backend::Memory, false, waited);
                 return Ok(None);
             };
             // The lock's expiry may now be the earliest deadline: make sure the driver knows.
@@ -375,6 +442,7 @@ impl LockStorage for MemoryStorage {
             if !woken {
                 // One last attempt at the deadline, then give up.
                 let token = shared.call(|e| e.acquire_lock(name, &shared.owner, ttl))??;
+                telemetry::lock_acquire(Backend::Memory, token.is_some(), waited);
                 return Ok(token.map(|token| Lock {
                     name: Bytes::copy_from_slice(name),
                     token,
@@ -426,7 +494,12 @@ impl CompleteStorage for MemoryStorage {
                 Ok((k, u64::from_le_bytes(raw)))
             })
             .collect::<Result<Vec<_>>>()?;
-        match &self.shared.log {
+        let probe = self
+            .shared
+            .record
+            .load(Ordering::Relaxed)
+            .then(|| Probe::transaction(Backend::Memory, &commands));
+        let result = match &self.shared.log {
             Some(log) if commands.iter().any(Command::is_write) => {
                 self.shared
                     .call_logged(log, commands, |e, commands| {
@@ -437,10 +510,16 @@ impl CompleteStorage for MemoryStorage {
             _ => Ok(self
                 .shared
                 .call(|e| e.execute_batch_watched(&watched, commands))??),
+        };
+        if let Some(probe) = probe {
+            probe.done(&result);
         }
+        result
     }
 
+    /// Also exports the engine's counters to the metrics recorder.
     async fn health(&self) -> Health {
+        self.shared.export_stats();
         let mut health = Health::memory(self.stats());
         health.healthy = !self.shared.closed.load(Ordering::Acquire);
         health

@@ -57,6 +57,7 @@ use crate::config::{ConfigError, RedisConfig};
 use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
 use crate::subscription::{Handler, Subscription};
+use crate::telemetry::{self, Backend, Outcome, Probe};
 use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
@@ -166,6 +167,7 @@ impl Inner {
                 state.healthy = Some(true);
                 if was == Some(false) {
                     state.reconnects += 1;
+                    metrics::counter!(telemetry::REDIS_RECONNECTS).increment(1);
                 }
                 (was != Some(true)).then_some(StorageEvent::Up {
                     backend: BackendKind::Redis,
@@ -182,6 +184,8 @@ impl Inner {
         };
         drop(state);
         if let Some(event) = event {
+            let up = !matches!(event, StorageEvent::Down { .. });
+            metrics::gauge!(telemetry::REDIS_UP).set(if up { 1.0 } else { 0.0 });
             match &event {
                 StorageEvent::Down { error, .. } => tracing::warn!(%error, "redis is down"),
                 _ => tracing::info!("redis is up"),
@@ -372,6 +376,17 @@ impl RedisStorage {
         &self,
         command: &Command,
     ) -> std::result::Result<Reply, Failure> {
+        let probe = Probe::command(Backend::Redis, command);
+        let result = self.classified(command).await;
+        probe.finish(
+            result
+                .as_ref()
+                .map_or_else(|f| Outcome::of_error(&f.error), |_| Outcome::Ok),
+        );
+        result
+    }
+
+    async fn classified(&self, command: &Command) -> std::result::Result<Reply, Failure> {
         validate(command).map_err(|error| Failure {
             error,
             maybe_applied: false,
@@ -552,6 +567,7 @@ async fn check_once(inner: &Inner) {
             if state.identity.is_some() && state.identity != identity && state.healthy == Some(true)
             {
                 state.reconnects += 1;
+                metrics::counter!(telemetry::REDIS_RECONNECTS).increment(1);
             }
             state.identity = identity;
         }
@@ -568,6 +584,7 @@ async fn check_once(inner: &Inner) {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .checks += 1;
+    telemetry::export_commands();
 }
 
 async fn health_checks(inner: std::sync::Weak<Inner>) {
@@ -593,6 +610,15 @@ async fn health_checks(inner: std::sync::Weak<Inner>) {
     }
 }
 
+impl RedisStorage {
+    async fn run_command(&self, command: &Command) -> Result<Reply> {
+        validate(command)?;
+        let idempotent = command.retry_safe();
+        let value = self.run(&to_cmd(command), idempotent).await?;
+        Ok(to_reply(value)?)
+    }
+}
+
 /// Patterns are validated as the engine does, so both backends reject the same input.
 fn validate(command: &Command) -> Result<()> {
     match command {
@@ -614,10 +640,10 @@ fn validate(command: &Command) -> Result<()> {
 #[async_trait]
 impl BaseStorage for RedisStorage {
     async fn execute(&self, command: Command) -> Result<Reply> {
-        validate(&command)?;
-        let idempotent = command.retry_safe();
-        let value = self.run(&to_cmd(&command), idempotent).await?;
-        Ok(to_reply(value)?)
+        let probe = Probe::command(Backend::Redis, &command);
+        let result = self.run_command(&command).await;
+        probe.done(&result);
+        result
     }
 }
 
@@ -648,6 +674,7 @@ impl LockStorage for RedisStorage {
         }
         let give_up = wait.map(|w| Instant::now() + w);
         let mut delay = Duration::from_millis(10);
+        let mut waited = false;
         loop {
             let mut invocation = scripts::LOCK_ACQUIRE.prepare_invoke();
             invocation
@@ -657,19 +684,20 @@ impl LockStorage for RedisStorage {
                 .arg(ms(ttl));
             match self.script(&invocation, false).await? {
                 Value::Int(token) => {
+                    telemetry::lock_acquire(Backend::Redis, true, waited);
                     return Ok(Some(Lock {
                         name: Bytes::copy_from_slice(name),
                         token: FencingToken(token as u64),
-                    }))
+                    }));
                 }
                 _ => {
-                    let Some(deadline) = give_up else {
-                        return Ok(None);
-                    };
+                    waited = true;
                     let now = Instant::now();
-                    if now >= deadline {
+                    if give_up.is_none_or(|deadline| now >= deadline) {
+                        telemetry::lock_acquire(Backend::Redis, false, waited);
                         return Ok(None);
                     }
+                    let deadline = give_up.expect("checked above");
                     tokio::time::sleep(delay.min(deadline - now)).await;
                     delay = (delay * 2).min(Duration::from_millis(250));
                 }
@@ -747,6 +775,76 @@ impl CompleteStorage for RedisStorage {
         watched: Vec<(Vec<u8>, KeyVersion)>,
         commands: Vec<Command>,
     ) -> Result<Vec<Reply>> {
+        let probe = Probe::transaction(Backend::Redis, &commands);
+        let result = self.transaction(watched, commands).await;
+        probe.done(&result);
+        result
+    }
+
+    /// Also hands the process's command counts to the metrics recorder.
+    async fn health(&self) -> Health {
+        telemetry::export_commands();
+        let state = self
+            .inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Health {
+            backend: BackendKind::Redis,
+            healthy: state.healthy == Some(true) && !self.inner.closed.load(Ordering::Acquire),
+            last_error: state.last_error.clone(),
+            latency: state.latency,
+            reconnects: state.reconnects,
+            health_checks: state.checks,
+            memory: None,
+            fallback: None,
+        }
+    }
+
+    async fn close(&self) -> Result<()> {
+        self.inner.closed.store(true, Ordering::Release);
+        self.inner.stop.notify_waiters();
+        self.inner.pubsub.close().await;
+        Ok(())
+    }
+}
+
+/// Reads the transaction script's `EXECABORT <index> <error>` / `CONFLICT <n>` answers.
+fn transaction_error(
+    text: &str,
+    watched: &[(Vec<u8>, KeyVersion)],
+    commands: &[Command],
+) -> StorageError {
+    if let Some(rest) = text.strip_prefix("EXECABORT ") {
+        if let Some((index, error)) = rest.split_once(' ') {
+            if let Some(index) = index.parse::<usize>().ok().filter(|i| *i < commands.len()) {
+                return BatchError::Command {
+                    index,
+                    command: commands[index].name(),
+                    error: Error::from_reply(error),
+                }
+                .into();
+            }
+        }
+    }
+    if let Some(n) = text
+        .strip_prefix("CONFLICT ")
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        if let Some((key, _)) = n.checked_sub(1).and_then(|i| watched.get(i)) {
+            return BatchError::Conflict { key: key.clone() }.into();
+        }
+    }
+    StorageError::Command(Error::Server(text.to_string()))
+}
+
+impl RedisStorage {
+    /// A transaction as one script (what `execute_transaction` runs and counts).
+    async fn transaction(
+        &self,
+        watched: Vec<(Vec<u8>, KeyVersion)>,
+        commands: Vec<Command>,
+    ) -> Result<Vec<Reply>> {
         let mut touched: Vec<Vec<u8>> = Vec::new();
         for (index, command) in commands.iter().enumerate() {
             if command.touches_all_keys() {
@@ -809,58 +907,4 @@ impl CompleteStorage for RedisStorage {
             Err(e) => Err(e),
         }
     }
-
-    async fn health(&self) -> Health {
-        let state = self
-            .inner
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        Health {
-            backend: BackendKind::Redis,
-            healthy: state.healthy == Some(true) && !self.inner.closed.load(Ordering::Acquire),
-            last_error: state.last_error.clone(),
-            latency: state.latency,
-            reconnects: state.reconnects,
-            health_checks: state.checks,
-            memory: None,
-            fallback: None,
-        }
-    }
-
-    async fn close(&self) -> Result<()> {
-        self.inner.closed.store(true, Ordering::Release);
-        self.inner.stop.notify_waiters();
-        self.inner.pubsub.close().await;
-        Ok(())
-    }
-}
-
-/// Reads the transaction script's `EXECABORT <index> <error>` / `CONFLICT <n>` answers.
-fn transaction_error(
-    text: &str,
-    watched: &[(Vec<u8>, KeyVersion)],
-    commands: &[Command],
-) -> StorageError {
-    if let Some(rest) = text.strip_prefix("EXECABORT ") {
-        if let Some((index, error)) = rest.split_once(' ') {
-            if let Some(index) = index.parse::<usize>().ok().filter(|i| *i < commands.len()) {
-                return BatchError::Command {
-                    index,
-                    command: commands[index].name(),
-                    error: Error::from_reply(error),
-                }
-                .into();
-            }
-        }
-    }
-    if let Some(n) = text
-        .strip_prefix("CONFLICT ")
-        .and_then(|n| n.parse::<usize>().ok())
-    {
-        if let Some((key, _)) = n.checked_sub(1).and_then(|i| watched.get(i)) {
-            return BatchError::Conflict { key: key.clone() }.into();
-        }
-    }
-    StorageError::Command(Error::Server(text.to_string()))
 }

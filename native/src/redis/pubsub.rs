@@ -121,7 +121,9 @@ impl PubSubHub {
         handler: Handler,
     ) -> Result<Subscription> {
         let _changing = self.changes.lock().await;
-        let local = self.bus.subscribe(&local_name(pattern, name), handler);
+        let local = self
+            .bus
+            .subscribe(&local_name(pattern, name), handler, pattern);
         let key = (pattern, name.to_vec());
         self.unconfirmed
             .lock()

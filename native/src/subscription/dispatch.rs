@@ -18,6 +18,7 @@ use hedgestore_core::{PubSub, SubscriberId};
 use tokio::sync::Notify;
 
 use super::{Handler, Message, Subscription, SubscriptionControl, Unsubscribed};
+use crate::telemetry::{Backend, SubscriberMetrics};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -25,14 +26,22 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Where dispatchers take their messages from.
 pub(crate) trait Inbox: Send + Sync + 'static {
+    /// The `backend` label of this inbox's pub/sub metrics.
+    const BACKEND: Backend;
     /// Runs `f` on the bus; `None` once the inbox is closed.
     fn with_bus<R>(&self, f: impl FnOnce(&mut PubSub) -> R) -> Option<R>;
     /// The wake-up of each subscription's task, by subscriber id.
     fn dispatchers(&self) -> &Mutex<HashMap<u64, Arc<Notify>>>;
 }
 
-/// Starts delivering subscriber `id`'s messages to `handler`.
-pub(crate) fn start<I: Inbox>(inbox: &Arc<I>, id: SubscriberId, handler: Handler) -> Subscription {
+/// Starts delivering subscriber `id`'s messages to `handler` (`pattern`: a pattern
+/// subscription, for the metrics' `kind` label).
+pub(crate) fn start<I: Inbox>(
+    inbox: &Arc<I>,
+    id: SubscriberId,
+    handler: Handler,
+    pattern: bool,
+) -> Subscription {
     let notify = Arc::new(Notify::new());
     lock(inbox.dispatchers()).insert(id.0, notify.clone());
     let stop = Arc::new(AtomicBool::new(false));
@@ -42,6 +51,7 @@ pub(crate) fn start<I: Inbox>(inbox: &Arc<I>, id: SubscriberId, handler: Handler
         notify.clone(),
         handler,
         stop.clone(),
+        SubscriberMetrics::new(I::BACKEND, pattern),
     ));
     // A message may have been queued before the task was registered.
     notify.notify_one();
@@ -82,13 +92,16 @@ pub(crate) fn ready(bus: &mut PubSub) -> Vec<u64> {
     ready
 }
 
-/// Delivers one subscription's messages to its handler, one at a time.
+/// Delivers one subscription's messages to its handler, one at a time, counting what it
+/// delivers and what the bus dropped because the handler fell behind (seen as the
+/// subscriber's lag growing, when the task next takes a message).
 async fn dispatch<I: Inbox>(
     inbox: Weak<I>,
     id: SubscriberId,
     notify: Arc<Notify>,
     handler: Handler,
     stop: Arc<AtomicBool>,
+    mut metrics: SubscriberMetrics,
 ) {
     loop {
         notify.notified().await;
@@ -98,14 +111,18 @@ async fn dispatch<I: Inbox>(
             }
             let message = {
                 let Some(inbox) = inbox.upgrade() else { return };
-                match inbox.with_bus(|bus| bus.next_message(id)) {
+                match inbox.with_bus(|bus| (bus.next_message(id), bus.subscriber_lag(id))) {
                     None => return,
-                    Some(m) => m,
+                    Some((m, lag)) => {
+                        metrics.lag(lag);
+                        m
+                    }
                 }
             };
             match message {
                 None => break,
                 Some(m) => {
+                    metrics.delivered();
                     handler(Message {
                         channel: Bytes::copy_from_slice(&m.channel),
                         pattern: m.pattern.map(|p| Bytes::copy_from_slice(&p)),
@@ -157,6 +174,8 @@ pub(crate) struct LocalBus {
 
 #[cfg(feature = "redis")]
 impl Inbox for LocalBus {
+    const BACKEND: Backend = Backend::Redis;
+
     fn with_bus<R>(&self, f: impl FnOnce(&mut PubSub) -> R) -> Option<R> {
         if self.closed.load(Ordering::Acquire) {
             return None;
@@ -182,15 +201,20 @@ impl LocalBus {
         })
     }
 
-    /// `handler` receives what is relayed to `route`.
-    pub(crate) fn subscribe(self: &Arc<Self>, route: &[u8], handler: Handler) -> Subscription {
+    /// `handler` receives what is relayed to `route` (`pattern`: for the metrics' label).
+    pub(crate) fn subscribe(
+        self: &Arc<Self>,
+        route: &[u8],
+        handler: Handler,
+        pattern: bool,
+    ) -> Subscription {
         let id = {
             let mut bus = lock(&self.bus);
             let id = bus.create_subscriber();
             bus.subscribe(id, route);
             id
         };
-        start(self, id, handler)
+        start(self, id, handler, pattern)
     }
 
     /// Ends every subscription: handlers get nothing more.
