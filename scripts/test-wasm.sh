@@ -11,8 +11,11 @@
 #   4. build the optimized package (scripts/build-wasm-package.sh) and install its tarball into
 #      a scratch project as a user would: Node tests through `require` and `import`, the web
 #      build via its default export `init` and initSync, a plain page in headless Chromium
-#      (with an import map and by path), the bundler build via WebAssembly ES-module
-#      integration, and the TypeScript types under `tsc --strict`;
+#      (with an import map and by path) and a persisted MemoryStore across a page reload, the
+#      bundler build via WebAssembly ES-module integration, a Cloudflare Worker bundled as
+#      wrangler does (esbuild) running in workerd (Miniflare 4) with MemoryStore and
+#      RemoteStore, and the TypeScript types under `tsc --strict`; then examples/dashboard
+#      in headless Chromium driven by puppeteer-core (screenshot: target/dashboard.png);
 #   5. stop the proxy (also on failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -129,7 +132,18 @@ fi
 step "build the optimized npm package"
 ./scripts/build-wasm-package.sh
 
-step "install the package from its tarball and use it (Node: require, import, web, bundler; a page in Chromium; tsc)"
+# Miniflare (workerd) and esbuild for the Worker test, puppeteer-core for the dashboard
+# example, once, beside binaryen (their versions are pinned here; present ones are left alone).
+tools=target/wasm-tools
+if ! [ -x "$tools/node_modules/.bin/miniflare" ] || ! [ -x "$tools/node_modules/.bin/esbuild" ] ||
+    ! [ -f "$tools/node_modules/puppeteer-core/package.json" ]; then
+    step "installing miniflare@4, esbuild@0.25 and puppeteer-core@25 from npm into $tools"
+    mkdir -p "$tools"
+    [ -f "$tools/package.json" ] || echo '{ "private": true }' >"$tools/package.json"
+    npm install --prefix "$tools" --no-audit --no-fund --silent miniflare@4 esbuild@0.25 puppeteer-core@25
+fi
+
+step "install the package from its tarball and use it (Node: require, import, web, bundler; pages in Chromium; workerd; tsc)"
 smoke=target/npm-smoke
 rm -rf "$smoke"
 mkdir -p "$smoke"
@@ -140,8 +154,12 @@ cp wasm/npm/smoke/* "$smoke/"
     npm install --no-audit --no-fund --silent ../npm/hedgestore-*.tgz typescript@5
     node --test require.test.cjs import.test.mjs browser.test.mjs
     node --experimental-wasm-modules --no-warnings --test bundler.test.mjs
+    HEDGESTORE_WASM_TOOLS="../wasm-tools" node --test workerd.test.mjs
     npx tsc -p tsconfig.json
     echo "tsc --strict: the shipped types check"
 )
+
+step "examples/dashboard in headless Chromium (puppeteer-core), against hedgestore-proxy"
+HEDGESTORE_SMOKE_DIR="$smoke" HEDGESTORE_WASM_TOOLS="$tools" node --test examples/dashboard/dashboard.test.mjs
 
 step "wasm suites passed"

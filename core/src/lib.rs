@@ -42,6 +42,7 @@ mod config;
 mod decimal;
 mod engine;
 mod error;
+pub mod forms;
 mod geohash;
 mod glob;
 mod hll;

@@ -52,10 +52,10 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use hedgestore_core::log::{self, decode_head, decode_payload, encode_record, HEADER, VERSION};
-use hedgestore_core::{Clock, Command, Engine, Reply};
+use hedgestore_core::{Clock, Command, Engine};
 
 use crate::clock::SystemClock;
-use crate::forms::{journal_form, mirror_form};
+pub(crate) use hedgestore_core::forms::logged_form;
 
 /// When logged writes are synced to the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -474,16 +474,6 @@ fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(filled)
-}
-
-/// The commands `command` is logged as after it answered `reply`: by value where its effect
-/// depends on what it read or on a random choice (`SPOP` as the `SREM` of what it popped),
-/// with absolute expiry times; none for a command that does not write.
-pub(crate) fn logged_form(command: &Command, reply: &Reply, now: i64) -> Vec<Command> {
-    mirror_form(command, reply)
-        .iter()
-        .map(|c| journal_form(c, now).0)
-        .collect()
 }
 
 /// The current Unix time in milliseconds, as the engine's clock reads it.

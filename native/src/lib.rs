@@ -44,7 +44,6 @@ mod events;
 mod factory;
 #[cfg(feature = "redis")]
 mod fallback;
-mod forms;
 mod memory;
 mod methods;
 #[cfg(feature = "redis")]

@@ -29,6 +29,7 @@
 //! | `GET /set/k/v`, `GET /get/k`, `GET /set/k/v?EX=10` | the path form: segments (percent-decoded) are the arguments, then query parameters as `name value` |
 //! | `POST /set/k` with a raw body | the body is appended as the last argument (before the query's), binary-safe |
 //! | `GET`/`POST /subscribe/<channel>…`, `/psubscribe/<pattern>…` | Server-Sent Events (see below) |
+//! | `POST /lock/acquire` body `["name", ttlMs]`, `POST /lock/release` body `["name", token]` | locks with fencing tokens (hedgestore's own, not Upstash's): the token or `null`; `1`/`0` (see the `locks` module) |
 //! | `GET /health` | no token needed; backend and state, 200 or 503 |
 //! | `GET /metrics` | the storage's metrics in Prometheus text format (`text/plain; version=0.0.4`), token needed; 404 unless [`install_metrics`] ran (the binary runs it) |
 //! | `OPTIONS` any path | CORS preflight |
@@ -175,6 +176,7 @@ mod cors;
 mod health;
 mod inflight;
 mod io;
+mod locks;
 mod metrics;
 mod request;
 mod response;

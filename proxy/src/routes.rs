@@ -24,6 +24,7 @@ use crate::config::{BackendChoice, ProxyConfig};
 use crate::cors::{Cors, METHODS};
 use crate::health::health_report;
 use crate::inflight::{Charge, Inflight};
+use crate::locks::lock;
 use crate::request::{
     path_segments, presented_token, query_pairs, read_body, token_matches, BodyRefused,
 };
@@ -314,6 +315,17 @@ async fn route(shared: &Shared, parts: &Parts, body: Incoming) -> Response<Proxy
             match body_of(shared, parts, body, &mut charge).await {
                 Ok(bytes) if atomic => multi_exec(shared, &bytes, encoding, &mut charge).await,
                 Ok(bytes) => pipeline(shared, &bytes, encoding, &mut charge).await,
+                Err(rejection) => rejection.into_response(),
+            }
+        }
+        Some(b"lock") if segments.len() == 2 => {
+            if !has_body {
+                return method_not_allowed(method, "POST, PUT, OPTIONS");
+            }
+            match body_of(shared, parts, body, &mut charge).await {
+                Ok(bytes) => {
+                    lock(shared, &segments[1].to_ascii_lowercase(), &bytes, encoding).await
+                }
                 Err(rejection) => rejection.into_response(),
             }
         }

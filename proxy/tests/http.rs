@@ -27,6 +27,45 @@ async fn post_root_runs_one_command() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locks_answer_fencing_tokens_and_release_only_by_the_token_holding_them() {
+    let p = start().await;
+    let r = post(p.addr, "/lock/acquire", r#"["job",60000]"#).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let first: u64 = r.text()["{\"result\":".len()..r.text().len() - 1]
+        .parse()
+        .expect("a numeric token");
+    let r = post(p.addr, "/lock/acquire", r#"["job",60000]"#).await;
+    assert_eq!(r.text(), r#"{"result":null}"#, "held: not acquired again");
+    let stale = first + 1000;
+    let r = post(p.addr, "/lock/release", &format!(r#"["job",{stale}]"#)).await;
+    assert_eq!(
+        r.text(),
+        r#"{"result":0}"#,
+        "another token releases nothing"
+    );
+    let r = post(p.addr, "/lock/release", &format!(r#"["job",{first}]"#)).await;
+    assert_eq!(r.text(), r#"{"result":1}"#);
+    let r = post(p.addr, "/lock/release", &format!(r#"["job",{first}]"#)).await;
+    assert_eq!(r.text(), r#"{"result":0}"#, "released once");
+    let r = post(p.addr, "/lock/acquire", r#"["job",60000]"#).await;
+    let second: u64 = r.text()["{\"result\":".len()..r.text().len() - 1]
+        .parse()
+        .expect("a numeric token");
+    assert!(second > first, "fencing tokens grow: {first} then {second}");
+    let r = post(p.addr, "/lock/acquire", r#"["job",0]"#).await;
+    assert_eq!(r.status, 400);
+    assert!(r
+        .text()
+        .contains("ttl (milliseconds) must be a positive integer"));
+    let r = post(p.addr, "/lock/release", r#"["job"]"#).await;
+    assert_eq!(r.status, 400);
+    let r = post(p.addr, "/lock/steal", r#"["job"]"#).await;
+    assert_eq!(r.status, 404);
+    let r = get(p.addr, "/lock/acquire").await;
+    assert_eq!(r.status, 405);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_are_case_insensitive_and_numbers_and_booleans_are_arguments() {
     let p = start().await;
     let r = post(p.addr, "/", r#"["set","n",41,"ex",100]"#).await;

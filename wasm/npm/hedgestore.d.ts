@@ -109,6 +109,19 @@ export interface MemoryStoreOptions {
   lockOwner?: Bytes;
 }
 
+/** `MemoryStore.open(options)`: the constructor's options, and `persist`. */
+export interface MemoryStoreOpenOptions extends MemoryStoreOptions {
+  /**
+   * Persist the store to IndexedDB (browsers and their workers) under this name: the
+   * database `hedgestore:<name>`. What was stored under the name is loaded before `open`
+   * resolves; every write is stored in the background (`flush()` waits for it). One store
+   * at a time may hold a name (in this page, other tabs and workers of the origin).
+   * `rewriteMinBytes`: the log is compacted once it is this large (default 1 MiB) and twice
+   * its size after the last compaction.
+   */
+  persist?: string | { name: string; rewriteMinBytes?: number };
+}
+
 /**
  * The hedgestore engine (Redis semantics: strings, hashes, lists, TTLs, eviction, pub/sub,
  * locks, atomic transactions) in WebAssembly memory. Every method is synchronous.
@@ -116,6 +129,23 @@ export interface MemoryStoreOptions {
  */
 export class MemoryStore {
   constructor(options?: MemoryStoreOptions);
+  /**
+   * A store, resolved once it is ready: with `persist`, once what IndexedDB holds under the
+   * name is loaded (so nothing can read it half loaded). Rejects with a `HedgestoreError`
+   * when the host has no IndexedDB, another store holds the name, or the database holds
+   * something else; with a `TypeError` for a bad option.
+   */
+  static open(options?: MemoryStoreOpenOptions): Promise<MemoryStore>;
+  /**
+   * Resolves once every write so far is stored in IndexedDB (at once for a store without
+   * `persist`); rejects with the error if storing failed (then writes are refused).
+   */
+  flush(): Promise<void>;
+  /**
+   * `flush()`, then frees the store and gives up its `persist` name. The store cannot be
+   * used afterwards.
+   */
+  close(): Promise<void>;
   /** A builder with the command methods; `exec()` applies everything queued, or nothing. */
   transaction(): Transaction;
   /**
@@ -139,7 +169,10 @@ export class MemoryStore {
   stats(): Stats;
   /** Runs one bounded cycle of active expiry now; answers how many keys it removed. */
   runExpiry(): number;
-  /** Releases the store's wasm memory; the store cannot be used afterwards. */
+  /**
+   * Releases the store's wasm memory; the store cannot be used afterwards. A persisted store
+   * still stores its last writes and gives up its name, in the background (`close()` waits).
+   */
   free(): void;
 }
 export interface MemoryStore extends Commands<Now> {}
@@ -182,8 +215,8 @@ export interface RemoteStoreOptions {
 
 /**
  * A client of an Upstash-compatible Redis REST endpoint (`hedgestore-proxy`, or a hosted one)
- * over `fetch`: the same command methods as MemoryStore, answering Promises. Locks are not
- * offered remotely (the protocol has no atomic compare-and-delete).
+ * over `fetch`: the same command methods as MemoryStore, answering Promises. Locks go to
+ * hedgestore-proxy's own lock routes (other endpoints refuse them).
  */
 export class RemoteStore {
   constructor(options: RemoteStoreOptions);
@@ -203,6 +236,16 @@ export class RemoteStore {
   subscribeBytes(channel: Bytes, handler: MessageHandler<Uint8Array>, options?: SubscribeOptions): Promise<() => void>;
   psubscribe(pattern: Bytes, handler: MessageHandler<string>, options?: SubscribeOptions): Promise<() => void>;
   psubscribeBytes(pattern: Bytes, handler: MessageHandler<Uint8Array>, options?: SubscribeOptions): Promise<() => void>;
+  /**
+   * Acquires the lock for `ttl` ms through hedgestore-proxy: a fencing token (grows with every
+   * acquisition, the same tokens Rust clients of the proxy's storage get), or `null` while held.
+   */
+  acquireLock(name: Bytes, options: { ttl: Int }): Promise<number | null>;
+  /**
+   * Releases the lock if `token` still holds it (true), else false. The token is required:
+   * every client of a proxy shares one lock owner. (No `extendLock` remotely.)
+   */
+  releaseLock(name: Bytes, token: Int): Promise<boolean>;
   free(): void;
 }
 export interface RemoteStore extends Commands<Later> {}

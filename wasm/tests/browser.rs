@@ -8,3 +8,4 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 common::all_cases!();
+common::persist_cases!();

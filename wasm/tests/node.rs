@@ -6,3 +6,8 @@ mod common;
 use wasm_bindgen_test::*;
 
 common::all_cases!();
+
+#[wasm_bindgen_test]
+async fn persist_needs_indexed_db() {
+    common::persist_without_indexed_db().await
+}

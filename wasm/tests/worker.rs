@@ -9,3 +9,4 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 common::all_cases!();
+common::persist_cases!();

@@ -152,7 +152,7 @@ impl Journal {
         self.bases.push(base);
     }
 
-    /// Records an applied write in its journal form ([`journal_form`](crate::forms::journal_form)), after
+    /// Records an applied write in its journal form ([`journal_form`](hedgestore_core::forms::journal_form)), after
     /// [`Journal::admit`] let its bytes in.
     pub(crate) fn append(&mut self, (command, bytes): (Command, usize)) {
         for k in command.keys() {

@@ -8,7 +8,7 @@
 //! # States
 //!
 //! * [`Serving::Redis`]: every call goes to Redis; writes that succeed are mirrored into
-//!   memory ([`mirror_form`](crate::forms::mirror_form)).
+//!   memory ([`mirror_form`](hedgestore_core::forms::mirror_form)).
 //! * [`Serving::Memory`]: the outage. Calls run on memory; every write is admitted by the
 //!   journal's bound and journaled ([`Journal`](super::journal::Journal)).
 //! * [`Serving::Recovering`]: Redis answered a ping again; the driver runs the

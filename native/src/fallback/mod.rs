@@ -120,7 +120,7 @@ use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, FallbackHealth, Health, KeyVersion,
 };
 
-use crate::forms::{journal_form, mirror_form};
+use hedgestore_core::forms::{journal_form, mirror_form};
 use journal::{Admission, Journal};
 use machine::{AfterRedis, Machine, RedisOutcome, Serving};
 
@@ -286,7 +286,7 @@ impl FallbackStorage {
                         loaded.bases,
                         loaded.replayed,
                         loaded.merged,
-                        crate::forms::command_bytes,
+                        hedgestore_core::forms::command_bytes,
                     );
                 }
             }

@@ -2,8 +2,9 @@
 // files from this scratch project, as `npx serve` or any static server would.
 //   * with an import map: `import { MemoryStore } from 'hedgestore'` (self-initializing) and
 //     `import init, { … } from 'hedgestore/web'` (the default export);
-//   * without one: the same entries by path (`/node_modules/hedgestore/web/index.js`).
-// Each page posts what it saw to this server, then the first one moves on to the second.
+//   * without one: the same entries by path (`/node_modules/hedgestore/web/index.js`);
+//   * a MemoryStore persisted to IndexedDB, written, then read back after a page reload.
+// Each page posts what it saw to this server, then moves on to the next.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -52,7 +53,37 @@ const PAGES = {
     ${CHECK}
   };
   run().then((r) => ({ ok: r }), (e) => ({ error: String(e && e.stack || e) }))
-    .then((r) => fetch('/result/by-path', { method: 'POST', body: JSON.stringify(r) }));
+    .then((r) => fetch('/result/by-path', { method: 'POST', body: JSON.stringify(r) }))
+    .then(() => { location.href = '/persist.html'; });
+</script>`,
+  // A persisted MemoryStore across a real reload: the first load writes and waits for
+  // flush(), then reloads; the second reads what IndexedDB gave back.
+  '/persist.html': `<!doctype html>
+<script type="module">
+  import { MemoryStore } from '/node_modules/hedgestore/web/auto.js';
+  const run = async () => {
+    const store = await MemoryStore.open({ persist: 'smoke' });
+    if (!sessionStorage.getItem('written')) {
+      store.set('price', '101.5', { px: 60000 });
+      store.hset('positions', { AAPL: '10', MSFT: '-5' });
+      store.incr('ticks');
+      store.transaction().rpush('fills', 'a', 'b').incr('ticks').exec();
+      await store.flush();
+      sessionStorage.setItem('written', '1');
+      location.reload();
+      return null;
+    }
+    return {
+      navigation: performance.getEntriesByType('navigation')[0].type,
+      price: store.get('price'),
+      pttl: store.pttl('price') > 50000,
+      positions: store.hgetall('positions'),
+      ticks: store.get('ticks'),
+      fills: store.lrange('fills', 0, -1),
+    };
+  };
+  run().then((r) => r && { ok: r }, (e) => ({ error: String(e && e.stack || e) }))
+    .then((r) => r && fetch('/result/persist', { method: 'POST', body: JSON.stringify(r) }));
 </script>`,
 };
 
@@ -95,13 +126,17 @@ test('plain page: with an import map and by path, in headless Chromium', { timeo
   try {
     const outcome = await Promise.race([
       finished.then(() => 'done'),
-      exited.then((code) => `chromium exited (${code}) before both pages reported`),
-      new Promise((resolve) => setTimeout(resolve, 60_000, 'no answer from the pages within 60 s')),
+      exited.then((code) => `chromium exited (${code}) before every page reported`),
+      // unref: once the pages answered, this timer must not keep the test process alive.
+      new Promise((resolve) => setTimeout(resolve, 60_000, 'no answer from the pages within 60 s').unref()),
     ]);
     assert.equal(outcome, 'done', JSON.stringify(results));
     const expected = { get: 'v', pttl: true, hgetall: { f: 'v' }, threw: 'WRONGTYPE', shared: true };
     assert.deepEqual(results['import-map'], { ok: expected });
     assert.deepEqual(results['by-path'], { ok: expected });
+    assert.deepEqual(results.persist, {
+      ok: { navigation: 'reload', price: '101.5', pttl: true, positions: { AAPL: '10', MSFT: '-5' }, ticks: '2', fills: ['a', 'b'] },
+    });
   } finally {
     // Chromium's own process group: its renderer, GPU and utility processes go too, so
     // none of them is still writing into the profile when it is removed.

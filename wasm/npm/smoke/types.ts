@@ -27,6 +27,17 @@ const one: string | null = store.lpop('l');
 const results: any[] = store.transaction().set('a', '1').incr('n').exec();
 const off: () => void = store.subscribe('c', (message: string, channel: string) => void [message, channel]);
 const token: number | null = store.acquireLock('x', { ttl: 100 });
+async function persisted(): Promise<void> {
+  const saved: MemoryStore = await MemoryStore.open({ persist: 'prices', maxMemory: 1 << 20 });
+  const compacted: MemoryStore = await MemoryStore.open({ persist: { name: 'p', rewriteMinBytes: 1 << 16 } });
+  await saved.flush();
+  await compacted.close();
+  // @ts-expect-error: persist needs a name
+  await MemoryStore.open({ persist: { rewriteMinBytes: 5 } });
+  // @ts-expect-error: the constructor cannot load from IndexedDB: MemoryStore.open
+  new MemoryStore({ persist: 'prices' });
+}
+void persisted;
 const stats: Stats = store.stats();
 const added: number = store.zadd('z', { score: 1, member: 'a' }, { score: 2, member: 'b' });
 const incremented: number | null = store.zadd('z', { xx: true, incr: true }, { score: 1, member: 'a' });
@@ -66,7 +77,11 @@ async function remote(): Promise<void> {
   } catch (e) {
     if (e instanceof ReplyError) console.log(e.code, e.status);
   }
-  void [v, n, batch, unsubscribe];
+  const lock: number | null = await r.acquireLock('job', { ttl: 5000 });
+  const released: boolean = lock === null ? false : await r.releaseLock('job', lock);
+  // @ts-expect-error: RemoteStore releases by token only
+  await r.releaseLock('job');
+  void [v, n, batch, unsubscribe, released];
 }
 
 async function web(): Promise<void> {

@@ -93,6 +93,16 @@ extern "C" {
     fn remote_case_names() -> Vec<String>;
 }
 
+#[wasm_bindgen(module = "/tests/js/persist_cases.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = runPersistCase)]
+    async fn run_persist_case(name: &str, store: JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = persistCaseNames)]
+    fn persist_case_names() -> Vec<String>;
+    #[wasm_bindgen(catch, js_name = persistNeedsIndexedDb)]
+    async fn persist_needs_indexed_db(store: JsValue) -> Result<JsValue, JsValue>;
+}
+
 /// A thrown JavaScript value as text: an `Error`'s name, message and stack.
 fn describe(e: JsValue) -> String {
     match e.dyn_ref::<js_sys::Error>() {
@@ -118,6 +128,65 @@ pub async fn memory(name: &str) {
         panic!("{name}: {}", describe(e));
     }
 }
+
+/// A case of `persist_cases.js` (IndexedDB: Chromium pages and workers).
+#[allow(dead_code)] // not in Node
+pub async fn persist(name: &str) {
+    hedgestore_wasm::install();
+    let store = MemoryStore::new(JsValue::UNDEFINED).expect("a default MemoryStore");
+    if let Err(e) = run_persist_case(name, store.into()).await {
+        panic!("{name}: {}", describe(e));
+    }
+}
+
+/// Node has no IndexedDB: `MemoryStore.open({ persist })` says so.
+#[allow(dead_code)] // Node only
+pub async fn persist_without_indexed_db() {
+    hedgestore_wasm::install();
+    let store = MemoryStore::new(JsValue::UNDEFINED).expect("a default MemoryStore");
+    if let Err(e) = persist_needs_indexed_db(store.into()).await {
+        panic!("persist_needs_indexed_db: {}", describe(e));
+    }
+}
+
+#[allow(dead_code)] // not in Node
+pub fn check_persist_names(listed: &[&str]) {
+    let mut names = persist_case_names();
+    names.sort();
+    let mut listed: Vec<String> = listed.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(names, listed, "persist cases");
+}
+
+/// The IndexedDB cases, for hosts that have it (`browser.rs`, `worker.rs`).
+#[allow(unused_macros)] // not in Node
+macro_rules! persist_cases {
+    () => {
+        common::persist_cases!(
+            persisted_store_survives_reopening,
+            persisted_store_loads_before_use_and_is_exclusive,
+            persisted_log_is_the_native_record_format,
+            persisted_log_drops_a_torn_or_corrupt_tail,
+            persisted_log_is_compacted,
+            persisted_writes_are_refused_once_indexeddb_fails,
+        );
+    };
+    ($($p:ident),* $(,)?) => {
+        $(
+            #[wasm_bindgen_test]
+            async fn $p() {
+                common::persist(stringify!($p)).await
+            }
+        )*
+        #[wasm_bindgen_test]
+        fn every_persist_case_is_run() {
+            common::check_persist_names(&[$(stringify!($p)),*]);
+        }
+    };
+}
+
+#[allow(unused_imports)] // not in Node
+pub(crate) use persist_cases;
 
 pub async fn remote(name: &str) {
     hedgestore_wasm::install();
@@ -250,6 +319,7 @@ macro_rules! all_cases {
                 remote_proxy_refuses_administrative_commands_by_default,
                 remote_subscribe_reconnects_and_reports_through_callbacks,
                 remote_sets_and_sorted_sets,
+                remote_locks_with_fencing_tokens_through_the_proxy,
             ],
         }
     };

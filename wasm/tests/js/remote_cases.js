@@ -154,6 +154,31 @@ export const cases = {
     await rejects(f, 'HedgestoreError', 'RemoteStore: used after free(); create a new RemoteStore');
   },
 
+  async remote_locks_with_fencing_tokens_through_the_proxy(RemoteStore, config) {
+    const { store: s, k } = setup(RemoteStore, config);
+    const other = new RemoteStore({ url: config.url, token: config.token });
+    const first = await s.acquireLock(k('job'), { ttl: 60_000 });
+    ok(Number.isSafeInteger(first) && first > 0, `a fencing token (${first})`);
+    eq(await other.acquireLock(k('job'), { ttl: 60_000 }), null, 'held: another client does not get it');
+    eq(await other.releaseLock(k('job'), first + 1000), false, 'a token that does not hold it releases nothing');
+    eq(await s.releaseLock(k('job'), first), true);
+    eq(await s.releaseLock(k('job'), first), false, 'released once');
+    const second = await other.acquireLock(k('job'), { ttl: 100 });
+    ok(second > first, `tokens grow with every acquisition (${first}, then ${second})`);
+    await sleep(150);
+    const third = await s.acquireLock(k('job'), { ttl: 60_000 });
+    ok(third > second, 'an expired lock is acquired again, with a larger token');
+    eq(await other.releaseLock(k('job'), second), false, 'the expired holder cannot release the new one');
+    await s.releaseLock(k('job'), third);
+    await rejects(s.releaseLock(k('job')), 'TypeError', 'RemoteStore needs the lock\'s token', 'no release by name');
+    await rejects(s.acquireLock(k('job'), { ttl: 0 }), 'ReplyError', '', 'a zero TTL');
+    await rejects(s.acquireLock(k('job'), {}), 'TypeError', 'option ttl (milliseconds) is required');
+    await rejects(s.acquireLock(k('job'), { tll: 5 }), 'TypeError', 'unknown option tll');
+    const upstash = new RemoteStore({ url: config.url, token: config.token, fetch: async () => new Response(JSON.stringify({ error: 'ERR not found' }), { status: 404 }) });
+    await rejects(upstash.acquireLock(k('job'), { ttl: 10 }), 'ReplyError', 'this endpoint has no locks (they need hedgestore-proxy)');
+    eq(typeof s.extendLock, 'undefined', 'no extendLock remotely');
+  },
+
   async remote_network_failures_are_network_errors(RemoteStore, config) {
     // A port nothing listens on (the proxy's own port + 1 is not guaranteed free, so use a
     // fetch that fails the way a refused connection does).

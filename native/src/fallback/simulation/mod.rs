@@ -35,7 +35,7 @@ use hedgestore_core::{Command, Engine, ManualClock, Reply, SetOptions};
 use super::journal::{fresh_prefix, replay_marker, Admission, Journal};
 use super::machine::{AfterRedis, HealthCheck, Machine, Recovery, RedisOutcome, Serving, Step};
 use crate::config::JournalOverflow;
-use crate::forms::{journal_form, mirror_form};
+use hedgestore_core::forms::{journal_form, mirror_form};
 use model::{
     base_merge_script, dump_key, now, replay_script, sorted_keys, Call, Db, ModelRedis, Net, Rng,
 };

@@ -194,6 +194,9 @@ impl super::State {
         if ttl_ms > 0.0 {
             options = options.px(ttl_ms as i64);
         }
+        if self.persist.is_some() {
+            return super::persist::set(self, key, value, options);
+        }
         let clock = self.engine.clock().clone();
         let written = clock
             .one_reading(|| self.engine.set(key, value, options))

@@ -13,7 +13,7 @@ use super::{borrow, MemoryStore};
 use crate::bindings::convert::{self, bytes, Options};
 use crate::bindings::errors::{engine_error, type_error};
 
-fn ttl(method: &'static str, options: &JsValue, known: &[&str]) -> Result<u64, JsValue> {
+pub(crate) fn ttl(method: &'static str, options: &JsValue, known: &[&str]) -> Result<u64, JsValue> {
     let o = Options::new(method, options, known)?;
     match o.int("ttl")? {
         Some(ms) if ms > 0 => Ok(ms as u64),
@@ -22,7 +22,7 @@ fn ttl(method: &'static str, options: &JsValue, known: &[&str]) -> Result<u64, J
     }
 }
 
-fn token(method: &str, v: &JsValue) -> Result<Option<FencingToken>, JsValue> {
+pub(crate) fn token(method: &str, v: &JsValue) -> Result<Option<FencingToken>, JsValue> {
     match convert::opt_int(method, "token", v)? {
         None => Ok(None),
         Some(t) if t > 0 => Ok(Some(FencingToken(t as u64))),

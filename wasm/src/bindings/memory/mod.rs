@@ -12,7 +12,8 @@
 //! then delivered.
 
 mod fast;
-mod locks;
+pub(crate) mod locks;
+mod persist;
 mod pubsub;
 mod timer;
 mod transaction;
@@ -21,7 +22,7 @@ use std::cell::{RefCell, RefMut};
 use std::rc::{Rc, Weak};
 
 use hedgestore_core::{Clock, Command, Engine, EngineConfig, EvictionPolicy};
-use js_sys::Object;
+use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::clock::JsClock;
@@ -47,6 +48,8 @@ pub(crate) struct State {
     pub(crate) lock_owner: Vec<u8>,
     /// A weak handle to this state, for the callbacks it schedules.
     pub(crate) this: Weak<RefCell<State>>,
+    /// The IndexedDB log of a store opened with `persist`.
+    pub(crate) persist: Option<persist::Persist>,
 }
 
 pub(crate) type Shared = Rc<RefCell<State>>;
@@ -68,7 +71,17 @@ impl State {
     pub(crate) fn execute(&mut self, command: Command) -> Result<hedgestore_core::Reply, JsValue> {
         let write = command.is_write();
         let publish = matches!(command, Command::Publish { .. });
+        let logged = match &self.persist {
+            Some(p) if write => {
+                p.check()?;
+                Some(command.clone())
+            }
+            _ => None,
+        };
         let reply = self.engine.execute(command).map_err(|e| engine_error(&e));
+        if let (Some(command), Ok(reply), Some(p)) = (logged, &reply, &mut self.persist) {
+            p.record(&[command], std::slice::from_ref(reply), &self.engine);
+        }
         if write {
             self.arm_timer();
         }
@@ -100,6 +113,7 @@ const MEMORY_STORE_OPTIONS: &[&str] = &[
     "activeExpiry",
     "clock",
     "lockOwner",
+    "persist",
 ];
 
 static NEXT_STORE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
@@ -174,7 +188,66 @@ impl MemoryStore {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<MemoryStore, JsValue> {
         let o = Options::new("MemoryStore", &options, MEMORY_STORE_OPTIONS)?;
-        let config = config(&o)?;
+        if o.get("persist").is_some() {
+            return Err(o.invalid(
+                "option persist loads the store from IndexedDB, which is asynchronous: use \
+                 `await MemoryStore.open({ persist, … })`",
+            ));
+        }
+        MemoryStore::build(&o)
+    }
+
+    /// `await MemoryStore.open({ persist, …the constructor's options })`: a store persisted
+    /// to IndexedDB under the name `persist` (or `{ name, rewriteMinBytes }`), resolved once
+    /// what was stored under that name is loaded. Without `persist`, a new store like the
+    /// constructor's.
+    pub fn open(options: JsValue) -> Result<Promise, JsValue> {
+        let o = Options::new("MemoryStore.open", &options, MEMORY_STORE_OPTIONS)?;
+        let persist = persist::options(&o)?;
+        let store = MemoryStore::build(&o)?;
+        let Some(persist) = persist else {
+            return Ok(Promise::resolve(&JsValue::from(store)));
+        };
+        let opening = persist::open_log(&persist.name);
+        let loaded = Closure::once_into_js(move |log: JsValue| -> Result<JsValue, JsValue> {
+            {
+                let mut state = borrow(&store.shared)?;
+                let state = &mut *state;
+                let log =
+                    persist::Persist::load(&persist, log.unchecked_into(), &mut state.engine)?;
+                state.persist = Some(log);
+                state.arm_timer();
+            }
+            Ok(store.into())
+        });
+        let then = js::get(&opening, "then").unchecked_into::<js_sys::Function>();
+        Ok(then.call1(&opening, &loaded)?.unchecked_into())
+    }
+
+    /// Resolves once every write so far is stored in IndexedDB (at once for a store that is
+    /// not persisted); rejects with the error if persisting failed.
+    pub fn flush(&self) -> Result<Promise, JsValue> {
+        let state = borrow(&self.shared)?;
+        Ok(match &state.persist {
+            Some(p) => p.flush(),
+            None => Promise::resolve(&JsValue::UNDEFINED),
+        })
+    }
+
+    /// Frees the store; for a persisted one, resolves once every write is stored and the
+    /// name is free to open again (rejects if persisting failed).
+    pub fn close(self) -> Result<Promise, JsValue> {
+        let persist = borrow(&self.shared)?.persist.take();
+        Ok(match persist {
+            Some(p) => p.close(),
+            None => Promise::resolve(&JsValue::UNDEFINED),
+        })
+    }
+}
+
+impl MemoryStore {
+    fn build(o: &Options) -> Result<MemoryStore, JsValue> {
+        let config = config(o)?;
         let clock = match o.function("clock")? {
             Some(f) => JsClock::custom(f),
             None => JsClock::system(),
@@ -198,11 +271,15 @@ impl MemoryStore {
                 timer: timers.then(|| timer::ExpiryTimer::new(this.clone())),
                 lock_owner,
                 this: this.clone(),
+                persist: None,
             })
         });
         Ok(MemoryStore { shared })
     }
+}
 
+#[wasm_bindgen]
+impl MemoryStore {
     /// `get` of a string key too long for the scratch buffer of `get`'s shortcut
     /// (`js/fast.js`).
     /// Decodes the value straight from the engine's storage, without copying it first.

@@ -66,7 +66,18 @@ impl Transaction {
             .any(|c| matches!(c, hedgestore_core::Command::Publish { .. }));
         let replies = {
             let mut state = borrow(&shared)?;
+            let state = &mut *state;
+            let logged = match &state.persist {
+                Some(p) if writes => {
+                    p.check()?;
+                    Some(commands.clone())
+                }
+                _ => None,
+            };
             let replies = state.engine.execute_batch(commands);
+            if let (Some(commands), Ok(replies), Some(p)) = (logged, &replies, &mut state.persist) {
+                p.record(&commands, replies, &state.engine);
+            }
             if writes {
                 state.arm_timer();
             }

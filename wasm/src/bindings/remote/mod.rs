@@ -15,11 +15,13 @@
 //!   wrong on the way (no connection, timeout, a body that is not a reply) with a
 //!   `NetworkError`. Reads are retried with backoff after network failures; writes never.
 //!
-//! Locks are not offered remotely: the REST protocol has no atomic compare-and-delete
-//! without server-side scripting, so a remote lock could not be released safely.
+//! * locks (`acquireLock`, `releaseLock` by token) go to `hedgestore-proxy`'s own lock routes
+//!   (see [`locks`]): the Upstash protocol has no atomic compare-and-delete without
+//!   server-side scripting, so they are not commands.
 
 mod batch;
 mod client;
+mod locks;
 
 use std::rc::Rc;
 

@@ -1,12 +1,17 @@
-//! The forms a write is recorded in, shared by the fallback (its memory mirror and outage
-//! journal) and the append-only log of memory-only storage: by value where its effect depends
-//! on what it read or on a random choice, and with absolute expiry times.
+//! The forms a write is recorded in, shared by native's fallback (its memory mirror and
+//! outage journal), the append-only log of native memory-only storage and the browser's
+//! persisted `MemoryStore` (IndexedDB): by value where its effect depends on what it read or
+//! on a random choice, and with absolute expiry times. Pure (no clock, no I/O): the host
+//! passes the time.
 
-use hedgestore_core::{
-    Command, Expiry, FieldSetTtl, GetExOption, ListEnd, Reply, SetOptions, ZAddOptions,
-};
+use alloc::string::ToString;
+use alloc::vec;
+use alloc::vec::Vec;
 
-pub(crate) fn command_bytes(command: &Command) -> usize {
+use crate::{Command, Expiry, FieldSetTtl, GetExOption, ListEnd, Reply, SetOptions, ZAddOptions};
+
+/// The bytes `command` takes in a log or journal: its arguments, with 8 bytes of framing each.
+pub fn command_bytes(command: &Command) -> usize {
     command.to_args().iter().map(|a| a.len() + 8).sum()
 }
 
@@ -14,7 +19,7 @@ pub(crate) fn command_bytes(command: &Command) -> usize {
 /// expiry times become absolute here, at `now` (Unix ms), the moment the write is applied to
 /// memory, so a replay long after it never extends a TTL and never brings back a key that
 /// has expired meanwhile.
-pub(crate) fn journal_form(command: &Command, now: i64) -> (Command, usize) {
+pub fn journal_form(command: &Command, now: i64) -> (Command, usize) {
     let command = absolute_expiry(command.clone(), now);
     let bytes = command_bytes(&command);
     (command, bytes)
@@ -100,7 +105,7 @@ fn absolute_expiry(command: Command, now: i64) -> Command {
 /// what Redis held (a random pop, a conditional move) by what Redis answered it did; other
 /// writes as they are. Empty for a command that does not write, or for a write whose reply
 /// says it changed nothing.
-pub(crate) fn mirror_form(command: &Command, reply: &Reply) -> Vec<Command> {
+pub fn mirror_form(command: &Command, reply: &Reply) -> Vec<Command> {
     if !command.is_write() {
         return Vec::new();
     }
@@ -151,7 +156,7 @@ fn collection_mirror(command: &Command, reply: &Reply) -> Option<Vec<Command>> {
             .collect()
     };
     let unless_empty = |c: Command, n: usize| if n == 0 { vec![] } else { vec![c] };
-    let score = |v: &[u8]| std::str::from_utf8(v).ok()?.parse::<f64>().ok();
+    let score = |v: &[u8]| core::str::from_utf8(v).ok()?.parse::<f64>().ok();
     Some(match (command, reply) {
         // Redis picked the members: remove exactly those.
         (Command::SPop { key, .. }, Reply::Bulk(m)) => vec![Command::SRem {
@@ -287,6 +292,17 @@ fn remove_from_end(key: &[u8], end: ListEnd, value: &[u8]) -> Command {
         count: if end == ListEnd::Left { 1 } else { -1 },
         value: value.to_vec(),
     }
+}
+
+/// The commands `command` is logged as after it answered `reply`, at `now` (Unix ms): its
+/// [`mirror_form`]s (by value where its effect depends on what it read or on a random choice,
+/// `SPOP` as the `SREM` of what it popped) in their [`journal_form`] (absolute expiry times).
+/// Empty for a read, or for a write that changed nothing.
+pub fn logged_form(command: &Command, reply: &Reply, now: i64) -> Vec<Command> {
+    mirror_form(command, reply)
+        .iter()
+        .map(|c| journal_form(c, now).0)
+        .collect()
 }
 
 #[cfg(test)]
