@@ -46,6 +46,7 @@ mod factory;
 mod fallback;
 mod memory;
 mod methods;
+mod pipeline;
 #[cfg(feature = "redis")]
 mod redis;
 mod reply;
@@ -73,6 +74,7 @@ pub use factory::get_storage;
 pub use fallback::FallbackStorage;
 pub use memory::MemoryStorage;
 pub use methods::StorageFuture;
+pub use pipeline::Pipeline;
 #[cfg(feature = "redis")]
 pub use redis::RedisStorage;
 pub use storage::Storage;

@@ -213,9 +213,11 @@ macro_rules! storage_methods {
     };
 }
 
-/// The command methods of [`Transaction`](crate::Transaction): each queues its command.
+/// The command methods of [`Transaction`](crate::Transaction) and
+/// [`Pipeline`](crate::Pipeline): each queues its command.
 macro_rules! transaction_methods {
     (
+        $ty:ident
         generated: [$($group:ident: [$(
             $(#[$doc:meta])*
             $kind:ident => $name:ident($($param:ident: $pkind:ident),* $(,)?)
@@ -223,7 +225,7 @@ macro_rules! transaction_methods {
         )*],)*],
         hand_written: $hand_written:tt,
     ) => {
-        impl $crate::Transaction<'_> {$($(
+        impl $crate::$ty<'_> {$($(
             #[doc = "Queues the command; its reply comes back from [`execute`](Self::execute), in order."]
             #[doc = ""]
             $(#[$doc])*
@@ -364,6 +366,9 @@ macro_rules! check_hand_written {
                 let mut transaction = storage.transaction();
                 let _: &mut $crate::Transaction<'_> =
                     transaction.$name($($crate::methods::sample_arg!($pkind)),*);
+                let mut pipeline = storage.pipeline();
+                let _: &mut $crate::Pipeline<'_> =
+                    pipeline.$name($($crate::methods::sample_arg!($pkind)),*);
             )*)*
         }
     };
@@ -375,5 +380,6 @@ pub(crate) use {
 };
 
 hedgestore_core::for_each_command_method!(storage_methods);
-hedgestore_core::for_each_command_method!(transaction_methods);
+hedgestore_core::for_each_command_method!(transaction_methods, Transaction);
+hedgestore_core::for_each_command_method!(transaction_methods, Pipeline);
 hedgestore_core::for_each_command_method!(check_hand_written);

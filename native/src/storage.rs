@@ -11,6 +11,7 @@ use hedgestore_core::{Command, Limit, Reply, SetOptions, ZAddCondition, ZAddOpti
 use crate::config::{MemoryConfig, StorageConfig};
 use crate::error::{Result, StorageError};
 use crate::memory::MemoryStorage;
+use crate::pipeline::Pipeline;
 use crate::subscription::{Handler, MessageStream, Subscription};
 use crate::traits::{geoadd_command, zadd_command, zrange_command, CompleteStorage, Health, Lock};
 use crate::transaction::Transaction;
@@ -268,6 +269,12 @@ impl Storage {
     /// A transaction (atomic batch) builder.
     pub fn transaction(&self) -> Transaction<'_> {
         Transaction::new(&*self.inner)
+    }
+
+    /// A pipeline builder: many commands in one round trip, each with its own result, not
+    /// atomic (see [`Pipeline`]).
+    pub fn pipeline(&self) -> Pipeline<'_> {
+        Pipeline::new(&*self.inner)
     }
 
     /// The backend's health.

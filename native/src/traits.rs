@@ -384,6 +384,17 @@ pub trait CompleteStorage:
         commands: Vec<Command>,
     ) -> Result<Vec<Reply>>;
 
+    /// Runs `commands` in order, without atomicity, in one round trip where the backend
+    /// allows (a Redis pipeline): each command's own result. A command error is that
+    /// command's answer; the others still apply. See [`Pipeline`](crate::Pipeline).
+    async fn execute_pipeline(&self, commands: Vec<Command>) -> Vec<Result<Reply>> {
+        let mut results = Vec::with_capacity(commands.len());
+        for command in commands {
+            results.push(self.execute(command).await);
+        }
+        results
+    }
+
     /// The storage's health.
     async fn health(&self) -> Health;
 

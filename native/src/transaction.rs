@@ -9,12 +9,10 @@
 //! # Ok(()) }
 //! ```
 
-use std::time::Duration;
-
-use hedgestore_core::{Command, Limit, Reply, SetOptions, ZAddCondition, ZAddOptions, ZRangeBy};
+use hedgestore_core::{Command, Reply};
 
 use crate::error::Result;
-use crate::traits::{geoadd_command, zadd_command, zrange_command, CompleteStorage, KeyVersion};
+use crate::traits::{CompleteStorage, KeyVersion};
 
 /// A batch of commands that applies atomically. Build it with the chainable methods, then
 /// [`execute`](Self::execute) it.
@@ -62,78 +60,6 @@ impl<'a> Transaction<'a> {
         self
     }
 
-    /// Queues `SET key value [PX ttl]` (written by hand, as `SET` has options; in core's
-    /// method list). The other commands' methods are generated from the list.
-    pub fn set(
-        &mut self,
-        key: impl AsRef<[u8]>,
-        value: impl AsRef<[u8]>,
-        ttl: Option<Duration>,
-    ) -> &mut Self {
-        let options = match ttl {
-            Some(ttl) => SetOptions::default().px(crate::clock::duration_millis(ttl)),
-            None => SetOptions::default(),
-        };
-        self.set_with(key, value, options)
-    }
-
-    /// Queues `SET` with options.
-    pub fn set_with(
-        &mut self,
-        key: impl AsRef<[u8]>,
-        value: impl AsRef<[u8]>,
-        options: SetOptions,
-    ) -> &mut Self {
-        self.command(Command::Set {
-            key: bytes(key),
-            value: bytes(value),
-            options,
-        })
-    }
-
-    /// Queues `ZADD` with options (`INCR` is ignored).
-    pub fn zadd_with(
-        &mut self,
-        key: impl AsRef<[u8]>,
-        options: ZAddOptions,
-        pairs: &[(f64, impl AsRef<[u8]>)],
-    ) -> &mut Self {
-        self.command(zadd_command(key, options, pairs))
-    }
-
-    /// Queues `GEOADD` with its options (`NX`/`XX` as `condition`, `CH` as `changed`).
-    pub fn geoadd_with(
-        &mut self,
-        key: impl AsRef<[u8]>,
-        condition: ZAddCondition,
-        changed: bool,
-        points: &[(f64, f64, impl AsRef<[u8]>)],
-    ) -> &mut Self {
-        self.command(geoadd_command(key, condition, changed, points))
-    }
-
-    /// Queues `ZRANGE` in its full form (`BYSCORE`/`BYLEX`, `REV`, `LIMIT`).
-    pub fn zrange_with(
-        &mut self,
-        key: impl AsRef<[u8]>,
-        by: ZRangeBy,
-        rev: bool,
-        limit: Limit,
-    ) -> &mut Self {
-        self.command(zrange_command(key, by, rev, limit, false))
-    }
-
-    /// Queues `ZRANGE` in its full form with `WITHSCORES`.
-    pub fn zrange_withscores(
-        &mut self,
-        key: impl AsRef<[u8]>,
-        by: ZRangeBy,
-        rev: bool,
-        limit: Limit,
-    ) -> &mut Self {
-        self.command(zrange_command(key, by, rev, limit, true))
-    }
-
     /// Number of queued commands.
     pub fn len(&self) -> usize {
         self.commands.len()
@@ -152,3 +78,90 @@ impl<'a> Transaction<'a> {
             .await
     }
 }
+
+/// The queueing methods written by hand (`SET` and the commands with options), for
+/// [`Transaction`] and [`Pipeline`](crate::Pipeline) alike; the other commands' methods are
+/// generated from core's method list (`methods.rs`).
+macro_rules! hand_written_queue_methods {
+    ($ty:ident) => {
+        impl $ty<'_> {
+            /// Queues `SET key value [PX ttl]` (written by hand, as `SET` has options; in core's
+            /// method list). The other commands' methods are generated from the list.
+            pub fn set(
+                &mut self,
+                key: impl AsRef<[u8]>,
+                value: impl AsRef<[u8]>,
+                ttl: Option<std::time::Duration>,
+            ) -> &mut Self {
+                let options = match ttl {
+                    Some(ttl) => hedgestore_core::SetOptions::default()
+                        .px($crate::clock::duration_millis(ttl)),
+                    None => hedgestore_core::SetOptions::default(),
+                };
+                self.set_with(key, value, options)
+            }
+
+            /// Queues `SET` with options.
+            pub fn set_with(
+                &mut self,
+                key: impl AsRef<[u8]>,
+                value: impl AsRef<[u8]>,
+                options: hedgestore_core::SetOptions,
+            ) -> &mut Self {
+                self.command(hedgestore_core::Command::Set {
+                    key: key.as_ref().to_vec(),
+                    value: value.as_ref().to_vec(),
+                    options,
+                })
+            }
+
+            /// Queues `ZADD` with options (`INCR` is ignored).
+            pub fn zadd_with(
+                &mut self,
+                key: impl AsRef<[u8]>,
+                options: hedgestore_core::ZAddOptions,
+                pairs: &[(f64, impl AsRef<[u8]>)],
+            ) -> &mut Self {
+                self.command($crate::traits::zadd_command(key, options, pairs))
+            }
+
+            /// Queues `GEOADD` with its options (`NX`/`XX` as `condition`, `CH` as `changed`).
+            pub fn geoadd_with(
+                &mut self,
+                key: impl AsRef<[u8]>,
+                condition: hedgestore_core::ZAddCondition,
+                changed: bool,
+                points: &[(f64, f64, impl AsRef<[u8]>)],
+            ) -> &mut Self {
+                self.command($crate::traits::geoadd_command(
+                    key, condition, changed, points,
+                ))
+            }
+
+            /// Queues `ZRANGE` in its full form (`BYSCORE`/`BYLEX`, `REV`, `LIMIT`).
+            pub fn zrange_with(
+                &mut self,
+                key: impl AsRef<[u8]>,
+                by: hedgestore_core::ZRangeBy,
+                rev: bool,
+                limit: hedgestore_core::Limit,
+            ) -> &mut Self {
+                self.command($crate::traits::zrange_command(key, by, rev, limit, false))
+            }
+
+            /// Queues `ZRANGE` in its full form with `WITHSCORES`.
+            pub fn zrange_withscores(
+                &mut self,
+                key: impl AsRef<[u8]>,
+                by: hedgestore_core::ZRangeBy,
+                rev: bool,
+                limit: hedgestore_core::Limit,
+            ) -> &mut Self {
+                self.command($crate::traits::zrange_command(key, by, rev, limit, true))
+            }
+        }
+    };
+}
+pub(crate) use hand_written_queue_methods;
+
+hand_written_queue_methods!(Transaction);

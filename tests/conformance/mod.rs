@@ -86,6 +86,7 @@ macro_rules! conformance_suite {
             lock_contention_keeps_mutual_exclusion,
             transaction_is_all_or_nothing,
             transaction_watch_detects_a_change,
+            pipeline_answers_each_command_and_is_not_atomic,
             health_reports_up,
             json_helpers_round_trip,
             every_typed_method_runs,
@@ -522,6 +523,51 @@ pub async fn lock_contention_keeps_mutual_exclusion(h: &Harness) {
         t.await.unwrap();
     }
     assert_eq!(entered.load(Ordering::SeqCst), 48);
+}
+
+pub async fn pipeline_answers_each_command_and_is_not_atomic(h: &Harness) {
+    let s = &h.storage;
+    s.del(&["c:pipe:n", "c:pipe:text", "c:pipe:h"])
+        .await
+        .unwrap();
+    s.set("c:pipe:text", "abc", None).await.unwrap();
+    assert!(s.pipeline().execute().await.is_empty());
+    let mut pipeline = s.pipeline();
+    for i in 0..100 {
+        pipeline.incrby("c:pipe:n", i);
+    }
+    pipeline
+        .incr("c:pipe:text")
+        .hset("c:pipe:h", &[("f", "v")])
+        .get("c:pipe:n")
+        .command(Command::Keys {
+            pattern: b"[".to_vec(),
+        });
+    assert_eq!(pipeline.len(), 104);
+    let replies = pipeline.execute().await;
+    assert_eq!(replies.len(), 104);
+    let mut total = 0;
+    for (i, reply) in replies[..100].iter().enumerate() {
+        total += i as i64;
+        assert_eq!(reply, &Ok(Reply::Int(total)), "INCRBY #{i}");
+    }
+    // A command that fails fails alone: the ones after it still apply.
+    assert!(
+        matches!(&replies[100], Err(StorageError::Command(e)) if e.to_string().contains("not an integer")),
+        "{:?}",
+        replies[100]
+    );
+    assert_eq!(replies[101], Ok(Reply::Int(1)));
+    assert_eq!(
+        replies[102],
+        Ok(Reply::Bulk(total.to_string().into_bytes()))
+    );
+    // An invalid command is answered without being sent.
+    assert!(replies[103].is_err(), "{:?}", replies[103]);
+    assert_eq!(
+        s.hget("c:pipe:h", "f").await.unwrap().as_deref(),
+        Some(&b"v"[..])
+    );
 }
 
 pub async fn transaction_is_all_or_nothing(h: &Harness) {

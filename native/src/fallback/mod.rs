@@ -623,7 +623,30 @@ impl Inner {
         };
         let result = self.redis.execute_classified(&command).await;
         self.forget_script_keys(&command).await;
-        let outcome = match &result {
+        match (self.decide(&command, &result), result) {
+            (AfterRedis::Answer { mirror }, Ok(reply)) => {
+                if mirror {
+                    self.mirror(&command, &reply).await;
+                }
+                Ok(reply)
+            }
+            (AfterRedis::Answer { .. }, Err(f)) => Err(f.error),
+            (AfterRedis::ServeFromMemory { .. }, _) => {
+                drop(gate);
+                self.on_memory(command).await
+            }
+            (AfterRedis::OutcomeUnknown { .. }, _) => Err(outcome_unknown()),
+        }
+    }
+
+    /// What Redis's `result` for `command` means ([`Machine::on_redis_outcome`]): a switch
+    /// to memory is announced, a write of unknown outcome counted.
+    fn decide(
+        &self,
+        command: &Command,
+        result: &std::result::Result<Reply, crate::redis::Failure>,
+    ) -> AfterRedis {
+        let outcome = match result {
             Ok(_) => RedisOutcome::Ok,
             Err(f) => match f.error {
                 StorageError::Unavailable(_) => RedisOutcome::Unreachable {
@@ -640,40 +663,81 @@ impl Inner {
             RedisOutcome::Unreachable {
                 maybe_applied: true
             }
-        ) && journal_form(&command, unix_millis_now()).0.is_idempotent();
+        ) && journal_form(command, unix_millis_now()).0.is_idempotent();
         let after =
             self.machine_do(|m| m.on_redis_outcome(outcome, command.is_write(), idempotent));
-        match (after, result) {
-            (AfterRedis::Answer { mirror }, Ok(reply)) => {
-                if mirror {
-                    self.mirror(&command, &reply).await;
+        if let (
+            AfterRedis::ServeFromMemory { switched: true }
+            | AfterRedis::OutcomeUnknown { switched: true },
+            Err(f),
+        ) = (after, result)
+        {
+            self.announce_failover(&f.error);
+        }
+        if let AfterRedis::OutcomeUnknown { .. } = after {
+            self.counters
+                .in_flight_writes
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        after
+    }
+
+    /// Runs a pipeline: on Redis in one round trip (successful writes mirrored), each command
+    /// then settled as a single call would be; on memory command by command, journaled.
+    async fn pipeline(&self, commands: Vec<Command>) -> Vec<Result<Reply>> {
+        if let Err(e) = self.check_open() {
+            return commands.iter().map(|_| Err(e.clone())).collect();
+        }
+        let Some(gate) = self.enter_redis() else {
+            return self.pipeline_on_memory(commands).await;
+        };
+        let results = self.redis.pipeline_classified(&commands).await;
+        let mut out: Vec<Option<Result<Reply>>> = Vec::with_capacity(commands.len());
+        let mut to_memory = Vec::new();
+        for (i, (command, result)) in commands.into_iter().zip(results).enumerate() {
+            self.forget_script_keys(&command).await;
+            match (self.decide(&command, &result), result) {
+                (AfterRedis::Answer { mirror }, Ok(reply)) => {
+                    if mirror {
+                        self.mirror(&command, &reply).await;
+                    }
+                    out.push(Some(Ok(reply)));
                 }
-                Ok(reply)
-            }
-            (AfterRedis::Answer { .. }, Err(f)) => Err(f.error),
-            (AfterRedis::ServeFromMemory { switched }, result) => {
-                drop(gate);
-                if let (true, Err(f)) = (switched, &result) {
-                    self.announce_failover(&f.error);
+                (AfterRedis::Answer { .. }, Err(f)) => out.push(Some(Err(f.error))),
+                (AfterRedis::ServeFromMemory { .. }, _) => {
+                    out.push(None);
+                    to_memory.push((i, command));
                 }
-                self.on_memory(command).await
-            }
-            (AfterRedis::OutcomeUnknown { switched }, result) => {
-                drop(gate);
-                if let (true, Err(f)) = (switched, &result) {
-                    self.announce_failover(&f.error);
-                }
-                self.counters
-                    .in_flight_writes
-                    .fetch_add(1, Ordering::Relaxed);
-                Err(StorageError::OutcomeUnknown(
-                    "redis became unreachable after this write was sent: it may or may not \
-                     have been applied (not retried, not journaled)"
-                        .into(),
-                ))
+                (AfterRedis::OutcomeUnknown { .. }, _) => out.push(Some(Err(outcome_unknown()))),
             }
         }
+        drop(gate);
+        for (i, command) in to_memory {
+            out[i] = Some(self.on_memory(command).await);
+        }
+        out.into_iter()
+            .map(|r| r.expect("every command settled"))
+            .collect()
     }
+
+    /// A pipeline while memory serves: command by command, each journaled (or sent to Redis,
+    /// should a recovery finish meanwhile).
+    async fn pipeline_on_memory(&self, commands: Vec<Command>) -> Vec<Result<Reply>> {
+        let mut out = Vec::with_capacity(commands.len());
+        for command in commands {
+            out.push(Box::pin(self.execute(command)).await);
+        }
+        out
+    }
+}
+
+/// The answer to a write that was sent when Redis became unreachable (see the module docs).
+fn outcome_unknown() -> StorageError {
+    StorageError::OutcomeUnknown(
+        "redis became unreachable after this write was sent: it may or may not have been \
+         applied (not retried, not journaled)"
+            .into(),
+    )
 }
 
 #[async_trait]
@@ -685,6 +749,10 @@ impl BaseStorage for FallbackStorage {
 
 #[async_trait]
 impl CompleteStorage for FallbackStorage {
+    async fn execute_pipeline(&self, commands: Vec<Command>) -> Vec<Result<Reply>> {
+        self.inner.pipeline(commands).await
+    }
+
     async fn key_versions(&self, keys: &[Vec<u8>]) -> Result<Vec<KeyVersion>> {
         if self.inner.on_redis() {
             match self.inner.redis.key_versions(keys).await {

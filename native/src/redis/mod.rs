@@ -58,7 +58,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use hedgestore_core::{BatchError, Command, Error, FencingToken, Pattern, Reply};
 use redis::aio::ConnectionLike;
-use redis::Value;
+use redis::{RedisError, Value};
 use tokio::sync::{broadcast, Notify};
 use tokio::time::Instant;
 
@@ -496,6 +496,165 @@ impl RedisStorage {
         self.script(invocation, false).await
     }
 
+    /// Runs `commands` as one non-atomic pipeline, in one round trip: each command's own
+    /// outcome, in order (a command error, `WRONGTYPE` say, is that command's answer and the
+    /// others still apply). Invalid commands are answered without being sent. When the
+    /// pipeline fails as a whole, each sent command gets that failure, classified as a single
+    /// command's would be (a read: `Timeout`/`Unavailable`; a write: may have been applied).
+    /// Never retried.
+    pub(crate) async fn pipeline_classified(
+        &self,
+        commands: &[Command],
+    ) -> Vec<std::result::Result<Reply, Failure>> {
+        let mut out: Vec<Option<std::result::Result<Reply, Failure>>> =
+            commands.iter().map(|_| None).collect();
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        let mut sent = Vec::new();
+        for (i, command) in commands.iter().enumerate() {
+            match validate(command).and_then(|()| self.fits_topology(command)) {
+                Ok(()) => {
+                    pipe.add_command(to_cmd(command));
+                    sent.push(i);
+                }
+                Err(error) => {
+                    out[i] = Some(Err(Failure {
+                        error,
+                        maybe_applied: false,
+                    }))
+                }
+            }
+        }
+        if !sent.is_empty() {
+            let outcome = match self.check_open() {
+                Err(error) => Err((
+                    Failure {
+                        error,
+                        maybe_applied: false,
+                    },
+                    false,
+                )),
+                Ok(()) => self.send_pipeline(&pipe, sent.len()).await,
+            };
+            match outcome {
+                Ok(values) => {
+                    for (i, value) in sent.iter().zip(values) {
+                        out[*i] = Some(match value {
+                            Value::ServerError(e) => Err(Failure {
+                                error: StorageError::Command(Error::from_reply(
+                                    &server_error_text(&RedisError::from(e)).unwrap_or_default(),
+                                )),
+                                maybe_applied: false,
+                            }),
+                            value => to_reply(value).map_err(|e| Failure {
+                                error: e.into(),
+                                maybe_applied: false,
+                            }),
+                        });
+                    }
+                }
+                Err((failure, timed_out)) => {
+                    for i in &sent {
+                        let read = commands[*i].retry_safe();
+                        let error = if timed_out {
+                            no_answer(read)
+                        } else {
+                            failure.error.clone()
+                        };
+                        out[*i] = Some(Err(Failure {
+                            error,
+                            maybe_applied: failure.maybe_applied && !read,
+                        }));
+                    }
+                }
+            }
+        }
+        out.into_iter()
+            .map(|r| r.expect("every command answered"))
+            .collect()
+    }
+
+    /// Sends a pipeline of `count` commands under the operation deadline: their replies, or
+    /// the failure and whether it was a timeout.
+    async fn send_pipeline(
+        &self,
+        pipe: &redis::Pipeline,
+        count: usize,
+    ) -> std::result::Result<Vec<Value>, (Failure, bool)> {
+        let deadline = Instant::now() + self.inner.config.response_timeout;
+        let mut conn = self.inner.connection.clone();
+        let started = Instant::now();
+        match tokio::time::timeout_at(deadline, pipe.query_async::<Vec<Value>>(&mut conn)).await {
+            Ok(Ok(values)) if values.len() == count => {
+                self.inner.mark(Ok(started.elapsed()));
+                Ok(values)
+            }
+            Ok(Ok(values)) => Err((
+                Failure {
+                    error: StorageError::UnexpectedReply {
+                        backend: "redis",
+                        detail: format!("{} replies to a pipeline of {count}", values.len()),
+                    },
+                    maybe_applied: true,
+                },
+                false,
+            )),
+            Ok(Err(e)) if e.is_timeout() => {
+                let failure = self.timed_out(false).await;
+                let timed_out = matches!(failure.error, StorageError::OutcomeUnknown(_));
+                Err((failure, timed_out))
+            }
+            Err(_) => {
+                let failure = self.timed_out(false).await;
+                let timed_out = matches!(failure.error, StorageError::OutcomeUnknown(_));
+                Err((failure, timed_out))
+            }
+            Ok(Err(e)) => {
+                if let Some(text) = server_error_text(&e) {
+                    self.inner.mark(Ok(started.elapsed()));
+                    return Err((
+                        Failure {
+                            error: StorageError::Command(Error::from_reply(&text)),
+                            maybe_applied: false,
+                        },
+                        false,
+                    ));
+                }
+                let error = unavailable(&e);
+                self.inner.mark(Err(error.to_string()));
+                let not_sent = refused(&e);
+                self.follow_master(deadline).await;
+                Err((
+                    Failure {
+                        error,
+                        maybe_applied: !not_sent,
+                    },
+                    false,
+                ))
+            }
+        }
+    }
+
+    /// [`RedisStorage::pipeline_classified`] for callers: a write that may have been applied
+    /// answers `OutcomeUnknown`, as in [`RedisStorage::run`].
+    async fn pipeline(&self, commands: Vec<Command>) -> Vec<Result<Reply>> {
+        self.pipeline_classified(&commands)
+            .await
+            .into_iter()
+            .map(|r| {
+                r.map_err(|f| match f.error {
+                    StorageError::Unavailable(why) if f.maybe_applied => {
+                        StorageError::OutcomeUnknown(format!(
+                            "{why}; the connection failed after the pipeline was sent: this \
+                             write may have been applied (not retried)"
+                        ))
+                    }
+                    other => other,
+                })
+            })
+            .collect()
+    }
+
     async fn run_classified(
         &self,
         cmd: &redis::Cmd,
@@ -888,6 +1047,10 @@ impl CompleteStorage for RedisStorage {
                 detail: format!("key versions {other:?}"),
             }),
         }
+    }
+
+    async fn execute_pipeline(&self, commands: Vec<Command>) -> Vec<Result<Reply>> {
+        self.pipeline(commands).await
     }
 
     async fn execute_transaction(
