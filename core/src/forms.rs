@@ -142,6 +142,32 @@ pub fn mirror_form(command: &Command, reply: &Reply) -> Vec<Command> {
     collection_mirror(command, reply).unwrap_or_else(|| vec![command.clone()])
 }
 
+/// [`mirror_form`], taking the command: a write copied as it is (`SET`, `HSET`, `RPUSH` …,
+/// most of them) is moved rather than cloned.
+pub fn into_mirror_form(command: Command, reply: &Reply) -> Vec<Command> {
+    let as_is = command.is_write()
+        && !matches!(
+            (&command, reply),
+            (
+                Command::Incr { .. }
+                    | Command::Decr { .. }
+                    | Command::IncrBy { .. }
+                    | Command::DecrBy { .. }
+                    | Command::HIncrBy { .. },
+                Reply::Int(_)
+            ) | (
+                Command::IncrByFloat { .. } | Command::HIncrByFloat { .. },
+                Reply::Bulk(_)
+            )
+        )
+        && collection_mirror(&command, reply).is_none();
+    if as_is {
+        vec![command]
+    } else {
+        mirror_form(&command, reply)
+    }
+}
+
 /// The by-value copies of set and sorted set writes (and `MSETNX`, the `*STORE`s) whose
 /// effect Redis chose: `None` to copy the command as it is.
 fn collection_mirror(command: &Command, reply: &Reply) -> Option<Vec<Command>> {

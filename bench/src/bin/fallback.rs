@@ -2,7 +2,8 @@
 //!
 //! Against one private `redis-server` on loopback (started and stopped here):
 //!
-//! * healthy overhead: SET and GET, sequential and from 50 concurrent tasks, through the raw
+//! * healthy overhead: SET and GET, sequential and from 50 concurrent tasks, and SETs in
+//!   pipelines of 100 (`redis::pipe()` / `Storage::pipeline()`), through the raw
 //!   `redis` multiplexed connection, [`RedisStorage`] and [`FallbackStorage`] (which also
 //!   mirrors writes into memory); candidates interleaved, median of 5 rounds;
 //! * failover: a writer loop is running when Redis is killed (`SIGKILL`); the time until the
@@ -22,6 +23,18 @@ use hedgestore_testkit::RedisServer;
 use redis::AsyncCommands;
 
 const TASKS: usize = 50;
+/// Commands per pipeline.
+const PIPELINE: usize = 100;
+const VALUE: &str = "value-of-some-forty-bytes-0123456789abcd";
+
+/// What one round does.
+#[derive(Clone, Copy)]
+enum Work {
+    Set,
+    Get,
+    /// Pipelines of [`PIPELINE`] SETs.
+    Pipeline,
+}
 
 #[derive(Clone)]
 enum Candidate {
@@ -37,6 +50,28 @@ impl Candidate {
         }
     }
 
+    /// One pipeline of [`PIPELINE`] SETs (not atomic), keys `prefix:0..`.
+    async fn pipeline(&mut self, prefix: &str) {
+        match self {
+            Candidate::Raw(c) => {
+                let mut pipe = redis::pipe();
+                for i in 0..PIPELINE {
+                    pipe.set(format!("{prefix}:{i}"), VALUE).ignore();
+                }
+                pipe.query_async::<()>(c).await.expect("raw pipeline");
+            }
+            Candidate::Store(s) => {
+                let mut pipe = s.pipeline();
+                for i in 0..PIPELINE {
+                    pipe.set(format!("{prefix}:{i}"), VALUE, None);
+                }
+                for reply in pipe.execute().await {
+                    reply.expect("pipelined SET");
+                }
+            }
+        }
+    }
+
     async fn get(&mut self, key: &str) {
         match self {
             Candidate::Raw(c) => {
@@ -49,8 +84,8 @@ impl Candidate {
     }
 }
 
-/// Nanoseconds per operation of `ops` SETs (or GETs), from one task or from [`TASKS`].
-async fn run(candidate: &Candidate, ops: usize, write: bool, concurrent: bool) -> f64 {
+/// Nanoseconds per command of `ops` commands, from one task or from [`TASKS`].
+async fn run(candidate: &Candidate, ops: usize, work: Work, concurrent: bool) -> f64 {
     let tasks = if concurrent { TASKS } else { 1 };
     let per_task = ops / tasks;
     let start = Instant::now();
@@ -58,13 +93,20 @@ async fn run(candidate: &Candidate, ops: usize, write: bool, concurrent: bool) -
     for t in 0..tasks {
         let mut c = candidate.clone();
         handles.push(tokio::spawn(async move {
-            for i in 0..per_task {
-                let key = format!("bench:{t}:{}", i % 1000);
-                if write {
-                    c.set(&key, "value-of-some-forty-bytes-0123456789abcd")
-                        .await;
-                } else {
-                    c.get(&key).await;
+            match work {
+                Work::Pipeline => {
+                    for i in 0..per_task / PIPELINE {
+                        c.pipeline(&format!("bench:pipe:{t}:{}", i % 10)).await;
+                    }
+                }
+                _ => {
+                    for i in 0..per_task {
+                        let key = format!("bench:{t}:{}", i % 1000);
+                        match work {
+                            Work::Set => c.set(&key, VALUE).await,
+                            _ => c.get(&key).await,
+                        }
+                    }
                 }
             }
         }));
@@ -112,23 +154,24 @@ async fn healthy_overhead(server: &RedisServer, quick: bool) {
     println!("## Healthy Redis: cost per operation ({ops} ops, median of {rounds} rounds)\n");
     println!("| workload | raw `redis` client | RedisStorage | FallbackStorage |");
     println!("|---|---|---|---|");
-    for (label, write, concurrent) in [
-        ("SET, 1 task", true, false),
-        ("GET, 1 task", false, false),
-        ("SET, 50 tasks", true, true),
-        ("GET, 50 tasks", false, true),
+    for (label, work, concurrent) in [
+        ("SET, 1 task", Work::Set, false),
+        ("GET, 1 task", Work::Get, false),
+        ("SET, 50 tasks", Work::Set, true),
+        ("GET, 50 tasks", Work::Get, true),
+        ("SET in pipelines of 100, 1 task", Work::Pipeline, false),
     ] {
         let mut samples = vec![Vec::new(); candidates.len()];
         for _ in 0..rounds {
             for (i, (_, c)) in candidates.iter().enumerate() {
-                samples[i].push(run(c, ops, write, concurrent).await);
+                samples[i].push(run(c, ops, work, concurrent).await);
             }
         }
         let medians: Vec<f64> = samples.into_iter().map(median).collect();
         let raw = medians[0];
         let cells: Vec<String> = medians
             .iter()
-            .map(|m| format!("{:.1} µs ({:.2}x)", m / 1000.0, m / raw))
+            .map(|m| format!("{:.2} µs ({:.2}x)", m / 1000.0, m / raw))
             .collect();
         println!("| {label} | {} |", cells.join(" | "));
     }

@@ -117,6 +117,27 @@ impl Command {
         self.args().into_iter().map(Arg::into_bytes).collect()
     }
 
+    /// Calls `f` with each argument exactly as [`to_args`](Command::to_args) writes it (the
+    /// name first, in uppercase), without building a vector per argument: bytes the command
+    /// holds (keys, values) are passed as they are. What a client encoding the command
+    /// for the wire wants.
+    pub fn for_each_arg(&self, mut f: impl FnMut(&[u8])) {
+        for arg in self.args() {
+            match arg {
+                Arg::Name(name) if name.len() <= 32 => {
+                    let mut upper = [0u8; 32];
+                    for (u, b) in upper.iter_mut().zip(name.bytes()) {
+                        *u = b.to_ascii_uppercase();
+                    }
+                    f(&upper[..name.len()]);
+                }
+                Arg::Bytes(b) => f(b),
+                Arg::Word(w) => f(w.as_bytes()),
+                other => f(&other.into_bytes()),
+            }
+        }
+    }
+
     /// The command's arguments, borrowed where they are bytes it holds (keys, values):
     /// the one description of each command's argument layout, which [`to_args`] writes out
     /// and [`keys`](Command::keys) picks keys from at the table's key positions.

@@ -120,7 +120,7 @@ use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, FallbackHealth, Health, KeyVersion,
 };
 
-use hedgestore_core::forms::{journal_form, mirror_form};
+use hedgestore_core::forms::{into_mirror_form, journal_form};
 use journal::{Admission, Journal};
 use machine::{AfterRedis, Machine, RedisOutcome, Serving};
 
@@ -490,12 +490,14 @@ impl Inner {
     }
 
     /// Best-effort copy of a write that succeeded on Redis into memory.
-    async fn mirror(&self, command: &Command, reply: &Reply) {
+    /// Takes the command: most writes are copied as they are, moved rather than cloned,
+    /// and applied to the engine directly (no task hop, no boxed future).
+    fn mirror(&self, command: Command, reply: &Reply) {
         if !self.config.mirror_writes {
             return;
         }
-        for copy in mirror_form(command, reply) {
-            let _ = self.memory.execute(copy).await;
+        for copy in into_mirror_form(command, reply) {
+            let _ = self.memory.apply(copy);
         }
     }
 
@@ -626,7 +628,7 @@ impl Inner {
         match (self.decide(&command, &result), result) {
             (AfterRedis::Answer { mirror }, Ok(reply)) => {
                 if mirror {
-                    self.mirror(&command, &reply).await;
+                    self.mirror(command, &reply);
                 }
                 Ok(reply)
             }
@@ -699,7 +701,7 @@ impl Inner {
             match (self.decide(&command, &result), result) {
                 (AfterRedis::Answer { mirror }, Ok(reply)) => {
                     if mirror {
-                        self.mirror(&command, &reply).await;
+                        self.mirror(command, &reply);
                     }
                     out.push(Some(Ok(reply)));
                 }
@@ -786,8 +788,8 @@ impl CompleteStorage for FallbackStorage {
                         self.inner.fail_over(&StorageError::Unavailable(e))
                     }
                     Ok(replies) => {
-                        for (c, r) in commands.iter().zip(&replies) {
-                            self.inner.mirror(c, r).await;
+                        for (c, r) in commands.into_iter().zip(&replies) {
+                            self.inner.mirror(c, r);
                         }
                         return Ok(replies);
                     }

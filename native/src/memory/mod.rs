@@ -283,6 +283,18 @@ impl MemoryStorage {
         }
     }
 
+    /// Runs `command` on the engine at once (no boxed future): for the fallback's mirror,
+    /// whose memory side never has a data directory. A write to a storage that logs is
+    /// refused (it must go through the log, as [`BaseStorage::execute`] does).
+    pub(crate) fn apply(&self, command: Command) -> Result<Reply> {
+        if self.shared.log.is_some() && command.is_write() {
+            return Err(StorageError::Unavailable(
+                "MemoryStorage::apply is for storages without a data directory".into(),
+            ));
+        }
+        Ok(self.shared.call(|e| e.execute(command))??)
+    }
+
     /// The fencing-token owner id this instance uses for locks.
     pub fn owner_id(&self) -> &[u8] {
         &self.shared.owner

@@ -7,11 +7,10 @@ use crate::error::StorageError;
 
 /// The command as a `redis::Cmd`.
 pub(crate) fn to_cmd(command: &Command) -> redis::Cmd {
-    let args = command.to_args();
-    let mut cmd = redis::cmd(std::str::from_utf8(&args[0]).unwrap_or("PING"));
-    for a in &args[1..] {
-        cmd.arg(a.as_slice());
-    }
+    let mut cmd = redis::Cmd::new();
+    command.for_each_arg(|a| {
+        cmd.arg(a);
+    });
     cmd
 }
 
