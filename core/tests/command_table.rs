@@ -37,7 +37,11 @@ fn every_command_writes_back_to_arguments_that_parse_to_it() {
         assert_eq!(Command::parse(&args).as_ref(), Ok(&command), "{}", spec.id);
         let mut visited = Vec::new();
         command.for_each_arg(|a| visited.push(a.to_vec()));
-        assert_eq!(visited, args, "for_each_arg writes what to_args does: {}", spec.id);
+        assert_eq!(
+            visited, args,
+            "for_each_arg writes what to_args does: {}",
+            spec.id
+        );
     }
 }
 

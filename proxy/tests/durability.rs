@@ -175,9 +175,10 @@ fn spawn_fallback_proxy(dir: &std::path::Path, redis: &str) -> ProxyProcess {
 }
 
 /// The fallback's outage journal on disk: writes acknowledged during an outage, the proxy
-/// killed with SIGKILL before Redis is back, Redis restarted empty, the proxy restarted
-/// (and killed again in the middle of its replay, at spread points): Redis ends with every
-/// acknowledged outage write exactly once, in order.
+/// killed with SIGKILL; restarted while Redis is still down (it serves what it acknowledged
+/// and journals more), killed again; Redis restarted empty, the proxy restarted (and killed
+/// again in the middle of its replay, at spread points): Redis ends with every acknowledged
+/// outage write exactly once, in order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outage_writes_survive_kill_9_and_reach_redis_exactly_once() {
     let mut server = hedgestore_testkit::RedisServer::start().unwrap();
@@ -218,6 +219,31 @@ async fn outage_writes_survive_kill_9_and_reach_redis_exactly_once() {
     proxy.child.wait().unwrap();
     drop(proxy);
 
+    // Restarted while Redis is still down: it serves what it acknowledged from its journal,
+    // and journals more.
+    let mut again = spawn_fallback_proxy(&dir, &url);
+    assert_eq!(serving(again.addr).await.as_deref(), Some("memory"));
+    assert_eq!(
+        post(again.addr, "/", r#"["GET","counter"]"#).await.text(),
+        format!(r#"{{"result":"{WRITES}"}}"#)
+    );
+    const MORE: u64 = 10;
+    for i in 1..=MORE {
+        assert_eq!(
+            post(
+                again.addr,
+                "/",
+                &format!(r#"["RPUSH","list","{}"]"#, WRITES + i)
+            )
+            .await
+            .text(),
+            format!(r#"{{"result":{}}}"#, WRITES + i)
+        );
+    }
+    again.child.kill().expect("SIGKILL");
+    again.child.wait().unwrap();
+    drop(again);
+
     // Redis back, empty; the proxy restarts from its data directory and replays. It is
     // killed again a few times during that replay (at spread points), then left to finish.
     server.restart().unwrap();
@@ -237,7 +263,7 @@ async fn outage_writes_survive_kill_9_and_reach_redis_exactly_once() {
         Resp::Bulk(Some(WRITES.to_string().into_bytes())),
         "every acknowledged INCR once"
     );
-    let expected: Vec<Resp> = (1..=WRITES)
+    let expected: Vec<Resp> = (1..=WRITES + MORE)
         .map(|i| Resp::Bulk(Some(i.to_string().into_bytes())))
         .collect();
     assert_eq!(
