@@ -286,6 +286,7 @@ impl MemoryStorage {
     /// Runs `command` on the engine at once (no boxed future): for the fallback's mirror,
     /// whose memory side never has a data directory. A write to a storage that logs is
     /// refused (it must go through the log, as [`BaseStorage::execute`] does).
+    #[cfg(feature = "redis")]
     pub(crate) fn apply(&self, command: Command) -> Result<Reply> {
         if self.shared.log.is_some() && command.is_write() {
             return Err(StorageError::Unavailable(
