@@ -6,6 +6,10 @@
 //! Longer than 600 lines on purpose: every fault scenario (kill, freeze, empty restart, two
 //! instances, flapping, …) is one self-contained test with its own load and checks.
 
+mod support;
+
+use support::{config, wait_for_backend};
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -17,32 +21,6 @@ use hedgestore::{
 };
 use hedgestore_testkit::RedisServer;
 use tokio::time::Instant;
-
-fn config(port: u16) -> StorageConfig {
-    StorageConfig::default()
-        .redis_url(format!("redis://127.0.0.1:{port}"))
-        .redis_response_timeout(Duration::from_millis(300))
-        .redis_connect_timeout(Duration::from_millis(200))
-        .redis_health_check_interval(Duration::from_millis(100))
-        .redis_health_check_timeout(Duration::from_millis(600))
-        .redis_backoff(
-            Duration::from_millis(20),
-            2.0,
-            Duration::from_millis(200),
-            3,
-        )
-}
-
-async fn wait_for_backend(s: &Storage, backend: BackendKind, within: Duration) {
-    let deadline = Instant::now() + within;
-    while s.health().await.backend != backend {
-        assert!(
-            Instant::now() < deadline,
-            "still not on {backend:?} after {within:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// A handler that forwards every payload it receives to the returned channel.
 fn collecting_handler() -> (

@@ -10,6 +10,10 @@
 //! data on established ones is lost until the link is back, when TCP retransmits it: what a
 //! partition does to a client, unlike killing or freezing the server.
 
+mod support;
+
+use support::fast;
+
 use std::collections::HashMap;
 use std::process::Command as Process;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -113,18 +117,9 @@ fn partition_scenario(restart: Restart) {
         .expect("a runtime");
     runtime.block_on(async {
         let mut server = RedisServer::start().expect("redis-server in the namespace");
-        let config = StorageConfig::default()
-            .redis_url(format!("redis://127.0.0.1:{}", server.port()))
-            .redis_response_timeout(Duration::from_millis(300))
-            .redis_connect_timeout(Duration::from_millis(200))
-            .redis_health_check_interval(Duration::from_millis(100))
-            .redis_health_check_timeout(Duration::from_millis(600))
-            .redis_backoff(
-                Duration::from_millis(20),
-                2.0,
-                Duration::from_millis(200),
-                3,
-            );
+        let config = fast(
+            StorageConfig::default().redis_url(format!("redis://127.0.0.1:{}", server.port())),
+        );
         if restart == Restart::IdleTimeout {
             let mut direct = server.connect().expect("a direct connection");
             direct

@@ -2,26 +2,15 @@
 //! the memory mirror (a script's effects cannot be copied there), they are never journaled,
 //! and during an outage they are refused with a clear error.
 
+mod support;
+
+use support::config;
+
 use std::time::Duration;
 
-use hedgestore::{BackendKind, Bytes, Error, Reply, Storage, StorageConfig, StorageError};
+use hedgestore::{BackendKind, Bytes, Error, Reply, Storage, StorageError};
 use hedgestore_testkit::RedisServer;
 use tokio::time::Instant;
-
-fn config(port: u16) -> StorageConfig {
-    StorageConfig::default()
-        .redis_url(format!("redis://127.0.0.1:{port}"))
-        .redis_response_timeout(Duration::from_millis(300))
-        .redis_connect_timeout(Duration::from_millis(200))
-        .redis_health_check_interval(Duration::from_millis(100))
-        .redis_health_check_timeout(Duration::from_millis(600))
-        .redis_backoff(
-            Duration::from_millis(20),
-            2.0,
-            Duration::from_millis(200),
-            3,
-        )
-}
 
 /// Reads `key` until the storage serves from memory, then answers memory's value.
 async fn read_after_failover(s: &Storage, key: &str) -> Option<Bytes> {

@@ -4,34 +4,14 @@
 //! durable as its persistence made it (gone for keys the snapshot holds, healed from this
 //! instance's memory for keys the snapshot lacks).
 
+mod support;
+
+use support::{config, wait_for_backend};
+
 use std::time::Duration;
 
-use hedgestore::{BackendKind, Storage, StorageConfig};
+use hedgestore::{BackendKind, Storage};
 use hedgestore_testkit::{RedisServer, Resp};
-use tokio::time::Instant;
-
-fn config(port: u16) -> StorageConfig {
-    StorageConfig::default()
-        .redis_url(format!("redis://127.0.0.1:{port}"))
-        .redis_response_timeout(Duration::from_millis(300))
-        .redis_connect_timeout(Duration::from_millis(200))
-        .redis_health_check_interval(Duration::from_millis(100))
-        .redis_health_check_timeout(Duration::from_millis(600))
-        .redis_backoff(
-            Duration::from_millis(20),
-            2.0,
-            Duration::from_millis(200),
-            3,
-        )
-}
-
-async fn wait_for_backend(s: &Storage, backend: BackendKind) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while s.health().await.backend != backend {
-        assert!(Instant::now() < deadline, "still not on {backend:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// One phase of writes: `n` INCRs of `counter` and RPUSHes of `list`, all acknowledged.
 async fn phase(s: &Storage, counter: &str, list: &str, tag: &str, n: usize) {
@@ -77,13 +57,13 @@ async fn a_redis_restarted_from_an_older_snapshot_gets_the_outage_writes_once() 
 
     // The crash; C: during the outage, from memory.
     server.kill();
-    wait_for_backend(&s, BackendKind::Memory).await;
+    wait_for_backend(&s, BackendKind::Memory, Duration::from_secs(30)).await;
     phase(&s, "snap:counter", "snap:list", "c", 7).await;
     phase(&s, "snap:new-counter", "snap:new-list", "c", 3).await;
 
     // Back from the snapshot (A's state): the recovery replays C once.
     server.restart().unwrap();
-    wait_for_backend(&s, BackendKind::Redis).await;
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(30)).await;
 
     let mut direct = server.connect().unwrap();
     let get = |d: &mut hedgestore_testkit::RespConnection, k: &str| {

@@ -3,39 +3,16 @@
 //! recorder can be installed once per process) watches failovers, recoveries, the outage
 //! journal and the replay.
 
+mod support;
+
+use support::{config, wait_for_backend};
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hedgestore::{BackendKind, Storage, StorageConfig};
+use hedgestore::{BackendKind, Storage};
 use hedgestore_testkit::RedisServer;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
-use tokio::time::Instant;
-
-fn config(port: u16) -> StorageConfig {
-    StorageConfig::default()
-        .redis_url(format!("redis://127.0.0.1:{port}"))
-        .redis_response_timeout(Duration::from_millis(300))
-        .redis_connect_timeout(Duration::from_millis(200))
-        .redis_health_check_interval(Duration::from_millis(100))
-        .redis_health_check_timeout(Duration::from_millis(600))
-        .redis_backoff(
-            Duration::from_millis(20),
-            2.0,
-            Duration::from_millis(200),
-            3,
-        )
-}
-
-async fn wait_for_backend(s: &Storage, backend: BackendKind, within: Duration) {
-    let deadline = Instant::now() + within;
-    while s.health().await.backend != backend {
-        assert!(
-            Instant::now() < deadline,
-            "still not on {backend:?} after {within:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// What changed since the previous snapshot (the debugging recorder resets every value on
 /// each): counters by how much they grew, gauges by their last `set` or the sum of their

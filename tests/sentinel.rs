@@ -7,6 +7,10 @@
 
 mod conformance;
 
+mod support;
+
+use support::{fast, wait_for_backend};
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -279,17 +283,6 @@ async fn sentinel_failovers_are_followed() {
     eprintln!("sentinel suite in {:?}", started.elapsed());
 }
 
-async fn wait_for_backend(s: &Storage, backend: BackendKind, within: Duration) {
-    let deadline = Instant::now() + within;
-    while s.health().await.backend != backend {
-        assert!(
-            Instant::now() < deadline,
-            "still not on {backend:?} after {within:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fallback_serves_memory_while_every_node_is_down_and_replays_afterwards() {
     let mut set = SentinelSet::start(1).expect("start master, replica and a Sentinel");
@@ -299,18 +292,11 @@ async fn fallback_serves_memory_while_every_node_is_down_and_replays_afterwards(
         set.sentinel_list(),
         set.master_name
     );
-    let config = StorageConfig::from_lookup(|name| (name == "REDIS_URL").then(|| url.clone()))
-        .expect("the redis+sentinel:// URL parses")
-        .redis_health_check_interval(Duration::from_millis(200))
-        .redis_response_timeout(Duration::from_millis(300))
-        .redis_connect_timeout(Duration::from_millis(200))
-        .redis_health_check_timeout(Duration::from_millis(600))
-        .redis_backoff(
-            Duration::from_millis(20),
-            2.0,
-            Duration::from_millis(200),
-            3,
-        );
+    let config = fast(
+        StorageConfig::from_lookup(|name| (name == "REDIS_URL").then(|| url.clone()))
+            .expect("the redis+sentinel:// URL parses"),
+    )
+    .redis_health_check_interval(Duration::from_millis(200));
     let s = Storage::connect(config).await.unwrap();
     wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(5)).await;
     s.set("fb:before", "1", None).await.unwrap();

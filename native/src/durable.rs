@@ -136,6 +136,21 @@ pub(crate) struct Log {
     appended: u64,
 }
 
+/// Creates `dir` if needed and opens (or creates) the file `name` in it for reading and
+/// appending, as it is: the memory log and the fallback's outage journal both start here.
+pub(crate) fn open_in(dir: &Path, name: &str) -> Result<(File, PathBuf), String> {
+    std::fs::create_dir_all(dir).map_err(|e| describe(dir, &e))?;
+    let path = dir.join(name);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| describe(&path, &e))?;
+    Ok((file, path))
+}
+
 fn describe(path: &Path, e: &io::Error) -> String {
     format!("{}: {e}", path.display())
 }
@@ -147,15 +162,7 @@ impl Log {
         dir: &Path,
         engine: &mut Engine<SystemClock>,
     ) -> Result<(Log, Recovered), String> {
-        std::fs::create_dir_all(dir).map_err(|e| describe(dir, &e))?;
-        let path = dir.join(LOG_FILE);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| describe(&path, &e))?;
+        let (mut file, path) = open_in(dir, LOG_FILE)?;
         let len = file.metadata().map_err(|e| describe(&path, &e))?.len();
         let mut recovered = Recovered::default();
         let good = if len == 0 {

@@ -52,22 +52,6 @@ impl<'a> Pipeline<'a> {
         }
     }
 
-    /// Queues any command.
-    pub fn command(&mut self, command: Command) -> &mut Self {
-        self.commands.push(command);
-        self
-    }
-
-    /// Number of queued commands.
-    pub fn len(&self) -> usize {
-        self.commands.len()
-    }
-
-    /// Whether nothing is queued.
-    pub fn is_empty(&self) -> bool {
-        self.commands.is_empty()
-    }
-
     /// Sends the queued commands: each command's result, in order (see the module docs).
     pub async fn execute(self) -> Vec<Result<Reply>> {
         if self.commands.is_empty() {

@@ -54,22 +54,6 @@ impl<'a> Transaction<'a> {
         Ok(self)
     }
 
-    /// Queues any command.
-    pub fn command(&mut self, command: Command) -> &mut Self {
-        self.commands.push(command);
-        self
-    }
-
-    /// Number of queued commands.
-    pub fn len(&self) -> usize {
-        self.commands.len()
-    }
-
-    /// Whether nothing is queued.
-    pub fn is_empty(&self) -> bool {
-        self.commands.is_empty()
-    }
-
     /// Runs the queued commands atomically: every reply in order, or an error
     /// ([`StorageError::Transaction`](crate::StorageError::Transaction)) and no change at all.
     pub async fn execute(self) -> Result<Vec<Reply>> {
@@ -85,6 +69,22 @@ impl<'a> Transaction<'a> {
 macro_rules! hand_written_queue_methods {
     ($ty:ident) => {
         impl $ty<'_> {
+            /// Queues any command.
+            pub fn command(&mut self, command: hedgestore_core::Command) -> &mut Self {
+                self.commands.push(command);
+                self
+            }
+
+            /// Number of queued commands.
+            pub fn len(&self) -> usize {
+                self.commands.len()
+            }
+
+            /// Whether nothing is queued.
+            pub fn is_empty(&self) -> bool {
+                self.commands.is_empty()
+            }
+
             /// Queues `SET key value [PX ttl]` (written by hand, as `SET` has options; in core's
             /// method list). The other commands' methods are generated from the list.
             pub fn set(

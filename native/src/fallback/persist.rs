@@ -39,7 +39,7 @@
 //! while it lives: an application down for longer than 10 minutes in the middle of a replay
 //! may apply that one batch twice.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -108,15 +108,7 @@ fn echo(text: String) -> Command {
 impl JournalFile {
     /// Opens (or creates) the journal in `dir`, and reads what an earlier run left.
     pub(crate) fn open(dir: &Path, fsync: Fsync) -> Result<(JournalFile, Loaded), String> {
-        std::fs::create_dir_all(dir).map_err(|e| describe(dir, &e))?;
-        let path = dir.join(OUTAGE_FILE);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| describe(&path, &e))?;
+        let (mut file, path) = crate::durable::open_in(dir, OUTAGE_FILE)?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|e| describe(&path, &e))?;

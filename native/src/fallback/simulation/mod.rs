@@ -389,26 +389,33 @@ impl Sim {
         }
     }
 
+    /// Merges the next base not yet merged into `plan`'s server: `Ok(false)` when none is
+    /// left.
+    fn merge_next_base(&mut self, i: usize, plan: &Recovery) -> Result<bool, ()> {
+        let inst = &mut self.instances[i];
+        let Some(base) = inst.journal.unmerged_bases(&plan.run_id).first() else {
+            return Ok(false);
+        };
+        if base.expires_at == 0 || base.expires_at > now(&inst.clock) {
+            self.redis
+                .script(&mut inst.conn, &mut self.rng, &plan.run_id, |db| {
+                    base_merge_script(db, base, &plan.run_id);
+                    Some(Vec::new())
+                })?;
+        }
+        inst.journal.bases_merged(&plan.run_id, 1);
+        Ok(true)
+    }
+
     /// One unit of a replay (`recovery::next_unit`): the bases not yet merged into a
     /// restarted server, else the next batch. `Ok(true)` when nothing was left.
     fn replay_unit(&mut self, i: usize, plan: &Recovery) -> Result<bool, ()> {
+        if plan.restarted && self.merge_next_base(i, plan)? {
+            return Ok(false);
+        }
         let inst = &mut self.instances[i];
         let redis = &mut self.redis;
         let rng = &mut self.rng;
-        if plan.restarted {
-            let bases = inst.journal.unmerged_bases(&plan.run_id);
-            if let Some(base) = bases.first() {
-                let now = now(&inst.clock);
-                if base.expires_at == 0 || base.expires_at > now {
-                    redis.script(&mut inst.conn, rng, &plan.run_id, |db| {
-                        base_merge_script(db, base, &plan.run_id);
-                        Some(Vec::new())
-                    })?;
-                }
-                inst.journal.bases_merged(&plan.run_id, 1);
-                return Ok(false);
-            }
-        }
         let Some(batch) = inst.journal.next_batch(&plan.run_id, BATCH) else {
             return Ok(true);
         };
@@ -448,19 +455,7 @@ impl Sim {
                 }
                 Ok(true)
             }
-            Step::MergeBases => {
-                let Some(base) = inst.journal.unmerged_bases(&plan.run_id).first() else {
-                    return Ok(true);
-                };
-                if base.expires_at == 0 || base.expires_at > now {
-                    redis.script(&mut inst.conn, rng, &plan.run_id, |db| {
-                        base_merge_script(db, base, &plan.run_id);
-                        Some(Vec::new())
-                    })?;
-                }
-                inst.journal.bases_merged(&plan.run_id, 1);
-                Ok(false)
-            }
+            Step::MergeBases => self.merge_next_base(i, plan).map(|merged| !merged),
             Step::Replay => self.replay_unit(i, plan),
             Step::RestoreSubscriptions => redis.reachable().then_some(true).ok_or(()),
         }
