@@ -246,6 +246,21 @@ impl Machine {
         }
     }
 
+    /// The outcomes that change no state (Redis answered, with a reply or an error, or was
+    /// only slow): what happens to the call, without the machine. For
+    /// [`RedisOutcome::Unreachable`] it answers `Err(maybe_applied)`: that one
+    /// [`Machine::on_redis_outcome`] decides. The driver's fast path: no lock for a call
+    /// Redis answered.
+    pub(crate) fn answered(outcome: RedisOutcome, is_write: bool) -> Result<AfterRedis, bool> {
+        match outcome {
+            RedisOutcome::Ok => Ok(AfterRedis::Answer { mirror: is_write }),
+            RedisOutcome::CommandError | RedisOutcome::NoAnswer => {
+                Ok(AfterRedis::Answer { mirror: false })
+            }
+            RedisOutcome::Unreachable { maybe_applied } => Err(maybe_applied),
+        }
+    }
+
     /// A call to Redis ended with `outcome`: what happens to it. `idempotent`: the write's
     /// journal form can be replayed harmlessly even if Redis applied it.
     pub(crate) fn on_redis_outcome(
@@ -254,19 +269,15 @@ impl Machine {
         is_write: bool,
         idempotent: bool,
     ) -> AfterRedis {
-        match outcome {
-            RedisOutcome::Ok => AfterRedis::Answer { mirror: is_write },
-            RedisOutcome::CommandError | RedisOutcome::NoAnswer => {
-                AfterRedis::Answer { mirror: false }
-            }
-            RedisOutcome::Unreachable { maybe_applied } => {
-                let switched = self.fail_over();
-                if maybe_applied && is_write && !idempotent {
-                    AfterRedis::OutcomeUnknown { switched }
-                } else {
-                    AfterRedis::ServeFromMemory { switched }
-                }
-            }
+        let maybe_applied = match Self::answered(outcome, is_write) {
+            Ok(after) => return after,
+            Err(maybe_applied) => maybe_applied,
+        };
+        let switched = self.fail_over();
+        if maybe_applied && is_write && !idempotent {
+            AfterRedis::OutcomeUnknown { switched }
+        } else {
+            AfterRedis::ServeFromMemory { switched }
         }
     }
 

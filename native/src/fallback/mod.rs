@@ -660,6 +660,9 @@ impl Inner {
                 _ => RedisOutcome::CommandError,
             },
         };
+        if let Ok(after) = Machine::answered(outcome, command.is_write()) {
+            return after;
+        }
         let idempotent = matches!(
             outcome,
             RedisOutcome::Unreachable {
