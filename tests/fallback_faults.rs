@@ -8,7 +8,7 @@
 
 mod support;
 
-use support::{config, wait_for_backend};
+use support::{collecting_handler, config, wait_for_backend};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -21,21 +21,6 @@ use hedgestore::{
 };
 use hedgestore_testkit::RedisServer;
 use tokio::time::Instant;
-
-/// A handler that forwards every payload it receives to the returned channel.
-fn collecting_handler() -> (
-    hedgestore::Handler,
-    tokio::sync::mpsc::UnboundedReceiver<Bytes>,
-) {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let handler = hedgestore::handler(move |_, payload| {
-        let tx = tx.clone();
-        async move {
-            let _ = tx.send(payload);
-        }
-    });
-    (handler, rx)
-}
 
 /// A direct client to check what Redis really holds.
 async fn direct(server: &RedisServer) -> Storage {

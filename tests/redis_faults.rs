@@ -3,9 +3,13 @@
 //! failing after a dropped connection, commands hanging without timeouts, a client stuck
 //! after an auth error, retry loops without bound.
 
+mod support;
+
+use support::forwarding;
+
 use std::time::Duration;
 
-use hedgestore::{handler, RedisStorage, Storage, StorageConfig, StorageError};
+use hedgestore::{RedisStorage, Storage, StorageConfig, StorageError};
 use hedgestore_testkit::RedisServer;
 use tokio::time::Instant;
 
@@ -137,28 +141,9 @@ async fn subscriptions_are_restored_after_a_restart() {
     let (_, s) = connect(&server).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let tx2 = tx.clone();
-    let _sub = s
-        .subscribe(
-            "news",
-            handler(move |_, payload| {
-                let tx = tx.clone();
-                async move {
-                    let _ = tx.send(payload);
-                }
-            }),
-        )
-        .await
-        .unwrap();
+    let _sub = s.subscribe("news", forwarding(tx.clone())).await.unwrap();
     let _psub = s
-        .psubscribe(
-            "prices.*",
-            handler(move |_, payload| {
-                let tx = tx2.clone();
-                async move {
-                    let _ = tx.send(payload);
-                }
-            }),
-        )
+        .psubscribe("prices.*", forwarding(tx2.clone()))
         .await
         .unwrap();
     s.publish("news", "before").await.unwrap();

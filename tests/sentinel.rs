@@ -9,14 +9,14 @@ mod conformance;
 
 mod support;
 
-use support::{fast, wait_for_backend};
+use support::{fast, forwarding, wait_for_backend};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use conformance::{Harness, Time};
-use hedgestore::{handler, BackendKind, Bytes, Storage, StorageConfig, StorageError};
+use hedgestore::{BackendKind, Bytes, Storage, StorageConfig, StorageError};
 use hedgestore_testkit::{Resp, RespConnection, SentinelSet};
 use tokio::sync::mpsc;
 
@@ -253,15 +253,7 @@ async fn sentinel_failovers_are_followed() {
 
     let (tx, mut rx) = mpsc::unbounded_channel();
     let _sub = s
-        .subscribe(
-            "sentinel:news",
-            handler(move |_, payload| {
-                let tx = tx.clone();
-                async move {
-                    let _ = tx.send(payload);
-                }
-            }),
-        )
+        .subscribe("sentinel:news", forwarding(tx.clone()))
         .await
         .unwrap();
     s.publish("sentinel:news", "before").await.unwrap();

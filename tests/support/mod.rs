@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use hedgestore::{BackendKind, Storage, StorageConfig};
+use hedgestore::{BackendKind, Bytes, Handler, Storage, StorageConfig};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// `config` with the test timings: 300 ms response timeout, 200 ms connect timeout, a
@@ -39,4 +40,20 @@ pub async fn wait_for_backend(s: &Storage, backend: BackendKind, within: Duratio
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A handler that forwards every payload it receives into `tx`.
+pub fn forwarding(tx: mpsc::UnboundedSender<Bytes>) -> Handler {
+    hedgestore::handler(move |_, payload| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(payload);
+        }
+    })
+}
+
+/// A handler forwarding every payload it receives to the returned channel.
+pub fn collecting_handler() -> (Handler, mpsc::UnboundedReceiver<Bytes>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (forwarding(tx), rx)
 }
