@@ -31,8 +31,10 @@ for target in wasm32-unknown-unknown thumbv7em-none-eabihf; do
     grep -qx "$target" <<<"$installed_targets" || rustup target add "$target"
 done
 
-step "setup: redis-server (the oracle of the differential tests)"
+step "setup: redis-server and redis-cli (differential, fault, cluster and Sentinel tests)"
 command -v redis-server >/dev/null || apt_install redis-server
+# `redis-cli --cluster create` builds the test clusters (Debian: redis-tools).
+command -v redis-cli >/dev/null || apt_install redis-tools
 
 step "setup: ip and unshare (the network-partition test runs in its own network namespace)"
 command -v ip >/dev/null || apt_install iproute2
