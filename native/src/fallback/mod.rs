@@ -49,8 +49,9 @@
 //!   the last batch is replayed, and if Redis still answers with the run id the plan was
 //!   made for, traffic switches back to Redis and `BackendChanged` is announced. Writes wait
 //!   only for that last batch. If new writes outpace the background replay, it holds the
-//!   journal for at most a third of the response timeout (100 ms at most) at a time to catch
-//!   up: no caller waits past the operation timeout because of a recovery. (With
+//!   journal for about a third of the response timeout (100 ms at most) at a time to catch
+//!   up (checked between batches: the batch running when the hold ends finishes first, one
+//!   Redis call bounded by the response timeout). (With
 //!   `JournalOverflow::DropJournal` after an overflow, the write-back of memory runs at the
 //!   switch and holds writes for its duration.) Replayed entries leave the journal
 //!   only then: if Redis restarts during a recovery, the next one replays them into the
@@ -692,6 +693,9 @@ impl Inner {
     async fn pipeline(&self, commands: Vec<Command>) -> Vec<Result<Reply>> {
         if let Err(e) = self.check_open() {
             return commands.iter().map(|_| Err(e.clone())).collect();
+        }
+        if !self.on_redis() {
+            return self.pipeline_on_memory(commands).await;
         }
         let Some(gate) = self.enter_redis() else {
             return self.pipeline_on_memory(commands).await;

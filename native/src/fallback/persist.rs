@@ -40,7 +40,7 @@
 //! may apply that one batch twice.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use hedgestore_core::log::{encode_record, Records, HEADER};
@@ -113,7 +113,11 @@ impl JournalFile {
         file.read_to_end(&mut bytes)
             .map_err(|e| describe(&path, &e))?;
         let mut loaded = Loaded::default();
-        if bytes.is_empty() {
+        // Empty, or a header cut short by a crash while the file was created: a new journal.
+        if bytes.len() < HEADER.len() && HEADER.starts_with(&bytes) {
+            file.set_len(0).map_err(|e| describe(&path, &e))?;
+            file.seek(io::SeekFrom::Start(0))
+                .map_err(|e| describe(&path, &e))?;
             file.write_all(HEADER).map_err(|e| describe(&path, &e))?;
             file.sync_all().map_err(|e| describe(&path, &e))?;
         } else {
@@ -149,7 +153,6 @@ impl JournalFile {
                 file.sync_all().map_err(|e| describe(&path, &e))?;
             }
         }
-        use std::io::Seek;
         file.seek(io::SeekFrom::End(0))
             .map_err(|e| describe(&path, &e))?;
         let begun = loaded.owner.is_some();
@@ -212,10 +215,7 @@ impl JournalFile {
         self.dirty = false;
         self.file
             .set_len(HEADER.len() as u64)
-            .and_then(|()| {
-                use std::io::Seek;
-                self.file.seek(io::SeekFrom::End(0)).map(|_| ())
-            })
+            .and_then(|()| self.file.seek(io::SeekFrom::End(0)).map(|_| ()))
             .and_then(|()| self.file.sync_all())
             .map_err(|e| describe(&self.path, &e))
     }
@@ -223,20 +223,29 @@ impl JournalFile {
     /// Syncs if something was written since the last sync (the `everysec` task).
     pub(crate) fn sync_if_dirty(&mut self) -> Result<(), String> {
         if self.dirty {
-            self.dirty = false;
+            // Still dirty if the sync fails: the next round tries again.
             self.file
                 .sync_data()
                 .map_err(|e| describe(&self.path, &e))?;
+            self.dirty = false;
         }
         Ok(())
     }
 
+    /// Appends one record. A write that fails part-way is cut off again, so the records
+    /// after it are not hidden behind a torn one at the next start.
     fn write(&mut self, commands: &[Command]) -> Result<(), String> {
         self.scratch.clear();
         encode_record(commands, &mut self.scratch);
-        self.file
-            .write_all(&self.scratch)
+        let before = self
+            .file
+            .stream_position()
             .map_err(|e| describe(&self.path, &e))?;
+        if let Err(e) = self.file.write_all(&self.scratch) {
+            let _ = self.file.set_len(before);
+            let _ = self.file.seek(io::SeekFrom::Start(before));
+            return Err(describe(&self.path, &e));
+        }
         self.dirty = true;
         if self.fsync == Fsync::Always {
             self.sync_if_dirty()?;

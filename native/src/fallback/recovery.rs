@@ -222,7 +222,7 @@ impl Inner {
         let mut journal = self.journal.lock().await;
         let switch_started = std::time::Instant::now();
         let last = async {
-            if plan.steps.contains(&Step::WriteBack) {
+            if journal.dropped {
                 // No journal: memory's values are the best knowledge left. Written back
                 // here, under the lock, because every write changes what must be written.
                 self.write_back(&journal.touched).await?;
@@ -330,6 +330,10 @@ impl Inner {
         loop {
             let unit = {
                 let mut journal = self.journal.lock().await;
+                if journal.dropped {
+                    // Overflowed (`DropJournal`) meanwhile: the switch writes memory back.
+                    return Ok(());
+                }
                 let backlog = journal.unreplayed(&plan.run_id);
                 if batches
                     && backlog <= REPLAY_BATCH
