@@ -25,7 +25,12 @@ as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-step "setup: wasm32 target, wasm-bindgen-cli, wasm-pack, chromium"
+step "setup: Node.js and npm, wasm32 target, wasm-bindgen-cli, wasm-pack, chromium"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    # Debian 12's Node 18 is enough for the package, Miniflare 4 and puppeteer-core.
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm
+fi
 ./scripts/ensure-wasm-tools.sh
 command -v wasm-pack >/dev/null || cargo install wasm-pack
 if ! command -v chromium >/dev/null || ! [ -x /usr/bin/chromedriver ]; then

@@ -208,9 +208,11 @@ async fn writes_and_subscriptions_follow_a_new_master(
         if raw_get(new_master, "sentinel:probe") == Some(i.to_string().into_bytes()) {
             break;
         }
+        // A bound for a stuck storage, not a speed claim (the time is printed below; a
+        // loaded 2-core machine must not fail it).
         assert!(
-            named.elapsed() < Duration::from_secs(2),
-            "{what}: still writing elsewhere 2 s after the Sentinels named {new_master}"
+            named.elapsed() < Duration::from_secs(10),
+            "{what}: still writing elsewhere 10 s after the Sentinels named {new_master}"
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
