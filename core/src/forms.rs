@@ -142,9 +142,10 @@ pub fn mirror_form(command: &Command, reply: &Reply) -> Vec<Command> {
     collection_mirror(command, reply).unwrap_or_else(|| vec![command.clone()])
 }
 
-/// [`mirror_form`], taking the command: a write copied as it is (`SET`, `HSET`, `RPUSH` …,
-/// most of them) is moved rather than cloned.
-pub fn into_mirror_form(command: Command, reply: &Reply) -> Vec<Command> {
+/// [`mirror_form`], taking the command and handing each copy to `apply`: a write copied
+/// as it is (`SET`, `HSET`, `RPUSH` …, most of them) is moved rather than cloned, and no
+/// vector is built for it.
+pub fn for_each_mirror_form(command: Command, reply: &Reply, mut apply: impl FnMut(Command)) {
     let as_is = command.is_write()
         && !matches!(
             (&command, reply),
@@ -162,9 +163,9 @@ pub fn into_mirror_form(command: Command, reply: &Reply) -> Vec<Command> {
         )
         && collection_mirror(&command, reply).is_none();
     if as_is {
-        vec![command]
+        apply(command);
     } else {
-        mirror_form(&command, reply)
+        mirror_form(&command, reply).into_iter().for_each(apply);
     }
 }
 

@@ -141,7 +141,11 @@ impl Storage {
         value: impl AsRef<[u8]>,
         ttl: Option<Duration>,
     ) -> Result<()> {
-        self.inner.set(key.as_ref(), value.as_ref(), ttl).await
+        let options = match ttl {
+            Some(ttl) => SetOptions::default().px(crate::clock::duration_millis(ttl)),
+            None => SetOptions::default(),
+        };
+        self.set_with(key, value, options).await.map(|_| ())
     }
 
     /// `SET` with options (`SetOptions::default().nx()`, `.xx()`, `.ex(…)`, `.keep_ttl()`);
@@ -152,9 +156,20 @@ impl Storage {
         value: impl AsRef<[u8]>,
         options: SetOptions,
     ) -> Result<bool> {
-        self.inner
-            .set_with(key.as_ref(), value.as_ref(), options)
-            .await
+        // The command itself through `execute`: one boxed future per call, as every other
+        // method of `Storage` (the trait's `set_with` would add its own).
+        let reply = self
+            .inner
+            .execute(Command::Set {
+                key: key.as_ref().to_vec(),
+                value: value.as_ref().to_vec(),
+                options: SetOptions {
+                    get: false,
+                    ..options
+                },
+            })
+            .await?;
+        crate::reply::ok_or_nil(reply)
     }
 
     /// `ZADD key [NX|XX] [GT|LT] [CH] score member …` (`ZAddOptions`; `INCR` is ignored):

@@ -47,7 +47,15 @@ pub trait BaseStorage: Send + Sync {
             Some(ttl) => SetOptions::default().px(millis(ttl)),
             None => SetOptions::default(),
         };
-        self.set_with(key, value, options).await.map(|_| ())
+        // The command itself, not through `set_with`: one boxed future fewer per call.
+        let reply = self
+            .execute(Command::Set {
+                key: key.to_vec(),
+                value: value.to_vec(),
+                options,
+            })
+            .await?;
+        reply::ok_or_nil(reply).map(|_| ())
     }
 
     /// `SET` with every option (NX/XX, expiry forms, KEEPTTL); true when it wrote. The `GET`

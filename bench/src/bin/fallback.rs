@@ -13,6 +13,10 @@
 //!
 //! Run: `cargo run --release --manifest-path bench/Cargo.toml --bin fallback`
 //! (`--quick` for a smoke run). Output is Markdown.
+//!
+//! `--profile raw|redis|fallback [set|get|pipeline] [OPS]` runs only that candidate's
+//! 50-task (or pipelined) workload for OPS operations (default 400,000), for a profiler such as
+//! `perf record -g` to look at one layer alone.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -248,10 +252,72 @@ async fn outage(server: &mut RedisServer, quick: bool) {
     println!();
 }
 
+/// `--profile CANDIDATE [WORK]`: one candidate, one workload, many operations.
+async fn profile(server: &RedisServer, candidate: &str, work: &str, ops: usize) {
+    let c = match candidate {
+        "raw" => Candidate::Raw(
+            redis::Client::open(server.url())
+                .expect("url")
+                .get_multiplexed_async_connection()
+                .await
+                .expect("raw connection"),
+        ),
+        "redis" => Candidate::Store(Storage::new(
+            RedisStorage::connect(config(server.port()).redis)
+                .await
+                .expect("redis storage"),
+        )),
+        "fallback" => Candidate::Store(Storage::new(
+            FallbackStorage::start(config(server.port()))
+                .await
+                .expect("fallback storage"),
+        )),
+        other => panic!("--profile takes raw, redis or fallback, not {other:?}"),
+    };
+    let (work, concurrent) = match work {
+        "set" => (Work::Set, true),
+        "get" => (Work::Get, true),
+        "pipeline" => (Work::Pipeline, false),
+        other => panic!("--profile's workload is set, get or pipeline, not {other:?}"),
+    };
+    let cpu = process_cpu();
+    let ns = run(&c, ops, work, concurrent).await;
+    let cpu_ns = (process_cpu() - cpu).as_nanos() as f64 / ops as f64;
+    println!(
+        "{candidate}: {:.2} µs per operation, {:.2} µs of this process's CPU per operation",
+        ns / 1000.0,
+        cpu_ns / 1000.0
+    );
+}
+
+/// User + system CPU time of this process so far (all its threads; not `redis-server`),
+/// from `/proc/self/stat`: steadier than wall time on a busy machine.
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    // Linux reports them in USER_HZ, 100 per second on every mainstream configuration.
+    Duration::from_millis(ticks * 10)
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
     let mut server = RedisServer::start().expect("redis-server");
+    if let Some(i) = args.iter().position(|a| a == "--profile") {
+        let candidate = args.get(i + 1).map_or("redis", String::as_str);
+        let work = args.get(i + 2).map_or("set", String::as_str);
+        let ops = args
+            .get(i + 3)
+            .map_or(400_000, |n| n.parse().expect("a count of operations"));
+        profile(&server, candidate, work, ops).await;
+        return;
+    }
     healthy_overhead(&server, quick).await;
     outage(&mut server, quick).await;
 }

@@ -122,20 +122,43 @@ impl Command {
     /// holds (keys, values) are passed as they are. What a client encoding the command
     /// for the wire wants.
     pub fn for_each_arg(&self, mut f: impl FnMut(&[u8])) {
-        for arg in self.args() {
+        self.encode_args(|_, _| (), |(), a| f(a));
+    }
+
+    /// [`for_each_arg`](Command::for_each_arg) for an encoder that sizes its buffers first:
+    /// `start(argument count, total bytes)` makes the encoder (integers counted at 20 bytes,
+    /// their longest form), then `push` gets each argument; one walk over the arguments.
+    pub fn encode_args<T>(
+        &self,
+        start: impl FnOnce(usize, usize) -> T,
+        mut push: impl FnMut(&mut T, &[u8]),
+    ) -> T {
+        let args = self.args();
+        let bytes = args
+            .iter()
+            .map(|a| match a {
+                Arg::Name(n) | Arg::Word(n) => n.len(),
+                Arg::Bytes(b) => b.len(),
+                Arg::Owned(v) => v.len(),
+                _ => 20,
+            })
+            .sum();
+        let mut out = start(args.len(), bytes);
+        for arg in args {
             match arg {
                 Arg::Name(name) if name.len() <= 32 => {
                     let mut upper = [0u8; 32];
                     for (u, b) in upper.iter_mut().zip(name.bytes()) {
                         *u = b.to_ascii_uppercase();
                     }
-                    f(&upper[..name.len()]);
+                    push(&mut out, &upper[..name.len()]);
                 }
-                Arg::Bytes(b) => f(b),
-                Arg::Word(w) => f(w.as_bytes()),
-                other => f(&other.into_bytes()),
+                Arg::Bytes(b) => push(&mut out, b),
+                Arg::Word(w) => push(&mut out, w.as_bytes()),
+                other => push(&mut out, &other.into_bytes()),
             }
         }
+        out
     }
 
     /// The command's arguments, borrowed where they are bytes it holds (keys, values):
@@ -145,7 +168,9 @@ impl Command {
     /// [`to_args`]: Command::to_args
     pub(crate) fn args(&self) -> Vec<Arg<'_>> {
         use Command::*;
-        let mut a = vec![Arg::Name(self.name())];
+        // Room for most commands' arguments: one allocation, no regrowth.
+        let mut a = Vec::with_capacity(8);
+        a.push(Arg::Name(self.name()));
         match self {
             Get { key }
             | GetDel { key }

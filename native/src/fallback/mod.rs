@@ -121,7 +121,7 @@ use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, FallbackHealth, Health, KeyVersion,
 };
 
-use hedgestore_core::forms::{into_mirror_form, journal_form};
+use hedgestore_core::forms::{for_each_mirror_form, journal_form};
 use journal::{Admission, Journal};
 use machine::{AfterRedis, Machine, RedisOutcome, Serving};
 
@@ -497,9 +497,9 @@ impl Inner {
         if !self.config.mirror_writes {
             return;
         }
-        for copy in into_mirror_form(command, reply) {
+        for_each_mirror_form(command, reply, |copy| {
             let _ = self.memory.apply(copy);
-        }
+        });
     }
 
     /// Asks the journal's bound about `bytes` more ([`Journal::admit`]), counting and
@@ -618,14 +618,18 @@ impl Inner {
 
     async fn execute(&self, command: Command) -> Result<Reply> {
         self.check_open()?;
+        // The memory path is boxed: its future (journal lock, bases, the write) would
+        // otherwise make every healthy call's future larger.
         if !self.on_redis() {
-            return self.on_memory(command).await;
+            return Box::pin(self.on_memory(command)).await;
         }
         let Some(gate) = self.enter_redis() else {
-            return self.on_memory(command).await;
+            return Box::pin(self.on_memory(command)).await;
         };
         let result = self.redis.execute_classified(&command).await;
-        self.forget_script_keys(&command).await;
+        if command.is_script() {
+            Box::pin(self.forget_script_keys(&command)).await;
+        }
         match (self.decide(&command, &result), result) {
             (AfterRedis::Answer { mirror }, Ok(reply)) => {
                 if mirror {
@@ -636,7 +640,7 @@ impl Inner {
             (AfterRedis::Answer { .. }, Err(f)) => Err(f.error),
             (AfterRedis::ServeFromMemory { .. }, _) => {
                 drop(gate);
-                self.on_memory(command).await
+                Box::pin(self.on_memory(command)).await
             }
             (AfterRedis::OutcomeUnknown { .. }, _) => Err(outcome_unknown()),
         }

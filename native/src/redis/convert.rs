@@ -7,11 +7,10 @@ use crate::error::StorageError;
 
 /// The command as a `redis::Cmd`.
 pub(crate) fn to_cmd(command: &Command) -> redis::Cmd {
-    let mut cmd = redis::Cmd::new();
-    command.for_each_arg(|a| {
+    // Sized first: one allocation each for the bytes and the argument ends.
+    command.encode_args(redis::Cmd::with_capacity, |cmd, a| {
         cmd.arg(a);
-    });
-    cmd
+    })
 }
 
 fn status(s: String) -> Reply {

@@ -2,7 +2,8 @@
 //! rest of the backend sends commands, pipelines and scripts over (it implements the
 //! `redis` crate's `ConnectionLike`), so the retry, deadline and conversion code exists once.
 //!
-//! * **Single server**: the crate's `ConnectionManager` (reconnects with backoff).
+//! * **Single server**: one multiplexed connection of our own ([`SingleConn`]: made on
+//!   demand, made again with backoff after it broke).
 //! * **Cluster**: the crate's `cluster_async::ClusterConnection`. It routes every command
 //!   by slot, follows `MOVED`/`ASK` redirections while slots move, refreshes the slot map
 //!   after a failover, and retries `TRYAGAIN`/`CLUSTERDOWN` with backoff; all of that stays
@@ -24,10 +25,12 @@ use redis::cluster_routing::{MultipleNodeRoutingInfo, ResponsePolicy, RoutingInf
 use redis::sentinel::{Sentinel, SentinelNodeConnectionInfo};
 use redis::{Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
+use super::single::{SingleConn, SingleLink};
 use crate::config::{ConfigError, RedisConfig, Secret};
 use crate::topology::{NodeAddr, RedisTopology};
 
-/// Reconnect settings shared by every `ConnectionManager` the backend makes.
+/// Reconnect settings shared by every `ConnectionManager` the backend makes (Sentinel
+/// masters, pub/sub).
 pub(crate) fn manager_config(config: &RedisConfig) -> ConnectionManagerConfig {
     ConnectionManagerConfig::new()
         .set_connection_timeout(Some(config.connect_timeout))
@@ -62,7 +65,7 @@ pub(crate) fn cluster_builder(config: &RedisConfig, nodes: &[NodeAddr]) -> Clust
 /// A connection to the configured deployment. Cheap to clone (clones share the sockets).
 #[derive(Clone)]
 pub(crate) enum Link {
-    Single(ConnectionManager),
+    Single(Arc<SingleConn>),
     Cluster(ClusterConnection),
     /// `health`: this is the health checks' own connection (its own socket and timeout).
     Sentinel {
@@ -83,16 +86,10 @@ impl Link {
             RedisTopology::Single => {
                 let client =
                     redis::Client::open(config.connection_url().expose()).map_err(|_| bad_url())?;
-                let make = |c: ConnectionManagerConfig| {
-                    ConnectionManager::new_lazy_with_config(client.clone(), c)
-                        .map_err(|_| bad_url())
+                let make = |timeout: Duration| {
+                    Link::Single(Arc::new(SingleConn::new(client.clone(), config, timeout)))
                 };
-                Ok((
-                    Link::Single(make(manager_config(config))?),
-                    Link::Single(make(
-                        manager_config(config).set_response_timeout(Some(health_timeout)),
-                    )?),
-                ))
+                Ok((make(config.response_timeout), make(health_timeout)))
             }
             RedisTopology::Cluster { nodes } => {
                 let client = cluster_builder(config, nodes)
@@ -141,6 +138,15 @@ impl Link {
         }
     }
 
+    /// The single server's live connection, when this is one and it is up: a call on it is
+    /// bounded by the connection's response timeout, no timer needed.
+    pub(crate) fn ready(&self) -> Option<(&Arc<SingleConn>, super::single::Connected)> {
+        match self {
+            Link::Single(c) => c.ready().map(|ready| (c, ready)),
+            _ => None,
+        }
+    }
+
     /// Whether this is a cluster connection.
     pub(crate) fn is_cluster(&self) -> bool {
         matches!(self, Link::Cluster(_))
@@ -180,6 +186,15 @@ impl Link {
     pub(crate) async fn keepalive(&mut self) -> RedisResult<Value> {
         match self {
             Link::Cluster(c) => any_master_ping(c).await,
+            // Connects whatever the backoff says: each health round starts a new cycle.
+            Link::Single(c) => {
+                let ping = redis::cmd("PING");
+                let connected = c.connect_now().await?;
+                let mut conn = connected.conn.clone();
+                let result = conn.req_packed_command(&ping).await;
+                c.settle(&connected, &result);
+                result
+            }
             _ => redis::cmd("PING").query_async(self).await,
         }
     }
@@ -188,7 +203,10 @@ impl Link {
 impl ConnectionLike for Link {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
-            Link::Single(c) => c.req_packed_command(cmd),
+            Link::Single(c) => {
+                let link = SingleLink(c.clone());
+                Box::pin(async move { link.command(cmd).await })
+            }
             Link::Cluster(c) => c.req_packed_command(cmd),
             Link::Sentinel { shared, health } => Box::pin(async move {
                 let mut c = shared.manager(*health).await?;
@@ -204,7 +222,10 @@ impl ConnectionLike for Link {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
-            Link::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Link::Single(c) => {
+                let link = SingleLink(c.clone());
+                Box::pin(async move { link.commands(pipeline, offset, count).await })
+            }
             Link::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
             Link::Sentinel { shared, health } => Box::pin(async move {
                 let mut c = shared.manager(*health).await?;
@@ -215,7 +236,7 @@ impl ConnectionLike for Link {
 
     fn get_db(&self) -> i64 {
         match self {
-            Link::Single(c) => c.get_db(),
+            Link::Single(c) => c.db(),
             Link::Cluster(_) => 0,
             Link::Sentinel { shared, .. } => i64::from(shared.db),
         }

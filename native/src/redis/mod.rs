@@ -1,10 +1,12 @@
 //! `RedisStorage`: every storage interface on a real Redis, through the `redis` crate.
 //!
-//! **Connections.** Commands share one multiplexed connection (`ConnectionManager`): many
-//! tasks pipeline over one socket, which measured within a few percent of raw redis-rs (see
-//! BENCHMARKS.md), so there is no pool. Pub/sub uses a second, RESP3 connection
-//! ([`pubsub`]). Both reconnect on their own with exponential backoff and jitter (base,
-//! factor, max delay and attempts per cycle from [`RedisConfig`]); a health task PINGs every
+//! **Connections.** Commands share one multiplexed connection: many tasks pipeline over one
+//! socket, which measures at the raw `redis` client's speed (BENCHMARKS.md §6), so there is
+//! no pool. On a single server it is our own ([`single`]: made on demand, made again after
+//! it broke; a call that finds it up needs no timer of its own), on Sentinel the crate's
+//! `ConnectionManager` to the current master. Pub/sub uses a second, RESP3 connection
+//! ([`pubsub`]). All reconnect with exponential backoff (base, factor, max delay and
+//! attempts per cycle from [`RedisConfig`]); a health task PINGs every
 //! `health_check_interval`, which both reports health ([`StorageEvent`]s, [`Health`]) and
 //! starts a new reconnect cycle when a previous one gave up, so retrying never stops for
 //! good and never spins.
@@ -49,6 +51,10 @@ mod convert;
 mod link;
 mod pubsub;
 pub(crate) mod scripts;
+mod single;
+
+/// A boxed future, for the rare paths kept out of every call's future.
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -58,7 +64,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use hedgestore_core::{BatchError, Command, Error, FencingToken, Pattern, Reply};
 use redis::aio::ConnectionLike;
-use redis::{RedisError, Value};
+use redis::{RedisError, RedisResult, Value};
 use tokio::sync::{broadcast, Notify};
 use tokio::time::Instant;
 
@@ -201,6 +207,20 @@ fn ms(d: Duration) -> u64 {
 }
 
 impl Inner {
+    /// A call sent at `sent` was answered now: [`mark`](Self::mark) with its latency, one
+    /// clock read for both the latency and the time of the last answer.
+    fn answered(&self, sent: Instant) {
+        let now = Instant::now();
+        if self.healthy_now.load(Ordering::Acquire) {
+            let nanos = u64::try_from((now - sent).as_nanos()).unwrap_or(u64::MAX);
+            self.latency_ns.store(nanos.max(1), Ordering::Relaxed);
+            let since = u64::try_from((now - self.started).as_millis()).unwrap_or(u64::MAX);
+            self.last_ok_ms.store(since.max(1), Ordering::Relaxed);
+            return;
+        }
+        self.mark(Ok(now - sent));
+    }
+
     fn mark(&self, result: std::result::Result<Duration, String>) {
         if let Ok(latency) = &result {
             let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX).max(1);
@@ -401,8 +421,14 @@ impl RedisStorage {
 
     /// What a call that got no answer in time reports: Redis refusing connections is an
     /// outage (`Unavailable`, marked down at once); otherwise it is slow or hung, which the
-    /// health check decides, and the caller gets `Timeout` or `OutcomeUnknown`.
-    async fn timed_out(&self, idempotent: bool) -> Failure {
+    /// health check decides, and the caller gets `Timeout` or `OutcomeUnknown`. Boxed, as
+    /// [`follow_master`](Self::follow_master): a rare path whose future (a TCP connect)
+    /// would otherwise make every call's future larger.
+    fn timed_out(&self, idempotent: bool) -> BoxFuture<'_, Failure> {
+        Box::pin(self.timed_out_now(idempotent))
+    }
+
+    async fn timed_out_now(&self, idempotent: bool) -> Failure {
         if self.refuses_connections().await {
             let error = StorageError::Unavailable("redis: connection refused".into());
             self.inner.mark(Err(error.to_string()));
@@ -664,15 +690,50 @@ impl RedisStorage {
             error,
             maybe_applied: false,
         })?;
-        let deadline = Instant::now() + self.inner.config.response_timeout;
+        let started = Instant::now();
+        // The usual case: a single server's connection is up. The call is bounded by that
+        // connection's response timeout (which is the deadline: no timer of our own), and
+        // an answer returns at once; anything else goes on in `attempts`, boxed so that
+        // its timers and retries do not weigh on every call's future.
+        let first = match self.inner.connection.ready() {
+            Some((single, mut ready)) => {
+                let result = ready.conn.req_packed_command(cmd).await;
+                single.settle(&ready, &result);
+                if let Ok(value) = result {
+                    self.inner.answered(started);
+                    return Ok(value);
+                }
+                Some(result)
+            }
+            None => None,
+        };
+        Box::pin(self.attempts(cmd, idempotent, started, first)).await
+    }
+
+    /// [`run_classified`](Self::run_classified) from the first attempt's `first` result
+    /// (`None`: not made yet), sent at `started`: the retries and the deadline.
+    async fn attempts(
+        &self,
+        cmd: &redis::Cmd,
+        idempotent: bool,
+        mut started: Instant,
+        mut first: Option<RedisResult<Value>>,
+    ) -> std::result::Result<Value, Failure> {
+        let deadline = started + self.inner.config.response_timeout;
         let mut delay = Duration::from_millis(10);
         // A connection failure seen by an earlier attempt: when the deadline then passes,
         // that failure (Redis unreachable) is the answer, not a timeout.
         let mut unreachable: Option<StorageError> = None;
         loop {
-            let mut conn = self.inner.connection.clone();
-            let started = Instant::now();
-            match tokio::time::timeout_at(deadline, conn.req_packed_command(cmd)).await {
+            let attempt = match first.take() {
+                Some(result) => Ok(result),
+                None => {
+                    let mut conn = self.inner.connection.clone();
+                    started = Instant::now();
+                    tokio::time::timeout_at(deadline, conn.req_packed_command(cmd)).await
+                }
+            };
+            match attempt {
                 // A read retried after connection failures: Redis is unreachable, not slow.
                 Err(_) if idempotent && unreachable.is_some() => {
                     return Err(Failure {
@@ -686,7 +747,7 @@ impl RedisStorage {
                     return Err(self.timed_out(idempotent).await);
                 }
                 Ok(Ok(value)) => {
-                    self.inner.mark(Ok(started.elapsed()));
+                    self.inner.answered(started);
                     return Ok(value);
                 }
                 Ok(Err(e)) => {
@@ -728,8 +789,13 @@ impl RedisStorage {
 
     /// On a Sentinel-watched master: asks the Sentinels (before `deadline`) whether another
     /// node is the master now and switches to it (pub/sub included). `true` when a master is
-    /// known after the call; always `false` on the other topologies.
-    async fn follow_master(&self, deadline: Instant) -> bool {
+    /// known after the call; always `false` on the other topologies. Boxed (a Sentinel
+    /// lookup is a large future, and rare): see [`timed_out`](Self::timed_out).
+    fn follow_master(&self, deadline: Instant) -> BoxFuture<'_, bool> {
+        Box::pin(self.follow_master_now(deadline))
+    }
+
+    async fn follow_master_now(&self, deadline: Instant) -> bool {
         let Some(sentinel) = self.inner.connection.sentinel() else {
             return false;
         };
