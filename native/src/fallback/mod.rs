@@ -182,7 +182,59 @@ struct Inner {
     events: broadcast::Sender<StorageEvent>,
     subscriptions: Mutex<Vec<Arc<PendingSub>>>,
     wake_recovery: Arc<Notify>,
+    /// Writes Redis acknowledged, waiting to be copied into memory ([`Inner::mirror`]).
+    mirror_queue: MirrorQueue,
     closed: AtomicBool,
+}
+
+/// How many mirrored writes may wait for the background copy into memory: a write that
+/// finds this many waiting copies them all itself, so the queue (and what it holds of
+/// the callers' values) stays bounded. Documented on `FallbackConfig::mirror_writes`.
+pub(crate) const MIRROR_QUEUE_MAX: usize = 1024;
+
+/// The queue of writes to mirror into memory: callers append under a short lock, a
+/// background task ([`apply_mirror_queue`]) copies them in batches, one engine lock per
+/// batch, on one thread at a time. That keeps the engine's hot state on one core instead
+/// of moving between the callers' threads on every write (BENCHMARKS.md §6).
+struct MirrorQueue {
+    pending: Mutex<Vec<Command>>,
+    /// Commands in `pending`, readable without its lock.
+    len: AtomicUsize,
+    /// Held while a batch is copied: a flush also waits for a batch taken before it.
+    applying: Mutex<()>,
+    /// Wakes the background task when the queue stops being empty (and at the end).
+    wake: Arc<Notify>,
+}
+
+impl MirrorQueue {
+    fn new() -> Self {
+        Self {
+            pending: Mutex::new(Vec::new()),
+            len: AtomicUsize::new(0),
+            applying: Mutex::new(()),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Lets the background copy task see that the storage is gone.
+        self.mirror_queue.wake.notify_one();
+    }
+}
+
+/// The background half of the mirror: copies queued writes into memory whenever the
+/// queue stops being empty; ends with the storage.
+async fn apply_mirror_queue(inner: std::sync::Weak<Inner>, wake: Arc<Notify>) {
+    loop {
+        wake.notified().await;
+        let Some(inner) = inner.upgrade() else { return };
+        if inner.closed.load(Ordering::Acquire) {
+            return;
+        }
+        inner.flush_mirror();
+    }
 }
 
 /// A call on the Redis path (see [`Inner::enter_redis`]); dropping it ends the call.
@@ -308,8 +360,13 @@ impl FallbackStorage {
             events,
             subscriptions: Mutex::new(Vec::new()),
             wake_recovery: Arc::new(Notify::new()),
+            mirror_queue: MirrorQueue::new(),
             closed: AtomicBool::new(false),
         });
+        tokio::spawn(apply_mirror_queue(
+            Arc::downgrade(&inner),
+            inner.mirror_queue.wake.clone(),
+        ));
         if resumed {
             // The earlier run's journal goes into Redis before Redis serves (the recovery
             // loop replays it as soon as Redis answers).
@@ -490,16 +547,55 @@ impl Inner {
         self.wake_recovery.notify_one();
     }
 
-    /// Best-effort copy of a write that succeeded on Redis into memory.
-    /// Takes the command: most writes are copied as they are, moved rather than cloned,
-    /// and applied to the engine directly (no task hop, no boxed future).
+    /// Best-effort copy of a write that succeeded on Redis into memory. Takes the command:
+    /// most writes are copied as they are, moved rather than cloned, into the mirror queue
+    /// ([`MirrorQueue`]), which the background task copies into memory in batches; a write
+    /// that finds [`MIRROR_QUEUE_MAX`] copies waiting copies them itself. Whatever reads
+    /// memory for the fallback's sake (a failover's drain, reads served from memory, the
+    /// recovery) flushes the queue first ([`flush_mirror`](Self::flush_mirror)).
     fn mirror(&self, command: Command, reply: &Reply) {
-        if !self.config.mirror_writes {
-            return;
+        if self.config.mirror_writes {
+            self.enqueue_mirror(|push| for_each_mirror_form(command, reply, push));
         }
-        for_each_mirror_form(command, reply, |copy| {
-            let _ = self.memory.apply(copy);
-        });
+    }
+
+    /// Appends what `fill` pushes to the mirror queue, under one lock of it.
+    fn enqueue_mirror(&self, fill: impl FnOnce(&mut dyn FnMut(Command))) {
+        let (before, queued) = {
+            let mut pending = lock(&self.mirror_queue.pending);
+            let before = pending.len();
+            fill(&mut |copy| pending.push(copy));
+            self.mirror_queue
+                .len
+                .store(pending.len(), Ordering::Release);
+            (before, pending.len())
+        };
+        if queued >= MIRROR_QUEUE_MAX {
+            self.flush_mirror();
+        } else if before == 0 && queued > 0 {
+            self.mirror_queue.wake.notify_one();
+        }
+    }
+
+    /// Copies every queued mirror write into memory now, after any batch being copied.
+    fn flush_mirror(&self) {
+        let _applying = lock(&self.mirror_queue.applying);
+        let batch = {
+            let mut pending = lock(&self.mirror_queue.pending);
+            self.mirror_queue.len.store(0, Ordering::Release);
+            std::mem::take(&mut *pending)
+        };
+        if !batch.is_empty() {
+            let _ = self.memory.apply_all(batch);
+        }
+    }
+
+    /// [`flush_mirror`](Self::flush_mirror) when anything is queued (one atomic load
+    /// otherwise).
+    fn flush_mirror_if_pending(&self) {
+        if self.mirror_queue.len.load(Ordering::Acquire) > 0 {
+            self.flush_mirror();
+        }
     }
 
     /// Asks the journal's bound about `bytes` more ([`Journal::admit`]), counting and
@@ -558,6 +654,8 @@ impl Inner {
             tokio::pin!(idle);
             idle.as_mut().enable();
             if self.redis_calls.load(Ordering::SeqCst) == 0 {
+                // Their mirror writes may still be queued: in memory before anything else.
+                self.flush_mirror_if_pending();
                 return;
             }
             idle.await;
@@ -576,6 +674,8 @@ impl Inner {
             return;
         }
         let keys = command.keys().into_iter().map(<[u8]>::to_vec).collect();
+        // After the copies queued before it, which it must override.
+        self.flush_mirror_if_pending();
         let _ = self.memory.execute(Command::Del { keys }).await;
     }
 
@@ -594,6 +694,8 @@ impl Inner {
             return Err(StorageError::Command(Error::ScriptsNeedReachableRedis));
         }
         if !command.is_write() {
+            // A read right after a failover sees what Redis acknowledged before it.
+            self.flush_mirror_if_pending();
             return self.memory_execute(command).await;
         }
         self.drain_redis_calls().await;
@@ -707,12 +809,18 @@ impl Inner {
         let results = self.redis.pipeline_classified(&commands).await;
         let mut out: Vec<Option<Result<Reply>>> = Vec::with_capacity(commands.len());
         let mut to_memory = Vec::new();
+        // The pipeline's mirror copies, queued together (one lock of the queue).
+        let mut copies = Vec::new();
         for (i, (command, result)) in commands.into_iter().zip(results).enumerate() {
-            self.forget_script_keys(&command).await;
+            if command.is_script() {
+                // Its keys are forgotten after the copies queued before it.
+                self.enqueue_mirror(|push| copies.drain(..).for_each(push));
+                self.forget_script_keys(&command).await;
+            }
             match (self.decide(&command, &result), result) {
                 (AfterRedis::Answer { mirror }, Ok(reply)) => {
-                    if mirror {
-                        self.mirror(command, &reply);
+                    if mirror && self.config.mirror_writes {
+                        for_each_mirror_form(command, &reply, |c| copies.push(c));
                     }
                     out.push(Some(Ok(reply)));
                 }
@@ -724,6 +832,7 @@ impl Inner {
                 (AfterRedis::OutcomeUnknown { .. }, _) => out.push(Some(Err(outcome_unknown()))),
             }
         }
+        self.enqueue_mirror(|push| copies.into_iter().for_each(push));
         drop(gate);
         for (i, command) in to_memory {
             out[i] = Some(self.on_memory(command).await);
@@ -895,6 +1004,7 @@ impl CompleteStorage for FallbackStorage {
             metrics::gauge!(telemetry::ON_MEMORY).decrement(1.0);
         }
         self.inner.wake_recovery.notify_one();
+        self.inner.mirror_queue.wake.notify_one();
         let _ = self.inner.redis.close().await;
         self.inner.memory.close().await
     }

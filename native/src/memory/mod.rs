@@ -283,17 +283,22 @@ impl MemoryStorage {
         }
     }
 
-    /// Runs `command` on the engine at once (no boxed future): for the fallback's mirror,
-    /// whose memory side never has a data directory. A write to a storage that logs is
-    /// refused (it must go through the log, as [`BaseStorage::execute`] does).
+    /// Runs `commands` on the engine at once, in order, under one lock of it (no boxed
+    /// future; each command's own error is dropped): for the fallback's mirror, whose
+    /// memory side never has a data directory. A storage that logs refuses (its writes
+    /// must go through the log, as [`BaseStorage::execute`] does).
     #[cfg(feature = "redis")]
-    pub(crate) fn apply(&self, command: Command) -> Result<Reply> {
-        if self.shared.log.is_some() && command.is_write() {
+    pub(crate) fn apply_all(&self, commands: Vec<Command>) -> Result<()> {
+        if self.shared.log.is_some() {
             return Err(StorageError::Unavailable(
-                "MemoryStorage::apply is for storages without a data directory".into(),
+                "MemoryStorage::apply_all is for storages without a data directory".into(),
             ));
         }
-        Ok(self.shared.call(|e| e.execute(command))??)
+        self.shared.call(|e| {
+            for command in commands {
+                let _ = e.execute(command);
+            }
+        })
     }
 
     /// The fencing-token owner id this instance uses for locks.
