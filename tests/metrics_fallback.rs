@@ -72,6 +72,13 @@ async fn a_kill_and_restart_show_as_one_failover_one_recovery_and_a_replayed_jou
     for i in 0..5 {
         s.set(format!("before:{i}"), "v", None).await.unwrap();
     }
+    // A pipeline's commands count one by one, each with its own outcome.
+    let mut pipe = s.pipeline();
+    pipe.set("before:p", "v", None)
+        .incr("before:p")
+        .get("before:p");
+    let replies = pipe.execute().await;
+    assert!(replies[1].is_err(), "INCR of a non-number: {replies:?}");
     s.health().await; // hands the command counts to the recorder
     let on_redis = snapshot(&snapshotter, &mut totals);
     assert_eq!(
@@ -79,7 +86,21 @@ async fn a_kill_and_restart_show_as_one_failover_one_recovery_and_a_replayed_jou
             &on_redis,
             "hedgestore_commands_total{backend=redis,command=set,outcome=ok}"
         ),
-        5.0
+        6.0
+    );
+    assert_eq!(
+        value(
+            &on_redis,
+            "hedgestore_commands_total{backend=redis,command=incr,outcome=command_error}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        value(
+            &on_redis,
+            "hedgestore_commands_total{backend=redis,command=get,outcome=ok}"
+        ),
+        1.0
     );
     assert_eq!(
         value(

@@ -595,9 +595,18 @@ impl RedisStorage {
                 }
             }
         }
-        out.into_iter()
+        let out: Vec<_> = out
+            .into_iter()
             .map(|r| r.expect("every command answered"))
-            .collect()
+            .collect();
+        // Counted command by command, as single calls are (without a latency each).
+        for (command, result) in commands.iter().zip(&out) {
+            let outcome = result
+                .as_ref()
+                .map_or_else(|f| Outcome::of_error(&f.error), |_| Outcome::Ok);
+            telemetry::count_command(Backend::Redis, command, outcome);
+        }
+        out
     }
 
     /// Sends a pipeline of `count` commands under the operation deadline: their replies, or
