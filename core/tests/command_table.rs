@@ -42,6 +42,22 @@ fn every_command_writes_back_to_arguments_that_parse_to_it() {
             "for_each_arg writes what to_args does: {}",
             spec.id
         );
+        // An encoder sized by `encode_args` gets the exact count, and room for every byte.
+        let (count, room, written) = command.encode_args(
+            |count, room| (count, room, Vec::new()),
+            |(_, _, written), a| written.push(a.to_vec()),
+        );
+        assert_eq!(
+            written, args,
+            "encode_args writes what to_args does: {}",
+            spec.id
+        );
+        assert_eq!(count, args.len(), "{}", spec.id);
+        assert!(
+            room >= args.iter().map(Vec::len).sum::<usize>(),
+            "{}: room for {room} bytes",
+            spec.id
+        );
     }
 }
 

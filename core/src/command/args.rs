@@ -54,6 +54,34 @@ impl Arg<'_> {
     }
 }
 
+/// Where a command's arguments go as [`Command::args_into`] lays them out: a vector, or a
+/// sink that only sizes them or writes each one out as it comes (no vector at all).
+pub(crate) trait ArgSink<'a>: Extend<Arg<'a>> {
+    /// Takes the next argument.
+    fn push(&mut self, arg: Arg<'a>);
+}
+
+impl<'a> ArgSink<'a> for Vec<Arg<'a>> {
+    fn push(&mut self, arg: Arg<'a>) {
+        Vec::push(self, arg);
+    }
+}
+
+/// An [`ArgSink`] from a closure.
+struct Each<F>(F);
+
+impl<'a, F: FnMut(Arg<'a>)> Extend<Arg<'a>> for Each<F> {
+    fn extend<I: IntoIterator<Item = Arg<'a>>>(&mut self, args: I) {
+        args.into_iter().for_each(&mut self.0);
+    }
+}
+
+impl<'a, F: FnMut(Arg<'a>)> ArgSink<'a> for Each<F> {
+    fn push(&mut self, arg: Arg<'a>) {
+        (self.0)(arg);
+    }
+}
+
 fn bit_range_args(range: &Option<BitRange>) -> Vec<Arg<'static>> {
     match *range {
         None => Vec::new(),
@@ -83,13 +111,13 @@ fn lex_arg(b: &LexBound) -> Arg<'static> {
     })
 }
 
-fn limit_args(a: &mut Vec<Arg<'_>>, limit: &Limit) {
+fn limit_args<'a>(a: &mut impl ArgSink<'a>, limit: &Limit) {
     if let Some((offset, count)) = limit {
         a.extend([Arg::Word("LIMIT"), Arg::Int(*offset), Arg::Int(*count)]);
     }
 }
 
-fn with_scores_arg(a: &mut Vec<Arg<'_>>, with_scores: bool) {
+fn with_scores_arg<'a>(a: &mut impl ArgSink<'a>, with_scores: bool) {
     if with_scores {
         a.push(Arg::Word("WITHSCORES"));
     }
@@ -126,38 +154,39 @@ impl Command {
     }
 
     /// [`for_each_arg`](Command::for_each_arg) for an encoder that sizes its buffers first:
-    /// `start(argument count, total bytes)` makes the encoder (integers counted at 20 bytes,
-    /// their longest form), then `push` gets each argument; one walk over the arguments.
+    /// `start(argument count, total bytes)` makes the encoder (numbers counted at their
+    /// longest form), then `push` gets each argument; no vector of arguments is built.
     pub fn encode_args<T>(
         &self,
         start: impl FnOnce(usize, usize) -> T,
         mut push: impl FnMut(&mut T, &[u8]),
     ) -> T {
-        let args = self.args();
-        let bytes = args
-            .iter()
-            .map(|a| match a {
+        // Two walks over the layout, no vector of arguments: one sizes, one writes.
+        let (mut count, mut bytes) = (0, 0);
+        self.args_into(&mut Each(|a: Arg<'_>| {
+            count += 1;
+            bytes += match a {
                 Arg::Name(n) | Arg::Word(n) => n.len(),
                 Arg::Bytes(b) => b.len(),
                 Arg::Owned(v) => v.len(),
-                _ => 20,
-            })
-            .sum();
-        let mut out = start(args.len(), bytes);
-        for arg in args {
-            match arg {
-                Arg::Name(name) if name.len() <= 32 => {
-                    let mut upper = [0u8; 32];
-                    for (u, b) in upper.iter_mut().zip(name.bytes()) {
-                        *u = b.to_ascii_uppercase();
-                    }
-                    push(&mut out, &upper[..name.len()]);
+                // The longest forms: `-9223372036854775808`, `-2.2250738585072014e-308`.
+                Arg::Int(_) => 20,
+                Arg::Float(_) => 24,
+            };
+        }));
+        let mut out = start(count, bytes);
+        self.args_into(&mut Each(|arg: Arg<'_>| match arg {
+            Arg::Name(name) if name.len() <= 32 => {
+                let mut upper = [0u8; 32];
+                for (u, b) in upper.iter_mut().zip(name.bytes()) {
+                    *u = b.to_ascii_uppercase();
                 }
-                Arg::Bytes(b) => push(&mut out, b),
-                Arg::Word(w) => push(&mut out, w.as_bytes()),
-                other => push(&mut out, &other.into_bytes()),
+                push(&mut out, &upper[..name.len()]);
             }
-        }
+            Arg::Bytes(b) => push(&mut out, b),
+            Arg::Word(w) => push(&mut out, w.as_bytes()),
+            other => push(&mut out, &other.into_bytes()),
+        }));
         out
     }
 
@@ -167,9 +196,15 @@ impl Command {
     ///
     /// [`to_args`]: Command::to_args
     pub(crate) fn args(&self) -> Vec<Arg<'_>> {
-        use Command::*;
         // Room for most commands' arguments: one allocation, no regrowth.
         let mut a = Vec::with_capacity(8);
+        self.args_into(&mut a);
+        a
+    }
+
+    /// [`args`](Command::args) into any [`ArgSink`], in order: the one layout.
+    pub(crate) fn args_into<'a>(&'a self, a: &mut impl ArgSink<'a>) {
+        use Command::*;
         a.push(Arg::Name(self.name()));
         match self {
             Get { key }
@@ -360,7 +395,7 @@ impl Command {
             | HPersist { .. }
             | HGetDel { .. }
             | HGetEx { .. }
-            | HSetEx { .. } => super::args_hash::hash_ttl_args(self, &mut a),
+            | HSetEx { .. } => super::args_hash::hash_ttl_args(self, a),
             HSet { key, pairs } | HMSet { key, pairs } => {
                 a.push(Arg::Bytes(key));
                 for (f, v) in pairs {
@@ -523,8 +558,8 @@ impl Command {
                 if *rev {
                     a.push(Arg::Word("REV"));
                 }
-                limit_args(&mut a, limit);
-                with_scores_arg(&mut a, *with_scores);
+                limit_args(a, limit);
+                with_scores_arg(a, *with_scores);
             }
             ZRevRange {
                 key,
@@ -533,7 +568,7 @@ impl Command {
                 with_scores,
             } => {
                 a.extend([Arg::Bytes(key), Arg::Int(*start), Arg::Int(*stop)]);
-                with_scores_arg(&mut a, *with_scores);
+                with_scores_arg(a, *with_scores);
             }
             ZRangeByScore {
                 key,
@@ -550,8 +585,8 @@ impl Command {
                 with_scores,
             } => {
                 a.extend([Arg::Bytes(key), score_arg(*from), score_arg(*to)]);
-                with_scores_arg(&mut a, *with_scores);
-                limit_args(&mut a, limit);
+                with_scores_arg(a, *with_scores);
+                limit_args(a, limit);
             }
             ZRangeByLex {
                 key,
@@ -566,7 +601,7 @@ impl Command {
                 limit,
             } => {
                 a.extend([Arg::Bytes(key), lex_arg(from), lex_arg(to)]);
-                limit_args(&mut a, limit);
+                limit_args(a, limit);
             }
             ZRemRangeByRank { key, start, stop } => {
                 a.extend([Arg::Bytes(key), Arg::Int(*start), Arg::Int(*stop)])
@@ -578,7 +613,7 @@ impl Command {
             } => {
                 a.push(Arg::Bytes(key));
                 a.extend(count.map(Arg::Int));
-                with_scores_arg(&mut a, *with_scores);
+                with_scores_arg(a, *with_scores);
             }
             ZUnionStore {
                 destination,
@@ -627,7 +662,7 @@ impl Command {
                     Aggregate::Min => a.extend([Arg::Word("AGGREGATE"), Arg::Word("MIN")]),
                     Aggregate::Max => a.extend([Arg::Word("AGGREGATE"), Arg::Word("MAX")]),
                 }
-                with_scores_arg(&mut a, *with_scores);
+                with_scores_arg(a, *with_scores);
             }
             ZRangeStore {
                 destination,
@@ -649,12 +684,12 @@ impl Command {
                 if *rev {
                     a.push(Arg::Word("REV"));
                 }
-                limit_args(&mut a, limit);
+                limit_args(a, limit);
             }
             ZDiff { keys, with_scores } => {
                 a.push(Arg::Int(keys.len() as i64));
                 a.extend(keys.iter().map(|v| Arg::Bytes(v)));
-                with_scores_arg(&mut a, *with_scores);
+                with_scores_arg(a, *with_scores);
             }
             ZInterCard { keys, limit } => {
                 a.push(Arg::Int(keys.len() as i64));
@@ -813,6 +848,5 @@ impl Command {
                 }
             }
         }
-        a
     }
 }

@@ -3,17 +3,17 @@
 
 use alloc::vec::Vec;
 
-use super::args::{expiry_args, Arg};
+use super::args::{expiry_args, Arg, ArgSink};
 use super::{Command, ExpireCondition, Expiry, FieldSetCondition, FieldSetTtl, GetExOption};
 
 /// `FIELDS n field …` of the hash field expiration commands.
-fn fields_args<'a>(a: &mut Vec<Arg<'a>>, fields: &'a [Vec<u8>]) {
+fn fields_args<'a>(a: &mut impl ArgSink<'a>, fields: &'a [Vec<u8>]) {
     a.extend([Arg::Word("FIELDS"), Arg::Int(fields.len() as i64)]);
     a.extend(fields.iter().map(|f| Arg::Bytes(f)));
 }
 
 /// Appends the arguments after the name of a hash field expiration command to `a`.
-pub(super) fn hash_ttl_args<'a>(command: &'a Command, a: &mut Vec<Arg<'a>>) {
+pub(super) fn hash_ttl_args<'a>(command: &'a Command, a: &mut impl ArgSink<'a>) {
     use Command::*;
     match command {
         HExpire {
