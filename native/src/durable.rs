@@ -119,6 +119,30 @@ pub struct Recovered {
     pub truncated_bytes: u64,
 }
 
+/// A file a [`GroupSync`] syncs: the memory storage's [`Log`], the fallback's outage journal.
+pub(crate) trait Syncable {
+    /// A handle to sync the file without holding its lock.
+    fn sync_handle(&self) -> io::Result<File>;
+    /// Bytes appended over the file's life: the position writers wait for.
+    fn appended(&self) -> u64;
+    /// Records that a sync failed (`message` says why).
+    fn sync_failed(&mut self, message: String);
+}
+
+impl Syncable for Log {
+    fn sync_handle(&self) -> io::Result<File> {
+        Log::sync_handle(self)
+    }
+
+    fn appended(&self) -> u64 {
+        Log::appended(self)
+    }
+
+    fn sync_failed(&mut self, message: String) {
+        self.failed = Some(message);
+    }
+}
+
 /// The open log of one memory storage. Appended to under the engine's lock, so records are
 /// in the order the engine applied them.
 pub(crate) struct Log {
@@ -334,7 +358,7 @@ impl GroupSync {
 
     /// One turn of the sync thread: waits up to a second for a writer, then syncs `log`
     /// for everything appended so far.
-    pub(crate) fn serve(&self, log: &std::sync::Mutex<Log>) {
+    pub(crate) fn serve(&self, log: &std::sync::Mutex<impl Syncable>) {
         let synced_to = self.synced.borrow().position;
         {
             let requested = self.requested.lock().unwrap_or_else(|e| e.into_inner());
@@ -361,7 +385,9 @@ impl GroupSync {
             Ok(()) => self.synced.send_modify(|s| s.position = upto),
             Err(e) => {
                 let message = format!("sync failed: {e}");
-                log.lock().unwrap_or_else(|e| e.into_inner()).failed = Some(message.clone());
+                log.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .sync_failed(message.clone());
                 self.synced.send_modify(|s| s.failed = Some(message));
             }
         }

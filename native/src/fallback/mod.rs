@@ -169,6 +169,8 @@ struct Inner {
     /// The outage journal on disk, with a data directory ([`persist`]). Locked only while
     /// the journal is.
     journal_file: Option<Mutex<persist::JournalFile>>,
+    /// Group commit of the journal file under `always` (its thread runs only then).
+    journal_sync: crate::durable::GroupSync,
     /// Whether the machine serves Redis (the fast path's one atomic load; written only by
     /// [`Inner::machine_do`]).
     serving_redis: AtomicBool,
@@ -234,6 +236,29 @@ async fn apply_mirror_queue(inner: std::sync::Weak<Inner>, wake: Arc<Notify>) {
             return;
         }
         inner.flush_mirror();
+    }
+}
+
+/// What a write whose outage-journal record did not reach the disk answers.
+fn not_durable(e: String) -> StorageError {
+    tracing::error!(error = %e, "outage journal file: a write is not durable");
+    StorageError::OutcomeUnknown(format!(
+        "applied in memory and journaled for redis, but not written to disk ({e}): it is \
+         lost if the process dies before redis is back"
+    ))
+}
+
+/// Syncs the outage journal for waiting writers (`always`, see [`persist`]) until the
+/// storage is gone or closed.
+fn sync_journal_on_request(weak: std::sync::Weak<Inner>) {
+    loop {
+        let Some(inner) = weak.upgrade() else { return };
+        if inner.closed.load(Ordering::Acquire) {
+            return;
+        }
+        if let Some(file) = &inner.journal_file {
+            inner.journal_sync.serve(file);
+        }
     }
 }
 
@@ -353,6 +378,7 @@ impl FallbackStorage {
             since: Mutex::new(SystemTime::now()),
             journal: tokio::sync::Mutex::new(journal),
             journal_file,
+            journal_sync: crate::durable::GroupSync::default(),
             serving_redis: AtomicBool::new(false),
             redis_calls: AtomicUsize::new(0),
             redis_calls_idle: Notify::new(),
@@ -401,10 +427,25 @@ impl FallbackStorage {
             Arc::downgrade(&inner),
             inner.redis.events(),
         ));
-        if inner.journal_file.is_some()
-            && config.durability.fsync == crate::durable::Fsync::EverySec
-        {
-            tokio::spawn(sync_every_second(Arc::downgrade(&inner)));
+        if let Some(file) = &inner.journal_file {
+            match config.durability.fsync {
+                crate::durable::Fsync::EverySec => {
+                    tokio::spawn(sync_every_second(Arc::downgrade(&inner)));
+                }
+                crate::durable::Fsync::Always => {
+                    lock(file).group_syncs();
+                    let weak = Arc::downgrade(&inner);
+                    std::thread::Builder::new()
+                        .name("hedgestore-journal-sync".into())
+                        .spawn(move || sync_journal_on_request(weak))
+                        .map_err(|e| {
+                            StorageError::Unavailable(format!(
+                                "could not start the outage journal's sync thread: {e}"
+                            ))
+                        })?;
+                }
+                crate::durable::Fsync::No => {}
+            }
         }
         Ok(Self { inner })
     }
@@ -459,16 +500,19 @@ impl Inner {
     /// when this is the outage's first: before the write's reply. A write whose records
     /// cannot be written answers `OutcomeUnknown`: it is applied in memory and will be
     /// replayed, unless the process dies first.
+    ///
+    /// Under `always` the records are synced by the group sync: the position returned is
+    /// what the writer waits for ([`Inner::synced`]) after leaving the journal's lock.
     fn persist(
         &self,
         journal: &Journal,
         f: impl FnOnce(&mut persist::JournalFile) -> std::result::Result<(), String>,
-    ) -> Result<()> {
+    ) -> Result<Option<u64>> {
         let Some(file) = &self.journal_file else {
-            return Ok(());
+            return Ok(None);
         };
         if journal.dropped {
-            return Ok(());
+            return Ok(None);
         }
         let mut file = lock(file);
         let result = (|| {
@@ -479,13 +523,16 @@ impl Inner {
             }
             f(&mut file)
         })();
-        result.map_err(|e| {
-            tracing::error!(error = %e, "outage journal file: a write is not durable");
-            StorageError::OutcomeUnknown(format!(
-                "applied in memory and journaled for redis, but not written to disk ({e}): \
-                 it is lost if the process dies before redis is back"
-            ))
-        })
+        result.map(|()| file.wait_for()).map_err(not_durable)
+    }
+
+    /// Waits (outside the journal's lock) until the outage journal is synced up to
+    /// `position` ([`persist`](Self::persist)'s answer; `None`: nothing to wait for).
+    async fn synced(&self, position: Option<u64>) -> Result<()> {
+        match position {
+            Some(position) => self.journal_sync.wait(position).await.map_err(not_durable),
+            None => Ok(()),
+        }
     }
 
     /// Calls go to Redis (the machine serves `Redis`): one atomic load, kept in step with
@@ -715,7 +762,8 @@ impl Inner {
         let persisted = self.persist(&journal, |f| f.entries(seq, &[&journaled.0]));
         journal.append(journaled);
         telemetry::journal(journal.entries.len(), journal.bytes);
-        persisted.map(|()| reply)
+        drop(journal);
+        self.synced(persisted?).await.map(|()| reply)
     }
 
     async fn execute(&self, command: Command) -> Result<Reply> {
@@ -958,7 +1006,7 @@ impl CompleteStorage for FallbackStorage {
         let seq = journal.next_seq();
         let writes: Vec<&Command> = journaled.iter().map(|(c, _)| c).collect();
         let persisted = if writes.is_empty() {
-            Ok(())
+            Ok(None)
         } else {
             self.inner.persist(&journal, |f| f.entries(seq, &writes))
         };
@@ -966,7 +1014,8 @@ impl CompleteStorage for FallbackStorage {
             journal.append(entry);
         }
         telemetry::journal(journal.entries.len(), journal.bytes);
-        persisted?;
+        drop(journal);
+        self.inner.synced(persisted?).await?;
         Ok(replies)
     }
 

@@ -24,9 +24,14 @@
 //!
 //! # When it reaches the disk
 //!
-//! As for memory-only storage ([`Fsync`]): `always` syncs before each reply; `everysec`
-//! syncs once a second from a background task while there is something to sync; `no`
-//! leaves it to the operating system. Each write is handed to the operating system before
+//! As for memory-only storage ([`Fsync`]): `always` syncs before each reply, with group
+//! commit (a sync thread, [`GroupSync`](crate::durable::GroupSync): writers append, leave
+//! the journal's lock and wait for the sync that covers their record, so concurrent outage
+//! writes share syncs instead of queueing one `fdatasync` each behind the lock; a failed
+//! sync is not retried, the disk is not trusted again: every later outage write answers
+//! `OutcomeUnknown` until the process restarts); `everysec` syncs once a second from a
+//! background task while there is something to sync; `no` leaves it to the operating
+//! system. Each write is handed to the operating system before
 //! its reply in every mode, so a crash of the process alone loses nothing.
 //!
 //! # Exactly once across a restart
@@ -81,6 +86,28 @@ pub(crate) struct JournalFile {
     /// An `outage` record was written since the file was last emptied.
     begun: bool,
     scratch: Vec<u8>,
+    /// Bytes appended over the file's life (what the group sync waits for).
+    appended: u64,
+    /// Under `always`: whether writers wait for a group sync (`entries` and `base` records
+    /// then leave the sync to it); otherwise every record is synced as it is written.
+    grouped: bool,
+}
+
+impl crate::durable::Syncable for JournalFile {
+    fn sync_handle(&self) -> io::Result<File> {
+        self.file.try_clone()
+    }
+
+    fn appended(&self) -> u64 {
+        self.appended
+    }
+
+    fn sync_failed(&mut self, message: String) {
+        tracing::error!(
+            error = %message,
+            "outage journal: sync failed; later outage writes answer OutcomeUnknown"
+        );
+    }
 }
 
 fn describe(path: &Path, e: &io::Error) -> String {
@@ -164,9 +191,23 @@ impl JournalFile {
                 dirty: false,
                 begun,
                 scratch: Vec::new(),
+                appended: 0,
+                grouped: false,
             },
             loaded,
         ))
+    }
+
+    /// Under `always`, leaves the syncs of `entries` and `base` records to a group sync
+    /// whose writers wait for [`appended`](crate::durable::Syncable::appended).
+    pub(crate) fn group_syncs(&mut self) {
+        self.grouped = self.fsync == Fsync::Always;
+    }
+
+    /// The position a writer of the records just written waits for, when a group sync
+    /// serves this file (`None`: nothing to wait for).
+    pub(crate) fn wait_for(&self) -> Option<u64> {
+        self.grouped.then_some(self.appended)
     }
 
     /// Whether the `outage` record is written.
@@ -177,7 +218,10 @@ impl JournalFile {
     /// The first record of an outage: the marker owner and the server last served from.
     pub(crate) fn begin(&mut self, owner: &str, server: Option<&str>) -> Result<(), String> {
         self.begun = true;
-        self.write(&[echo(format!("outage {owner} {}", server.unwrap_or("-")))])
+        self.write(
+            &[echo(format!("outage {owner} {}", server.unwrap_or("-")))],
+            self.grouped,
+        )
     }
 
     /// Journal entries from `first_seq` on, as one record.
@@ -185,28 +229,31 @@ impl JournalFile {
         let mut record = Vec::with_capacity(commands.len() + 1);
         record.push(echo(format!("entries {first_seq}")));
         record.extend(commands.iter().map(|c| (*c).clone()));
-        self.write(&record)
+        self.write(&record, self.grouped)
     }
 
     /// A pre-outage value.
     pub(crate) fn base(&mut self, base: &Base) -> Result<(), String> {
-        self.write(&[
-            echo(format!("base {} {}", base.kind, base.expires_at)),
-            Command::RPush {
-                key: base.key.clone(),
-                values: base.payload.clone(),
-            },
-        ])
+        self.write(
+            &[
+                echo(format!("base {} {}", base.kind, base.expires_at)),
+                Command::RPush {
+                    key: base.key.clone(),
+                    values: base.payload.clone(),
+                },
+            ],
+            self.grouped,
+        )
     }
 
     /// Entries up to `last_seq` were replayed into `run_id`.
     pub(crate) fn replayed(&mut self, run_id: &str, last_seq: u64) -> Result<(), String> {
-        self.write(&[echo(format!("replayed {run_id} {last_seq}"))])
+        self.write(&[echo(format!("replayed {run_id} {last_seq}"))], false)
     }
 
     /// The first `count` bases were merged into `run_id`.
     pub(crate) fn merged(&mut self, run_id: &str, count: usize) -> Result<(), String> {
-        self.write(&[echo(format!("merged {run_id} {count}"))])
+        self.write(&[echo(format!("merged {run_id} {count}"))], false)
     }
 
     /// Empties the journal (a recovery finished): back to its header, synced.
@@ -232,9 +279,10 @@ impl JournalFile {
         Ok(())
     }
 
-    /// Appends one record. A write that fails part-way is cut off again, so the records
+    /// Appends one record (synced under `always` unless `grouped`: then its writer waits
+    /// for the group sync). A write that fails part-way is cut off again, so the records
     /// after it are not hidden behind a torn one at the next start.
-    fn write(&mut self, commands: &[Command]) -> Result<(), String> {
+    fn write(&mut self, commands: &[Command], grouped: bool) -> Result<(), String> {
         self.scratch.clear();
         encode_record(commands, &mut self.scratch);
         let before = self
@@ -247,7 +295,8 @@ impl JournalFile {
             return Err(describe(&self.path, &e));
         }
         self.dirty = true;
-        if self.fsync == Fsync::Always {
+        self.appended += self.scratch.len() as u64;
+        if self.fsync == Fsync::Always && !grouped {
             self.sync_if_dirty()?;
         }
         Ok(())
@@ -303,5 +352,70 @@ fn read_record(record: Vec<Command>, loaded: &mut Loaded) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::durable::{GroupSync, Syncable};
+    use std::sync::{Arc, Mutex};
+
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "hedgestore-persist-{name}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    /// Under `always` with a group sync, an outage write's records are left to the sync
+    /// thread: the writer's position covers them, and its wait ends once a sync ran.
+    #[tokio::test]
+    async fn grouped_writers_wait_for_the_sync_that_covers_their_records() {
+        let dir = scratch_dir("grouped");
+        let (file, loaded) = JournalFile::open(&dir, Fsync::Always).unwrap();
+        assert!(loaded.entries.is_empty());
+        let file = Arc::new(Mutex::new(file));
+        let position = {
+            let mut f = file.lock().unwrap();
+            f.group_syncs();
+            f.begin("owner", None).unwrap();
+            let set = Command::Set {
+                key: b"k".to_vec(),
+                value: b"v".to_vec(),
+                options: Default::default(),
+            };
+            f.entries(1, &[&set]).unwrap();
+            assert!(f.dirty, "left to the group sync, not synced inline");
+            f.wait_for().expect("a position to wait for")
+        };
+        assert_eq!(position, file.lock().unwrap().appended());
+        let sync = Arc::new(GroupSync::default());
+        let server = {
+            let (sync, file) = (sync.clone(), file.clone());
+            std::thread::spawn(move || sync.serve(&file))
+        };
+        sync.wait(position).await.expect("synced");
+        server.join().unwrap();
+        // What was synced is what a restart reads.
+        drop(file);
+        let (_, loaded) = JournalFile::open(&dir, Fsync::Always).unwrap();
+        assert_eq!(loaded.entries.len(), 1);
+        assert_eq!(loaded.owner.as_deref(), Some("owner"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Without a group sync, `always` syncs every record as it is written.
+    #[test]
+    fn ungrouped_always_syncs_inline() {
+        let dir = scratch_dir("inline");
+        let (mut file, _) = JournalFile::open(&dir, Fsync::Always).unwrap();
+        file.begin("owner", None).unwrap();
+        assert!(!file.dirty);
+        assert_eq!(file.wait_for(), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
