@@ -319,6 +319,7 @@ fn recorder_id(recorder: &dyn Recorder) -> usize {
 /// it was timed, records its latency.
 /// Counts one `command` run on `backend` with `outcome`, without a latency (a command of a
 /// pipeline: the round trip is the pipeline's, not its own).
+#[cfg(feature = "redis")]
 pub(crate) fn count_command(backend: Backend, command: &Command, outcome: Outcome) {
     count(backend, command.kind() as usize, outcome, None);
 }
