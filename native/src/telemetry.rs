@@ -315,14 +315,15 @@ fn recorder_id(recorder: &dyn Recorder) -> usize {
     recorder as *const dyn Recorder as *const () as usize
 }
 
-/// Counts one command (`row`: its command-table index, or the last row for `exec`) and, if
-/// it was timed, records its latency.
 /// Counts one `command` run on `backend` with `outcome`, without a latency (a command of a
 /// pipeline: the round trip is the pipeline's, not its own).
 #[cfg(feature = "redis")]
 pub(crate) fn count_command(backend: Backend, command: &Command, outcome: Outcome) {
     count(backend, command.kind() as usize, outcome, None);
 }
+
+/// Counts one command (`row`: its command-table index, or the last row for `exec`) and, if
+/// it was timed, records its latency.
 
 fn count(backend: Backend, row: usize, outcome: Outcome, seconds: Option<f64>) {
     let slot = (backend as usize * *ROWS + row) * OUTCOMES + outcome as usize;
