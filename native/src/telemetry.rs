@@ -324,7 +324,6 @@ pub(crate) fn count_command(backend: Backend, command: &Command, outcome: Outcom
 
 /// Counts one command (`row`: its command-table index, or the last row for `exec`) and, if
 /// it was timed, records its latency.
-
 fn count(backend: Backend, row: usize, outcome: Outcome, seconds: Option<f64>) {
     let slot = (backend as usize * *ROWS + row) * OUTCOMES + outcome as usize;
     // `try_with`: a command run by a thread-local destructor is not counted.
