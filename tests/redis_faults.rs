@@ -267,3 +267,29 @@ async fn health_reports_latency_and_reconnects() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// An outage longer than every reconnect backoff cycle (here: 4 attempts, at most 200 ms
+/// apart): when the server is back, the health checks notice it by themselves (each round
+/// connects whatever the backoff says) and calls work again, with no call made meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_longer_than_the_backoff_cycles_still_ends_in_a_reconnect() {
+    let mut server = RedisServer::start().unwrap();
+    let (_, s) = connect(&server).await;
+    s.set("k", "before", None).await.unwrap();
+    server.kill();
+    // 20 health rounds, each a failed connect on both of the storage's connections: far
+    // past the 4 attempts of a cycle.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!s.health().await.healthy);
+    server.restart().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !s.health().await.healthy {
+        assert!(
+            Instant::now() < deadline,
+            "never healthy again after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    s.set("k", "after", None).await.unwrap();
+    assert_eq!(s.get_string("k").await.unwrap().as_deref(), Some("after"));
+}

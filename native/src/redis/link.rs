@@ -162,7 +162,17 @@ impl Link {
             _ => {
                 let mut pipe = redis::pipe();
                 pipe.cmd("CLIENT").arg("ID").cmd("INFO").arg("server");
-                pipe.query_async(self).await
+                match self {
+                    // Connects whatever the backoff says: each health round is a new cycle.
+                    Link::Single(c) => {
+                        let link = SingleLink {
+                            conn: c.clone(),
+                            force: true,
+                        };
+                        link.commands(&pipe, 0, 2).await.map(Value::Array)
+                    }
+                    _ => pipe.query_async(self).await,
+                }
             }
         }
     }
@@ -188,12 +198,11 @@ impl Link {
             Link::Cluster(c) => any_master_ping(c).await,
             // Connects whatever the backoff says: each health round starts a new cycle.
             Link::Single(c) => {
-                let ping = redis::cmd("PING");
-                let connected = c.connect_now().await?;
-                let mut conn = connected.conn.clone();
-                let result = conn.req_packed_command(&ping).await;
-                c.settle(&connected, &result);
-                result
+                let link = SingleLink {
+                    conn: c.clone(),
+                    force: true,
+                };
+                link.command(&redis::cmd("PING")).await
             }
             _ => redis::cmd("PING").query_async(self).await,
         }
@@ -204,7 +213,10 @@ impl ConnectionLike for Link {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
             Link::Single(c) => {
-                let link = SingleLink(c.clone());
+                let link = SingleLink {
+                    conn: c.clone(),
+                    force: false,
+                };
                 Box::pin(async move { link.command(cmd).await })
             }
             Link::Cluster(c) => c.req_packed_command(cmd),
@@ -223,7 +235,10 @@ impl ConnectionLike for Link {
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
             Link::Single(c) => {
-                let link = SingleLink(c.clone());
+                let link = SingleLink {
+                    conn: c.clone(),
+                    force: false,
+                };
                 Box::pin(async move { link.commands(pipeline, offset, count).await })
             }
             Link::Cluster(c) => c.req_packed_commands(pipeline, offset, count),

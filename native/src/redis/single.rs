@@ -9,13 +9,13 @@
 //! deadline, and whether a failed call was sent is known exactly (a connect that failed sent
 //! nothing), which is what the fallback's journal needs.
 //!
-//! **Reconnecting.** One connect at a time ([`SingleConn::connect`]); callers that arrive
+//! **Reconnecting.** One connect at a time ([`SingleConn::connect_with`]); callers that arrive
 //! meanwhile wait for it and share its connection. After a failed connect, further connects
 //! wait `backoff_base × backoff_factor^(n-1)` (at most `backoff_max_delay`) after the n-th
 //! consecutive failure, and stop after `backoff_max_attempts` of them; callers arriving
 //! during such a wait fail at once with the last connect error (nothing sent). The health
-//! check's keepalive connects whatever the backoff says ([`SingleConn::connect_now`]) and so
-//! starts a new cycle every `health_check_interval`: retrying never stops for good and
+//! checks (their probe and the keepalive) connect whatever the backoff says, and so
+//! start a new cycle every `health_check_interval`: retrying never stops for good and
 //! never spins. A connection is dropped when a call on it fails with an error after which
 //! it cannot be used (the crate's `is_unrecoverable_error`: dropped socket, parse error);
 //! a response timeout alone does not drop it (a slow command is not a broken connection).
@@ -117,20 +117,11 @@ impl SingleConn {
         })
     }
 
-    /// The live connection, connecting first when there is none (unless the backoff says
-    /// to wait: then the last connect error). Unbounded in time only by the connect
-    /// timeout; callers put their deadline around it.
-    pub(crate) async fn connect(&self) -> RedisResult<Connected> {
-        self.connect_with(false).await
-    }
-
-    /// [`connect`](Self::connect), ignoring the backoff (the health check's keepalive:
-    /// one connect per health round, which also starts a new backoff cycle).
-    pub(crate) async fn connect_now(&self) -> RedisResult<Connected> {
-        self.connect_with(true).await
-    }
-
-    async fn connect_with(&self, now: bool) -> RedisResult<Connected> {
+    /// The live connection, connecting first when there is none, unless the backoff says
+    /// to wait (then the last connect error, nothing sent); `now` connects whatever the
+    /// backoff says (the health checks: each round starts a new backoff cycle). Bounded in
+    /// time only by the connect timeout; callers put their deadline around it.
+    pub(crate) async fn connect_with(&self, now: bool) -> RedisResult<Connected> {
         if let Some(c) = self.ready() {
             return Ok(c);
         }
@@ -203,9 +194,13 @@ impl SingleConn {
     }
 }
 
-/// `ConnectionLike` over a shared [`SingleConn`]: connects when needed (respecting the
-/// backoff), drops a broken connection.
-pub(crate) struct SingleLink(pub(crate) Arc<SingleConn>);
+/// Calls over a shared [`SingleConn`]: connects when needed, drops a broken connection.
+pub(crate) struct SingleLink {
+    pub(crate) conn: Arc<SingleConn>,
+    /// Connects whatever the backoff says (the health checks: each round is a new cycle,
+    /// so they notice a server that is back however long it was away).
+    pub(crate) force: bool,
+}
 
 impl SingleLink {
     async fn call<T, F, Fut>(&self, send: F) -> RedisResult<T>
@@ -213,10 +208,10 @@ impl SingleLink {
         F: FnOnce(MultiplexedConnection) -> Fut,
         Fut: std::future::Future<Output = (MultiplexedConnection, RedisResult<T>)>,
     {
-        let connected = self.0.connect().await?;
+        let connected = self.conn.connect_with(self.force).await?;
         let generation = connected.generation;
         let (conn, result) = send(connected.conn).await;
-        self.0.settle(&Connected { conn, generation }, &result);
+        self.conn.settle(&Connected { conn, generation }, &result);
         result
     }
 
