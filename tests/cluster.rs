@@ -4,11 +4,14 @@
 //!
 //! Starting a cluster takes a few seconds, so the cases share one: they run in order inside
 //! one test (each case is its own function, named for the behaviour it checks, and reports
-//! its name when it fails), the destructive case (a master killed under load) last.
+//! its name when it fails), the destructive cases (a master killed under load, then every
+//! node killed under the memory fallback) last.
 
 // Only the single-key cases are used here.
 #[allow(unused_imports)]
 mod conformance;
+
+mod support;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,8 +19,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use conformance::{Harness, Time};
-use hedgestore::{handler, Command, FallbackStorage, Reply, Storage, StorageConfig, StorageError};
+use hedgestore::{handler, BackendKind, Command, Reply, Storage, StorageConfig, StorageError, Ttl};
 use hedgestore_testkit::{RedisCluster, Resp, RespConnection};
+use support::{fast, wait_for_backend};
 use tokio::sync::mpsc;
 
 async fn cluster_storage(cluster: &RedisCluster, response_timeout: Duration) -> Storage {
@@ -355,6 +359,262 @@ async fn a_killed_master_is_replaced_and_callers_recover(s: &Storage, cluster: &
     }
 }
 
+/// What one outage task did, acknowledged: its counters' increments, its lists' pushes (in
+/// order), its `SET … EX 60` keys with the value and when each was acknowledged, and the
+/// `SET … PX 200` keys it wrote (expired long before the cluster is back).
+#[derive(Default)]
+struct OutageWrites {
+    increments: Vec<(String, u64)>,
+    pushes: Vec<(String, Vec<String>)>,
+    timed: Vec<(String, String, Instant)>,
+    short_lived: Vec<String>,
+}
+
+/// Rounds of writes each outage task makes (every one acknowledged, or the test fails).
+const OUTAGE_ROUNDS: usize = 40;
+
+/// One outage task: counters (two of its own and one shared by every task), a list of its
+/// own, `SET EX` and `SET PX` keys, over keys of many slots; every call must succeed.
+async fn outage_task(s: Storage, t: usize) -> OutageWrites {
+    let mut done = OutageWrites::default();
+    let own = [format!("fbc:count:{t}:a"), format!("fbc:count:{t}:b")];
+    let shared = "fbc:count:shared".to_string();
+    let list = format!("fbc:list:{t}");
+    let mut counts = std::collections::BTreeMap::<String, u64>::new();
+    let mut pushed = Vec::new();
+    for round in 0..OUTAGE_ROUNDS {
+        for key in own.iter().chain([&shared]) {
+            s.incr(key.as_str()).await.unwrap();
+            *counts.entry(key.clone()).or_default() += 1;
+        }
+        let item = format!("{t}.{round}");
+        s.rpush(list.as_str(), &[item.as_str()]).await.unwrap();
+        pushed.push(item);
+        if round % 8 == 0 {
+            let key = format!("fbc:ttl:{t}:{round}");
+            let value = format!("v{round}");
+            s.set(key.as_str(), value.as_str(), Some(Duration::from_secs(60)))
+                .await
+                .unwrap();
+            done.timed.push((key, value, Instant::now()));
+            let key = format!("fbc:short:{t}:{round}");
+            s.set(key.as_str(), "gone", Some(Duration::from_millis(200)))
+                .await
+                .unwrap();
+            done.short_lived.push(key);
+        }
+    }
+    done.increments = counts.into_iter().collect();
+    done.pushes = vec![(list, pushed)];
+    done
+}
+
+/// `FallbackStorage` over the cluster: every node killed (masters and replicas), 16 tasks
+/// write to memory meanwhile (keys spread over many slots), then the nodes restart empty and
+/// the journal is replayed per slot. Redis then holds exactly what was acknowledged: each
+/// counter its pre-outage value plus every acknowledged increment, each list its pre-outage
+/// items then every pushed item once and in order, TTLs as they were set (not restarted by
+/// the replay), short-lived keys gone, the keys the outage did not touch restored; and the
+/// writes a one-slot replay cannot carry were refused during the outage.
+async fn the_fallback_replays_the_outage_exactly_once_per_slot(
+    raw: &Storage,
+    cluster: RedisCluster,
+) -> RedisCluster {
+    // The earlier case's victim comes back (as a replica) first.
+    let cluster = tokio::task::spawn_blocking(move || {
+        let mut cluster = cluster;
+        cluster.restart_killed().map(|()| cluster)
+    })
+    .await
+    .unwrap()
+    .expect("the killed master restarts");
+    let seeds = cluster.seeds();
+    let config = fast(
+        StorageConfig::from_lookup(|name| (name == "REDIS_CLUSTER_NODES").then(|| seeds.clone()))
+            .expect("REDIS_CLUSTER_NODES parses"),
+    );
+    let s = Storage::connect(config).await.expect("the fallback starts");
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
+
+    // Known before the outage (and mirrored into memory): bases for the counters and lists,
+    // and keys the outage never touches.
+    const TASKS: usize = 16;
+    for t in 0..TASKS {
+        s.incrby(format!("fbc:count:{t}:a").as_str(), 1000)
+            .await
+            .unwrap();
+        s.rpush(format!("fbc:list:{t}").as_str(), &["before"])
+            .await
+            .unwrap();
+        s.set(format!("fbc:untouched:{t}").as_str(), "kept", None)
+            .await
+            .unwrap();
+    }
+    s.set("fbc:count:shared", "5", None).await.unwrap();
+
+    let mut cluster = tokio::task::spawn_blocking(move || {
+        let mut cluster = cluster;
+        cluster.kill_all();
+        cluster
+    })
+    .await
+    .unwrap();
+    wait_for_backend(&s, BackendKind::Memory, Duration::from_secs(10)).await;
+
+    // Writes a per-slot replay could not carry are refused, as the cluster would.
+    let err = s
+        .rename("fbc:untouched:0", "fbc:elsewhere")
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_cross_slot(),
+        "RENAME across slots in the outage: {err}"
+    );
+    assert!(s.flushdb().await.is_err(), "FLUSHDB needs the cluster");
+    // Multi-key writes the cluster splits per slot are journaled and split alike.
+    s.mset(&[("fbc:m:a", "1"), ("fbc:m:b", "2"), ("fbc:m:c", "3")])
+        .await
+        .unwrap();
+    assert_eq!(s.del(&["fbc:m:a", "fbc:m:b"]).await.unwrap(), 2);
+
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| tokio::spawn(outage_task(s.clone(), t)))
+        .collect();
+    let mut writes = Vec::new();
+    for task in tasks {
+        writes.push(task.await.unwrap());
+    }
+    // Waits (on memory's clock) until the short-lived keys expired there.
+    let short: Vec<String> = writes.iter().flat_map(|w| w.short_lived.clone()).collect();
+    let short_refs: Vec<&str> = short.iter().map(String::as_str).collect();
+    while s.exists(&short_refs).await.unwrap() > 0 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        s.health().await.backend,
+        BackendKind::Memory,
+        "still the outage"
+    );
+
+    let cluster_back =
+        tokio::task::spawn_blocking(move || cluster.restart_killed().map(|()| cluster));
+    let cluster = cluster_back.await.unwrap().expect("every node restarts");
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(30)).await;
+
+    // Redis itself (read without the fallback) holds exactly the acknowledged writes.
+    let mut expected_counts = std::collections::BTreeMap::<String, u64>::new();
+    for t in 0..TASKS {
+        expected_counts.insert(format!("fbc:count:{t}:a"), 1000);
+    }
+    expected_counts.insert("fbc:count:shared".into(), 5);
+    for w in &writes {
+        for (key, n) in &w.increments {
+            *expected_counts.entry(key.clone()).or_default() += n;
+        }
+    }
+    let mut slots = HashSet::new();
+    for (key, n) in &expected_counts {
+        slots.insert(cluster.slot_of(key).unwrap());
+        assert_eq!(
+            raw.get_string(key.as_str()).await.unwrap(),
+            Some(n.to_string()),
+            "{key}: the pre-outage value plus every acknowledged increment, once"
+        );
+    }
+    for w in &writes {
+        for (key, pushed) in &w.pushes {
+            slots.insert(cluster.slot_of(key).unwrap());
+            let mut expected = vec!["before".to_string()];
+            expected.extend(pushed.iter().cloned());
+            let got: Vec<String> = raw
+                .lrange(key.as_str(), 0, -1)
+                .await
+                .unwrap()
+                .iter()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .collect();
+            assert_eq!(got, expected, "{key}: every push once, in order");
+        }
+        for (key, value, acked) in &w.timed {
+            slots.insert(cluster.slot_of(key).unwrap());
+            let checked = Instant::now();
+            assert_eq!(
+                raw.get_string(key.as_str()).await.unwrap().as_deref(),
+                Some(value.as_str())
+            );
+            // The expiry is absolute: at most 60 s after the write was acknowledged, so
+            // what is left cannot exceed 60 s minus the time since (a replay that restarted
+            // the TTL would leave about 60 s).
+            let bound = Duration::from_secs(60).saturating_sub(checked - *acked);
+            match raw.pttl(key.as_str()).await.unwrap() {
+                Ttl::Expires(left) => assert!(
+                    left <= bound + Duration::from_millis(2),
+                    "{key}: {left:?} left, at most {bound:?} allowed: the TTL was extended"
+                ),
+                other => panic!("{key}: {other:?}, expected an expiry"),
+            }
+        }
+    }
+    assert_eq!(
+        raw.exists(&short_refs).await.unwrap(),
+        0,
+        "expired keys stay expired"
+    );
+    for t in 0..TASKS {
+        assert_eq!(
+            raw.get_string(format!("fbc:untouched:{t}").as_str())
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("kept"),
+            "a key the outage did not touch is restored where Redis lacks it"
+        );
+    }
+    assert_eq!(
+        raw.mget(&["fbc:m:a", "fbc:m:b", "fbc:m:c"]).await.unwrap(),
+        vec![None, None, Some("3".into())]
+    );
+    // Nothing else: every data key is one of those above.
+    let timed: usize = writes.iter().map(|w| w.timed.len()).sum();
+    let mut keys = raw.keys("fbc:*").await.unwrap();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(
+        keys.len(),
+        expected_counts.len() + TASKS /* lists */ + timed + TASKS /* untouched */ + 1,
+        "{keys:?}"
+    );
+    assert!(
+        slots.len() > 50,
+        "the keys spread over {} slots",
+        slots.len()
+    );
+    let health = s.health().await;
+    let fallback = health.fallback.expect("a fallback storage");
+    assert_eq!(fallback.replay_errors, 0);
+    assert_eq!(fallback.journal_entries, 0);
+    eprintln!(
+        "cluster outage: {} writes journaled over {} slots, replayed exactly once",
+        writes
+            .iter()
+            .map(
+                |w| w.increments.iter().map(|(_, n)| n).sum::<u64>() as usize
+                    + w.pushes.iter().map(|(_, p)| p.len()).sum::<usize>()
+                    + 2 * w.timed.len()
+            )
+            .sum::<usize>(),
+        slots.len()
+    );
+    // Writes go to Redis again.
+    s.incr("fbc:count:shared").await.unwrap();
+    assert_eq!(
+        raw.get_string("fbc:count:shared").await.unwrap(),
+        Some((expected_counts["fbc:count:shared"] + 1).to_string())
+    );
+    s.close().await.unwrap();
+    cluster
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_three_masters_with_replicas() {
     let started = Instant::now();
@@ -393,17 +653,10 @@ async fn cluster_three_masters_with_replicas() {
     resharding_a_slot_under_load_loses_nothing(&s, &cluster).await;
     a_killed_master_is_replaced_and_callers_recover(&s, &mut cluster).await;
     assert!(s.health().await.healthy, "one master down is no outage");
+    let cluster = the_fallback_replays_the_outage_exactly_once_per_slot(&s, cluster).await;
     s.close().await.unwrap();
+    drop(cluster);
     eprintln!("cluster suite in {:?}", started.elapsed());
-}
-
-#[tokio::test]
-async fn the_memory_fallback_refuses_a_cluster_clearly() {
-    let config =
-        StorageConfig::default().redis_cluster([hedgestore::NodeAddr::new("127.0.0.1", 1)]);
-    let err = FallbackStorage::start(config).await.unwrap_err();
-    assert!(matches!(err, StorageError::Unsupported(_)), "{err}");
-    assert!(err.to_string().contains("Cluster"), "{err}");
 }
 
 #[tokio::test]
