@@ -778,6 +778,11 @@ pub(super) async fn watch_health(weak: Weak<Inner>, mut events: broadcast::Recei
         }
         match event {
             StorageEvent::Down { error, .. } => {
+                // On a cluster a call that met one master down reports Redis down too;
+                // only no master answering is an outage (see `shards`).
+                if inner.on_redis() && inner.redis.cluster_answers().await {
+                    continue;
+                }
                 let after = inner.machine_do(|m| m.on_health(HealthCheck::Failed));
                 if after == AfterHealth::FailedOver {
                     inner.announce_failover(&StorageError::Unavailable(error));

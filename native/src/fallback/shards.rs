@@ -9,7 +9,9 @@
 //! `Unavailable` (nothing applied), or `OutcomeUnknown` for a write that was sent. The
 //! other slots are served from Redis throughout, and nothing is journaled: serving those
 //! slots from memory would need a per-slot journal and recovery, and would split the
-//! store between two sources of truth while Redis still answers most of it.
+//! store between two sources of truth while Redis still answers most of it. (A call that
+//! meets the dead master also reports Redis down to the health watcher; on a cluster that
+//! report fails over only when a PING to every master then finds none answering.)
 //!
 //! During an outage on a cluster, writes that no one-slot replay could carry are refused
 //! as the cluster would ([`slots::refusal`]): keys of several slots (`CROSSSLOT`, except

@@ -222,7 +222,11 @@ mod tests {
         // Values from `CLUSTER KEYSLOT` on redis-server 7.
         assert_eq!(slot_of(b"foo"), 12182);
         assert_eq!(slot_of(b"bar"), 5061);
-        assert_eq!(slot_of(b"123456789"), 0x31c3, "the CRC16/XMODEM check value");
+        assert_eq!(
+            slot_of(b"123456789"),
+            0x31c3,
+            "the CRC16/XMODEM check value"
+        );
         assert_eq!(slot_of(b"{user1000}.following"), slot_of(b"user1000"));
         assert_eq!(slot_of(b"foo{}{bar}"), slot_of(b"foo{}{bar}"));
         assert_ne!(
