@@ -617,6 +617,7 @@ async fn the_fallback_replays_the_outage_exactly_once_per_slot(
     the_journal_is_drained(&s).await;
 
     // The second outage: frozen, not restarted.
+    let masters_before = block_in_place(|| masters(&cluster));
     block_in_place(|| cluster.pause_all()).expect("SIGSTOP every node");
     wait_for_backend(&s, BackendKind::Memory, Duration::from_secs(10)).await;
     write_during_the_outage(&s, &mut expected).await;
@@ -624,13 +625,15 @@ async fn the_fallback_replays_the_outage_exactly_once_per_slot(
         .await
         .unwrap()
         .expect("every node thaws");
+    let same_masters = block_in_place(|| masters(&cluster)) == masters_before;
     wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(30)).await;
     redis_holds_exactly(raw, &cluster, &expected).await;
     the_journal_is_drained(&s).await;
     let recoveries = s.health().await.fallback.map(|f| f.recoveries);
     eprintln!(
         "cluster outages: {} acknowledged increments and {} pushes over {slots} slots, \
-         replayed exactly once ({recoveries:?} recoveries)",
+         replayed exactly once ({recoveries:?} recoveries; the frozen cluster kept its \
+         masters: {same_masters})",
         expected.counters.values().sum::<u64>(),
         expected.lists.values().map(Vec::len).sum::<usize>(),
     );
