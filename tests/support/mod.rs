@@ -63,9 +63,13 @@ pub fn collecting_handler() -> (Handler, mpsc::UnboundedReceiver<Bytes>) {
 /// the error).
 #[derive(Debug)]
 pub struct Seen {
+    /// The counter this task INCRs.
     pub key: String,
+    /// Writes acknowledged.
     pub acked: u64,
+    /// Writes answered `OutcomeUnknown` (may or may not have been applied).
     pub unknown: u64,
+    /// Calls answered `Unavailable`: when each started, and the error.
     pub errors: Vec<(std::time::Instant, String)>,
 }
 

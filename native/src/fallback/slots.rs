@@ -258,6 +258,45 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_groups_per_slot_in_journal_order_with_split_commands_under_their_seq() {
+        let incr = |k: &str| Command::Incr {
+            key: k.as_bytes().to_vec(),
+        };
+        let journal = [
+            (3, incr("a")),
+            (4, incr("b")),
+            (
+                5,
+                Command::Del {
+                    keys: vec![b"a".to_vec(), b"b".to_vec()],
+                },
+            ),
+            (6, incr("a")),
+        ];
+        let groups = group_batch(journal.iter().map(|(seq, c)| (*seq, c)));
+        let (slot_a, slot_b) = (slot_of(b"a"), slot_of(b"b"));
+        assert_ne!(slot_a, slot_b);
+        let seqs = |slot: u16| -> Vec<(u64, Vec<Vec<u8>>)> {
+            groups[&Some(slot)]
+                .iter()
+                .map(|(seq, c)| (*seq, c.keys().iter().map(|k| k.to_vec()).collect()))
+                .collect()
+        };
+        assert_eq!(
+            seqs(slot_a),
+            vec![
+                (3, vec![b"a".to_vec()]),
+                (5, vec![b"a".to_vec()]),
+                (6, vec![b"a".to_vec()])
+            ]
+        );
+        assert_eq!(
+            seqs(slot_b),
+            vec![(4, vec![b"b".to_vec()]), (5, vec![b"b".to_vec()])]
+        );
+    }
+
+    #[test]
     fn multi_key_writes_split_per_slot_and_others_across_slots_are_refused() {
         let keys: Vec<Vec<u8>> = (0..20).map(|i| format!("k{i}").into_bytes()).collect();
         let parts = split_per_slot(&Command::Del { keys: keys.clone() });
