@@ -11,6 +11,8 @@
 #   5.   hedgestore-proxy vs redis-benchmark at the same concurrency    (scripts/bench-proxy.sh)
 #   6.   RedisStorage / FallbackStorage vs the raw `redis` crate; failover and recovery
 #                                                                        (bench --bin fallback)
+#   6b.  Storage on a 3-master Redis Cluster vs the raw ClusterConnection and one server
+#                                                                        (bench --bin cluster)
 #   7.   the durable log (no / everysec / always) vs Redis's own AOF, restart time
 #                                                                        (bench --bin durability)
 #   8.   sets and sorted sets vs redis-server                            (bench --bin collections)
@@ -56,6 +58,9 @@ fi
 
 section "6. RedisStorage and FallbackStorage beside the raw redis client; failover and recovery"
 "${bench[@]}" --bin fallback -- "${quick[@]}" >>"$report"
+
+section "6b. Storage on a Redis Cluster beside the raw cluster client and one server"
+"${bench[@]}" --bin cluster -- "${quick[@]}" >>"$report"
 
 section "7. The durable log beside Redis's AOF"
 "${bench[@]}" --bin durability -- "${quick[@]}" >>"$report"

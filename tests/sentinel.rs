@@ -9,14 +9,13 @@ mod conformance;
 
 mod support;
 
-use support::{fast, forwarding, wait_for_backend};
+use support::{fast, forwarding, start_load, wait_for_backend, Load, Seen};
+use tokio::task::block_in_place;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use conformance::{Harness, Time};
-use hedgestore::{BackendKind, Bytes, Storage, StorageConfig, StorageError};
+use hedgestore::{BackendKind, Bytes, Storage, StorageConfig};
 use hedgestore_testkit::{Resp, RespConnection, SentinelSet};
 use tokio::sync::mpsc;
 
@@ -57,56 +56,20 @@ fn subscribers_on(port: u16, channel: &str) -> i64 {
     }
 }
 
-/// What one load task saw: its key, writes acknowledged, writes with an unknown outcome,
-/// and the calls that failed (when each started, and the error).
-type Seen = (String, u64, u64, Vec<(Instant, String)>);
-
-/// Load: 16 tasks INCR their own counters until stopped.
-struct Load {
-    stop: Arc<AtomicBool>,
-    tasks: Vec<tokio::task::JoinHandle<Seen>>,
-}
-
-fn start_load(s: &Storage, prefix: &str) -> Load {
-    let stop = Arc::new(AtomicBool::new(false));
-    let tasks = (0..16)
-        .map(|t| {
-            let s = s.clone();
-            let stop = stop.clone();
-            let key = format!("{prefix}:{t}");
-            tokio::spawn(async move {
-                let (mut acked, mut unknown, mut errors) = (0, 0, Vec::new());
-                while !stop.load(Ordering::Relaxed) {
-                    let started = Instant::now();
-                    match s.incr(key.as_str()).await {
-                        Ok(_) => acked += 1,
-                        Err(StorageError::OutcomeUnknown(_)) => unknown += 1,
-                        // The documented error of a write whose connection broke (the
-                        // master died): it may or may not have been applied.
-                        Err(e @ StorageError::Unavailable(_)) => {
-                            errors.push((started, e.to_string()));
-                            tokio::time::sleep(Duration::from_millis(20)).await;
-                        }
-                        Err(e) => panic!("{key}: an undocumented error: {e}"),
-                    }
-                }
-                (key, acked, unknown, errors)
-            })
-        })
-        .collect();
-    Load { stop, tasks }
-}
-
 /// Stops the load and checks the counters against what was acknowledged: never more than
 /// acknowledged + outcome unknown + failed (those may have been applied: nothing applied
 /// twice), and no call that started after the storage followed the new master (`followed`)
 /// failed. Returns the acknowledged writes lost (the old master acknowledged them and did
 /// not replicate them before the switch: Redis's documented window) and the failed calls.
 async fn finish_load(s: &Storage, load: Load, followed: Instant) -> (u64, usize) {
-    load.stop.store(true, Ordering::Relaxed);
     let (mut lost, mut failed) = (0, 0);
-    for task in load.tasks {
-        let (key, acked, unknown, errors) = task.await.unwrap();
+    for Seen {
+        key,
+        acked,
+        unknown,
+        errors,
+    } in load.stop().await
+    {
         let value: u64 = s
             .get_string(key.as_str())
             .await
@@ -146,7 +109,7 @@ async fn recv(rx: &mut mpsc::UnboundedReceiver<Bytes>) -> Bytes {
 async fn the_master_named_by_the_sentinels_serves(s: &Storage, set: &SentinelSet) {
     s.set("sentinel:where", "master", None).await.unwrap();
     assert_eq!(
-        raw_get(set.master_port().unwrap(), "sentinel:where"),
+        block_in_place(|| raw_get(set.master_port().unwrap(), "sentinel:where")),
         Some(b"master".to_vec())
     );
 }
@@ -193,10 +156,10 @@ async fn writes_and_subscriptions_follow_a_new_master(
     what: &str,
     switch: impl FnOnce() -> u16,
 ) {
-    let load = start_load(s, &format!("load:{what}"));
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let load = start_load(16, &format!("load:{what}"), |_| s.clone());
+    load.wait_for_more(200).await;
     let started = Instant::now();
-    let new_master = switch();
+    let new_master = block_in_place(switch);
     let switched = started.elapsed();
     // The storage follows soon after the Sentinels name the new master: within a health
     // round, or at once when the old master refuses connections or answers READONLY.
@@ -205,7 +168,9 @@ async fn writes_and_subscriptions_follow_a_new_master(
         s.set("sentinel:probe", i.to_string().as_str(), None)
             .await
             .unwrap();
-        if raw_get(new_master, "sentinel:probe") == Some(i.to_string().into_bytes()) {
+        if block_in_place(|| raw_get(new_master, "sentinel:probe"))
+            == Some(i.to_string().into_bytes())
+        {
             break;
         }
         // A bound for a stuck storage, not a speed claim (the time is printed below; a
@@ -218,7 +183,7 @@ async fn writes_and_subscriptions_follow_a_new_master(
     }
     let followed_at = Instant::now();
     let followed = named.elapsed();
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    load.wait_for_more(200).await;
     let (lost, failed) = finish_load(s, load, followed_at).await;
     eprintln!(
         "{what}: new master {new_master} named after {switched:?}, followed {followed:?} later; \
@@ -226,10 +191,13 @@ async fn writes_and_subscriptions_follow_a_new_master(
     );
     let key = format!("sentinel:after:{what}");
     s.set(key.as_str(), "1", None).await.unwrap();
-    assert_eq!(raw_get(new_master, &key), Some(b"1".to_vec()));
+    assert_eq!(
+        block_in_place(|| raw_get(new_master, &key)),
+        Some(b"1".to_vec())
+    );
     // The subscription was sent again to the new master.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while subscribers_on(new_master, "sentinel:news") < 1 {
+    while block_in_place(|| subscribers_on(new_master, "sentinel:news")) < 1 {
         assert!(
             Instant::now() < deadline,
             "not resubscribed on the new master"
@@ -245,7 +213,8 @@ async fn writes_and_subscriptions_follow_a_new_master(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sentinel_failovers_are_followed() {
     let started = Instant::now();
-    let mut set = SentinelSet::start(3).expect("start master, replica and Sentinels");
+    let mut set =
+        block_in_place(|| SentinelSet::start(3)).expect("start master, replica and Sentinels");
     eprintln!("sentinel setup up in {:?}", started.elapsed());
     let s = Storage::redis(sentinel_config(&set).redis_response_timeout(Duration::from_secs(5)))
         .await
@@ -266,8 +235,7 @@ async fn sentinel_failovers_are_followed() {
     })
     .await;
     // The demoted master resynchronizes from the new one before that one is killed.
-    set.wait_replicas_synced()
-        .expect("the old master follows the new one");
+    block_in_place(|| set.wait_replicas_synced()).expect("the old master follows the new one");
     writes_and_subscriptions_follow_a_new_master(&s, &mut rx, "kill", || {
         set.kill_master().expect("the replica is promoted")
     })
@@ -279,7 +247,8 @@ async fn sentinel_failovers_are_followed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fallback_serves_memory_while_every_node_is_down_and_replays_afterwards() {
-    let mut set = SentinelSet::start(1).expect("start master, replica and a Sentinel");
+    let mut set =
+        block_in_place(|| SentinelSet::start(1)).expect("start master, replica and a Sentinel");
     // The same setup as one URL this time.
     let url = format!(
         "redis+sentinel://{}/{}",
@@ -295,7 +264,7 @@ async fn fallback_serves_memory_while_every_node_is_down_and_replays_afterwards(
     wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(5)).await;
     s.set("fb:before", "1", None).await.unwrap();
 
-    set.kill_data();
+    block_in_place(|| set.kill_data());
     wait_for_backend(&s, BackendKind::Memory, Duration::from_secs(10)).await;
     let mut acked = 0;
     for i in 0..50 {
@@ -308,22 +277,20 @@ async fn fallback_serves_memory_while_every_node_is_down_and_replays_afterwards(
         Some("50")
     );
 
-    set.restart_data().expect("restart master and replica");
+    block_in_place(|| set.restart_data()).expect("restart master and replica");
     wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(20)).await;
-    let master = set.master_port().unwrap();
+    let master = block_in_place(|| set.master_port()).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while raw_get(master, "fb:count") != Some(acked.to_string().into_bytes()) {
+    while block_in_place(|| raw_get(master, "fb:count")) != Some(acked.to_string().into_bytes()) {
         assert!(
             Instant::now() < deadline,
             "the outage writes were not replayed into the master: {:?}",
-            raw_get(master, "fb:count")
+            block_in_place(|| raw_get(master, "fb:count"))
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let len = RespConnection::connect(master)
-        .unwrap()
-        .call(&["LLEN", "fb:list"])
-        .unwrap();
+    let len =
+        block_in_place(|| RespConnection::connect(master)?.call(&["LLEN", "fb:list"])).unwrap();
     assert_eq!(len, Resp::Int(acked));
     s.close().await.unwrap();
 }
@@ -334,7 +301,8 @@ async fn fallback_serves_memory_while_every_node_is_down_and_replays_afterwards(
 /// acknowledged after the promotion are the documented window, counted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fallback_follows_a_sentinel_failover() {
-    let set = SentinelSet::start(1).expect("start master, replica and a Sentinel");
+    let set =
+        block_in_place(|| SentinelSet::start(1)).expect("start master, replica and a Sentinel");
     let config = sentinel_config(&set)
         .redis_response_timeout(Duration::from_secs(3))
         .redis_connect_timeout(Duration::from_millis(200));
@@ -343,11 +311,11 @@ async fn fallback_follows_a_sentinel_failover() {
     for _ in 0..100 {
         s.incr("fbf:count").await.unwrap();
     }
-    set.wait_replicas_synced().unwrap();
-    let new_master = set.failover().expect("SENTINEL FAILOVER");
+    block_in_place(|| set.wait_replicas_synced()).unwrap();
+    let new_master = block_in_place(|| set.failover()).expect("SENTINEL FAILOVER");
     let (mut acked, mut maybe) = (100, 0);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while raw_get(new_master, "fbf:probe").is_none() {
+    while block_in_place(|| raw_get(new_master, "fbf:probe")).is_none() {
         assert!(Instant::now() < deadline, "never wrote to the new master");
         match s.incr("fbf:count").await {
             Ok(_) => acked += 1,
@@ -363,10 +331,11 @@ async fn fallback_follows_a_sentinel_failover() {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let health = s.health().await;
-    let value: u64 = String::from_utf8(raw_get(new_master, "fbf:count").unwrap())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let value: u64 =
+        String::from_utf8(block_in_place(|| raw_get(new_master, "fbf:count")).unwrap())
+            .unwrap()
+            .parse()
+            .unwrap();
     eprintln!(
         "fallback over a failover: backend {:?}, {value} on the new master, {acked} acknowledged",
         health.backend

@@ -82,8 +82,8 @@ impl Storage {
     ///   one log line. This is what `cargo run --example quickstart` gets on a bare machine.
     ///
     /// (A build without the `redis` feature serves from memory only.) Over a Redis Cluster
-    /// ([`RedisTopology::Cluster`](crate::RedisTopology::Cluster)) the memory fallback is not
-    /// offered: this fails with [`StorageError::Unsupported`]; use [`Storage::redis`].
+    /// ([`RedisTopology::Cluster`](crate::RedisTopology::Cluster)) the fallback serves memory
+    /// only while no master answers (see [`FallbackStorage`](crate::FallbackStorage)).
     #[cfg(feature = "redis")]
     pub async fn connect(config: StorageConfig) -> Result<Self> {
         let explicit = config.redis.explicit;

@@ -25,8 +25,8 @@
 //!
 //! The storage itself is configured by the variables of [`StorageConfig::from_env`]
 //! (`REDIS_URL`, `REDIS_HOST`, …, `REDIS_CLUSTER_NODES`, `REDIS_SENTINELS` +
-//! `REDIS_SENTINEL_MASTER`, `HEDGESTORE_MAX_MEMORY`, …). A Redis Cluster needs
-//! `HEDGESTORE_BACKEND=redis` (the memory fallback does not run over a cluster).
+//! `REDIS_SENTINEL_MASTER`, `HEDGESTORE_MAX_MEMORY`, …), on every topology, the memory
+//! fallback (the default backend) included.
 //!
 //! Longer than 600 lines on purpose: the parsing and validation of every setting sit next to
 //! the settings table, with their tests.
@@ -365,19 +365,6 @@ impl ProxyConfig {
             }
             None => {}
         }
-        if self.backend == BackendChoice::Fallback
-            && matches!(
-                self.storage.redis.topology,
-                hedgestore_native::RedisTopology::Cluster { .. }
-            )
-        {
-            return Err(ConfigError {
-                variable: "HEDGESTORE_BACKEND",
-                problem: "is fallback (the default), which a Redis Cluster \
-                          (REDIS_CLUSTER_NODES) does not support: set HEDGESTORE_BACKEND=redis"
-                    .into(),
-            });
-        }
         if self.max_body == 0 {
             return Err(ConfigError {
                 variable: "HEDGESTORE_PROXY_MAX_BODY",
@@ -597,12 +584,13 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.storage.redis.topology.kind(), "sentinel");
-        let err = from(&[
+        // The memory fallback (the default backend) runs over a cluster too.
+        let c = from(&[
             ("HEDGESTORE_PROXY_TOKEN", LONG_TOKEN),
             ("REDIS_CLUSTER_NODES", "127.0.0.1:7000"),
         ])
-        .unwrap_err();
-        assert_eq!(err.variable, "HEDGESTORE_BACKEND", "{err}");
+        .unwrap();
+        assert_eq!(c.backend, BackendChoice::Fallback);
     }
 
     #[test]

@@ -307,6 +307,23 @@ impl RedisCluster {
         }
     }
 
+    /// Freezes every node (`SIGSTOP`): the whole cluster hangs, connections stay open.
+    pub fn pause_all(&self) -> io::Result<()> {
+        for n in self.nodes.iter().filter(|n| n.is_running()) {
+            n.pause()?;
+        }
+        Ok(())
+    }
+
+    /// Thaws every node frozen by [`pause_all`](Self::pause_all) (`SIGCONT`) and waits until
+    /// the cluster is ok again (the nodes may have flagged each other failing meanwhile).
+    pub fn resume_all(&self) -> io::Result<()> {
+        for n in self.nodes.iter().filter(|n| n.is_running()) {
+            n.resume()?;
+        }
+        self.wait_ok(Duration::from_secs(20))
+    }
+
     /// Starts every killed node again (each reloads its `nodes.conf`, so the cluster comes
     /// back with its slots; data is gone, persistence being off) and waits until it is ok.
     pub fn restart_killed(&mut self) -> io::Result<()> {

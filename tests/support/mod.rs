@@ -57,3 +57,94 @@ pub fn collecting_handler() -> (Handler, mpsc::UnboundedReceiver<Bytes>) {
     let (tx, rx) = mpsc::unbounded_channel();
     (forwarding(tx), rx)
 }
+
+/// What one load task saw: its key, writes acknowledged, writes with an unknown outcome
+/// (`OutcomeUnknown`), and the calls that failed with `Unavailable` (when each started, and
+/// the error).
+#[derive(Debug)]
+pub struct Seen {
+    /// The counter this task INCRs.
+    pub key: String,
+    /// Writes acknowledged.
+    pub acked: u64,
+    /// Writes answered `OutcomeUnknown` (may or may not have been applied).
+    pub unknown: u64,
+    /// Calls answered `Unavailable`: when each started, and the error.
+    pub errors: Vec<(std::time::Instant, String)>,
+}
+
+/// Load: tasks INCR their own counters (`<prefix>:<task>`) until stopped.
+pub struct Load {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    acked: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    tasks: Vec<tokio::task::JoinHandle<Seen>>,
+}
+
+/// Starts `tasks` load tasks, task `t` writing through `storage(t)`. `Unavailable` (the
+/// documented error of a write whose connection broke: it may or may not have been applied)
+/// is recorded and the task goes on after 20 ms; `OutcomeUnknown` is counted; any other
+/// error fails the test (an undocumented error).
+pub fn start_load(tasks: usize, prefix: &str, storage: impl Fn(usize) -> Storage) -> Load {
+    use std::sync::atomic::Ordering;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let acked = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let tasks = (0..tasks)
+        .map(|t| {
+            let s = storage(t);
+            let (stop, total) = (stop.clone(), acked.clone());
+            let key = format!("{prefix}:{t}");
+            tokio::spawn(async move {
+                let mut seen = Seen {
+                    key,
+                    acked: 0,
+                    unknown: 0,
+                    errors: Vec::new(),
+                };
+                while !stop.load(Ordering::Relaxed) {
+                    let started = std::time::Instant::now();
+                    match s.incr(seen.key.as_str()).await {
+                        Ok(_) => {
+                            seen.acked += 1;
+                            total.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(hedgestore::StorageError::OutcomeUnknown(_)) => seen.unknown += 1,
+                        Err(e @ hedgestore::StorageError::Unavailable(_)) => {
+                            seen.errors.push((started, e.to_string()));
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                        Err(e) => panic!("{}: an undocumented error: {e}", seen.key),
+                    }
+                }
+                seen
+            })
+        })
+        .collect();
+    Load { stop, acked, tasks }
+}
+
+impl Load {
+    /// Waits until `n` more writes than now are acknowledged (instead of sleeping for a
+    /// while). The bound fails a stuck load, it is no speed claim.
+    pub async fn wait_for_more(&self, n: u64) {
+        use std::sync::atomic::Ordering;
+        let target = self.acked.load(Ordering::Relaxed) + n;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.acked.load(Ordering::Relaxed) < target {
+            assert!(
+                Instant::now() < deadline,
+                "the load acknowledged fewer than {n} writes in 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Stops the tasks and returns what each saw, in task order.
+    pub async fn stop(self) -> Vec<Seen> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut seen = Vec::with_capacity(self.tasks.len());
+        for task in self.tasks {
+            seen.push(task.await.expect("a load task"));
+        }
+        seen
+    }
+}

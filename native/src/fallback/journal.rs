@@ -5,7 +5,7 @@
 //! Sans-IO like the [machine](super::machine): it is told the time (Unix milliseconds) and
 //! never reads a clock, a socket or the memory engine; the driver snapshots keys for it.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use hedgestore_core::Command;
 
@@ -101,6 +101,9 @@ struct Replayed {
     /// The server's marker expired (a recovery stalled for longer than its lifetime): the
     /// next batch does not ask for it.
     marker_expired: bool,
+    /// On a Redis Cluster (one replay marker per slot): the last sequence number this
+    /// recovery replayed into each slot, what that slot's marker must hold at least.
+    slots: HashMap<u16, u64>,
 }
 
 impl Journal {
@@ -235,6 +238,7 @@ impl Journal {
                     run_id: run_id.to_string(),
                     covers,
                     marker_expired: false,
+                    slots: HashMap::new(),
                 });
             }
         }
@@ -245,6 +249,28 @@ impl Journal {
     pub(crate) fn marker_expired(&mut self, run_id: &str) {
         if let Some(r) = self.replayed.as_mut().filter(|r| r.run_id == run_id) {
             r.marker_expired = true;
+            r.slots.clear();
+        }
+    }
+
+    /// On a cluster: what `slot`'s replay marker must hold at least before the next batch
+    /// replays into it (the last sequence number this recovery replayed there; -1: none,
+    /// or not known, as after a restart of this process).
+    pub(crate) fn slot_expect(&self, run_id: &str, slot: u16) -> i64 {
+        match &self.replayed {
+            Some(r) if r.run_id == run_id => r
+                .slots
+                .get(&slot)
+                .map_or(-1, |seq| i64::try_from(*seq).unwrap_or(i64::MAX)),
+            _ => -1,
+        }
+    }
+
+    /// On a cluster, after [`Journal::batch_applied`]: the batch replayed up to these
+    /// sequence numbers into these slots.
+    pub(crate) fn slots_applied(&mut self, run_id: &str, slots: &[(u16, u64)]) {
+        if let Some(r) = self.replayed.as_mut().filter(|r| r.run_id == run_id) {
+            r.slots.extend(slots.iter().copied());
         }
     }
 
@@ -292,6 +318,7 @@ impl Journal {
                 run_id,
                 covers,
                 marker_expired: false,
+                slots: HashMap::new(),
             });
         }
         self.merged = merged;

@@ -23,6 +23,11 @@ impl LockStorage for FallbackStorage {
         if self.inner.on_redis() {
             match self.inner.redis.acquire_lock(name, ttl, wait).await {
                 Err(StorageError::Unavailable(e)) => {
+                    // On a cluster, the lock's master down while others answer is this
+                    // call's failure, not an outage (see `shards`).
+                    if self.inner.only_a_shard_is_down().await {
+                        return Err(StorageError::Unavailable(e));
+                    }
                     self.inner.fail_over(&StorageError::Unavailable(e.clone()));
                     if !local {
                         return Err(StorageError::Unavailable(e));

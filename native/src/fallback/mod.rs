@@ -84,6 +84,23 @@
 //! Replay and merge markers
 //! (`hedgestore:replay:*`, `hedgestore:base:*`, `hedgestore:fresh:*`) expire after 10 minutes.
 //!
+//! **Redis Cluster.** The same storage runs over a cluster, with the same guarantees; what
+//! differs is where things live and what counts as an outage:
+//! * the store fails over only when *no* master answers. One master down while its
+//!   replica is promoted is not an outage: calls for its slots wait inside the operation
+//!   timeout and then fail on their own (`Unavailable`, or `OutcomeUnknown` for a write that
+//!   was sent), the other slots stay on Redis, nothing is journaled ([`shards`]);
+//! * the server identity a recovery plans for is the cluster's: the sorted run ids of its
+//!   masters. A master restarted or a replica promoted since the last switch makes it a
+//!   "restarted" recovery (bases merged where Redis lacks the key), and every recovery
+//!   script checks that the master running it is one of the planned masters;
+//! * the journal is replayed per hash slot, one script per slot and batch, with one replay
+//!   marker per instance *and slot*, and base and fresh-key markers hash-tagged into their
+//!   key's slot ([`slots`]), so markers move with their slot when it is resharded;
+//! * during an outage, writes whose keys span slots are refused with Redis's `CROSSSLOT`
+//!   (except `DEL`/`UNLINK`/`TOUCH`/`MSET`, split per slot as the cluster client does), and
+//!   keyless writes (`FLUSHDB`) need the cluster.
+//!
 //! **Pub/sub.** Handlers are registered on both backends and stay registered across
 //! switches: during an outage, publishes reach local subscribers; after recovery the Redis
 //! subscriptions are restored (or made, if Redis was down when they were created).
@@ -99,8 +116,10 @@ pub(crate) mod machine;
 mod persist;
 mod pubsub;
 mod recovery;
+mod shards;
 #[cfg(test)]
 mod simulation;
+mod slots;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -323,18 +342,10 @@ impl FallbackStorage {
     /// on memory with them and replays them into Redis before serving from it. An unreadable
     /// or foreign journal file is an error naming it.
     ///
-    /// Over a Redis Cluster it fails with [`StorageError::Unsupported`]: the outage journal
-    /// is replayed by scripts that check one server's identity and write keys of any slot
-    /// in one batch, which a cluster refuses (use [`Storage::redis`](crate::Storage::redis)
-    /// there). Over Sentinel it follows the master like [`RedisStorage`] does.
+    /// Over Sentinel it follows the master like [`RedisStorage`] does. Over a Redis Cluster
+    /// it fails over only when no master answers, and replays the journal per hash slot
+    /// (see the module docs' **Redis Cluster**).
     pub async fn start(config: StorageConfig) -> Result<Self> {
-        if let crate::RedisTopology::Cluster { .. } = config.redis.topology {
-            return Err(StorageError::Unsupported(
-                "the memory fallback over a Redis Cluster (its outage journal replays per \
-                 server); use Redis only (Storage::redis, HEDGESTORE_BACKEND=redis in the proxy)"
-                    .into(),
-            ));
-        }
         let redis = RedisStorage::connect_lazy(config.redis.clone())?;
         // Its commands are counted here, as they serve callers, not the fallback's own
         // bookkeeping (mirrored writes, recovery snapshots).
@@ -745,6 +756,9 @@ impl Inner {
             self.flush_mirror_if_pending();
             return self.memory_execute(command).await;
         }
+        if let Some(refused) = self.refused_on_cluster(&command) {
+            return Err(refused);
+        }
         self.drain_redis_calls().await;
         let mut journal = self.journal.lock().await;
         if self.on_redis() {
@@ -779,6 +793,12 @@ impl Inner {
         let result = self.redis.execute_classified(&command).await;
         if command.is_script() {
             Box::pin(self.forget_script_keys(&command)).await;
+        }
+        // Boxed, as the other rare paths: only a failure asks whether one shard is down.
+        if result.is_err() {
+            if let Some(error) = Box::pin(self.shard_failure(&result)).await {
+                return Err(error);
+            }
         }
         match (self.decide(&command, &result), result) {
             (AfterRedis::Answer { mirror }, Ok(reply)) => {
@@ -865,6 +885,12 @@ impl Inner {
                 self.enqueue_mirror(|push| copies.drain(..).for_each(push));
                 self.forget_script_keys(&command).await;
             }
+            if result.is_err() {
+                if let Some(error) = Box::pin(self.shard_failure(&result)).await {
+                    out.push(Some(Err(error)));
+                    continue;
+                }
+            }
             match (self.decide(&command, &result), result) {
                 (AfterRedis::Answer { mirror }, Ok(reply)) => {
                     if mirror && self.config.mirror_writes {
@@ -927,6 +953,9 @@ impl CompleteStorage for FallbackStorage {
         if self.inner.on_redis() {
             match self.inner.redis.key_versions(keys).await {
                 Err(StorageError::Unavailable(e)) => {
+                    if self.inner.only_a_shard_is_down().await {
+                        return Err(StorageError::Unavailable(e));
+                    }
                     self.inner.fail_over(&StorageError::Unavailable(e))
                 }
                 other => return other,
@@ -953,6 +982,9 @@ impl CompleteStorage for FallbackStorage {
                 }
                 match result {
                     Err(StorageError::Unavailable(e)) => {
+                        if self.inner.only_a_shard_is_down().await {
+                            return Err(StorageError::Unavailable(e));
+                        }
                         self.inner.fail_over(&StorageError::Unavailable(e))
                     }
                     Ok(replies) => {
@@ -970,6 +1002,12 @@ impl CompleteStorage for FallbackStorage {
         // need Redis.
         if commands.iter().any(Command::is_script) {
             return Err(StorageError::Command(Error::ScriptsNeedReachableRedis));
+        }
+        if let Some(refused) = self
+            .inner
+            .transaction_refused_on_cluster(&watched, &commands)
+        {
+            return Err(refused);
         }
         self.inner.drain_redis_calls().await;
         let mut journal = self.inner.journal.lock().await;

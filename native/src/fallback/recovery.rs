@@ -11,9 +11,9 @@ use hedgestore_core::{Command, ExpireCondition, Expiry, Reply, ZAddOptions, ZRan
 use redis::Value;
 use tokio::sync::broadcast;
 
-use super::journal::{base_marker, fresh_prefix, replay_marker, Base, Journal};
+use super::journal::{base_marker, fresh_prefix, replay_marker, Base, Batch, Journal};
 use super::machine::{AfterHealth, HealthCheck, Machine, Recovery, Step};
-use super::{lock, persist, unix_millis_now, Inner};
+use super::{lock, persist, slots, unix_millis_now, Inner};
 use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
 use crate::memory::MemoryStorage;
@@ -182,12 +182,18 @@ pub(super) async fn snapshot(memory: &MemoryStorage, key: &[u8]) -> Result<Optio
 enum Unit {
     /// Bases captured since the last merge (a restarted server only).
     Bases(Vec<Base>),
-    /// A batch of journal entries: the script call, the entries it covers and sends.
+    /// A batch of journal entries: the script calls (one; on a cluster one per slot, see
+    /// [`slots`]), the entries it covers and sends.
     Batch {
-        invocation: redis::ScriptInvocation<'static>,
+        invocations: Vec<redis::ScriptInvocation<'static>>,
         covers: usize,
         sent: usize,
         last_seq: u64,
+        /// On a cluster: the last sequence number each slot's call replays.
+        slots: Vec<(u16, u64)>,
+        /// On a cluster: keyless writes, which no one-slot script can replay (never
+        /// journaled there, see [`slots::refusal`]; counted as replay errors if met).
+        unroutable: u64,
     },
 }
 
@@ -227,7 +233,13 @@ impl Inner {
                 // here, under the lock, because every write changes what must be written.
                 self.write_back(&journal.touched).await?;
             } else {
-                while let Some(unit) = next_unit(&journal, &plan, self.redis.owner_id(), true) {
+                while let Some(unit) = next_unit(
+                    &journal,
+                    &plan,
+                    self.redis.owner_id(),
+                    true,
+                    self.redis.is_cluster(),
+                ) {
                     self.run_unit(unit, &plan, &mut journal, &mut progress)
                         .await?;
                 }
@@ -347,7 +359,9 @@ impl Inner {
                         let held = std::time::Instant::now();
                         while held.elapsed() < hold {
                             let owner = self.redis.owner_id();
-                            let Some(unit) = next_unit(&journal, plan, owner, true) else {
+                            let Some(unit) =
+                                next_unit(&journal, plan, owner, true, self.redis.is_cluster())
+                            else {
                                 break;
                             };
                             self.run_unit(unit, plan, &mut journal, progress).await?;
@@ -356,7 +370,13 @@ impl Inner {
                     window = (std::time::Instant::now(), journal.unreplayed(&plan.run_id));
                     continue;
                 }
-                next_unit(&journal, plan, self.redis.owner_id(), batches)
+                next_unit(
+                    &journal,
+                    plan,
+                    self.redis.owner_id(),
+                    batches,
+                    self.redis.is_cluster(),
+                )
             };
             let Some(unit) = unit else { return Ok(()) };
             let sent = self.send_unit(&unit, plan).await;
@@ -430,9 +450,11 @@ impl Inner {
                 covers,
                 sent,
                 last_seq,
+                slots,
                 ..
             } => {
                 journal.batch_applied(&plan.run_id, covers);
+                journal.slots_applied(&plan.run_id, &slots);
                 self.with_file(|f| f.replayed(&plan.run_id, last_seq));
                 progress.advance(sent, journal.entries.len());
             }
@@ -443,15 +465,25 @@ impl Inner {
     async fn send_unit(&self, unit: &Unit, plan: &Recovery) -> Result<()> {
         match unit {
             Unit::Bases(bases) => self.merge_bases(bases, &plan.run_id).await,
-            Unit::Batch { invocation, .. } => {
-                if let Value::Int(errors) = self.redis.invoke(invocation).await? {
-                    if errors > 0 {
-                        self.counters
-                            .replay_errors
-                            .fetch_add(errors as u64, Ordering::Relaxed);
-                        metrics::counter!(telemetry::REPLAY_ERRORS).increment(errors as u64);
-                        tracing::warn!(errors, "journal commands failed on redis during replay");
+            Unit::Batch {
+                invocations,
+                unroutable,
+                ..
+            } => {
+                // On a cluster the slots' calls run one after the other: a failure stops
+                // the unit, and its retry skips the slots already applied (their markers).
+                let mut errors = *unroutable;
+                for invocation in invocations {
+                    if let Value::Int(n) = self.redis.invoke(invocation).await? {
+                        errors += u64::try_from(n).unwrap_or(0);
                     }
+                }
+                if errors > 0 {
+                    self.counters
+                        .replay_errors
+                        .fetch_add(errors, Ordering::Relaxed);
+                    metrics::counter!(telemetry::REPLAY_ERRORS).increment(errors);
+                    tracing::warn!(errors, "journal commands failed on redis during replay");
                 }
                 Ok(())
             }
@@ -482,16 +514,30 @@ impl Inner {
 
     /// Merges every captured pre-outage value into a restarted Redis
     /// ([`scripts::BASE_MERGE`]: once per key and restart, whichever instance comes first).
+    /// On a cluster the key's markers are hash-tagged into its slot ([`slots`]).
     async fn merge_bases(&self, bases: &[Base], run_id: &str) -> Result<()> {
+        let cluster = self.redis.is_cluster();
         let fresh = fresh_prefix(run_id);
+        let marker_id = slots::marker_id(run_id);
         for base in bases {
             if base.expires_at != 0 && base.expires_at <= unix_millis_now() {
                 continue;
             }
-            let marker = base_marker(run_id, &base.key);
-            let mut fresh_marker = fresh.clone().into_bytes();
-            fresh_marker.extend_from_slice(&base.key);
-            let mut invocation = scripts::BASE_MERGE.prepare_invoke();
+            let (marker, fresh_marker) = if cluster {
+                (
+                    slots::base_marker(&marker_id, &base.key),
+                    slots::fresh_marker(&marker_id, &base.key),
+                )
+            } else {
+                let mut fresh_marker = fresh.clone().into_bytes();
+                fresh_marker.extend_from_slice(&base.key);
+                (base_marker(run_id, &base.key), fresh_marker)
+            };
+            let mut invocation = if cluster {
+                scripts::BASE_MERGE_CLUSTER.prepare_invoke()
+            } else {
+                scripts::BASE_MERGE.prepare_invoke()
+            };
             invocation
                 .key(base.key.as_slice())
                 .key(marker)
@@ -594,8 +640,15 @@ impl Progress {
 }
 
 /// The next unit of a replay into `plan`'s server: bases not yet merged first (a restarted
-/// server: a key's base goes under its writes), then, with `batches`, the next batch.
-fn next_unit(journal: &Journal, plan: &Recovery, owner: &str, batches: bool) -> Option<Unit> {
+/// server: a key's base goes under its writes), then, with `batches`, the next batch (on a
+/// `cluster`, cut per slot: [`cluster_batch`]).
+fn next_unit(
+    journal: &Journal,
+    plan: &Recovery,
+    owner: &str,
+    batches: bool,
+    cluster: bool,
+) -> Option<Unit> {
     if plan.restarted {
         let bases = journal.unmerged_bases(&plan.run_id);
         if !bases.is_empty() {
@@ -606,13 +659,17 @@ fn next_unit(journal: &Journal, plan: &Recovery, owner: &str, batches: bool) -> 
         return None;
     }
     let batch = journal.next_batch(&plan.run_id, REPLAY_BATCH)?;
+    let owner = journal.owner.as_deref().unwrap_or(owner);
+    if cluster {
+        return Some(cluster_batch(journal, plan, owner, &batch));
+    }
     let fresh = if plan.restarted {
         fresh_prefix(&plan.run_id)
     } else {
         String::new()
     };
     let mut invocation = scripts::REPLAY.prepare_invoke();
-    invocation.key(replay_marker(journal.owner.as_deref().unwrap_or(owner)));
+    invocation.key(replay_marker(owner));
     let mut keys = HashSet::new();
     for entry in &batch.entries {
         for key in entry.command.keys() {
@@ -635,11 +692,75 @@ fn next_unit(journal: &Journal, plan: &Recovery, owner: &str, batches: bool) -> 
         }
     }
     Some(Unit::Batch {
-        invocation,
+        invocations: vec![invocation],
         covers: batch.covers,
         sent: batch.entries.len(),
         last_seq: batch.last_seq,
+        slots: Vec::new(),
+        unroutable: 0,
     })
+}
+
+/// `batch` as one [`scripts::REPLAY_CLUSTER`] call per hash slot: each call carries that
+/// slot's entries in journal order (multi-key `DEL`/`MSET`/… cut per slot), the slot's own
+/// replay marker of `owner` (first key: the call is routed to the slot's master), what that
+/// marker must hold ([`Journal::slot_expect`]) and, on a restarted cluster, the slot's
+/// fresh-key prefix. The slots are independent: a key's entries are all in its slot.
+fn cluster_batch(journal: &Journal, plan: &Recovery, owner: &str, batch: &Batch<'_>) -> Unit {
+    let marker_id = slots::marker_id(&plan.run_id);
+    let groups = slots::group_batch(batch.entries.iter().map(|e| (e.seq, &e.command)));
+    let mut invocations = Vec::with_capacity(groups.len());
+    let mut applied = Vec::with_capacity(groups.len());
+    let mut unroutable = 0;
+    for (slot, entries) in groups {
+        let Some(slot) = slot else {
+            unroutable += entries.len() as u64;
+            tracing::error!(
+                entries = entries.len(),
+                "journal writes without a key cannot be replayed into a redis cluster"
+            );
+            continue;
+        };
+        let last_seq = entries.last().map_or(batch.last_seq, |(seq, _)| *seq);
+        let mut invocation = scripts::REPLAY_CLUSTER.prepare_invoke();
+        invocation.key(slots::replay_marker(slot, owner));
+        let mut keys = HashSet::new();
+        for (_, command) in &entries {
+            for key in command.keys() {
+                if keys.insert(key.to_vec()) {
+                    invocation.key(key);
+                }
+            }
+        }
+        let fresh = if plan.restarted {
+            slots::fresh_prefix(slot, &marker_id)
+        } else {
+            String::new()
+        };
+        invocation
+            .arg(plan.run_id.as_str())
+            .arg(fresh)
+            .arg(journal.slot_expect(&plan.run_id, slot))
+            .arg(last_seq)
+            .arg(entries.len());
+        for (seq, command) in &entries {
+            let args = command.to_args();
+            invocation.arg(*seq).arg(args.len());
+            for a in &args {
+                invocation.arg(a.as_slice());
+            }
+        }
+        invocations.push(invocation);
+        applied.push((slot, last_seq));
+    }
+    Unit::Batch {
+        invocations,
+        covers: batch.covers,
+        sent: batch.entries.len(),
+        last_seq: batch.last_seq,
+        slots: applied,
+        unroutable,
+    }
 }
 
 /// Follows the Redis health checks: a failed PING switches to memory even when no call has
@@ -657,6 +778,11 @@ pub(super) async fn watch_health(weak: Weak<Inner>, mut events: broadcast::Recei
         }
         match event {
             StorageEvent::Down { error, .. } => {
+                // On a cluster a call that met one master down reports Redis down too;
+                // only no master answering is an outage (see `shards`).
+                if inner.on_redis() && inner.redis.cluster_answers().await {
+                    continue;
+                }
                 let after = inner.machine_do(|m| m.on_health(HealthCheck::Failed));
                 if after == AfterHealth::FailedOver {
                     inner.announce_failover(&StorageError::Unavailable(error));

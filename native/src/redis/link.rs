@@ -190,6 +190,23 @@ pub(crate) async fn any_master_ping(c: &mut ClusterConnection) -> RedisResult<Va
     .await
 }
 
+/// `INFO server` from every master of a cluster: each master's answer (an error reply as
+/// `Value::ServerError`), failing when any master cannot be reached.
+pub(crate) async fn all_masters_info(c: &mut ClusterConnection) -> RedisResult<Vec<Value>> {
+    let mut info = redis::cmd("INFO");
+    info.arg("server");
+    match c
+        .route_command(
+            info,
+            RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, None)),
+        )
+        .await?
+    {
+        Value::Map(answers) => Ok(answers.into_iter().map(|(_, v)| v).collect()),
+        other => Ok(vec![other]),
+    }
+}
+
 impl Link {
     /// A PING that keeps the connection alive (and re-establishes a broken one before a
     /// command needs it); on a cluster it goes to every master and any answer will do.

@@ -509,12 +509,71 @@ impl RedisStorage {
 
     /// The server's `run_id` (changes when the server restarts, which tells the fallback
     /// storage that Redis lost what it held, without persistence).
+    ///
+    /// On a Redis Cluster it is the cluster's identity instead: the run ids of its masters,
+    /// sorted and joined by `,` (it changes when a master restarts or a replica is
+    /// promoted; every master must answer).
     pub(crate) async fn run_id(&self) -> Result<String> {
+        if let Link::Cluster(c) = &self.inner.connection {
+            return self.cluster_id(c.clone()).await;
+        }
         let info = self.run(redis::cmd("INFO").arg("server"), true).await?;
         info_field(&info, "run_id").ok_or_else(|| StorageError::UnexpectedReply {
             backend: "redis",
             detail: "INFO server has no run_id".into(),
         })
+    }
+
+    /// The cluster's identity (see [`RedisStorage::run_id`]), under the operation deadline.
+    async fn cluster_id(&self, mut c: redis::cluster_async::ClusterConnection) -> Result<String> {
+        self.check_open()?;
+        let infos = tokio::time::timeout(
+            self.inner.config.response_timeout,
+            link::all_masters_info(&mut c),
+        )
+        .await
+        .map_err(|_| {
+            StorageError::Timeout("redis cluster: not every master answered INFO in time".into())
+        })?
+        .map_err(|e| unavailable(&e))?;
+        let mut ids = Vec::with_capacity(infos.len());
+        for info in &infos {
+            if let Value::ServerError(e) = info {
+                return Err(StorageError::Unavailable(format!(
+                    "redis cluster: a master answered INFO with {}",
+                    e.code()
+                )));
+            }
+            ids.push(
+                info_field(info, "run_id").ok_or_else(|| StorageError::UnexpectedReply {
+                    backend: "redis",
+                    detail: "a cluster master's INFO server has no run_id".into(),
+                })?,
+            );
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids.join(","))
+    }
+
+    /// On a Redis Cluster: whether any master answers a PING now (within the response and
+    /// health-check timeouts): a call that failed as unreachable while this holds met one
+    /// shard down (its replica being promoted), not an outage of the cluster. `false` on
+    /// the other topologies.
+    pub(crate) async fn cluster_answers(&self) -> bool {
+        let Link::Cluster(c) = &self.inner.connection else {
+            return false;
+        };
+        let mut c = c.clone();
+        let within = self
+            .inner
+            .config
+            .response_timeout
+            .min(health_timeout(&self.inner.config));
+        matches!(
+            tokio::time::timeout(within, link::any_master_ping(&mut c)).await,
+            Ok(Ok(_))
+        )
     }
 
     /// Runs a script (for the fallback's replay), under the operation deadline.
@@ -714,6 +773,18 @@ impl RedisStorage {
                 }
                 Some(result)
             }
+            // On a cluster the client bounds every request by the operation timeout itself
+            // (its overall response timeout, retries and redirections included: see
+            // `link::cluster_builder`), so the first attempt needs no timer of its own either.
+            None if self.is_cluster() => {
+                let mut conn = self.inner.connection.clone();
+                let result = conn.req_packed_command(cmd).await;
+                if let Ok(value) = result {
+                    self.inner.answered(started);
+                    return Ok(value);
+                }
+                Some(result)
+            }
             None => None,
         };
         Box::pin(self.attempts(cmd, idempotent, started, first)).await
@@ -834,7 +905,7 @@ impl RedisStorage {
     }
 
     /// Whether this storage talks to a Redis Cluster.
-    fn is_cluster(&self) -> bool {
+    pub(crate) fn is_cluster(&self) -> bool {
         self.inner.connection.is_cluster()
     }
 

@@ -13,7 +13,10 @@
 //! for, and fail with `WRONGSERVER` when they differ: a client connection can move to a
 //! restarted server without an error (an idempotent call retried after a reset reconnects),
 //! and a batch or a pre-outage value written into a server the plan was not made for would
-//! be lost or merged twice. The recovery then starts over with a plan for that server.
+//! be lost or merged twice. The recovery then starts over with a plan for that server. On a
+//! Redis Cluster the same bodies run after another check ([`REPLAY_CLUSTER`],
+//! [`BASE_MERGE_CLUSTER`]): the master running the script must be one of the masters the
+//! plan was made for, and all their keys (markers included) share one slot.
 
 use std::sync::LazyLock;
 
@@ -143,6 +146,27 @@ return 0
     )
 });
 
+/// The recovery scripts' first check on one server (or a Sentinel-found master): the
+/// server's `run_id` is the one the recovery planned for (ARGV[1]).
+const SAME_SERVER: &str = r"
+if string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') ~= ARGV[1] then
+  return redis.error_reply('WRONGSERVER')
+end
+";
+
+/// The recovery scripts' first check on a Redis Cluster: the master running the script (the
+/// one serving the batch's slot) is one of the masters the recovery planned for. ARGV[1] is
+/// the cluster's identity, the sorted run ids of its masters joined by `,` (see
+/// `RedisStorage::run_id`). A master that restarted, or a replica promoted since the plan,
+/// has a run id outside it: `WRONGSERVER`, and the recovery starts over with a new plan. A
+/// slot moved between planned masters (resharding) passes: its markers moved with it.
+const SAME_CLUSTER: &str = r"
+local id = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+if not id or not string.find(',' .. ARGV[1] .. ',', ',' .. id .. ',', 1, true) then
+  return redis.error_reply('WRONGSERVER')
+end
+";
+
 /// One batch of the outage journal, each write applied at most once.
 ///
 /// KEYS: the instance's replay marker (`hedgestore:replay:<instance>`), then every key the
@@ -164,13 +188,17 @@ return 0
 /// finish recovering from one outage, short enough not to linger in the keyspace.
 ///
 /// Returns the number of writes that failed, or -1 when every write was applied already.
-pub(crate) static REPLAY: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-if string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') ~= ARGV[1] then
-  return redis.error_reply('WRONGSERVER')
-end
-local last = tonumber(redis.call('GET', KEYS[1]) or '-1') or -1
+pub(crate) static REPLAY: LazyLock<Script> =
+    LazyLock::new(|| Script::new(&format!("{SAME_SERVER}{REPLAY_BODY}")));
+
+/// [`REPLAY`] on a Redis Cluster: the same body, with the cluster's identity check
+/// ([`SAME_CLUSTER`]). KEYS all hash to one slot (the marker is hash-tagged into the slot of
+/// the batch's keys), so the script runs on that slot's master.
+pub(crate) static REPLAY_CLUSTER: LazyLock<Script> =
+    LazyLock::new(|| Script::new(&format!("{SAME_CLUSTER}{REPLAY_BODY}")));
+
+/// The body of [`REPLAY`] after the identity check.
+const REPLAY_BODY: &str = r"local last = tonumber(redis.call('GET', KEYS[1]) or '-1') or -1
 if last < tonumber(ARGV[3]) then return redis.error_reply('REPLAYLOST') end
 local n = tonumber(ARGV[5])
 local pos = 6
@@ -202,9 +230,7 @@ end
 redis.call('SET', KEYS[1], string.format('%d', top), 'EX', 600)
 if top == last then return -1 end
 return errors
-",
-    )
-});
+";
 
 /// KEYS: the key. ARGV: overwrite (`1`) or fill-if-missing (`0`), type (`string`, `hash`,
 /// `list`, `set`, `zset`), PTTL (0 or less: none), then the payload (value; field, value, …;
@@ -252,13 +278,16 @@ return 1
 /// * A key that exists otherwise came from Redis's own snapshot and is left alone.
 ///
 /// Returns 1 when something was merged.
-pub(crate) static BASE_MERGE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-if string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') ~= ARGV[1] then
-  return redis.error_reply('WRONGSERVER')
-end
-if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+pub(crate) static BASE_MERGE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(&format!("{SAME_SERVER}{BASE_MERGE_BODY}")));
+
+/// [`BASE_MERGE`] on a Redis Cluster: the same body, with the cluster's identity check
+/// ([`SAME_CLUSTER`]); its three keys share one slot (hash-tagged markers).
+pub(crate) static BASE_MERGE_CLUSTER: LazyLock<Script> =
+    LazyLock::new(|| Script::new(&format!("{SAME_CLUSTER}{BASE_MERGE_BODY}")));
+
+/// The body of [`BASE_MERGE`] after the identity check.
+const BASE_MERGE_BODY: &str = r"if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('SET', KEYS[2], '1', 'EX', 600)
 local t = ARGV[2]
 local at = tonumber(ARGV[3])
@@ -297,6 +326,4 @@ elseif t == 'zset' then
   for i = 4, #ARGV, 2 do redis.call('ZADD', KEYS[1], 'NX', ARGV[i], ARGV[i + 1]) end
 end
 return 1
-",
-    )
-});
+";
