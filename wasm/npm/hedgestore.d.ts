@@ -76,6 +76,16 @@ export interface Stats {
   evicted: number;
 }
 
+/**
+ * The dialect of the command methods. `'hedgestore'` (the default): the answers these
+ * declarations describe. `'upstash'`: `@upstash/redis`'s call signatures and answers, so code
+ * written for that client runs unchanged (`set` answers `'OK'`/`null`, `hmget` an object,
+ * `expire(key, s, 'NX')`, objects stored as JSON and stored JSON answered parsed, …; see the
+ * README). The declarations here do not describe that dialect: type such a store as that
+ * client's `Redis` (`as unknown as Redis`).
+ */
+export type Dialect = 'hedgestore' | 'upstash';
+
 /** `new MemoryStore(options)`. Every option is optional. */
 export interface MemoryStoreOptions {
   /** Memory budget in bytes (default 1 GiB). */
@@ -107,6 +117,13 @@ export interface MemoryStoreOptions {
   clock?: () => number;
   /** The owner name this store's locks are held under (default: random per store). */
   lockOwner?: Bytes;
+  /** `'upstash'`: take and answer `@upstash/redis`'s values (see {@link Dialect}). */
+  dialect?: Dialect;
+  /**
+   * With `dialect: 'upstash'`, as that client's option: `false` answers replies as the REST
+   * endpoint sends them (no JSON parsing, no reshaping); default `true`.
+   */
+  automaticDeserialization?: boolean;
 }
 
 /** `MemoryStore.open(options)`: the constructor's options, and `persist`. */
@@ -211,6 +228,13 @@ export interface RemoteStoreOptions {
   timeout?: number;
   /** Extra request headers. */
   headers?: Record<string, string>;
+  /** `'upstash'`: take and answer `@upstash/redis`'s values (see {@link Dialect}). */
+  dialect?: Dialect;
+  /**
+   * With `dialect: 'upstash'`, as that client's option: `false` answers replies as the REST
+   * endpoint sends them (no JSON parsing, no reshaping); default `true`.
+   */
+  automaticDeserialization?: boolean;
 }
 
 /**
