@@ -144,6 +144,7 @@ const scored = (args) =>
   );
 
 const ARGUMENTS = {
+  mget: (args) => (Array.isArray(args[0]) ? args[0] : args),
   set: at(1),
   setnx: at(1),
   getset: at(1),
@@ -248,6 +249,9 @@ const ANSWERS = {
   sscan: scanPage,
   zscan: scanPage,
   hscan: scanPage,
+  // The members that exist, as `{ lng, lat }` numbers.
+  geopos: (result) =>
+    result.filter((p) => p?.[0] && p?.[1]).map((p) => ({ lng: Number.parseFloat(p[0]), lat: Number.parseFloat(p[1]) })),
   copy: (result) => (result > 0 ? 'COPIED' : 'NOT_COPIED'),
   scriptExists: (result) => result,
 };
