@@ -30,13 +30,30 @@ export function installCommandMethods(prototype, names, fast, asynchronous) {
     d.value = {
       [name](...args) {
         try {
-          return inner.apply(this, args);
+          // A builder of a store in @upstash/redis's dialect answers in it too (below).
+          if (name === 'exec' && this[QUEUE]) return execInDialect(this, inner, args);
+          if (name === 'discard' && this[QUEUE]) this[QUEUE].length = 0;
+          const result = inner.apply(this, args);
+          if (name === 'pipeline' || name === 'transaction') builderInDialect(dialectOf(this), result, []);
+          return result;
         } catch (e) {
           return afterFree(this, e, false);
         }
       },
     }[name];
     Object.defineProperty(prototype, name, d);
+  }
+  if (typeof prototype.transaction === 'function') {
+    Object.defineProperty(prototype, 'multi', {
+      value: function multi() {
+        if (dialectOf(this) === 0) {
+          throw new TypeError("multi: @upstash/redis's name for transaction(), with dialect: 'upstash' only");
+        }
+        return this.transaction();
+      },
+      writable: true,
+      configurable: true,
+    });
   }
   names.forEach((name, id) => {
     let method = {
@@ -97,7 +114,9 @@ function afterFree(object, e, asynchronous) {
 //   (`'15.5'` → 15.5, `'{"a":1}'` → an object) unless it is a number that would not read
 //   back the same; `hgetall` and `hmget` answer objects (null when empty); the scans answer
 //   `[cursor, items]`. With `automaticDeserialization: false` the reply is answered as it is.
-// * Pipelines and transactions (their builders) keep hedgestore's own values.
+// * Pipelines and transactions: a builder from a store in the dialect queues raw replies too,
+//   and its `exec()` reads each as the method would; `multi()` is that client's name for
+//   `transaction()`.
 
 const RAW = 1 << 16;
 // The store's dialect, asked from Rust once per store: 0 hedgestore, 1 @upstash/redis, 2 the
@@ -256,11 +275,37 @@ const ANSWERS = {
   scriptExists: (result) => result,
 };
 
+// The answers still to read of a builder's queued commands, shared by the builder objects
+// its chained calls return (each call answers a new object over the same queue).
+const QUEUE = Symbol('hedgestore dialect queue');
+
+/** Marks `builder` (from `pipeline()`/`transaction()`, or a chained call) as one of a store in dialect `d`. */
+function builderInDialect(d, builder, queue) {
+  if (d === 0 || builder === null || typeof builder !== 'object') return;
+  builder[DIALECT] = d;
+  builder[QUEUE] = queue;
+}
+
+/** `exec()` of a builder in the dialect: each command's raw answer read as its method reads it. */
+function execInDialect(builder, exec, args) {
+  const answers = builder[QUEUE].splice(0);
+  const read = (results) => (Array.isArray(results) ? results.map((r, i) => answers[i](r)) : results);
+  const results = exec.apply(builder, args);
+  return results !== null && typeof results === 'object' && typeof results.then === 'function' ? results.then(read) : read(results);
+}
+
 /** A command method's call in @upstash/redis's dialect `d` (see above). */
 function upstashCall(store, id, name, args, d, asynchronous) {
   const serialize = ARGUMENTS[name];
   const sent = serialize ? serialize(args) : args;
   const answer = d === 2 ? (result) => result : (result) => (ANSWERS[name] || parseResponse)(result, sent);
   const result = store.__command(id | RAW, sent);
+  const queue = store[QUEUE];
+  if (queue) {
+    // A builder: the command is queued; its answer is read at `exec()`.
+    queue.push(answer);
+    builderInDialect(d, result, queue);
+    return result;
+  }
   return asynchronous ? result.then(answer) : answer(result);
 }

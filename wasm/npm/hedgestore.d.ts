@@ -165,6 +165,8 @@ export class MemoryStore {
   close(): Promise<void>;
   /** A builder with the command methods; `exec()` applies everything queued, or nothing. */
   transaction(): Transaction;
+  /** `transaction()` under `@upstash/redis`'s name; with `dialect: 'upstash'` only (else a TypeError). */
+  multi(): Transaction;
   /**
    * Calls `handler(message, channel)` for every message published to `channel`, in a
    * microtask after the publish (never inside it). Answers the unsubscribe function.
@@ -250,6 +252,8 @@ export class RemoteStore {
   pipeline(): Pipeline;
   /** A builder sent to `/multi-exec`: all-or-nothing on hedgestore-proxy. */
   transaction(): RemoteTransaction;
+  /** `transaction()` under `@upstash/redis`'s name; with `dialect: 'upstash'` only (else a TypeError). */
+  multi(): RemoteTransaction;
   /**
    * Subscribes over Server-Sent Events; resolves to the unsubscribe function once the server
    * confirms (rejects with a `NetworkError` coded `TIMEOUT` if that takes over `timeout` ms).
