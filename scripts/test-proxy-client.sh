@@ -28,14 +28,7 @@ done
 echo "==> building hedgestore-proxy"
 cargo build --locked -p hedgestore-proxy
 
-if [ ! -d "$client_dir/node_modules/@upstash/redis" ]; then
-    echo "==> installing @upstash/redis"
-    if [ -f "$client_dir/package-lock.json" ]; then
-        (cd "$client_dir" && npm ci --no-audit --no-fund)
-    else
-        (cd "$client_dir" && npm install --no-audit --no-fund)
-    fi
-fi
+./scripts/ensure-upstash-client.sh
 
 token="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 backend="${HEDGESTORE_BACKEND:-memory}"

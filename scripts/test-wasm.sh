@@ -10,12 +10,14 @@
 #      (a page and a dedicated worker), every MemoryStore and RemoteStore case in each;
 #   4. build the optimized package (scripts/build-wasm-package.sh) and install its tarball into
 #      a scratch project as a user would: Node tests through `require` and `import`, the web
-#      build via its default export `init` and initSync, a plain page in headless Chromium
-#      (with an import map and by path) and a persisted MemoryStore across a page reload, the
-#      bundler build via WebAssembly ES-module integration, a Cloudflare Worker bundled as
-#      wrangler does (esbuild) running in workerd (Miniflare 4) with MemoryStore and
-#      RemoteStore, and the TypeScript types under `tsc --strict`; then examples/dashboard
-#      in headless Chromium driven by puppeteer-core (screenshot: target/dashboard.png);
+#      build via its default export `init` and initSync, the @upstash/redis dialect (one case
+#      file run against @upstash/redis on the proxy, RemoteStore and MemoryStore, answers
+#      compared), a plain page in headless Chromium (with an import map and by path) and a
+#      persisted MemoryStore across a page reload, the bundler build via WebAssembly ES-module
+#      integration, a Cloudflare Worker bundled as wrangler does (esbuild) running in workerd
+#      (Miniflare 4) with MemoryStore and RemoteStore, and the TypeScript types under
+#      `tsc --strict`; then examples/dashboard in headless Chromium driven by puppeteer-core
+#      (screenshot: target/dashboard.png);
 #   5. stop the proxy (also on failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -148,7 +150,12 @@ if ! [ -x "$tools/node_modules/.bin/miniflare" ] || ! [ -x "$tools/node_modules/
     npm install --prefix "$tools" --no-audit --no-fund --silent miniflare@4 esbuild@0.25 puppeteer-core@25
 fi
 
-step "install the package from its tarball and use it (Node: require, import, web, bundler; pages in Chromium; workerd; tsc)"
+# The official @upstash/redis client, for the dialect comparison (installed once, where
+# scripts/test-proxy-client.sh uses it).
+./scripts/ensure-upstash-client.sh
+
+step "install the package from its tarball and use it (Node: require, import, web, bundler; the @upstash/redis dialect against @upstash/redis; pages in Chromium; workerd; tsc)"
+repo=$(pwd)
 smoke=target/npm-smoke
 rm -rf "$smoke"
 mkdir -p "$smoke"
@@ -158,6 +165,9 @@ cp wasm/npm/smoke/* "$smoke/"
     cd "$smoke"
     npm install --no-audit --no-fund --silent ../npm/hedgestore-*.tgz typescript@5
     node --test require.test.cjs import.test.mjs browser.test.mjs
+    # The @upstash/redis dialect: one case file run against @upstash/redis (on the proxy
+    # started above), RemoteStore and MemoryStore, answers compared.
+    HEDGESTORE_UPSTASH_CLIENT="$repo/proxy/tests/upstash-client" node --test dialect.test.mjs
     node --experimental-wasm-modules --no-warnings --test bundler.test.mjs
     HEDGESTORE_WASM_TOOLS="../wasm-tools" node --test workerd.test.mjs
     npx tsc -p tsconfig.json

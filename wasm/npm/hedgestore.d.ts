@@ -76,6 +76,16 @@ export interface Stats {
   evicted: number;
 }
 
+/**
+ * The dialect of the command methods. `'hedgestore'` (the default): the answers these
+ * declarations describe. `'upstash'`: `@upstash/redis`'s call signatures and answers, so code
+ * written for that client runs unchanged (`set` answers `'OK'`/`null`, `hmget` an object,
+ * `expire(key, s, 'NX')`, objects stored as JSON and stored JSON answered parsed, …; see the
+ * README). The declarations here do not describe that dialect: type such a store as that
+ * client's `Redis` (`as unknown as Redis`).
+ */
+export type Dialect = 'hedgestore' | 'upstash';
+
 /** `new MemoryStore(options)`. Every option is optional. */
 export interface MemoryStoreOptions {
   /** Memory budget in bytes (default 1 GiB). */
@@ -107,6 +117,13 @@ export interface MemoryStoreOptions {
   clock?: () => number;
   /** The owner name this store's locks are held under (default: random per store). */
   lockOwner?: Bytes;
+  /** `'upstash'`: take and answer `@upstash/redis`'s values (see {@link Dialect}). */
+  dialect?: Dialect;
+  /**
+   * With `dialect: 'upstash'`, as that client's option: `false` answers replies as the REST
+   * endpoint sends them (no JSON parsing, no reshaping); default `true`.
+   */
+  automaticDeserialization?: boolean;
 }
 
 /** `MemoryStore.open(options)`: the constructor's options, and `persist`. */
@@ -148,6 +165,8 @@ export class MemoryStore {
   close(): Promise<void>;
   /** A builder with the command methods; `exec()` applies everything queued, or nothing. */
   transaction(): Transaction;
+  /** `transaction()` under `@upstash/redis`'s name; with `dialect: 'upstash'` only (else a TypeError). */
+  multi(): Transaction;
   /**
    * Calls `handler(message, channel)` for every message published to `channel`, in a
    * microtask after the publish (never inside it). Answers the unsubscribe function.
@@ -211,6 +230,13 @@ export interface RemoteStoreOptions {
   timeout?: number;
   /** Extra request headers. */
   headers?: Record<string, string>;
+  /** `'upstash'`: take and answer `@upstash/redis`'s values (see {@link Dialect}). */
+  dialect?: Dialect;
+  /**
+   * With `dialect: 'upstash'`, as that client's option: `false` answers replies as the REST
+   * endpoint sends them (no JSON parsing, no reshaping); default `true`.
+   */
+  automaticDeserialization?: boolean;
 }
 
 /**
@@ -226,6 +252,8 @@ export class RemoteStore {
   pipeline(): Pipeline;
   /** A builder sent to `/multi-exec`: all-or-nothing on hedgestore-proxy. */
   transaction(): RemoteTransaction;
+  /** `transaction()` under `@upstash/redis`'s name; with `dialect: 'upstash'` only (else a TypeError). */
+  multi(): RemoteTransaction;
   /**
    * Subscribes over Server-Sent Events; resolves to the unsubscribe function once the server
    * confirms (rejects with a `NetworkError` coded `TIMEOUT` if that takes over `timeout` ms).

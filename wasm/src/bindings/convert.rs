@@ -283,6 +283,36 @@ impl Options {
         }
     }
 
+    /// Options `dialect` and `automaticDeserialization`: `dialect: 'upstash'` makes the
+    /// command methods take and answer `@upstash/redis`'s values (`js/methods.js`): 1, or 2
+    /// with `automaticDeserialization: false` (replies as the REST endpoint sends them, as
+    /// that client then answers). Absent or `'hedgestore'`: 0, hedgestore's own values.
+    pub fn dialect(&self) -> Result<u32, JsValue> {
+        let upstash = match self.string("dialect")?.as_deref() {
+            None | Some("hedgestore") => false,
+            Some("upstash") => true,
+            Some(other) => {
+                return Err(type_error(
+                    self.method,
+                    &format!("option dialect must be 'upstash' or 'hedgestore', got '{other}'"),
+                ))
+            }
+        };
+        let automatic = match self.get("automaticDeserialization") {
+            None => true,
+            Some(_) => self.flag("automaticDeserialization")?,
+        };
+        match (upstash, automatic) {
+            (false, true) => Ok(0),
+            (false, false) => Err(type_error(
+                self.method,
+                "option automaticDeserialization belongs to dialect: 'upstash'",
+            )),
+            (true, true) => Ok(1),
+            (true, false) => Ok(2),
+        }
+    }
+
     /// A bytes option (string, `Uint8Array` or number).
     pub fn bytes(&self, name: &'static str) -> Result<Option<Vec<u8>>, JsValue> {
         match self.get(name) {

@@ -443,6 +443,10 @@ pub(crate) static METHODS: &[Method] = &[
     m("lmpop", |a| lmpop(&a.at(0), &a.at(1), &a.at(2), &a.at(3))),
 ];
 
+/// A flag in `__command`'s method id: answer the reply as it is ([`Shape::Any`]) instead of
+/// in the method's shape.
+pub const RAW: u32 = 1 << 16;
+
 /// Builds the call of method `id` from its JavaScript arguments.
 pub(crate) fn build(id: u32, args: &Array) -> Built {
     match METHODS.get(id as usize) {
@@ -460,8 +464,18 @@ macro_rules! command_entry {
             /// Runs command method number `id` (see `commands::METHODS`) with `args`; the
             /// installed JavaScript methods call this.
             #[wasm_bindgen(js_name = __command, skip_typescript)]
+            /// With [`RAW`](crate::bindings::commands::RAW) set in `id`, the reply is
+            /// answered as it is (`Shape::Any`: what a Redis REST endpoint answers), for
+            /// `@upstash/redis`'s dialect (`js/methods.js`) to read.
             pub fn command_by_id(&self, id: u32, args: js_sys::Array) -> $ret {
-                self.dispatch($crate::bindings::commands::build(id, &args))
+                use $crate::bindings::commands::RAW;
+                let built = $crate::bindings::commands::build(id & !RAW, &args);
+                self.dispatch(built.map(|mut call| {
+                    if id & RAW != 0 {
+                        call.shape = $crate::bindings::shape::Shape::Any;
+                    }
+                    call
+                }))
             }
         }
     };

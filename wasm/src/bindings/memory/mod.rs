@@ -98,6 +98,9 @@ impl State {
 #[wasm_bindgen]
 pub struct MemoryStore {
     shared: Shared,
+    /// The dialect of the command methods: 0 hedgestore, 1 `@upstash/redis`, 2 that
+    /// without automatic deserialization (`Options::dialect`).
+    upstash: u32,
 }
 
 /// The options `new MemoryStore({…})` takes.
@@ -114,6 +117,8 @@ const MEMORY_STORE_OPTIONS: &[&str] = &[
     "clock",
     "lockOwner",
     "persist",
+    "dialect",
+    "automaticDeserialization",
 ];
 
 static NEXT_STORE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
@@ -248,6 +253,7 @@ impl MemoryStore {
 impl MemoryStore {
     fn build(o: &Options) -> Result<MemoryStore, JsValue> {
         let config = config(o)?;
+        let upstash = o.dialect()?;
         let clock = match o.function("clock")? {
             Some(f) => JsClock::custom(f),
             None => JsClock::system(),
@@ -274,12 +280,18 @@ impl MemoryStore {
                 persist: None,
             })
         });
-        Ok(MemoryStore { shared })
+        Ok(MemoryStore { shared, upstash })
     }
 }
 
 #[wasm_bindgen]
 impl MemoryStore {
+    /// The dialect of the command methods (`Options::dialect`); `js/methods.js` asks once.
+    #[wasm_bindgen(js_name = __upstash, skip_typescript)]
+    pub fn upstash(&self) -> u32 {
+        self.upstash
+    }
+
     /// `get` of a string key too long for the scratch buffer of `get`'s shortcut
     /// (`js/fast.js`).
     /// Decodes the value straight from the engine's storage, without copying it first.

@@ -44,6 +44,9 @@ pub(crate) use client::{Client, SubscriptionEvents};
 #[wasm_bindgen]
 pub struct RemoteStore {
     client: Rc<Client>,
+    /// The dialect of the command methods: 0 hedgestore, 1 `@upstash/redis`, 2 that
+    /// without automatic deserialization (`Options::dialect`).
+    upstash: u32,
 }
 
 fn retry_policy(o: &Options) -> Result<RetryPolicy, JsValue> {
@@ -140,7 +143,7 @@ fn rejected(error: JsValue) -> Promise {
 impl RemoteStore {
     /// A store around `client` (for taking the prototype at start-up).
     pub(crate) fn placeholder(client: Rc<Client>) -> RemoteStore {
-        RemoteStore { client }
+        RemoteStore { client, upstash: 0 }
     }
 
     fn start_subscription(
@@ -195,7 +198,16 @@ impl RemoteStore {
         let o = Options::new(
             "RemoteStore",
             &options,
-            &["url", "token", "fetch", "retry", "timeout", "headers"],
+            &[
+                "url",
+                "token",
+                "fetch",
+                "retry",
+                "timeout",
+                "headers",
+                "dialect",
+                "automaticDeserialization",
+            ],
         )?;
         let url = o
             .string("url")?
@@ -236,7 +248,14 @@ impl RemoteStore {
         .map_err(|e| type_error("RemoteStore", e))?;
         Ok(RemoteStore {
             client: Rc::new(client),
+            upstash: o.dialect()?,
         })
+    }
+
+    /// The dialect of the command methods (`Options::dialect`); `js/methods.js` asks once.
+    #[wasm_bindgen(js_name = __upstash, skip_typescript)]
+    pub fn upstash(&self) -> u32 {
+        self.upstash
     }
 
     fn dispatch(&self, built: Built) -> Promise {
