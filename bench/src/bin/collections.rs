@@ -45,8 +45,7 @@ fn redis_benchmark(port: u16, ops: usize, command: &[&str]) -> f64 {
         .expect("redis-benchmark");
     let text = String::from_utf8_lossy(&out.stdout).replace('\r', "\n");
     text.lines()
-        .filter(|l| l.contains("requests per second"))
-        .last()
+        .rfind(|l| l.contains("requests per second"))
         .and_then(|l| l.split(" requests per second").next())
         .and_then(|v| v.split_whitespace().last())
         .and_then(|v| v.parse().ok())

@@ -212,7 +212,7 @@ async fn main() {
             pipe = redis::pipe();
         }
     }
-    if pipe.len() > 0 {
+    if !pipe.is_empty() {
         let _: () = pipe.query_async(&mut conn).await.expect("pipeline");
     }
     // A plain connection: the multiplexed one gives up on a reply after its response timeout.

@@ -18,13 +18,14 @@ use crate::{Clock, Error};
 const POOL_SIZE: usize = 16;
 
 /// A key worth evicting, remembered by position. It is only evicted if the slot still holds
-/// the same key (hash) untouched since (stamp), because slots move and keys get accessed.
+/// the same write of the same key (version: every write takes a new one from an engine-wide
+/// counter) untouched since (stamp), because slots move and keys get accessed.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Candidate {
     /// Higher is a better victim (idle time, or closeness of expiry).
     score: u64,
     slot: u32,
-    hash: u64,
+    version: u64,
     stamp: u64,
 }
 
@@ -108,7 +109,7 @@ impl<C: Clock> Engine<C> {
                     continue;
                 }
                 let slot = self.keys.slot(i);
-                if slot.hash != c.hash
+                if slot.version != c.version
                     || self.stamp(i, policy) != c.stamp
                     || slot.version > protect_after
                 {
@@ -167,7 +168,7 @@ impl<C: Clock> Engine<C> {
             let candidate = Candidate {
                 score,
                 slot: i as u32,
-                hash: slot.hash,
+                version: slot.version,
                 stamp: self.stamp(i, policy),
             };
             insert_candidate(&mut self.eviction_pool, candidate);
@@ -236,7 +237,7 @@ impl<C: Clock> Engine<C> {
 fn insert_candidate(pool: &mut Vec<Candidate>, c: Candidate) {
     if let Some(existing) = pool
         .iter_mut()
-        .find(|p| p.slot == c.slot && p.hash == c.hash)
+        .find(|p| p.slot == c.slot && p.version == c.version)
     {
         *existing = c;
         pool.sort_unstable_by_key(|p| p.score);

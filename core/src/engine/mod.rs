@@ -24,6 +24,8 @@ mod pubsub;
 mod set_algebra;
 mod sets;
 mod snapshot;
+#[cfg(test)]
+mod string_layout_tests;
 mod strings;
 mod zset_algebra;
 mod zset_ranges;
@@ -196,10 +198,11 @@ impl<C: Clock> Engine<C> {
     /// Bytes the engine holds, by this formula (every term is something the engine
     /// allocates; a counting-allocator test keeps it within 10 % of the real total):
     ///
-    /// * per key, the table: one slot (`size_of::<Slot>()`, 80 bytes on 64-bit targets) and
+    /// * per key, the table: one slot (`size_of::<Slot>()`, 120 bytes on 64-bit targets) and
     ///   one index entry (6 bytes);
     /// * per key, key bytes when longer than 22 (shorter keys are stored inside the slot);
-    /// * strings: the value buffer's capacity;
+    /// * strings: the value buffer's capacity when longer than 70 bytes (shorter strings are
+    ///   stored inside the slot, next to the key);
     /// * hashes: a header, the field table (`buckets × 49 + 16`) and every field and value
     ///   buffer's capacity;
     /// * lists: a header, the ring buffer (`capacity × 24`) and every element's capacity;
@@ -221,10 +224,11 @@ impl<C: Clock> Engine<C> {
         let mut heap = 0;
         for i in 0..self.keys.len() {
             let slot = self.keys.slot(i);
-            if self.keys.hash(slot.key.as_bytes()) != slot.hash {
-                return Err("a slot's stored hash does not match its key");
-            }
-            if self.keys.find(slot.hash, slot.key.as_bytes()) != Some(i) {
+            if self
+                .keys
+                .find(self.keys.hash(slot.key.as_bytes()), slot.key.as_bytes())
+                != Some(i)
+            {
                 return Err("a slot is not indexed at its position");
             }
             if slot.value.is_empty_collection() {
@@ -383,14 +387,13 @@ impl<C: Clock> Engine<C> {
                 let lru = self.new_stamp();
                 let slot = Slot {
                     key: crate::key::Key::new(key),
-                    hash,
                     value,
                     expires_at,
                     version,
                     lru,
                 };
                 self.heap_bytes += slot.heap_bytes();
-                self.keys.insert(slot);
+                self.keys.insert(hash, slot);
             }
         }
     }
