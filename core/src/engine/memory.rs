@@ -115,6 +115,11 @@ impl<C: Clock> Engine<C> {
                 {
                     continue;
                 }
+                if self.lfu && self.config.lfu_history {
+                    let hash = self.keys.hash(slot.key.as_bytes());
+                    let keys = self.keys.len();
+                    self.lfu_history.remember(hash, keys);
+                }
                 let removed = self.remove_slot(i);
                 self.next_version();
                 self.counters.evicted += 1;
@@ -209,23 +214,41 @@ impl<C: Clock> Engine<C> {
             return;
         }
         let (clock, shift) = (self.lru_clock, self.lfu_decay_shift);
-        let mut counter = lfu_decayed(self.keys.slot(i).lru, clock, shift);
-        if counter < u8::MAX {
-            let base = u64::from(counter.saturating_sub(LFU_INIT));
-            let odds = base * u64::from(self.config.lfu_log_factor) + 1;
-            if self.random() % odds == 0 {
-                counter += 1;
-            }
-        }
+        let counter = self.lfu_increment(lfu_decayed(self.keys.slot(i).lru, clock, shift));
         self.keys.slot_mut(i).lru = lfu_stamp(clock >> shift, counter);
     }
 
-    /// The eviction stamp of a key written now for the first time.
+    /// One access's worth of growth of an LFU counter: by 1 with probability
+    /// `1 / ((counter - LFU_INIT) × lfu_log_factor + 1)`, as Redis's `LFULogIncr`.
     #[inline]
-    pub(super) fn new_stamp(&mut self) -> u32 {
+    fn lfu_increment(&mut self, counter: u8) -> u8 {
+        if counter == u8::MAX {
+            return counter;
+        }
+        let base = u64::from(counter.saturating_sub(LFU_INIT));
+        let odds = base * u64::from(self.config.lfu_log_factor) + 1;
+        if self.random() % odds == 0 {
+            counter + 1
+        } else {
+            counter
+        }
+    }
+
+    /// The eviction stamp of a key with `hash` written now for the first time: under the
+    /// LFU policies, the initial counter; or, when the [history](super::lfu_history) still
+    /// remembers the key from its eviction, the initial counter grown by this access, as if
+    /// the key had stayed.
+    #[inline]
+    pub(super) fn new_stamp(&mut self, hash: u64) -> u32 {
         self.lru_clock = self.lru_clock.wrapping_add(1);
         if self.lfu {
-            lfu_stamp(self.lru_clock >> self.lfu_decay_shift, LFU_INIT)
+            let epoch = self.lru_clock >> self.lfu_decay_shift;
+            let counter = if self.lfu_history.recall(hash) {
+                self.lfu_increment(LFU_INIT)
+            } else {
+                LFU_INIT
+            };
+            lfu_stamp(epoch, counter)
         } else {
             self.lru_clock
         }

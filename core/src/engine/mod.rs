@@ -16,6 +16,7 @@ mod hash_ttl;
 mod hashes;
 mod hyperloglog;
 mod keys;
+mod lfu_history;
 mod list_moves;
 mod lists;
 mod locks;
@@ -105,6 +106,8 @@ pub struct Engine<C: Clock> {
     lfu: bool,
     /// `log2` of the accesses per LFU decay epoch.
     lfu_decay_shift: u32,
+    /// Recently evicted keys (LFU policies with `lfu_history`).
+    lfu_history: lfu_history::LfuHistory,
     /// Number of keys with a TTL.
     volatile: usize,
     /// Number of hashes with at least one field TTL.
@@ -153,6 +156,7 @@ impl<C: Clock> Engine<C> {
             lru_clock: 0,
             lfu,
             lfu_decay_shift,
+            lfu_history: lfu_history::LfuHistory::new(),
             volatile: 0,
             field_volatile: 0,
             eviction_pool: Vec::new(),
@@ -212,9 +216,11 @@ impl<C: Clock> Engine<C> {
     ///   list (`capacity × 24`), every chunk (`capacity × 32`) and every member's capacity
     ///   twice (the table and the ordered chunks each hold a copy).
     ///
-    /// Locks and pub/sub queues are not counted.
+    /// Under the LFU policies with [`lfu_history`](EngineConfig::lfu_history), the history
+    /// of evicted keys' counters is counted too (4 bytes per entry, about one per key once
+    /// eviction has begun). Locks and pub/sub queues are not counted.
     pub fn used_memory(&self) -> usize {
-        self.keys.table_bytes() + self.heap_bytes
+        self.keys.table_bytes() + self.heap_bytes + self.lfu_history.heap_bytes()
     }
 
     /// Checks the engine's internal invariants in O(n): every slot is indexed where it lives,
@@ -384,7 +390,7 @@ impl<C: Clock> Engine<C> {
                 };
                 self.volatile += usize::from(expires_at.is_some());
                 self.field_volatile += usize::from(has_field_ttls(&value));
-                let lru = self.new_stamp();
+                let lru = self.new_stamp(hash);
                 let slot = Slot {
                     key: crate::key::Key::new(key),
                     value,
