@@ -29,18 +29,23 @@ const CHUNK: usize = 1024;
 /// One key and everything the engine knows about it: 120 bytes on 64-bit targets (a test
 /// checks it), with keys of up to 22 bytes and strings of up to 70 bytes inside.
 ///
+/// The field order is fixed (`repr(C)`) so that what eviction reads from a randomly sampled
+/// slot (version, expiry, access stamp) and then from its victim (the key, to find it in the
+/// index) sit together in the first 48 bytes, usually one cache line; the value comes last.
+///
 /// The key's hash is not stored: the index needs it only when it grows and when a slot is
 /// removed or moved, and hashing a short key again then costs a few nanoseconds, less than
 /// the 8 bytes per key it would take (at 1M keys, 8 MB) cost in cache misses elsewhere.
+#[repr(C)]
 pub(crate) struct Slot {
-    pub(crate) key: Key,
-    pub(crate) value: Value,
-    /// Absolute expiry time; `None` when the key is persistent.
-    pub(crate) expires_at: Option<NonZeroU64>,
     /// Changes on every write to this key (for optimistic, `WATCH`-style checks).
     pub(crate) version: u64,
+    /// Absolute expiry time; `None` when the key is persistent.
+    pub(crate) expires_at: Option<NonZeroU64>,
     /// The engine's access clock at the last access (for LRU-like eviction).
     pub(crate) lru: u32,
+    pub(crate) key: Key,
+    pub(crate) value: Value,
 }
 
 impl Slot {
@@ -103,7 +108,7 @@ impl Keyspace {
         self.index
             .find(hash, |&i| {
                 let i = i as usize;
-                chunks[i / CHUNK][i % CHUNK].key.as_bytes() == key
+                chunks[i / CHUNK][i % CHUNK].key.eq_bytes(key)
             })
             .map(|&i| i as usize)
     }
@@ -134,9 +139,16 @@ impl Keyspace {
     }
 
     /// Removes slot `i`, moving the last slot into its place; returns the removed slot.
+    #[cfg(test)]
     pub(crate) fn remove(&mut self, i: usize) -> Slot {
-        let last = self.len - 1;
         let hash = self.hash(self.slot(i).key.as_bytes());
+        self.remove_hashed(i, hash)
+    }
+
+    /// Removes slot `i`, whose key hashes to `hash`, moving the last slot into its place;
+    /// returns the removed slot.
+    pub(crate) fn remove_hashed(&mut self, i: usize, hash: u64) -> Slot {
+        let last = self.len - 1;
         match self.index.find_entry(hash, |&j| j as usize == i) {
             Ok(entry) => {
                 entry.remove();

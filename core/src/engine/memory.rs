@@ -115,12 +115,12 @@ impl<C: Clock> Engine<C> {
                 {
                     continue;
                 }
+                let hash = self.keys.hash(slot.key.as_bytes());
                 if self.lfu && self.config.lfu_history {
-                    let hash = self.keys.hash(slot.key.as_bytes());
                     let keys = self.keys.len();
                     self.lfu_history.remember(hash, keys);
                 }
-                let removed = self.remove_slot(i);
+                let removed = self.remove_slot_hashed(i, hash);
                 self.next_version();
                 self.counters.evicted += 1;
                 if self.config.keyspace_events {
@@ -143,42 +143,90 @@ impl<C: Clock> Engine<C> {
     }
 
     /// Samples `eviction_samples` slots into the pool, keeping the best `POOL_SIZE`.
+    ///
+    /// The sampled slots are random positions in a table much larger than the caches, so
+    /// each is a cache miss. They are read in batches: first every position of the batch is
+    /// drawn and its slot's eviction fields loaded (loads that do not depend on each other,
+    /// which the processor overlaps), and only then are the candidates scored and merged
+    /// into the pool, whose data-dependent branches would otherwise hold back the next load.
     fn fill_pool(&mut self, policy: EvictionPolicy, volatile_only: bool) {
+        /// Slots loaded ahead of scoring.
+        const BATCH: usize = 8;
         let len = self.keys.len();
-        let samples = self.config.eviction_samples.max(1);
-        for _ in 0..samples {
-            let mut i = (self.random() % len as u64) as usize;
-            if volatile_only {
-                // Walk forward to the next key with a TTL (bounded: volatile keys may be rare).
-                let mut steps = 0;
-                while self.keys.slot(i).expires_at.is_none() {
-                    i = (i + 1) % len;
-                    steps += 1;
-                    if steps == len.min(4096) {
-                        return;
+        let mut remaining = self.config.eviction_samples.max(1);
+        while remaining > 0 {
+            let n = remaining.min(BATCH);
+            remaining -= n;
+            let mut picked = [Sampled::default(); BATCH];
+            for sampled in &mut picked[..n] {
+                let mut i = self.random_below(len);
+                if volatile_only {
+                    // Walk forward to the next key with a TTL (bounded: volatile keys may be
+                    // rare).
+                    let mut steps = 0;
+                    while self.keys.slot(i).expires_at.is_none() {
+                        i = (i + 1) % len;
+                        steps += 1;
+                        if steps == len.min(4096) {
+                            return;
+                        }
                     }
                 }
+                let slot = self.keys.slot(i);
+                *sampled = Sampled {
+                    slot: i as u32,
+                    lru: slot.lru,
+                    version: slot.version,
+                    expires_at: slot.expires_at.map_or(0, |t| t.get()),
+                };
             }
-            let slot = self.keys.slot(i);
-            let score = match policy {
-                EvictionPolicy::VolatileTtl => {
-                    u64::MAX - slot.expires_at.map_or(u64::MAX, |t| t.get())
-                }
-                EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
-                    let counter = lfu_decayed(slot.lru, self.lru_clock, self.lfu_decay_shift);
-                    255 - u64::from(counter)
-                }
-                _ => u64::from(self.lru_clock.wrapping_sub(slot.lru)),
-            };
-            let candidate = Candidate {
-                score,
-                slot: i as u32,
-                version: slot.version,
-                stamp: self.stamp(i, policy),
-            };
-            insert_candidate(&mut self.eviction_pool, candidate);
+            for sampled in &picked[..n] {
+                let (score, stamp) = match policy {
+                    EvictionPolicy::VolatileTtl => {
+                        let at = if sampled.expires_at == 0 {
+                            u64::MAX
+                        } else {
+                            sampled.expires_at
+                        };
+                        (u64::MAX - at, sampled.expires_at)
+                    }
+                    EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
+                        let counter =
+                            lfu_decayed(sampled.lru, self.lru_clock, self.lfu_decay_shift);
+                        (255 - u64::from(counter), u64::from(sampled.lru))
+                    }
+                    _ => (
+                        u64::from(self.lru_clock.wrapping_sub(sampled.lru)),
+                        u64::from(sampled.lru),
+                    ),
+                };
+                let candidate = Candidate {
+                    score,
+                    slot: sampled.slot,
+                    version: sampled.version,
+                    stamp,
+                };
+                insert_candidate(&mut self.eviction_pool, candidate);
+            }
         }
     }
+
+    /// A uniform random number in `0..n` (`n > 0`), by multiplication rather than division
+    /// (Lemire's reduction; the bias is below `n / 2^64`).
+    #[inline]
+    fn random_below(&mut self, n: usize) -> usize {
+        ((u128::from(self.random()) * n as u128) >> 64) as usize
+    }
+}
+
+/// A sampled slot's eviction fields, loaded before scoring.
+#[derive(Clone, Copy, Default)]
+struct Sampled {
+    slot: u32,
+    lru: u32,
+    version: u64,
+    /// The expiry time, 0 when none.
+    expires_at: u64,
 }
 
 /// An LFU key's counter at its first write (Redis's `LFU_INIT_VAL`): new keys get a chance
@@ -227,7 +275,9 @@ impl<C: Clock> Engine<C> {
         }
         let base = u64::from(counter.saturating_sub(LFU_INIT));
         let odds = base * u64::from(self.config.lfu_log_factor) + 1;
-        if self.random() % odds == 0 {
+        // Probability 1 / odds: the random number falls in the first 1/odds of its range
+        // (no draw at all when odds is 1, e.g. with factor 0).
+        if odds == 1 || (u128::from(self.random()) * u128::from(odds)) >> 64 == 0 {
             counter + 1
         } else {
             counter
@@ -258,6 +308,11 @@ impl<C: Clock> Engine<C> {
 /// Inserts into the pool kept sorted by ascending score (best victim last), dropping the
 /// worst when full, ignoring a slot already pooled.
 fn insert_candidate(pool: &mut Vec<Candidate>, c: Candidate) {
+    if pool.len() == POOL_SIZE && pool[0].score >= c.score {
+        // No better than the worst kept: not kept (a copy of it already pooled stays as
+        // it was, to be checked for staleness when its turn comes).
+        return;
+    }
     if let Some(existing) = pool
         .iter_mut()
         .find(|p| p.slot == c.slot && p.version == c.version)

@@ -319,7 +319,13 @@ impl<C: Clock> Engine<C> {
     }
 
     fn remove_slot(&mut self, i: usize) -> Slot {
-        let slot = self.keys.remove(i);
+        let hash = self.keys.hash(self.keys.slot(i).key.as_bytes());
+        self.remove_slot_hashed(i, hash)
+    }
+
+    /// [`remove_slot`](Self::remove_slot) for a caller that has already hashed the key.
+    fn remove_slot_hashed(&mut self, i: usize, hash: u64) -> Slot {
+        let slot = self.keys.remove_hashed(i, hash);
         self.heap_bytes -= slot.heap_bytes();
         if slot.expires_at.is_some() {
             self.volatile -= 1;
