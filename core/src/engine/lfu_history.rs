@@ -133,7 +133,7 @@ mod tests {
     /// The counter of `key`'s LFU stamp.
     fn counter(e: &crate::Engine<crate::ManualClock>, key: &[u8]) -> u8 {
         let i = e.keys.find(e.keys.hash(key), key).expect("present");
-        (e.keys.slot(i).lru & 0xFF) as u8
+        (e.keys.stamp(i) & 0xFF) as u8
     }
 
     /// A key evicted last, found without touching it.

@@ -17,14 +17,20 @@ use crate::{Clock, Error};
 /// Candidates kept between eviction rounds (Redis's `EVPOOL_SIZE`).
 const POOL_SIZE: usize = 16;
 
-/// A key worth evicting, remembered by position. It is only evicted if the slot still holds
-/// the same write of the same key (version: every write takes a new one from an engine-wide
-/// counter) untouched since (stamp), because slots move and keys get accessed.
+/// A key worth evicting, remembered by position. Slots move and keys get accessed, so it is
+/// only evicted if its slot still holds a key with the same stamp. Under `volatile-ttl` the
+/// stamp is the expiry time and the key's version (every write takes a new one from an
+/// engine-wide counter) is checked too. Under the other policies the stamp is the eviction
+/// stamp alone, read from the dense stamp array without touching the slot: an LRU stamp is
+/// the access clock, unique to one access of one key; an LFU stamp can be shared by another
+/// key that moved into the slot, but then that key has the same counter, i.e. the same
+/// score, and is as good a victim.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Candidate {
     /// Higher is a better victim (idle time, or closeness of expiry).
     score: u64,
     slot: u32,
+    /// The key's version, or 0 (never issued) when the policy does not check it.
     version: u64,
     stamp: u64,
 }
@@ -108,11 +114,11 @@ impl<C: Clock> Engine<C> {
                 if i >= self.keys.len() {
                     continue;
                 }
+                if self.stamp(i, policy) != c.stamp {
+                    continue;
+                }
                 let slot = self.keys.slot(i);
-                if slot.version != c.version
-                    || self.stamp(i, policy) != c.stamp
-                    || slot.version > protect_after
-                {
+                if (c.version != 0 && slot.version != c.version) || slot.version > protect_after {
                     continue;
                 }
                 let hash = self.keys.hash(slot.key.as_bytes());
@@ -138,17 +144,20 @@ impl<C: Clock> Engine<C> {
         let slot = self.keys.slot(i);
         match policy {
             EvictionPolicy::VolatileTtl => slot.expires_at.map_or(0, |t| t.get()),
-            _ => u64::from(slot.lru),
+            _ => u64::from(self.keys.stamp(i)),
         }
     }
 
     /// Samples `eviction_samples` slots into the pool, keeping the best `POOL_SIZE`.
     ///
     /// The sampled slots are random positions in a table much larger than the caches, so
-    /// each is a cache miss. They are read in batches: first every position of the batch is
-    /// drawn and its slot's eviction fields loaded (loads that do not depend on each other,
-    /// which the processor overlaps), and only then are the candidates scored and merged
-    /// into the pool, whose data-dependent branches would otherwise hold back the next load.
+    /// each can be a cache miss. Under the `allkeys-*` policies only the dense stamp array is
+    /// read (see [`Candidate`]); the `volatile-*` ones read the slots too (the expiry time,
+    /// and the version to check later that the slot still holds a key with a TTL). Samples
+    /// are read in batches: first every position of the batch is drawn and its fields
+    /// loaded (loads that do not depend on each other, which the processor overlaps), and
+    /// only then are the candidates scored and merged into the pool, whose data-dependent
+    /// branches would otherwise hold back the next load.
     fn fill_pool(&mut self, policy: EvictionPolicy, volatile_only: bool) {
         /// Slots loaded ahead of scoring.
         const BATCH: usize = 8;
@@ -172,13 +181,17 @@ impl<C: Clock> Engine<C> {
                         }
                     }
                 }
-                let slot = self.keys.slot(i);
                 *sampled = Sampled {
                     slot: i as u32,
-                    lru: slot.lru,
-                    version: slot.version,
-                    expires_at: slot.expires_at.map_or(0, |t| t.get()),
+                    lru: self.keys.stamp(i),
+                    version: 0,
+                    expires_at: 0,
                 };
+                if volatile_only {
+                    let slot = self.keys.slot(i);
+                    sampled.version = slot.version;
+                    sampled.expires_at = slot.expires_at.map_or(0, |t| t.get());
+                }
             }
             for sampled in &picked[..n] {
                 let (score, stamp) = match policy {
@@ -223,9 +236,11 @@ impl<C: Clock> Engine<C> {
 #[derive(Clone, Copy, Default)]
 struct Sampled {
     slot: u32,
+    /// The eviction stamp.
     lru: u32,
+    /// The key's version under the `volatile-*` policies, 0 otherwise.
     version: u64,
-    /// The expiry time, 0 when none.
+    /// The expiry time under the `volatile-*` policies; 0 otherwise and when none.
     expires_at: u64,
 }
 
@@ -233,7 +248,7 @@ struct Sampled {
 /// to be read before they are the first to go.
 pub(crate) const LFU_INIT: u8 = 5;
 
-/// An LFU stamp (`Slot::lru` under the LFU policies): the decay epoch of the last access in
+/// An LFU stamp (a key's eviction stamp under the LFU policies): the decay epoch of the last access in
 /// the high 24 bits, the logarithmic counter in the low 8.
 pub(crate) fn lfu_stamp(epoch: u32, counter: u8) -> u32 {
     (epoch << 8) | u32::from(counter)
@@ -258,12 +273,12 @@ impl<C: Clock> Engine<C> {
         self.lru_clock = self.lru_clock.wrapping_add(1);
         if !self.lfu {
             let clock = self.lru_clock;
-            self.keys.slot_mut(i).lru = clock;
+            self.keys.set_stamp(i, clock);
             return;
         }
         let (clock, shift) = (self.lru_clock, self.lfu_decay_shift);
-        let counter = self.lfu_increment(lfu_decayed(self.keys.slot(i).lru, clock, shift));
-        self.keys.slot_mut(i).lru = lfu_stamp(clock >> shift, counter);
+        let counter = self.lfu_increment(lfu_decayed(self.keys.stamp(i), clock, shift));
+        self.keys.set_stamp(i, lfu_stamp(clock >> shift, counter));
     }
 
     /// One access's worth of growth of an LFU counter: by 1 with probability
@@ -306,17 +321,14 @@ impl<C: Clock> Engine<C> {
 }
 
 /// Inserts into the pool kept sorted by ascending score (best victim last), dropping the
-/// worst when full, ignoring a slot already pooled.
+/// worst when full; a slot already pooled is replaced by the fresh sample.
 fn insert_candidate(pool: &mut Vec<Candidate>, c: Candidate) {
     if pool.len() == POOL_SIZE && pool[0].score >= c.score {
         // No better than the worst kept: not kept (a copy of it already pooled stays as
         // it was, to be checked for staleness when its turn comes).
         return;
     }
-    if let Some(existing) = pool
-        .iter_mut()
-        .find(|p| p.slot == c.slot && p.version == c.version)
-    {
+    if let Some(existing) = pool.iter_mut().find(|p| p.slot == c.slot) {
         *existing = c;
         pool.sort_unstable_by_key(|p| p.score);
         return;

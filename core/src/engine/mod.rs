@@ -202,8 +202,8 @@ impl<C: Clock> Engine<C> {
     /// Bytes the engine holds, by this formula (every term is something the engine
     /// allocates; a counting-allocator test keeps it within 10 % of the real total):
     ///
-    /// * per key, the table: one slot (`size_of::<Slot>()`, 120 bytes on 64-bit targets) and
-    ///   one index entry (6 bytes);
+    /// * per key, the table: one slot (`size_of::<Slot>()`, 112 bytes on 64-bit targets), its
+    ///   eviction stamp (4 bytes) and one index entry (6 bytes);
     /// * per key, key bytes when longer than 22 (shorter keys are stored inside the slot);
     /// * strings: the value buffer's capacity when longer than 70 bytes (shorter strings are
     ///   stored inside the slot, next to the key);
@@ -396,16 +396,15 @@ impl<C: Clock> Engine<C> {
                 };
                 self.volatile += usize::from(expires_at.is_some());
                 self.field_volatile += usize::from(has_field_ttls(&value));
-                let lru = self.new_stamp(hash);
+                let stamp = self.new_stamp(hash);
                 let slot = Slot {
                     key: crate::key::Key::new(key),
                     value,
                     expires_at,
                     version,
-                    lru,
                 };
                 self.heap_bytes += slot.heap_bytes();
-                self.keys.insert(hash, slot);
+                self.keys.insert(hash, slot, stamp);
             }
         }
     }
