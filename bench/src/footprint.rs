@@ -8,7 +8,9 @@
 //! the requested bytes hide). The keys are pre-built before counting starts, so only the
 //! structure's own allocations (its table and its copies of the keys and values) are seen.
 //!
-//! * hedgestore `Engine`, default config (also reporting its own `used_memory() / len`);
+//! * hedgestore `Engine`, default config (also reporting its own `used_memory() / len`), and
+//!   again with every key written with a TTL (`SET key value PX 60000`), Redis's other
+//!   reference point (152 B per entry without a TTL, 193 B with one);
 //! * `hashbrown::HashMap<Vec<u8>, Vec<u8>>` (the baseline: no cache bookkeeping at all);
 //! * `moka::sync::Cache` with `max_capacity` 1,000,000 (its frequency sketch is sized from the
 //!   capacity, so the capacity is the entry count, not more); `run_pending_tasks()` is called
@@ -19,10 +21,17 @@
 //!
 //! Every structure is checked to hold all 1M entries; after it is dropped, what it left
 //! allocated (should be ~0) is printed on stderr. `--quick` does not shorten this suite.
+//!
+//! Beside the allocator's view, the growth of the process's resident set (`VmRSS` of
+//! `/proc/self/status`) over the load is shown, which is what Redis's comparison figures are
+//! (its `used_memory` counts jemalloc's blocks). Before each structure is built, glibc is
+//! asked to return free memory to the system (`malloc_trim(0)`), so a structure measured
+//! after another does not reuse the first one's pages unseen; the figure still includes
+//! page-granular slack, so read it as a check on the allocator columns, not a finer one.
 
 use std::num::NonZeroUsize;
 
-use hedgestore_core::{Engine, ManualClock};
+use hedgestore_core::{Engine, ManualClock, SetOptions};
 
 use crate::common::{grouped, Key, VALUE_LEN};
 use crate::counting::{self, Snapshot};
@@ -31,10 +40,60 @@ use crate::stores::Store;
 /// quick_cache's capacity: the 1M entries plus headroom for uneven shards.
 const QUICK_CACHE_CAPACITY: usize = 1_100_000;
 
+/// TTL of every write in the with-TTL row, in milliseconds.
+const TTL_MS: i64 = 60_000;
+
+/// The engine with every key written with a TTL, as `SET key value PX 60000`.
+struct EngineWithTtl(Engine<ManualClock>);
+
+impl Store for EngineWithTtl {
+    const NAME: &'static str = "hedgestore Engine, every key with a TTL";
+
+    fn get(&mut self, key: &[u8]) -> Option<Vec<u8>> {
+        Store::get(&mut self.0, key)
+    }
+
+    fn set(&mut self, key: &[u8], value: &[u8]) {
+        let written = self
+            .0
+            .set(key, value, SetOptions::default().px(TTL_MS))
+            .expect("SET with a TTL succeeds");
+        assert!(written);
+    }
+
+    fn entries(&mut self) -> usize {
+        assert_eq!(self.0.stats().keys_with_ttl, self.0.len());
+        self.0.len()
+    }
+}
+
+/// The process's resident set size in bytes (`VmRSS`), 0 where `/proc` is missing.
+fn rss_bytes() -> isize {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+            let kb: isize = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kb * 1024)
+        })
+        .unwrap_or(0)
+}
+
+/// Returns glibc's free memory to the system, so the next RSS reading starts clean.
+fn trim() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// What one structure held.
 struct Footprint {
     name: &'static str,
     held: Snapshot,
+    /// Growth of the resident set over the load (bytes).
+    rss: isize,
     /// The structure's own estimate, where it has one (bytes).
     self_reported: Option<usize>,
 }
@@ -47,6 +106,8 @@ fn measure<S: Store>(
     self_report: impl FnOnce(&S) -> Option<usize>,
 ) -> Footprint {
     eprintln!("  footprint: {}", S::NAME);
+    trim();
+    let rss_before = rss_bytes();
     let before = Snapshot::now();
     let mut store = make();
     for key in keys {
@@ -55,6 +116,7 @@ fn measure<S: Store>(
     // Settles deferred work (moka) and checks nothing was evicted.
     assert_eq!(store.entries(), keys.len(), "{} lost entries", S::NAME);
     let held = Snapshot::now().since(before);
+    let rss = rss_bytes() - rss_before;
     let self_reported = self_report(&store);
     drop(store);
     let left = Snapshot::now().since(before);
@@ -65,6 +127,7 @@ fn measure<S: Store>(
     Footprint {
         name: S::NAME,
         held,
+        rss,
         self_reported,
     }
 }
@@ -85,6 +148,12 @@ pub fn bench(keys: &[Key]) {
             &value,
             || Engine::new(ManualClock::new(0)),
             |e: &Engine<ManualClock>| Some(e.used_memory()),
+        ),
+        measure(
+            keys,
+            &value,
+            || EngineWithTtl(Engine::new(ManualClock::new(0))),
+            |e: &EngineWithTtl| Some(e.0.used_memory()),
         ),
         measure(
             keys,
@@ -129,20 +198,21 @@ pub fn bench(keys: &[Key]) {
         grouped(n as u64),
     );
     println!(
-        "| structure | bytes/entry | vs engine | allocations/entry | bytes/entry incl. malloc overhead | self-reported bytes/entry |"
+        "| structure | bytes/entry | vs engine | allocations/entry | bytes/entry incl. malloc overhead | RSS growth/entry | self-reported bytes/entry |"
     );
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for r in &results {
         let bytes = per(r.held.bytes);
         let own = r
             .self_reported
             .map_or_else(|| "—".to_owned(), |b| format!("{:.1}", b as f64 / n as f64));
         println!(
-            "| {} | {bytes:.1} | {:.2}x | {:.2} | {:.1} | {own} |",
+            "| {} | {bytes:.1} | {:.2}x | {:.2} | {:.1} | {:.1} | {own} |",
             r.name,
             bytes / engine,
             per(r.held.allocs),
             per(r.held.malloc_bytes),
+            per(r.rss),
         );
     }
     println!();

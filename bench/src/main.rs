@@ -15,7 +15,8 @@
 //! before timing, with fixed seeds, so every run replays the same work. `--quick` shortens the
 //! timed suites for a smoke test.
 //!
-//! Run with `cargo run --release --manifest-path bench/Cargo.toml -- [--quick] [--suite NAME]`.
+//! Run with `cargo run --release --manifest-path bench/Cargo.toml -- [--quick] [--suite NAME]`
+//! (`--only NAME` runs only the eviction contenders whose name contains `NAME`).
 //! The output is Markdown (tables on stdout, progress on stderr).
 
 mod common;
@@ -36,7 +37,7 @@ const SUITES: [&str; 4] = ["getset", "eviction", "ttl", "footprint"];
 
 fn usage() -> ! {
     eprintln!(
-        "usage: hedgestore-bench [--quick] [--suite all|{}]",
+        "usage: hedgestore-bench [--quick] [--suite all|{}] [--only NAME]",
         SUITES.join("|")
     );
     std::process::exit(2);
@@ -45,11 +46,14 @@ fn usage() -> ! {
 fn main() {
     let mut quick = false;
     let mut selected: Option<String> = None;
+    // Eviction suite: run only the contenders whose name contains this (for profiling).
+    let mut only: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
             "--suite" => selected = Some(args.next().unwrap_or_else(|| usage())),
+            "--only" => only = Some(args.next().unwrap_or_else(|| usage())),
             // `cargo bench`-style harness flags are accepted and ignored.
             "--bench" => {}
             other => match other.strip_prefix("--suite=") {
@@ -74,7 +78,7 @@ fn main() {
     for suite in suites {
         match suite {
             "getset" => getset::bench(&keys, quick),
-            "eviction" => eviction::bench(&keys, quick),
+            "eviction" => eviction::bench(&keys, quick, only.as_deref()),
             "ttl" => ttl::bench(&keys, quick),
             "footprint" => footprint::bench(&keys),
             _ => unreachable!("suite names are checked above"),

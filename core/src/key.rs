@@ -40,6 +40,29 @@ impl Key {
         }
     }
 
+    /// Whether this key is `other`. Called for every slot a lookup's hash leads to, so the
+    /// short keys that live inline are compared with a few word loads instead of a call to
+    /// `memcmp`: two overlapping words cover 8 to 16 bytes, three 16 to 22.
+    #[inline(always)]
+    pub(crate) fn eq_bytes(&self, other: &[u8]) -> bool {
+        let mine = self.as_bytes();
+        let n = mine.len();
+        if n != other.len() {
+            return false;
+        }
+        let word =
+            |b: &[u8], at: usize| u64::from_ne_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+        match n {
+            8..=16 => word(mine, 0) == word(other, 0) && word(mine, n - 8) == word(other, n - 8),
+            17..=INLINE_CAP => {
+                word(mine, 0) == word(other, 0)
+                    && word(mine, 8) == word(other, 8)
+                    && word(mine, n - 8) == word(other, n - 8)
+            }
+            _ => mine == other,
+        }
+    }
+
     /// Bytes allocated on the heap for this key (0 when inline).
     pub(crate) fn heap_bytes(&self) -> usize {
         match self {
@@ -52,6 +75,7 @@ impl Key {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
 
     #[test]
     fn short_keys_are_inline_and_long_keys_exact() {
@@ -66,6 +90,23 @@ mod tests {
         assert_eq!(k.as_bytes(), &long);
         assert_eq!(k.heap_bytes(), INLINE_CAP + 1);
         assert_eq!(Key::new(b"").as_bytes(), b"");
+    }
+
+    #[test]
+    fn eq_bytes_compares_every_byte_at_every_length() {
+        for len in 0..40usize {
+            let bytes: Vec<u8> = (0..len as u8).map(|b| b.wrapping_mul(37)).collect();
+            let key = Key::new(&bytes);
+            assert!(key.eq_bytes(&bytes), "len {len}");
+            for at in 0..len {
+                let mut other = bytes.clone();
+                other[at] ^= 1;
+                assert!(!key.eq_bytes(&other), "len {len}, byte {at} differs");
+            }
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert!(!key.eq_bytes(&longer), "len {len} vs longer");
+        }
     }
 
     #[test]

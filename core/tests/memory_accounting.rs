@@ -127,4 +127,31 @@ fn used_memory_tracks_the_allocator_within_ten_percent() {
         after_delete - before,
     );
     e.check_integrity().unwrap();
+
+    // Strings crossing the inline limit (70 bytes) both ways: APPEND moves short values
+    // (inside their slots) to the heap, SET writes long values short again.
+    // (The 80-byte tail is allocated before the count is read, and nothing else is built
+    // meanwhile, so only the engine's own allocations move the count.)
+    let tail = vec![b't'; 80];
+    let live_before_moves = LIVE.load(Ordering::Relaxed);
+    let formula_before_moves = e.used_memory();
+    for (n, (k, _)) in strings.iter().skip(1).step_by(2).enumerate() {
+        if n % 2 == 0 {
+            e.append(k, &tail).unwrap();
+        } else {
+            e.set(k, b"short", SetOptions::default()).unwrap();
+        }
+    }
+    let after_moves = LIVE.load(Ordering::Relaxed);
+    within_ten_percent(
+        "values crossing the inline limit alone",
+        e.used_memory() - formula_before_moves,
+        after_moves - live_before_moves,
+    );
+    within_ten_percent(
+        "after values crossed the inline limit",
+        e.used_memory(),
+        after_moves - before,
+    );
+    e.check_integrity().unwrap();
 }

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use super::{Engine, TtlChange};
 use crate::command::{BitOp, BitRange, BitUnit, CommandKind, MAX_BITS};
-use crate::value::Value;
+use crate::value::{Str, Value};
 use crate::{Clock, Error};
 
 /// The bit at `offset` of `s` (0 past the end).
@@ -123,11 +123,17 @@ impl<C: Clock> Engine<C> {
             None => {
                 let mut s = Vec::new();
                 let old = write(&mut s);
-                self.store(hash, key, None, Value::Str(s), TtlChange::Keep);
+                self.store(
+                    hash,
+                    key,
+                    None,
+                    Value::Str(Str::from_vec(s)),
+                    TtlChange::Keep,
+                );
                 Ok(old)
             }
             Some(i) => Ok(self.modify(i, |v| match v {
-                Value::Str(s) => write(s),
+                Value::Str(s) => s.edit(write),
                 _ => unreachable!("type checked above"),
             })),
         }
@@ -228,7 +234,7 @@ impl<C: Clock> Engine<C> {
                 hash,
                 destination,
                 existing,
-                Value::Str(result),
+                Value::Str(Str::from_vec(result)),
                 TtlChange::Clear,
             );
         }

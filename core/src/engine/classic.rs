@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use super::{expiry_for_set, Engine, TtlChange};
 use crate::command::{CommandKind, Expiry};
-use crate::value::Value;
+use crate::value::{Str, Value};
 use crate::{Clock, Error};
 
 /// The longest string Redis builds (`proto-max-bulk-len`, 512 MB).
@@ -19,14 +19,16 @@ impl<C: Clock> Engine<C> {
             Expiry::Px(_) | Expiry::PxAt(_) => CommandKind::PSetEx,
             Expiry::Ex(_) | Expiry::ExAt(_) => CommandKind::SetEx,
         };
-        self.run_as(kind, |e| e.setex_unguarded(key, expiry, value.to_vec()))
+        self.run_as(kind, |e| {
+            e.setex_unguarded(key, expiry, Str::from_slice(value))
+        })
     }
 
     pub(super) fn setex_unguarded(
         &mut self,
         key: &[u8],
         expiry: Expiry,
-        value: Vec<u8>,
+        value: Str,
     ) -> Result<(), Error> {
         let name = match expiry {
             Expiry::Px(_) | Expiry::PxAt(_) => "psetex",
@@ -42,14 +44,14 @@ impl<C: Clock> Engine<C> {
     /// `GETSET`: sets `key` to `value` (clearing its TTL) and returns the previous string.
     pub fn getset(&mut self, key: &[u8], value: &[u8]) -> Result<Option<Vec<u8>>, Error> {
         self.run_as(CommandKind::GetSet, |e| {
-            e.getset_unguarded(key, value.to_vec())
+            e.getset_unguarded(key, Str::from_slice(value))
         })
     }
 
     pub(super) fn getset_unguarded(
         &mut self,
         key: &[u8],
-        value: Vec<u8>,
+        value: Str,
     ) -> Result<Option<Vec<u8>>, Error> {
         let previous = self.get(key)?;
         self.put(key, value);
@@ -72,7 +74,7 @@ impl<C: Clock> Engine<C> {
             return false;
         }
         for (k, v) in pairs {
-            self.put(k.as_ref(), v.as_ref().to_vec());
+            self.put(k.as_ref(), Str::from_slice(v.as_ref()));
         }
         true
     }
@@ -119,11 +121,17 @@ impl<C: Clock> Engine<C> {
             None => {
                 let mut s = Vec::new();
                 let len = write(&mut s);
-                self.store(hash, key, None, Value::Str(s), TtlChange::Keep);
+                self.store(
+                    hash,
+                    key,
+                    None,
+                    Value::Str(Str::from_vec(s)),
+                    TtlChange::Keep,
+                );
                 Ok(len)
             }
             Some(i) => Ok(self.modify(i, |v| match v {
-                Value::Str(s) => write(s),
+                Value::Str(s) => s.edit(write),
                 _ => unreachable!("type checked above"),
             })),
         }

@@ -11,6 +11,7 @@ use crate::command::{Aggregate, ZRangeBy};
 use crate::command::{Command, Expiry, Reply};
 use crate::decimal::{format_score, format_score_scan};
 use crate::num::format_i64;
+use crate::value::Str;
 use crate::{Clock, Error};
 
 fn int(n: usize) -> Reply {
@@ -66,7 +67,7 @@ impl<C: Clock> Engine<C> {
                 value,
                 options,
             } => {
-                let outcome = self.set_owned(&key, value, options)?;
+                let outcome = self.set_owned(&key, Str::from_vec(value), options)?;
                 match (options.get, outcome.written) {
                     (true, _) => Reply::bulk_or_nil(outcome.previous),
                     (false, true) => Reply::Ok,
@@ -77,7 +78,11 @@ impl<C: Clock> Engine<C> {
             Command::GetEx { key, option } => Reply::bulk_or_nil(self.getex(&key, option)?),
             Command::MGet { keys } => optional_bulks(self.mget(&keys)),
             Command::MSet { pairs } => {
-                self.mset_owned(pairs.iter().map(|(k, v)| (k.as_slice(), v.clone())));
+                self.mset_owned(
+                    pairs
+                        .iter()
+                        .map(|(k, v)| (k.as_slice(), Str::from_slice(v))),
+                );
                 Reply::Ok
             }
             Command::SetNx { key, value } => int(usize::from(self.setnx_unguarded(&key, &value))),
@@ -95,15 +100,15 @@ impl<C: Clock> Engine<C> {
                 seconds,
                 value,
             } => {
-                self.setex_unguarded(&key, Expiry::Ex(seconds), value)?;
+                self.setex_unguarded(&key, Expiry::Ex(seconds), Str::from_vec(value))?;
                 Reply::Ok
             }
             Command::PSetEx { key, millis, value } => {
-                self.setex_unguarded(&key, Expiry::Px(millis), value)?;
+                self.setex_unguarded(&key, Expiry::Px(millis), Str::from_vec(value))?;
                 Reply::Ok
             }
             Command::GetSet { key, value } => {
-                Reply::bulk_or_nil(self.getset_unguarded(&key, value)?)
+                Reply::bulk_or_nil(self.getset_unguarded(&key, Str::from_vec(value))?)
             }
             Command::MSetNx { pairs } => int(usize::from(self.msetnx_unguarded(&pairs))),
             Command::SetRange { key, offset, value } => {

@@ -6,12 +6,11 @@
 //! found the corruption).
 
 use alloc::vec;
-use alloc::vec::Vec;
 
 use super::{Engine, TtlChange};
 use crate::command::CommandKind;
 use crate::hll::{self, Corrupted};
-use crate::value::Value;
+use crate::value::{Str, Value};
 use crate::{Clock, Error};
 
 impl From<Corrupted> for Error {
@@ -22,7 +21,7 @@ impl From<Corrupted> for Error {
 
 /// The HyperLogLog a value holds: `WRONGTYPE` for another type, Redis's HyperLogLog error for
 /// a string that is not one.
-fn hyperloglog(value: &Value) -> Result<&Vec<u8>, Error> {
+fn hyperloglog(value: &Value) -> Result<&[u8], Error> {
     match value {
         Value::Str(s) if hll::is_valid(s) => Ok(s),
         Value::Str(_) => Err(Error::NotHyperLogLog),
@@ -46,14 +45,20 @@ impl<C: Clock> Engine<C> {
         let existing = self.live(hash, key);
         let (mut s, mut updated) = match existing {
             None => (hll::new_sparse(), true),
-            Some(i) => (hyperloglog(&self.keys.slot(i).value)?.clone(), false),
+            Some(i) => (hyperloglog(&self.keys.slot(i).value)?.to_vec(), false),
         };
         for element in elements {
             updated |= hll::add(&mut s, element.as_ref())?;
         }
         if updated {
             hll::invalidate_cache(&mut s);
-            self.store(hash, key, existing, Value::Str(s), TtlChange::Keep);
+            self.store(
+                hash,
+                key,
+                existing,
+                Value::Str(Str::from_vec(s)),
+                TtlChange::Keep,
+            );
         }
         Ok(updated)
     }
@@ -117,10 +122,16 @@ impl<C: Clock> Engine<C> {
         let existing = self.live(hash, destination);
         let mut s = match existing {
             None => hll::new_sparse(),
-            Some(i) => hyperloglog(&self.keys.slot(i).value)?.clone(),
+            Some(i) => hyperloglog(&self.keys.slot(i).value)?.to_vec(),
         };
         hll::store_registers(&mut s, &max, dense)?;
-        self.store(hash, destination, existing, Value::Str(s), TtlChange::Keep);
+        self.store(
+            hash,
+            destination,
+            existing,
+            Value::Str(Str::from_vec(s)),
+            TtlChange::Keep,
+        );
         Ok(())
     }
 }

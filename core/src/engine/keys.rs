@@ -280,6 +280,7 @@ impl<C: Clock> Engine<C> {
     pub fn flushdb(&mut self) {
         self.keys.clear();
         self.heap_bytes = 0;
+        self.lfu_history.clear();
         self.volatile = 0;
         self.field_volatile = 0;
         self.eviction_pool.clear();

@@ -17,14 +17,21 @@ use crate::{Clock, Error};
 /// Candidates kept between eviction rounds (Redis's `EVPOOL_SIZE`).
 const POOL_SIZE: usize = 16;
 
-/// A key worth evicting, remembered by position. It is only evicted if the slot still holds
-/// the same key (hash) untouched since (stamp), because slots move and keys get accessed.
+/// A key worth evicting, remembered by position. Slots move and keys get accessed, so it is
+/// only evicted if its slot still holds a key with the same stamp. Under `volatile-ttl` the
+/// stamp is the expiry time and the key's version (every write takes a new one from an
+/// engine-wide counter) is checked too. Under the other policies the stamp is the eviction
+/// stamp alone, read from the dense stamp array without touching the slot: an LRU stamp is
+/// the access clock, unique to one access of one key; an LFU stamp can be shared by another
+/// key that moved into the slot, but then that key has the same counter, i.e. the same
+/// score, and is as good a victim.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Candidate {
     /// Higher is a better victim (idle time, or closeness of expiry).
     score: u64,
     slot: u32,
-    hash: u64,
+    /// The key's version, or 0 (never issued) when the policy does not check it.
+    version: u64,
     stamp: u64,
 }
 
@@ -107,14 +114,19 @@ impl<C: Clock> Engine<C> {
                 if i >= self.keys.len() {
                     continue;
                 }
-                let slot = self.keys.slot(i);
-                if slot.hash != c.hash
-                    || self.stamp(i, policy) != c.stamp
-                    || slot.version > protect_after
-                {
+                if self.stamp(i, policy) != c.stamp {
                     continue;
                 }
-                let removed = self.remove_slot(i);
+                let slot = self.keys.slot(i);
+                if (c.version != 0 && slot.version != c.version) || slot.version > protect_after {
+                    continue;
+                }
+                let hash = self.keys.hash(slot.key.as_bytes());
+                if self.lfu && self.config.lfu_history {
+                    let keys = self.keys.len();
+                    self.lfu_history.remember(hash, keys);
+                }
+                let removed = self.remove_slot_hashed(i, hash);
                 self.next_version();
                 self.counters.evicted += 1;
                 if self.config.keyspace_events {
@@ -132,54 +144,111 @@ impl<C: Clock> Engine<C> {
         let slot = self.keys.slot(i);
         match policy {
             EvictionPolicy::VolatileTtl => slot.expires_at.map_or(0, |t| t.get()),
-            _ => u64::from(slot.lru),
+            _ => u64::from(self.keys.stamp(i)),
         }
     }
 
     /// Samples `eviction_samples` slots into the pool, keeping the best `POOL_SIZE`.
+    ///
+    /// The sampled slots are random positions in a table much larger than the caches, so
+    /// each can be a cache miss. Under the `allkeys-*` policies only the dense stamp array is
+    /// read (see [`Candidate`]); the `volatile-*` ones read the slots too (the expiry time,
+    /// and the version to check later that the slot still holds a key with a TTL). Samples
+    /// are read in batches: first every position of the batch is drawn and its fields
+    /// loaded (loads that do not depend on each other, which the processor overlaps), and
+    /// only then are the candidates scored and merged into the pool, whose data-dependent
+    /// branches would otherwise hold back the next load.
     fn fill_pool(&mut self, policy: EvictionPolicy, volatile_only: bool) {
+        /// Slots loaded ahead of scoring.
+        const BATCH: usize = 8;
         let len = self.keys.len();
-        let samples = self.config.eviction_samples.max(1);
-        for _ in 0..samples {
-            let mut i = (self.random() % len as u64) as usize;
-            if volatile_only {
-                // Walk forward to the next key with a TTL (bounded: volatile keys may be rare).
-                let mut steps = 0;
-                while self.keys.slot(i).expires_at.is_none() {
-                    i = (i + 1) % len;
-                    steps += 1;
-                    if steps == len.min(4096) {
-                        return;
+        let mut remaining = self.config.eviction_samples.max(1);
+        while remaining > 0 {
+            let n = remaining.min(BATCH);
+            remaining -= n;
+            let mut picked = [Sampled::default(); BATCH];
+            for sampled in &mut picked[..n] {
+                let mut i = self.random_below(len);
+                if volatile_only {
+                    // Walk forward to the next key with a TTL (bounded: volatile keys may be
+                    // rare).
+                    let mut steps = 0;
+                    while self.keys.slot(i).expires_at.is_none() {
+                        i = (i + 1) % len;
+                        steps += 1;
+                        if steps == len.min(4096) {
+                            return;
+                        }
                     }
                 }
+                *sampled = Sampled {
+                    slot: i as u32,
+                    lru: self.keys.stamp(i),
+                    version: 0,
+                    expires_at: 0,
+                };
+                if volatile_only {
+                    let slot = self.keys.slot(i);
+                    sampled.version = slot.version;
+                    sampled.expires_at = slot.expires_at.map_or(0, |t| t.get());
+                }
             }
-            let slot = self.keys.slot(i);
-            let score = match policy {
-                EvictionPolicy::VolatileTtl => {
-                    u64::MAX - slot.expires_at.map_or(u64::MAX, |t| t.get())
-                }
-                EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
-                    let counter = lfu_decayed(slot.lru, self.lru_clock, self.lfu_decay_shift);
-                    255 - u64::from(counter)
-                }
-                _ => u64::from(self.lru_clock.wrapping_sub(slot.lru)),
-            };
-            let candidate = Candidate {
-                score,
-                slot: i as u32,
-                hash: slot.hash,
-                stamp: self.stamp(i, policy),
-            };
-            insert_candidate(&mut self.eviction_pool, candidate);
+            for sampled in &picked[..n] {
+                let (score, stamp) = match policy {
+                    EvictionPolicy::VolatileTtl => {
+                        let at = if sampled.expires_at == 0 {
+                            u64::MAX
+                        } else {
+                            sampled.expires_at
+                        };
+                        (u64::MAX - at, sampled.expires_at)
+                    }
+                    EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
+                        let counter =
+                            lfu_decayed(sampled.lru, self.lru_clock, self.lfu_decay_shift);
+                        (255 - u64::from(counter), u64::from(sampled.lru))
+                    }
+                    _ => (
+                        u64::from(self.lru_clock.wrapping_sub(sampled.lru)),
+                        u64::from(sampled.lru),
+                    ),
+                };
+                let candidate = Candidate {
+                    score,
+                    slot: sampled.slot,
+                    version: sampled.version,
+                    stamp,
+                };
+                insert_candidate(&mut self.eviction_pool, candidate);
+            }
         }
     }
+
+    /// A uniform random number in `0..n` (`n > 0`), by multiplication rather than division
+    /// (Lemire's reduction; the bias is below `n / 2^64`).
+    #[inline]
+    fn random_below(&mut self, n: usize) -> usize {
+        ((u128::from(self.random()) * n as u128) >> 64) as usize
+    }
+}
+
+/// A sampled slot's eviction fields, loaded before scoring.
+#[derive(Clone, Copy, Default)]
+struct Sampled {
+    slot: u32,
+    /// The eviction stamp.
+    lru: u32,
+    /// The key's version under the `volatile-*` policies, 0 otherwise.
+    version: u64,
+    /// The expiry time under the `volatile-*` policies; 0 otherwise and when none.
+    expires_at: u64,
 }
 
 /// An LFU key's counter at its first write (Redis's `LFU_INIT_VAL`): new keys get a chance
 /// to be read before they are the first to go.
 pub(crate) const LFU_INIT: u8 = 5;
 
-/// An LFU stamp (`Slot::lru` under the LFU policies): the decay epoch of the last access in
+/// An LFU stamp (a key's eviction stamp under the LFU policies): the decay epoch of the last access in
 /// the high 24 bits, the logarithmic counter in the low 8.
 pub(crate) fn lfu_stamp(epoch: u32, counter: u8) -> u32 {
     (epoch << 8) | u32::from(counter)
@@ -204,27 +273,47 @@ impl<C: Clock> Engine<C> {
         self.lru_clock = self.lru_clock.wrapping_add(1);
         if !self.lfu {
             let clock = self.lru_clock;
-            self.keys.slot_mut(i).lru = clock;
+            self.keys.set_stamp(i, clock);
             return;
         }
         let (clock, shift) = (self.lru_clock, self.lfu_decay_shift);
-        let mut counter = lfu_decayed(self.keys.slot(i).lru, clock, shift);
-        if counter < u8::MAX {
-            let base = u64::from(counter.saturating_sub(LFU_INIT));
-            let odds = base * u64::from(self.config.lfu_log_factor) + 1;
-            if self.random() % odds == 0 {
-                counter += 1;
-            }
-        }
-        self.keys.slot_mut(i).lru = lfu_stamp(clock >> shift, counter);
+        let counter = self.lfu_increment(lfu_decayed(self.keys.stamp(i), clock, shift));
+        self.keys.set_stamp(i, lfu_stamp(clock >> shift, counter));
     }
 
-    /// The eviction stamp of a key written now for the first time.
+    /// One access's worth of growth of an LFU counter: by 1 with probability
+    /// `1 / ((counter - LFU_INIT) × lfu_log_factor + 1)`, as Redis's `LFULogIncr`.
     #[inline]
-    pub(super) fn new_stamp(&mut self) -> u32 {
+    fn lfu_increment(&mut self, counter: u8) -> u8 {
+        if counter == u8::MAX {
+            return counter;
+        }
+        let base = u64::from(counter.saturating_sub(LFU_INIT));
+        let odds = base * u64::from(self.config.lfu_log_factor) + 1;
+        // Probability 1 / odds: the random number falls in the first 1/odds of its range
+        // (no draw at all when odds is 1, e.g. with factor 0).
+        if odds == 1 || (u128::from(self.random()) * u128::from(odds)) >> 64 == 0 {
+            counter + 1
+        } else {
+            counter
+        }
+    }
+
+    /// The eviction stamp of a key with `hash` written now for the first time: under the
+    /// LFU policies, the initial counter; or, when the [history](super::lfu_history) still
+    /// remembers the key from its eviction, the initial counter grown by this access, as if
+    /// the key had stayed.
+    #[inline]
+    pub(super) fn new_stamp(&mut self, hash: u64) -> u32 {
         self.lru_clock = self.lru_clock.wrapping_add(1);
         if self.lfu {
-            lfu_stamp(self.lru_clock >> self.lfu_decay_shift, LFU_INIT)
+            let epoch = self.lru_clock >> self.lfu_decay_shift;
+            let counter = if self.lfu_history.recall(hash) {
+                self.lfu_increment(LFU_INIT)
+            } else {
+                LFU_INIT
+            };
+            lfu_stamp(epoch, counter)
         } else {
             self.lru_clock
         }
@@ -232,12 +321,14 @@ impl<C: Clock> Engine<C> {
 }
 
 /// Inserts into the pool kept sorted by ascending score (best victim last), dropping the
-/// worst when full, ignoring a slot already pooled.
+/// worst when full; a slot already pooled is replaced by the fresh sample.
 fn insert_candidate(pool: &mut Vec<Candidate>, c: Candidate) {
-    if let Some(existing) = pool
-        .iter_mut()
-        .find(|p| p.slot == c.slot && p.hash == c.hash)
-    {
+    if pool.len() == POOL_SIZE && pool[0].score >= c.score {
+        // No better than the worst kept: not kept (a copy of it already pooled stays as
+        // it was, to be checked for staleness when its turn comes).
+        return;
+    }
+    if let Some(existing) = pool.iter_mut().find(|p| p.slot == c.slot) {
         *existing = c;
         pool.sort_unstable_by_key(|p| p.score);
         return;

@@ -16,6 +16,7 @@ mod hash_ttl;
 mod hashes;
 mod hyperloglog;
 mod keys;
+mod lfu_history;
 mod list_moves;
 mod lists;
 mod locks;
@@ -24,6 +25,8 @@ mod pubsub;
 mod set_algebra;
 mod sets;
 mod snapshot;
+#[cfg(test)]
+mod string_layout_tests;
 mod strings;
 mod zset_algebra;
 mod zset_ranges;
@@ -103,6 +106,8 @@ pub struct Engine<C: Clock> {
     lfu: bool,
     /// `log2` of the accesses per LFU decay epoch.
     lfu_decay_shift: u32,
+    /// Recently evicted keys (LFU policies with `lfu_history`).
+    lfu_history: lfu_history::LfuHistory,
     /// Number of keys with a TTL.
     volatile: usize,
     /// Number of hashes with at least one field TTL.
@@ -151,6 +156,7 @@ impl<C: Clock> Engine<C> {
             lru_clock: 0,
             lfu,
             lfu_decay_shift,
+            lfu_history: lfu_history::LfuHistory::new(),
             volatile: 0,
             field_volatile: 0,
             eviction_pool: Vec::new(),
@@ -196,10 +202,11 @@ impl<C: Clock> Engine<C> {
     /// Bytes the engine holds, by this formula (every term is something the engine
     /// allocates; a counting-allocator test keeps it within 10 % of the real total):
     ///
-    /// * per key, the table: one slot (`size_of::<Slot>()`, 80 bytes on 64-bit targets) and
-    ///   one index entry (6 bytes);
+    /// * per key, the table: one slot (`size_of::<Slot>()`, 112 bytes on 64-bit targets), its
+    ///   eviction stamp (4 bytes) and one index entry (6 bytes);
     /// * per key, key bytes when longer than 22 (shorter keys are stored inside the slot);
-    /// * strings: the value buffer's capacity;
+    /// * strings: the value buffer's capacity when longer than 70 bytes (shorter strings are
+    ///   stored inside the slot, next to the key);
     /// * hashes: a header, the field table (`buckets × 49 + 16`) and every field and value
     ///   buffer's capacity;
     /// * lists: a header, the ring buffer (`capacity × 24`) and every element's capacity;
@@ -209,9 +216,11 @@ impl<C: Clock> Engine<C> {
     ///   list (`capacity × 24`), every chunk (`capacity × 32`) and every member's capacity
     ///   twice (the table and the ordered chunks each hold a copy).
     ///
-    /// Locks and pub/sub queues are not counted.
+    /// Under the LFU policies with [`lfu_history`](EngineConfig::lfu_history), the history
+    /// of evicted keys' counters is counted too (4 bytes per entry, about one per key once
+    /// eviction has begun). Locks and pub/sub queues are not counted.
     pub fn used_memory(&self) -> usize {
-        self.keys.table_bytes() + self.heap_bytes
+        self.keys.table_bytes() + self.heap_bytes + self.lfu_history.heap_bytes()
     }
 
     /// Checks the engine's internal invariants in O(n): every slot is indexed where it lives,
@@ -221,10 +230,11 @@ impl<C: Clock> Engine<C> {
         let mut heap = 0;
         for i in 0..self.keys.len() {
             let slot = self.keys.slot(i);
-            if self.keys.hash(slot.key.as_bytes()) != slot.hash {
-                return Err("a slot's stored hash does not match its key");
-            }
-            if self.keys.find(slot.hash, slot.key.as_bytes()) != Some(i) {
+            if self
+                .keys
+                .find(self.keys.hash(slot.key.as_bytes()), slot.key.as_bytes())
+                != Some(i)
+            {
                 return Err("a slot is not indexed at its position");
             }
             if slot.value.is_empty_collection() {
@@ -309,7 +319,13 @@ impl<C: Clock> Engine<C> {
     }
 
     fn remove_slot(&mut self, i: usize) -> Slot {
-        let slot = self.keys.remove(i);
+        let hash = self.keys.hash(self.keys.slot(i).key.as_bytes());
+        self.remove_slot_hashed(i, hash)
+    }
+
+    /// [`remove_slot`](Self::remove_slot) for a caller that has already hashed the key.
+    fn remove_slot_hashed(&mut self, i: usize, hash: u64) -> Slot {
+        let slot = self.keys.remove_hashed(i, hash);
         self.heap_bytes -= slot.heap_bytes();
         if slot.expires_at.is_some() {
             self.volatile -= 1;
@@ -380,17 +396,15 @@ impl<C: Clock> Engine<C> {
                 };
                 self.volatile += usize::from(expires_at.is_some());
                 self.field_volatile += usize::from(has_field_ttls(&value));
-                let lru = self.new_stamp();
+                let stamp = self.new_stamp(hash);
                 let slot = Slot {
                     key: crate::key::Key::new(key),
-                    hash,
                     value,
                     expires_at,
                     version,
-                    lru,
                 };
                 self.heap_bytes += slot.heap_bytes();
-                self.keys.insert(slot);
+                self.keys.insert(hash, slot, stamp);
             }
         }
     }

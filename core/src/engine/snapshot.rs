@@ -32,7 +32,7 @@ impl<C: Clock> Engine<C> {
                 Value::Str(value) => {
                     emit(Command::Set {
                         key: key.to_vec(),
-                        value: value.clone(),
+                        value: value.to_vec(),
                         options: SetOptions {
                             expiry: at,
                             ..SetOptions::default()

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use super::{expiry_for_set, Engine, TtlChange};
 use crate::command::{CommandKind, GetExOption, SetCondition, SetOptions};
 use crate::num::{format_i64, incr_float, parse_i64};
-use crate::value::Value;
+use crate::value::{Str, Value};
 use crate::{Clock, Error};
 
 /// What `SET` did: whether it wrote, and (with the `GET` option) the previous value.
@@ -31,7 +31,7 @@ impl<C: Clock> Engine<C> {
         match self.lookup_read(key) {
             None => Ok(None),
             Some(i) => match &self.keys.slot(i).value {
-                Value::Str(s) => Ok(Some(f(s))),
+                Value::Str(s) => Ok(Some(f(s.as_bytes()))),
                 _ => Err(Error::WrongType),
             },
         }
@@ -56,7 +56,7 @@ impl<C: Clock> Engine<C> {
             Some(i) => {
                 let slot = self.keys.slot(i);
                 match &slot.value {
-                    Value::Str(s) => Ok(Some(f(s, slot.version))),
+                    Value::Str(s) => Ok(Some(f(s.as_bytes(), slot.version))),
                     _ => Err(Error::WrongType),
                 }
             }
@@ -67,7 +67,7 @@ impl<C: Clock> Engine<C> {
     /// (Use [`execute`](Self::execute) with `options.get` to also receive the old value.)
     pub fn set(&mut self, key: &[u8], value: &[u8], options: SetOptions) -> Result<bool, Error> {
         self.run_as(CommandKind::Set, |e| {
-            e.set_owned(key, value.to_vec(), options)
+            e.set_owned(key, Str::from_slice(value), options)
         })
         .map(|o| o.written)
     }
@@ -76,7 +76,7 @@ impl<C: Clock> Engine<C> {
     pub(super) fn set_owned(
         &mut self,
         key: &[u8],
-        value: Vec<u8>,
+        value: Str,
         options: SetOptions,
     ) -> Result<SetOutcome, Error> {
         let expires_at = options
@@ -87,7 +87,7 @@ impl<C: Clock> Engine<C> {
         let existing = self.live(hash, key);
         let previous = match (options.get, existing) {
             (true, Some(i)) => match &self.keys.slot(i).value {
-                Value::Str(s) => Some(s.clone()),
+                Value::Str(s) => Some(s.to_vec()),
                 _ => return Err(Error::WrongType),
             },
             _ => None,
@@ -127,7 +127,7 @@ impl<C: Clock> Engine<C> {
         }
         self.next_version();
         match self.remove_slot(i).value {
-            Value::Str(s) => Ok(Some(s)),
+            Value::Str(s) => Ok(Some(s.into_vec())),
             _ => unreachable!("type checked above"),
         }
     }
@@ -144,7 +144,7 @@ impl<C: Clock> Engine<C> {
         let Value::Str(s) = &self.keys.slot(i).value else {
             return Err(Error::WrongType);
         };
-        let value = s.clone();
+        let value = s.to_vec();
         let now = self.now();
         match option {
             None => {}
@@ -174,20 +174,24 @@ impl<C: Clock> Engine<C> {
     /// `MSET`: sets every pair, clearing their TTLs.
     pub fn mset<K: AsRef<[u8]>, V: AsRef<[u8]>>(&mut self, pairs: &[(K, V)]) -> Result<(), Error> {
         self.run_as(CommandKind::MSet, |e| {
-            e.mset_owned(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref().to_vec())));
+            e.mset_owned(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.as_ref(), Str::from_slice(v.as_ref()))),
+            );
             Ok(())
         })
     }
 
     /// `MSET` without memory admission: callers run it through [`run_as`](Self::run_as).
-    pub(super) fn mset_owned<'k>(&mut self, pairs: impl IntoIterator<Item = (&'k [u8], Vec<u8>)>) {
+    pub(super) fn mset_owned<'k>(&mut self, pairs: impl IntoIterator<Item = (&'k [u8], Str)>) {
         for (k, v) in pairs {
             self.put(k, v);
         }
     }
 
     /// Plain `SET key value` (no options), which cannot fail.
-    pub(crate) fn put(&mut self, key: &[u8], value: Vec<u8>) {
+    pub(crate) fn put(&mut self, key: &[u8], value: Str) {
         let hash = self.keys.hash(key);
         let existing = self.live(hash, key);
         self.store(hash, key, existing, Value::Str(value), TtlChange::Clear);
@@ -207,7 +211,7 @@ impl<C: Clock> Engine<C> {
             hash,
             key,
             None,
-            Value::Str(value.to_vec()),
+            Value::Str(Str::from_slice(value)),
             TtlChange::Clear,
         );
         true
@@ -234,7 +238,7 @@ impl<C: Clock> Engine<C> {
             hash,
             key,
             existing,
-            Value::Str(format_i64(next)),
+            Value::Str(Str::from_vec(format_i64(next))),
             TtlChange::Keep,
         );
         Ok(next)
@@ -268,7 +272,7 @@ impl<C: Clock> Engine<C> {
         let current = match existing {
             None => None,
             Some(i) => match &self.keys.slot(i).value {
-                Value::Str(s) => Some(s.as_slice()),
+                Value::Str(s) => Some(s.as_bytes()),
                 _ => return Err(Error::WrongType),
             },
         };
@@ -277,7 +281,7 @@ impl<C: Clock> Engine<C> {
             hash,
             key,
             existing,
-            Value::Str(text.clone()),
+            Value::Str(Str::from_slice(&text)),
             TtlChange::Keep,
         );
         Ok(text)
@@ -293,7 +297,13 @@ impl<C: Clock> Engine<C> {
         let hash = self.keys.hash(key);
         match self.live(hash, key) {
             None => {
-                self.store(hash, key, None, Value::Str(value.to_vec()), TtlChange::Keep);
+                self.store(
+                    hash,
+                    key,
+                    None,
+                    Value::Str(Str::from_slice(value)),
+                    TtlChange::Keep,
+                );
                 Ok(value.len())
             }
             Some(i) => {
@@ -301,10 +311,7 @@ impl<C: Clock> Engine<C> {
                     return Err(Error::WrongType);
                 }
                 Ok(self.modify(i, |v| match v {
-                    Value::Str(s) => {
-                        s.extend_from_slice(value);
-                        s.len()
-                    }
+                    Value::Str(s) => s.append(value),
                     _ => unreachable!("type checked above"),
                 }))
             }

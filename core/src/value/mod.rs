@@ -12,16 +12,21 @@ use crate::command::KeyType;
 
 mod hash;
 mod set;
+mod str;
 mod zset;
 
 pub(crate) use hash::HashValue;
 pub(crate) use set::SetValue;
+pub(crate) use str::Str;
+#[cfg(test)]
+pub(crate) use str::INLINE_STR;
 pub(crate) use zset::ZSetValue;
 
-/// A value in the keyspace.
+/// A value in the keyspace. Strings of up to [`INLINE_STR`] bytes are stored in the value
+/// itself (so in the slot); collections are boxed.
 #[derive(Clone)]
 pub(crate) enum Value {
-    Str(Vec<u8>),
+    Str(Str),
     Hash(Box<HashValue>),
     List(Box<ListValue>),
     Set(Box<SetValue>),
@@ -42,7 +47,7 @@ impl Value {
     /// Heap bytes owned by this value (see [`crate::Engine::used_memory`] for the formula).
     pub(crate) fn heap_bytes(&self) -> usize {
         match self {
-            Value::Str(s) => s.capacity(),
+            Value::Str(s) => s.heap_bytes(),
             Value::Hash(h) => size_of::<HashValue>() + h.heap_bytes(),
             Value::List(l) => size_of::<ListValue>() + l.heap_bytes(),
             Value::Set(s) => size_of::<SetValue>() + s.heap_bytes(),
@@ -59,6 +64,18 @@ impl Value {
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
         }
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn value_is_72_bytes_with_the_inline_string() {
+        // The collections' boxes fit around the string's tag, so the whole enum is the
+        // inline string's 70 bytes plus its length and tag.
+        assert_eq!(size_of::<Value>(), 72);
     }
 }
 
