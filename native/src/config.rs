@@ -334,10 +334,12 @@ pub enum LockFallback {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FallbackConfig {
     /// Mirror writes made while Redis is healthy into memory, so an outage serves last-known
-    /// values. Default on. The copies are made in the background, in batches: at most
-    /// 1,024 acknowledged writes wait for it (a write that finds that many waiting copies
-    /// them itself), and anything that reads memory for the fallback (a failover, a read
-    /// served from memory, the recovery) copies what waits first.
+    /// values. Default on. Each write copies itself into memory before it returns, unless
+    /// another caller is copying at that moment: it then leaves its copy in a queue that
+    /// caller copies too (one engine lock for many writes under contention). At most 1,024
+    /// copies wait (a write that finds that many waits and copies them), and anything that
+    /// reads memory for the fallback (a failover, a read served from memory, the recovery)
+    /// copies what waits first.
     pub mirror_writes: bool,
     /// Bound of the outage journal, in bytes of command arguments. Default 64 MiB.
     pub journal_max_bytes: usize,

@@ -208,23 +208,27 @@ struct Inner {
     closed: AtomicBool,
 }
 
-/// How many mirrored writes may wait for the background copy into memory: a write that
-/// finds this many waiting copies them all itself, so the queue (and what it holds of
-/// the callers' values) stays bounded. Documented on `FallbackConfig::mirror_writes`.
+/// How many mirrored writes may wait to be copied into memory: a write that finds this many
+/// waiting copies them all itself, waiting for the copy in progress, so the queue (and what
+/// it holds of the callers' values) stays bounded. Documented on
+/// `FallbackConfig::mirror_writes`.
 pub(crate) const MIRROR_QUEUE_MAX: usize = 1024;
 
-/// The queue of writes to mirror into memory: callers append under a short lock, a
-/// background task ([`apply_mirror_queue`]) copies them in batches, one engine lock per
-/// batch, on one thread at a time. That keeps the engine's hot state on one core instead
-/// of moving between the callers' threads on every write (BENCHMARKS.md §6).
+/// The queue of writes to mirror into memory, copied by combining: each caller appends its
+/// copies under a short lock, then copies everything queued into memory itself unless
+/// another caller is doing so already (that one looks at the queue again when it is done,
+/// so nothing is left behind). Alone, a caller copies its own write at once (no wakeup, no
+/// task hop); under contention one caller copies a batch for many, one engine lock per
+/// batch, instead of every caller taking the engine's lock in turn and moving its hot state
+/// between cores on every write (BENCHMARKS.md §6). No background task, no wakeups: on a
+/// machine whose cores Redis shares, a copier on another core measured slower (§6).
 struct MirrorQueue {
     pending: Mutex<Vec<Command>>,
     /// Commands in `pending`, readable without its lock.
     len: AtomicUsize,
-    /// Held while a batch is copied: a flush also waits for a batch taken before it.
-    applying: Mutex<()>,
-    /// Wakes the background task when the queue stops being empty (and at the end).
-    wake: Arc<Notify>,
+    /// Held while queued copies are applied: one copier at a time, in queue order. Holds
+    /// the copier's buffer, swapped with `pending` (no allocation per batch).
+    applying: Mutex<Vec<Command>>,
 }
 
 impl MirrorQueue {
@@ -232,29 +236,8 @@ impl MirrorQueue {
         Self {
             pending: Mutex::new(Vec::new()),
             len: AtomicUsize::new(0),
-            applying: Mutex::new(()),
-            wake: Arc::new(Notify::new()),
+            applying: Mutex::new(Vec::new()),
         }
-    }
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        // Lets the background copy task see that the storage is gone.
-        self.mirror_queue.wake.notify_one();
-    }
-}
-
-/// The background half of the mirror: copies queued writes into memory whenever the
-/// queue stops being empty; ends with the storage.
-async fn apply_mirror_queue(inner: std::sync::Weak<Inner>, wake: Arc<Notify>) {
-    loop {
-        wake.notified().await;
-        let Some(inner) = inner.upgrade() else { return };
-        if inner.closed.load(Ordering::Acquire) {
-            return;
-        }
-        inner.flush_mirror();
     }
 }
 
@@ -400,10 +383,6 @@ impl FallbackStorage {
             mirror_queue: MirrorQueue::new(),
             closed: AtomicBool::new(false),
         });
-        tokio::spawn(apply_mirror_queue(
-            Arc::downgrade(&inner),
-            inner.mirror_queue.wake.clone(),
-        ));
         if resumed {
             // The earlier run's journal goes into Redis before Redis serves (the recovery
             // loop replays it as soon as Redis answers).
@@ -606,45 +585,69 @@ impl Inner {
     }
 
     /// Best-effort copy of a write that succeeded on Redis into memory. Takes the command:
-    /// most writes are copied as they are, moved rather than cloned, into the mirror queue
-    /// ([`MirrorQueue`]), which the background task copies into memory in batches; a write
-    /// that finds [`MIRROR_QUEUE_MAX`] copies waiting copies them itself. Whatever reads
-    /// memory for the fallback's sake (a failover's drain, reads served from memory, the
-    /// recovery) flushes the queue first ([`flush_mirror`](Self::flush_mirror)).
+    /// most writes are copied as they are, moved rather than cloned, through the mirror
+    /// queue ([`MirrorQueue`]): copied before this returns, unless another caller is
+    /// copying the queue (which then copies it too). Whatever reads memory for the
+    /// fallback's sake (a failover's drain, reads served from memory, the recovery) waits
+    /// for the queue to be copied first ([`flush_mirror`](Self::flush_mirror)).
     fn mirror(&self, command: Command, reply: &Reply) {
         if self.config.mirror_writes {
             self.enqueue_mirror(|push| for_each_mirror_form(command, reply, push));
         }
     }
 
-    /// Appends what `fill` pushes to the mirror queue, under one lock of it.
+    /// Appends what `fill` pushes to the mirror queue (under one lock of it), then copies
+    /// the queue into memory unless another caller is copying it.
     fn enqueue_mirror(&self, fill: impl FnOnce(&mut dyn FnMut(Command))) {
-        let (before, queued) = {
+        let queued = {
             let mut pending = lock(&self.mirror_queue.pending);
-            let before = pending.len();
             fill(&mut |copy| pending.push(copy));
             self.mirror_queue
                 .len
                 .store(pending.len(), Ordering::Release);
-            (before, pending.len())
+            pending.len()
         };
         if queued >= MIRROR_QUEUE_MAX {
             self.flush_mirror();
-        } else if before == 0 && queued > 0 {
-            self.mirror_queue.wake.notify_one();
+        } else if queued > 0 {
+            self.copy_mirror_unless_busy();
         }
     }
 
-    /// Copies every queued mirror write into memory now, after any batch being copied.
+    /// Copies the queue into memory unless another caller holds the copier's lock; after
+    /// copying, looks again (a caller that appended meanwhile found the lock taken and left
+    /// its copies to this one).
+    fn copy_mirror_unless_busy(&self) {
+        loop {
+            let mut applying = match self.mirror_queue.applying.try_lock() {
+                Ok(guard) => guard,
+                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => return,
+            };
+            self.apply_queued(&mut applying);
+            drop(applying);
+            if self.mirror_queue.len.load(Ordering::Acquire) == 0 {
+                return;
+            }
+        }
+    }
+
+    /// Copies every queued mirror write into memory now, waiting for a copy in progress.
     fn flush_mirror(&self) {
-        let _applying = lock(&self.mirror_queue.applying);
-        let batch = {
+        let mut applying = lock(&self.mirror_queue.applying);
+        self.apply_queued(&mut applying);
+    }
+
+    /// Takes the queue (swapping it with the copier's empty `buffer`) and applies it to
+    /// memory, leaving `buffer` empty with its capacity.
+    fn apply_queued(&self, buffer: &mut Vec<Command>) {
+        {
             let mut pending = lock(&self.mirror_queue.pending);
             self.mirror_queue.len.store(0, Ordering::Release);
-            std::mem::take(&mut *pending)
-        };
-        if !batch.is_empty() {
-            let _ = self.memory.apply_all(batch);
+            std::mem::swap(&mut *pending, buffer);
+        }
+        if !buffer.is_empty() {
+            let _ = self.memory.apply_all(buffer.drain(..));
         }
     }
 
@@ -1091,7 +1094,6 @@ impl CompleteStorage for FallbackStorage {
             metrics::gauge!(telemetry::ON_MEMORY).decrement(1.0);
         }
         self.inner.wake_recovery.notify_one();
-        self.inner.mirror_queue.wake.notify_one();
         let _ = self.inner.redis.close().await;
         self.inner.memory.close().await
     }

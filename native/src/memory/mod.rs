@@ -288,7 +288,7 @@ impl MemoryStorage {
     /// memory side never has a data directory. A storage that logs refuses (its writes
     /// must go through the log, as [`BaseStorage::execute`] does).
     #[cfg(feature = "redis")]
-    pub(crate) fn apply_all(&self, commands: Vec<Command>) -> Result<()> {
+    pub(crate) fn apply_all(&self, commands: impl IntoIterator<Item = Command>) -> Result<()> {
         if self.shared.log.is_some() {
             return Err(StorageError::Unavailable(
                 "MemoryStorage::apply_all is for storages without a data directory".into(),
