@@ -141,10 +141,7 @@ impl Storage {
         value: impl AsRef<[u8]>,
         ttl: Option<Duration>,
     ) -> Result<()> {
-        let options = match ttl {
-            Some(ttl) => SetOptions::default().px(crate::clock::duration_millis(ttl)),
-            None => SetOptions::default(),
-        };
+        let options = crate::traits::ttl_option(ttl);
         self.set_with(key, value, options).await.map(|_| ())
     }
 
@@ -158,18 +155,8 @@ impl Storage {
     ) -> Result<bool> {
         // The command itself through `execute`: one boxed future per call, as every other
         // method of `Storage` (the trait's `set_with` would add its own).
-        let reply = self
-            .inner
-            .execute(Command::Set {
-                key: key.as_ref().to_vec(),
-                value: value.as_ref().to_vec(),
-                options: SetOptions {
-                    get: false,
-                    ..options
-                },
-            })
-            .await?;
-        crate::reply::ok_or_nil(reply)
+        let command = crate::traits::set_command(key.as_ref(), value.as_ref(), options);
+        crate::reply::ok_or_nil(self.inner.execute(command).await?)
     }
 
     /// `ZADD key [NX|XX] [GT|LT] [CH] score member …` (`ZAddOptions`; `INCR` is ignored):

@@ -43,17 +43,9 @@ pub trait BaseStorage: Send + Sync {
     /// `SET key value [PX ttl]`: sets `key` to `value`, expiring after `ttl` if given (and
     /// clearing any TTL if not).
     async fn set(&self, key: &[u8], value: &[u8], ttl: Option<Duration>) -> Result<()> {
-        let options = match ttl {
-            Some(ttl) => SetOptions::default().px(millis(ttl)),
-            None => SetOptions::default(),
-        };
         // The command itself, not through `set_with`: one boxed future fewer per call.
         let reply = self
-            .execute(Command::Set {
-                key: key.to_vec(),
-                value: value.to_vec(),
-                options,
-            })
+            .execute(set_command(key, value, ttl_option(ttl)))
             .await?;
         reply::ok_or_nil(reply).map(|_| ())
     }
@@ -61,21 +53,30 @@ pub trait BaseStorage: Send + Sync {
     /// `SET` with every option (NX/XX, expiry forms, KEEPTTL); true when it wrote. The `GET`
     /// option is ignored (use [`execute`](Self::execute) for the previous value).
     async fn set_with(&self, key: &[u8], value: &[u8], options: SetOptions) -> Result<bool> {
-        let options = SetOptions {
-            get: false,
-            ..options
-        };
-        let reply = self
-            .execute(Command::Set {
-                key: key.to_vec(),
-                value: value.to_vec(),
-                options,
-            })
-            .await?;
-        reply::ok_or_nil(reply)
+        reply::ok_or_nil(self.execute(set_command(key, value, options)).await?)
     }
 
     hedgestore_core::for_each_command_method!(trait_methods, base);
+}
+
+/// The `SET` options of a plain `SET key value [PX ttl]` (`set`'s `ttl`).
+pub(crate) fn ttl_option(ttl: Option<Duration>) -> SetOptions {
+    match ttl {
+        Some(ttl) => SetOptions::default().px(millis(ttl)),
+        None => SetOptions::default(),
+    }
+}
+
+/// The `SET` command of `set_with` (the `GET` option dropped: its reply is a bool).
+pub(crate) fn set_command(key: &[u8], value: &[u8], options: SetOptions) -> Command {
+    Command::Set {
+        key: key.to_vec(),
+        value: value.to_vec(),
+        options: SetOptions {
+            get: false,
+            ..options
+        },
+    }
 }
 
 /// Hash commands, one method per command of core's method list. Every [`BaseStorage`] has
