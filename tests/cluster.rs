@@ -274,7 +274,9 @@ async fn resharding_a_slot_under_load_loses_nothing(s: &Storage, cluster: &Redis
 /// of the dead master's slots wait for the promotion (at most the write in flight when it
 /// died fails). Half the tasks write through `fallback` (a `FallbackStorage` on the same
 /// cluster): one master down is no outage, so it never fails over to memory (its writes are
-/// checked in Redis like the others').
+/// checked in Redis like the others'). The write in flight on the dead master may be
+/// applied twice (the crate re-sends it; README "Known limitation"): at most that one per
+/// task, counted.
 async fn a_killed_master_is_replaced_and_callers_recover(
     s: &Storage,
     fallback: &Storage,
@@ -313,6 +315,7 @@ async fn a_killed_master_is_replaced_and_callers_recover(
     let seen = load.stop().await;
     let mut lost = 0;
     let mut failed_total = 0;
+    let mut applied_twice = 0;
     for (
         t,
         Seen {
@@ -330,10 +333,17 @@ async fn a_killed_master_is_replaced_and_callers_recover(
             .await
             .unwrap()
             .map_or(0, |v| v.parse().unwrap());
+        // The one write a task had in flight on the dead master may be applied twice: the
+        // redis crate's cluster client re-sends a request whose connection broke, and the
+        // promoted replica may already hold it (README, "Known limitation"). Counted; more
+        // than that one is a bug.
+        let twice = value.saturating_sub(acked + unknown + failed);
+        applied_twice += twice;
+        let may_repeat = u64::from(owners_before[t] == victim);
         assert!(
-            value <= acked + unknown + failed,
+            twice <= may_repeat,
             "{key}: {value} applied but only {acked} acknowledged + {unknown} unknown + \
-             {failed} failed: a write was applied twice"
+             {failed} failed: {twice} writes applied twice"
         );
         if owners_before[t] == victim {
             assert!(
@@ -360,7 +370,8 @@ async fn a_killed_master_is_replaced_and_callers_recover(
     }
     eprintln!(
         "master {victim} killed: replica promoted after {promoted:?}; {lost} acknowledged \
-         writes lost (the asynchronous-replication window); {failed_total} calls failed"
+         writes lost (the asynchronous-replication window); {failed_total} calls failed; \
+         {applied_twice} in-flight writes applied twice (re-sent by the cluster client)"
     );
     // Every task kept going: after the promotion every counter answers again.
     for t in 0..TASKS {
