@@ -119,24 +119,7 @@ impl<C: Clock> Engine<C> {
         if byte + 1 > current && byte + 1 - current > self.config.eviction_limit() {
             return Err(Error::OutOfMemory);
         }
-        match existing {
-            None => {
-                let mut s = Vec::new();
-                let old = write(&mut s);
-                self.store(
-                    hash,
-                    key,
-                    None,
-                    Value::Str(Str::from_vec(s)),
-                    TtlChange::Keep,
-                );
-                Ok(old)
-            }
-            Some(i) => Ok(self.modify(i, |v| match v {
-                Value::Str(s) => s.edit(write),
-                _ => unreachable!("type checked above"),
-            })),
-        }
+        Ok(self.edit_string(hash, key, existing, write))
     }
 
     /// `GETBIT`: the bit at `offset` of the string at `key` (0 when missing or past the end).

@@ -117,10 +117,23 @@ impl<C: Clock> Engine<C> {
             s[offset..end].copy_from_slice(value);
             s.len()
         };
+        Ok(self.edit_string(hash, key, existing, write))
+    }
+
+    /// Runs `write` on the string at `key` (slot `existing`, whose type the caller checked),
+    /// or on a new empty string stored there when there is none (no TTL): what `SETRANGE`
+    /// and `SETBIT` share.
+    pub(super) fn edit_string<R>(
+        &mut self,
+        hash: u64,
+        key: &[u8],
+        existing: Option<usize>,
+        write: impl FnOnce(&mut Vec<u8>) -> R,
+    ) -> R {
         match existing {
             None => {
                 let mut s = Vec::new();
-                let len = write(&mut s);
+                let out = write(&mut s);
                 self.store(
                     hash,
                     key,
@@ -128,12 +141,12 @@ impl<C: Clock> Engine<C> {
                     Value::Str(Str::from_vec(s)),
                     TtlChange::Keep,
                 );
-                Ok(len)
+                out
             }
-            Some(i) => Ok(self.modify(i, |v| match v {
+            Some(i) => self.modify(i, |v| match v {
                 Value::Str(s) => s.edit(write),
-                _ => unreachable!("type checked above"),
-            })),
+                _ => unreachable!("type checked by the caller"),
+            }),
         }
     }
 
