@@ -1,7 +1,6 @@
 //! Number parsing and formatting with Redis's exact rules.
 
 use alloc::vec::Vec;
-use core::fmt::Write;
 
 use crate::{decimal, Error};
 
@@ -87,9 +86,27 @@ pub(crate) fn parse_range_score(s: &[u8]) -> Option<f64> {
 
 /// Formats an integer as Redis stores it in a string value.
 pub(crate) fn format_i64(v: i64) -> Vec<u8> {
-    let mut s = alloc::string::String::with_capacity(20);
-    let _ = write!(s, "{v}");
-    s.into_bytes()
+    format_i64_in(v, &mut [0; 20]).to_vec()
+}
+
+/// [`format_i64`] into `buf` (20 bytes hold every `i64`), no allocation: the digits are the
+/// returned tail of `buf`.
+pub(crate) fn format_i64_in(v: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut n = v.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    &buf[at..]
 }
 
 /// `INCRBYFLOAT`/`HINCRBYFLOAT`: the text stored and replied for `current` (the stored text,
@@ -115,6 +132,29 @@ pub(crate) fn incr_float(
     let exact =
         value_exact && decimal::value_is_exact(delta) && decimal::sum_is_exact(value, delta);
     Ok(decimal::format_incr_float(sum, exact))
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn integers_format_as_rust_writes_them() {
+        for v in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            12345,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            assert_eq!(format_i64(v), alloc::format!("{v}").into_bytes(), "{v}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -351,9 +351,28 @@ impl GroupSync {
             .await
             .map_err(|_| "the sync thread stopped".to_string())?;
         match &state.failed {
-            Some(failed) => Err(failed.clone()),
-            None => Ok(()),
+            Some(failed) if state.position < position => Err(failed.clone()),
+            _ => Ok(()),
         }
+    }
+
+    /// Ends the group sync (its file's storage is closing): one last sync of everything
+    /// appended, then every later wait beyond it answers an error instead of waiting for a
+    /// sync thread that has stopped.
+    #[cfg(feature = "redis")]
+    pub(crate) fn close(&self, log: &std::sync::Mutex<impl Syncable>) {
+        let (handle, upto) = {
+            let log = log.lock().unwrap_or_else(|e| e.into_inner());
+            (log.sync_handle(), log.appended())
+        };
+        let synced = handle.and_then(|f| f.sync_data()).is_ok();
+        self.synced.send_modify(|s| {
+            if synced {
+                s.position = s.position.max(upto);
+            }
+            s.failed
+                .get_or_insert_with(|| "the storage is closed".to_string());
+        });
     }
 
     /// One turn of the sync thread: waits up to a second for a writer, then syncs `log`

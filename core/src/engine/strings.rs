@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use super::{expiry_for_set, Engine, TtlChange};
 use crate::command::{CommandKind, GetExOption, SetCondition, SetOptions};
-use crate::num::{format_i64, incr_float, parse_i64};
+use crate::num::{format_i64_in, incr_float, parse_i64};
 use crate::value::{Str, Value};
 use crate::{Clock, Error};
 
@@ -238,7 +238,8 @@ impl<C: Clock> Engine<C> {
             hash,
             key,
             existing,
-            Value::Str(Str::from_vec(format_i64(next))),
+            // Formatted on the stack: an integer always fits inline, no allocation.
+            Value::Str(Str::from_slice(format_i64_in(next, &mut [0; 20]))),
             TtlChange::Keep,
         );
         Ok(next)

@@ -224,7 +224,7 @@ pub(crate) const MIRROR_QUEUE_MAX: usize = 1024;
 /// machine whose cores Redis shares, a copier on another core measured slower (§6).
 struct MirrorQueue {
     pending: Mutex<Vec<Command>>,
-    /// Commands in `pending`, readable without its lock.
+    /// Copies queued or being copied (counted down once applied), readable without a lock.
     len: AtomicUsize,
     /// Held while queued copies are applied: one copier at a time, in queue order. Holds
     /// the copier's buffer, swapped with `pending` (no allocation per batch).
@@ -599,17 +599,20 @@ impl Inner {
     /// Appends what `fill` pushes to the mirror queue (under one lock of it), then copies
     /// the queue into memory unless another caller is copying it.
     fn enqueue_mirror(&self, fill: impl FnOnce(&mut dyn FnMut(Command))) {
-        let queued = {
+        let (added, queued) = {
             let mut pending = lock(&self.mirror_queue.pending);
+            let before = pending.len();
             fill(&mut |copy| pending.push(copy));
-            self.mirror_queue
-                .len
-                .store(pending.len(), Ordering::Release);
-            pending.len()
+            let added = pending.len() - before;
+            self.mirror_queue.len.fetch_add(added, Ordering::SeqCst);
+            (added, pending.len())
         };
         if queued >= MIRROR_QUEUE_MAX {
             self.flush_mirror();
-        } else if queued > 0 {
+        } else if added > 0 {
+            // Pairs with the copier's fence after it lets go of `applying`: either it sees
+            // this append, or this `try_lock` sees it gone (no copy left behind).
+            std::sync::atomic::fence(Ordering::SeqCst);
             self.copy_mirror_unless_busy();
         }
     }
@@ -626,7 +629,8 @@ impl Inner {
             };
             self.apply_queued(&mut applying);
             drop(applying);
-            if self.mirror_queue.len.load(Ordering::Acquire) == 0 {
+            std::sync::atomic::fence(Ordering::SeqCst);
+            if self.mirror_queue.len.load(Ordering::SeqCst) == 0 {
                 return;
             }
         }
@@ -641,20 +645,20 @@ impl Inner {
     /// Takes the queue (swapping it with the copier's empty `buffer`) and applies it to
     /// memory, leaving `buffer` empty with its capacity.
     fn apply_queued(&self, buffer: &mut Vec<Command>) {
-        {
-            let mut pending = lock(&self.mirror_queue.pending);
-            self.mirror_queue.len.store(0, Ordering::Release);
-            std::mem::swap(&mut *pending, buffer);
-        }
-        if !buffer.is_empty() {
+        std::mem::swap(&mut *lock(&self.mirror_queue.pending), buffer);
+        let taken = buffer.len();
+        if taken > 0 {
             let _ = self.memory.apply_all(buffer.drain(..));
+            // Counted down only once applied: `len` counts copies queued *or being copied*,
+            // so a reader that finds it 0 knows memory holds every acknowledged write.
+            self.mirror_queue.len.fetch_sub(taken, Ordering::SeqCst);
         }
     }
 
     /// [`flush_mirror`](Self::flush_mirror) when anything is queued (one atomic load
     /// otherwise).
     fn flush_mirror_if_pending(&self) {
-        if self.mirror_queue.len.load(Ordering::Acquire) > 0 {
+        if self.mirror_queue.len.load(Ordering::SeqCst) > 0 {
             self.flush_mirror();
         }
     }
@@ -1094,6 +1098,11 @@ impl CompleteStorage for FallbackStorage {
             metrics::gauge!(telemetry::ON_MEMORY).decrement(1.0);
         }
         self.inner.wake_recovery.notify_one();
+        if let Some(file) = &self.inner.journal_file {
+            // Writers waiting for the journal's group sync get their answer (its thread
+            // stops with the storage).
+            self.inner.journal_sync.close(file);
+        }
         let _ = self.inner.redis.close().await;
         self.inner.memory.close().await
     }

@@ -408,6 +408,24 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Closing the group sync answers writers instead of leaving them waiting for a sync
+    /// thread that stopped: what was appended is synced (Ok), a later wait is an error.
+    #[tokio::test]
+    async fn closing_the_group_sync_answers_every_writer() {
+        let dir = scratch_dir("close");
+        let (mut file, _) = JournalFile::open(&dir, Fsync::Always).unwrap();
+        file.group_syncs();
+        file.begin("owner", None).unwrap();
+        let covered = file.wait_for().unwrap();
+        let file = Mutex::new(file);
+        let sync = GroupSync::default();
+        sync.close(&file);
+        sync.wait(covered).await.expect("synced at close");
+        let err = sync.wait(covered + 1).await.unwrap_err();
+        assert!(err.contains("closed"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// Without a group sync, `always` syncs every record as it is written.
     #[test]
     fn ungrouped_always_syncs_inline() {
