@@ -119,7 +119,7 @@ mod recovery;
 mod shards;
 #[cfg(test)]
 mod simulation;
-mod slots;
+pub(crate) mod slots;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -4,10 +4,15 @@
 //!
 //! * **Single server**: one multiplexed connection of our own ([`SingleConn`]: made on
 //!   demand, made again with backoff after it broke).
-//! * **Cluster**: the crate's `cluster_async::ClusterConnection`. It routes every command
-//!   by slot, follows `MOVED`/`ASK` redirections while slots move, refreshes the slot map
-//!   after a failover, and retries `TRYAGAIN`/`CLUSTERDOWN` with backoff; all of that stays
-//!   inside the operation deadline set by the caller.
+//! * **Cluster**: the crate's `cluster_async::ClusterConnection`, with its own retries off.
+//!   It routes every command by slot and refreshes its slot map when a node answers
+//!   `MOVED` or `READONLY`; the retries are hedgestore's (`RedisStorage::attempts`), within
+//!   the operation deadline: a command a node refused without running it ([`Refusal`]:
+//!   `MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN`, …) is sent again (to the named node for
+//!   `MOVED`, after `ASKING` for `ASK`), one that was never sent too, but a write whose
+//!   connection broke after it was sent is not: the crate would re-send it, and a master
+//!   that had applied and replicated it before dying would see it applied twice on the
+//!   promoted replica. It answers `OutcomeUnknown`, as on one server.
 //! * **Sentinel**: a `ConnectionManager` to the master the Sentinels name, replaced when
 //!   they name another one. [`SentinelShared::refresh`] asks them (through the crate's
 //!   `sentinel::Sentinel`, which also checks that the node really is a master); the health
@@ -21,9 +26,13 @@ use std::time::Duration;
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClientBuilder, ClusterConfig};
 use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::{MultipleNodeRoutingInfo, ResponsePolicy, RoutingInfo};
+use redis::cluster_routing::{
+    MultipleNodeRoutingInfo, ResponsePolicy, RoutingInfo, SingleNodeRoutingInfo,
+};
 use redis::sentinel::{Sentinel, SentinelNodeConnectionInfo};
-use redis::{Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult, Value};
+use redis::{
+    Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult, ServerErrorKind, Value,
+};
 
 use super::single::{SingleConn, SingleLink};
 use crate::config::{ConfigError, RedisConfig, Secret};
@@ -48,7 +57,9 @@ fn bad_url() -> ConfigError {
     }
 }
 
-/// A cluster client for `config`'s seed nodes (`resp3`: for the pub/sub connection).
+/// A cluster client for `config`'s seed nodes. The backoff settings pace the crate's own
+/// retries, which only the pub/sub connection keeps (resubscribing is safe to repeat); the
+/// command connection turns them off (see the module docs).
 pub(crate) fn cluster_builder(config: &RedisConfig, nodes: &[NodeAddr]) -> ClusterClientBuilder {
     let urls: Vec<String> = nodes.iter().map(|n| format!("redis://{n}")).collect();
     let mut builder = ClusterClientBuilder::new(urls)
@@ -92,7 +103,10 @@ impl Link {
                 Ok((make(config.response_timeout), make(health_timeout)))
             }
             RedisTopology::Cluster { nodes } => {
+                // No retries in the crate: it would re-send a write whose connection broke
+                // after sending (see the module docs); `RedisStorage` retries what is safe.
                 let client = cluster_builder(config, nodes)
+                    .retries(0)
                     .build()
                     .map_err(|_| ConfigError {
                         variable: "REDIS_CLUSTER_NODES",
@@ -175,6 +189,119 @@ impl Link {
                 }
             }
         }
+    }
+}
+
+/// How a cluster node refused a command without running it: the error replies the `redis`
+/// crate's own retries would follow. Each means the command was not applied, so sending it
+/// again cannot apply it twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// `MOVED <slot> <host:port>`: the slot lives on that node now (the client refreshes
+    /// its slot map on its own); send it there.
+    Moved(String, u16),
+    /// `ASK <slot> <host:port>`: the key is being migrated to that node; send it there once,
+    /// after `ASKING`.
+    Ask(String, u16),
+    /// `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, `LOADING`, `READONLY` (a replica or a demoted
+    /// master), or a redirection without an address: wait a little and send it again by slot.
+    Wait,
+}
+
+impl Refusal {
+    /// The refusal `err` is, if it is one.
+    pub(crate) fn of(err: &RedisError) -> Option<Refusal> {
+        let ErrorKind::Server(kind) = err.kind() else {
+            return None;
+        };
+        let at = || {
+            let (addr, _slot) = err.redirect_node()?;
+            let (host, port) = addr.rsplit_once(':')?;
+            Some((
+                host.trim_matches(['[', ']']).to_string(),
+                port.parse().ok()?,
+            ))
+        };
+        match kind {
+            ServerErrorKind::Moved => {
+                Some(at().map_or(Refusal::Wait, |(h, p)| Refusal::Moved(h, p)))
+            }
+            ServerErrorKind::Ask => Some(at().map_or(Refusal::Wait, |(h, p)| Refusal::Ask(h, p))),
+            ServerErrorKind::TryAgain
+            | ServerErrorKind::ClusterDown
+            | ServerErrorKind::MasterDown
+            | ServerErrorKind::BusyLoading
+            | ServerErrorKind::ReadOnly => Some(Refusal::Wait),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the cluster client splits `cmd` over several nodes: `KEYS`, `DBSIZE`,
+/// `FLUSHDB`, `RANDOMKEY` and the like go to every master, `MGET`, `MSET`, `DEL`, `EXISTS`,
+/// `UNLINK`, `TOUCH` to the master of each slot their keys hash to (the `redis` crate's
+/// routing table, for the commands hedgestore sends). A refusal then answers one part,
+/// and the others may have been applied; nor can the whole be redirected to one node.
+pub(crate) fn fans_out(cmd: &Cmd) -> bool {
+    let mut args = cmd.args_iter().map(|arg| match arg {
+        redis::Arg::Simple(bytes) => bytes,
+        _ => &[][..],
+    });
+    let Some(name) = args.next() else {
+        return false;
+    };
+    let keys_every = match name.to_ascii_uppercase().as_slice() {
+        b"DBSIZE" | b"FLUSHALL" | b"FLUSHDB" | b"KEYS" | b"RANDOMKEY" | b"INFO" | b"PING" => {
+            return true
+        }
+        b"MGET" | b"DEL" | b"EXISTS" | b"UNLINK" | b"TOUCH" | b"WATCH" => 1,
+        b"MSET" => 2,
+        _ => return false,
+    };
+    let mut slots = args
+        .step_by(keys_every)
+        .map(crate::fallback::slots::slot_of);
+    let first = slots.next();
+    slots.any(|slot| Some(slot) != first)
+}
+
+/// Whether `err` proves that the command was never sent: a refused connection, or no
+/// connection to route it to.
+pub(crate) fn not_sent(err: &RedisError) -> bool {
+    super::convert::refused(err) || err.kind() == ErrorKind::ClusterConnectionNotFound
+}
+
+impl Link {
+    /// Sends `cmd` where the cluster redirected it: to the node a `MOVED` names, or after
+    /// `ASKING` to the node an `ASK` names. `None` for a [`Refusal::Wait`] or when this is
+    /// not a cluster.
+    pub(crate) async fn redirect(&self, cmd: &Cmd, to: &Refusal) -> Option<RedisResult<Value>> {
+        let Link::Cluster(c) = self else {
+            return None;
+        };
+        let mut c = c.clone();
+        let node = |host: &String, port: &u16| SingleNodeRoutingInfo::ByAddress {
+            host: host.clone(),
+            port: *port,
+        };
+        Some(match to {
+            Refusal::Moved(host, port) => {
+                c.route_command(cmd.clone(), RoutingInfo::SingleNode(node(host, port)))
+                    .await
+            }
+            Refusal::Ask(host, port) => {
+                let mut pipe = redis::pipe();
+                pipe.cmd("ASKING").add_command(cmd.clone());
+                c.route_pipeline(pipe, 1, 1, node(host, port))
+                    .await
+                    .and_then(|mut values| {
+                        values.pop().ok_or_else(|| {
+                            RedisError::from((ErrorKind::Parse, "no reply after ASKING"))
+                        })
+                    })
+            }
+            Refusal::Wait => return None,
+        })
     }
 }
 
@@ -412,5 +539,110 @@ impl SentinelShared {
         tracing::info!(master = %self.master, address = %addr, "redis sentinel: using master");
         *current = Some(Current { addr, main, health });
         Ok(changed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply_error(wire: &str) -> RedisError {
+        match redis::parse_redis_value(wire.as_bytes()).expect("an error reply") {
+            Value::ServerError(e) => RedisError::from(e),
+            other => panic!("not an error reply: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cluster_refusals_are_told_from_ordinary_errors() {
+        let cases = [
+            (
+                "-MOVED 3999 127.0.0.1:6381\r\n",
+                Some(Refusal::Moved("127.0.0.1".into(), 6381)),
+            ),
+            (
+                "-ASK 3999 10.0.0.7:7000\r\n",
+                Some(Refusal::Ask("10.0.0.7".into(), 7000)),
+            ),
+            (
+                "-ASK 3999 [::1]:7001\r\n",
+                Some(Refusal::Ask("::1".into(), 7001)),
+            ),
+            ("-MOVED 3999\r\n", Some(Refusal::Wait)),
+            (
+                "-TRYAGAIN Multiple keys request during rehashing of slot\r\n",
+                Some(Refusal::Wait),
+            ),
+            ("-CLUSTERDOWN The cluster is down\r\n", Some(Refusal::Wait)),
+            (
+                "-MASTERDOWN Link with MASTER is down\r\n",
+                Some(Refusal::Wait),
+            ),
+            (
+                "-LOADING Redis is loading the dataset in memory\r\n",
+                Some(Refusal::Wait),
+            ),
+            (
+                "-READONLY You can't write against a read only replica.\r\n",
+                Some(Refusal::Wait),
+            ),
+            (
+                "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+                None,
+            ),
+            ("-ERR value is not an integer or out of range\r\n", None),
+            (
+                "-CROSSSLOT Keys in request don't hash to the same slot\r\n",
+                None,
+            ),
+            ("-NOSCRIPT No matching script\r\n", None),
+        ];
+        for (wire, expected) in cases {
+            assert_eq!(Refusal::of(&reply_error(wire)), expected, "{wire:?}");
+        }
+    }
+
+    #[test]
+    fn commands_split_over_nodes_are_told_apart() {
+        let cmd = |args: &[&str]| {
+            let mut c = redis::cmd(args[0]);
+            for a in &args[1..] {
+                c.arg(*a);
+            }
+            c
+        };
+        for split in [
+            &["DBSIZE"][..],
+            &["KEYS", "*"],
+            &["flushdb"],
+            &["MGET", "a", "b"],
+            &["DEL", "a", "b", "c"],
+            &["MSET", "a", "1", "b", "2"],
+        ] {
+            assert!(fans_out(&cmd(split)), "{split:?}");
+        }
+        for single in [
+            &["GET", "a"][..],
+            &["INCR", "b"],
+            &["MGET", "{u}a", "{u}b"],
+            &["DEL", "a"],
+            // Only keys count: the values "a" and "b" hash elsewhere.
+            &["MSET", "{u}x", "a", "{u}y", "b"],
+            &["EVALSHA", "0123", "2", "a", "b"],
+        ] {
+            assert!(!fans_out(&cmd(single)), "{single:?}");
+        }
+    }
+
+    #[test]
+    fn only_proof_that_nothing_was_sent_counts_as_not_sent() {
+        let refused = RedisError::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(not_sent(&refused));
+        let no_route = RedisError::from((ErrorKind::ClusterConnectionNotFound, "no connection"));
+        assert!(not_sent(&no_route));
+        // A broken connection may have carried the command before it broke.
+        let broken = RedisError::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert!(!not_sent(&broken));
+        assert!(!not_sent(&reply_error("-MOVED 1 127.0.0.1:7000\r\n")));
     }
 }

@@ -20,7 +20,14 @@
 //!   the connection was not up, so nothing was sent) — this is what keeps the first command
 //!   after a reconnect from failing;
 //! * read-only commands after any connection error, because running a read twice changes
-//!   nothing.
+//!   nothing;
+//! * on a Redis Cluster, a command a node refused without running it (`MOVED`, `ASK`,
+//!   `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN`, `LOADING`, `READONLY`: [`link::Refusal`]),
+//!   sent to the node a `MOVED` names, after `ASKING` to the one an `ASK` names, or again by
+//!   slot after a pause. The `redis` crate's own cluster retries are off: they re-send a
+//!   write whose connection broke after sending, which a promoted replica could apply a
+//!   second time. A write split over several slots (`MSET`, `DEL` of keys in several slots)
+//!   that meets a refusal for one part may have been applied in the others: not retried.
 //!
 //! A write that fails *after* it may have been sent (connection reset mid-request, response
 //! timeout) is never retried: Redis may have applied it, and a replayed `INCR` or `RPUSH`
@@ -77,7 +84,7 @@ use crate::topology::RedisTopology;
 use crate::traits::{
     BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
-use convert::{refused, server_error_text, to_cmd, to_reply, unavailable};
+use convert::{server_error_text, to_cmd, to_reply, unavailable};
 use link::Link;
 
 /// The Redis backend. Cheap to clone.
@@ -175,6 +182,15 @@ fn no_answer(idempotent: bool) -> StorageError {
     } else {
         StorageError::OutcomeUnknown("redis did not answer within the response timeout".into())
     }
+}
+
+/// What a command that a cluster kept refusing (`MOVED`, `TRYAGAIN`, `CLUSTERDOWN`, …) until
+/// the deadline answers: `Unavailable`, as it was never applied.
+fn still_refused(err: &RedisError) -> StorageError {
+    StorageError::Unavailable(format!(
+        "redis cluster: the slot's node still answered {} at the deadline (not applied)",
+        err.code().unwrap_or("a redirection")
+    ))
 }
 
 const LOCK_PREFIX: &[u8] = b"hedgestore:lock:";
@@ -586,7 +602,8 @@ impl RedisStorage {
     /// others still apply). Invalid commands are answered without being sent. When the
     /// pipeline fails as a whole, each sent command gets that failure, classified as a single
     /// command's would be (a read: `Timeout`/`Unavailable`; a write: may have been applied).
-    /// Never retried.
+    /// Not retried, except on a cluster one never sent, and one a node refused when it holds
+    /// reads only (see `send_pipeline`).
     pub(crate) async fn pipeline_classified(
         &self,
         commands: &[Command],
@@ -619,7 +636,10 @@ impl RedisStorage {
                     },
                     false,
                 )),
-                Ok(()) => self.send_pipeline(&pipe, sent.len()).await,
+                Ok(()) => {
+                    let retry_safe = sent.iter().all(|i| commands[*i].retry_safe());
+                    self.send_pipeline(&pipe, sent.len(), retry_safe).await
+                }
             };
             match outcome {
                 Ok(values) => {
@@ -669,63 +689,99 @@ impl RedisStorage {
     }
 
     /// Sends a pipeline of `count` commands under the operation deadline: their replies, or
-    /// the failure and whether it was a timeout.
+    /// the failure and whether it was a timeout. On a cluster (where a pipeline is for one
+    /// slot), one never sent is sent again after a pause within the deadline, and so is one
+    /// a node refused (`MOVED`, `TRYAGAIN`, …) when every command in it is `retry_safe`;
+    /// with a write in it, such a refusal may have come after earlier commands ran (a
+    /// failover between two of them), so the writes may have been applied.
     async fn send_pipeline(
         &self,
         pipe: &redis::Pipeline,
         count: usize,
+        retry_safe: bool,
     ) -> std::result::Result<Vec<Value>, (Failure, bool)> {
         let deadline = Instant::now() + self.inner.config.response_timeout;
-        let mut conn = self.inner.connection.clone();
-        let started = Instant::now();
-        match tokio::time::timeout_at(deadline, pipe.query_async::<Vec<Value>>(&mut conn)).await {
-            Ok(Ok(values)) if values.len() == count => {
-                self.inner.mark(Ok(started.elapsed()));
-                Ok(values)
+        let mut delay = Duration::from_millis(10);
+        loop {
+            let mut conn = self.inner.connection.clone();
+            let started = Instant::now();
+            let e =
+                match tokio::time::timeout_at(deadline, pipe.query_async::<Vec<Value>>(&mut conn))
+                    .await
+                {
+                    Ok(Ok(values)) if values.len() == count => {
+                        self.inner.mark(Ok(started.elapsed()));
+                        return Ok(values);
+                    }
+                    Ok(Ok(values)) => {
+                        return Err((
+                            Failure {
+                                error: StorageError::UnexpectedReply {
+                                    backend: "redis",
+                                    detail: format!(
+                                        "{} replies to a pipeline of {count}",
+                                        values.len()
+                                    ),
+                                },
+                                maybe_applied: true,
+                            },
+                            false,
+                        ))
+                    }
+                    Ok(Err(e)) if !e.is_timeout() => e,
+                    Ok(Err(_)) | Err(_) => {
+                        let failure = self.timed_out(false).await;
+                        let timed_out = matches!(failure.error, StorageError::OutcomeUnknown(_));
+                        return Err((failure, timed_out));
+                    }
+                };
+            let refusal = self.cluster_refusal(&e);
+            let again =
+                (refusal.is_some() && retry_safe) || (self.is_cluster() && link::not_sent(&e));
+            if again && Instant::now() + delay < deadline {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_millis(200));
+                continue;
             }
-            Ok(Ok(values)) => Err((
-                Failure {
-                    error: StorageError::UnexpectedReply {
-                        backend: "redis",
-                        detail: format!("{} replies to a pipeline of {count}", values.len()),
-                    },
-                    maybe_applied: true,
-                },
-                false,
-            )),
-            Ok(Err(e)) if e.is_timeout() => {
-                let failure = self.timed_out(false).await;
-                let timed_out = matches!(failure.error, StorageError::OutcomeUnknown(_));
-                Err((failure, timed_out))
-            }
-            Err(_) => {
-                let failure = self.timed_out(false).await;
-                let timed_out = matches!(failure.error, StorageError::OutcomeUnknown(_));
-                Err((failure, timed_out))
-            }
-            Ok(Err(e)) => {
-                if let Some(text) = server_error_text(&e) {
-                    self.inner.mark(Ok(started.elapsed()));
-                    return Err((
-                        Failure {
-                            error: StorageError::Command(Error::from_reply(&text)),
-                            maybe_applied: false,
-                        },
-                        false,
-                    ));
-                }
-                let error = unavailable(&e);
-                self.inner.mark(Err(error.to_string()));
-                let not_sent = refused(&e);
-                self.follow_master(deadline).await;
-                Err((
+            if refusal.is_some() {
+                let error = if retry_safe {
+                    still_refused(&e)
+                } else {
+                    StorageError::Unavailable(format!(
+                        "redis cluster: a node answered {} within the pipeline (a failover or \
+                         a resharding)",
+                        e.code().unwrap_or("a redirection")
+                    ))
+                };
+                return Err((
                     Failure {
                         error,
-                        maybe_applied: !not_sent,
+                        maybe_applied: !retry_safe,
                     },
                     false,
-                ))
+                ));
             }
+            if let Some(text) = server_error_text(&e) {
+                self.inner.mark(Ok(started.elapsed()));
+                return Err((
+                    Failure {
+                        error: StorageError::Command(Error::from_reply(&text)),
+                        maybe_applied: false,
+                    },
+                    false,
+                ));
+            }
+            let error = unavailable(&e);
+            self.inner.mark(Err(error.to_string()));
+            let not_sent = link::not_sent(&e);
+            self.follow_master(deadline).await;
+            return Err((
+                Failure {
+                    error,
+                    maybe_applied: !not_sent,
+                },
+                false,
+            ));
         }
     }
 
@@ -831,6 +887,40 @@ impl RedisStorage {
                     return Ok(value);
                 }
                 Ok(Err(e)) => {
+                    // A cluster node refused it without running it: send it where it
+                    // points, or again after a pause, within the deadline.
+                    if let Some(refusal) = self.cluster_refusal(&e) {
+                        // Split over several nodes: the refusal answers one part.
+                        let split = link::fans_out(cmd);
+                        if split && !idempotent {
+                            return Err(Failure {
+                                error: StorageError::Unavailable(format!(
+                                    "redis cluster: a node answered {} for part of a \
+                                     multi-slot write (a failover or a resharding)",
+                                    e.code().unwrap_or("a redirection")
+                                )),
+                                maybe_applied: true,
+                            });
+                        }
+                        if Instant::now() + delay >= deadline {
+                            return Err(Failure {
+                                error: still_refused(&e),
+                                maybe_applied: false,
+                            });
+                        }
+                        let redirected = if split {
+                            None
+                        } else {
+                            self.inner.connection.redirect(cmd, &refusal).await
+                        };
+                        if let Some(result) = redirected {
+                            first = Some(result);
+                        } else {
+                            tokio::time::sleep(delay).await;
+                            delay = (delay * 2).min(Duration::from_millis(200));
+                        }
+                        continue;
+                    }
                     if let Some(text) = server_error_text(&e) {
                         // A demoted Sentinel master refuses writes: not applied, so follow
                         // the Sentinels to the new master and send it there.
@@ -850,7 +940,7 @@ impl RedisStorage {
                     }
                     let error = unavailable(&e);
                     self.inner.mark(Err(error.to_string()));
-                    let not_sent = refused(&e);
+                    let not_sent = link::not_sent(&e);
                     self.follow_master(deadline).await;
                     let retry = idempotent || not_sent;
                     if !retry || Instant::now() + delay >= deadline {
@@ -864,6 +954,16 @@ impl RedisStorage {
                     delay = (delay * 2).min(Duration::from_millis(200));
                 }
             }
+        }
+    }
+
+    /// How a cluster node refused a command without running it, if `err` is such a refusal
+    /// (`None` on the other topologies, where these replies are ordinary errors).
+    fn cluster_refusal(&self, err: &RedisError) -> Option<link::Refusal> {
+        if self.is_cluster() {
+            link::Refusal::of(err)
+        } else {
+            None
         }
     }
 
@@ -919,26 +1019,45 @@ impl RedisStorage {
         idempotent: bool,
     ) -> Result<Value> {
         self.check_open()?;
-        let mut conn = self.inner.connection.clone();
-        let started = Instant::now();
-        match tokio::time::timeout(
-            self.inner.config.response_timeout,
-            invocation.invoke_async::<Value>(&mut conn),
-        )
-        .await
-        {
-            Err(_) => Err(self.timed_out(idempotent).await.error),
-            Ok(Err(e)) if e.is_timeout() => Err(self.timed_out(idempotent).await.error),
-            Ok(Ok(v)) => {
-                self.inner.mark(Ok(started.elapsed()));
-                Ok(v)
+        let deadline = Instant::now() + self.inner.config.response_timeout;
+        let mut delay = Duration::from_millis(10);
+        loop {
+            let mut conn = self.inner.connection.clone();
+            let started = Instant::now();
+            let e = match tokio::time::timeout_at(
+                deadline,
+                invocation.invoke_async::<Value>(&mut conn),
+            )
+            .await
+            {
+                Err(_) => return Err(self.timed_out(idempotent).await.error),
+                Ok(Err(e)) if e.is_timeout() => return Err(self.timed_out(idempotent).await.error),
+                Ok(Ok(v)) => {
+                    self.inner.mark(Ok(started.elapsed()));
+                    return Ok(v);
+                }
+                Ok(Err(e)) => e,
+            };
+            // On a cluster, a script a node refused without running it (`MOVED`, `ASK`,
+            // `TRYAGAIN`, …), or one never sent (no connection to its slot's node yet), is
+            // sent again by slot after a pause, within the deadline.
+            let refusal = self.cluster_refusal(&e);
+            if (refusal.is_some() || (self.is_cluster() && link::not_sent(&e)))
+                && Instant::now() + delay < deadline
+            {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_millis(200));
+                continue;
             }
-            Ok(Err(e)) => match server_error_text(&e) {
+            if refusal.is_some() {
+                return Err(still_refused(&e));
+            }
+            return match server_error_text(&e) {
                 Some(text) => Err(StorageError::Command(Error::from_reply(&text))),
                 None => {
                     let error = unavailable(&e);
                     self.inner.mark(Err(error.to_string()));
-                    if idempotent || refused(&e) {
+                    if idempotent || link::not_sent(&e) {
                         Err(error)
                     } else {
                         // Sent, for all this client knows, and then the connection failed:
@@ -949,7 +1068,7 @@ impl RedisStorage {
                         )))
                     }
                 }
-            },
+            };
         }
     }
 }
