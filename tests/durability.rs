@@ -219,3 +219,38 @@ fn tempdir() -> TempDir {
     std::fs::create_dir_all(&dir).unwrap();
     TempDir(dir)
 }
+
+/// Closing the storage while writers wait for their records to be synced (`Fsync::Always`)
+/// answers every one of them: its record synced at the close (`Ok`), or an error. None is
+/// left waiting for the sync thread, which stops with the storage. Several rounds, since
+/// the close lands at a different point of the writers' appends each time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_answers_writers_waiting_for_the_sync() {
+    for round in 0..20 {
+        let dir = tempdir();
+        let storage = std::sync::Arc::new(open(dir.path()));
+        let writers: Vec<_> = (0..16)
+            .map(|t| {
+                let storage = storage.clone();
+                tokio::spawn(async move {
+                    for i in 0.. {
+                        let key = format!("w{t}:{i}");
+                        if storage.execute(cmd(&["SET", &key, "v"])).await.is_err() {
+                            return i;
+                        }
+                    }
+                    unreachable!()
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(5 + round)).await;
+        storage.close().await.unwrap();
+        for writer in writers {
+            // A bound for a writer left waiting forever, not a speed claim.
+            tokio::time::timeout(Duration::from_secs(10), writer)
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: a writer still waits after close"))
+                .unwrap();
+        }
+    }
+}

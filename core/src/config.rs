@@ -74,9 +74,10 @@ pub struct EngineConfig {
     /// so it counts accesses; rounded down to a power of two). Default 2,097,152 (2^21; 2^20
     /// measured 0.1 points lower on the trace above, longer epochs no better).
     pub lfu_decay_accesses: u32,
-    /// LFU policies: remember the access counters of recently evicted keys (4 bytes per key
-    /// once eviction begins, counted in `used_memory()`), so a key evicted and written again
-    /// soon resumes its count instead of starting over like a key never seen. Not in Redis,
+    /// LFU policies: remember which keys were evicted recently (a one-byte fingerprint per
+    /// key of the keyspace, rounded up to a power of two, once eviction begins; counted in
+    /// `used_memory()`), so a key evicted and written again soon starts one step above a
+    /// key never seen instead of level with it. Not in Redis,
     /// whose LFU forgets; on the Zipf cache trace of BENCHMARKS.md it raises the hit ratio
     /// of `AllKeysLfu` by 0.3–0.4 points, past quick_cache's. Default on; off is Redis's
     /// LFU exactly.

@@ -359,13 +359,18 @@ impl GroupSync {
     /// Ends the group sync (its file's storage is closing): one last sync of everything
     /// appended, then every later wait beyond it answers an error instead of waiting for a
     /// sync thread that has stopped.
-    #[cfg(feature = "redis")]
     pub(crate) fn close(&self, log: &std::sync::Mutex<impl Syncable>) {
         let (handle, upto) = {
             let log = log.lock().unwrap_or_else(|e| e.into_inner());
             (log.sync_handle(), log.appended())
         };
-        let synced = handle.and_then(|f| f.sync_data()).is_ok();
+        let synced = match handle.and_then(|f| f.sync_data()) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "the last sync at close failed");
+                false
+            }
+        };
         self.synced.send_modify(|s| {
             if synced {
                 s.position = s.position.max(upto);

@@ -217,8 +217,8 @@ impl<C: Clock> Engine<C> {
     ///   twice (the table and the ordered chunks each hold a copy).
     ///
     /// Under the LFU policies with [`lfu_history`](EngineConfig::lfu_history), the history
-    /// of evicted keys' counters is counted too (4 bytes per entry, about one per key once
-    /// eviction has begun). Locks and pub/sub queues are not counted.
+    /// of evicted keys is counted too (one byte per key of the keyspace, rounded up to a
+    /// power of two, once eviction has begun). Locks and pub/sub queues are not counted.
     pub fn used_memory(&self) -> usize {
         self.keys.table_bytes() + self.heap_bytes + self.lfu_history.heap_bytes()
     }

@@ -545,7 +545,12 @@ impl CompleteStorage for MemoryStorage {
 
     async fn close(&self) -> Result<()> {
         self.shared.shut_down();
-        self.shared.sync_log();
+        match &self.shared.log {
+            // A last sync of everything appended; writers waiting for one beyond it get an
+            // error rather than waiting for the sync thread, which stops now.
+            Some(log) => self.shared.group_sync.close(log),
+            None => self.shared.sync_log(),
+        }
         Ok(())
     }
 }
