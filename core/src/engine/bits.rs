@@ -97,10 +97,7 @@ impl<C: Clock> Engine<C> {
         }
         let byte = (offset >> 3) as usize;
         let mask = 0x80u8 >> (offset & 7);
-        let write = |s: &mut Vec<u8>| {
-            if s.len() <= byte {
-                s.resize(byte + 1, 0);
-            }
+        let write = |s: &mut [u8]| {
             let old = s[byte] & mask != 0;
             if value {
                 s[byte] |= mask;
@@ -119,7 +116,7 @@ impl<C: Clock> Engine<C> {
         if byte + 1 > current && byte + 1 - current > self.config.eviction_limit() {
             return Err(Error::OutOfMemory);
         }
-        Ok(self.edit_string(hash, key, existing, write))
+        Ok(self.edit_string(hash, key, existing, byte + 1, write))
     }
 
     /// `GETBIT`: the bit at `offset` of the string at `key` (0 when missing or past the end).

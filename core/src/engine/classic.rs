@@ -109,42 +109,35 @@ impl<C: Clock> Engine<C> {
         if offset as u64 + value.len() as u64 > MAX_STRING {
             return Err(Error::StringTooLong);
         }
-        let write = |s: &mut Vec<u8>| {
-            let end = offset + value.len();
-            if s.len() < end {
-                s.resize(end, 0);
-            }
+        let end = offset + value.len();
+        let write = |s: &mut [u8]| {
             s[offset..end].copy_from_slice(value);
             s.len()
         };
-        Ok(self.edit_string(hash, key, existing, write))
+        Ok(self.edit_string(hash, key, existing, end, write))
     }
 
-    /// Runs `write` on the string at `key` (slot `existing`, whose type the caller checked),
-    /// or on a new empty string stored there when there is none (no TTL): what `SETRANGE`
-    /// and `SETBIT` share.
+    /// Zero-extends the string at `key` (slot `existing`, whose type the caller checked) to
+    /// at least `min_len` bytes, or stores a new one of `min_len` zero bytes there when there
+    /// is none (no TTL), then runs `write` on its bytes: what `SETRANGE`, `SETBIT` and
+    /// `APPEND` share. Short strings are edited inline, without an allocation.
     pub(super) fn edit_string<R>(
         &mut self,
         hash: u64,
         key: &[u8],
         existing: Option<usize>,
-        write: impl FnOnce(&mut Vec<u8>) -> R,
+        min_len: usize,
+        write: impl FnOnce(&mut [u8]) -> R,
     ) -> R {
         match existing {
             None => {
-                let mut s = Vec::new();
+                let mut s = Str::zeroed(min_len);
                 let out = write(&mut s);
-                self.store(
-                    hash,
-                    key,
-                    None,
-                    Value::Str(Str::from_vec(s)),
-                    TtlChange::Keep,
-                );
+                self.store(hash, key, None, Value::Str(s), TtlChange::Keep);
                 out
             }
             Some(i) => self.modify(i, |v| match v {
-                Value::Str(s) => s.edit(write),
+                Value::Str(s) => s.grow_and_write(min_len, write),
                 _ => unreachable!("type checked by the caller"),
             }),
         }

@@ -296,27 +296,17 @@ impl<C: Clock> Engine<C> {
 
     pub(super) fn append_unguarded(&mut self, key: &[u8], value: &[u8]) -> Result<usize, Error> {
         let hash = self.keys.hash(key);
-        match self.live(hash, key) {
-            None => {
-                self.store(
-                    hash,
-                    key,
-                    None,
-                    Value::Str(Str::from_slice(value)),
-                    TtlChange::Keep,
-                );
-                Ok(value.len())
-            }
-            Some(i) => {
-                if !matches!(self.keys.slot(i).value, Value::Str(_)) {
-                    return Err(Error::WrongType);
-                }
-                Ok(self.modify(i, |v| match v {
-                    Value::Str(s) => s.append(value),
-                    _ => unreachable!("type checked above"),
-                }))
-            }
-        }
+        let existing = self.live(hash, key);
+        let current = match existing.map(|i| &self.keys.slot(i).value) {
+            None => 0,
+            Some(Value::Str(s)) => s.len(),
+            Some(_) => return Err(Error::WrongType),
+        };
+        let write = |s: &mut [u8]| {
+            s[current..].copy_from_slice(value);
+            s.len()
+        };
+        Ok(self.edit_string(hash, key, existing, current + value.len(), write))
     }
 
     /// `STRLEN`: length of the string at `key`, 0 if missing.

@@ -93,43 +93,53 @@ impl Str {
         }
     }
 
-    /// Runs `f` on the bytes as a growable `Vec`, then puts the result where its new length
-    /// belongs (inline or on the heap). An inline string is copied into a temporary `Vec`
-    /// for the call; a heap one is edited in place.
-    pub(crate) fn edit<R>(&mut self, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-        match self {
-            Str::Heap(v) => {
-                let r = f(v);
-                if v.len() <= INLINE_STR {
-                    *self = Str::from_slice(v);
-                }
-                r
+    /// `len` zero bytes, inline when short enough (a heap one holds exactly `len`).
+    pub(crate) fn zeroed(len: usize) -> Self {
+        if len <= INLINE_STR {
+            Str::Inline {
+                len: len as u8,
+                buf: [0u8; INLINE_STR],
             }
-            Str::Inline { len, buf } => {
-                let mut v = buf[..usize::from(*len)].to_vec();
-                let r = f(&mut v);
-                *self = Str::from_vec(v);
-                r
-            }
+        } else {
+            Str::Heap(alloc::vec![0; len])
         }
     }
 
-    /// Appends `extra` (`APPEND`); returns the new length. In place while the result still
-    /// fits inline.
-    pub(crate) fn append(&mut self, extra: &[u8]) -> usize {
-        if let Str::Inline { len, buf } = self {
-            let old = usize::from(*len);
-            let new = old + extra.len();
-            if new <= INLINE_STR {
-                buf[old..new].copy_from_slice(extra);
-                *len = new as u8;
-                return new;
+    /// Zero-extends the string to at least `min_len` bytes, then runs `f` on all its bytes
+    /// (`SETRANGE`, `SETBIT`, `APPEND`: the writes that only grow a string). In place while
+    /// the result fits inline: no allocation for short strings.
+    pub(crate) fn grow_and_write<R>(
+        &mut self,
+        min_len: usize,
+        f: impl FnOnce(&mut [u8]) -> R,
+    ) -> R {
+        match self {
+            Str::Inline { len, buf } if min_len <= INLINE_STR => {
+                let old = usize::from(*len);
+                if old < min_len {
+                    buf[old..min_len].fill(0);
+                    *len = min_len as u8;
+                }
+                f(&mut buf[..usize::from(*len)])
+            }
+            Str::Inline { len, buf } => {
+                // Room to grow, as `Vec` itself doubles: `APPEND` in a loop stays amortised.
+                let mut v = Vec::with_capacity(min_len.max(2 * INLINE_STR));
+                v.extend_from_slice(&buf[..usize::from(*len)]);
+                v.resize(min_len, 0);
+                *self = Str::Heap(v);
+                let Str::Heap(v) = self else {
+                    unreachable!("just stored")
+                };
+                f(v)
+            }
+            Str::Heap(v) => {
+                if v.len() < min_len {
+                    v.resize(min_len, 0);
+                }
+                f(v)
             }
         }
-        self.edit(|v| {
-            v.extend_from_slice(extra);
-            v.len()
-        })
     }
 }
 
@@ -171,28 +181,28 @@ mod tests {
     }
 
     #[test]
-    fn append_moves_to_the_heap_past_the_limit() {
-        let mut s = Str::from_slice(&[b'a'; INLINE_STR - 2]);
-        assert_eq!(s.append(b"bb"), INLINE_STR);
-        assert!(s.is_inline());
-        assert_eq!(s.append(b"c"), INLINE_STR + 1);
-        assert!(!s.is_inline());
-        let mut expected = [b'a'; INLINE_STR - 2].to_vec();
-        expected.extend_from_slice(b"bbc");
-        assert_eq!(&*s, &expected[..]);
-        assert_eq!(s.into_vec(), expected);
-    }
-
-    #[test]
-    fn edit_keeps_the_inline_invariant_both_ways() {
+    fn growing_writes_stay_inline_while_they_fit() {
         let mut s = Str::from_slice(b"abc");
-        s.edit(|v| v.resize(INLINE_STR + 10, 0));
-        assert!(!s.is_inline());
-        assert_eq!(s.len(), INLINE_STR + 10);
-        s.edit(|v| v.truncate(3));
+        // Within the inline room: in place, zero-filled.
+        let len = s.grow_and_write(5, |b| {
+            b[4] = b'z';
+            b.len()
+        });
+        assert_eq!(len, 5);
         assert!(s.is_inline());
-        assert_eq!(&*s, b"abc");
-        s[1] = b'X';
-        assert_eq!(&*s, b"aXc");
+        assert_eq!(&*s, b"abc\0z");
+        // Never shortens.
+        s.grow_and_write(2, |b| b[0] = b'A');
+        assert_eq!(&*s, b"Abc\0z");
+        // Past the inline room: moved to the heap, zero-filled, then grown in place.
+        s.grow_and_write(INLINE_STR + 10, |b| b[INLINE_STR + 9] = b'!');
+        assert!(!s.is_inline());
+        let mut expected = b"Abc\0z".to_vec();
+        expected.resize(INLINE_STR + 10, 0);
+        expected[INLINE_STR + 9] = b'!';
+        assert_eq!(&*s, &expected[..]);
+        s.grow_and_write(INLINE_STR + 11, |_| ());
+        expected.push(0);
+        assert_eq!(&*s, &expected[..]);
     }
 }
