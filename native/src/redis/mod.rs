@@ -149,7 +149,16 @@ struct Inner {
     check_now: Notify,
     /// Redis's TCP address, to tell "refuses connections" from "slow" when a call times out.
     tcp_addr: Option<(String, u16)>,
+    /// On a cluster: when a master last answered [`RedisStorage::cluster_answers`]'s PING, in
+    /// milliseconds since `started` (0: never), so that a burst of failed calls during one
+    /// master's promotion asks the cluster once per [`CLUSTER_VERDICT_FOR`], not per call.
+    cluster_answered_ms: AtomicU64,
 }
+
+/// How long a cluster's "some master answers" verdict stands for the calls that fail after
+/// it (see [`RedisStorage::cluster_answers`]). Short: were the whole cluster to go down just
+/// after, calls in this window get their own error instead of failing over to memory.
+const CLUSTER_VERDICT_FOR: Duration = Duration::from_millis(100);
 
 /// One `field:value` line of an `INFO` reply.
 fn info_field(info: &Value, field: &str) -> Option<String> {
@@ -381,6 +390,7 @@ impl RedisStorage {
             health,
             check_now: Notify::new(),
             tcp_addr,
+            cluster_answered_ms: AtomicU64::new(0),
         });
         tokio::spawn(health_checks(Arc::downgrade(&inner)));
         Ok(Self { inner })
@@ -576,20 +586,37 @@ impl RedisStorage {
     /// health-check timeouts): a call that failed as unreachable while this holds met one
     /// shard down (its replica being promoted), not an outage of the cluster. `false` on
     /// the other topologies.
+    ///
+    /// A verdict of "answers" stands for [`CLUSTER_VERDICT_FOR`] (one PING to every master
+    /// per window, however many calls fail meanwhile); "none answers" is never reused.
     pub(crate) async fn cluster_answers(&self) -> bool {
         let Link::Cluster(c) = &self.inner.connection else {
             return false;
         };
+        let since_start = |at: Instant| at.duration_since(self.inner.started).as_millis() as u64;
+        let last = self.inner.cluster_answered_ms.load(Ordering::Acquire);
+        if last != 0 && since_start(Instant::now()) < last + CLUSTER_VERDICT_FOR.as_millis() as u64
+        {
+            return true;
+        }
         let mut c = c.clone();
         let within = self
             .inner
             .config
             .response_timeout
             .min(health_timeout(&self.inner.config));
-        matches!(
+        let answers = matches!(
             tokio::time::timeout(within, link::any_master_ping(&mut c)).await,
             Ok(Ok(_))
-        )
+        );
+        if answers {
+            // At least 1: 0 means never.
+            let now = since_start(Instant::now()).max(1);
+            self.inner
+                .cluster_answered_ms
+                .fetch_max(now, Ordering::AcqRel);
+        }
+        answers
     }
 
     /// Runs a script (for the fallback's replay), under the operation deadline.
