@@ -108,7 +108,9 @@ pub(crate) fn refused(err: &RedisError) -> bool {
 
 /// How an I/O-level failure is reported: the kind of failure, no addresses or secrets.
 pub(crate) fn unavailable(err: &RedisError) -> StorageError {
-    let what = if err.is_timeout() {
+    let what = if let Some(why) = super::single::never_sent(err) {
+        format!("not connected ({why}; nothing sent)")
+    } else if err.is_timeout() {
         "timed out".to_string()
     } else if refused(err) {
         "connection refused".to_string()

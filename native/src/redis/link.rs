@@ -265,10 +265,13 @@ pub(crate) fn fans_out(cmd: &Cmd) -> bool {
     slots.any(|slot| Some(slot) != first)
 }
 
-/// Whether `err` proves that the command was never sent: a refused connection, or no
+/// Whether `err` proves that the command was never sent: a refused connection, a connect
+/// that failed otherwise (timed out, authentication; marked by [`super::single`]), or no
 /// connection to route it to.
 pub(crate) fn not_sent(err: &RedisError) -> bool {
-    super::convert::refused(err) || err.kind() == ErrorKind::ClusterConnectionNotFound
+    super::convert::refused(err)
+        || err.kind() == ErrorKind::ClusterConnectionNotFound
+        || super::single::never_sent(err).is_some()
 }
 
 impl Link {

@@ -202,13 +202,82 @@ pub(crate) struct SingleLink {
     pub(crate) force: bool,
 }
 
+/// The marker a failed connect carries: nothing was sent. A connect error is handed on as
+/// an I/O error of kind `NotConnected` wrapping this, whose source is the [`NotSent`] that
+/// [`never_sent`] finds (the `redis` crate's error hides the I/O error itself behind an
+/// `Arc`, but passes `source()` through). It holds only the kind of failure: no address,
+/// since errors may be logged.
+#[derive(Debug)]
+struct NeverSent(NotSent);
+
+/// What [`never_sent`] finds: why the connect failed.
+#[derive(Debug)]
+pub(crate) struct NotSent(&'static str);
+
+impl std::fmt::Display for NeverSent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not connected: {}", self.0 .0)
+    }
+}
+
+impl std::fmt::Display for NotSent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for NeverSent {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+impl std::error::Error for NotSent {}
+
+/// `error`, a failed connect, marked as [`NeverSent`]; a refusal stays as it is (already
+/// recognised as "nothing sent", and reported as "connection refused").
+fn mark_never_sent(error: RedisError) -> RedisError {
+    if super::convert::refused(&error) {
+        return error;
+    }
+    let what = if error.is_timeout() {
+        "the connect timed out"
+    } else if error.kind() == redis::ErrorKind::AuthenticationFailed {
+        "authentication failed"
+    } else if error.kind() == redis::ErrorKind::Io {
+        "the connect failed"
+    } else {
+        "the connection could not be set up"
+    };
+    RedisError::from(std::io::Error::new(
+        std::io::ErrorKind::NotConnected,
+        NeverSent(NotSent(what)),
+    ))
+}
+
+/// Why a failed connect sent nothing, when `err` is one ([`NeverSent`]).
+pub(crate) fn never_sent(err: &RedisError) -> Option<&'static str> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    while let Some(e) = source {
+        if let Some(marker) = e.downcast_ref::<NotSent>() {
+            return Some(marker.0);
+        }
+        source = e.source();
+    }
+    None
+}
+
 impl SingleLink {
     async fn call<T, F, Fut>(&self, send: F) -> RedisResult<T>
     where
         F: FnOnce(MultiplexedConnection) -> Fut,
         Fut: std::future::Future<Output = (MultiplexedConnection, RedisResult<T>)>,
     {
-        let connected = self.conn.connect_with(self.force).await?;
+        let connected = self
+            .conn
+            .connect_with(self.force)
+            .await
+            .map_err(mark_never_sent)?;
         let generation = connected.generation;
         let (conn, result) = send(connected.conn).await;
         self.conn.settle(&Connected { conn, generation }, &result);
@@ -240,6 +309,34 @@ impl SingleLink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_connect_is_known_to_have_sent_nothing() {
+        let timed_out = RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut));
+        let marked = mark_never_sent(timed_out);
+        assert_eq!(never_sent(&marked), Some("the connect timed out"));
+        assert!(!marked.is_timeout(), "not a response timeout");
+        assert!(super::super::link::not_sent(&marked));
+        let text = super::super::convert::unavailable(&marked).to_string();
+        assert!(
+            text.contains("not connected (the connect timed out; nothing sent)"),
+            "{text}"
+        );
+        let auth = mark_never_sent(RedisError::from((
+            redis::ErrorKind::AuthenticationFailed,
+            "WRONGPASS",
+        )));
+        assert_eq!(never_sent(&auth), Some("authentication failed"));
+        // A refusal keeps its own form; errors after sending carry no marker.
+        let refused = mark_never_sent(RedisError::from(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused,
+        )));
+        assert_eq!(never_sent(&refused), None);
+        assert!(super::super::link::not_sent(&refused));
+        let dropped = RedisError::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert_eq!(never_sent(&dropped), None);
+        assert!(!super::super::link::not_sent(&dropped));
+    }
 
     #[test]
     fn the_backoff_grows_to_its_cap_and_ends_the_cycle() {
