@@ -968,6 +968,8 @@ impl CompleteStorage for FallbackStorage {
                 other => return other,
             }
         }
+        // Served from memory: every write copied there before is applied first, as for reads.
+        self.inner.flush_mirror_if_pending();
         self.inner.memory.key_versions(keys).await
     }
 
