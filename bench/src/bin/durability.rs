@@ -7,6 +7,10 @@
 //!   their files under the same directory (`$TMPDIR`, default `/tmp`).
 //! * Restart time with 1,000,000 keys: `MemoryStorage::open` replaying its log, next to
 //!   Redis's `DEBUG LOADAOF` (flush and reload from its AOF).
+//! * The fallback's outage journal on disk: `FallbackStorage` serving from memory while
+//!   Redis is down (nothing listens on its port), the same SETs from the same tasks, each
+//!   journaled with `no`, `everysec`, `always` (a group commit, as the log's) before it is
+//!   acknowledged, next to `MemoryStorage`'s log with the same policy.
 //!
 //! Run: `cargo run --release --manifest-path bench/Cargo.toml --bin durability`
 //! (`--quick` for a smoke run). Output is Markdown.
@@ -20,7 +24,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hedgestore_native::{
-    BaseStorage, Command, CompleteStorage, Durability, Fsync, MemoryConfig, MemoryStorage,
+    BackendKind, BaseStorage, Command, CompleteStorage, Durability, FallbackStorage, Fsync,
+    MemoryConfig, MemoryStorage, StorageConfig,
 };
 
 const TASKS: usize = 50;
@@ -43,7 +48,7 @@ fn set(i: usize, value: &[u8]) -> Command {
 }
 
 /// SETs per second through `storage` from [`TASKS`] tasks.
-async fn hedgestore_sets(storage: &MemoryStorage, ops: usize) -> f64 {
+async fn hedgestore_sets<S: BaseStorage + Clone + 'static>(storage: &S, ops: usize) -> f64 {
     let storage = Arc::new(storage.clone());
     let value = Arc::new(vec![b'v'; 100]);
     let per_task = ops / TASKS;
@@ -173,6 +178,47 @@ async fn main() {
         );
     }
 
+    println!(
+        "\n## The outage journal: SETs while Redis is down, {TASKS} tasks, 100 B values\n"
+    );
+    println!(
+        "| sync policy | FallbackStorage on memory, journaled (SET/s) | MemoryStorage, logged \
+         (SET/s) | ratio |"
+    );
+    println!("|---|---:|---:|---:|");
+    for (name, fsync) in [
+        ("`no`", Fsync::No),
+        ("`everysec`", Fsync::EverySec),
+        ("`always`", Fsync::Always),
+    ] {
+        // The journal's bound holds every SET of the run (arguments only).
+        let ops = if fsync == Fsync::Always { ops / 4 } else { ops };
+        let dir = scratch("journal");
+        let mut config = StorageConfig::default()
+            .redis_url(format!("redis://127.0.0.1:{}", closed_port()))
+            .redis_connect_timeout(Duration::from_millis(200));
+        config.durability = durability(&dir, fsync);
+        config.fallback.journal_max_bytes = 1 << 30;
+        let fallback = FallbackStorage::start(config).await.expect("fallback");
+        assert_eq!(fallback.serving(), BackendKind::Memory, "redis is down");
+        let journaled = hedgestore_sets(&fallback, ops).await;
+        fallback.close().await.expect("close");
+        drop(fallback);
+        let _ = std::fs::remove_dir_all(&dir);
+
+        let dir = scratch("hs-log");
+        let storage =
+            MemoryStorage::open(MemoryConfig::default(), &durability(&dir, fsync)).expect("open");
+        let logged = hedgestore_sets(&storage, ops).await;
+        storage.close().await.expect("close");
+        drop(storage);
+        let _ = std::fs::remove_dir_all(&dir);
+        println!(
+            "| {name} | {journaled:.0} | {logged:.0} | {:.2}x |",
+            journaled / logged
+        );
+    }
+
     println!("\n## Restart with {restart_keys} keys (100 B values)\n");
     let dir = scratch("restart");
     let settings = durability(&dir, Fsync::No);
@@ -237,4 +283,10 @@ async fn main() {
             Err(e) => format!("n/a ({e})"),
         }
     );
+}
+
+/// A loopback port nothing listens on (bound, then released): a Redis that is down.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
 }
