@@ -599,6 +599,26 @@ impl Inner {
     /// Appends what `fill` pushes to the mirror queue (under one lock of it), then copies
     /// the queue into memory unless another caller is copying it.
     fn enqueue_mirror(&self, fill: impl FnOnce(&mut dyn FnMut(Command))) {
+        // The usual case, no copier busy and nothing queued: copied straight from the
+        // copier's own buffer, without going through the queue.
+        if let Ok(mut applying) = self.mirror_queue.applying.try_lock() {
+            if self.mirror_queue.len.load(Ordering::SeqCst) == 0 {
+                fill(&mut |copy| applying.push(copy));
+                let added = applying.len();
+                // Counted while being copied, as queued copies are (see `apply_queued`).
+                self.mirror_queue.len.fetch_add(added, Ordering::SeqCst);
+                let _ = self.memory.apply_all(applying.drain(..));
+                self.mirror_queue.len.fetch_sub(added, Ordering::SeqCst);
+                drop(applying);
+                // Pairs with the fence of a caller that queued meanwhile and found the
+                // copier's lock taken: its copies are copied here.
+                std::sync::atomic::fence(Ordering::SeqCst);
+                if self.mirror_queue.len.load(Ordering::SeqCst) > 0 {
+                    self.copy_mirror_unless_busy();
+                }
+                return;
+            }
+        }
         let (added, queued) = {
             let mut pending = lock(&self.mirror_queue.pending);
             let before = pending.len();
