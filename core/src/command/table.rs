@@ -117,16 +117,34 @@ pub struct CommandSpec {
     /// check every row (parsing, key positions, memory admission) without a list of their
     /// own that could miss a command.
     pub example: &'static [&'static str],
+    /// [`name`](Self::name), cut from `id` once, when the table is built (it is asked for
+    /// every command sent to Redis).
+    name: &'static str,
+}
+
+/// The part of a row id before `|` (`"pubsub"` of `"pubsub|channels"`), or all of it.
+const fn container_of(id: &'static str) -> &'static str {
+    let bytes = id.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'|' {
+            let (head, _) = bytes.split_at(i);
+            return match core::str::from_utf8(head) {
+                Ok(name) => name,
+                Err(_) => panic!("a command id is ASCII"),
+            };
+        }
+        i += 1;
+    }
+    id
 }
 
 impl CommandSpec {
     /// The command name as errors word it (`"hset"`; `"pubsub"` for every `PUBSUB`
     /// subcommand).
+    #[inline]
     pub fn name(&self) -> &'static str {
-        match self.id.split_once('|') {
-            Some((container, _)) => container,
-            None => self.id,
-        }
+        self.name
     }
 
     /// The subcommand (`"channels"`), if this row is one.
@@ -174,6 +192,7 @@ macro_rules! command_table {
                 flags: CommandFlags::empty()$(.with(CommandFlags::$flag))*,
                 keys: KeyRange { first: $first, last: $last, step: $step },
                 example: &[$($example),+],
+                name: container_of($id),
             },)*
         ];
 

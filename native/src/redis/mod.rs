@@ -635,27 +635,25 @@ impl RedisStorage {
         &self,
         commands: &[Command],
     ) -> Vec<std::result::Result<Reply, Failure>> {
-        let mut out: Vec<Option<std::result::Result<Reply, Failure>>> =
-            commands.iter().map(|_| None).collect();
-        let mut pipe = redis::pipe();
+        let mut pipe = redis::Pipeline::with_capacity(commands.len());
         pipe.ignore_errors();
-        let mut sent = Vec::new();
+        // Commands answered without being sent (invalid here: rare), by position.
+        let mut refused: Vec<(usize, StorageError)> = Vec::new();
+        let mut retry_safe = true;
         for (i, command) in commands.iter().enumerate() {
             match validate(command).and_then(|()| self.fits_topology(command)) {
                 Ok(()) => {
                     pipe.add_command(to_cmd(command));
-                    sent.push(i);
+                    retry_safe &= command.retry_safe();
                 }
-                Err(error) => {
-                    out[i] = Some(Err(Failure {
-                        error,
-                        maybe_applied: false,
-                    }))
-                }
+                Err(error) => refused.push((i, error)),
             }
         }
-        if !sent.is_empty() {
-            let outcome = match self.check_open() {
+        let sent = commands.len() - refused.len();
+        let mut answers = if sent == 0 {
+            Ok(Vec::new().into_iter())
+        } else {
+            match self.check_open() {
                 Err(error) => Err((
                     Failure {
                         error,
@@ -663,54 +661,52 @@ impl RedisStorage {
                     },
                     false,
                 )),
-                Ok(()) => {
-                    let retry_safe = sent.iter().all(|i| commands[*i].retry_safe());
-                    self.send_pipeline(&pipe, sent.len(), retry_safe).await
-                }
-            };
-            match outcome {
-                Ok(values) => {
-                    for (i, value) in sent.iter().zip(values) {
-                        out[*i] = Some(match value {
-                            Value::ServerError(e) => Err(Failure {
-                                error: StorageError::Command(Error::from_reply(
-                                    &server_error_text(&RedisError::from(e)).unwrap_or_default(),
-                                )),
-                                maybe_applied: false,
-                            }),
-                            value => to_reply(value).map_err(|e| Failure {
-                                error: e.into(),
-                                maybe_applied: false,
-                            }),
-                        });
-                    }
-                }
-                Err((failure, timed_out)) => {
-                    for i in &sent {
-                        let read = commands[*i].retry_safe();
-                        let error = if timed_out {
-                            no_answer(read)
-                        } else {
-                            failure.error.clone()
-                        };
-                        out[*i] = Some(Err(Failure {
-                            error,
-                            maybe_applied: failure.maybe_applied && !read,
-                        }));
-                    }
-                }
+                Ok(()) => self
+                    .send_pipeline(&pipe, sent, retry_safe)
+                    .await
+                    .map(Vec::into_iter),
             }
-        }
-        let out: Vec<_> = out
-            .into_iter()
-            .map(|r| r.expect("every command answered"))
-            .collect();
-        // Counted command by command, as single calls are (without a latency each).
-        for (command, result) in commands.iter().zip(&out) {
+        };
+        let mut refused = refused.into_iter().peekable();
+        let mut out = Vec::with_capacity(commands.len());
+        for (i, command) in commands.iter().enumerate() {
+            let result = match refused.next_if(|(at, _)| *at == i) {
+                Some((_, error)) => Err(Failure {
+                    error,
+                    maybe_applied: false,
+                }),
+                None => match &mut answers {
+                    Ok(values) => match values.next().expect("one reply per command sent") {
+                        Value::ServerError(e) => Err(Failure {
+                            error: StorageError::Command(Error::from_reply(
+                                &server_error_text(&RedisError::from(e)).unwrap_or_default(),
+                            )),
+                            maybe_applied: false,
+                        }),
+                        value => to_reply(value).map_err(|e| Failure {
+                            error: e.into(),
+                            maybe_applied: false,
+                        }),
+                    },
+                    Err((failure, timed_out)) => {
+                        let read = command.retry_safe();
+                        Err(Failure {
+                            error: if *timed_out {
+                                no_answer(read)
+                            } else {
+                                failure.error.clone()
+                            },
+                            maybe_applied: failure.maybe_applied && !read,
+                        })
+                    }
+                },
+            };
+            // Counted command by command, as single calls are (without a latency each).
             let outcome = result
                 .as_ref()
                 .map_or_else(|f| Outcome::of_error(&f.error), |_| Outcome::Ok);
             telemetry::count_command(Backend::Redis, command, outcome);
+            out.push(result);
         }
         out
     }
