@@ -96,7 +96,7 @@ for target in node web; do
     }
     rm "$OUT/$target/hedgestore_wasm_bg.wasm"
 done
-"$WASM_OPT" -Oz --strip-debug --strip-producers "$OUT/$SHARED" -o "$OUT/$SHARED"
+"$WASM_OPT" -Oz --converge --strip-debug --strip-producers "$OUT/$SHARED" -o "$OUT/$SHARED"
 # Rewrites the one place a glue file names its .wasm; fails unless it matched exactly once.
 point_at_shared() {
     local file=$1 from=$2 to=$3
