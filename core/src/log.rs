@@ -128,7 +128,7 @@ pub fn decode_payload(crc: u32, payload: &[u8]) -> Result<Vec<Command>, Stop> {
             let len = cursor.number()?;
             args.push(cursor.take(len)?.to_vec());
         }
-        commands.push(Command::parse(&args).map_err(|_| Stop::Unparsable)?);
+        commands.push(Command::parse_write(&args).map_err(|_| Stop::Unparsable)?);
     }
     if cursor.at != payload.len() {
         return Err(Stop::Unparsable);

@@ -29,6 +29,24 @@ fn every_example_parses_into_its_own_row() {
     }
 }
 
+/// `Command::parse_write` (what a log is read with) takes every row flagged `WRITE`, to the
+/// same command as `Command::parse`, and refuses every other row.
+#[test]
+fn the_write_parser_takes_exactly_the_writes() {
+    for spec in COMMAND_TABLE {
+        let parsed = Command::parse_write(spec.example);
+        if spec.flags.contains(CommandFlags::WRITE) {
+            assert_eq!(parsed, Ok(example(spec)), "{}", spec.id);
+        } else {
+            assert!(
+                matches!(parsed, Err(Error::UnknownCommand { .. })),
+                "{}: {parsed:?}",
+                spec.id
+            );
+        }
+    }
+}
+
 #[test]
 fn every_command_writes_back_to_arguments_that_parse_to_it() {
     for spec in COMMAND_TABLE {
