@@ -366,9 +366,7 @@ pub(crate) fn format_score(v: f64) -> Vec<u8> {
             }
         } else {
             out.extend_from_slice(b"0.");
-            for _ in 0..(-exp - 1) {
-                out.push(b'0');
-            }
+            out.resize(out.len() + (-exp - 1) as usize, b'0');
             out.extend_from_slice(&digits[..without_trailing_zeros(&digits)]);
         }
     } else {
