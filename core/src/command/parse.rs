@@ -8,11 +8,12 @@
 //! on a key of another type `WRONGTYPE`; hedgestore answers the argument's error in both
 //! cases.)
 //!
-//! Longer than 600 lines on purpose: two `match`es parse every command, one the writes (all
-//! that a log holds, so [`Command::parse_write`] replays one without the reads' parsers) and
-//! one the rest; `core/tests/command_table.rs` parses every row's example through both
-//! entries, so a row missing its arm fails there. The option-heavy families have their own
-//! `parse_*` files.
+//! Longer than 600 lines on purpose: two exhaustive `match`es parse every command, one the
+//! writes (all that a log holds, so [`Command::parse_write`] replays one without the reads'
+//! parsers) and one the rest, each refusing the other's rows in one listed arm, so a new
+//! command does not compile until it has its arm; `core/tests/command_table.rs` parses every
+//! row's example through both entries. The option-heavy families have their own `parse_*`
+//! files.
 
 use alloc::format;
 use alloc::string::String;
@@ -123,10 +124,10 @@ impl Command {
     }
 
     /// Parses a command that writes (flagged [`CommandFlags::WRITE`]), as [`parse`](Self::parse)
-    /// does, and refuses any other as an unknown command. A log of writes is read with it
-    /// ([`crate::log`]), so a build that only replays logs carries no parser of the reads
-    /// (about a third of the parsing code: the wasm package replays a persisted store's log and
-    /// parses nothing else).
+    /// does, and refuses any other as an unknown command. A log of writes only is read with it
+    /// ([`Records::writes`](crate::log::Records::writes)), so a build that only replays such
+    /// logs carries no parser of the reads (about a third of the parsing code: the wasm
+    /// package replays a persisted store's log and parses nothing else).
     pub fn parse_write<A: AsRef<[u8]>>(args: &[A]) -> Result<Command, Error> {
         let spec = lookup(args)?;
         if spec.flags.contains(CommandFlags::WRITE) {
@@ -138,9 +139,9 @@ impl Command {
 }
 
 /// The arguments of a command that writes, whose row `spec` [`lookup`] found (and checked
-/// the arity of): one arm per row flagged [`CommandFlags::WRITE`]. A row without an arm
-/// here is refused as unknown, which `the_write_parser_takes_exactly_the_writes`
-/// (core/tests/command_table.rs) catches.
+/// the arity of): one arm per row flagged [`CommandFlags::WRITE`], and one that refuses
+/// every other row as unknown (`the_write_parser_takes_exactly_the_writes` in
+/// core/tests/command_table.rs checks that the rows are on the right side).
 fn parse_write_row<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Command, Error> {
     let cmd_name = spec.name();
     let a = |i: usize| args[i].as_ref();
@@ -417,7 +418,89 @@ fn parse_write_row<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Com
         | CommandKind::ZInterStore
         | CommandKind::ZDiffStore => super::parse_zset::parse_write(spec, args)?,
         CommandKind::GeoAdd => super::parse_geo::parse(spec, args)?,
-        _ => return Err(unknown_command(args)),
+        // The rows that do not write, `parse_other_row`'s: listed, not `_`, so that a new
+        // row does not compile until it has an arm in one of the two.
+        CommandKind::Get
+        | CommandKind::MGet
+        | CommandKind::StrLen
+        | CommandKind::GetRange
+        | CommandKind::GetBit
+        | CommandKind::BitCount
+        | CommandKind::BitPos
+        | CommandKind::PfCount
+        | CommandKind::Exists
+        | CommandKind::Ttl
+        | CommandKind::PTtl
+        | CommandKind::Type
+        | CommandKind::Keys
+        | CommandKind::Scan
+        | CommandKind::DbSize
+        | CommandKind::Echo
+        | CommandKind::Ping
+        | CommandKind::HGet
+        | CommandKind::HMGet
+        | CommandKind::HGetAll
+        | CommandKind::HExists
+        | CommandKind::HLen
+        | CommandKind::HKeys
+        | CommandKind::HVals
+        | CommandKind::HTtl
+        | CommandKind::HPTtl
+        | CommandKind::HExpireTime
+        | CommandKind::HPExpireTime
+        | CommandKind::LRange
+        | CommandKind::LLen
+        | CommandKind::LIndex
+        | CommandKind::SMembers
+        | CommandKind::SIsMember
+        | CommandKind::SMIsMember
+        | CommandKind::SCard
+        | CommandKind::SRandMember
+        | CommandKind::SInter
+        | CommandKind::SUnion
+        | CommandKind::SDiff
+        | CommandKind::SInterCard
+        | CommandKind::SScan
+        | CommandKind::ZScore
+        | CommandKind::ZMScore
+        | CommandKind::ZCard
+        | CommandKind::ZCount
+        | CommandKind::ZLexCount
+        | CommandKind::ZRank
+        | CommandKind::ZRevRank
+        | CommandKind::ZRange
+        | CommandKind::ZRevRange
+        | CommandKind::ZRangeByScore
+        | CommandKind::ZRevRangeByScore
+        | CommandKind::ZRangeByLex
+        | CommandKind::ZRevRangeByLex
+        | CommandKind::ZRandMember
+        | CommandKind::ZScan
+        | CommandKind::GeoPos
+        | CommandKind::GeoDist
+        | CommandKind::GeoHash
+        | CommandKind::Publish
+        | CommandKind::PubSubChannels
+        | CommandKind::PubSubNumSub
+        | CommandKind::PubSubNumPat
+        | CommandKind::Touch
+        | CommandKind::HStrLen
+        | CommandKind::RandomKey
+        | CommandKind::Time
+        | CommandKind::ZUnion
+        | CommandKind::ZInter
+        | CommandKind::ZDiff
+        | CommandKind::ZInterCard
+        | CommandKind::Eval
+        | CommandKind::EvalSha
+        | CommandKind::EvalRo
+        | CommandKind::EvalShaRo
+        | CommandKind::ScriptLoad
+        | CommandKind::ScriptExists
+        | CommandKind::ScriptFlush
+        | CommandKind::HRandField
+        | CommandKind::HScan
+        | CommandKind::LPos => return Err(unknown_command(args)),
     })
 }
 
@@ -647,6 +730,85 @@ fn parse_other_row<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Com
         CommandKind::GeoPos | CommandKind::GeoDist | CommandKind::GeoHash => {
             super::parse_geo::parse(spec, args)?
         }
-        _ => return Err(unknown_command(args)),
+        // The writes, `parse_write_row`'s: listed, not `_`, so that a new row does not
+        // compile until it has an arm in one of the two.
+        CommandKind::Set
+        | CommandKind::GetDel
+        | CommandKind::GetEx
+        | CommandKind::MSet
+        | CommandKind::SetNx
+        | CommandKind::Incr
+        | CommandKind::Decr
+        | CommandKind::IncrBy
+        | CommandKind::DecrBy
+        | CommandKind::IncrByFloat
+        | CommandKind::Append
+        | CommandKind::SetEx
+        | CommandKind::PSetEx
+        | CommandKind::GetSet
+        | CommandKind::MSetNx
+        | CommandKind::SetRange
+        | CommandKind::SetBit
+        | CommandKind::BitOp
+        | CommandKind::PfAdd
+        | CommandKind::PfMerge
+        | CommandKind::Del
+        | CommandKind::Expire
+        | CommandKind::PExpire
+        | CommandKind::ExpireAt
+        | CommandKind::PExpireAt
+        | CommandKind::Persist
+        | CommandKind::Rename
+        | CommandKind::FlushDb
+        | CommandKind::FlushAll
+        | CommandKind::HSet
+        | CommandKind::HDel
+        | CommandKind::HIncrBy
+        | CommandKind::HIncrByFloat
+        | CommandKind::HSetNx
+        | CommandKind::HMSet
+        | CommandKind::HExpire
+        | CommandKind::HPExpire
+        | CommandKind::HExpireAt
+        | CommandKind::HPExpireAt
+        | CommandKind::HPersist
+        | CommandKind::HGetDel
+        | CommandKind::HGetEx
+        | CommandKind::HSetEx
+        | CommandKind::LPush
+        | CommandKind::RPush
+        | CommandKind::LPushX
+        | CommandKind::RPushX
+        | CommandKind::LPop
+        | CommandKind::RPop
+        | CommandKind::LSet
+        | CommandKind::LTrim
+        | CommandKind::LRem
+        | CommandKind::LInsert
+        | CommandKind::SAdd
+        | CommandKind::SRem
+        | CommandKind::SPop
+        | CommandKind::SMove
+        | CommandKind::SInterStore
+        | CommandKind::SUnionStore
+        | CommandKind::SDiffStore
+        | CommandKind::ZAdd
+        | CommandKind::ZIncrBy
+        | CommandKind::ZRem
+        | CommandKind::ZRemRangeByRank
+        | CommandKind::ZRemRangeByScore
+        | CommandKind::ZRemRangeByLex
+        | CommandKind::ZPopMin
+        | CommandKind::ZPopMax
+        | CommandKind::ZUnionStore
+        | CommandKind::ZInterStore
+        | CommandKind::ZDiffStore
+        | CommandKind::GeoAdd
+        | CommandKind::Copy
+        | CommandKind::RenameNx
+        | CommandKind::Unlink
+        | CommandKind::ZRangeStore
+        | CommandKind::LMove
+        | CommandKind::LMPop => return Err(unknown_command(args)),
     })
 }
