@@ -16,7 +16,7 @@
 #   * the package's profile (opt-level s, fat LTO, one codegen unit, panic=abort) is given by
 #     environment for this build only, not in the workspace's release profile. opt-level s
 #     rather than z: at z little is inlined on the get/set path, and MemoryStore's get and
-#     set measured 2.2x and 1.5x slower for 20 KB less gzipped wasm (wasm/README.md, "Size").
+#     set measured 2.2x and 1.5x slower for 23 KB less gzipped wasm (wasm/README.md, "Size").
 #     HEDGESTORE_WASM_OPT_LEVEL=z builds the smaller variant.
 # wasm-opt is binaryen 132 from npm (installed into target/wasm-tools on first use): Debian's
 # binaryen (wasm-opt 108) produces modules that fail to load.
@@ -88,7 +88,7 @@ done
 # name ./hedgestore_wasm_bg.js, which lives there, as WebAssembly ES-module integration
 # needs) and the node and web glue load it from there. Checked, not assumed.
 SHARED=bundler/hedgestore_wasm_bg.wasm
-step "one optimized .wasm for every entry (wasm-opt -Oz) -> $OUT/$SHARED"
+step "one optimized .wasm for every entry (wasm-opt -Oz --converge) -> $OUT/$SHARED"
 for target in node web; do
     cmp -s "$OUT/$target/hedgestore_wasm_bg.wasm" "$OUT/$SHARED" || {
         echo "wasm-bindgen wrote different modules for $target and bundler: cannot share one" >&2
@@ -96,7 +96,7 @@ for target in node web; do
     }
     rm "$OUT/$target/hedgestore_wasm_bg.wasm"
 done
-"$WASM_OPT" -Oz --strip-debug --strip-producers "$OUT/$SHARED" -o "$OUT/$SHARED"
+"$WASM_OPT" -Oz --converge --strip-debug --strip-producers "$OUT/$SHARED" -o "$OUT/$SHARED"
 # Rewrites the one place a glue file names its .wasm; fails unless it matched exactly once.
 point_at_shared() {
     local file=$1 from=$2 to=$3

@@ -335,7 +335,9 @@ pub(crate) fn format_score(v: f64) -> Vec<u8> {
     if v.is_infinite() {
         return (if v > 0.0 { "inf" } else { "-inf" }).as_bytes().to_vec();
     }
-    // 17 significant digits, correctly rounded: `d.dddddddddddddddde±x`.
+    // 17 significant digits, correctly rounded: `d.dddddddddddddddde±x`. Taken apart as
+    // bytes (all ASCII), not `str` slices, whose char-boundary panic would compile in
+    // Unicode tables (the wasm package's size).
     let sci = alloc::format!("{v:.16e}");
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
@@ -343,37 +345,48 @@ pub(crate) fn format_score(v: f64) -> Vec<u8> {
         Some(m) => (true, m),
         None => (false, mantissa),
     };
-    let digits: alloc::string::String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let mut out = alloc::string::String::new();
+    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let without_trailing_zeros = |d: &[u8]| -> usize {
+        d.iter()
+            .rposition(|&b| b != b'0')
+            .map_or(0, |last| last + 1)
+    };
+    let mut out = Vec::with_capacity(24);
     if negative {
-        out.push('-');
+        out.push(b'-');
     }
     if (-4..17).contains(&exp) {
         if exp >= 0 {
-            let point = exp as usize + 1;
-            out.push_str(&digits[..point]);
-            let frac = digits[point..].trim_end_matches('0');
+            let (whole, frac) = digits.split_at((exp as usize + 1).min(digits.len()));
+            out.extend_from_slice(whole);
+            let frac = &frac[..without_trailing_zeros(frac)];
             if !frac.is_empty() {
-                out.push('.');
-                out.push_str(frac);
+                out.push(b'.');
+                out.extend_from_slice(frac);
             }
         } else {
-            out.push_str("0.");
-            for _ in 0..(-exp - 1) {
-                out.push('0');
-            }
-            out.push_str(digits.trim_end_matches('0'));
+            out.extend_from_slice(b"0.");
+            out.resize(out.len() + (-exp - 1) as usize, b'0');
+            out.extend_from_slice(&digits[..without_trailing_zeros(&digits)]);
         }
     } else {
-        out.push_str(&digits[..1]);
-        let frac = digits[1..].trim_end_matches('0');
+        let (first, frac) = digits.split_at(1.min(digits.len()));
+        out.extend_from_slice(first);
+        let frac = &frac[..without_trailing_zeros(frac)];
         if !frac.is_empty() {
-            out.push('.');
-            out.push_str(frac);
+            out.push(b'.');
+            out.extend_from_slice(frac);
         }
-        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+        out.push(b'e');
+        out.push(if exp < 0 { b'-' } else { b'+' });
+        let magnitude = exp.unsigned_abs();
+        if magnitude < 10 {
+            out.push(b'0');
+        }
+        let mut buf = [0u8; 20];
+        out.extend_from_slice(crate::num::format_i64_in(i64::from(magnitude), &mut buf));
     }
-    out.into_bytes()
+    out
 }
 
 /// Formats a score as Redis 7.0 stores it in a small sorted set and `ZSCAN` returns it
@@ -423,6 +436,8 @@ mod tests {
         assert_eq!(f(1.5), "1.5");
         assert_eq!(f(0.1), "0.10000000000000001");
         assert_eq!(f(1e20), "1e+20");
+        assert_eq!(f(-1e20), "-1e+20");
+        assert_eq!(f(1e100), "1e+100");
         assert_eq!(f(1e-5), "1.0000000000000001e-05");
         assert_eq!(f(123456789012345678.0), "1.2345678901234568e+17");
         assert_eq!(f(1e16), "10000000000000000");

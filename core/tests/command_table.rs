@@ -15,7 +15,7 @@ use hedgestore_core::{
 };
 
 fn example(spec: &CommandSpec) -> Command {
-    Command::parse(spec.example)
+    Command::parse(spec.example())
         .unwrap_or_else(|e| panic!("example of {} does not parse: {e}", spec.id))
 }
 
@@ -25,7 +25,25 @@ fn every_example_parses_into_its_own_row() {
         let command = example(spec);
         assert_eq!(command.kind(), spec.kind, "{}", spec.id);
         assert_eq!(command.name(), spec.name(), "{}", spec.id);
-        assert!(spec.arity_accepts(spec.example.len()), "{}", spec.id);
+        assert!(spec.arity_accepts(spec.example().len()), "{}", spec.id);
+    }
+}
+
+/// `Command::parse_write` (what a log is read with) takes every row flagged `WRITE`, to the
+/// same command as `Command::parse`, and refuses every other row.
+#[test]
+fn the_write_parser_takes_exactly_the_writes() {
+    for spec in COMMAND_TABLE {
+        let parsed = Command::parse_write(spec.example());
+        if spec.flags.contains(CommandFlags::WRITE) {
+            assert_eq!(parsed, Ok(example(spec)), "{}", spec.id);
+        } else {
+            assert!(
+                matches!(parsed, Err(Error::UnknownCommand { .. })),
+                "{}: {parsed:?}",
+                spec.id
+            );
+        }
     }
 }
 
@@ -67,8 +85,8 @@ fn keys_are_where_the_table_says() {
         let command = example(spec);
         let mut expected: Vec<&[u8]> = spec
             .keys
-            .positions(spec.example.len())
-            .map(|i| spec.example[i].as_bytes())
+            .positions(spec.example().len())
+            .map(|i| spec.example()[i].as_bytes())
             .collect();
         // Commands whose keys follow a count (`LMPOP`, the scripts) report them, though
         // the table (as Redis's) lists none: the count's position.
@@ -78,8 +96,8 @@ fn keys_are_where_the_table_says() {
             _ => None,
         };
         if let Some(at) = count_at {
-            let n: usize = spec.example[at].parse().unwrap();
-            expected = spec.example[at + 1..at + 1 + n]
+            let n: usize = spec.example()[at].parse().unwrap();
+            expected = spec.example()[at + 1..at + 1 + n]
                 .iter()
                 .map(|k| k.as_bytes())
                 .collect();
@@ -120,7 +138,7 @@ fn too_few_arguments_are_refused_with_the_commands_name() {
     // Arity 1 or -1 (the name alone) has nothing shorter to try.
     for spec in COMMAND_TABLE.iter().filter(|s| s.arity.abs() >= 2) {
         let min = spec.arity.unsigned_abs() as usize;
-        let short = &spec.example[..min - 1];
+        let short = &spec.example()[..min - 1];
         let err = Command::parse(short).unwrap_err();
         // A subcommand without its own name is its container's arity error.
         let named = if spec.subcommand().is_some() && short.len() >= 2 {
@@ -135,7 +153,7 @@ fn too_few_arguments_are_refused_with_the_commands_name() {
 #[test]
 fn too_many_arguments_are_refused_for_fixed_arities() {
     for spec in COMMAND_TABLE.iter().filter(|s| s.arity > 0) {
-        let mut long = spec.example.to_vec();
+        let mut long = spec.example().to_vec();
         long.push("extra");
         let err = Command::parse(&long).unwrap_err();
         assert_eq!(err, Error::WrongArity(spec.id), "{}", spec.id);
@@ -145,7 +163,7 @@ fn too_many_arguments_are_refused_for_fixed_arities() {
 #[test]
 fn names_are_case_insensitive() {
     for spec in COMMAND_TABLE {
-        let mut lower: Vec<String> = spec.example.iter().map(|s| s.to_string()).collect();
+        let mut lower: Vec<String> = spec.example().iter().map(|s| s.to_string()).collect();
         lower[0] = lower[0].to_lowercase();
         if spec.subcommand().is_some() {
             lower[1] = lower[1].to_lowercase();

@@ -242,10 +242,10 @@ fn arity_errors_are_worded_as_redis_words_them() {
         }
         let min = spec.arity.unsigned_abs() as usize;
         if min >= 2 {
-            mismatches.extend(same_refusal(&mut conn, &spec.example[..min - 1]).err());
+            mismatches.extend(same_refusal(&mut conn, &spec.example()[..min - 1]).err());
         }
         if spec.arity > 0 {
-            let mut long = spec.example.to_vec();
+            let mut long = spec.example().to_vec();
             long.push("extra");
             mismatches.extend(same_refusal(&mut conn, &long).err());
         }
@@ -376,10 +376,10 @@ fn every_example_replies_as_redis_does() {
                 .execute(Command::parse(setup).expect("fixture parses"))
                 .expect("fixture runs");
         }
-        let expected = chance_free(spec.id, from_resp(conn.call(spec.example).expect("call")));
+        let expected = chance_free(spec.id, from_resp(conn.call(spec.example()).expect("call")));
         let ours = chance_free(
             spec.id,
-            from_engine(Command::parse(spec.example).and_then(|c| engine.execute(c))),
+            from_engine(Command::parse(spec.example()).and_then(|c| engine.execute(c))),
         );
         if spec.id.starts_with("eval") || spec.id.starts_with("script|") {
             // Redis runs the example; the engine, without a Lua interpreter, refuses it.
@@ -387,7 +387,7 @@ fn every_example_replies_as_redis_does() {
             if matches!(expected, Norm::Error(_)) || ours != refused {
                 mismatches.push(format!(
                     "{:?}: redis {expected:?}, hedgestore {ours:?}",
-                    spec.example
+                    spec.example()
                 ));
             }
             continue;
@@ -395,7 +395,7 @@ fn every_example_replies_as_redis_does() {
         if expected != ours {
             mismatches.push(format!(
                 "{:?}: redis {expected:?}, hedgestore {ours:?}",
-                spec.example
+                spec.example()
             ));
         }
     }

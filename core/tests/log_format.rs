@@ -83,3 +83,24 @@ proptest! {
         prop_assert!(reader.stop().is_some());
     }
 }
+
+/// A log of writes only is read the same with `Records::writes`; a record holding anything
+/// else (the fallback journal's `ECHO` markers) stops that reader, not the general one.
+#[test]
+fn the_writes_reader_reads_writes_and_stops_at_anything_else() {
+    let set = Command::parse(&["SET", "k", "v"]).unwrap();
+    let echo = Command::parse(&["ECHO", "marker"]).unwrap();
+    let (bytes, ends) = encode(&[vec![set.clone()], vec![echo.clone(), set.clone()]]);
+
+    let mut general = Records::new(&bytes);
+    assert_eq!(
+        general.by_ref().collect::<Vec<_>>(),
+        vec![vec![set.clone()], vec![echo, set.clone()]]
+    );
+    assert_eq!(general.stop(), None);
+
+    let mut writes = Records::writes(&bytes);
+    assert_eq!(writes.by_ref().collect::<Vec<_>>(), vec![vec![set]]);
+    assert_eq!(writes.stop(), Some(Stop::Unparsable));
+    assert_eq!(writes.offset(), ends[0]);
+}

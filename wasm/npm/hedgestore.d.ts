@@ -47,8 +47,23 @@ interface Now {
   positions: Array<{ lng: number; lat: number }>;
 }
 
+/**
+ * The answers in `@upstash/redis`'s dialect (`dialect: 'upstash'`), by the kind of answer
+ * hedgestore's dialect gives: `unknown` for every kind. That client reads every reply string
+ * as JSON when it parses (automatic deserialization: `'10'` is `10`, `'{"a":1}'` an object),
+ * so what `get` answers is whatever was stored; `set` answers `'OK'` or `null` (or the old
+ * value), the 1/0 commands numbers, `hgetall`/`hmget` objects, the scans `[cursor, items]`,
+ * and with `automaticDeserialization: false` the replies as the REST endpoint sends them.
+ * Narrow the answers where they are used, or type the store as that client's `Redis` for
+ * its per-method declarations.
+ */
+type UpstashNow = { [K in keyof Now]: unknown };
+
+/** The answers of a store in dialect `D` (both when `D` is not known). */
+type NowOf<D extends Dialect> = D extends 'upstash' ? UpstashNow : Now;
+
 /** The same answers, as Promises. */
-type Later = { [K in keyof Now]: Promise<Now[K]> };
+type Later<N = Now> = { [K in keyof N]: Promise<N[K]> };
 
 /** A builder answers itself, to chain. */
 type Chain<B> = { [K in keyof Now]: B };
@@ -77,17 +92,21 @@ export interface Stats {
 }
 
 /**
- * The dialect of the command methods. `'hedgestore'` (the default): the answers these
- * declarations describe. `'upstash'`: `@upstash/redis`'s call signatures and answers, so code
+ * The dialect of the command methods. `'hedgestore'` (the default): the answers of
+ * commands.d.ts. `'upstash'`: `@upstash/redis`'s call signatures and answers, so code
  * written for that client runs unchanged (`set` answers `'OK'`/`null`, `hmget` an object,
  * `expire(key, s, 'NX')`, objects stored as JSON and stored JSON answered parsed, …; see the
- * README). The declarations here do not describe that dialect: type such a store as that
- * client's `Redis` (`as unknown as Redis`).
+ * README). The stores and their builders carry the dialect their constructor was given as a
+ * type parameter (`new MemoryStore({ dialect: 'upstash' })` is a `MemoryStore<'upstash'>`),
+ * and in that dialect every command method answers `unknown` (see `UpstashNow`): narrow the
+ * answers, or type such a store as that client's `Redis` (`as unknown as Redis`). The
+ * argument types stay hedgestore's (that client also takes objects as values, stored as
+ * JSON, and `expire`'s condition as `'NX'`: cast for those calls).
  */
 export type Dialect = 'hedgestore' | 'upstash';
 
 /** `new MemoryStore(options)`. Every option is optional. */
-export interface MemoryStoreOptions {
+export interface MemoryStoreOptions<D extends Dialect = Dialect> {
   /** Memory budget in bytes (default 1 GiB). */
   maxMemory?: number;
   /** What to evict past the threshold (default `'allkeys-lru'`). `'noeviction'` refuses writes with `OOM …` instead. */
@@ -118,7 +137,7 @@ export interface MemoryStoreOptions {
   /** The owner name this store's locks are held under (default: random per store). */
   lockOwner?: Bytes;
   /** `'upstash'`: take and answer `@upstash/redis`'s values (see {@link Dialect}). */
-  dialect?: Dialect;
+  dialect?: D;
   /**
    * With `dialect: 'upstash'`, as that client's option: `false` answers replies as the REST
    * endpoint sends them (no JSON parsing, no reshaping); default `true`.
@@ -127,7 +146,7 @@ export interface MemoryStoreOptions {
 }
 
 /** `MemoryStore.open(options)`: the constructor's options, and `persist`. */
-export interface MemoryStoreOpenOptions extends MemoryStoreOptions {
+export interface MemoryStoreOpenOptions<D extends Dialect = Dialect> extends MemoryStoreOptions<D> {
   /**
    * Persist the store to IndexedDB (browsers and their workers) under this name: the
    * database `hedgestore:<name>`. What was stored under the name is loaded before `open`
@@ -143,16 +162,17 @@ export interface MemoryStoreOpenOptions extends MemoryStoreOptions {
  * The hedgestore engine (Redis semantics: strings, hashes, lists, TTLs, eviction, pub/sub,
  * locks, atomic transactions) in WebAssembly memory. Every method is synchronous.
  * Call `free()` to release its memory when done (or let the garbage collector do it).
+ * `D` is the dialect of its command methods ({@link Dialect}), from the option `dialect`.
  */
-export class MemoryStore {
-  constructor(options?: MemoryStoreOptions);
+export class MemoryStore<D extends Dialect = 'hedgestore'> {
+  constructor(options?: MemoryStoreOptions<D>);
   /**
    * A store, resolved once it is ready: with `persist`, once what IndexedDB holds under the
    * name is loaded (so nothing can read it half loaded). Rejects with a `HedgestoreError`
    * when the host has no IndexedDB, another store holds the name, or the database holds
    * something else; with a `TypeError` for a bad option.
    */
-  static open(options?: MemoryStoreOpenOptions): Promise<MemoryStore>;
+  static open<D extends Dialect = 'hedgestore'>(options?: MemoryStoreOpenOptions<D>): Promise<MemoryStore<D>>;
   /**
    * Resolves once every write so far is stored in IndexedDB (at once for a store without
    * `persist`); rejects with the error if storing failed (then writes are refused).
@@ -164,9 +184,9 @@ export class MemoryStore {
    */
   close(): Promise<void>;
   /** A builder with the command methods; `exec()` applies everything queued, or nothing. */
-  transaction(): Transaction;
+  transaction(): Transaction<D>;
   /** `transaction()` under `@upstash/redis`'s name; with `dialect: 'upstash'` only (else a TypeError). */
-  multi(): Transaction;
+  multi(): Transaction<D>;
   /**
    * Calls `handler(message, channel)` for every message published to `channel`, in a
    * microtask after the publish (never inside it). Answers the unsubscribe function.
@@ -194,10 +214,10 @@ export class MemoryStore {
    */
   free(): void;
 }
-export interface MemoryStore extends Commands<Now> {}
+export interface MemoryStore<D extends Dialect = 'hedgestore'> extends Commands<NowOf<D>> {}
 
-/** A transaction on a MemoryStore: queue commands (they chain), then `exec()`. */
-export class Transaction {
+/** A transaction on a MemoryStore (in its dialect `D`): queue commands (they chain), then `exec()`. */
+export class Transaction<D extends Dialect = 'hedgestore'> {
   private constructor();
   /**
    * Applies every queued command atomically and answers their results in order; if any
@@ -210,10 +230,10 @@ export class Transaction {
   readonly length: number;
   free(): void;
 }
-export interface Transaction extends Commands<Chain<Transaction>> {}
+export interface Transaction<D extends Dialect = 'hedgestore'> extends Commands<Chain<Transaction<D>>> {}
 
 /** `new RemoteStore(options)`. */
-export interface RemoteStoreOptions {
+export interface RemoteStoreOptions<D extends Dialect = Dialect> {
   /** The endpoint: `hedgestore-proxy`'s address, or another Upstash-compatible REST URL. */
   url: string;
   /** The bearer token. */
@@ -231,7 +251,7 @@ export interface RemoteStoreOptions {
   /** Extra request headers. */
   headers?: Record<string, string>;
   /** `'upstash'`: take and answer `@upstash/redis`'s values (see {@link Dialect}). */
-  dialect?: Dialect;
+  dialect?: D;
   /**
    * With `dialect: 'upstash'`, as that client's option: `false` answers replies as the REST
    * endpoint sends them (no JSON parsing, no reshaping); default `true`.
@@ -242,18 +262,19 @@ export interface RemoteStoreOptions {
 /**
  * A client of an Upstash-compatible Redis REST endpoint (`hedgestore-proxy`, or a hosted one)
  * over `fetch`: the same command methods as MemoryStore, answering Promises. Locks go to
- * hedgestore-proxy's own lock routes (other endpoints refuse them).
+ * hedgestore-proxy's own lock routes (other endpoints refuse them). `D` is the dialect of
+ * its command methods ({@link Dialect}), from the option `dialect`.
  */
-export class RemoteStore {
-  constructor(options: RemoteStoreOptions);
+export class RemoteStore<D extends Dialect = 'hedgestore'> {
+  constructor(options: RemoteStoreOptions<D>);
   /** The endpoint. */
   readonly url: string;
   /** A builder sent as one request to `/pipeline`; each command applies on its own. */
-  pipeline(): Pipeline;
+  pipeline(): Pipeline<D>;
   /** A builder sent to `/multi-exec`: all-or-nothing on hedgestore-proxy. */
-  transaction(): RemoteTransaction;
+  transaction(): RemoteTransaction<D>;
   /** `transaction()` under `@upstash/redis`'s name; with `dialect: 'upstash'` only (else a TypeError). */
-  multi(): RemoteTransaction;
+  multi(): RemoteTransaction<D>;
   /**
    * Subscribes over Server-Sent Events; resolves to the unsubscribe function once the server
    * confirms (rejects with a `NetworkError` coded `TIMEOUT` if that takes over `timeout` ms).
@@ -276,10 +297,10 @@ export class RemoteStore {
   releaseLock(name: Bytes, token: Int): Promise<boolean>;
   free(): void;
 }
-export interface RemoteStore extends Commands<Later> {}
+export interface RemoteStore<D extends Dialect = 'hedgestore'> extends Commands<Later<NowOf<D>>> {}
 
-/** A pipeline on a RemoteStore. */
-export class Pipeline {
+/** A pipeline on a RemoteStore (in its dialect `D`). */
+export class Pipeline<D extends Dialect = 'hedgestore'> {
   private constructor();
   /** Sends the queued commands; resolves to their results, or rejects with a `PipelineError`. */
   exec(): Promise<any[]>;
@@ -287,10 +308,10 @@ export class Pipeline {
   readonly length: number;
   free(): void;
 }
-export interface Pipeline extends Commands<Chain<Pipeline>> {}
+export interface Pipeline<D extends Dialect = 'hedgestore'> extends Commands<Chain<Pipeline<D>>> {}
 
-/** A transaction on a RemoteStore. */
-export class RemoteTransaction {
+/** A transaction on a RemoteStore (in its dialect `D`). */
+export class RemoteTransaction<D extends Dialect = 'hedgestore'> {
   private constructor();
   /** Sends the queued commands; resolves to their results, or rejects with a `TransactionError` (nothing applied). */
   exec(): Promise<any[]>;
@@ -298,7 +319,7 @@ export class RemoteTransaction {
   readonly length: number;
   free(): void;
 }
-export interface RemoteTransaction extends Commands<Chain<RemoteTransaction>> {}
+export interface RemoteTransaction<D extends Dialect = 'hedgestore'> extends Commands<Chain<RemoteTransaction<D>>> {}
 
 /** Base class of every hedgestore error. */
 export class HedgestoreError extends Error {}

@@ -372,8 +372,12 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        // Every byte matched above is ASCII, so `i` is a char boundary.
-        out.push_str(&s[start..i]);
+        // Every byte matched above is ASCII, so `start` and `i` are char boundaries and
+        // `get` always answers (it is `get`, not indexing, only so that no panic path with
+        // its message formatting is compiled in: the wasm package's size).
+        if let Some(run) = s.get(start..i) {
+            out.push_str(run);
+        }
         if escaped.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("\\u00");
@@ -384,6 +388,8 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
+    if let Some(run) = s.get(start..) {
+        out.push_str(run);
+    }
     out.push('"');
 }

@@ -436,13 +436,14 @@ where
 // ---------------------------------------------------------------------------------------
 // Responses, client side
 
-/// A decoded response body.
+/// A decoded response body; `E` is how an `{"error"}` is held: an [`Error`]
+/// ([`decode_response`]) or the server's text ([`decode_response_text`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Response {
+pub enum Response<E = Error> {
     /// The answer to one command (`POST /`, the path form, or a failed whole batch).
-    Single(Result<Reply, Error>),
+    Single(Result<Reply, E>),
     /// The answers of a pipeline or transaction, one per command.
-    Batch(Vec<Result<Reply, Error>>),
+    Batch(Vec<Result<Reply, E>>),
 }
 
 fn reply_from(value: Value, encoding: Encoding) -> Result<Reply, ResponseError> {
@@ -469,7 +470,11 @@ fn reply_from(value: Value, encoding: Encoding) -> Result<Reply, ResponseError> 
     })
 }
 
-fn outcome_from(value: Value, encoding: Encoding) -> Result<Result<Reply, Error>, ResponseError> {
+fn outcome_from<E>(
+    value: Value,
+    encoding: Encoding,
+    error_from: fn(String) -> E,
+) -> Result<Result<Reply, E>, ResponseError> {
     let Value::Object(members) = value else {
         return Err(ResponseError::Shape(
             "expected an object with \"result\" or \"error\"",
@@ -485,7 +490,7 @@ fn outcome_from(value: Value, encoding: Encoding) -> Result<Result<Reply, Error>
         }
     }
     match (error, result) {
-        (Some(Value::String(message)), _) => Ok(Err(Error::from_reply(&message))),
+        (Some(Value::String(message)), _) => Ok(Err(error_from(message))),
         (Some(_), _) => Err(ResponseError::Shape("\"error\" is not a string")),
         (None, Some(result)) => reply_from(result, encoding).map(Ok),
         (None, None) => Err(ResponseError::Shape(
@@ -507,12 +512,37 @@ fn outcome_from(value: Value, encoding: Encoding) -> Result<Result<Reply, Error>
 /// assert_eq!(r.unwrap(), Response::Batch(vec![Ok(Reply::Int(1)), Err(Error::Syntax)]));
 /// ```
 pub fn decode_response(body: &[u8], encoding: Encoding) -> Result<Response, ResponseError> {
+    decode_response_with(body, encoding, |message| Error::from_reply(&message))
+}
+
+/// Decodes a response body as [`decode_response`] does, but keeps each `{"error"}` as the
+/// server's text: for a client that only shows the message (the wasm package's
+/// `RemoteStore`), which then carries no [`Error::from_reply`] (the text of an [`Error`] is
+/// the text it was read from, so nothing is lost).
+///
+/// ```
+/// use hedgestore_core::codec::{decode_response_text, Encoding, Response};
+/// let r = decode_response_text(br#"{"error":"ERR syntax error"}"#, Encoding::Plain);
+/// assert_eq!(r.unwrap(), Response::Single(Err("ERR syntax error".to_string())));
+/// ```
+pub fn decode_response_text(
+    body: &[u8],
+    encoding: Encoding,
+) -> Result<Response<String>, ResponseError> {
+    decode_response_with(body, encoding, |message| message)
+}
+
+fn decode_response_with<E>(
+    body: &[u8],
+    encoding: Encoding,
+    error_from: fn(String) -> E,
+) -> Result<Response<E>, ResponseError> {
     match json::parse(body).map_err(ResponseError::Json)? {
         Value::Array(items) => items
             .into_iter()
-            .map(|item| outcome_from(item, encoding))
+            .map(|item| outcome_from(item, encoding, error_from))
             .collect::<Result<_, _>>()
             .map(Response::Batch),
-        other => outcome_from(other, encoding).map(Response::Single),
+        other => outcome_from(other, encoding, error_from).map(Response::Single),
     }
 }

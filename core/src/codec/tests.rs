@@ -518,3 +518,54 @@ proptest! {
         let _ = decode_response(&body, Encoding::Base64);
     }
 }
+
+/// `decode_response_text` keeps each error as the server's text, which is exactly what the
+/// `Error` `decode_response` reads from it displays as (so a client that only shows the
+/// message loses nothing by skipping `Error::from_reply`).
+#[test]
+fn error_texts_are_the_texts_of_the_errors_read_from_them() {
+    let texts = [
+        "WRONGTYPE Operation against a key holding the wrong kind of value",
+        "ERR wrong number of arguments for 'get' command",
+        "ERR unknown command 'NOPE', with args beginning with: 'a' ",
+        "ERR unknown subcommand 'X'. Try PUBSUB HELP.",
+        "ERR invalid expire time in 'set' command",
+        "OUTCOMEUNKNOWN the write may or may not have been applied",
+        "ERR something hedgestore has no variant for",
+    ];
+    for text in texts {
+        let single = alloc::format!(r#"{{"error":{}}}"#, json_string(text));
+        let batch = alloc::format!(r#"[{{"result":1}},{{"error":{}}}]"#, json_string(text));
+        for body in [single, batch] {
+            let typed = decode_response(body.as_bytes(), Encoding::Plain).unwrap();
+            let as_text = decode_response_text(body.as_bytes(), Encoding::Plain).unwrap();
+            let shown = match typed {
+                Response::Single(r) => Response::Single(r.map_err(|e| e.to_string())),
+                Response::Batch(rs) => Response::Batch(
+                    rs.into_iter()
+                        .map(|r| r.map_err(|e| e.to_string()))
+                        .collect(),
+                ),
+            };
+            assert_eq!(shown, as_text, "{text}");
+            let expected_err = Err(text.to_string());
+            match as_text {
+                Response::Single(r) => assert_eq!(r, expected_err),
+                Response::Batch(rs) => assert_eq!(rs, vec![Ok(Reply::Int(1)), expected_err]),
+            }
+        }
+    }
+}
+
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -272,4 +272,13 @@ impl Command {
     pub fn retry_safe(&self) -> bool {
         self.spec().flags.contains(CommandFlags::RETRY_SAFE)
     }
+
+    /// A copy of the command, the same as `clone()` but compiled here, out of line. The
+    /// derived `clone` is `#[inline]`, so each crate that calls it compiles its own copy of a
+    /// match over every variant (13 KB of the wasm package, where both the persisted store
+    /// and [`forms`](crate::forms) copy commands); a crate that calls this shares core's.
+    #[inline(never)]
+    pub fn duplicate(&self) -> Command {
+        self.clone()
+    }
 }

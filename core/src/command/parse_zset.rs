@@ -279,8 +279,11 @@ fn combination_at<A: AsRef<[u8]>>(
     Ok((keys, weights, aggregate, with_scores))
 }
 
-/// Parses a sorted set command whose row is `spec`.
-pub(super) fn parse<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Command, Error> {
+/// Parses a sorted set command that writes, whose row is `spec`.
+pub(super) fn parse_write<A: AsRef<[u8]>>(
+    spec: &CommandSpec,
+    args: &[A],
+) -> Result<Command, Error> {
     let a = |i: usize| args[i].as_ref();
     let key = || a(1).to_vec();
     Ok(match spec.kind {
@@ -290,6 +293,67 @@ pub(super) fn parse<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Co
             increment: score(a(2))?,
             member: a(3).to_vec(),
         },
+        CommandKind::ZRem => Command::ZRem {
+            key: key(),
+            members: list(&args[2..]),
+        },
+        CommandKind::ZRemRangeByRank => Command::ZRemRangeByRank {
+            key: key(),
+            start: int(a(2))?,
+            stop: int(a(3))?,
+        },
+        CommandKind::ZRemRangeByScore => Command::ZRemRangeByScore {
+            key: key(),
+            min: score_bound(a(2))?,
+            max: score_bound(a(3))?,
+        },
+        CommandKind::ZRemRangeByLex => Command::ZRemRangeByLex {
+            key: key(),
+            min: lex_bound(a(2))?,
+            max: lex_bound(a(3))?,
+        },
+        CommandKind::ZPopMin | CommandKind::ZPopMax => {
+            if args.len() > 3 {
+                return Err(Error::Syntax);
+            }
+            let count = pop_count(args, spec.name())?;
+            if spec.kind == CommandKind::ZPopMin {
+                Command::ZPopMin { key: key(), count }
+            } else {
+                Command::ZPopMax { key: key(), count }
+            }
+        }
+        CommandKind::ZUnionStore | CommandKind::ZInterStore => {
+            let (keys, weights, aggregate) = combination(args, spec, true)?;
+            if spec.kind == CommandKind::ZUnionStore {
+                Command::ZUnionStore {
+                    destination: key(),
+                    keys,
+                    weights,
+                    aggregate,
+                }
+            } else {
+                Command::ZInterStore {
+                    destination: key(),
+                    keys,
+                    weights,
+                    aggregate,
+                }
+            }
+        }
+        CommandKind::ZDiffStore => Command::ZDiffStore {
+            destination: key(),
+            keys: combination(args, spec, false)?.0,
+        },
+        _ => unreachable!("only sorted set rows that write are parsed here"),
+    })
+}
+
+/// Parses a sorted set command that reads, whose row is `spec`.
+pub(super) fn parse_read<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Command, Error> {
+    let a = |i: usize| args[i].as_ref();
+    let key = || a(1).to_vec();
+    Ok(match spec.kind {
         CommandKind::ZScore => Command::ZScore {
             key: key(),
             member: a(2).to_vec(),
@@ -331,10 +395,6 @@ pub(super) fn parse<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Co
                 }
             }
         }
-        CommandKind::ZRem => Command::ZRem {
-            key: key(),
-            members: list(&args[2..]),
-        },
         CommandKind::ZRange => {
             let o = range_options(&args[4..], true, None)?;
             let by = if o.by_score {
@@ -401,32 +461,6 @@ pub(super) fn parse<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Co
                 }
             }
         }
-        CommandKind::ZRemRangeByRank => Command::ZRemRangeByRank {
-            key: key(),
-            start: int(a(2))?,
-            stop: int(a(3))?,
-        },
-        CommandKind::ZRemRangeByScore => Command::ZRemRangeByScore {
-            key: key(),
-            min: score_bound(a(2))?,
-            max: score_bound(a(3))?,
-        },
-        CommandKind::ZRemRangeByLex => Command::ZRemRangeByLex {
-            key: key(),
-            min: lex_bound(a(2))?,
-            max: lex_bound(a(3))?,
-        },
-        CommandKind::ZPopMin | CommandKind::ZPopMax => {
-            if args.len() > 3 {
-                return Err(Error::Syntax);
-            }
-            let count = pop_count(args, spec.name())?;
-            if spec.kind == CommandKind::ZPopMin {
-                Command::ZPopMin { key: key(), count }
-            } else {
-                Command::ZPopMax { key: key(), count }
-            }
-        }
         CommandKind::ZRandMember => {
             let count = match args.get(2) {
                 None => None,
@@ -450,28 +484,6 @@ pub(super) fn parse<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Co
                 with_scores,
             }
         }
-        CommandKind::ZUnionStore | CommandKind::ZInterStore => {
-            let (keys, weights, aggregate) = combination(args, spec, true)?;
-            if spec.kind == CommandKind::ZUnionStore {
-                Command::ZUnionStore {
-                    destination: key(),
-                    keys,
-                    weights,
-                    aggregate,
-                }
-            } else {
-                Command::ZInterStore {
-                    destination: key(),
-                    keys,
-                    weights,
-                    aggregate,
-                }
-            }
-        }
-        CommandKind::ZDiffStore => Command::ZDiffStore {
-            destination: key(),
-            keys: combination(args, spec, false)?.0,
-        },
         CommandKind::ZScan => {
             let cursor = scan_cursor(a(2))?;
             let (pattern, count, _) = scan_options(&args[3..], false)?;
@@ -482,6 +494,6 @@ pub(super) fn parse<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Result<Co
                 count,
             }
         }
-        _ => unreachable!("only sorted set rows are parsed here"),
+        _ => unreachable!("only sorted set rows that read are parsed here"),
     })
 }

@@ -113,10 +113,6 @@ pub struct CommandSpec {
     pub flags: CommandFlags,
     /// Where its keys are.
     pub keys: KeyRange,
-    /// A valid invocation, as an argument array: documentation, and what the tests run to
-    /// check every row (parsing, key positions, memory admission) without a list of their
-    /// own that could miss a command.
-    pub example: &'static [&'static str],
     /// [`name`](Self::name), cut from `id` once, when the table is built (it is asked for
     /// every command sent to Redis).
     name: &'static str,
@@ -150,6 +146,15 @@ impl CommandSpec {
     /// The subcommand (`"channels"`), if this row is one.
     pub fn subcommand(&self) -> Option<&'static str> {
         self.id.split_once('|').map(|(_, sub)| sub)
+    }
+
+    /// A valid invocation, as an argument array: documentation, and what the tests run to
+    /// check every row (parsing, key positions, memory admission) without a list of their
+    /// own that could miss a command. Kept in a table of its own, not in the row, so that a
+    /// program that reads the rows but never the examples (the wasm package) carries none
+    /// of them.
+    pub fn example(&self) -> &'static [&'static str] {
+        COMMAND_EXAMPLES[self.kind as usize]
     }
 
     /// Whether `argc` arguments (name included) satisfy the arity.
@@ -191,10 +196,12 @@ macro_rules! command_table {
                 arity: $arity,
                 flags: CommandFlags::empty()$(.with(CommandFlags::$flag))*,
                 keys: KeyRange { first: $first, last: $last, step: $step },
-                example: &[$($example),+],
                 name: container_of($id),
             },)*
         ];
+
+        /// Each row's example invocation ([`CommandSpec::example`]), in [`CommandKind`] order.
+        static COMMAND_EXAMPLES: &[&[&str]] = &[$(&[$($example),+],)*];
 
         impl CommandKind {
             /// The row from id (`"get"`, `"pubsub|channels"`; lowercase).

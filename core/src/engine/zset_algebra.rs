@@ -37,6 +37,14 @@ fn not_nan(v: f64) -> f64 {
     }
 }
 
+/// The sources' positions, smallest source first (ties in key order), as Redis walks them.
+/// One function for `ZUNION` and `ZINTER`, so one sort is compiled for both.
+fn smallest_first(sources: &[Source]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..sources.len()).collect();
+    order.sort_by_key(|&i| sources[i].len());
+    order
+}
+
 fn aggregate(how: Aggregate, acc: f64, v: f64) -> f64 {
     match how {
         Aggregate::Sum => not_nan(acc + v),
@@ -199,8 +207,7 @@ impl<C: Clock> Engine<C> {
         match op {
             ZSetOp::Union => {
                 // Smallest sources first, as Redis accumulates.
-                let mut order: Vec<usize> = (0..sources.len()).collect();
-                order.sort_by_key(|&i| sources[i].len());
+                let order = smallest_first(&sources);
                 let mut acc: HashMap<&[u8], f64> = HashMap::new();
                 let mut first_seen: Vec<&[u8]> = Vec::new();
                 for i in order {
@@ -220,8 +227,7 @@ impl<C: Clock> Engine<C> {
                 }
             }
             ZSetOp::Inter => {
-                let mut order: Vec<usize> = (0..sources.len()).collect();
-                order.sort_by_key(|&i| sources[i].len());
+                let order = smallest_first(&sources);
                 let lookups: Vec<HashMap<&[u8], f64>> = sources
                     .iter()
                     .map(|s| s.iter().map(|(m, v)| (m.as_slice(), *v)).collect())

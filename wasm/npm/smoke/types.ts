@@ -84,6 +84,31 @@ async function remote(): Promise<void> {
   void [v, n, batch, unsubscribe, released];
 }
 
+// @upstash/redis's dialect: the constructor's option gives the store its dialect, and the
+// command methods answer that client's values (JSON-parsed, 'OK', 1/0, objects): `unknown`.
+const upstash = new MemoryStore({ dialect: 'upstash' });
+const upstashTyped: MemoryStore<'upstash'> = upstash;
+const parsed: unknown = upstash.get('k');
+// @ts-expect-error: in that dialect `get` answers whatever was stored, JSON-parsed, not string | null
+const notAString: string | null = upstash.get('k');
+// @ts-expect-error: in that dialect `set` answers 'OK' or null, not a boolean
+const notWritten: boolean = upstash.set('k', 'v');
+// @ts-expect-error: and `hgetall` an object of parsed values (or null), not Record<string, string>
+const notRecord: Record<string, string> = upstash.hgetall('h');
+const queued: any[] = upstash.multi().set('a', '1').incr('n').exec();
+const unknownDialect = new MemoryStore({ dialect: Math.random() < 0.5 ? 'upstash' : 'hedgestore' });
+// @ts-expect-error: a store whose dialect is not known answers either dialect's values
+const eitherDialect: string | null = unknownDialect.get('k');
+async function remoteUpstash(): Promise<void> {
+  const r = new RemoteStore({ url: 'http://127.0.0.1:8079', token: 't', dialect: 'upstash' });
+  const got: unknown = await r.get('k');
+  // @ts-expect-error: in that dialect `incrbyfloat` answers the parsed reply, not a typed number
+  const notNumber: number = await r.incrbyfloat('n', 1.5);
+  const opened: MemoryStore<'upstash'> = await MemoryStore.open({ dialect: 'upstash' });
+  const batch: any[] = await r.multi().get('k').exec();
+  void [got, notNumber, opened, batch];
+}
+
 async function web(): Promise<void> {
   await init();
   await namedInit({ module_or_path: new URL('https://example.com/hedgestore_wasm_bg.wasm') });
@@ -91,5 +116,6 @@ async function web(): Promise<void> {
   new WebStore().set('a', 'b');
 }
 
+void [upstashTyped, parsed, notAString, notWritten, notRecord, queued, eitherDialect, remoteUpstash];
 void [added, incremented, scored, byScore, score, scores, members, page, stored];
 void [previous, seconds, millis, notBool, written, value, bytes, touched, removed, all, map, popped, one, results, off, token, stats, remote, web];

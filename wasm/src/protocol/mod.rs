@@ -68,8 +68,8 @@ pub fn encode_commands(commands: &[Vec<Vec<u8>>]) -> Result<String, ProtocolErro
 
 /// Reads the answer to a single command: `{"result": …}` or `{"error": "…"}`.
 pub fn decode_outcome(body: &[u8]) -> Result<Outcome, ProtocolError> {
-    match codec::decode_response(body, ENCODING).map_err(ProtocolError::Response)? {
-        Response::Single(outcome) => Ok(outcome.map_err(|e| e.to_string())),
+    match codec::decode_response_text(body, ENCODING).map_err(ProtocolError::Response)? {
+        Response::Single(outcome) => Ok(outcome),
         Response::Batch(_) => Err(ProtocolError::Unexpected(
             "an array of results for a single command",
         )),
@@ -79,12 +79,9 @@ pub fn decode_outcome(body: &[u8]) -> Result<Outcome, ProtocolError> {
 /// Reads the answer to a pipeline or transaction: one outcome per command, or (a
 /// transaction that applied nothing, a refused request) one error for the whole batch.
 pub fn decode_outcomes(body: &[u8]) -> Result<Result<Vec<Outcome>, String>, ProtocolError> {
-    match codec::decode_response(body, ENCODING).map_err(ProtocolError::Response)? {
-        Response::Batch(outcomes) => Ok(Ok(outcomes
-            .into_iter()
-            .map(|o| o.map_err(|e| e.to_string()))
-            .collect())),
-        Response::Single(Err(e)) => Ok(Err(e.to_string())),
+    match codec::decode_response_text(body, ENCODING).map_err(ProtocolError::Response)? {
+        Response::Batch(outcomes) => Ok(Ok(outcomes)),
+        Response::Single(Err(e)) => Ok(Err(e)),
         Response::Single(Ok(_)) => Err(ProtocolError::Unexpected(
             "a single result for a batch of commands",
         )),
@@ -94,8 +91,8 @@ pub fn decode_outcomes(body: &[u8]) -> Result<Result<Vec<Outcome>, String>, Prot
 /// The message of an `{"error": "…"}` body, if it is one (for answers with a failing HTTP
 /// status, whose body may be anything).
 pub fn error_text(body: &[u8]) -> Option<String> {
-    match codec::decode_response(body, Encoding::Plain) {
-        Ok(Response::Single(Err(e))) => Some(e.to_string()),
+    match codec::decode_response_text(body, Encoding::Plain) {
+        Ok(Response::Single(Err(e))) => Some(e),
         _ => None,
     }
 }

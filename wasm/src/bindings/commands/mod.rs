@@ -132,7 +132,9 @@ pub(crate) fn array_arg(method: &str, what: &str, v: &JsValue) -> Result<Array, 
 pub(crate) struct Args<'a>(&'a Array);
 
 impl Args<'_> {
-    /// Argument `i`, `undefined` when not given.
+    /// Argument `i`, `undefined` when not given. Out of line: it is called in every
+    /// builder of [`METHODS`], where inlining it would copy its two host calls some 300 times.
+    #[inline(never)]
     fn at(&self, i: u32) -> JsValue {
         if i < self.0.length() {
             self.0.get(i)
@@ -141,7 +143,8 @@ impl Args<'_> {
         }
     }
 
-    /// The arguments from `i` on (a rest parameter).
+    /// The arguments from `i` on (a rest parameter). Out of line, as [`Args::at`].
+    #[inline(never)]
     fn rest(&self, i: u32) -> Array {
         self.0.slice(i.min(self.0.length()), self.0.length())
     }

@@ -74,7 +74,7 @@ impl State {
         let logged = match &self.persist {
             Some(p) if write => {
                 p.check()?;
-                Some(command.clone())
+                Some(command.duplicate())
             }
             _ => None,
         };

@@ -162,7 +162,7 @@ impl Persist {
                 bytes[HEADER.len() - 1]
             )));
         }
-        let mut records = Records::new(&bytes[HEADER.len()..]);
+        let mut records = Records::writes(&bytes[HEADER.len()..]);
         for commands in records.by_ref() {
             for command in commands {
                 // Each logged write succeeded when it was first applied, in this order, so

@@ -70,7 +70,12 @@ impl Transaction {
             let logged = match &state.persist {
                 Some(p) if writes => {
                     p.check()?;
-                    Some(commands.clone())
+                    Some(
+                        commands
+                            .iter()
+                            .map(hedgestore_core::Command::duplicate)
+                            .collect::<Vec<_>>(),
+                    )
                 }
                 _ => None,
             };
