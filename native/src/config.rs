@@ -14,6 +14,7 @@
 //! | `HEDGESTORE_MAX_MEMORY` | memory budget of the in-memory engine: bytes, or with a `kb`/`mb`/`gb` suffix (binary) | `1gb` |
 //! | `HEDGESTORE_EVICTION_THRESHOLD` | eviction starts past this percentage of the budget (1–100) | `90` |
 //! | `HEDGESTORE_EVICTION_POLICY` | `allkeys-lru`, `allkeys-lfu`, `volatile-lru`, `volatile-lfu`, `volatile-ttl` or `noeviction` | `allkeys-lru` |
+//! | `HEDGESTORE_MEMORY_SHARDS` | shards of the in-memory engine (1–16384; see [`MemoryConfig::shards`]) | 16, or the power of two ≥ 2 × cores when more (at most 256) |
 //! | `HEDGESTORE_CLEANUP_INTERVAL_MS` | full expiry sweep at least this often | `60000` |
 //! | `HEDGESTORE_DATA_DIR` | memory-only storage logs its writes here and restarts from them (see [`Durability`]); with Redis, the fallback's outage journal is written here | none (nothing written) |
 //! | `HEDGESTORE_FSYNC` | when logged writes reach the disk: `always`, `everysec` or `no` | `everysec` |
@@ -279,6 +280,12 @@ pub struct MemoryConfig {
     pub eviction_policy: EvictionPolicy,
     /// A full expiry sweep runs at least this often. Default 60 s.
     pub cleanup_interval: Duration,
+    /// How many shards the keyspace is spread over, each an engine behind its own lock, so
+    /// that commands on different keys run in parallel (keys are placed by Redis Cluster's
+    /// hash slot, hash tags included). Each shard gets an equal part of `max_memory` and
+    /// evicts its own keys. 1 is a single engine behind one lock. Default
+    /// [`MemoryConfig::default_shards`]; 0 counts as 1.
+    pub shards: usize,
 }
 
 impl Default for MemoryConfig {
@@ -289,12 +296,21 @@ impl Default for MemoryConfig {
             eviction_threshold_percent: engine.eviction_threshold_percent,
             eviction_policy: engine.eviction_policy,
             cleanup_interval: Duration::from_millis(engine.cleanup_interval),
+            shards: Self::default_shards(),
         }
     }
 }
 
 impl MemoryConfig {
-    /// The engine configuration these settings describe.
+    /// The default number of shards: 16, or the power of two at least twice the cores when
+    /// that is more (at most 256), so that two threads rarely want the same shard.
+    pub fn default_shards() -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        (2 * cores).next_power_of_two().clamp(16, 256)
+    }
+
+    /// The engine configuration these settings describe (each shard's budget is
+    /// `max_memory / shards`).
     pub fn engine_config(&self) -> EngineConfig {
         EngineConfig {
             max_memory: self.max_memory,
@@ -501,6 +517,16 @@ impl StorageConfig {
                      volatile-ttl, noeviction"
                 ),
             })?;
+        }
+        if let Some(v) = get("HEDGESTORE_MEMORY_SHARDS") {
+            config.memory.shards = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=16384).contains(n))
+                .ok_or_else(|| ConfigError {
+                    variable: "HEDGESTORE_MEMORY_SHARDS",
+                    problem: format!("'{v}' is not a number of shards from 1 to 16384"),
+                })?;
         }
         if let Some(v) = get("HEDGESTORE_CLEANUP_INTERVAL_MS") {
             let ms: u64 = v
