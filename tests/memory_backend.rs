@@ -16,3 +16,22 @@ async fn memory_harness() -> Harness {
 }
 
 conformance_suite!(paused: memory_harness());
+
+/// The same suite on one shard: the single engine behind one lock.
+mod one_shard {
+    use super::*;
+
+    async fn one_shard_harness() -> Harness {
+        let config = MemoryConfig {
+            shards: 1,
+            ..MemoryConfig::default()
+        };
+        Harness {
+            storage: Storage::memory(config).unwrap(),
+            time: Time::Paused,
+            guard: None,
+        }
+    }
+
+    conformance_suite!(paused: one_shard_harness());
+}

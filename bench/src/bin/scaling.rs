@@ -1,0 +1,369 @@
+//! Scaling: one shared store, 1..N threads, GET/SET throughput.
+//!
+//! Every store is prefilled with 1,000,000 keys (`key:0000123456`) holding 64-byte values;
+//! then `T` threads share it, each running its own pre-generated sequence of operations
+//! (90 % `GET` returning an owned copy, 10 % `SET` overwriting with a fresh 64-byte value),
+//! keys drawn uniformly. Throughput is the total operations over the wall time from a common
+//! start until the last thread is done. Each contender runs 3 rounds per thread count, rounds
+//! interleaved in a rotating order; the best is reported.
+//!
+//! Contenders:
+//!
+//! * `quick_cache sync::Cache` (sized 2,000,000, nothing evicted) and a 16-shard
+//!   `hashbrown::HashMap` behind 16 `std::sync::Mutex`es: the anchors;
+//! * the engine behind one `Mutex` (how `MemoryStorage` ran before it was sharded);
+//! * `ShardedEngine` with 16 shards, through its typed engine calls (`with_key`);
+//! * `MemoryStorage` through its async API (`get`/`set`) on a tokio runtime with `T` worker
+//!   threads and `T` tasks, with the default shard count and with 1 shard.
+//!
+//! Run: `cargo run --release --manifest-path bench/Cargo.toml --bin scaling [-- --threads N]
+//! [--quick]`. `N` defaults to `available_parallelism` (or `SCALING_THREADS`).
+
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::hint::black_box;
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+use hedgestore_core::{Engine, EngineConfig, SetOptions};
+use hedgestore_native::{BaseStorage, MemoryConfig, MemoryStorage, ShardedEngine, SystemClock};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const KEYS: usize = 1_000_000;
+const VALUE_LEN: usize = 64;
+const GET_PERCENT: u32 = 90;
+const ROUNDS: usize = 3;
+const FULL_OPS: usize = 2_000_000;
+const QUICK_OPS: usize = 100_000;
+const SEED: u64 = 0x7363_616c_696e_6721;
+
+type Key = [u8; 14];
+
+fn key_bytes(i: usize) -> Key {
+    format!("key:{i:010}")
+        .as_bytes()
+        .try_into()
+        .expect("key index fits in ten digits")
+}
+
+#[derive(Clone, Copy)]
+enum Op {
+    Get(Key),
+    Set(Key),
+}
+
+fn ops_for(thread: usize, len: usize) -> Vec<Op> {
+    let mut rng = StdRng::seed_from_u64(SEED ^ (thread as u64).wrapping_mul(0x9E37_79B9));
+    (0..len)
+        .map(|_| {
+            let key = key_bytes(rng.random_range(0..KEYS));
+            if rng.random_range(0..100) < GET_PERCENT {
+                Op::Get(key)
+            } else {
+                Op::Set(key)
+            }
+        })
+        .collect()
+}
+
+/// A store shared by threads through `&self`.
+trait Shared: Send + Sync {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>>;
+    fn set(&self, key: &[u8], value: &[u8]);
+}
+
+impl Shared for quick_cache::sync::Cache<Vec<u8>, Vec<u8>> {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        quick_cache::sync::Cache::get(self, key)
+    }
+    fn set(&self, key: &[u8], value: &[u8]) {
+        self.insert(key.to_vec(), value.to_vec());
+    }
+}
+
+/// 16 `hashbrown` maps, each behind its own mutex, keyed by the map's own hash.
+struct ShardedMap {
+    hasher: hashbrown::DefaultHashBuilder,
+    shards: Vec<Mutex<hashbrown::HashMap<Vec<u8>, Vec<u8>>>>,
+}
+
+impl ShardedMap {
+    fn new() -> Self {
+        Self {
+            hasher: hashbrown::DefaultHashBuilder::default(),
+            shards: (0..16)
+                .map(|_| Mutex::new(hashbrown::HashMap::new()))
+                .collect(),
+        }
+    }
+    fn shard(&self, key: &[u8]) -> &Mutex<hashbrown::HashMap<Vec<u8>, Vec<u8>>> {
+        let mut h = self.hasher.build_hasher();
+        key.hash(&mut h);
+        &self.shards[(h.finish() >> 60) as usize]
+    }
+}
+
+impl Shared for ShardedMap {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.shard(key).lock().unwrap().get(key).cloned()
+    }
+    fn set(&self, key: &[u8], value: &[u8]) {
+        self.shard(key)
+            .lock()
+            .unwrap()
+            .insert(key.to_vec(), value.to_vec());
+    }
+}
+
+fn engine_config() -> EngineConfig {
+    EngineConfig {
+        max_memory: usize::MAX / 2,
+        ..EngineConfig::default()
+    }
+}
+
+impl Shared for Mutex<Engine<SystemClock>> {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.lock().unwrap().get(key).expect("GET")
+    }
+    fn set(&self, key: &[u8], value: &[u8]) {
+        black_box(
+            self.lock()
+                .unwrap()
+                .set(key, value, SetOptions::default())
+                .expect("SET"),
+        );
+    }
+}
+
+impl Shared for ShardedEngine<SystemClock> {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.with_key(key, |e| e.get(key)).expect("GET")
+    }
+    fn set(&self, key: &[u8], value: &[u8]) {
+        black_box(
+            self.with_key(key, |e| e.set(key, value, SetOptions::default()))
+                .expect("SET"),
+        );
+    }
+}
+
+fn run_threads<S: Shared>(store: &S, ops: &[Arc<Vec<Op>>]) -> Duration {
+    let value = [b'w'; VALUE_LEN];
+    let start = Barrier::new(ops.len() + 1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ops
+            .iter()
+            .map(|ops| {
+                let start = &start;
+                scope.spawn(move || {
+                    start.wait();
+                    for op in ops.iter() {
+                        match op {
+                            Op::Get(k) => {
+                                black_box(store.get(k).expect("every key is present"));
+                            }
+                            Op::Set(k) => store.set(k, &value),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let began = Instant::now();
+        start.wait();
+        for h in handles {
+            h.join().expect("bench thread");
+        }
+        began.elapsed()
+    })
+}
+
+fn run_storage(storage: &MemoryStorage, ops: &[Arc<Vec<Op>>]) -> Duration {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(ops.len())
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let began = Instant::now();
+        let tasks: Vec<_> = ops
+            .iter()
+            .map(|ops| {
+                let storage = storage.clone();
+                let ops = ops.clone();
+                tokio::spawn(async move {
+                    let value = [b'w'; VALUE_LEN];
+                    for op in ops.iter() {
+                        match op {
+                            Op::Get(k) => {
+                                let v = storage.get(k).await.expect("GET");
+                                black_box(v.expect("every key is present"));
+                            }
+                            Op::Set(k) => storage.set(k, &value, None).await.expect("SET"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("bench task");
+        }
+        began.elapsed()
+    })
+}
+
+enum Contender {
+    Quick(quick_cache::sync::Cache<Vec<u8>, Vec<u8>>),
+    Map(ShardedMap),
+    OneLock(Mutex<Engine<SystemClock>>),
+    Sharded(ShardedEngine<SystemClock>),
+    Storage(&'static str, MemoryStorage),
+}
+
+impl Contender {
+    fn name(&self) -> &'static str {
+        match self {
+            Contender::Quick(_) => "quick_cache sync::Cache",
+            Contender::Map(_) => "hashbrown, 16 shards",
+            Contender::OneLock(_) => "Engine behind one Mutex",
+            Contender::Sharded(_) => "ShardedEngine, 16 shards",
+            Contender::Storage(name, _) => name,
+        }
+    }
+
+    fn run(&self, ops: &[Arc<Vec<Op>>]) -> Duration {
+        match self {
+            Contender::Quick(s) => run_threads(s, ops),
+            Contender::Map(s) => run_threads(s, ops),
+            Contender::OneLock(s) => run_threads(s, ops),
+            Contender::Sharded(s) => run_threads(s, ops),
+            Contender::Storage(_, s) => run_storage(s, ops),
+        }
+    }
+}
+
+fn prefill(set: impl Fn(&[u8], &[u8])) {
+    let value = [b'v'; VALUE_LEN];
+    for i in 0..KEYS {
+        set(&key_bytes(i), &value);
+    }
+}
+
+fn storage(shards: usize, runtime: &tokio::runtime::Runtime) -> MemoryStorage {
+    let _guard = runtime.enter();
+    let storage = MemoryStorage::start(MemoryConfig {
+        max_memory: usize::MAX / 2,
+        shards,
+        ..MemoryConfig::default()
+    })
+    .expect("memory storage");
+    runtime.block_on(async {
+        let value = [b'v'; VALUE_LEN];
+        for i in 0..KEYS {
+            storage.set(&key_bytes(i), &value, None).await.expect("SET");
+        }
+    });
+    storage
+}
+
+fn main() {
+    let mut quick = false;
+    let mut max_threads = std::env::var("SCALING_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--threads" => {
+                max_threads = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--threads N");
+            }
+            other => panic!("unknown argument {other}; usage: scaling [--quick] [--threads N]"),
+        }
+    }
+    let per_thread = if quick { QUICK_OPS } else { FULL_OPS };
+    // The storages' driver tasks live on this runtime; the timed runs use their own.
+    let background = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+
+    let quick_cache = quick_cache::sync::Cache::new(2_000_000);
+    prefill(|k, v| quick_cache.insert(k.to_vec(), v.to_vec()));
+    let map = ShardedMap::new();
+    prefill(|k, v| map.set(k, v));
+    let one = Mutex::new(Engine::with_config(SystemClock::new(), engine_config()));
+    prefill(|k, v| Shared::set(&one, k, v));
+    let sharded = ShardedEngine::new(SystemClock::new(), engine_config(), 16);
+    prefill(|k, v| sharded.set(k, v));
+    let default_shards = MemoryConfig::default_shards();
+    let contenders = vec![
+        Contender::Quick(quick_cache),
+        Contender::Map(map),
+        Contender::OneLock(one),
+        Contender::Sharded(sharded),
+        Contender::Storage(
+            "MemoryStorage (async API), default shards",
+            storage(default_shards, &background),
+        ),
+        Contender::Storage(
+            "MemoryStorage (async API), 1 shard",
+            storage(1, &background),
+        ),
+    ];
+
+    println!(
+        "Shared store of {KEYS} keys, 64-byte values, 90/10 GET/SET uniform, {per_thread} \
+         operations per thread; best of {ROUNDS} interleaved rounds. Default shards here: \
+         {default_shards}. Load average at start: {}.",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    println!();
+    print!("| store |");
+    for t in 1..=max_threads {
+        print!(" {t} thread{} Mops/s |", if t == 1 { "" } else { "s" });
+    }
+    println!(" {max_threads}-thread time vs quick_cache |");
+    print!("|---|");
+    for _ in 1..=max_threads {
+        print!("---:|");
+    }
+    println!("---:|");
+
+    let mut best = vec![vec![Duration::MAX; max_threads + 1]; contenders.len()];
+    for threads in 1..=max_threads {
+        let ops: Vec<Arc<Vec<Op>>> = (0..threads)
+            .map(|t| Arc::new(ops_for(t, per_thread)))
+            .collect();
+        for round in 0..ROUNDS {
+            for i in 0..contenders.len() {
+                let c = (i + round) % contenders.len();
+                let elapsed = contenders[c].run(&ops);
+                best[c][threads] = best[c][threads].min(elapsed);
+            }
+        }
+    }
+    for (c, contender) in contenders.iter().enumerate() {
+        print!("| {} |", contender.name());
+        for threads in 1..=max_threads {
+            let mops = (threads * per_thread) as f64 / best[c][threads].as_secs_f64() / 1e6;
+            print!(" {mops:.2} |");
+        }
+        let ratio = best[c][max_threads].as_secs_f64() / best[0][max_threads].as_secs_f64();
+        println!(" {ratio:.2}x |");
+    }
+    println!();
+    println!(
+        "Load average at end: {}.",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+}
