@@ -281,8 +281,8 @@ pub struct MemoryConfig {
     /// A full expiry sweep runs at least this often. Default 60 s.
     pub cleanup_interval: Duration,
     /// How many shards the keyspace is spread over, each an engine behind its own lock, so
-    /// that commands on different keys run in parallel (keys are placed by Redis Cluster's
-    /// hash slot, hash tags included). Each shard gets an equal part of `max_memory` and
+    /// that commands on different keys run in parallel (keys are placed by a hash of the
+    /// key, or of its `{hash tag}`: keys sharing a tag share a shard). Each shard gets an equal part of `max_memory` and
     /// evicts its own keys. 1 is a single engine behind one lock. Default
     /// [`MemoryConfig::default_shards`]; 0 counts as 1.
     pub shards: usize,

@@ -17,9 +17,10 @@
 //!   threads and `T` tasks, with the default shard count and with 1 shard.
 //!
 //! Run: `cargo run --release --manifest-path bench/Cargo.toml --bin scaling [-- --threads N]
-//! [--quick]`. `N` defaults to `available_parallelism` (or `SCALING_THREADS`).
+//! [--quick] [--only TEXT]`. `N` defaults to `available_parallelism` (or `SCALING_THREADS`);
+//! `--only` keeps the contenders whose name contains `TEXT` (and quick_cache, the anchor).
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::hint::black_box;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
@@ -97,9 +98,7 @@ impl ShardedMap {
         }
     }
     fn shard(&self, key: &[u8]) -> &Mutex<hashbrown::HashMap<Vec<u8>, Vec<u8>>> {
-        let mut h = self.hasher.build_hasher();
-        key.hash(&mut h);
-        &self.shards[(h.finish() >> 60) as usize]
+        &self.shards[(self.hasher.hash_one(key) >> 60) as usize]
     }
 }
 
@@ -215,8 +214,8 @@ fn run_storage(storage: &MemoryStorage, ops: &[Arc<Vec<Op>>]) -> Duration {
 enum Contender {
     Quick(quick_cache::sync::Cache<Vec<u8>, Vec<u8>>),
     Map(ShardedMap),
-    OneLock(Mutex<Engine<SystemClock>>),
-    Sharded(ShardedEngine<SystemClock>),
+    OneLock(Box<Mutex<Engine<SystemClock>>>),
+    Sharded(&'static str, ShardedEngine<SystemClock>),
     Storage(&'static str, MemoryStorage),
 }
 
@@ -226,7 +225,7 @@ impl Contender {
             Contender::Quick(_) => "quick_cache sync::Cache",
             Contender::Map(_) => "hashbrown, 16 shards",
             Contender::OneLock(_) => "Engine behind one Mutex",
-            Contender::Sharded(_) => "ShardedEngine, 16 shards",
+            Contender::Sharded(name, _) => name,
             Contender::Storage(name, _) => name,
         }
     }
@@ -235,8 +234,8 @@ impl Contender {
         match self {
             Contender::Quick(s) => run_threads(s, ops),
             Contender::Map(s) => run_threads(s, ops),
-            Contender::OneLock(s) => run_threads(s, ops),
-            Contender::Sharded(s) => run_threads(s, ops),
+            Contender::OneLock(s) => run_threads(&**s, ops),
+            Contender::Sharded(_, s) => run_threads(s, ops),
             Contender::Storage(_, s) => run_storage(s, ops),
         }
     }
@@ -268,6 +267,7 @@ fn storage(shards: usize, runtime: &tokio::runtime::Runtime) -> MemoryStorage {
 
 fn main() {
     let mut quick = false;
+    let mut only: Option<String> = None;
     let mut max_threads = std::env::var("SCALING_THREADS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -276,13 +276,16 @@ fn main() {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--only" => only = args.next(),
             "--threads" => {
                 max_threads = args
                     .next()
                     .and_then(|v| v.parse().ok())
                     .expect("--threads N");
             }
-            other => panic!("unknown argument {other}; usage: scaling [--quick] [--threads N]"),
+            other => panic!(
+                "unknown argument {other}; usage: scaling [--quick] [--threads N] [--only TEXT]"
+            ),
         }
     }
     let per_thread = if quick { QUICK_OPS } else { FULL_OPS };
@@ -293,29 +296,41 @@ fn main() {
         .build()
         .expect("runtime");
 
+    // quick_cache first: the anchor every ratio is taken against, always run. `--only`
+    // keeps the other contenders whose name contains its text.
+    let wanted = |name: &str| only.as_ref().is_none_or(|o| name.contains(o.as_str()));
+    let default_shards = MemoryConfig::default_shards();
     let quick_cache = quick_cache::sync::Cache::new(2_000_000);
     prefill(|k, v| quick_cache.insert(k.to_vec(), v.to_vec()));
-    let map = ShardedMap::new();
-    prefill(|k, v| map.set(k, v));
-    let one = Mutex::new(Engine::with_config(SystemClock::new(), engine_config()));
-    prefill(|k, v| Shared::set(&one, k, v));
-    let sharded = ShardedEngine::new(SystemClock::new(), engine_config(), 16);
-    prefill(|k, v| sharded.set(k, v));
-    let default_shards = MemoryConfig::default_shards();
-    let contenders = vec![
-        Contender::Quick(quick_cache),
-        Contender::Map(map),
-        Contender::OneLock(one),
-        Contender::Sharded(sharded),
-        Contender::Storage(
-            "MemoryStorage (async API), default shards",
-            storage(default_shards, &background),
-        ),
-        Contender::Storage(
-            "MemoryStorage (async API), 1 shard",
-            storage(1, &background),
-        ),
-    ];
+    let mut contenders = vec![Contender::Quick(quick_cache)];
+    if wanted("hashbrown, 16 shards") {
+        let map = ShardedMap::new();
+        prefill(|k, v| map.set(k, v));
+        contenders.push(Contender::Map(map));
+    }
+    if wanted("Engine behind one Mutex") {
+        let one = Mutex::new(Engine::with_config(SystemClock::new(), engine_config()));
+        prefill(|k, v| Shared::set(&one, k, v));
+        contenders.push(Contender::OneLock(Box::new(one)));
+    }
+    for (name, shards) in [
+        ("ShardedEngine, 16 shards", 16),
+        ("ShardedEngine, 1 shard", 1),
+    ] {
+        if wanted(name) {
+            let sharded = ShardedEngine::new(SystemClock::new(), engine_config(), shards);
+            prefill(|k, v| sharded.set(k, v));
+            contenders.push(Contender::Sharded(name, sharded));
+        }
+    }
+    for (name, shards) in [
+        ("MemoryStorage (async API), default shards", default_shards),
+        ("MemoryStorage (async API), 1 shard", 1),
+    ] {
+        if wanted(name) {
+            contenders.push(Contender::Storage(name, storage(shards, &background)));
+        }
+    }
 
     println!(
         "Shared store of {KEYS} keys, 64-byte values, 90/10 GET/SET uniform, {per_thread} \
@@ -337,7 +352,8 @@ fn main() {
     }
     println!("---:|");
 
-    let mut best = vec![vec![Duration::MAX; max_threads + 1]; contenders.len()];
+    // best[contender][threads - 1]
+    let mut best = vec![vec![Duration::MAX; max_threads]; contenders.len()];
     for threads in 1..=max_threads {
         let ops: Vec<Arc<Vec<Op>>> = (0..threads)
             .map(|t| Arc::new(ops_for(t, per_thread)))
@@ -346,17 +362,17 @@ fn main() {
             for i in 0..contenders.len() {
                 let c = (i + round) % contenders.len();
                 let elapsed = contenders[c].run(&ops);
-                best[c][threads] = best[c][threads].min(elapsed);
+                best[c][threads - 1] = best[c][threads - 1].min(elapsed);
             }
         }
     }
     for (c, contender) in contenders.iter().enumerate() {
         print!("| {} |", contender.name());
-        for threads in 1..=max_threads {
-            let mops = (threads * per_thread) as f64 / best[c][threads].as_secs_f64() / 1e6;
+        for (i, time) in best[c].iter().enumerate() {
+            let mops = ((i + 1) * per_thread) as f64 / time.as_secs_f64() / 1e6;
             print!(" {mops:.2} |");
         }
-        let ratio = best[c][max_threads].as_secs_f64() / best[0][max_threads].as_secs_f64();
+        let ratio = best[c][max_threads - 1].as_secs_f64() / best[0][max_threads - 1].as_secs_f64();
         println!(" {ratio:.2}x |");
     }
     println!();

@@ -3,8 +3,8 @@
 //! Layered like mini-redis's `Db`: a cheap handle around `Arc<Shared>` around the engines.
 //!
 //! **Shards of the engine, each behind its own `std::sync::Mutex`** ([`ShardedEngine`]):
-//! keys are spread over [`MemoryConfig::shards`] engines by Redis Cluster's hash slot (hash
-//! tags co-locate keys), so commands on keys in different shards run in parallel on
+//! keys are spread over [`MemoryConfig::shards`] engines by a hash of the key (keys that
+//! share a `{hash tag}` share a shard, as in Redis Cluster), so commands on keys in different shards run in parallel on
 //! different cores. A single-key command locks one shard; a multi-key command, a
 //! transaction or a `WATCH` check locks every shard it touches in ascending order; keyless
 //! commands over the keyspace (`KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`, …) lock them all. One
@@ -53,7 +53,7 @@ use crate::traits::{
     BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
 use logged::{sync_every_second, sync_on_request};
-pub use route::{hash_slot, HASH_SLOTS};
+pub use route::hashed_part;
 use shards::Locked;
 pub use shards::ShardedEngine;
 

@@ -3,7 +3,8 @@
 //!
 //! # The layout
 //!
-//! `N` key shards (see [`route`](super::route) for which key goes where) and, when `N > 1`,
+//! `N` key shards (a key's shard is a hash of the key, or of its `{hash tag}`, see
+//! [`route`](super::route)) and, when `N > 1`,
 //! one more engine that holds no keys: the *bus*, with the pub/sub registry and the locks.
 //! Every subscription, pattern and lock lives in that one engine, so their semantics are
 //! exactly the single engine's: a pattern sees every channel, and a lock's fencing tokens
@@ -55,7 +56,7 @@ use hedgestore_core::{
     BatchError, Clock, Command, Engine, EngineConfig, Error, Millis, Reply, Stats,
 };
 
-use super::route::{hash_slot, route, Route};
+use super::route::{route, Route, Router};
 
 /// A version no scratch engine ever gives: marks a key moved in and not written since.
 const UNTOUCHED: u64 = u64::MAX;
@@ -72,6 +73,7 @@ pub struct ShardedEngine<C: Clock> {
     /// The key shards, then the bus (when there is more than one shard).
     engines: Box<[Mutex<Engine<C>>]>,
     shards: usize,
+    router: Router,
     clock: C,
     /// The configuration of a scratch engine: the shards', without a memory budget.
     scratch_config: EngineConfig,
@@ -109,6 +111,7 @@ impl<C: Clock + Clone> ShardedEngine<C> {
         Self {
             engines: engines.into_boxed_slice(),
             shards,
+            router: Router::new(shards),
             clock,
             scratch_config,
             scratch_hits: AtomicU64::new(0),
@@ -128,12 +131,9 @@ impl<C: Clock + Clone> ShardedEngine<C> {
     }
 
     /// The shard that holds `key`.
+    #[inline]
     pub fn shard_of(&self, key: &[u8]) -> usize {
-        if self.shards == 1 {
-            0
-        } else {
-            usize::from(hash_slot(key)) % self.shards
-        }
+        self.router.shard_of(key)
     }
 
     /// The index of the bus engine (pub/sub and locks): the last one.
@@ -523,6 +523,8 @@ impl<C: Clock + Clone> Locked<'_, C> {
 
     /// `SCAN` over the shards in order. The cursor is `inner × N + shard`: the shard being
     /// walked and that shard's own cursor (0 at its start), so 0 starts and ends the walk.
+    /// One call visits at most `COUNT` slots of a shard and moves on to the next shard while
+    /// its page has fewer than `COUNT` keys, never returning more than `COUNT` keys.
     fn scan(
         &mut self,
         cursor: u64,
@@ -536,9 +538,11 @@ impl<C: Clock + Clone> Locked<'_, C> {
         let wanted = count.unwrap_or(10).max(1);
         let mut keys = Vec::new();
         let next = loop {
+            // What is left of this call's `COUNT`: a page never holds more keys than that.
+            let budget = Some(wanted - keys.len());
             let page = self
                 .engine(shard as usize)
-                .scan(inner, pattern, count, key_type)?;
+                .scan(inner, pattern, budget, key_type)?;
             keys.extend(page.keys);
             if page.cursor != 0 {
                 break page.cursor.saturating_mul(n).saturating_add(shard);
