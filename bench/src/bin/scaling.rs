@@ -12,7 +12,7 @@
 //! * `quick_cache sync::Cache` (sized 2,000,000, nothing evicted) and a 16-shard
 //!   `hashbrown::HashMap` behind 16 `std::sync::Mutex`es: the anchors;
 //! * the engine behind one `Mutex` (how `MemoryStorage` ran before it was sharded);
-//! * `ShardedEngine` with 16 shards, through its typed engine calls (`with_key`);
+//! * `ShardedEngine` with 16 shards and with 1, through its typed engine calls (`with_key`);
 //! * `MemoryStorage` through its async API (`get`/`set`) on a tokio runtime with `T` worker
 //!   threads and `T` tasks, with the default shard count and with 1 shard.
 //!
@@ -288,6 +288,7 @@ fn main() {
             ),
         }
     }
+    let max_threads = max_threads.max(1);
     let per_thread = if quick { QUICK_OPS } else { FULL_OPS };
     // The storages' driver tasks live on this runtime; the timed runs use their own.
     let background = tokio::runtime::Builder::new_multi_thread()

@@ -63,19 +63,19 @@ impl Router {
 }
 
 /// Where a command runs.
-pub(crate) enum Route {
+pub(crate) enum Route<'a> {
     /// On the pub/sub and lock engine (`PUBLISH`, `PUBSUB …`), or on any engine because it
     /// reads no state (`PING`, `ECHO`, `TIME`, scripts, which only Redis runs).
     Bus,
     /// On every shard at once (`KEYS`, `SCAN`, `DBSIZE`, `RANDOMKEY`, `FLUSHDB`, `FLUSHALL`).
     All,
     /// On the shards of these keys (the first shard when the command names none).
-    Keys(Vec<Vec<u8>>),
+    Keys(Vec<&'a [u8]>),
 }
 
 /// Where `command` runs, with every key it reads or writes (including the source keys that
 /// follow a count, which the command table does not list).
-pub(crate) fn route(command: &Command) -> Route {
+pub(crate) fn route(command: &Command) -> Route<'_> {
     match command {
         Command::Publish { .. }
         | Command::PubSubChannels { .. }
@@ -101,7 +101,7 @@ pub(crate) fn route(command: &Command) -> Route {
         | Command::ZUnion { keys, .. }
         | Command::ZInter { keys, .. }
         | Command::ZDiff { keys, .. }
-        | Command::ZInterCard { keys, .. } => Route::Keys(keys.clone()),
+        | Command::ZInterCard { keys, .. } => Route::Keys(keys.iter().map(Vec::as_slice).collect()),
         Command::ZUnionStore {
             destination, keys, ..
         }
@@ -110,11 +110,11 @@ pub(crate) fn route(command: &Command) -> Route {
         }
         | Command::ZDiffStore { destination, keys } => {
             let mut all = Vec::with_capacity(keys.len() + 1);
-            all.push(destination.clone());
-            all.extend(keys.iter().cloned());
+            all.push(destination.as_slice());
+            all.extend(keys.iter().map(Vec::as_slice));
             Route::Keys(all)
         }
-        _ => Route::Keys(command.keys().into_iter().map(<[u8]>::to_vec).collect()),
+        _ => Route::Keys(command.keys()),
     }
 }
 
@@ -162,6 +162,6 @@ mod tests {
         let Route::Keys(keys) = route(&command) else {
             panic!("ZUNIONSTORE routes by its keys");
         };
-        assert_eq!(keys, vec![b"d".to_vec(), b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(keys, vec![&b"d"[..], b"a", b"b"]);
     }
 }

@@ -354,7 +354,8 @@ impl<C: Clock + Clone> Locked<'_, C> {
                 let bus = self.owner.bus_index();
                 self.engine(bus).execute(command)
             }
-            Route::Keys(mut keys) => {
+            Route::Keys(keys) => {
+                let mut keys: Vec<Vec<u8>> = keys.into_iter().map(<[u8]>::to_vec).collect();
                 keys.sort_unstable();
                 keys.dedup();
                 self.on_scratch(&keys, |scratch| scratch.execute(command))
@@ -385,7 +386,7 @@ impl<C: Clock + Clone> Locked<'_, C> {
         for (index, command) in commands.iter_mut().enumerate() {
             match route(command) {
                 Route::All => global = true,
-                Route::Keys(k) => keys.extend(k),
+                Route::Keys(k) => keys.extend(k.into_iter().map(<[u8]>::to_vec)),
                 Route::Bus => {
                     if matches!(
                         command,
