@@ -4,8 +4,11 @@
 //! then `T` threads share it, each running its own pre-generated sequence of operations
 //! (90 % `GET` returning an owned copy, 10 % `SET` overwriting with a fresh 64-byte value),
 //! keys drawn uniformly. Throughput is the total operations over the wall time from a common
-//! start until the last thread is done. Each contender runs 3 rounds per thread count, rounds
-//! interleaved in a rotating order; the best is reported.
+//! start until the last thread is done. Each contender runs 5 rounds per thread count (`--rounds`),
+//! interleaved in a rotating order; the table gives the median throughput and the median of
+//! the per-round ratios to quick_cache's time (each ratio taken between runs a few seconds
+//! apart, so a load that comes and goes on a shared machine moves both sides), and the
+//! per-round ratios at the highest thread count are listed below it.
 //!
 //! Contenders:
 //!
@@ -17,7 +20,7 @@
 //!   threads and `T` tasks, with the default shard count and with 1 shard.
 //!
 //! Run: `cargo run --release --manifest-path bench/Cargo.toml --bin scaling [-- --threads N]
-//! [--quick] [--only TEXT]`. `N` defaults to `available_parallelism` (or `SCALING_THREADS`);
+//! [--rounds R] [--quick] [--only TEXT]`. `N` defaults to `available_parallelism` (or `SCALING_THREADS`);
 //! `--only` keeps the contenders whose name contains `TEXT` (and quick_cache, the anchor).
 
 use std::hash::BuildHasher;
@@ -33,7 +36,7 @@ use rand::{Rng, SeedableRng};
 const KEYS: usize = 1_000_000;
 const VALUE_LEN: usize = 64;
 const GET_PERCENT: u32 = 90;
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 const FULL_OPS: usize = 2_000_000;
 const QUICK_OPS: usize = 100_000;
 const SEED: u64 = 0x7363_616c_696e_6721;
@@ -147,6 +150,20 @@ impl Shared for ShardedEngine<SystemClock> {
     }
 }
 
+/// One thread's share of a round. Never inlined, so that a profiler can count exactly the
+/// timed operations: `valgrind --tool=callgrind --demangle=no --toggle-collect='_ZN7scaling4work*'`.
+#[inline(never)]
+fn work<S: Shared>(store: &S, ops: &[Op], value: &[u8]) {
+    for op in ops {
+        match op {
+            Op::Get(k) => {
+                black_box(store.get(k).expect("every key is present"));
+            }
+            Op::Set(k) => store.set(k, value),
+        }
+    }
+}
+
 fn run_threads<S: Shared>(store: &S, ops: &[Arc<Vec<Op>>]) -> Duration {
     let value = [b'w'; VALUE_LEN];
     let start = Barrier::new(ops.len() + 1);
@@ -157,14 +174,7 @@ fn run_threads<S: Shared>(store: &S, ops: &[Arc<Vec<Op>>]) -> Duration {
                 let start = &start;
                 scope.spawn(move || {
                     start.wait();
-                    for op in ops.iter() {
-                        match op {
-                            Op::Get(k) => {
-                                black_box(store.get(k).expect("every key is present"));
-                            }
-                            Op::Set(k) => store.set(k, &value),
-                        }
-                    }
+                    work(store, ops, &value);
                 })
             })
             .collect();
@@ -265,8 +275,28 @@ fn storage(shards: usize, runtime: &tokio::runtime::Runtime) -> MemoryStorage {
     storage
 }
 
+/// Contender `c`'s time over quick_cache's (contender 0) in each round.
+fn ratios(by_round: &[Vec<Duration>], c: usize) -> Vec<f64> {
+    by_round
+        .iter()
+        .map(|r| r[c].as_secs_f64() / r[0].as_secs_f64())
+        .collect()
+}
+
+/// The median of `values` (the mean of the middle two when their number is even).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
 fn main() {
     let mut quick = false;
+    let mut rounds = ROUNDS;
     let mut only: Option<String> = None;
     let mut max_threads = std::env::var("SCALING_THREADS")
         .ok()
@@ -277,6 +307,13 @@ fn main() {
         match arg.as_str() {
             "--quick" => quick = true,
             "--only" => only = args.next(),
+            "--rounds" => {
+                rounds = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&r| r > 0)
+                    .expect("--rounds R (at least 1)");
+            }
             "--threads" => {
                 max_threads = args
                     .next()
@@ -284,7 +321,7 @@ fn main() {
                     .expect("--threads N");
             }
             other => panic!(
-                "unknown argument {other}; usage: scaling [--quick] [--threads N] [--only TEXT]"
+                "unknown argument {other}; usage: scaling [--quick] [--threads N] [--rounds R] [--only TEXT]"
             ),
         }
     }
@@ -335,46 +372,65 @@ fn main() {
 
     println!(
         "Shared store of {KEYS} keys, 64-byte values, 90/10 GET/SET uniform, {per_thread} \
-         operations per thread; best of {ROUNDS} interleaved rounds. Default shards here: \
+         operations per thread; {rounds} interleaved rounds, medians. Default shards here: \
          {default_shards}. Load average at start: {}.",
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .trim()
     );
     println!();
-    print!("| store |");
-    for t in 1..=max_threads {
-        print!(" {t} thread{} Mops/s |", if t == 1 { "" } else { "s" });
-    }
-    println!(" {max_threads}-thread time vs quick_cache |");
-    print!("|---|");
-    for _ in 1..=max_threads {
-        print!("---:|");
-    }
-    println!("---:|");
 
-    // best[contender][threads - 1]
-    let mut best = vec![vec![Duration::MAX; max_threads]; contenders.len()];
+    // times[threads - 1][round][contender]
+    let mut times = vec![vec![vec![Duration::ZERO; contenders.len()]; rounds]; max_threads];
     for threads in 1..=max_threads {
         let ops: Vec<Arc<Vec<Op>>> = (0..threads)
             .map(|t| Arc::new(ops_for(t, per_thread)))
             .collect();
-        for round in 0..ROUNDS {
+        for round in 0..rounds {
             for i in 0..contenders.len() {
                 let c = (i + round) % contenders.len();
-                let elapsed = contenders[c].run(&ops);
-                best[c][threads - 1] = best[c][threads - 1].min(elapsed);
+                times[threads - 1][round][c] = contenders[c].run(&ops);
             }
         }
     }
+
+    print!("| store |");
+    for t in 1..=max_threads {
+        print!(" {t} thread{} Mops/s |", if t == 1 { "" } else { "s" });
+    }
+    for t in 1..=max_threads {
+        print!(" {t}-thread time vs quick_cache |");
+    }
+    println!();
+    print!("|---|");
+    for _ in 0..2 * max_threads {
+        print!("---:|");
+    }
+    println!();
     for (c, contender) in contenders.iter().enumerate() {
         print!("| {} |", contender.name());
-        for (i, time) in best[c].iter().enumerate() {
-            let mops = ((i + 1) * per_thread) as f64 / time.as_secs_f64() / 1e6;
+        for (t, by_round) in times.iter().enumerate() {
+            let time = median(by_round.iter().map(|r| r[c].as_secs_f64()).collect());
+            let mops = ((t + 1) * per_thread) as f64 / time / 1e6;
             print!(" {mops:.2} |");
         }
-        let ratio = best[c][max_threads - 1].as_secs_f64() / best[0][max_threads - 1].as_secs_f64();
-        println!(" {ratio:.2}x |");
+        for by_round in &times {
+            print!(" {:.2}x |", median(ratios(by_round, c)));
+        }
+        println!();
+    }
+    println!();
+    println!(
+        "Per round, {max_threads}-thread time vs quick_cache's in the same round (the median is \
+         the table's last column):"
+    );
+    println!();
+    for (c, contender) in contenders.iter().enumerate().skip(1) {
+        let per_round: Vec<String> = ratios(&times[max_threads - 1], c)
+            .iter()
+            .map(|r| format!("{r:.2}"))
+            .collect();
+        println!("- {}: {}", contender.name(), per_round.join(", "));
     }
     println!();
     println!(

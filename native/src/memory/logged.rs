@@ -101,7 +101,7 @@ impl Shared {
     ) -> Result<(Vec<Reply>, u64, bool)> {
         let copies: Vec<Command> = commands.clone();
         let set = self.engine.engines_for(&commands, watched);
-        let (replies, wants_rewrite, position, always) = self.call_locked(&set, |l| -> Result<_> {
+        let (replies, wants_rewrite, position, always) = self.call_locked(set.as_slice(), |l| -> Result<_> {
             let mut log = lock(log);
             if let Some(failed) = &log.failed {
                 return Err(StorageError::Unavailable(format!(
@@ -137,7 +137,7 @@ impl Shared {
     /// by a background thread.
     fn start_rewrite(self: &Arc<Self>, log: &Mutex<Log>) {
         let all = self.engine.all_engines();
-        let rewrite = self.engine.locked(&all, |l| {
+        let rewrite = self.engine.locked(all.as_slice(), |l| {
             let mut log = lock(log);
             log.wants_rewrite()
                 .then(|| log.begin_rewrite(|emit| l.rebuild_commands(emit)))

@@ -120,7 +120,7 @@ impl Shared {
     /// Runs `command` on the engines it needs.
     fn call_command(&self, command: Command) -> Result<Reply> {
         let set = self.engine.engines_for(std::slice::from_ref(&command), &[]);
-        Ok(self.call_locked(&set, |l| l.execute(command))??)
+        Ok(self.call_locked(set.as_slice(), |l| l.execute(command))??)
     }
 
     /// Locks the engines of `set` (ascending), runs `f` with them, and then wakes the
@@ -544,7 +544,7 @@ impl CompleteStorage for MemoryStorage {
         // Read together, under the locks of every shard involved, as one engine reads them.
         let keys: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
         let set = self.shared.engine.engines_for(&[], &keys);
-        Ok(self.shared.engine.locked(&set, |l| {
+        Ok(self.shared.engine.locked(set.as_slice(), |l| {
             keys.iter()
                 .map(|k| KeyVersion(Bytes::copy_from_slice(&l.key_version(k).to_le_bytes())))
                 .collect()
@@ -583,7 +583,7 @@ impl CompleteStorage for MemoryStorage {
                 let set = self.shared.engine.engines_for(&commands, &watched_keys);
                 Ok(self
                     .shared
-                    .call_locked(&set, |l| l.execute_batch_watched(&watched, commands))??)
+                    .call_locked(set.as_slice(), |l| l.execute_batch_watched(&watched, commands))??)
             }
         };
         if let Some(probe) = probe {

@@ -170,7 +170,7 @@ impl<C: Clock + Clone> ShardedEngine<C> {
     /// Runs `command`, locking the engines it needs.
     pub fn execute(&self, command: Command) -> Result<Reply, Error> {
         let set = self.engines_for(std::slice::from_ref(&command), &[]);
-        self.locked(&set, |l| l.execute(command))
+        self.locked(set.as_slice(), |l| l.execute(command))
     }
 
     /// Runs `commands` atomically (all or nothing) after checking that each watched key still
@@ -183,7 +183,7 @@ impl<C: Clock + Clone> ShardedEngine<C> {
     ) -> Result<Vec<Reply>, BatchError> {
         let keys: Vec<&[u8]> = watched.iter().map(|(k, _)| k.as_ref()).collect();
         let set = self.engines_for(&commands, &keys);
-        self.locked(&set, |l| l.execute_batch_watched(watched, commands))
+        self.locked(set.as_slice(), |l| l.execute_batch_watched(watched, commands))
     }
 
     /// The version of `key` (0 when it does not exist), as [`Engine::key_version`].
@@ -228,11 +228,23 @@ impl<C: Clock + Clone> ShardedEngine<C> {
     }
 
     /// The engines (ascending) that `commands` and the `watched` keys need.
-    pub(crate) fn engines_for(&self, commands: &[Command], watched: &[&[u8]]) -> Vec<usize> {
+    ///
+    /// With one shard, always that one engine, without looking at the commands: the path
+    /// of the unsharded storage. With more, a lone command whose row names one key (almost
+    /// every command) costs one hash of its key and no allocation.
+    pub(crate) fn engines_for(&self, commands: &[Command], watched: &[&[u8]]) -> Engines {
         if self.shards == 1 {
-            return vec![0];
+            return Engines::One(0);
         }
-        let mut set = Vec::with_capacity(1);
+        if let ([command], []) = (commands, watched) {
+            match route(command) {
+                Route::Key(key) => return Engines::One(self.shard_of(key)),
+                Route::Bus => return Engines::One(self.bus_index()),
+                Route::Keys(keys) if keys.is_empty() => return Engines::One(0),
+                Route::All | Route::Keys(_) => {}
+            }
+        }
+        let mut set = Vec::with_capacity(4);
         for key in watched {
             set.push(self.shard_of(key));
         }
@@ -240,24 +252,28 @@ impl<C: Clock + Clone> ShardedEngine<C> {
             match route(command) {
                 Route::Bus => set.push(self.bus_index()),
                 Route::All => set.extend(0..self.shards),
+                Route::Key(key) => set.push(self.shard_of(key)),
                 Route::Keys(keys) if keys.is_empty() => set.push(0),
                 Route::Keys(keys) => set.extend(keys.iter().map(|k| self.shard_of(k))),
             }
         }
         set.sort_unstable();
         set.dedup();
-        set
+        Engines::Many(set)
     }
 
     /// Every engine: what a rewrite of the log or a global operation locks.
-    pub(crate) fn all_engines(&self) -> Vec<usize> {
-        (0..self.engines.len()).collect()
+    pub(crate) fn all_engines(&self) -> Engines {
+        Engines::Many((0..self.engines.len()).collect())
     }
 
     /// Locks the engines of `set` (ascending, no repeats) and runs `f` with them.
     pub(crate) fn locked<R>(&self, set: &[usize], f: impl FnOnce(&mut Locked<'_, C>) -> R) -> R {
         debug_assert!(set.windows(2).all(|w| w[0] < w[1]), "lock order");
-        let guards = set.iter().map(|&i| (i, lock(&self.engines[i]))).collect();
+        let guards = match set {
+            [i] => Guards::One([(*i, lock(&self.engines[*i]))]),
+            _ => Guards::Many(set.iter().map(|&i| (i, lock(&self.engines[i]))).collect()),
+        };
         f(&mut Locked {
             owner: self,
             guards,
@@ -275,28 +291,66 @@ impl<C: Clock + Clone> ShardedEngine<C> {
     }
 }
 
+/// The engines a call needs, ascending: one (no allocation: the common case) or several.
+pub(crate) enum Engines {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+impl Engines {
+    /// The engines' indexes, ascending.
+    pub(crate) fn as_slice(&self) -> &[usize] {
+        match self {
+            Engines::One(i) => std::slice::from_ref(i),
+            Engines::Many(set) => set,
+        }
+    }
+}
+
+/// The guards of the engines a call holds, with their indexes: inline for one engine.
+enum Guards<'a, C: Clock> {
+    One([(usize, MutexGuard<'a, Engine<C>>); 1]),
+    Many(Vec<(usize, MutexGuard<'a, Engine<C>>)>),
+}
+
+impl<'a, C: Clock> Guards<'a, C> {
+    fn as_slice(&self) -> &[(usize, MutexGuard<'a, Engine<C>>)] {
+        match self {
+            Guards::One(one) => one,
+            Guards::Many(many) => many,
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [(usize, MutexGuard<'a, Engine<C>>)] {
+        match self {
+            Guards::One(one) => one,
+            Guards::Many(many) => many,
+        }
+    }
+}
+
 /// The engines a call holds locked, and what runs on them.
 pub(crate) struct Locked<'a, C: Clock> {
     owner: &'a ShardedEngine<C>,
-    guards: Vec<(usize, MutexGuard<'a, Engine<C>>)>,
+    guards: Guards<'a, C>,
 }
 
 impl<C: Clock + Clone> Locked<'_, C> {
     /// Engine `index`, which the call holds.
     fn engine(&mut self, index: usize) -> &mut Engine<C> {
-        let at = self
-            .guards
+        let guards = self.guards.as_mut_slice();
+        let at = guards
             .iter()
             .position(|(i, _)| *i == index)
             .expect("a call locks every engine it uses before using it");
-        &mut self.guards[at].1
+        &mut guards[at].1
     }
 
     /// The locked engine, when the call holds exactly one.
     fn single(&mut self) -> Option<&mut Engine<C>> {
-        match self.guards.as_mut_slice() {
-            [(_, engine)] => Some(engine),
-            _ => None,
+        match &mut self.guards {
+            Guards::One([(_, engine)]) => Some(engine),
+            Guards::Many(_) => None,
         }
     }
 
@@ -304,6 +358,7 @@ impl<C: Clock + Clone> Locked<'_, C> {
     pub(crate) fn bus(&mut self) -> Option<&mut Engine<C>> {
         let bus = self.owner.bus_index();
         self.guards
+            .as_mut_slice()
             .iter_mut()
             .find(|(i, _)| *i == bus)
             .map(|(_, e)| &mut **e)
@@ -312,6 +367,7 @@ impl<C: Clock + Clone> Locked<'_, C> {
     /// The earliest deadline of the locked engines.
     pub(crate) fn next_deadline(&self) -> Option<Millis> {
         self.guards
+            .as_slice()
             .iter()
             .filter_map(|(_, e)| e.next_deadline())
             .min()
@@ -320,7 +376,7 @@ impl<C: Clock + Clone> Locked<'_, C> {
     /// Runs one bounded expiry step on each locked engine whose deadline is at or before
     /// `now`.
     pub(crate) fn handle_timeout(&mut self, now: Millis) {
-        for (_, engine) in &mut self.guards {
+        for (_, engine) in self.guards.as_mut_slice() {
             if engine.next_deadline().is_some_and(|d| d <= now) {
                 engine.handle_timeout(now);
             }
@@ -336,7 +392,7 @@ impl<C: Clock + Clone> Locked<'_, C> {
     /// Calls `emit` with the commands that rebuild every locked shard's keys (for a log
     /// rewrite, with every engine locked).
     pub(crate) fn rebuild_commands(&self, emit: &mut dyn FnMut(Command)) {
-        for (i, engine) in &self.guards {
+        for (i, engine) in self.guards.as_slice() {
             if *i < self.owner.shards {
                 engine.rebuild_commands(&mut *emit);
             }
@@ -353,6 +409,10 @@ impl<C: Clock + Clone> Locked<'_, C> {
             Route::Bus => {
                 let bus = self.owner.bus_index();
                 self.engine(bus).execute(command)
+            }
+            Route::Key(key) => {
+                let shard = self.owner.shard_of(key);
+                self.engine(shard).execute(command)
             }
             Route::Keys(keys) => {
                 let mut keys: Vec<Vec<u8>> = keys.into_iter().map(<[u8]>::to_vec).collect();
@@ -386,6 +446,7 @@ impl<C: Clock + Clone> Locked<'_, C> {
         for (index, command) in commands.iter_mut().enumerate() {
             match route(command) {
                 Route::All => global = true,
+                Route::Key(k) => keys.push(k.to_vec()),
                 Route::Keys(k) => keys.extend(k.into_iter().map(<[u8]>::to_vec)),
                 Route::Bus => {
                     if matches!(
@@ -419,7 +480,7 @@ impl<C: Clock + Clone> Locked<'_, C> {
     fn all_keys(&mut self) -> Vec<Vec<u8>> {
         let shards = self.owner.shards;
         let mut keys = Vec::new();
-        for (i, engine) in &mut self.guards {
+        for (i, engine) in self.guards.as_mut_slice() {
             if *i < shards {
                 keys.extend(engine.keys(b"*").unwrap_or_default());
             }
