@@ -175,9 +175,10 @@ impl Command {
             return None;
         }
         let at = range.first as usize;
-        let mut index = 0;
+        // Argument 1 is the first operand (the name, argument 0, is not looked up).
+        let mut index = 1;
         let mut key: Option<&[u8]> = None;
-        self.args_into(&mut Each(|a: Arg<'a>| {
+        self.operands_into(&mut Each(|a: Arg<'a>| {
             if index == at {
                 if let Arg::Bytes(k) = a {
                     key = Some(k);
@@ -239,8 +240,13 @@ impl Command {
 
     /// [`args`](Command::args) into any [`ArgSink`], in order: the one layout.
     pub(crate) fn args_into<'a>(&'a self, a: &mut impl ArgSink<'a>) {
-        use Command::*;
         a.push(Arg::Name(self.name()));
+        self.operands_into(a);
+    }
+
+    /// The arguments after the command's name (argument 1 onwards), into `a`.
+    fn operands_into<'a>(&'a self, a: &mut impl ArgSink<'a>) {
+        use Command::*;
         match self {
             Get { key }
             | GetDel { key }

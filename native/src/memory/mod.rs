@@ -54,7 +54,7 @@ use crate::traits::{
 };
 use logged::{sync_every_second, sync_on_request};
 pub use route::hashed_part;
-use shards::Locked;
+use shards::{Engines, Locked};
 pub use shards::ShardedEngine;
 
 /// The in-memory backend. Cheap to clone (clones share the same data).
@@ -113,14 +113,57 @@ struct Wakeups {
 impl Shared {
     /// Runs `f` on the bus (pub/sub and locks), then wakes what it made ready.
     fn call<R>(&self, f: impl FnOnce(&mut Engine<SystemClock>) -> R) -> Result<R> {
-        let bus = [self.engine.bus_index()];
-        self.call_locked(&bus, |l| f(l.bus().expect("the bus is locked")))
+        self.call_one(self.engine.bus_index(), f)
     }
 
-    /// Runs `command` on the engines it needs.
+    /// Runs `command` on the engines it needs: one engine (nearly every command) on the
+    /// path of [`call_one`](Self::call_one), several through [`call_locked`](Self::call_locked).
+    ///
+    /// Inlined into its callers, so that with one shard a command costs what it cost before
+    /// the storage had shards (counted with callgrind: BENCHMARKS.md §11).
+    #[inline(always)]
     fn call_command(&self, command: Command) -> Result<Reply> {
-        let set = self.engine.engines_for(std::slice::from_ref(&command), &[]);
-        Ok(self.call_locked(set.as_slice(), |l| l.execute(command))??)
+        if self.engine.shards() == 1 {
+            // The unsharded storage's path, with no routing at all.
+            return Ok(self.call_one(0, |e| e.execute(command))??);
+        }
+        self.call_command_sharded(command)
+    }
+
+    /// [`call_command`](Self::call_command) with more than one shard.
+    fn call_command_sharded(&self, command: Command) -> Result<Reply> {
+        match self.engine.engines_for(std::slice::from_ref(&command), &[]) {
+            Engines::One(index) => Ok(self.call_one(index, |e| e.execute(command))??),
+            Engines::Many(set) => Ok(self.call_locked(&set, |l| l.execute(command))??),
+        }
+    }
+
+    /// Runs `f` on engine `index` alone under its lock, then wakes the subscribers, lock
+    /// waiters and the driver that the call made ready: the fast path, and with one shard
+    /// the whole storage (that engine is also the bus), exactly as the unsharded storage
+    /// ran every call.
+    #[inline(always)]
+    fn call_one<R>(&self, index: usize, f: impl FnOnce(&mut Engine<SystemClock>) -> R) -> Result<R> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StorageError::Closed);
+        }
+        let mut engine = self.engine.lock_engine(index);
+        let result = f(&mut engine);
+        let mut wake = Wakeups::default();
+        if index == self.engine.bus_index() {
+            wake.subscribers = dispatch::ready(engine.bus_mut());
+            while let Some(event) = engine.poll_event() {
+                let Event::LockFreed { waiters, .. } = event else {
+                    continue;
+                };
+                wake.waiters.extend(waiters);
+            }
+        }
+        wake.driver =
+            engine.next_deadline().unwrap_or(u64::MAX) < self.scheduled.load(Ordering::Acquire);
+        drop(engine);
+        self.fire(wake);
+        Ok(result)
     }
 
     /// Locks the engines of `set` (ascending), runs `f` with them, and then wakes the
@@ -415,7 +458,11 @@ async fn drive(weak: Weak<Shared>, wake: Arc<Notify>) {
         let Some(shared) = weak.upgrade() else { return };
         let now = shared.clock.now();
         for i in 0..shared.engine.engines() {
-            let _ = shared.call_locked(&[i], |l| l.handle_timeout(now));
+            let _ = shared.call_one(i, |e| {
+                if e.next_deadline().is_some_and(|d| d <= now) {
+                    e.handle_timeout(now);
+                }
+            });
         }
         drop(shared);
         // A backlog makes the next deadline immediate: let other tasks run between steps.

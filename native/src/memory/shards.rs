@@ -121,6 +121,7 @@ impl<C: Clock + Clone> ShardedEngine<C> {
     }
 
     /// The number of key shards.
+    #[inline]
     pub fn shards(&self) -> usize {
         self.shards
     }
@@ -153,7 +154,13 @@ impl<C: Clock + Clone> ShardedEngine<C> {
     ///
     /// When `index` is not below [`engines`](Self::engines).
     pub fn with_engine<R>(&self, index: usize, f: impl FnOnce(&mut Engine<C>) -> R) -> R {
-        f(&mut lock(&self.engines[index]))
+        f(&mut self.lock_engine(index))
+    }
+
+    /// Locks engine `index` alone (a call that needs only it).
+    #[inline]
+    pub(crate) fn lock_engine(&self, index: usize) -> MutexGuard<'_, Engine<C>> {
+        lock(&self.engines[index])
     }
 
     /// Runs `f` on the shard of `key` under its lock: the engine-level fast path for
