@@ -7,9 +7,14 @@ mod conformance;
 use conformance::{Harness, Time};
 use hedgestore::{MemoryConfig, Storage};
 
+/// 16 shards, whatever this machine's default (one core defaults to one shard).
 async fn memory_harness() -> Harness {
+    let config = MemoryConfig {
+        shards: 16,
+        ..MemoryConfig::default()
+    };
     Harness {
-        storage: Storage::memory(MemoryConfig::default()).unwrap(),
+        storage: Storage::memory(config).unwrap(),
         time: Time::Paused,
         guard: None,
     }

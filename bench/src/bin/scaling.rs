@@ -382,14 +382,15 @@ fn main() {
 
     // times[threads - 1][round][contender]
     let mut times = vec![vec![vec![Duration::ZERO; contenders.len()]; rounds]; max_threads];
-    for threads in 1..=max_threads {
-        let ops: Vec<Arc<Vec<Op>>> = (0..threads)
-            .map(|t| Arc::new(ops_for(t, per_thread)))
+    for (t, by_round) in times.iter_mut().enumerate() {
+        let ops: Vec<Arc<Vec<Op>>> = (0..=t)
+            .map(|thread| Arc::new(ops_for(thread, per_thread)))
             .collect();
-        for round in 0..rounds {
+        for (round, row) in by_round.iter_mut().enumerate() {
+            // A rotating order: no contender always runs first or right after another.
             for i in 0..contenders.len() {
                 let c = (i + round) % contenders.len();
-                times[threads - 1][round][c] = contenders[c].run(&ops);
+                row[c] = contenders[c].run(&ops);
             }
         }
     }

@@ -54,8 +54,8 @@ use crate::traits::{
 };
 use logged::{sync_every_second, sync_on_request};
 pub use route::hashed_part;
-use shards::{Engines, Locked};
 pub use shards::ShardedEngine;
+use shards::{Engines, Locked};
 
 /// The in-memory backend. Cheap to clone (clones share the same data).
 #[derive(Clone)]
@@ -143,7 +143,11 @@ impl Shared {
     /// the whole storage (that engine is also the bus), exactly as the unsharded storage
     /// ran every call.
     #[inline(always)]
-    fn call_one<R>(&self, index: usize, f: impl FnOnce(&mut Engine<SystemClock>) -> R) -> Result<R> {
+    fn call_one<R>(
+        &self,
+        index: usize,
+        f: impl FnOnce(&mut Engine<SystemClock>) -> R,
+    ) -> Result<R> {
         if self.closed.load(Ordering::Acquire) {
             return Err(StorageError::Closed);
         }
@@ -368,10 +372,11 @@ impl MemoryStorage {
         }
     }
 
-    /// Runs `commands` on the engine at once, in order, under one lock of it (no boxed
-    /// future; each command's own error is dropped): for the fallback's mirror, whose
-    /// memory side never has a data directory. A storage that logs refuses (its writes
-    /// must go through the log, as [`BaseStorage::execute`] does).
+    /// Runs `commands` at once, in order (no boxed future; each command's own error is
+    /// dropped): for the fallback's mirror, whose memory side never has a data directory.
+    /// With one shard they all run under one lock of the engine; with more, each under the
+    /// locks of its own shards (the writes to each key stay in order). A storage that logs
+    /// refuses (its writes must go through the log, as [`BaseStorage::execute`] does).
     #[cfg(feature = "redis")]
     pub(crate) fn apply_all(&self, commands: impl IntoIterator<Item = Command>) -> Result<()> {
         if self.shared.log.is_some() {
@@ -379,15 +384,18 @@ impl MemoryStorage {
                 "MemoryStorage::apply_all is for storages without a data directory".into(),
             ));
         }
-        if self.shared.closed.load(Ordering::Acquire) {
-            return Err(StorageError::Closed);
+        if self.shared.engine.shards() == 1 {
+            return self.shared.call_one(0, |e| {
+                for command in commands {
+                    let _ = e.execute(command);
+                }
+            });
         }
         for command in commands {
             // Each command's own error is dropped, as documented; only a closed storage is
             // an error of the whole call.
-            match self.shared.call_command(command) {
-                Err(StorageError::Closed) => return Err(StorageError::Closed),
-                _ => {}
+            if let Err(StorageError::Closed) = self.shared.call_command(command) {
+                return Err(StorageError::Closed);
             }
         }
         Ok(())
@@ -628,9 +636,9 @@ impl CompleteStorage for MemoryStorage {
             }
             _ => {
                 let set = self.shared.engine.engines_for(&commands, &watched_keys);
-                Ok(self
-                    .shared
-                    .call_locked(set.as_slice(), |l| l.execute_batch_watched(&watched, commands))??)
+                Ok(self.shared.call_locked(set.as_slice(), |l| {
+                    l.execute_batch_watched(&watched, commands)
+                })??)
             }
         };
         if let Some(probe) = probe {

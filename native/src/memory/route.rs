@@ -6,13 +6,16 @@
 //! always in the same shard, so commands over them take one shard's lock, as Redis Cluster
 //! runs them on one node.
 //!
-//! The hash is the engine's own family (hashbrown's default, foldhash), salted, not Redis
-//! Cluster's CRC16: on the scaling benchmark (BENCHMARKS.md §11), 16 engines filled by
-//! CRC16 (or by SipHash) answered GET/SET about 1.5x slower than 16 engines filled by
-//! foldhash, and filled by the unsalted hash (the engines' indexes may use the same seed,
-//! so every key of a shard shares the top bits of its index hash) 1.3x slower than salted.
-//! Why CRC16 and SipHash placement cost that much was not found; the hash-tag rule is all
-//! the co-location Redis Cluster's slots give a client, and it is kept.
+//! The hash is the engine's own family (hashbrown's default, foldhash) with a seed of its
+//! own, salted, not Redis Cluster's CRC16: an exploratory run of the first version measured
+//! 16 engines filled by a (bitwise) CRC16 about 1.5x slower than by foldhash; the hash-tag
+//! rule is all the co-location Redis Cluster's slots give a client, and it is kept.
+//!
+//! What placing a key costs: one hash of the key before its shard's lock, about 35
+//! instructions of the scaling benchmark's GET/SET (callgrind, BENCHMARKS.md §11), but on
+//! the serial path of every command (the lock's atomic instruction waits for the hash, the
+//! engine's lookup waits for the lock), which is why one engine plus one extra hash of the
+//! key ran as slowly as 16 engines on one thread there. With one shard there is no hash.
 
 use std::hash::{BuildHasher, Hasher};
 

@@ -190,7 +190,9 @@ impl<C: Clock + Clone> ShardedEngine<C> {
     ) -> Result<Vec<Reply>, BatchError> {
         let keys: Vec<&[u8]> = watched.iter().map(|(k, _)| k.as_ref()).collect();
         let set = self.engines_for(&commands, &keys);
-        self.locked(set.as_slice(), |l| l.execute_batch_watched(watched, commands))
+        self.locked(set.as_slice(), |l| {
+            l.execute_batch_watched(watched, commands)
+        })
     }
 
     /// The version of `key` (0 when it does not exist), as [`Engine::key_version`].
