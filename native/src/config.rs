@@ -316,8 +316,8 @@ impl MemoryConfig {
     ///
     /// Measured on 2 cores (BENCHMARKS.md §11): with 16 shards a command through
     /// `MemoryStorage` costs about 64 more instructions than with one (routing), within the
-    /// noise of its one-thread throughput, and two threads ran up to 1.8x the one-lock
-    /// storage's throughput when the second core was free.
+    /// noise of its one-thread throughput, and two threads ran 2.2x the one-shard
+    /// storage's throughput.
     pub fn shards_for_cores(cores: usize) -> usize {
         if cores <= 1 {
             1
