@@ -18,6 +18,9 @@
 #   8.   sets and sorted sets vs redis-server                            (bench --bin collections)
 #   9.   metrics: a Prometheus recorder installed vs none                (bench --bin metrics, when built)
 #   10.  the npm package's MemoryStore vs lru-cache and Map in Node      (scripts/bench-wasm.sh)
+#   11.  one shared store from 1..N threads: the sharded engine and MemoryStorage vs
+#        quick_cache and a 16-shard hashbrown (bench --bin scaling; N: SCALING_THREADS,
+#        default the number of cores)
 #
 # --quick: short runs of everything (a smoke test of the script, not numbers). Needs what the
 # test command installs (redis-server, wrk, redis-benchmark, Node, the wasm tools):
@@ -75,6 +78,9 @@ fi
 
 section "10. The npm package's MemoryStore beside lru-cache and Map (Node)"
 ./scripts/bench-wasm.sh >>"$report"
+
+section "11. One shared store from 1..N threads (the sharded engine, MemoryStorage, quick_cache)"
+"${bench[@]}" --bin scaling -- "${quick[@]}" >>"$report"
 
 echo >>"$report"
 echo "- load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$report"

@@ -62,8 +62,8 @@ pub use command::{
 };
 pub use config::{EngineConfig, EvictionPolicy};
 pub use engine::{
-    BatchError, Engine, Event, FencingToken, FieldValue, LockHolder, Message, Popped, PubSub,
-    ScanPage, ScoredMember, SetOp, Stats, SubscriberId, TimeoutReport, ZAddOutcome, ZSetOp,
+    BatchError, Engine, Event, FencingToken, FieldValue, KeyEntry, LockHolder, Message, Popped,
+    PubSub, ScanPage, ScoredMember, SetOp, Stats, SubscriberId, TimeoutReport, ZAddOutcome, ZSetOp,
 };
 pub use error::Error;
 pub use glob::Pattern;

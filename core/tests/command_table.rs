@@ -108,6 +108,29 @@ fn keys_are_where_the_table_says() {
 }
 
 #[test]
+fn single_key_is_the_only_key_of_a_one_key_row() {
+    let mut one_key_rows = 0;
+    for spec in COMMAND_TABLE {
+        let command = example(spec);
+        let one_position = spec.keys.first > 0 && spec.keys.last == spec.keys.first;
+        match command.single_key() {
+            Some(key) => {
+                one_key_rows += 1;
+                assert!(one_position, "{}: the row lists {:?}", spec.id, spec.keys);
+                assert_eq!(command.keys(), vec![key], "{}", spec.id);
+            }
+            None => assert!(
+                !one_position || matches!(spec.id, "lmpop" | "eval" | "eval_ro"),
+                "{}: one key position, but no single key",
+                spec.id
+            ),
+        }
+    }
+    // Most commands name one key: the fast path is the common one.
+    assert!(one_key_rows > COMMAND_TABLE.len() / 2, "{one_key_rows}");
+}
+
+#[test]
 fn flags_are_what_the_command_reports() {
     for spec in COMMAND_TABLE {
         let command = example(spec);

@@ -31,7 +31,7 @@
 //!
 //! # Recovery
 //!
-//! At start the log is replayed into the empty engine record by record. The first record that
+//! At start the log is replayed into the empty engine (all its shards) record by record. The first record that
 //! is cut short (a crash in the middle of a write) or fails its checksum or does not parse
 //! ends the replay: the file is truncated there and one warning says how many bytes were
 //! dropped and why. A partial record is never applied, and the storage always starts. A file
@@ -41,7 +41,7 @@
 //! # Rewrite
 //!
 //! When the log is at least [`Durability::rewrite_min_bytes`] (64 MiB) and twice its size
-//! after the last rewrite, the engine's keyspace is encoded (under the engine's lock, as
+//! after the last rewrite, the engine's keyspace is encoded (under the locks of all its shards, as
 //! `SET`/`HSET`/`RPUSH`/`PEXPIREAT` records) and written by a background thread to
 //! `hedgestore.aof.rewrite`; writes meanwhile go to the old log and to a buffer. The thread
 //! syncs the new file, appends the buffered records under the lock, renames it over the old
@@ -52,7 +52,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use hedgestore_core::log::{self, decode_head, decode_payload, encode_record, HEADER, VERSION};
-use hedgestore_core::{Clock, Command, Engine};
+use hedgestore_core::{Clock, Command};
 
 use crate::clock::SystemClock;
 pub(crate) use hedgestore_core::forms::logged_form;
@@ -143,8 +143,8 @@ impl Syncable for Log {
     }
 }
 
-/// The open log of one memory storage. Appended to under the engine's lock, so records are
-/// in the order the engine applied them.
+/// The open log of one memory storage. Appended to under the locks of the shards a write
+/// touched, so the records of each key are in the order its shard applied them.
 pub(crate) struct Log {
     file: File,
     dir: PathBuf,
@@ -180,11 +180,12 @@ fn describe(path: &Path, e: &io::Error) -> String {
 }
 
 impl Log {
-    /// Opens (or creates) the log in `settings.data_dir` and replays it into `engine`.
+    /// Opens (or creates) the log in `settings.data_dir` and replays it through `apply`
+    /// (each command of each whole record, in order).
     pub(crate) fn open(
         settings: &Durability,
         dir: &Path,
-        engine: &mut Engine<SystemClock>,
+        apply: &mut dyn FnMut(Command),
     ) -> Result<(Log, Recovered), String> {
         let (mut file, path) = open_in(dir, LOG_FILE)?;
         let len = file.metadata().map_err(|e| describe(&path, &e))?.len();
@@ -194,7 +195,7 @@ impl Log {
             file.sync_all().map_err(|e| describe(&path, &e))?;
             HEADER.len() as u64
         } else {
-            replay(&mut file, &path, len, engine, &mut recovered)?
+            replay(&mut file, &path, len, apply, &mut recovered)?
         };
         if good < len {
             recovered.truncated_bytes = len - good;
@@ -250,11 +251,16 @@ impl Log {
             && self.size >= self.base_size.saturating_mul(2)
     }
 
-    /// Starts a rewrite: the keyspace as records, to be written by [`write_rewrite`].
-    pub(crate) fn begin_rewrite(&mut self, engine: &Engine<SystemClock>) -> (PathBuf, Vec<u8>) {
+    /// Starts a rewrite: the keyspace as records (the commands `rebuild` emits, see
+    /// [`Engine::rebuild_commands`](hedgestore_core::Engine::rebuild_commands)), to be
+    /// written by [`write_rewrite`].
+    pub(crate) fn begin_rewrite(
+        &mut self,
+        rebuild: impl FnOnce(&mut dyn FnMut(Command)),
+    ) -> (PathBuf, Vec<u8>) {
         let mut snapshot = HEADER.to_vec();
         let mut batch = Vec::with_capacity(1);
-        engine.rebuild_commands(|command| {
+        rebuild(&mut |command| {
             batch.push(command);
             encode_record(&batch, &mut snapshot);
             batch.clear();
@@ -265,7 +271,7 @@ impl Log {
 
     /// Finishes a rewrite whose snapshot is synced in `dir/REWRITE_FILE` as `file`: appends
     /// what was written meanwhile, renames it over the log and switches to it. Called under
-    /// the engine's lock so nothing is appended meanwhile.
+    /// the log's lock so nothing is appended meanwhile.
     pub(crate) fn finish_rewrite(&mut self, mut file: File, snapshot_len: u64) -> io::Result<()> {
         let tail = self.rewriting.take().unwrap_or_default();
         file.write_all(&tail)?;
@@ -432,13 +438,13 @@ pub(crate) fn write_rewrite(dir: &Path, snapshot: &[u8]) -> io::Result<File> {
     Ok(file)
 }
 
-/// Replays the records of the log `file` (`len` bytes) into `engine`; returns the offset
+/// Replays the records of the log `file` (`len` bytes) through `apply`; returns the offset
 /// after the last whole, valid record.
 fn replay(
     file: &mut File,
     path: &Path,
     len: u64,
-    engine: &mut Engine<SystemClock>,
+    apply: &mut dyn FnMut(Command),
     recovered: &mut Recovered,
 ) -> Result<u64, String> {
     let mut reader = BufReader::with_capacity(1 << 20, &mut *file);
@@ -501,9 +507,7 @@ fn replay(
         recovered.records += 1;
         for command in commands {
             recovered.commands += 1;
-            // Each logged write succeeded when it was first applied, in this order, so it
-            // succeeds again; a refusal (memory over a lowered budget) only skips it.
-            let _ = engine.execute(command);
+            apply(command);
         }
         good += 8 + u64::from(record_len);
     };

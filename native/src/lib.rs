@@ -72,7 +72,7 @@ pub use events::StorageEvent;
 pub use factory::get_storage;
 #[cfg(feature = "redis")]
 pub use fallback::FallbackStorage;
-pub use memory::MemoryStorage;
+pub use memory::{hashed_part, MemoryStorage, ShardedEngine};
 pub use methods::StorageFuture;
 pub use pipeline::Pipeline;
 #[cfg(feature = "redis")]

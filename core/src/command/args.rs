@@ -153,6 +153,42 @@ impl Command {
         self.encode_args(|_, _| (), |(), a| f(a));
     }
 
+    /// The key of a command whose table row lists exactly one key position (`GET`, `SET`,
+    /// `HSET`, `LPUSH`, `ZADD` …): what [`keys`](Command::keys) returns as its only element,
+    /// read without building the argument array (no allocation for most commands). `None`
+    /// for keyless commands, for commands with several key positions, and for those whose
+    /// keys follow a count (`LMPOP`, the scripts). A host that routes commands by key (the
+    /// memory storage's shards) takes this fast path first.
+    pub fn single_key<'a>(&'a self) -> Option<&'a [u8]> {
+        if matches!(
+            self,
+            Command::LMPop { .. }
+                | Command::Eval { .. }
+                | Command::EvalSha { .. }
+                | Command::EvalRo { .. }
+                | Command::EvalShaRo { .. }
+        ) {
+            return None;
+        }
+        let range = self.spec().keys;
+        if range.first <= 0 || range.last != range.first {
+            return None;
+        }
+        let at = range.first as usize;
+        // Argument 1 is the first operand (the name, argument 0, is not looked up).
+        let mut index = 1;
+        let mut key: Option<&[u8]> = None;
+        self.operands_into(&mut Each(|a: Arg<'a>| {
+            if index == at {
+                if let Arg::Bytes(k) = a {
+                    key = Some(k);
+                }
+            }
+            index += 1;
+        }));
+        key
+    }
+
     /// [`for_each_arg`](Command::for_each_arg) for an encoder that sizes its buffers first:
     /// `start(argument count, total bytes)` makes the encoder (numbers counted at their
     /// longest form), then `push` gets each argument; no vector of arguments is built.
@@ -204,8 +240,13 @@ impl Command {
 
     /// [`args`](Command::args) into any [`ArgSink`], in order: the one layout.
     pub(crate) fn args_into<'a>(&'a self, a: &mut impl ArgSink<'a>) {
-        use Command::*;
         a.push(Arg::Name(self.name()));
+        self.operands_into(a);
+    }
+
+    /// The arguments after the command's name (argument 1 onwards), into `a`.
+    fn operands_into<'a>(&'a self, a: &mut impl ArgSink<'a>) {
+        use Command::*;
         match self {
             Get { key }
             | GetDel { key }

@@ -1,12 +1,20 @@
 //! Memory-only storage with its append-only log (see the `durable` module): writes applied
-//! and logged under the engine's lock, the sync threads, and the background rewrite.
+//! and logged under the locks of the shards they touch, the sync threads, and the
+//! background rewrite.
+//!
+//! One log for every shard: a write appends its record while it still holds its shards'
+//! locks, so the writes to one key are logged in the order they were applied, and a
+//! transaction across shards is one record. Writes to different shards may be logged in
+//! either order; they commute (no command reads a key of another shard without locking
+//! it), so replaying the log gives the same state.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use hedgestore_core::{Command, Engine, Reply};
+use hedgestore_core::{Command, Reply};
 
+use super::shards::Locked;
 use super::{lock, Shared};
 use crate::clock::SystemClock;
 use crate::durable::{self, Fsync, Log};
@@ -56,7 +64,8 @@ impl Shared {
         }
     }
 
-    /// Runs `commands` through `run` under the engine's lock and logs what they applied, as
+    /// Runs `commands` through `run` under the locks of their shards (and of the `watched`
+    /// keys' shards) and logs what they applied, as
     /// one record, before anyone can see their effect. A log that failed refuses writes
     /// before they are applied; a write applied but not logged answers `OutcomeUnknown`.
     ///
@@ -66,9 +75,10 @@ impl Shared {
         self: &Arc<Self>,
         log: &Mutex<Log>,
         commands: Vec<Command>,
-        run: impl FnOnce(&mut Engine<SystemClock>, Vec<Command>) -> Result<Vec<Reply>>,
+        watched: &[&[u8]],
+        run: impl FnOnce(&mut Locked<'_, SystemClock>, Vec<Command>) -> Result<Vec<Reply>>,
     ) -> Result<Vec<Reply>> {
-        let (replies, position, always) = self.call_logged_now(log, commands, run)?;
+        let (replies, position, always) = self.call_logged_now(log, commands, watched, run)?;
         if always {
             if let Err(failed) = self.group_sync.wait(position).await {
                 tracing::error!(error = %failed, "append-only log: sync failed; writes are refused");
@@ -86,18 +96,20 @@ impl Shared {
         self: &Arc<Self>,
         log: &Mutex<Log>,
         commands: Vec<Command>,
-        run: impl FnOnce(&mut Engine<SystemClock>, Vec<Command>) -> Result<Vec<Reply>>,
+        watched: &[&[u8]],
+        run: impl FnOnce(&mut Locked<'_, SystemClock>, Vec<Command>) -> Result<Vec<Reply>>,
     ) -> Result<(Vec<Reply>, u64, bool)> {
         let copies: Vec<Command> = commands.clone();
-        let (replies, rewrite, position, always) = self.call(|e| -> Result<_> {
+        let set = self.engine.engines_for(&commands, watched);
+        let (replies, wants_rewrite, position, always) = self.call_locked(set.as_slice(), |l| -> Result<_> {
             let mut log = lock(log);
             if let Some(failed) = &log.failed {
                 return Err(StorageError::Unavailable(format!(
                     "the append-only log cannot be written ({failed}): writes are refused"
                 )));
             }
-            let replies = run(e, commands)?;
-            let now = durable::now_ms(e.clock());
+            let replies = run(l, commands)?;
+            let now = durable::now_ms(&self.clock);
             let forms: Vec<Command> = copies
                 .iter()
                 .zip(&replies)
@@ -111,10 +123,25 @@ impl Shared {
                     )));
                 }
             }
-            let rewrite = log.wants_rewrite().then(|| log.begin_rewrite(e));
             let always = log.fsync == Fsync::Always && !forms.is_empty();
-            Ok((replies, rewrite, log.appended(), always))
+            Ok((replies, log.wants_rewrite(), log.appended(), always))
         })??;
+        if wants_rewrite {
+            self.start_rewrite(log);
+        }
+        Ok((replies, position, always))
+    }
+
+    /// Starts a log rewrite if one is still wanted: the snapshot of every shard is taken
+    /// with all of them locked (so it is exactly what the log holds up to now), and written
+    /// by a background thread.
+    fn start_rewrite(self: &Arc<Self>, log: &Mutex<Log>) {
+        let all = self.engine.all_engines();
+        let rewrite = self.engine.locked(all.as_slice(), |l| {
+            let mut log = lock(log);
+            log.wants_rewrite()
+                .then(|| log.begin_rewrite(|emit| l.rebuild_commands(emit)))
+        });
         if let Some((dir, snapshot)) = rewrite {
             let shared = Arc::clone(self);
             let spawned = std::thread::Builder::new()
@@ -126,7 +153,6 @@ impl Shared {
                 }
             }
         }
-        Ok((replies, position, always))
     }
 
     /// The background half of a log rewrite (see the `durable` module).
@@ -134,7 +160,7 @@ impl Shared {
         let Some(log) = &self.log else { return };
         let started = std::time::Instant::now();
         let written = durable::write_rewrite(dir, snapshot);
-        let engine = lock(&self.engine);
+        // The log's lock alone keeps appends out while the rewrite is finished.
         let mut log = lock(log);
         let before = log.size();
         match written.and_then(|file| log.finish_rewrite(file, snapshot.len() as u64)) {
@@ -150,6 +176,5 @@ impl Shared {
             }
         }
         drop(log);
-        drop(engine);
     }
 }

@@ -1,21 +1,28 @@
 //! `MemoryStorage`: the core engine shared by many tokio tasks and threads.
 //!
-//! Layered like mini-redis's `Db`: a cheap handle around `Arc<Shared>` around a mutex-guarded
-//! engine.
+//! Layered like mini-redis's `Db`: a cheap handle around `Arc<Shared>` around the engines.
 //!
-//! **One `std::sync::Mutex` around the whole engine, not shards.** Every operation holds it
-//! for a few hundred nanoseconds and never across an `.await`, so a blocking mutex is right
-//! (a tokio mutex would only add cost). Sharding would split what the engine guarantees as a
-//! whole: atomic multi-key transactions, `MSET`/`RENAME`/`FLUSHDB`, one memory budget with
-//! one LRU, and one pub/sub registry would all need cross-shard locking. The benchmark in
-//! BENCHMARKS.md measures the single lock from one and two threads.
+//! **Shards of the engine, each behind its own `std::sync::Mutex`** ([`ShardedEngine`]):
+//! keys are spread over [`MemoryConfig::shards`] engines by a hash of the key (keys that
+//! share a `{hash tag}` share a shard, as in Redis Cluster), so commands on keys in different shards run in parallel on
+//! different cores. A single-key command locks one shard; a multi-key command, a
+//! transaction or a `WATCH` check locks every shard it touches in ascending order; keyless
+//! commands over the keyspace (`KEYS`, `SCAN`, `DBSIZE`, `FLUSHDB`, …) lock them all. One
+//! more engine, the bus, holds the pub/sub registry and the locks, so their semantics are
+//! those of one engine. The memory budget is split evenly over the shards, each evicting
+//! its own keys, as Redis Cluster's nodes do. With one shard the storage is the single
+//! engine behind one mutex it used to be. See the `shards` module for the details (what a
+//! command across shards costs, and why it is still atomic). Every lock is held for a few
+//! hundred nanoseconds and never across an `.await`, so a blocking mutex is right (a tokio
+//! mutex would only add cost).
 //!
-//! **Background work is sans-IO driven.** A driver task sleeps until the engine's
+//! **Background work is sans-IO driven.** A driver task sleeps until the engines' earliest
 //! `next_deadline()` (or until a call makes that deadline earlier), then runs one bounded
-//! `handle_timeout`. Pub/sub deliveries and lock releases are handed from the engine to tokio
-//! right after the call that caused them: each subscription has its own dispatcher task, so a
-//! slow handler delays only itself (its bounded queue drops the oldest messages and counts
-//! them as lag), and lock waiters are woken by the release or expiry event, never by polling.
+//! `handle_timeout` on each engine that is due. Pub/sub deliveries and lock releases are
+//! handed from the bus to tokio right after the call that caused them: each subscription
+//! has its own dispatcher task, so a slow handler delays only itself (its bounded queue
+//! drops the oldest messages and counts them as lag), and lock waiters are woken by the
+//! release or expiry event, never by polling.
 //! The tasks hold only weak references: when the last handle is dropped (or `close()` is
 //! called) they stop.
 
@@ -36,6 +43,8 @@ use crate::config::MemoryConfig;
 use crate::durable::{Durability, Fsync, GroupSync, Log};
 
 mod logged;
+mod route;
+mod shards;
 use crate::error::{Result, StorageError};
 use crate::subscription::dispatch::{self, Inbox};
 use crate::subscription::{Handler, Subscription};
@@ -44,6 +53,9 @@ use crate::traits::{
     BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
 };
 use logged::{sync_every_second, sync_on_request};
+pub use route::hashed_part;
+pub use shards::ShardedEngine;
+use shards::{Engines, Locked};
 
 /// The in-memory backend. Cheap to clone (clones share the same data).
 #[derive(Clone)]
@@ -60,7 +72,7 @@ impl std::fmt::Debug for MemoryStorage {
 }
 
 struct Shared {
-    engine: Mutex<Engine<SystemClock>>,
+    engine: ShardedEngine<SystemClock>,
     clock: SystemClock,
     /// Wakes the driver when a call made the next deadline earlier, or on close.
     wake_driver: Arc<Notify>,
@@ -73,7 +85,7 @@ struct Shared {
     owner: Vec<u8>,
     closed: AtomicBool,
     /// The append-only log, when a data directory is set (see the `durable` module). Locked
-    /// inside the engine's lock, never the other way round.
+    /// inside the engines' locks, never the other way round.
     log: Option<Mutex<Log>>,
     /// Shared syncs of the log under `Fsync::Always`.
     group_sync: Arc<GroupSync>,
@@ -99,25 +111,91 @@ struct Wakeups {
 }
 
 impl Shared {
+    /// Runs `f` on the bus (pub/sub and locks), then wakes what it made ready.
     fn call<R>(&self, f: impl FnOnce(&mut Engine<SystemClock>) -> R) -> Result<R> {
+        self.call_one(self.engine.bus_index(), f)
+    }
+
+    /// Runs `command` on the engines it needs: one engine (nearly every command) on the
+    /// path of [`call_one`](Self::call_one), several through [`call_locked`](Self::call_locked).
+    ///
+    /// Inlined into its callers, so that with one shard a command costs what it cost before
+    /// the storage had shards (counted with callgrind: BENCHMARKS.md §11).
+    #[inline(always)]
+    fn call_command(&self, command: Command) -> Result<Reply> {
+        if self.engine.shards() == 1 {
+            // The unsharded storage's path, with no routing at all.
+            return Ok(self.call_one(0, |e| e.execute(command))??);
+        }
+        self.call_command_sharded(command)
+    }
+
+    /// [`call_command`](Self::call_command) with more than one shard.
+    fn call_command_sharded(&self, command: Command) -> Result<Reply> {
+        match self.engine.engines_for(std::slice::from_ref(&command), &[]) {
+            Engines::One(index) => Ok(self.call_one(index, |e| e.execute(command))??),
+            Engines::Many(set) => Ok(self.call_locked(&set, |l| l.execute(command))??),
+        }
+    }
+
+    /// Runs `f` on engine `index` alone under its lock, then wakes the subscribers, lock
+    /// waiters and the driver that the call made ready: the fast path, and with one shard
+    /// the whole storage (that engine is also the bus), exactly as the unsharded storage
+    /// ran every call.
+    #[inline(always)]
+    fn call_one<R>(
+        &self,
+        index: usize,
+        f: impl FnOnce(&mut Engine<SystemClock>) -> R,
+    ) -> Result<R> {
         if self.closed.load(Ordering::Acquire) {
             return Err(StorageError::Closed);
         }
-        let mut engine = lock(&self.engine);
+        let mut engine = self.engine.lock_engine(index);
         let result = f(&mut engine);
-        let mut wake = Wakeups {
-            subscribers: dispatch::ready(engine.bus_mut()),
-            ..Wakeups::default()
-        };
-        while let Some(event) = engine.poll_event() {
-            let Event::LockFreed { waiters, .. } = event else {
-                continue;
-            };
-            wake.waiters.extend(waiters);
+        let mut wake = Wakeups::default();
+        if index == self.engine.bus_index() {
+            wake.subscribers = dispatch::ready(engine.bus_mut());
+            while let Some(event) = engine.poll_event() {
+                let Event::LockFreed { waiters, .. } = event else {
+                    continue;
+                };
+                wake.waiters.extend(waiters);
+            }
         }
         wake.driver =
             engine.next_deadline().unwrap_or(u64::MAX) < self.scheduled.load(Ordering::Acquire);
         drop(engine);
+        self.fire(wake);
+        Ok(result)
+    }
+
+    /// Locks the engines of `set` (ascending), runs `f` with them, and then wakes the
+    /// subscribers, lock waiters and the driver that the call made ready.
+    fn call_locked<R>(
+        &self,
+        set: &[usize],
+        f: impl FnOnce(&mut Locked<'_, SystemClock>) -> R,
+    ) -> Result<R> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StorageError::Closed);
+        }
+        let (result, wake) = self.engine.locked(set, |l| {
+            let result = f(l);
+            let mut wake = Wakeups::default();
+            if let Some(bus) = l.bus() {
+                wake.subscribers = dispatch::ready(bus.bus_mut());
+                while let Some(event) = bus.poll_event() {
+                    let Event::LockFreed { waiters, .. } = event else {
+                        continue;
+                    };
+                    wake.waiters.extend(waiters);
+                }
+            }
+            wake.driver =
+                l.next_deadline().unwrap_or(u64::MAX) < self.scheduled.load(Ordering::Acquire);
+            (result, wake)
+        });
         self.fire(wake);
         Ok(result)
     }
@@ -144,7 +222,7 @@ impl Shared {
         if self.closed.load(Ordering::Acquire) {
             return;
         }
-        let stats = lock(&self.engine).stats();
+        let stats = self.engine.stats();
         exported.update(stats);
         drop(exported);
         telemetry::export_commands();
@@ -171,7 +249,7 @@ impl Inbox for Shared {
         if self.closed.load(Ordering::Acquire) {
             return None;
         }
-        Some(f(lock(&self.engine).bus_mut()))
+        Some(self.engine.with_bus(|e| f(e.bus_mut())))
     }
 
     fn dispatchers(&self) -> &Mutex<HashMap<u64, Arc<Notify>>> {
@@ -200,17 +278,23 @@ impl MemoryStorage {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| StorageError::Unavailable("MemoryStorage needs a tokio runtime".into()))?;
         let clock = SystemClock::new();
-        let mut engine = Engine::with_config(clock.clone(), config.engine_config());
+        let engine = ShardedEngine::new(clock.clone(), config.engine_config(), config.shards);
         let log = match &durability.data_dir {
             None => None,
             Some(dir) => {
                 let started = std::time::Instant::now();
-                let (log, recovered) = Log::open(durability, dir, &mut engine)
+                let mut apply = |command| {
+                    // Each logged write succeeded when it was first applied, in this order,
+                    // so it succeeds again; a refusal (memory over a lowered budget) only
+                    // skips it.
+                    let _ = engine.execute(command);
+                };
+                let (log, recovered) = Log::open(durability, dir, &mut apply)
                     .map_err(|e| StorageError::Unavailable(format!("append-only log: {e}")))?;
                 tracing::info!(
                     dir = %dir.display(),
                     records = recovered.records,
-                    keys = engine.len(),
+                    keys = engine.stats().keys,
                     truncated_bytes = recovered.truncated_bytes,
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     "memory storage loaded from its append-only log"
@@ -220,7 +304,7 @@ impl MemoryStorage {
         };
         let fsync = log.as_ref().map(|l| lock(l).fsync);
         let shared = Arc::new(Shared {
-            engine: Mutex::new(engine),
+            engine,
             clock,
             wake_driver: Arc::new(Notify::new()),
             scheduled: AtomicU64::new(u64::MAX),
@@ -252,9 +336,14 @@ impl MemoryStorage {
         Ok(Self { shared })
     }
 
-    /// The engine's counters.
+    /// The engine's counters, summed over its shards.
     pub fn stats(&self) -> Stats {
-        lock(&self.shared.engine).stats()
+        self.shared.engine.stats()
+    }
+
+    /// The number of shards the keyspace is spread over ([`MemoryConfig::shards`]).
+    pub fn shards(&self) -> usize {
+        self.shared.engine.shards()
     }
 
     /// A memory storage whose commands and transactions are not counted in the command
@@ -272,21 +361,22 @@ impl MemoryStorage {
             Some(log) if command.is_write() => {
                 let mut replies = self
                     .shared
-                    .call_logged(log, vec![command], |e, mut c| {
+                    .call_logged(log, vec![command], &[], |l, mut c| {
                         let command = c.pop().expect("one command");
-                        Ok(vec![e.execute(command)?])
+                        Ok(vec![l.execute(command)?])
                     })
                     .await?;
                 Ok(replies.pop().expect("one reply"))
             }
-            _ => Ok(self.shared.call(|e| e.execute(command))??),
+            _ => self.shared.call_command(command),
         }
     }
 
-    /// Runs `commands` on the engine at once, in order, under one lock of it (no boxed
-    /// future; each command's own error is dropped): for the fallback's mirror, whose
-    /// memory side never has a data directory. A storage that logs refuses (its writes
-    /// must go through the log, as [`BaseStorage::execute`] does).
+    /// Runs `commands` at once, in order (no boxed future; each command's own error is
+    /// dropped): for the fallback's mirror, whose memory side never has a data directory.
+    /// With one shard they all run under one lock of the engine; with more, each under the
+    /// locks of its own shards (the writes to each key stay in order). A storage that logs
+    /// refuses (its writes must go through the log, as [`BaseStorage::execute`] does).
     #[cfg(feature = "redis")]
     pub(crate) fn apply_all(&self, commands: impl IntoIterator<Item = Command>) -> Result<()> {
         if self.shared.log.is_some() {
@@ -294,11 +384,21 @@ impl MemoryStorage {
                 "MemoryStorage::apply_all is for storages without a data directory".into(),
             ));
         }
-        self.shared.call(|e| {
-            for command in commands {
-                let _ = e.execute(command);
+        if self.shared.engine.shards() == 1 {
+            return self.shared.call_one(0, |e| {
+                for command in commands {
+                    let _ = e.execute(command);
+                }
+            });
+        }
+        for command in commands {
+            // Each command's own error is dropped, as documented; only a closed storage is
+            // an error of the whole call.
+            if let Err(StorageError::Closed) = self.shared.call_command(command) {
+                return Err(StorageError::Closed);
             }
-        })
+        }
+        Ok(())
     }
 
     /// The fencing-token owner id this instance uses for locks.
@@ -348,7 +448,7 @@ async fn drive(weak: Weak<Shared>, wake: Arc<Notify>) {
             if shared.closed.load(Ordering::Acquire) {
                 return;
             }
-            let deadline = lock(&shared.engine).next_deadline();
+            let deadline = shared.engine.next_deadline();
             shared
                 .scheduled
                 .store(deadline.unwrap_or(u64::MAX), Ordering::Release);
@@ -365,11 +465,13 @@ async fn drive(weak: Weak<Shared>, wake: Arc<Notify>) {
         }
         let Some(shared) = weak.upgrade() else { return };
         let now = shared.clock.now();
-        let _ = shared.call(|e| {
-            if e.next_deadline().is_some_and(|d| d <= now) {
-                e.handle_timeout(now);
-            }
-        });
+        for i in 0..shared.engine.engines() {
+            let _ = shared.call_one(i, |e| {
+                if e.next_deadline().is_some_and(|d| d <= now) {
+                    e.handle_timeout(now);
+                }
+            });
+        }
         drop(shared);
         // A backlog makes the next deadline immediate: let other tasks run between steps.
         tokio::task::yield_now().await;
@@ -491,11 +593,17 @@ impl LockStorage for MemoryStorage {
 #[async_trait]
 impl CompleteStorage for MemoryStorage {
     async fn key_versions(&self, keys: &[Vec<u8>]) -> Result<Vec<KeyVersion>> {
-        self.shared.call(|e| {
+        if self.shared.closed.load(Ordering::Acquire) {
+            return Err(StorageError::Closed);
+        }
+        // Read together, under the locks of every shard involved, as one engine reads them.
+        let keys: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+        let set = self.shared.engine.engines_for(&[], &keys);
+        Ok(self.shared.engine.locked(set.as_slice(), |l| {
             keys.iter()
-                .map(|k| KeyVersion(Bytes::copy_from_slice(&e.key_version(k).to_le_bytes())))
+                .map(|k| KeyVersion(Bytes::copy_from_slice(&l.key_version(k).to_le_bytes())))
                 .collect()
-        })
+        }))
     }
 
     async fn execute_transaction(
@@ -512,6 +620,7 @@ impl CompleteStorage for MemoryStorage {
                 Ok((k, u64::from_le_bytes(raw)))
             })
             .collect::<Result<Vec<_>>>()?;
+        let watched_keys: Vec<&[u8]> = watched.iter().map(|(k, _)| k.as_slice()).collect();
         let probe = self
             .shared
             .record
@@ -520,14 +629,17 @@ impl CompleteStorage for MemoryStorage {
         let result = match &self.shared.log {
             Some(log) if commands.iter().any(Command::is_write) => {
                 self.shared
-                    .call_logged(log, commands, |e, commands| {
-                        Ok(e.execute_batch_watched(&watched, commands)?)
+                    .call_logged(log, commands, &watched_keys, |l, commands| {
+                        Ok(l.execute_batch_watched(&watched, commands)?)
                     })
                     .await
             }
-            _ => Ok(self
-                .shared
-                .call(|e| e.execute_batch_watched(&watched, commands))??),
+            _ => {
+                let set = self.shared.engine.engines_for(&commands, &watched_keys);
+                Ok(self.shared.call_locked(set.as_slice(), |l| {
+                    l.execute_batch_watched(&watched, commands)
+                })??)
+            }
         };
         if let Some(probe) = probe {
             probe.done(&result);
