@@ -254,3 +254,32 @@ async fn closing_answers_writers_waiting_for_the_sync() {
         }
     }
 }
+
+/// The memory storage answers `GET`/`SET` without building a command (the trait's typed
+/// calls) and `Storage` calls without a boxed future; with a data directory, writes made
+/// either way still go through the log before they are answered.
+#[tokio::test]
+async fn typed_writes_and_handle_writes_reach_the_log() {
+    let dir = tempdir();
+    let storage = open(dir.path());
+    BaseStorage::set(&storage, b"typed", b"1", None)
+        .await
+        .unwrap();
+    let handle = hedgestore::Storage::new(storage.clone());
+    handle.set("handle", "2", None).await.unwrap();
+    handle.incr("counter").await.unwrap();
+    assert_eq!(
+        BaseStorage::get(&storage, b"handle")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(&b"2"[..])
+    );
+    storage.close().await.unwrap();
+
+    let reopened = open(dir.path());
+    assert_eq!(run(&reopened, &["GET", "typed"]).await, bulk("1"));
+    assert_eq!(run(&reopened, &["GET", "handle"]).await, bulk("2"));
+    assert_eq!(run(&reopened, &["GET", "counter"]).await, bulk("1"));
+    reopened.close().await.unwrap();
+}

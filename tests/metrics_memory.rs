@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use hedgestore::{handler, MemoryConfig, Storage};
+use hedgestore::{handler, CompleteStorage, MemoryConfig, MemoryStorage, Storage};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use metrics_util::MetricKind;
 
@@ -195,6 +195,52 @@ async fn a_scripted_workload_is_counted_exactly() {
     assert_eq!(get(&after, "hedgestore_memory_used_bytes", &[]), 0.0);
     assert_eq!(get(&after, "hedgestore_memory_max_bytes", &[]), 0.0);
     assert!(commands(&after).is_empty(), "nothing ran after close");
+}
+
+/// `MemoryStorage`'s typed `GET`/`SET` (through the traits, without a `Command`) are
+/// counted as the same commands with the same outcomes, and read the same engine counters.
+#[tokio::test]
+async fn typed_get_and_set_are_counted_like_commands() {
+    let mut recorded = RECORDER.lock().await;
+    let memory = MemoryStorage::start(MemoryConfig::default()).unwrap();
+    let storage: &dyn CompleteStorage = &memory;
+    snapshot(&mut recorded);
+
+    storage.set(b"a", b"1", None).await.unwrap();
+    storage
+        .set(b"b", b"2", Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert_eq!(storage.get(b"a").await.unwrap().as_deref(), Some(&b"1"[..]));
+    assert!(storage.get(b"nope").await.unwrap().is_none());
+    storage.rpush(b"list", &[b"x"]).await.unwrap();
+    let err = storage.get(b"list").await.unwrap_err();
+    assert!(err.to_string().contains("WRONGTYPE"), "{err}");
+    let _ = storage.health().await; // exports the engine's counters
+    let metrics = snapshot(&mut recorded);
+
+    let expected: BTreeMap<String, f64> = [
+        ("set/ok", 2.0),
+        ("get/ok", 2.0),
+        ("get/command_error", 1.0),
+        ("rpush/ok", 1.0),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(commands(&metrics), expected);
+    // "a", and "list" (found, then refused for its type: a hit, as in Redis).
+    assert_eq!(get(&metrics, "hedgestore_memory_hits_total", &[]), 2.0);
+    assert_eq!(get(&metrics, "hedgestore_memory_misses_total", &[]), 1.0);
+    memory.close().await.unwrap();
+    assert!(matches!(
+        storage.get(b"a").await,
+        Err(hedgestore::StorageError::Closed)
+    ));
+    assert!(matches!(
+        storage.set(b"a", b"1", None).await,
+        Err(hedgestore::StorageError::Closed)
+    ));
 }
 
 #[tokio::test]

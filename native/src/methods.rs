@@ -14,10 +14,68 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// The future a generated storage trait method returns (what `async fn` in an object-safe
-/// trait becomes).
-pub type StorageFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// trait becomes): either an answer the backend already has (the memory storage answers
+/// `GET` and `SET` in the call itself, with no allocation for the future) or the backend's
+/// boxed future. Await it like any future.
+#[must_use = "futures do nothing unless awaited"]
+pub struct StorageFuture<'a, T>(Answer<'a, T>);
+
+enum Answer<'a, T> {
+    /// Known when the call was made; `None` once taken.
+    Ready(Option<T>),
+    Pending(Pin<Box<dyn Future<Output = T> + Send + 'a>>),
+}
+
+impl<'a, T> StorageFuture<'a, T> {
+    /// A future that answers `value` when first polled.
+    pub fn ready(value: T) -> Self {
+        Self(Answer::Ready(Some(value)))
+    }
+
+    /// `future`, boxed.
+    pub fn boxed(future: impl Future<Output = T> + Send + 'a) -> Self {
+        Self(Answer::Pending(Box::pin(future)))
+    }
+}
+
+impl<'a, T> From<Pin<Box<dyn Future<Output = T> + Send + 'a>>> for StorageFuture<'a, T> {
+    fn from(future: Pin<Box<dyn Future<Output = T> + Send + 'a>>) -> Self {
+        Self(Answer::Pending(future))
+    }
+}
+
+// The ready value is moved out, never pinned: like `std::future::Ready`, this future is
+// `Unpin` whatever `T` is.
+impl<T> Unpin for StorageFuture<'_, T> {}
+
+impl<T> Future for StorageFuture<'_, T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match &mut self.get_mut().0 {
+            Answer::Ready(value) => Poll::Ready(
+                value
+                    .take()
+                    .expect("StorageFuture polled after it answered"),
+            ),
+            Answer::Pending(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for StorageFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match &self.0 {
+            Answer::Ready(Some(_)) => "ready",
+            Answer::Ready(None) => "answered",
+            Answer::Pending(_) => "pending",
+        };
+        f.debug_tuple("StorageFuture").field(&state).finish()
+    }
+}
 
 /// The trait parameter type of a parameter kind.
 macro_rules! trait_arg {
@@ -184,7 +242,9 @@ macro_rules! trait_methods {
         ) -> $crate::methods::StorageFuture<'a, $crate::Result<$crate::methods::reply_type!($reply)>> {
             $(let $param = $crate::methods::owned!($pkind, $param);)*
             let reply = self.execute(hedgestore_core::Command::$variant $fields);
-            Box::pin(async move { $crate::methods::convert_reply!($reply, reply.await?) })
+            $crate::methods::StorageFuture::boxed(async move {
+                $crate::methods::convert_reply!($reply, reply.await?)
+            })
         }
     )*};
 }

@@ -10,7 +10,7 @@ use hedgestore_core::{Command, Limit, Reply, SetOptions, ZAddCondition, ZAddOpti
 
 use crate::config::{MemoryConfig, StorageConfig};
 use crate::error::{Result, StorageError};
-use crate::memory::MemoryStorage;
+use crate::memory::{MemoryStorage, Now};
 use crate::pipeline::Pipeline;
 use crate::subscription::{Handler, MessageStream, Subscription};
 use crate::traits::{geoadd_command, zadd_command, zrange_command, CompleteStorage, Health, Lock};
@@ -34,6 +34,10 @@ use crate::transaction::Transaction;
 #[derive(Clone)]
 pub struct Storage {
     inner: Arc<dyn CompleteStorage>,
+    /// The backend again when it is a [`MemoryStorage`]: its commands are answered in the
+    /// call itself ([`MemoryStorage::execute_now`]), without the boxed future of a call
+    /// through the trait.
+    memory: Option<MemoryStorage>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -45,8 +49,12 @@ impl std::fmt::Debug for Storage {
 impl Storage {
     /// Wraps any backend.
     pub fn new(backend: impl CompleteStorage + 'static) -> Self {
+        let memory = (&backend as &dyn std::any::Any)
+            .downcast_ref::<MemoryStorage>()
+            .cloned();
         Self {
             inner: Arc::new(backend),
+            memory,
         }
     }
 
@@ -120,6 +128,13 @@ impl Storage {
 
     /// Runs any core command.
     pub async fn execute(&self, command: Command) -> Result<Reply> {
+        let command = match &self.memory {
+            Some(memory) => match memory.execute_now(command) {
+                Now::Answered(answered) => return answered,
+                Now::Logged(command) => command,
+            },
+            None => command,
+        };
         self.inner.execute(command).await
     }
 
@@ -153,10 +168,10 @@ impl Storage {
         value: impl AsRef<[u8]>,
         options: SetOptions,
     ) -> Result<bool> {
-        // The command itself through `execute`: one boxed future per call, as every other
-        // method of `Storage` (the trait's `set_with` would add its own).
+        // The command itself through `execute`, as every other method of `Storage` (the
+        // trait's `set_with` would add a boxed future of its own).
         let command = crate::traits::set_command(key.as_ref(), value.as_ref(), options);
-        crate::reply::ok_or_nil(self.inner.execute(command).await?)
+        crate::reply::ok_or_nil(self.execute(command).await?)
     }
 
     /// `ZADD key [NX|XX] [GT|LT] [CH] score member …` (`ZAddOptions`; `INCR` is ignored):

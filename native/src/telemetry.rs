@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use hedgestore_core::{Command, Stats, COMMAND_TABLE};
+use hedgestore_core::{Command, CommandKind, Stats, COMMAND_TABLE};
 use metrics::{Counter, Histogram, Key, Label, Level, Metadata, Recorder, Unit};
 
 use crate::error::StorageError;
@@ -433,6 +433,24 @@ impl Probe {
             command.spec().id,
             std::slice::from_ref(command),
         )
+    }
+
+    /// Starts counting a command of row `kind` that runs without a [`Command`] (the memory
+    /// storage's typed `GET`/`SET`), or `None` when the debug event is enabled: that event
+    /// lists the command's keys, so the caller then takes its [`Command`] path.
+    pub(crate) fn typed(backend: Backend, kind: CommandKind) -> Option<Self> {
+        if Self::debug_enabled() {
+            return None;
+        }
+        let timed = backend == Backend::Redis || time_this_memory_command();
+        Some(Self {
+            backend,
+            row: kind as usize,
+            id: kind.spec().id,
+            started: timed.then(Instant::now),
+            commands: 1,
+            keys: None,
+        })
     }
 
     /// Starts counting a transaction of `commands` (the `exec` command label).

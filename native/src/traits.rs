@@ -42,12 +42,15 @@ pub trait BaseStorage: Send + Sync {
 
     /// `SET key value [PX ttl]`: sets `key` to `value`, expiring after `ttl` if given (and
     /// clearing any TTL if not).
-    async fn set(&self, key: &[u8], value: &[u8], ttl: Option<Duration>) -> Result<()> {
+    fn set<'a>(
+        &'a self,
+        key: &[u8],
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> StorageFuture<'a, Result<()>> {
         // The command itself, not through `set_with`: one boxed future fewer per call.
-        let reply = self
-            .execute(set_command(key, value, ttl_option(ttl)))
-            .await?;
-        reply::ok_or_nil(reply).map(|_| ())
+        let reply = self.execute(set_command(key, value, ttl_option(ttl)));
+        StorageFuture::boxed(async move { reply::ok_or_nil(reply.await?).map(|_| ()) })
     }
 
     /// `SET` with every option (NX/XX, expiry forms, KEEPTTL); true when it wrote. The `GET`
@@ -118,7 +121,7 @@ pub trait SortedSetStorage: BaseStorage {
         pairs: &[(f64, &[u8])],
     ) -> StorageFuture<'a, Result<u64>> {
         let reply = self.execute(zadd_command(key, options, pairs));
-        Box::pin(async move { reply::count(reply.await?) })
+        StorageFuture::boxed(async move { reply::count(reply.await?) })
     }
 
     /// `GEOADD key [NX|XX] [CH] longitude latitude member …`: how many members were added
@@ -131,7 +134,7 @@ pub trait SortedSetStorage: BaseStorage {
         points: &[(f64, f64, &[u8])],
     ) -> StorageFuture<'a, Result<u64>> {
         let reply = self.execute(geoadd_command(key, condition, changed, points));
-        Box::pin(async move { reply::count(reply.await?) })
+        StorageFuture::boxed(async move { reply::count(reply.await?) })
     }
 
     /// `ZRANGE key min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]`: the members of the
@@ -145,7 +148,7 @@ pub trait SortedSetStorage: BaseStorage {
         limit: Limit,
     ) -> StorageFuture<'a, Result<Vec<Bytes>>> {
         let reply = self.execute(zrange_command(key, by, rev, limit, false));
-        Box::pin(async move { reply::list(reply.await?) })
+        StorageFuture::boxed(async move { reply::list(reply.await?) })
     }
 
     /// [`zrange_with`](Self::zrange_with) with `WITHSCORES`: the members with their scores.
@@ -157,7 +160,7 @@ pub trait SortedSetStorage: BaseStorage {
         limit: Limit,
     ) -> StorageFuture<'a, Result<Vec<(Bytes, f64)>>> {
         let reply = self.execute(zrange_command(key, by, rev, limit, true));
-        Box::pin(async move { reply::scored(reply.await?) })
+        StorageFuture::boxed(async move { reply::scored(reply.await?) })
     }
 }
 

@@ -34,7 +34,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use hedgestore_core::{
-    Clock, Command, Engine, Event, LockHolder, PubSub, Reply, Stats, SubscriberId,
+    Clock, Command, CommandKind, Engine, Event, LockHolder, PubSub, Reply, Stats, SubscriberId,
 };
 use tokio::sync::Notify;
 
@@ -46,11 +46,14 @@ mod logged;
 mod route;
 mod shards;
 use crate::error::{Result, StorageError};
+use crate::methods::StorageFuture;
+use crate::reply;
 use crate::subscription::dispatch::{self, Inbox};
 use crate::subscription::{Handler, Subscription};
 use crate::telemetry::{self, Backend, EngineExport, Probe};
 use crate::traits::{
-    BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
+    set_command, ttl_option, BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage,
+    PubSubStorage,
 };
 use logged::{sync_every_second, sync_on_request};
 pub use route::hashed_part;
@@ -100,6 +103,14 @@ struct Shared {
 /// (the engine never panics on input), so a panic elsewhere must not wedge the storage.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What [`MemoryStorage::execute_now`] did with a command.
+pub(crate) enum Now {
+    /// Run, with this answer.
+    Answered(Result<Reply>),
+    /// Not run: a write that goes through the log (and waits for it).
+    Logged(Command),
 }
 
 /// What to wake after an engine call, collected under the lock and fired after it.
@@ -153,18 +164,28 @@ impl Shared {
         }
         let mut engine = self.engine.lock_engine(index);
         let result = f(&mut engine);
-        let mut wake = Wakeups::default();
-        if index == self.engine.bus_index() {
-            wake.subscribers = dispatch::ready(engine.bus_mut());
-            while let Some(event) = engine.poll_event() {
-                let Event::LockFreed { waiters, .. } = event else {
-                    continue;
-                };
-                wake.waiters.extend(waiters);
-            }
-        }
-        wake.driver =
+        let driver =
             engine.next_deadline().unwrap_or(u64::MAX) < self.scheduled.load(Ordering::Acquire);
+        if index != self.engine.bus_index() {
+            // A shard has no subscribers or lock waiters (those live on the bus): only
+            // the driver may need waking, and no wakeup lists are built.
+            drop(engine);
+            if driver {
+                self.wake_driver.notify_one();
+            }
+            return Ok(result);
+        }
+        let mut wake = Wakeups {
+            driver,
+            ..Wakeups::default()
+        };
+        wake.subscribers = dispatch::ready(engine.bus_mut());
+        while let Some(event) = engine.poll_event() {
+            let Event::LockFreed { waiters, .. } = event else {
+                continue;
+            };
+            wake.waiters.extend(waiters);
+        }
         drop(engine);
         self.fire(wake);
         Ok(result)
@@ -356,20 +377,18 @@ impl MemoryStorage {
         Ok(storage)
     }
 
-    async fn run(&self, command: Command) -> Result<Reply> {
-        match &self.shared.log {
-            Some(log) if command.is_write() => {
-                let mut replies = self
-                    .shared
-                    .call_logged(log, vec![command], &[], |l, mut c| {
-                        let command = c.pop().expect("one command");
-                        Ok(vec![l.execute(command)?])
-                    })
-                    .await?;
-                Ok(replies.pop().expect("one reply"))
-            }
-            _ => self.shared.call_command(command),
-        }
+    /// A write on a storage with a data directory: run and appended to the log, answered
+    /// when the log's sync policy is satisfied ([`execute_now`](Self::execute_now) answers
+    /// every other command).
+    async fn run_logged(&self, log: &Mutex<Log>, command: Command) -> Result<Reply> {
+        let mut replies = self
+            .shared
+            .call_logged(log, vec![command], &[], |l, mut c| {
+                let command = c.pop().expect("one command");
+                Ok(vec![l.execute(command)?])
+            })
+            .await?;
+        Ok(replies.pop().expect("one reply"))
     }
 
     /// Runs `commands` at once, in order (no boxed future; each command's own error is
@@ -399,6 +418,35 @@ impl MemoryStorage {
             }
         }
         Ok(())
+    }
+
+    /// Runs `command` in this call when nothing needs waiting for (every command, except a
+    /// write on a storage with a data directory: it waits for its log), counted as
+    /// [`BaseStorage::execute`] counts it; hands a logged write back.
+    /// [`Storage`](crate::Storage) calls this first, so that its calls on memory need no
+    /// boxed future.
+    pub(crate) fn execute_now(&self, command: Command) -> Now {
+        if self.shared.log.is_some() && command.is_write() {
+            return Now::Logged(command);
+        }
+        if !self.shared.record.load(Ordering::Relaxed) {
+            return Now::Answered(self.shared.call_command(command));
+        }
+        let probe = Probe::command(Backend::Memory, &command);
+        let result = self.shared.call_command(command);
+        probe.done(&result);
+        Now::Answered(result)
+    }
+
+    /// For a typed fast path (`GET`/`SET` without a [`Command`]): `Some(None)` when this
+    /// storage does not record (the fallback's own memory), `Some(Some(probe))` when it
+    /// does, `None` when the per-command debug event wants the command's keys (then the
+    /// caller goes through [`BaseStorage::execute`]).
+    fn typed_probe(&self, kind: CommandKind) -> Option<Option<Probe>> {
+        if !self.shared.record.load(Ordering::Relaxed) {
+            return Some(None);
+        }
+        Probe::typed(Backend::Memory, kind).map(Some)
     }
 
     /// The fencing-token owner id this instance uses for locks.
@@ -481,13 +529,72 @@ async fn drive(weak: Weak<Shared>, wake: Arc<Notify>) {
 #[async_trait]
 impl BaseStorage for MemoryStorage {
     async fn execute(&self, command: Command) -> Result<Reply> {
+        let command = match self.execute_now(command) {
+            Now::Answered(answered) => return answered,
+            Now::Logged(command) => command,
+        };
+        let log = self.shared.log.as_ref().expect("only logged writes wait");
         if !self.shared.record.load(Ordering::Relaxed) {
-            return self.run(command).await;
+            return self.run_logged(log, command).await;
         }
         let probe = Probe::command(Backend::Memory, &command);
-        let result = self.run(command).await;
+        let result = self.run_logged(log, command).await;
         probe.done(&result);
         result
+    }
+
+    // `GET` and `SET`, the two hottest calls, go straight to the key's shard with the
+    // engine's typed calls: no `Command` built (no owned copy of the key), no second boxed
+    // future for `execute`, no `Reply` to convert back. They are the engine calls `execute`
+    // makes for these commands, under the same lock, with the same wakeups and the same
+    // metrics; `SET` on a storage with a data directory (its writes go through the log)
+    // and either of them while the per-command debug event is on (it lists the keys) take
+    // `execute`'s path.
+
+    fn get<'a>(&'a self, key: &[u8]) -> StorageFuture<'a, Result<Option<Bytes>>> {
+        let Some(probe) = self.typed_probe(CommandKind::Get) else {
+            let reply = self.execute(Command::Get { key: key.to_vec() });
+            return StorageFuture::boxed(async move { reply::value(reply.await?) });
+        };
+        let shared = &self.shared;
+        let result = match shared.call_one(shared.engine.shard_of(key), |e| e.get(key)) {
+            Ok(Ok(value)) => Ok(value.map(Bytes::from)),
+            Ok(Err(e)) => Err(e.into()),
+            Err(e) => Err(e),
+        };
+        if let Some(probe) = probe {
+            probe.done(&result);
+        }
+        StorageFuture::ready(result)
+    }
+
+    fn set<'a>(
+        &'a self,
+        key: &[u8],
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> StorageFuture<'a, Result<()>> {
+        let options = ttl_option(ttl);
+        let probe = match self.typed_probe(CommandKind::Set) {
+            Some(probe) if self.shared.log.is_none() => probe,
+            _ => {
+                let reply = self.execute(set_command(key, value, options));
+                return StorageFuture::boxed(
+                    async move { reply::ok_or_nil(reply.await?).map(|_| ()) },
+                );
+            }
+        };
+        let shared = &self.shared;
+        let written = shared.call_one(shared.engine.shard_of(key), |e| e.set(key, value, options));
+        let result = match written {
+            Ok(Ok(_written)) => Ok(()),
+            Ok(Err(e)) => Err(e.into()),
+            Err(e) => Err(e),
+        };
+        if let Some(probe) = probe {
+            probe.done(&result);
+        }
+        StorageFuture::ready(result)
     }
 }
 
