@@ -16,7 +16,8 @@
 //! ratios to the raw cluster client.
 //!
 //! Run: `cargo run --release --manifest-path bench/Cargo.toml --bin cluster`
-//! (`--quick` for a smoke run). Output is Markdown.
+//! (`--quick` for a smoke run). Output is Markdown. `--profile raw|raw-bounded|redis|fallback
+//! get|set [OPS]` runs one candidate alone from 50 tasks (for callgrind or `perf`).
 
 use std::time::Instant;
 
@@ -106,11 +107,58 @@ async fn main() {
             .expect("REDIS_CLUSTER_NODES parses")
     };
     let urls: Vec<String> = seeds.split(',').map(|s| format!("redis://{s}")).collect();
-    let raw_cluster = redis::cluster::ClusterClient::new(urls)
+    let raw_cluster = redis::cluster::ClusterClient::new(urls.clone())
         .expect("cluster client")
         .get_async_connection()
         .await
         .expect("raw cluster connection");
+    // The raw client configured as `RedisStorage` configures it (`link::cluster_builder`
+    // with the default `RedisConfig`): every request bounded by the 1 s response timeout
+    // (per node connection and overall), 1 s connect timeout, no retries of its own.
+    let defaults = StorageConfig::default().redis;
+    let raw_bounded = redis::cluster::ClusterClientBuilder::new(urls)
+        .connection_timeout(defaults.connect_timeout)
+        .response_timeout(defaults.response_timeout)
+        .retries(0)
+        .build()
+        .expect("cluster client")
+        .get_async_connection()
+        .await
+        .expect("raw cluster connection with timeouts");
+    // `--profile raw|raw-bounded|redis|fallback get|set [OPS]`: one candidate on the cluster, from 50
+    // tasks, nothing else (for `valgrind --tool=callgrind` or `perf record`: run it at two
+    // sizes and subtract to remove the start-up).
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--profile") {
+        let work = match args.get(i + 2).map_or("get", String::as_str) {
+            "set" => Work::Set,
+            "get" => Work::Get,
+            other => panic!("--profile CANDIDATE get|set [OPS], not {other}"),
+        };
+        let ops = args
+            .get(i + 3)
+            .map_or(100_000, |n| n.parse().expect("a count of operations"));
+        let candidate = match args.get(i + 1).map_or("redis", String::as_str) {
+            "raw" => Candidate::RawCluster(raw_cluster),
+            "raw-bounded" => Candidate::RawCluster(raw_bounded),
+            "redis" => Candidate::Store(Storage::new(
+                RedisStorage::connect(cluster_config().redis)
+                    .await
+                    .expect("redis storage on the cluster"),
+            )),
+            "fallback" => Candidate::Store(
+                Storage::connect(cluster_config())
+                    .await
+                    .expect("fallback storage on the cluster"),
+            ),
+            other => panic!("--profile raw|raw-bounded|redis|fallback, not {other}"),
+        };
+        // Every key present for GET, as in the table's runs.
+        run(&candidate, 50_000, Work::Set, true).await;
+        let ns = run(&candidate, ops, work, true).await;
+        println!("{ns:.0} ns per operation");
+        return;
+    }
     let raw_single = redis::Client::open(single.url())
         .expect("url")
         .get_multiplexed_async_connection()
@@ -121,6 +169,10 @@ async fn main() {
         (
             "raw `ClusterConnection`",
             Candidate::RawCluster(raw_cluster),
+        ),
+        (
+            "raw, RedisStorage's timeouts",
+            Candidate::RawCluster(raw_bounded),
         ),
         (
             "RedisStorage (cluster)",

@@ -160,6 +160,37 @@ impl Command {
     /// keys follow a count (`LMPOP`, the scripts). A host that routes commands by key (the
     /// memory storage's shards) takes this fast path first.
     pub fn single_key<'a>(&'a self) -> Option<&'a [u8]> {
+        // The hottest commands by their field, without walking the operands (a test checks
+        // these against the table's key positions).
+        match self {
+            Command::Get { key }
+            | Command::Set { key, .. }
+            | Command::GetDel { key }
+            | Command::SetNx { key, .. }
+            | Command::SetEx { key, .. }
+            | Command::PSetEx { key, .. }
+            | Command::Incr { key }
+            | Command::Decr { key }
+            | Command::IncrBy { key, .. }
+            | Command::DecrBy { key, .. }
+            | Command::Append { key, .. }
+            | Command::Expire { key, .. }
+            | Command::HSet { key, .. }
+            | Command::HGet { key, .. }
+            | Command::HDel { key, .. }
+            | Command::HIncrBy { key, .. }
+            | Command::LPush { key, .. }
+            | Command::RPush { key, .. }
+            | Command::LPop { key, .. }
+            | Command::RPop { key, .. } => return Some(key),
+            _ => {}
+        }
+        self.single_key_by_table()
+    }
+
+    /// [`single_key`](Command::single_key) read through the command table's key positions
+    /// (every command).
+    fn single_key_by_table<'a>(&'a self) -> Option<&'a [u8]> {
         if matches!(
             self,
             Command::LMPop { .. }
