@@ -48,9 +48,7 @@ pub trait BaseStorage: Send + Sync {
         value: &[u8],
         ttl: Option<Duration>,
     ) -> StorageFuture<'a, Result<()>> {
-        // The command itself, not through `set_with`: one boxed future fewer per call.
-        let reply = self.execute(set_command(key, value, ttl_option(ttl)));
-        StorageFuture::boxed(async move { reply::ok_or_nil(reply.await?).map(|_| ()) })
+        set_by_command(self, key, value, ttl_option(ttl))
     }
 
     /// `SET` with every option (NX/XX, expiry forms, KEEPTTL); true when it wrote. The `GET`
@@ -60,6 +58,18 @@ pub trait BaseStorage: Send + Sync {
     }
 
     hedgestore_core::for_each_command_method!(trait_methods, base);
+}
+
+/// [`BaseStorage::set`] through [`execute`](BaseStorage::execute): the command itself, not
+/// through `set_with` (one boxed future fewer per call).
+pub(crate) fn set_by_command<'a, S: BaseStorage + ?Sized>(
+    storage: &'a S,
+    key: &[u8],
+    value: &[u8],
+    options: SetOptions,
+) -> StorageFuture<'a, Result<()>> {
+    let reply = storage.execute(set_command(key, value, options));
+    StorageFuture::boxed(async move { reply::ok_or_nil(reply.await?).map(|_| ()) })
 }
 
 /// The `SET` options of a plain `SET key value [PX ttl]` (`set`'s `ttl`).

@@ -159,7 +159,7 @@ impl Command {
     /// for keyless commands, for commands with several key positions, and for those whose
     /// keys follow a count (`LMPOP`, the scripts). A host that routes commands by key (the
     /// memory storage's shards) takes this fast path first.
-    pub fn single_key<'a>(&'a self) -> Option<&'a [u8]> {
+    pub fn single_key(&self) -> Option<&[u8]> {
         // The hottest commands by their field, without walking the operands (a test checks
         // these against the table's key positions).
         match self {

@@ -52,8 +52,8 @@ use crate::subscription::dispatch::{self, Inbox};
 use crate::subscription::{Handler, Subscription};
 use crate::telemetry::{self, Backend, EngineExport, Probe};
 use crate::traits::{
-    set_command, ttl_option, BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage,
-    PubSubStorage,
+    set_by_command, ttl_option, BaseStorage, CompleteStorage, Health, KeyVersion, Lock,
+    LockStorage, PubSubStorage,
 };
 use logged::{sync_every_second, sync_on_request};
 pub use route::hashed_part;
@@ -438,15 +438,31 @@ impl MemoryStorage {
         Now::Answered(result)
     }
 
-    /// For a typed fast path (`GET`/`SET` without a [`Command`]): `Some(None)` when this
-    /// storage does not record (the fallback's own memory), `Some(Some(probe))` when it
-    /// does, `None` when the per-command debug event wants the command's keys (then the
-    /// caller goes through [`BaseStorage::execute`]).
-    fn typed_probe(&self, kind: CommandKind) -> Option<Option<Probe>> {
-        if !self.shared.record.load(Ordering::Relaxed) {
-            return Some(None);
+    /// Runs `call` (the engine's typed call for the command of row `kind`) on the shard of
+    /// `key`, under its lock and with the wakeups and metrics `execute` gives that command,
+    /// without building a [`Command`]. `None` when the per-command debug event is on: it
+    /// lists the command's keys, so the caller then goes through [`BaseStorage::execute`].
+    fn typed_call<R>(
+        &self,
+        kind: CommandKind,
+        key: &[u8],
+        call: impl FnOnce(&mut Engine<SystemClock>) -> std::result::Result<R, hedgestore_core::Error>,
+    ) -> Option<Result<R>> {
+        let probe = if self.shared.record.load(Ordering::Relaxed) {
+            Some(Probe::typed(Backend::Memory, kind)?)
+        } else {
+            None // the fallback's own memory: its copies are not traffic
+        };
+        let shared = &self.shared;
+        let result = match shared.call_one(shared.engine.shard_of(key), call) {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(e)) => Err(e.into()),
+            Err(e) => Err(e),
+        };
+        if let Some(probe) = probe {
+            probe.done(&result);
         }
-        Probe::typed(Backend::Memory, kind).map(Some)
+        Some(result)
     }
 
     /// The fencing-token owner id this instance uses for locks.
@@ -552,20 +568,13 @@ impl BaseStorage for MemoryStorage {
     // `execute`'s path.
 
     fn get<'a>(&'a self, key: &[u8]) -> StorageFuture<'a, Result<Option<Bytes>>> {
-        let Some(probe) = self.typed_probe(CommandKind::Get) else {
-            let reply = self.execute(Command::Get { key: key.to_vec() });
-            return StorageFuture::boxed(async move { reply::value(reply.await?) });
-        };
-        let shared = &self.shared;
-        let result = match shared.call_one(shared.engine.shard_of(key), |e| e.get(key)) {
-            Ok(Ok(value)) => Ok(value.map(Bytes::from)),
-            Ok(Err(e)) => Err(e.into()),
-            Err(e) => Err(e),
-        };
-        if let Some(probe) = probe {
-            probe.done(&result);
+        match self.typed_call(CommandKind::Get, key, |e| e.get(key)) {
+            Some(got) => StorageFuture::ready(got.map(|value| value.map(Bytes::from))),
+            None => {
+                let reply = self.execute(Command::Get { key: key.to_vec() });
+                StorageFuture::boxed(async move { reply::value(reply.await?) })
+            }
         }
-        StorageFuture::ready(result)
     }
 
     fn set<'a>(
@@ -575,26 +584,13 @@ impl BaseStorage for MemoryStorage {
         ttl: Option<Duration>,
     ) -> StorageFuture<'a, Result<()>> {
         let options = ttl_option(ttl);
-        let probe = match self.typed_probe(CommandKind::Set) {
-            Some(probe) if self.shared.log.is_none() => probe,
-            _ => {
-                let reply = self.execute(set_command(key, value, options));
-                return StorageFuture::boxed(
-                    async move { reply::ok_or_nil(reply.await?).map(|_| ()) },
-                );
-            }
-        };
-        let shared = &self.shared;
-        let written = shared.call_one(shared.engine.shard_of(key), |e| e.set(key, value, options));
-        let result = match written {
-            Ok(Ok(_written)) => Ok(()),
-            Ok(Err(e)) => Err(e.into()),
-            Err(e) => Err(e),
-        };
-        if let Some(probe) = probe {
-            probe.done(&result);
+        if self.shared.log.is_some() {
+            return set_by_command(self, key, value, options);
         }
-        StorageFuture::ready(result)
+        match self.typed_call(CommandKind::Set, key, |e| e.set(key, value, options)) {
+            Some(written) => StorageFuture::ready(written.map(|_| ())),
+            None => set_by_command(self, key, value, options),
+        }
     }
 }
 
