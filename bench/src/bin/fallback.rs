@@ -282,6 +282,22 @@ async fn profile(server: &RedisServer, candidate: &str, work: &str, ops: usize) 
                 .await
                 .expect("raw connection"),
         ),
+        // The raw connection configured as `RedisStorage` configures its own
+        // (`redis::single`): every request bounded by the response timeout.
+        "raw-bounded" => {
+            let defaults = StorageConfig::default().redis;
+            Candidate::Raw(
+                redis::Client::open(server.url())
+                    .expect("url")
+                    .get_multiplexed_async_connection_with_config(
+                        &redis::AsyncConnectionConfig::new()
+                            .set_connection_timeout(Some(defaults.connect_timeout))
+                            .set_response_timeout(Some(defaults.response_timeout)),
+                    )
+                    .await
+                    .expect("raw connection with timeouts"),
+            )
+        }
         "redis" => Candidate::Store(Storage::new(
             RedisStorage::connect(config(server.port()).redis)
                 .await
@@ -292,7 +308,7 @@ async fn profile(server: &RedisServer, candidate: &str, work: &str, ops: usize) 
                 .await
                 .expect("fallback storage"),
         )),
-        other => panic!("--profile takes raw, redis or fallback, not {other:?}"),
+        other => panic!("--profile takes raw, raw-bounded, redis or fallback, not {other:?}"),
     };
     let (work, concurrent) = match work {
         "set" => (Work::Set, true),
