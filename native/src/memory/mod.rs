@@ -413,7 +413,23 @@ impl MemoryStorage {
         for command in commands {
             // Each command's own error is dropped, as documented; only a closed storage is
             // an error of the whole call.
-            if let Err(StorageError::Closed) = self.shared.call_command(command) {
+            let outcome = match &command {
+                // The mirror's most common copy, a plain `SET`, through the engine's typed
+                // call on its shard: the same engine code `execute` reaches, without the
+                // command's routing and dispatch.
+                Command::Set {
+                    key,
+                    value,
+                    options,
+                } if !options.get => {
+                    let shared = &self.shared;
+                    shared
+                        .call_one(shared.engine.shard_of(key), |e| e.set(key, value, *options))
+                        .map(|_| ())
+                }
+                _ => self.shared.call_command(command).map(|_| ()),
+            };
+            if let Err(StorageError::Closed) = outcome {
                 return Err(StorageError::Closed);
             }
         }
