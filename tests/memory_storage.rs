@@ -259,3 +259,21 @@ fn starting_outside_a_runtime_is_an_error_not_a_panic() {
         Err(StorageError::Unavailable(_))
     ));
 }
+
+/// `MemoryStorage`'s typed `GET` and `SET` (through the traits) run when their future is
+/// first polled, like every other call: a future dropped unpolled writes nothing, and a
+/// read made before a write but awaited after it sees the write.
+#[tokio::test]
+async fn typed_calls_run_when_polled_not_when_made() {
+    let memory = MemoryStorage::start(MemoryConfig::default()).unwrap();
+    let s: &dyn hedgestore::CompleteStorage = &memory;
+    let unpolled = s.set(b"k", b"1", None);
+    drop(unpolled);
+    assert_eq!(s.get(b"k").await.unwrap(), None, "a dropped SET ran");
+    let read = s.get(b"k");
+    s.set(b"k", b"2", Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert_eq!(read.await.unwrap().as_deref(), Some(&b"2"[..]));
+    s.close().await.unwrap();
+}

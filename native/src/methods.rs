@@ -17,9 +17,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// The future a generated storage trait method returns (what `async fn` in an object-safe
-/// trait becomes): either an answer the backend already has (the memory storage answers
-/// `GET` and `SET` in the call itself, with no allocation for the future) or the backend's
-/// boxed future. Await it like any future.
+/// trait becomes): the backend's boxed future, an answer already known, or (the memory
+/// storage's `GET` and `SET`) a call run when the future is first polled, with its
+/// arguments copied into one buffer and no boxed future. Like any future it does nothing
+/// until polled: a call whose future is dropped unpolled never runs.
 #[must_use = "futures do nothing unless awaited"]
 pub struct StorageFuture<'a, T>(Answer<'a, T>);
 
@@ -27,6 +28,60 @@ enum Answer<'a, T> {
     /// Known when the call was made; `None` once taken.
     Ready(Option<T>),
     Pending(Pin<Box<dyn Future<Output = T> + Send + 'a>>),
+    Deferred(Deferred<'a, T>),
+}
+
+/// A memory storage call that needs no waiting, run on the first poll: `run(storage, key,
+/// value, ttl)` with `key` and `value` the two parts of `bytes` split at `split`.
+pub(crate) struct Deferred<'a, T> {
+    pub(crate) storage: &'a crate::memory::MemoryStorage,
+    pub(crate) bytes: ArgBytes,
+    pub(crate) split: usize,
+    pub(crate) ttl: Option<std::time::Duration>,
+    pub(crate) run:
+        fn(&crate::memory::MemoryStorage, &[u8], &[u8], Option<std::time::Duration>) -> T,
+}
+
+/// A deferred call's key and value, copied: inside the future up to [`ArgBytes::INLINE`]
+/// bytes together (a short key and a small value: no allocation), on the heap beyond.
+pub(crate) enum ArgBytes {
+    Inline {
+        len: u8,
+        bytes: [u8; ArgBytes::INLINE],
+    },
+    Heap(Vec<u8>),
+}
+
+impl ArgBytes {
+    /// Bytes kept inside the future: a `GET`'s key of up to 40 bytes (a `SET` with a value
+    /// rarely fits, and a larger inline buffer makes every storage future larger to move).
+    pub(crate) const INLINE: usize = 40;
+
+    /// `key` followed by `value`.
+    pub(crate) fn of(key: &[u8], value: &[u8]) -> Self {
+        let len = key.len() + value.len();
+        if len <= Self::INLINE {
+            let mut bytes = [0; Self::INLINE];
+            bytes[..key.len()].copy_from_slice(key);
+            bytes[key.len()..len].copy_from_slice(value);
+            Self::Inline {
+                len: len as u8,
+                bytes,
+            }
+        } else {
+            let mut bytes = Vec::with_capacity(len);
+            bytes.extend_from_slice(key);
+            bytes.extend_from_slice(value);
+            Self::Heap(bytes)
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Self::Heap(bytes) => bytes,
+        }
+    }
 }
 
 impl<'a, T> StorageFuture<'a, T> {
@@ -39,6 +94,11 @@ impl<'a, T> StorageFuture<'a, T> {
     pub fn boxed(future: impl Future<Output = T> + Send + 'a) -> Self {
         Self(Answer::Pending(Box::pin(future)))
     }
+
+    /// A call run when the future is first polled (see [`Deferred`]).
+    pub(crate) fn deferred(call: Deferred<'a, T>) -> Self {
+        Self(Answer::Deferred(call))
+    }
 }
 
 impl<'a, T> From<Pin<Box<dyn Future<Output = T> + Send + 'a>>> for StorageFuture<'a, T> {
@@ -47,21 +107,29 @@ impl<'a, T> From<Pin<Box<dyn Future<Output = T> + Send + 'a>>> for StorageFuture
     }
 }
 
-// The ready value is moved out, never pinned: like `std::future::Ready`, this future is
-// `Unpin` whatever `T` is.
+// The ready value and a deferred call's arguments are moved out, never pinned: like
+// `std::future::Ready`, this future is `Unpin` whatever `T` is.
 impl<T> Unpin for StorageFuture<'_, T> {}
 
 impl<T> Future for StorageFuture<'_, T> {
     type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        match &mut self.get_mut().0 {
+        let answer = &mut self.get_mut().0;
+        match answer {
             Answer::Ready(value) => Poll::Ready(
                 value
                     .take()
                     .expect("StorageFuture polled after it answered"),
             ),
             Answer::Pending(future) => future.as_mut().poll(cx),
+            Answer::Deferred(_) => {
+                let Answer::Deferred(call) = std::mem::replace(answer, Answer::Ready(None)) else {
+                    unreachable!("matched above")
+                };
+                let (key, value) = call.bytes.as_slice().split_at(call.split);
+                Poll::Ready((call.run)(call.storage, key, value, call.ttl))
+            }
         }
     }
 }
@@ -72,6 +140,7 @@ impl<T> std::fmt::Debug for StorageFuture<'_, T> {
             Answer::Ready(Some(_)) => "ready",
             Answer::Ready(None) => "answered",
             Answer::Pending(_) => "pending",
+            Answer::Deferred(_) => "not run yet",
         };
         f.debug_tuple("StorageFuture").field(&state).finish()
     }

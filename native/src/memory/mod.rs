@@ -46,14 +46,14 @@ mod logged;
 mod route;
 mod shards;
 use crate::error::{Result, StorageError};
-use crate::methods::StorageFuture;
+use crate::methods::{ArgBytes, Deferred, StorageFuture};
 use crate::reply;
 use crate::subscription::dispatch::{self, Inbox};
 use crate::subscription::{Handler, Subscription};
 use crate::telemetry::{self, Backend, EngineExport, Probe};
 use crate::traits::{
-    set_by_command, ttl_option, BaseStorage, CompleteStorage, Health, KeyVersion, Lock,
-    LockStorage, PubSubStorage,
+    set_by_command, set_command, ttl_option, BaseStorage, CompleteStorage, Health, KeyVersion,
+    Lock, LockStorage, PubSubStorage,
 };
 use logged::{sync_every_second, sync_on_request};
 pub use route::hashed_part;
@@ -454,6 +454,35 @@ impl MemoryStorage {
         Now::Answered(result)
     }
 
+    /// `GET` now: the typed call, or the command when the debug event wants its keys.
+    fn get_now(&self, key: &[u8]) -> Result<Option<Bytes>> {
+        match self.typed_call(CommandKind::Get, key, |e| e.get(key)) {
+            Some(got) => got.map(|value| value.map(Bytes::from)),
+            None => reply::value(self.command_now(Command::Get { key: key.to_vec() })?),
+        }
+    }
+
+    /// `SET` now, on a storage without a data directory (see [`get_now`](Self::get_now)).
+    fn set_now(&self, key: &[u8], value: &[u8], ttl: Option<Duration>) -> Result<()> {
+        let options = ttl_option(ttl);
+        match self.typed_call(CommandKind::Set, key, |e| e.set(key, value, options)) {
+            Some(written) => written.map(|_| ()),
+            None => {
+                let reply = self.command_now(set_command(key, value, options))?;
+                reply::ok_or_nil(reply).map(|_| ())
+            }
+        }
+    }
+
+    /// `command` now, through [`execute_now`](Self::execute_now): for commands that never
+    /// wait for the log (reads, and writes on a storage without a data directory).
+    fn command_now(&self, command: Command) -> Result<Reply> {
+        match self.execute_now(command) {
+            Now::Answered(answer) => answer,
+            Now::Logged(_) => unreachable!("only storages without a data directory run this"),
+        }
+    }
+
     /// Runs `call` (the engine's typed call for the command of row `kind`) on the shard of
     /// `key`, under its lock and with the wakeups and metrics `execute` gives that command,
     /// without building a [`Command`]. `None` when the per-command debug event is on: it
@@ -575,22 +604,21 @@ impl BaseStorage for MemoryStorage {
         result
     }
 
-    // `GET` and `SET`, the two hottest calls, go straight to the key's shard with the
-    // engine's typed calls: no `Command` built (no owned copy of the key), no second boxed
-    // future for `execute`, no `Reply` to convert back. They are the engine calls `execute`
-    // makes for these commands, under the same lock, with the same wakeups and the same
-    // metrics; `SET` on a storage with a data directory (its writes go through the log)
-    // and either of them while the per-command debug event is on (it lists the keys) take
-    // `execute`'s path.
+    // `GET` and `SET`, the two hottest calls, run straight on the key's shard with the
+    // engine's typed calls when their future is first polled: no `Command` built, no boxed
+    // future, no `Reply` to convert back; their arguments are copied into one buffer (the
+    // future must not borrow them). They are the engine calls `execute` makes for these
+    // commands, under the same lock, with the same wakeups and the same metrics. `SET` on a
+    // storage with a data directory (its writes go through the log) takes `execute`'s path.
 
     fn get<'a>(&'a self, key: &[u8]) -> StorageFuture<'a, Result<Option<Bytes>>> {
-        match self.typed_call(CommandKind::Get, key, |e| e.get(key)) {
-            Some(got) => StorageFuture::ready(got.map(|value| value.map(Bytes::from))),
-            None => {
-                let reply = self.execute(Command::Get { key: key.to_vec() });
-                StorageFuture::boxed(async move { reply::value(reply.await?) })
-            }
-        }
+        StorageFuture::deferred(Deferred {
+            storage: self,
+            bytes: ArgBytes::of(key, &[]),
+            split: key.len(),
+            ttl: None,
+            run: |storage, key, _, _| storage.get_now(key),
+        })
     }
 
     fn set<'a>(
@@ -599,14 +627,16 @@ impl BaseStorage for MemoryStorage {
         value: &[u8],
         ttl: Option<Duration>,
     ) -> StorageFuture<'a, Result<()>> {
-        let options = ttl_option(ttl);
         if self.shared.log.is_some() {
-            return set_by_command(self, key, value, options);
+            return set_by_command(self, key, value, ttl_option(ttl));
         }
-        match self.typed_call(CommandKind::Set, key, |e| e.set(key, value, options)) {
-            Some(written) => StorageFuture::ready(written.map(|_| ())),
-            None => set_by_command(self, key, value, options),
-        }
+        StorageFuture::deferred(Deferred {
+            storage: self,
+            bytes: ArgBytes::of(key, value),
+            split: key.len(),
+            ttl,
+            run: |storage, key, value, ttl| storage.set_now(key, value, ttl),
+        })
     }
 }
 
