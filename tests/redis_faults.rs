@@ -293,3 +293,35 @@ async fn an_outage_longer_than_the_backoff_cycles_still_ends_in_a_reconnect() {
     s.set("k", "after", None).await.unwrap();
     assert_eq!(s.get_string("k").await.unwrap().as_deref(), Some("after"));
 }
+
+/// A write whose operation deadline passes while the storage is still connecting (the
+/// server accepts TCP connections but answers nothing: stopped with SIGSTOP) was never
+/// sent: it answers `Unavailable` ("nothing was applied"), not `OutcomeUnknown`, and the
+/// server, once resumed, does not hold it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_whose_deadline_passes_while_connecting_was_never_sent() {
+    let server = RedisServer::start().unwrap();
+    server.pause().unwrap();
+    for connect_timeout in [Duration::from_millis(300), Duration::from_secs(5)] {
+        let redis = RedisStorage::connect_lazy(
+            config(&server).redis_connect_timeout(connect_timeout).redis,
+        )
+        .unwrap();
+        let s = Storage::new(redis);
+        let start = Instant::now();
+        let err = s.rpush("never", &["x"]).await.unwrap_err();
+        assert!(
+            matches!(err, StorageError::Unavailable(_)),
+            "connect timeout {connect_timeout:?}: {err}"
+        );
+        assert!(start.elapsed() < BOUND, "took {:?}", start.elapsed());
+        s.close().await.unwrap();
+    }
+    server.resume().unwrap();
+    let (_, s) = connect(&server).await;
+    assert_eq!(
+        s.llen("never").await.unwrap(),
+        0,
+        "a write reported unsent was applied"
+    );
+}

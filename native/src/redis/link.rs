@@ -161,6 +161,15 @@ impl Link {
         }
     }
 
+    /// The single server's connection, when this is one and it is down (the next call
+    /// connects first).
+    pub(crate) fn single_down(&self) -> Option<&Arc<SingleConn>> {
+        match self {
+            Link::Single(c) if c.ready().is_none() => Some(c),
+            _ => None,
+        }
+    }
+
     /// Whether this is a cluster connection.
     pub(crate) fn is_cluster(&self) -> bool {
         matches!(self, Link::Cluster(_))

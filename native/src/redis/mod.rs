@@ -883,16 +883,36 @@ impl RedisStorage {
         // A connection failure seen by an earlier attempt: when the deadline then passes,
         // that failure (Redis unreachable) is the answer, not a timeout.
         let mut unreachable: Option<StorageError> = None;
+        // Whether an earlier attempt may have reached Redis (sent, then failed in a way
+        // that does not prove it unsent).
+        let mut maybe_sent = false;
         loop {
             let attempt = match first.take() {
                 Some(result) => Ok(result),
                 None => {
-                    let mut conn = self.inner.connection.clone();
                     started = Instant::now();
-                    tokio::time::timeout_at(deadline, conn.req_packed_command(cmd)).await
+                    self.attempt(cmd, deadline).await
                 }
             };
             match attempt {
+                // The deadline passed while connecting: this attempt sent nothing, and no
+                // earlier one may have either. Redis is unreachable, and the write was not
+                // applied (the fallback storage journals it).
+                Err(Phase::Connecting) if !maybe_sent => {
+                    let error = unreachable.take().unwrap_or_else(|| {
+                        StorageError::Unavailable(
+                            "redis: not connected within the operation timeout (connecting; \
+                             nothing sent)"
+                                .into(),
+                        )
+                    });
+                    self.inner.mark(Err(error.to_string()));
+                    self.inner.check_now.notify_one();
+                    return Err(Failure {
+                        error,
+                        maybe_applied: false,
+                    });
+                }
                 // A read retried after connection failures: Redis is unreachable, not slow.
                 Err(_) if idempotent && unreachable.is_some() => {
                     return Err(Failure {
@@ -964,6 +984,7 @@ impl RedisStorage {
                     let error = unavailable(&e);
                     self.inner.mark(Err(error.to_string()));
                     let not_sent = link::not_sent(&e);
+                    maybe_sent |= !not_sent;
                     self.follow_master(deadline).await;
                     let retry = idempotent || not_sent;
                     if !retry || Instant::now() + delay >= deadline {
@@ -978,6 +999,27 @@ impl RedisStorage {
                 }
             }
         }
+    }
+
+    /// One attempt of [`attempts`](Self::attempts), within `deadline`. On a single server
+    /// whose connection is down, connecting is a step of its own, so that a deadline that
+    /// passes during it is known to have sent nothing ([`Phase::Connecting`]).
+    async fn attempt(
+        &self,
+        cmd: &redis::Cmd,
+        deadline: Instant,
+    ) -> std::result::Result<RedisResult<Value>, Phase> {
+        if let Some(single) = self.inner.connection.single_down() {
+            match tokio::time::timeout_at(deadline, single.connect_with(false)).await {
+                Err(_) => return Err(Phase::Connecting),
+                Ok(Err(e)) => return Ok(Err(single::mark_never_sent(e))),
+                Ok(Ok(_)) => {}
+            }
+        }
+        let mut conn = self.inner.connection.clone();
+        tokio::time::timeout_at(deadline, conn.req_packed_command(cmd))
+            .await
+            .map_err(|_| Phase::Sending)
     }
 
     /// How a cluster node refused a command without running it, if `err` is such a refusal
@@ -1183,6 +1225,15 @@ impl RedisStorage {
         let value = self.run(&to_cmd(command), idempotent).await?;
         Ok(to_reply(value)?)
     }
+}
+
+/// Where an attempt was when the operation deadline passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Connecting to a single server: nothing was sent.
+    Connecting,
+    /// Sending, or waiting for the answer: the command may have been applied.
+    Sending,
 }
 
 /// Patterns are validated as the engine does, so both backends reject the same input.

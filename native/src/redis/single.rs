@@ -236,7 +236,7 @@ impl std::error::Error for NotSent {}
 
 /// `error`, a failed connect, marked as [`NeverSent`]; a refusal stays as it is (already
 /// recognised as "nothing sent", and reported as "connection refused").
-fn mark_never_sent(error: RedisError) -> RedisError {
+pub(crate) fn mark_never_sent(error: RedisError) -> RedisError {
     if super::convert::refused(&error) {
         return error;
     }
