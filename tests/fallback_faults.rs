@@ -942,3 +942,28 @@ async fn pipelines_settle_each_command_across_a_failover() {
         }
     }
 }
+
+/// Redis frozen at startup (SIGSTOP: the kernel still accepts TCP connections, nothing
+/// answers, unlike a killed Redis that refuses them): the storage starts, every write is
+/// served from memory and journaled (none answers `OutcomeUnknown`: none was sent), and
+/// after Redis resumes it holds each of them exactly once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_frozen_at_start_then_resumed_receives_every_write_once() {
+    let server = RedisServer::start().unwrap();
+    server.pause().unwrap();
+    let s = Storage::connect(config(server.port()))
+        .await
+        .expect("starts with redis frozen");
+    for i in 0..10 {
+        s.rpush("frozen", &[i.to_string()])
+            .await
+            .unwrap_or_else(|e| panic!("push {i}: {e}"));
+    }
+    server.resume().unwrap();
+    wait_for_backend(&s, BackendKind::Redis, Duration::from_secs(10)).await;
+    let expected: Vec<Bytes> = (0..10).map(|i| Bytes::from(i.to_string())).collect();
+    assert_eq!(
+        direct(&server).await.lrange("frozen", 0, -1).await.unwrap(),
+        expected
+    );
+}
