@@ -64,6 +64,16 @@ impl LfuHistory {
         self.entries[at] = fingerprint;
     }
 
+    /// Whether the key with `hash` would be recalled, without forgetting it.
+    #[cfg(test)]
+    fn remembers(&self, hash: u64) -> bool {
+        if self.entries.is_empty() {
+            return false;
+        }
+        let (at, fingerprint) = self.locate(hash);
+        self.entries[at] == fingerprint
+    }
+
     /// Whether the key with `hash` is remembered; it is forgotten either way.
     #[inline]
     pub(crate) fn recall(&mut self, hash: u64) -> bool {
@@ -136,26 +146,77 @@ mod tests {
         (e.keys.stamp(i) & 0xFF) as u8
     }
 
-    /// A key evicted last, found without touching it.
-    fn last_evicted(e: &crate::Engine<crate::ManualClock>) -> [u8; 4] {
-        (0..2000u32)
-            .rev()
-            .map(u32::to_be_bytes)
-            .find(|k| e.keys.find(e.keys.hash(k), k).is_none())
-            .expect("some key was evicted")
+    /// Writes one more key and returns the keys that write evicted (the most recent
+    /// evictions: nothing evicted later can have overwritten their entries in the
+    /// direct-mapped table, except one another), then deletes 100 present keys so that
+    /// writing a few keys back evicts nothing more.
+    fn evict_some_then_make_room(e: &mut crate::Engine<crate::ManualClock>) -> Vec<[u8; 4]> {
+        let present = |e: &crate::Engine<crate::ManualClock>, k: &[u8; 4]| {
+            e.keys.find(e.keys.hash(k), k).is_some()
+        };
+        let keys: Vec<[u8; 4]> = (0..3000u32).map(u32::to_be_bytes).collect();
+        let before: Vec<bool> = keys.iter().map(|k| present(e, k)).collect();
+        let mut next = 2000u32;
+        let evicted = loop {
+            e.set(&next.to_be_bytes(), b"v", crate::SetOptions::default())
+                .unwrap();
+            next += 1;
+            let evicted: Vec<[u8; 4]> = keys
+                .iter()
+                .zip(&before)
+                .filter(|(k, &was)| was && !present(e, k))
+                .map(|(k, _)| *k)
+                .collect();
+            if !evicted.is_empty() {
+                break evicted;
+            }
+        };
+        let room: Vec<[u8; 4]> = keys
+            .iter()
+            .filter(|k| present(e, k))
+            .take(100)
+            .copied()
+            .collect();
+        assert_eq!(e.del(&room), 100);
+        evicted
     }
 
     #[test]
     fn a_key_written_again_after_its_eviction_starts_one_access_up() {
         use crate::engine::memory::LFU_INIT;
         let mut e = evicting_engine(true);
-        let back = last_evicted(&e);
-        e.set(&back, b"v", crate::SetOptions::default()).unwrap();
-        // lfu_log_factor 0 (the default): the remembered return always counts.
-        assert_eq!(counter(&e, &back), LFU_INIT + 1);
-        e.set(b"never seen", b"v", crate::SetOptions::default())
-            .unwrap();
-        assert_eq!(counter(&e, b"never seen"), LFU_INIT);
+        let evicted = evict_some_then_make_room(&mut e);
+        let evictions = e.stats().evicted;
+        // The last write's evictions are remembered (two of them sharing an entry keep
+        // the later one only): every key written back that is remembered starts one
+        // access up (lfu_log_factor 0, the default: the return always counts), and at
+        // least one is.
+        let mut returned = 0;
+        for back in &evicted {
+            let remembered = e.lfu_history.remembers(e.keys.hash(back));
+            e.set(back, b"v", crate::SetOptions::default()).unwrap();
+            let expected = if remembered { LFU_INIT + 1 } else { LFU_INIT };
+            assert_eq!(counter(&e, back), expected);
+            returned += usize::from(remembered);
+        }
+        assert!(
+            returned >= 1,
+            "none of {} fresh evictions remembered",
+            evicted.len()
+        );
+        assert_eq!(
+            e.stats().evicted,
+            evictions,
+            "writing them back evicted nothing"
+        );
+        // A key never seen starts at the initial counter (one whose fingerprint matches
+        // nothing in the table: 1 in 255 occupied entries would match by chance).
+        let fresh = (0u32..)
+            .map(|i| alloc::format!("never seen {i}").into_bytes())
+            .find(|k| !e.lfu_history.remembers(e.keys.hash(k)))
+            .expect("a key the table does not match");
+        e.set(&fresh, b"v", crate::SetOptions::default()).unwrap();
+        assert_eq!(counter(&e, &fresh), LFU_INIT);
         // The table is counted: one byte per key, rounded up to a power of two.
         let table = e.lfu_history.heap_bytes();
         assert!(table >= e.len() && table.is_power_of_two());
@@ -169,9 +230,10 @@ mod tests {
     fn without_the_history_a_returning_key_starts_over_as_in_redis() {
         use crate::engine::memory::LFU_INIT;
         let mut e = evicting_engine(false);
-        let back = last_evicted(&e);
-        e.set(&back, b"v", crate::SetOptions::default()).unwrap();
-        assert_eq!(counter(&e, &back), LFU_INIT);
+        for back in evict_some_then_make_room(&mut e) {
+            e.set(&back, b"v", crate::SetOptions::default()).unwrap();
+            assert_eq!(counter(&e, &back), LFU_INIT);
+        }
         assert_eq!(e.lfu_history.heap_bytes(), 0);
     }
 }
