@@ -2,6 +2,10 @@
 //! restart, expiry times are absolute, a torn or corrupt tail is cut off, and the log is
 //! rewritten so it does not grow without bound.
 
+mod support;
+
+use support::TempDir;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -192,32 +196,8 @@ async fn the_log_is_rewritten_and_stays_bounded() {
     assert_eq!(run(&storage, &["HGET", "h", "f99"]).await, bulk("19999"));
 }
 
-/// A directory removed when dropped.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn tempdir() -> TempDir {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "hedgestore-durability-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    TempDir(dir)
+    support::tempdir("durability")
 }
 
 /// Closing the storage while writers wait for their records to be synced (`Fsync::Always`)

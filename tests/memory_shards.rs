@@ -2,6 +2,10 @@
 //! shards behave as on one engine; the memory budget is split; locks, pub/sub and the
 //! append-only log keep their guarantees however the keys are spread.
 
+mod support;
+
+use support::TempDir;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -558,30 +562,6 @@ async fn key_versions_across_shards_detect_a_change() {
     assert_eq!(exec(&storage, &["GET", "x"]).await, bulk("1"));
 }
 
-/// A directory removed when dropped.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn tempdir() -> TempDir {
-    use std::sync::atomic::AtomicU32;
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "hedgestore-shards-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    TempDir(dir)
+    support::tempdir("shards")
 }

@@ -1,5 +1,5 @@
-//! What the fault tests share: timeouts short enough for a test (a failover within a few
-//! hundred milliseconds) and waiting for the backend that serves.
+//! What the tests share: timeouts short enough for a test (a failover within a few
+//! hundred milliseconds), waiting for the backend that serves, temporary directories.
 #![allow(dead_code)]
 
 use std::time::Duration;
@@ -147,4 +147,35 @@ impl Load {
         }
         seen
     }
+}
+
+/// A directory removed when dropped.
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    /// Its path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh, empty directory under the system's temporary directory, named after `what`,
+/// this process and a counter.
+pub fn tempdir(what: &str) -> TempDir {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "hedgestore-{what}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    TempDir(dir)
 }

@@ -134,6 +134,21 @@ impl Shared {
     /// the storage had shards (counted with callgrind: BENCHMARKS.md §11).
     #[inline(always)]
     fn call_command(&self, command: Command) -> Result<Reply> {
+        // The most common write, a plain `SET` (every mirrored copy of one, too), through
+        // the engine's typed call on its shard: the engine code `execute` reaches for it,
+        // without the command's routing and dispatch.
+        if let Command::Set {
+            key,
+            value,
+            options,
+        } = &command
+        {
+            if !options.get {
+                let written =
+                    self.call_one(self.engine.shard_of(key), |e| e.set(key, value, *options))??;
+                return Ok(if written { Reply::Ok } else { Reply::Nil });
+            }
+        }
         if self.engine.shards() == 1 {
             // The unsharded storage's path, with no routing at all.
             return Ok(self.call_one(0, |e| e.execute(command))??);
@@ -413,23 +428,7 @@ impl MemoryStorage {
         for command in commands {
             // Each command's own error is dropped, as documented; only a closed storage is
             // an error of the whole call.
-            let outcome = match &command {
-                // The mirror's most common copy, a plain `SET`, through the engine's typed
-                // call on its shard: the same engine code `execute` reaches, without the
-                // command's routing and dispatch.
-                Command::Set {
-                    key,
-                    value,
-                    options,
-                } if !options.get => {
-                    let shared = &self.shared;
-                    shared
-                        .call_one(shared.engine.shard_of(key), |e| e.set(key, value, *options))
-                        .map(|_| ())
-                }
-                _ => self.shared.call_command(command).map(|_| ()),
-            };
-            if let Err(StorageError::Closed) = outcome {
+            if let Err(StorageError::Closed) = self.shared.call_command(command) {
                 return Err(StorageError::Closed);
             }
         }
