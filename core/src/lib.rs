@@ -57,7 +57,7 @@ pub use command::{
     Aggregate, BitOp, BitRange, BitUnit, Command, CommandFlags, CommandKind, CommandMethod,
     CommandSpec, ExpireCondition, Expiry, FieldSetCondition, FieldSetTtl, GeoUnit, GetExOption,
     InsertPosition, KeyRange, KeyType, LexBound, Limit, ListEnd, MethodGroup, Reply, ScoreBound,
-    SetCondition, SetOptions, ZAddComparison, ZAddCondition, ZAddOptions, ZRangeBy,
+    SetCondition, SetOptions, ZAddComparison, ZAddCondition, ZAddOptions, ZRangeBy, COMMAND_COUNT,
     COMMAND_METHODS, COMMAND_TABLE,
 };
 pub use config::{EngineConfig, EvictionPolicy};

@@ -18,8 +18,8 @@ use std::task::{Context, Poll};
 
 /// The future a generated storage trait method returns (what `async fn` in an object-safe
 /// trait becomes): the backend's boxed future, an answer already known, or (the memory
-/// storage's `GET` and `SET`) a call run when the future is first polled, with its
-/// arguments copied into one buffer and no boxed future. Like any future it does nothing
+/// storage's `GET` and `SET`) a call run when the future is first polled, on its borrowed
+/// arguments, with no boxed future. Like any future it does nothing
 /// until polled: a call whose future is dropped unpolled never runs.
 #[must_use = "futures do nothing unless awaited"]
 pub struct StorageFuture<'a, T>(Answer<'a, T>);
@@ -32,56 +32,15 @@ enum Answer<'a, T> {
 }
 
 /// A memory storage call that needs no waiting, run on the first poll: `run(storage, key,
-/// value, ttl)` with `key` and `value` the two parts of `bytes` split at `split`.
+/// value, ttl)`. It borrows its arguments (the trait methods borrow them for the future's
+/// lifetime): nothing is copied until the call runs.
 pub(crate) struct Deferred<'a, T> {
     pub(crate) storage: &'a crate::memory::MemoryStorage,
-    pub(crate) bytes: ArgBytes,
-    pub(crate) split: usize,
+    pub(crate) key: &'a [u8],
+    pub(crate) value: &'a [u8],
     pub(crate) ttl: Option<std::time::Duration>,
     pub(crate) run:
         fn(&crate::memory::MemoryStorage, &[u8], &[u8], Option<std::time::Duration>) -> T,
-}
-
-/// A deferred call's key and value, copied: inside the future up to [`ArgBytes::INLINE`]
-/// bytes together (a short key and a small value: no allocation), on the heap beyond.
-pub(crate) enum ArgBytes {
-    Inline {
-        len: u8,
-        bytes: [u8; ArgBytes::INLINE],
-    },
-    Heap(Vec<u8>),
-}
-
-impl ArgBytes {
-    /// Bytes kept inside the future: a `GET`'s key of up to 40 bytes (a `SET` with a value
-    /// rarely fits, and a larger inline buffer makes every storage future larger to move).
-    pub(crate) const INLINE: usize = 40;
-
-    /// `key` followed by `value`.
-    pub(crate) fn of(key: &[u8], value: &[u8]) -> Self {
-        let len = key.len() + value.len();
-        if len <= Self::INLINE {
-            let mut bytes = [0; Self::INLINE];
-            bytes[..key.len()].copy_from_slice(key);
-            bytes[key.len()..len].copy_from_slice(value);
-            Self::Inline {
-                len: len as u8,
-                bytes,
-            }
-        } else {
-            let mut bytes = Vec::with_capacity(len);
-            bytes.extend_from_slice(key);
-            bytes.extend_from_slice(value);
-            Self::Heap(bytes)
-        }
-    }
-
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            Self::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            Self::Heap(bytes) => bytes,
-        }
-    }
 }
 
 impl<'a, T> StorageFuture<'a, T> {
@@ -127,8 +86,7 @@ impl<T> Future for StorageFuture<'_, T> {
                 let Answer::Deferred(call) = std::mem::replace(answer, Answer::Ready(None)) else {
                     unreachable!("matched above")
                 };
-                let (key, value) = call.bytes.as_slice().split_at(call.split);
-                Poll::Ready((call.run)(call.storage, key, value, call.ttl))
+                Poll::Ready((call.run)(call.storage, call.key, call.value, call.ttl))
             }
         }
     }
@@ -148,7 +106,7 @@ impl<T> std::fmt::Debug for StorageFuture<'_, T> {
 
 /// The trait parameter type of a parameter kind.
 macro_rules! trait_arg {
-    (bytes) => { &[u8] };
+    (bytes) => { &'a [u8] };
     (bytes_list) => { &[&[u8]] };
     (pairs) => { &[(&[u8], &[u8])] };
     (opt_text) => { Option<&[u8]> };

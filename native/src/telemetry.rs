@@ -20,12 +20,12 @@
 //! code with [`set_log_keys`]): keys can be personal data or secrets of the application.
 //! Values are never logged.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use hedgestore_core::{Command, CommandKind, Stats, COMMAND_TABLE};
+use hedgestore_core::{Command, CommandKind, Stats, COMMAND_COUNT, COMMAND_TABLE};
 use metrics::{Counter, Histogram, Key, Label, Level, Metadata, Recorder, Unit};
 
 use crate::error::StorageError;
@@ -208,7 +208,7 @@ impl Outcome {
 }
 
 /// Rows of the handle table per backend: every command of the table, then `exec`.
-static ROWS: LazyLock<usize> = LazyLock::new(|| COMMAND_TABLE.len() + 1);
+const ROWS: usize = COMMAND_COUNT + 1;
 
 const METADATA: Metadata<'static> = Metadata::new("hedgestore", Level::INFO, Some(module_path!()));
 
@@ -223,7 +223,7 @@ struct ThreadCounts {
 impl ThreadCounts {
     fn new() -> Self {
         Self {
-            slots: (0..2 * *ROWS * OUTCOMES)
+            slots: (0..2 * ROWS * OUTCOMES)
                 .map(|_| AtomicU64::new(0))
                 .collect(),
         }
@@ -248,13 +248,34 @@ fn all_counts() -> MutexGuard<'static, AllCounts> {
 /// This thread's counts, registered in [`ALL_COUNTS`] while the thread lives.
 struct Local {
     counts: Arc<ThreadCounts>,
+    /// Memory commands this thread started, for [`TIME_MEMORY_EVERY`] (here rather than in
+    /// [`Handles`], so that a typed call's probe reads one thread-local, not two).
+    memory_commands: Cell<u32>,
 }
 
 impl Local {
     fn new() -> Self {
         let counts = Arc::new(ThreadCounts::new());
         all_counts().live.push(counts.clone());
-        Self { counts }
+        Self {
+            counts,
+            memory_commands: Cell::new(0),
+        }
+    }
+
+    /// Counts `slot` (see [`slot`]).
+    fn count(&self, slot: usize) {
+        if let Some(n) = self.counts.slots.get(slot) {
+            n.store(n.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether this memory command is one of the timed ones ([`TIME_MEMORY_EVERY`]).
+    fn time_memory_command(&self) -> bool {
+        let n = self.memory_commands.get();
+        self.memory_commands
+            .set(n.wrapping_add(1) % TIME_MEMORY_EVERY);
+        n == 0
     }
 }
 
@@ -277,8 +298,6 @@ struct Handles {
     /// The recorder's address (its identity while it lives).
     recorder: usize,
     latency: [Option<Histogram>; 2],
-    /// Memory commands this thread started, for [`TIME_MEMORY_EVERY`].
-    memory_commands: u32,
 }
 
 thread_local! {
@@ -287,7 +306,6 @@ thread_local! {
         RefCell::new(Handles {
             recorder: 0,
             latency: [None, None],
-            memory_commands: 0,
         })
     };
 }
@@ -299,16 +317,10 @@ thread_local! {
 /// microseconds) are all timed.
 pub(crate) const TIME_MEMORY_EVERY: u32 = 64;
 
-/// Whether this memory command is one of the timed ones.
+/// Whether this memory command is one of the timed ones (not timed on a thread whose
+/// counts are being destroyed).
 fn time_this_memory_command() -> bool {
-    HANDLES.with(|cell| {
-        let Ok(mut handles) = cell.try_borrow_mut() else {
-            return false;
-        };
-        let n = handles.memory_commands;
-        handles.memory_commands = n.wrapping_add(1) % TIME_MEMORY_EVERY;
-        n == 0
-    })
+    COUNTS.try_with(Local::time_memory_command).unwrap_or(false)
 }
 
 fn recorder_id(recorder: &dyn Recorder) -> usize {
@@ -325,14 +337,20 @@ pub(crate) fn count_command(backend: Backend, command: &Command, outcome: Outcom
 /// Counts one command (`row`: its command-table index, or the last row for `exec`) and, if
 /// it was timed, records its latency.
 fn count(backend: Backend, row: usize, outcome: Outcome, seconds: Option<f64>) {
-    let slot = (backend as usize * *ROWS + row) * OUTCOMES + outcome as usize;
     // `try_with`: a command run by a thread-local destructor is not counted.
-    let _ = COUNTS.try_with(|local| {
-        if let Some(n) = local.counts.slots.get(slot) {
-            n.store(n.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        }
-    });
-    let Some(seconds) = seconds else { return };
+    let _ = COUNTS.try_with(|local| local.count(slot(backend, row, outcome)));
+    if let Some(seconds) = seconds {
+        record_latency(backend, seconds);
+    }
+}
+
+/// The index of (`backend`, command `row`, `outcome`) in a thread's counts.
+fn slot(backend: Backend, row: usize, outcome: Outcome) -> usize {
+    (backend as usize * ROWS + row) * OUTCOMES + outcome as usize
+}
+
+/// Records one latency sample of `backend` in the recorder in force.
+fn record_latency(backend: Backend, seconds: f64) {
     metrics::with_recorder(|recorder| {
         let me = recorder_id(recorder);
         let _ = HANDLES.try_with(|cell| {
@@ -362,7 +380,7 @@ pub(crate) fn export_commands() {
     let totals = {
         let all = all_counts();
         let mut totals = all.ended.clone();
-        totals.resize(2 * *ROWS * OUTCOMES, 0);
+        totals.resize(2 * ROWS * OUTCOMES, 0);
         for thread in &all.live {
             for (sum, slot) in totals.iter_mut().zip(thread.slots.iter()) {
                 *sum += slot.load(Ordering::Relaxed);
@@ -375,8 +393,8 @@ pub(crate) fn export_commands() {
             continue;
         }
         let outcome = OUTCOME_LABELS[slot % OUTCOMES];
-        let row = (slot / OUTCOMES) % *ROWS;
-        let backend = if slot / OUTCOMES / *ROWS == 0 {
+        let row = (slot / OUTCOMES) % ROWS;
+        let backend = if slot / OUTCOMES / ROWS == 0 {
             "memory"
         } else {
             "redis"
@@ -438,24 +456,21 @@ impl Probe {
     /// Starts counting a command of row `kind` that runs without a [`Command`] (the memory
     /// storage's typed `GET`/`SET`), or `None` when the debug event is enabled: that event
     /// lists the command's keys, so the caller then takes its [`Command`] path.
-    pub(crate) fn typed(backend: Backend, kind: CommandKind) -> Option<Self> {
+    pub(crate) fn typed(backend: Backend, kind: CommandKind) -> Option<TypedProbe> {
         if Self::debug_enabled() {
             return None;
         }
         let timed = backend == Backend::Redis || time_this_memory_command();
-        Some(Self {
+        Some(TypedProbe {
             backend,
             row: kind as usize,
-            id: kind.spec().id,
             started: timed.then(Instant::now),
-            commands: 1,
-            keys: None,
         })
     }
 
     /// Starts counting a transaction of `commands` (the `exec` command label).
     pub(crate) fn transaction(backend: Backend, commands: &[Command]) -> Self {
-        Self::start(backend, *ROWS - 1, "exec", commands)
+        Self::start(backend, ROWS - 1, "exec", commands)
     }
 
     /// Records the command's end: the counter, the latency, the debug event.
@@ -481,6 +496,23 @@ impl Probe {
                 "command"
             );
         }
+    }
+}
+
+/// A typed call's probe ([`Probe::typed`]): a [`Probe`] without the debug event's fields,
+/// so the hottest calls move and drop less.
+pub(crate) struct TypedProbe {
+    backend: Backend,
+    row: usize,
+    /// When the call started, if it is timed.
+    started: Option<Instant>,
+}
+
+impl TypedProbe {
+    /// Records the call's end: the counter and, if timed, the latency.
+    pub(crate) fn done<T>(self, result: &Result<T, StorageError>) {
+        let seconds = self.started.map(|t| t.elapsed().as_secs_f64());
+        count(self.backend, self.row, Outcome::of(result), seconds);
     }
 }
 

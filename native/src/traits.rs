@@ -44,8 +44,8 @@ pub trait BaseStorage: Send + Sync {
     /// clearing any TTL if not).
     fn set<'a>(
         &'a self,
-        key: &[u8],
-        value: &[u8],
+        key: &'a [u8],
+        value: &'a [u8],
         ttl: Option<Duration>,
     ) -> StorageFuture<'a, Result<()>> {
         set_by_command(self, key, value, ttl_option(ttl))

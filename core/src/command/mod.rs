@@ -35,7 +35,7 @@ pub use bits::{BitOp, BitRange, BitUnit};
 pub use hash_ttl::{FieldSetCondition, FieldSetTtl};
 pub use method_list::{CommandMethod, MethodGroup, COMMAND_METHODS};
 pub(crate) use table::CONTAINERS;
-pub use table::{CommandFlags, CommandKind, CommandSpec, KeyRange, COMMAND_TABLE};
+pub use table::{CommandFlags, CommandKind, CommandSpec, KeyRange, COMMAND_COUNT, COMMAND_TABLE};
 pub use zset::{
     Aggregate, LexBound, Limit, ScoreBound, ZAddComparison, ZAddCondition, ZAddOptions, ZRangeBy,
 };

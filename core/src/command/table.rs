@@ -188,6 +188,9 @@ macro_rules! command_table {
             $( $(#[$doc])* $kind, )*
         }
 
+        /// The number of commands (rows of [`COMMAND_TABLE`]), as a constant.
+        pub const COMMAND_COUNT: usize = [$(CommandKind::$kind),*].len();
+
         /// The command table, in [`CommandKind`] order.
         pub static COMMAND_TABLE: &[CommandSpec] = &[
             $(CommandSpec {

@@ -46,7 +46,7 @@ mod logged;
 mod route;
 mod shards;
 use crate::error::{Result, StorageError};
-use crate::methods::{ArgBytes, Deferred, StorageFuture};
+use crate::methods::{Deferred, StorageFuture};
 use crate::reply;
 use crate::subscription::dispatch::{self, Inbox};
 use crate::subscription::{Handler, Subscription};
@@ -605,16 +605,16 @@ impl BaseStorage for MemoryStorage {
 
     // `GET` and `SET`, the two hottest calls, run straight on the key's shard with the
     // engine's typed calls when their future is first polled: no `Command` built, no boxed
-    // future, no `Reply` to convert back; their arguments are copied into one buffer (the
-    // future must not borrow them). They are the engine calls `execute` makes for these
+    // future, no `Reply` to convert back, no argument copied (the future borrows them).
+    // They are the engine calls `execute` makes for these
     // commands, under the same lock, with the same wakeups and the same metrics. `SET` on a
     // storage with a data directory (its writes go through the log) takes `execute`'s path.
 
-    fn get<'a>(&'a self, key: &[u8]) -> StorageFuture<'a, Result<Option<Bytes>>> {
+    fn get<'a>(&'a self, key: &'a [u8]) -> StorageFuture<'a, Result<Option<Bytes>>> {
         StorageFuture::deferred(Deferred {
             storage: self,
-            bytes: ArgBytes::of(key, &[]),
-            split: key.len(),
+            key,
+            value: &[],
             ttl: None,
             run: |storage, key, _, _| storage.get_now(key),
         })
@@ -622,8 +622,8 @@ impl BaseStorage for MemoryStorage {
 
     fn set<'a>(
         &'a self,
-        key: &[u8],
-        value: &[u8],
+        key: &'a [u8],
+        value: &'a [u8],
         ttl: Option<Duration>,
     ) -> StorageFuture<'a, Result<()>> {
         if self.shared.log.is_some() {
@@ -631,8 +631,8 @@ impl BaseStorage for MemoryStorage {
         }
         StorageFuture::deferred(Deferred {
             storage: self,
-            bytes: ArgBytes::of(key, value),
-            split: key.len(),
+            key,
+            value,
             ttl,
             run: |storage, key, value, ttl| storage.set_now(key, value, ttl),
         })
