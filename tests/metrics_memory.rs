@@ -204,44 +204,66 @@ async fn typed_get_and_set_are_counted_like_commands() {
     let mut recorded = RECORDER.lock().await;
     let memory = MemoryStorage::start(MemoryConfig::default()).unwrap();
     let storage: &dyn CompleteStorage = &memory;
-    snapshot(&mut recorded);
-
-    storage.set(b"a", b"1", None).await.unwrap();
-    storage
-        .set(b"b", b"2", Some(Duration::from_secs(60)))
-        .await
-        .unwrap();
-    assert_eq!(storage.get(b"a").await.unwrap().as_deref(), Some(&b"1"[..]));
-    assert!(storage.get(b"nope").await.unwrap().is_none());
-    storage.rpush(b"list", &[b"x"]).await.unwrap();
-    let err = storage.get(b"list").await.unwrap_err();
-    assert!(err.to_string().contains("WRONGTYPE"), "{err}");
-    let _ = storage.health().await; // exports the engine's counters
-    let metrics = snapshot(&mut recorded);
-
-    let expected: BTreeMap<String, f64> = [
-        ("set/ok", 2.0),
-        ("get/ok", 2.0),
-        ("get/command_error", 1.0),
-        ("rpush/ok", 1.0),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    assert_eq!(commands(&metrics), expected);
-    // "a", and "list" (found, then refused for its type: a hit, as in Redis).
-    assert_eq!(get(&metrics, "hedgestore_memory_hits_total", &[]), 2.0);
-    assert_eq!(get(&metrics, "hedgestore_memory_misses_total", &[]), 1.0);
-    memory.close().await.unwrap();
-    assert!(matches!(
-        storage.get(b"a").await,
-        Err(hedgestore::StorageError::Closed)
-    ));
-    assert!(matches!(
-        storage.set(b"a", b"1", None).await,
-        Err(hedgestore::StorageError::Closed)
-    ));
+    typed_calls_counted_like_commands!(recorded, storage, memory);
 }
+
+/// The same through the `Storage` handle, whose `get` and `set` take the memory storage's
+/// typed calls too.
+#[tokio::test]
+async fn the_handles_get_and_set_on_memory_are_counted_like_commands() {
+    let mut recorded = RECORDER.lock().await;
+    let memory = MemoryStorage::start(MemoryConfig::default()).unwrap();
+    let storage = Storage::new(memory.clone());
+    typed_calls_counted_like_commands!(recorded, storage, memory);
+}
+
+/// `SET`, `GET` (a hit, a miss, a key of another type) and an `RPUSH` through `$storage`:
+/// the command counts, hits and misses are exactly those of the commands, and a closed
+/// `$memory` answers `Closed`.
+macro_rules! typed_calls_counted_like_commands {
+    ($recorded:ident, $storage:ident, $memory:ident) => {
+        snapshot(&mut $recorded);
+        $storage.set(b"a", b"1", None).await.unwrap();
+        $storage
+            .set(b"b", b"2", Some(Duration::from_secs(60)))
+            .await
+            .unwrap();
+        assert_eq!(
+            $storage.get(b"a").await.unwrap().as_deref(),
+            Some(&b"1"[..])
+        );
+        assert!($storage.get(b"nope").await.unwrap().is_none());
+        $storage.rpush(b"list", &[b"x"]).await.unwrap();
+        let err = $storage.get(b"list").await.unwrap_err();
+        assert!(err.to_string().contains("WRONGTYPE"), "{err}");
+        let _ = $storage.health().await; // exports the engine's counters
+        let metrics = snapshot(&mut $recorded);
+
+        let expected: BTreeMap<String, f64> = [
+            ("set/ok", 2.0),
+            ("get/ok", 2.0),
+            ("get/command_error", 1.0),
+            ("rpush/ok", 1.0),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        assert_eq!(commands(&metrics), expected);
+        // "a", and "list" (found, then refused for its type: a hit, as in Redis).
+        assert_eq!(get(&metrics, "hedgestore_memory_hits_total", &[]), 2.0);
+        assert_eq!(get(&metrics, "hedgestore_memory_misses_total", &[]), 1.0);
+        $memory.close().await.unwrap();
+        assert!(matches!(
+            $storage.get(b"a").await,
+            Err(hedgestore::StorageError::Closed)
+        ));
+        assert!(matches!(
+            $storage.set(b"a", b"1", None).await,
+            Err(hedgestore::StorageError::Closed)
+        ));
+    };
+}
+use typed_calls_counted_like_commands;
 
 #[tokio::test]
 async fn pubsub_deliveries_and_drops_add_up_to_what_was_published() {

@@ -13,7 +13,9 @@ use crate::error::{Result, StorageError};
 use crate::memory::{MemoryStorage, Now};
 use crate::pipeline::Pipeline;
 use crate::subscription::{Handler, MessageStream, Subscription};
-use crate::traits::{geoadd_command, zadd_command, zrange_command, CompleteStorage, Health, Lock};
+use crate::traits::{
+    geoadd_command, zadd_command, zrange_command, BaseStorage, CompleteStorage, Health, Lock,
+};
 use crate::transaction::Transaction;
 
 /// A shared handle to a storage backend.
@@ -156,8 +158,17 @@ impl Storage {
         value: impl AsRef<[u8]>,
         ttl: Option<Duration>,
     ) -> Result<()> {
+        if let Some(memory) = self.memory_backend() {
+            // The memory storage's typed call (see `methods::handle_shortcut`).
+            return BaseStorage::set(memory, key.as_ref(), value.as_ref(), ttl).await;
+        }
         let options = crate::traits::ttl_option(ttl);
         self.set_with(key, value, options).await.map(|_| ())
+    }
+
+    /// The backend when it is a [`MemoryStorage`], for the calls that take its typed path.
+    pub(crate) fn memory_backend(&self) -> Option<&MemoryStorage> {
+        self.memory.as_ref()
     }
 
     /// `SET` with options (`SetOptions::default().nx()`, `.xx()`, `.ex(…)`, `.keep_ttl()`);

@@ -17,7 +17,9 @@
 //! * the engine behind one `Mutex` (how `MemoryStorage` ran before it was sharded);
 //! * `ShardedEngine` with 16 shards and with 1, through its typed engine calls (`with_key`);
 //! * `MemoryStorage` through its async API (`get`/`set`) on a tokio runtime with `T` worker
-//!   threads and `T` tasks, with the default shard count and with 1 shard.
+//!   threads and `T` tasks, with the default shard count and with 1 shard;
+//! * the same storage through the `Storage` handle (what `get_storage()` returns), default
+//!   shards.
 //!
 //! Run: `cargo run --release --manifest-path bench/Cargo.toml --bin scaling [-- --threads N]
 //! [--rounds R] [--quick] [--only TEXT]`. `N` defaults to `available_parallelism` (or `SCALING_THREADS`);
@@ -29,7 +31,9 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use hedgestore_core::{Engine, EngineConfig, SetOptions};
-use hedgestore_native::{BaseStorage, MemoryConfig, MemoryStorage, ShardedEngine, SystemClock};
+use hedgestore_native::{
+    BaseStorage, MemoryConfig, MemoryStorage, ShardedEngine, Storage, SystemClock,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -187,7 +191,39 @@ fn run_threads<S: Shared>(store: &S, ops: &[Arc<Vec<Op>>]) -> Duration {
     })
 }
 
-fn run_storage(storage: &MemoryStorage, ops: &[Arc<Vec<Op>>]) -> Duration {
+/// The async calls a storage contender is driven through: the backend's trait methods or
+/// the handle's.
+trait AsyncKv: Clone + Send + Sync + 'static {
+    fn get_value<'a>(
+        &'a self,
+        key: &'a [u8],
+    ) -> impl std::future::Future<Output = Option<hedgestore_native::Bytes>> + Send + 'a;
+    fn set_value<'a>(
+        &'a self,
+        key: &'a [u8],
+        value: &'a [u8],
+    ) -> impl std::future::Future<Output = ()> + Send + 'a;
+}
+
+impl AsyncKv for MemoryStorage {
+    async fn get_value<'a>(&'a self, key: &'a [u8]) -> Option<hedgestore_native::Bytes> {
+        self.get(key).await.expect("GET")
+    }
+    async fn set_value<'a>(&'a self, key: &'a [u8], value: &'a [u8]) {
+        self.set(key, value, None).await.expect("SET")
+    }
+}
+
+impl AsyncKv for Storage {
+    async fn get_value<'a>(&'a self, key: &'a [u8]) -> Option<hedgestore_native::Bytes> {
+        self.get(key).await.expect("GET")
+    }
+    async fn set_value<'a>(&'a self, key: &'a [u8], value: &'a [u8]) {
+        self.set(key, value, None).await.expect("SET")
+    }
+}
+
+fn run_storage(storage: &impl AsyncKv, ops: &[Arc<Vec<Op>>]) -> Duration {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(ops.len())
         .enable_all()
@@ -205,10 +241,10 @@ fn run_storage(storage: &MemoryStorage, ops: &[Arc<Vec<Op>>]) -> Duration {
                     for op in ops.iter() {
                         match op {
                             Op::Get(k) => {
-                                let v = storage.get(k).await.expect("GET");
+                                let v = storage.get_value(k).await;
                                 black_box(v.expect("every key is present"));
                             }
-                            Op::Set(k) => storage.set(k, &value, None).await.expect("SET"),
+                            Op::Set(k) => storage.set_value(k, &value).await,
                         }
                     }
                 })
@@ -227,6 +263,7 @@ enum Contender {
     OneLock(Box<Mutex<Engine<SystemClock>>>),
     Sharded(&'static str, ShardedEngine<SystemClock>),
     Storage(&'static str, MemoryStorage),
+    Handle(&'static str, Storage),
 }
 
 impl Contender {
@@ -236,7 +273,7 @@ impl Contender {
             Contender::Map(_) => "hashbrown, 16 shards",
             Contender::OneLock(_) => "Engine behind one Mutex",
             Contender::Sharded(name, _) => name,
-            Contender::Storage(name, _) => name,
+            Contender::Storage(name, _) | Contender::Handle(name, _) => name,
         }
     }
 
@@ -247,6 +284,7 @@ impl Contender {
             Contender::OneLock(s) => run_threads(&**s, ops),
             Contender::Sharded(_, s) => run_threads(s, ops),
             Contender::Storage(_, s) => run_storage(s, ops),
+            Contender::Handle(_, s) => run_storage(s, ops),
         }
     }
 }
@@ -368,6 +406,11 @@ fn main() {
         if wanted(name) {
             contenders.push(Contender::Storage(name, storage(shards, &background)));
         }
+    }
+    let handle = "Storage handle (memory), default shards";
+    if wanted(handle) {
+        let backend = storage(default_shards, &background);
+        contenders.push(Contender::Handle(handle, Storage::new(backend)));
     }
 
     println!(
