@@ -97,11 +97,11 @@ pub fn score_of(longitude: f64, latitude: f64) -> Option<f64> {
 }
 
 /// The point (longitude, latitude) a score stands for: the center of its cell, clamped to
-/// the range a point may have. A score converts to its cell by truncation, as C converts a
-/// `double` to `uint64_t` for scores in 0..2^64 (outside, where C's conversion is undefined,
-/// it saturates); every score decodes, cell 0 included.
+/// the range a point may have. A score converts to its cell as Redis converts it
+/// (`(uint64_t)` of the `double`, see [`c_double_to_u64`]); every score decodes, cell 0
+/// included.
 pub fn decode(score: f64) -> (f64, f64) {
-    let bits = score as u64;
+    let bits = c_double_to_u64(score);
     let sep = deinterleave64(bits);
     let ilato = sep as u32;
     let ilono = (sep >> 32) as u32;
@@ -115,6 +115,32 @@ pub fn decode(score: f64) -> (f64, f64) {
     let x = cell(ilono, LONG_MIN, long_scale).clamp(LONG_MIN, LONG_MAX);
     let y = cell(ilato, LAT_MIN, lat_scale).clamp(LAT_MIN, LAT_MAX);
     (x, y)
+}
+
+/// C's `(uint64_t)` conversion of a `double`, as x86-64 builds of Redis compute it: by
+/// truncation for 0..2^64; outside that range C leaves the result undefined, and the code
+/// compilers emit there (`cvttsd2si`, whose out-of-range answer is `0x8000000000000000`,
+/// after subtracting 2^63 from values at or above it) gives a negative score's two's
+/// complement (-1 → all ones), `0x8000000000000000` at or below -2^63, and 0 from 2^64 on,
+/// infinity included. Rust's saturating `as u64` (which ARM's conversion instruction also
+/// computes) differs there, so a zset whose scores are not geohashes answered `GEOPOS`
+/// differently from Redis on x86-64 (found by the differential test against redis-server
+/// 7.0, seeds 505 and 606).
+fn c_double_to_u64(x: f64) -> u64 {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    // `cvttsd2si`: truncation, or `i64::MIN` when the result does not fit (or NaN).
+    let cvttsd2si = |x: f64| -> i64 {
+        if x.is_nan() || !(-TWO_63..TWO_63).contains(&x) {
+            i64::MIN
+        } else {
+            x as i64
+        }
+    };
+    if x >= TWO_63 {
+        (cvttsd2si(x - TWO_63) as u64) ^ (1 << 63)
+    } else {
+        cvttsd2si(x) as u64
+    }
 }
 
 /// The haversine distance in meters between two points (longitude first), as Redis's
@@ -258,5 +284,41 @@ mod tests {
         assert_eq!(standard_hash(bottom), b"00bh0hbj200");
         assert_eq!(score_of(180.5, 0.0), None);
         assert_eq!(score_of(0.0, 85.06), None);
+    }
+
+    /// `ZADD g <score> m; GEOPOS g m` for scores no `GEOADD` writes, as redis-server 7.0.15
+    /// on x86-64 answered them.
+    #[test]
+    fn scores_outside_the_geohash_range_decode_as_redis_on_x86_64_does() {
+        const MIN_CORNER: (&[u8], &[u8]) = (b"-179.99999731779098511", b"-85.05112751263942528");
+        const MAX_LON_MIN_LAT: (&[u8], &[u8]) = (b"180", b"-85.05112751263942528");
+        const MAX_CORNER: (&[u8], &[u8]) = (b"180", b"85.0511287799999991");
+        let cases: [(f64, (&[u8], &[u8])); 12] = [
+            (1e300, MIN_CORNER),
+            (f64::INFINITY, MIN_CORNER),
+            (f64::NEG_INFINITY, MAX_LON_MIN_LAT),
+            (-1.0, MAX_CORNER),
+            (-5.0, MAX_CORNER),
+            (-1e300, MAX_LON_MIN_LAT),
+            (9223372036854775808.0, MAX_LON_MIN_LAT),
+            (18446744073709551616.0, MIN_CORNER),
+            (0.5, MIN_CORNER),
+            (
+                4503599627370496.5,
+                (b"-179.99999731779098511", b"85.0511287799999991"),
+            ),
+            (13510798882111489.0, MAX_CORNER),
+            (36028797018963968.0, MAX_LON_MIN_LAT),
+        ];
+        for (score, (lon, lat)) in cases {
+            let (x, y) = decode(score);
+            assert_eq!(
+                (&format_coordinate(x)[..], &format_coordinate(y)[..]),
+                (lon, lat),
+                "score {score}"
+            );
+        }
+        assert_eq!(standard_hash(f64::INFINITY), b"00bh0hbj200");
+        assert_eq!(standard_hash(-1.0), b"bp05b5048p0");
     }
 }
