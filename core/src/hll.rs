@@ -188,8 +188,10 @@ fn dense_set(regs: &mut [u8], i: usize, count: u8) -> bool {
     }
 }
 
-/// Every register of a sparse `s`, in order, as (run length, value), stopping before a value
-/// run that overflows the registers; then whether the runs covered exactly every register.
+/// Every register of a sparse `s`, in order, as (run length, value); then whether the runs
+/// covered exactly every register. A run of any kind that goes past the last register makes
+/// the string corrupted, as in Redis since 7.0.12 (the fix of CVE-2023-36824; before it, a
+/// value run past the end was skipped and the string accepted).
 fn sparse_runs(s: &[u8], mut each: impl FnMut(usize, usize, u8)) -> Result<(), Corrupted> {
     let mut idx = 0;
     let mut p = HDR;
@@ -204,7 +206,7 @@ fn sparse_runs(s: &[u8], mut each: impl FnMut(usize, usize, u8)) -> Result<(), C
         } else {
             let (run, value) = (val_len(b), val_value(b));
             if run + idx > REGISTERS {
-                break;
+                return Err(Corrupted);
             }
             each(idx, run, value);
             idx += run;

@@ -102,6 +102,33 @@ fn strings_that_are_not_hyperloglogs_are_refused_and_left_alone() {
     );
 }
 
+/// A value run past the last register makes a sparse HyperLogLog corrupted, as a zero run
+/// does: Redis since 7.0.12 (CVE-2023-36824) refuses it in `PFCOUNT` and `PFMERGE`, while
+/// `PFADD` still updates it. The string is the one the differential test against
+/// redis-server 7.0.15 found (seed 3037): every register covered by an XZERO, then value
+/// runs.
+#[test]
+fn a_value_run_past_the_last_register_is_corrupted_as_in_redis() {
+    let mut e = engine();
+    let header = [
+        b'H', b'Y', b'L', b'L', 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80,
+    ];
+    let all_zero: Vec<u8> = header.iter().copied().chain([0x7f, 0xff]).collect();
+    let past_the_end: Vec<u8> = all_zero.iter().copied().chain([0xc3, 0xa9, 0]).collect();
+    e.set(b"ok", &all_zero, SetOptions::default()).unwrap();
+    e.set(b"bad", &past_the_end, SetOptions::default()).unwrap();
+    assert_eq!(e.pfcount(&[b"ok"]), Ok(0));
+    assert_eq!(e.pfcount(&[b"bad"]), Err(Error::CorruptedHyperLogLog));
+    assert_eq!(
+        e.pfcount(&[&b"bad"[..], &b"ok"[..]]),
+        Err(Error::CorruptedHyperLogLog)
+    );
+    assert_eq!(e.pfmerge(b"d", &[b"bad"]), Err(Error::CorruptedHyperLogLog));
+    assert_eq!(e.get(b"d"), Ok(None));
+    assert_eq!(e.get(b"bad").unwrap().as_deref(), Some(&past_the_end[..]));
+    assert_eq!(e.pfadd(b"bad", &[b"a"]), Ok(true));
+}
+
 #[test]
 fn many_elements_turn_a_hyperloglog_dense() {
     let mut e = engine();
