@@ -290,10 +290,12 @@ mod tests {
     /// on x86-64 answered them.
     #[test]
     fn scores_outside_the_geohash_range_decode_as_redis_on_x86_64_does() {
-        const MIN_CORNER: (&[u8], &[u8]) = (b"-179.99999731779098511", b"-85.05112751263942528");
-        const MAX_LON_MIN_LAT: (&[u8], &[u8]) = (b"180", b"-85.05112751263942528");
-        const MAX_CORNER: (&[u8], &[u8]) = (b"180", b"85.0511287799999991");
-        let cases: [(f64, (&[u8], &[u8])); 12] = [
+        /// A point as `GEOPOS` prints it: longitude, latitude.
+        type Printed = (&'static [u8], &'static [u8]);
+        const MIN_CORNER: Printed = (b"-179.99999731779098511", b"-85.05112751263942528");
+        const MAX_LON_MIN_LAT: Printed = (b"180", b"-85.05112751263942528");
+        const MAX_CORNER: Printed = (b"180", b"85.0511287799999991");
+        let cases: [(f64, Printed); 12] = [
             (1e300, MIN_CORNER),
             (f64::INFINITY, MIN_CORNER),
             (f64::NEG_INFINITY, MAX_LON_MIN_LAT),
