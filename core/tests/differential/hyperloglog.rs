@@ -155,8 +155,10 @@ fn generate(rng: &mut Rng, add_keys: &[&str]) -> Vec<String> {
     }
 }
 
-/// Runs `ops` HyperLogLog commands from `seed` on both sides, then compares every key's bytes.
-fn run(seed: u64, ops: usize) {
+/// Runs `ops` HyperLogLog commands from `seed` on both sides, then compares every key's
+/// bytes; with `coverage`, also asserts that a HyperLogLog turned dense and an error came up
+/// (what the fixed seeds are chosen for; another seed may be short of either).
+fn run(seed: u64, ops: usize, coverage: bool) {
     let server = RedisServer::start().expect("start redis-server");
     let mut redis = server.connect().unwrap();
     let mut engine = Engine::new(WallClock);
@@ -194,18 +196,22 @@ fn run(seed: u64, ops: usize) {
         let ours = from_engine(engine.execute(Command::parse(&["GET", key]).unwrap()));
         assert_eq!(expected, ours, "seed {seed}: GET {key}");
     }
-    assert!(dense > 0, "seed {seed}: no HyperLogLog turned dense");
-    assert!(errors > 0, "seed {seed}: no HyperLogLog error came up");
+    if coverage {
+        assert!(dense > 0, "seed {seed}: no HyperLogLog turned dense");
+        assert!(errors > 0, "seed {seed}: no HyperLogLog error came up");
+    }
 }
 
 #[test]
 fn hyperloglogs_match_redis() {
-    let seed = std::env::var("HEDGESTORE_DIFF_SEED")
+    match std::env::var("HEDGESTORE_DIFF_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x4711);
-    run(seed, 1500);
+    {
+        Some(seed) => run(seed, 1500, false),
+        None => run(0x4711, 1500, true),
+    }
     for seed in 1..=3 {
-        run(seed * 104_729, 800);
+        run(seed * 104_729, 800, true);
     }
 }
