@@ -1,7 +1,7 @@
 //! Model-based property test: random command sequences run against the engine and against
 //! a deliberately simple reference model (ordered maps and vectors, expiry checked on every
 //! access); every reply must agree, and the engine's internal invariants must hold after
-//! every step.
+//! every step. `HEDGESTORE_MODEL_CASES` runs more cases (CI runs 256).
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -323,8 +323,15 @@ fn command(op: &Op) -> Option<Command> {
     })
 }
 
+fn cases() -> u32 {
+    std::env::var("HEDGESTORE_MODEL_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(256)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn engine_agrees_with_the_reference_model(ops in proptest::collection::vec(op(), 1..200)) {
