@@ -289,7 +289,8 @@ macro_rules! handle_shortcut {
     ($name:ident, $self:ident $(, $param:ident)*) => {};
 }
 
-/// The command methods of [`Storage`](crate::Storage): each builds its command and runs it.
+/// The command methods of [`Storage`](crate::Storage): each builds its command and runs it
+/// (`get` on a memory backend first takes its shortcut, `handle_shortcut`).
 macro_rules! storage_methods {
     (
         generated: [$($group:ident: [$(
