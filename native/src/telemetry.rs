@@ -442,6 +442,13 @@ impl Probe {
                 keys: KeyList(commands).to_string(),
             })
         });
+        Self::new(backend, row, debug)
+    }
+
+    /// A probe of the command of `row`: timed when the debug event is on, on Redis, and for
+    /// one memory command in [`TIME_MEMORY_EVERY`].
+    #[inline]
+    fn new(backend: Backend, row: usize, debug: Option<Box<DebugEvent>>) -> Self {
         let timed = debug.is_some() || backend == Backend::Redis || time_this_memory_command();
         Self {
             backend,
@@ -466,16 +473,7 @@ impl Probe {
     /// storage's typed `GET`/`SET`), or `None` when the debug event is enabled: that event
     /// lists the command's keys, so the caller then takes its [`Command`] path.
     pub(crate) fn typed(backend: Backend, kind: CommandKind) -> Option<Self> {
-        if Self::debug_enabled() {
-            return None;
-        }
-        let timed = backend == Backend::Redis || time_this_memory_command();
-        Some(Self {
-            backend,
-            row: kind as usize,
-            started: timed.then(Instant::now),
-            debug: None,
-        })
+        (!Self::debug_enabled()).then(|| Self::new(backend, kind as usize, None))
     }
 
     /// Starts counting a transaction of `commands` (the `exec` command label).

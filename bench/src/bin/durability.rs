@@ -178,9 +178,7 @@ async fn main() {
         );
     }
 
-    println!(
-        "\n## The outage journal: SETs while Redis is down, {TASKS} tasks, 100 B values\n"
-    );
+    println!("\n## The outage journal: SETs while Redis is down, {TASKS} tasks, 100 B values\n");
     println!(
         "| sync policy | FallbackStorage on memory, journaled (SET/s) | MemoryStorage, logged \
          (SET/s) | ratio |"

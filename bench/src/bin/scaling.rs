@@ -192,34 +192,55 @@ fn run_threads<S: Shared>(store: &S, ops: &[Arc<Vec<Op>>]) -> Duration {
 }
 
 /// The async calls a storage contender is driven through: the backend's trait methods or
-/// the handle's.
+/// the handle's, their futures returned as they are (no wrapping `async` layer of the
+/// bench's own in the count).
 trait AsyncKv: Clone + Send + Sync + 'static {
     fn get_value<'a>(
         &'a self,
         key: &'a [u8],
-    ) -> impl std::future::Future<Output = Option<hedgestore_native::Bytes>> + Send + 'a;
+    ) -> impl std::future::Future<Output = hedgestore_native::Result<Option<hedgestore_native::Bytes>>>
+           + Send
+           + 'a;
     fn set_value<'a>(
         &'a self,
         key: &'a [u8],
         value: &'a [u8],
-    ) -> impl std::future::Future<Output = ()> + Send + 'a;
+    ) -> impl std::future::Future<Output = hedgestore_native::Result<()>> + Send + 'a;
 }
 
 impl AsyncKv for MemoryStorage {
-    async fn get_value<'a>(&'a self, key: &'a [u8]) -> Option<hedgestore_native::Bytes> {
-        self.get(key).await.expect("GET")
+    fn get_value<'a>(
+        &'a self,
+        key: &'a [u8],
+    ) -> impl std::future::Future<Output = hedgestore_native::Result<Option<hedgestore_native::Bytes>>>
+           + Send
+           + 'a {
+        self.get(key)
     }
-    async fn set_value<'a>(&'a self, key: &'a [u8], value: &'a [u8]) {
-        self.set(key, value, None).await.expect("SET")
+    fn set_value<'a>(
+        &'a self,
+        key: &'a [u8],
+        value: &'a [u8],
+    ) -> impl std::future::Future<Output = hedgestore_native::Result<()>> + Send + 'a {
+        self.set(key, value, None)
     }
 }
 
 impl AsyncKv for Storage {
-    async fn get_value<'a>(&'a self, key: &'a [u8]) -> Option<hedgestore_native::Bytes> {
-        self.get(key).await.expect("GET")
+    fn get_value<'a>(
+        &'a self,
+        key: &'a [u8],
+    ) -> impl std::future::Future<Output = hedgestore_native::Result<Option<hedgestore_native::Bytes>>>
+           + Send
+           + 'a {
+        self.get(key)
     }
-    async fn set_value<'a>(&'a self, key: &'a [u8], value: &'a [u8]) {
-        self.set(key, value, None).await.expect("SET")
+    fn set_value<'a>(
+        &'a self,
+        key: &'a [u8],
+        value: &'a [u8],
+    ) -> impl std::future::Future<Output = hedgestore_native::Result<()>> + Send + 'a {
+        self.set(key, value, None)
     }
 }
 
@@ -241,10 +262,10 @@ fn run_storage(storage: &impl AsyncKv, ops: &[Arc<Vec<Op>>]) -> Duration {
                     for op in ops.iter() {
                         match op {
                             Op::Get(k) => {
-                                let v = storage.get_value(k).await;
+                                let v = storage.get_value(k).await.expect("GET");
                                 black_box(v.expect("every key is present"));
                             }
-                            Op::Set(k) => storage.set_value(k, &value).await,
+                            Op::Set(k) => storage.set_value(k, &value).await.expect("SET"),
                         }
                     }
                 })

@@ -444,13 +444,24 @@ impl MemoryStorage {
         if self.shared.log.is_some() && command.is_write() {
             return Now::Logged(command);
         }
-        if !self.shared.record.load(Ordering::Relaxed) {
-            return Now::Answered(self.shared.call_command(command));
-        }
-        let probe = Probe::command(Backend::Memory, &command);
+        let probe = self.probe(&command);
         let result = self.shared.call_command(command);
-        probe.done(&result);
+        if let Some(probe) = probe {
+            probe.done(&result);
+        }
         Now::Answered(result)
+    }
+
+    /// The metrics probe of `command`, unless this storage's commands are not counted (the
+    /// fallback's own memory: its copies are not traffic).
+    fn probe(&self, command: &Command) -> Option<Probe> {
+        self.recorded()
+            .then(|| Probe::command(Backend::Memory, command))
+    }
+
+    /// Whether this storage's commands are counted.
+    fn recorded(&self) -> bool {
+        self.shared.record.load(Ordering::Relaxed)
     }
 
     /// `GET` now: the typed call, or the command when the debug event wants its keys.
@@ -492,10 +503,10 @@ impl MemoryStorage {
         key: &[u8],
         call: impl FnOnce(&mut Engine<SystemClock>) -> std::result::Result<R, hedgestore_core::Error>,
     ) -> Option<Result<R>> {
-        let probe = if self.shared.record.load(Ordering::Relaxed) {
+        let probe = if self.recorded() {
             Some(Probe::typed(Backend::Memory, kind)?)
         } else {
-            None // the fallback's own memory: its copies are not traffic
+            None
         };
         let shared = &self.shared;
         let result = match shared.call_one(shared.engine.shard_of(key), call) {
@@ -594,12 +605,11 @@ impl BaseStorage for MemoryStorage {
             Now::Logged(command) => command,
         };
         let log = self.shared.log.as_ref().expect("only logged writes wait");
-        if !self.shared.record.load(Ordering::Relaxed) {
-            return self.run_logged(log, command).await;
-        }
-        let probe = Probe::command(Backend::Memory, &command);
+        let probe = self.probe(&command);
         let result = self.run_logged(log, command).await;
-        probe.done(&result);
+        if let Some(probe) = probe {
+            probe.done(&result);
+        }
         result
     }
 
@@ -770,9 +780,7 @@ impl CompleteStorage for MemoryStorage {
             .collect::<Result<Vec<_>>>()?;
         let watched_keys: Vec<&[u8]> = watched.iter().map(|(k, _)| k.as_slice()).collect();
         let probe = self
-            .shared
-            .record
-            .load(Ordering::Relaxed)
+            .recorded()
             .then(|| Probe::transaction(Backend::Memory, &commands));
         let result = match &self.shared.log {
             Some(log) if commands.iter().any(Command::is_write) => {
