@@ -40,6 +40,10 @@ step "setup: ip and unshare (the network-partition test runs in its own network 
 command -v ip >/dev/null || apt_install iproute2
 command -v unshare >/dev/null || apt_install util-linux
 
+step "setup: python3 and gzip (free ports, the wasm suites' forwarding proxy, the size check)"
+command -v python3 >/dev/null || apt_install python3
+command -v gzip >/dev/null || apt_install gzip
+
 step "format"
 cargo fmt --all -- --check
 
