@@ -21,6 +21,20 @@ apt_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
 }
 
+# A CI run starts from a clean clone and runs once: incremental caches would only take disk.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+
+step "setup: free disk space"
+# A full run writes about 4 GB under target/ (test binaries, wasm builds, tools); fail now,
+# with the reason, rather than with a linker's bus error half an hour in.
+need_gb=6
+mkdir -p target
+free_gb=$(df -Pk target | awk 'NR == 2 { print int($4 / 1048576) }')
+if [ "$free_gb" -lt "$need_gb" ]; then
+    echo "only ${free_gb} GB free under $(pwd)/target; a full run needs about ${need_gb} GB" >&2
+    exit 1
+fi
+
 step "setup: toolchain components and targets"
 installed_components=$(rustup component list --installed)
 for component in rustfmt clippy; do
