@@ -252,6 +252,20 @@ macro_rules! typed_calls_counted_like_commands {
         // "a", and "list" (found, then refused for its type: a hit, as in Redis).
         assert_eq!(get(&metrics, "hedgestore_memory_hits_total", &[]), 2.0);
         assert_eq!(get(&metrics, "hedgestore_memory_misses_total", &[]), 1.0);
+        // Typed calls are timed like commands, one in 64 per thread (`TIME_MEMORY_EVERY`):
+        // any 128 in a row on this thread take exactly two latency samples.
+        for _ in 0..128 {
+            $storage.get(b"a").await.unwrap();
+        }
+        let _ = $storage.health().await;
+        let metrics = snapshot(&mut $recorded);
+        let timed = get(
+            &metrics,
+            "hedgestore_command_duration_seconds",
+            &["backend=memory"],
+        );
+        assert_eq!(timed, 2.0, "latency samples of 128 typed GETs");
+        assert_eq!(commands(&metrics).get("get/ok"), Some(&128.0));
         $memory.close().await.unwrap();
         assert!(matches!(
             $storage.get(b"a").await,

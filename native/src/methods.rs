@@ -24,9 +24,14 @@ use std::task::{Context, Poll};
 #[must_use = "futures do nothing unless awaited"]
 pub struct StorageFuture<'a, T>(Answer<'a, T>);
 
+// `repr(u8)`: a plain tag byte rather than a niche in `T`, so that telling the variants
+// apart (on every poll, and when the answered future is dropped) is one byte compared.
+#[repr(u8)]
 enum Answer<'a, T> {
     /// Known when the call was made; `None` once taken.
     Ready(Option<T>),
+    /// Answered: nothing left to hand out or to drop.
+    Done,
     Pending(Pin<Box<dyn Future<Output = T> + Send + 'a>>),
     Deferred(Deferred<'a, T>),
 }
@@ -81,9 +86,10 @@ impl<T> Future for StorageFuture<'_, T> {
                     .take()
                     .expect("StorageFuture polled after it answered"),
             ),
+            Answer::Done => panic!("StorageFuture polled after it answered"),
             Answer::Pending(future) => future.as_mut().poll(cx),
             Answer::Deferred(_) => {
-                let Answer::Deferred(call) = std::mem::replace(answer, Answer::Ready(None)) else {
+                let Answer::Deferred(call) = std::mem::replace(answer, Answer::Done) else {
                     unreachable!("matched above")
                 };
                 Poll::Ready((call.run)(call.storage, call.key, call.value, call.ttl))
@@ -96,7 +102,7 @@ impl<T> std::fmt::Debug for StorageFuture<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = match &self.0 {
             Answer::Ready(Some(_)) => "ready",
-            Answer::Ready(None) => "answered",
+            Answer::Ready(None) | Answer::Done => "answered",
             Answer::Pending(_) => "pending",
             Answer::Deferred(_) => "not run yet",
         };

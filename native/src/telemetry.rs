@@ -469,11 +469,33 @@ impl Probe {
         )
     }
 
-    /// Starts counting a command of row `kind` that runs without a [`Command`] (the memory
-    /// storage's typed `GET`/`SET`), or `None` when the debug event is enabled: that event
-    /// lists the command's keys, so the caller then takes its [`Command`] path.
-    pub(crate) fn typed(backend: Backend, kind: CommandKind) -> Option<Self> {
-        (!Self::debug_enabled()).then(|| Self::new(backend, kind as usize, None))
+    /// Runs `call`, a memory command of row `kind` that runs without a [`Command`] (the
+    /// memory storage's typed `GET`/`SET`), counted and sampled as [`Probe`] counts a
+    /// command, with one access to this thread's counts for both (the usual probe takes
+    /// two: the sample's turn when it starts, the counter when it ends). `None`, with `call`
+    /// not run, when the per-command debug event is enabled: that event lists the
+    /// command's keys, so the caller then takes its [`Command`] path.
+    #[inline]
+    pub(crate) fn typed_memory<R>(
+        kind: CommandKind,
+        call: impl FnOnce() -> Result<R, StorageError>,
+    ) -> Option<Result<R, StorageError>> {
+        if Self::debug_enabled() {
+            return None;
+        }
+        let row = kind as usize;
+        let mut call = Some(call);
+        let counted = COUNTS.try_with(|local| {
+            let started = local.time_memory_command().then(Instant::now);
+            let result = (call.take().expect("run once"))();
+            local.count(slot(Backend::Memory, row, Outcome::of(&result)));
+            if let Some(started) = started {
+                record_latency(Backend::Memory, started.elapsed().as_secs_f64());
+            }
+            result
+        });
+        // A thread whose counts are being destroyed runs the call uncounted.
+        Some(counted.unwrap_or_else(|_| (call.take().expect("not run"))()))
     }
 
     /// Starts counting a transaction of `commands` (the `exec` command label).

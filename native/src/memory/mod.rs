@@ -503,21 +503,17 @@ impl MemoryStorage {
         key: &[u8],
         call: impl FnOnce(&mut Engine<SystemClock>) -> std::result::Result<R, hedgestore_core::Error>,
     ) -> Option<Result<R>> {
-        let probe = if self.recorded() {
-            Some(Probe::typed(Backend::Memory, kind)?)
-        } else {
-            None
-        };
         let shared = &self.shared;
-        let result = match shared.call_one(shared.engine.shard_of(key), call) {
+        let run = || match shared.call_one(shared.engine.shard_of(key), call) {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(e)) => Err(e.into()),
             Err(e) => Err(e),
         };
-        if let Some(probe) = probe {
-            probe.done(&result);
+        if self.recorded() {
+            Probe::typed_memory(kind, run)
+        } else {
+            Some(run())
         }
-        Some(result)
     }
 
     /// The fencing-token owner id this instance uses for locks.
