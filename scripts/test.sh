@@ -25,7 +25,7 @@ apt_install() {
 if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 
 step "setup: free disk space"
-# A full run writes about 4 GB under target/ (test binaries, wasm builds, tools); fail now,
+# A full run writes about 3.4 GB under target/ (test binaries, wasm builds, tools); fail now,
 # with the reason, rather than with a linker's bus error half an hour in.
 need_gb=6
 mkdir -p target
