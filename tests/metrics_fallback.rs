@@ -10,9 +10,23 @@ use support::{config, wait_for_backend};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hedgestore::{BackendKind, Storage};
+use std::sync::LazyLock;
+
+use hedgestore::{BackendKind, BaseStorage, RedisStorage, Storage, StorageError, Ttl};
 use hedgestore_testkit::RedisServer;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+
+/// The recorder of this binary (a global recorder can be installed once per process),
+/// behind a lock that keeps its tests apart: each reads what changed since its own
+/// previous snapshot.
+static RECORDER: LazyLock<tokio::sync::Mutex<Snapshotter>> = LazyLock::new(|| {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    recorder
+        .install()
+        .expect("the only recorder of this binary");
+    tokio::sync::Mutex::new(snapshotter)
+});
 
 /// What changed since the previous snapshot (the debugging recorder resets every value on
 /// each): counters by how much they grew, gauges by their last `set` or the sum of their
@@ -58,12 +72,8 @@ fn value(metrics: &BTreeMap<String, f64>, series: &str) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_and_restart_show_as_one_failover_one_recovery_and_a_replayed_journal() {
+    let snapshotter = RECORDER.lock().await;
     let mut totals = BTreeMap::new();
-    let recorder = DebuggingRecorder::new();
-    let snapshotter = recorder.snapshotter();
-    recorder
-        .install()
-        .expect("the only recorder of this binary");
     let mut server = RedisServer::start().unwrap();
     let s = Storage::connect(config(server.port())).await.unwrap();
     assert_eq!(s.health().await.backend, BackendKind::Redis);
@@ -177,4 +187,76 @@ async fn a_kill_and_restart_show_as_one_failover_one_recovery_and_a_replayed_jou
         Some("v")
     );
     s.close().await.unwrap();
+}
+
+/// `GET` and `SET` on a Redis backend take typed calls (their `redis::Cmd` encoded from the
+/// arguments, no core `Command` built): through the trait and through the `Storage` handle
+/// they are counted as the same commands with the same outcomes, every one timed, write
+/// what `SET … PX` writes, and fail `Closed` after close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_redis_get_and_set_are_counted_like_commands() {
+    let snapshotter = RECORDER.lock().await;
+    let mut totals = BTreeMap::new();
+    let server = RedisServer::start().unwrap();
+    let redis = RedisStorage::connect(config(server.port()).redis)
+        .await
+        .unwrap();
+    let handle = Storage::new(redis.clone());
+    let _ = handle.health().await; // exports what connecting counted
+    snapshot(&snapshotter, &mut totals);
+
+    BaseStorage::set(&redis, b"a", b"1", None).await.unwrap();
+    handle
+        .set("b", "2", Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert_eq!(
+        BaseStorage::get(&redis, b"a").await.unwrap().as_deref(),
+        Some(&b"1"[..])
+    );
+    assert_eq!(handle.get("b").await.unwrap().as_deref(), Some(&b"2"[..]));
+    assert!(handle.get("nope").await.unwrap().is_none());
+    // The TTL went out as `PX 60000`, as the command path sends it.
+    match handle.pttl("b").await.unwrap() {
+        Ttl::Expires(left) => assert!(left > Duration::from_secs(59), "{left:?} to live"),
+        other => panic!("b: {other:?}"),
+    }
+    handle.rpush("list", &["x"]).await.unwrap();
+    let err = handle.get("list").await.unwrap_err();
+    assert!(err.to_string().contains("WRONGTYPE"), "{err}");
+    // A TTL Redis refuses is the same command error as on the command path.
+    let err = handle
+        .set("z", "v", Some(Duration::ZERO))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Command(_)), "{err:?}");
+    let _ = handle.health().await;
+    let metrics = snapshot(&snapshotter, &mut totals);
+
+    for (series, expected) in [
+        ("{backend=redis,command=set,outcome=ok}", 2.0),
+        ("{backend=redis,command=set,outcome=command_error}", 1.0),
+        ("{backend=redis,command=get,outcome=ok}", 3.0),
+        ("{backend=redis,command=get,outcome=command_error}", 1.0),
+        ("{backend=redis,command=pttl,outcome=ok}", 1.0),
+        ("{backend=redis,command=rpush,outcome=ok}", 1.0),
+    ] {
+        let name = format!("hedgestore_commands_total{series}");
+        assert_eq!(value(&metrics, &name), expected, "{name}");
+    }
+    // Every Redis command is timed: 9 above.
+    assert_eq!(
+        value(
+            &metrics,
+            "hedgestore_command_duration_seconds{backend=redis}"
+        ),
+        9.0
+    );
+
+    handle.close().await.unwrap();
+    assert!(matches!(handle.get("a").await, Err(StorageError::Closed)));
+    assert!(matches!(
+        handle.set("a", "1", None).await,
+        Err(StorageError::Closed)
+    ));
 }

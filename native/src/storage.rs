@@ -40,6 +40,10 @@ pub struct Storage {
     /// call itself ([`MemoryStorage::execute_now`]), without the boxed future of a call
     /// through the trait.
     memory: Option<MemoryStorage>,
+    /// The backend again when it is a [`RedisStorage`](crate::RedisStorage): its `GET` and
+    /// `SET` take the storage's typed calls (no core `Command` built for them).
+    #[cfg(feature = "redis")]
+    redis: Option<crate::redis::RedisStorage>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -51,12 +55,15 @@ impl std::fmt::Debug for Storage {
 impl Storage {
     /// Wraps any backend.
     pub fn new(backend: impl CompleteStorage + 'static) -> Self {
-        let memory = (&backend as &dyn std::any::Any)
-            .downcast_ref::<MemoryStorage>()
-            .cloned();
+        let any = &backend as &dyn std::any::Any;
+        let memory = any.downcast_ref::<MemoryStorage>().cloned();
+        #[cfg(feature = "redis")]
+        let redis = any.downcast_ref::<crate::redis::RedisStorage>().cloned();
         Self {
             inner: Arc::new(backend),
             memory,
+            #[cfg(feature = "redis")]
+            redis,
         }
     }
 
@@ -162,6 +169,10 @@ impl Storage {
             // The memory storage's typed call (see `methods::handle_shortcut`).
             return BaseStorage::set(memory, key.as_ref(), value.as_ref(), ttl).await;
         }
+        #[cfg(feature = "redis")]
+        if let Some(redis) = self.redis_backend() {
+            return BaseStorage::set(redis, key.as_ref(), value.as_ref(), ttl).await;
+        }
         let options = crate::traits::ttl_option(ttl);
         self.set_with(key, value, options).await.map(|_| ())
     }
@@ -169,6 +180,13 @@ impl Storage {
     /// The backend when it is a [`MemoryStorage`], for the calls that take its typed path.
     pub(crate) fn memory_backend(&self) -> Option<&MemoryStorage> {
         self.memory.as_ref()
+    }
+
+    /// The backend when it is a [`RedisStorage`](crate::RedisStorage), for the calls that
+    /// take its typed path.
+    #[cfg(feature = "redis")]
+    pub(crate) fn redis_backend(&self) -> Option<&crate::redis::RedisStorage> {
+        self.redis.as_ref()
     }
 
     /// `SET` with options (`SetOptions::default().nx()`, `.xx()`, `.ex(…)`, `.keep_ttl()`);

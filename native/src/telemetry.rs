@@ -469,6 +469,14 @@ impl Probe {
         )
     }
 
+    /// Starts counting a command of row `kind` that runs without a [`Command`] (the Redis
+    /// storage's typed `GET`/`SET`), or `None` when the debug event is enabled: that event
+    /// lists the command's keys, so the caller then takes its [`Command`] path.
+    #[cfg(feature = "redis")]
+    pub(crate) fn typed(backend: Backend, kind: CommandKind) -> Option<Self> {
+        (!Self::debug_enabled()).then(|| Self::new(backend, kind as usize, None))
+    }
+
     /// Runs `call`, a memory command of row `kind` that runs without a [`Command`] (the
     /// memory storage's typed `GET`/`SET`), counted and sampled as [`Probe`] counts a
     /// command, with one access to this thread's counts for both (the usual probe takes

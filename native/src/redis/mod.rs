@@ -69,7 +69,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use hedgestore_core::{BatchError, Command, Error, FencingToken, Pattern, Reply};
+use hedgestore_core::{
+    BatchError, Command, CommandFlags, CommandKind, Error, Expiry, FencingToken, Pattern, Reply,
+};
 use redis::aio::ConnectionLike;
 use redis::{RedisError, RedisResult, Value};
 use tokio::sync::{broadcast, Notify};
@@ -78,11 +80,14 @@ use tokio::time::Instant;
 use crate::config::RedisConfig;
 use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
+use crate::methods::StorageFuture;
+use crate::reply;
 use crate::subscription::{Handler, Subscription};
 use crate::telemetry::{self, Backend, Outcome, Probe};
 use crate::topology::RedisTopology;
 use crate::traits::{
-    BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion, Lock, LockStorage, PubSubStorage,
+    set_command, ttl_option, BackendKind, BaseStorage, CompleteStorage, Health, KeyVersion, Lock,
+    LockStorage, PubSubStorage,
 };
 use convert::{server_error_text, to_cmd, to_reply, unavailable};
 use link::Link;
@@ -1218,6 +1223,19 @@ async fn health_checks(inner: std::sync::Weak<Inner>) {
 }
 
 impl RedisStorage {
+    /// A typed call's `cmd` (the command of row `kind`, one key, no pattern to validate)
+    /// run as [`run_command`](Self::run_command) runs a command, its reply read by `read`.
+    async fn run_typed<T>(
+        &self,
+        cmd: &redis::Cmd,
+        kind: CommandKind,
+        read: impl FnOnce(Reply) -> Result<T>,
+    ) -> Result<T> {
+        let retry_safe = kind.spec().flags.contains(CommandFlags::RETRY_SAFE);
+        let value = self.run(cmd, retry_safe).await?;
+        read(to_reply(value)?)
+    }
+
     async fn run_command(&self, command: &Command) -> Result<Reply> {
         validate(command)?;
         self.fits_topology(command)?;
@@ -1261,6 +1279,53 @@ impl BaseStorage for RedisStorage {
         let result = self.run_command(&command).await;
         probe.done(&result);
         result
+    }
+
+    // `GET` and `SET`, the commonest calls, encode their `redis::Cmd` straight from the
+    // borrowed arguments: no core `Command` is built, encoded and freed for them (about 600
+    // instructions of `execute`'s path, BENCHMARKS.md §6). The same deadline, retries,
+    // errors and metrics as `execute`; with the per-command debug event on (it lists the
+    // command's keys) they take `execute`'s path.
+
+    fn get<'a>(&'a self, key: &'a [u8]) -> StorageFuture<'a, Result<Option<Bytes>>> {
+        StorageFuture::boxed(async move {
+            let Some(probe) = Probe::typed(Backend::Redis, CommandKind::Get) else {
+                let command = Command::Get { key: key.to_vec() };
+                return reply::value(self.execute(command).await?);
+            };
+            let mut cmd = redis::Cmd::with_capacity(2, 3 + key.len());
+            cmd.arg("GET").arg(key);
+            let result = self.run_typed(&cmd, CommandKind::Get, reply::value).await;
+            probe.done(&result);
+            result
+        })
+    }
+
+    fn set<'a>(
+        &'a self,
+        key: &'a [u8],
+        value: &'a [u8],
+        ttl: Option<Duration>,
+    ) -> StorageFuture<'a, Result<()>> {
+        StorageFuture::boxed(async move {
+            let options = ttl_option(ttl);
+            let Some(probe) = Probe::typed(Backend::Redis, CommandKind::Set) else {
+                let reply = self.execute(set_command(key, value, options)).await?;
+                return reply::ok_or_nil(reply).map(|_| ());
+            };
+            let mut cmd = redis::Cmd::with_capacity(5, 3 + key.len() + value.len() + 22);
+            cmd.arg("SET").arg(key).arg(value);
+            if let Some(Expiry::Px(ms)) = options.expiry {
+                cmd.arg("PX").arg(ms);
+            }
+            let result = self
+                .run_typed(&cmd, CommandKind::Set, |reply| {
+                    reply::ok_or_nil(reply).map(|_| ())
+                })
+                .await;
+            probe.done(&result);
+            result
+        })
     }
 }
 
