@@ -190,9 +190,10 @@ async fn a_kill_and_restart_show_as_one_failover_one_recovery_and_a_replayed_jou
 }
 
 /// `GET` and `SET` on a Redis backend take typed calls (their `redis::Cmd` encoded from the
-/// arguments, no core `Command` built): through the trait and through the `Storage` handle
-/// they are counted as the same commands with the same outcomes, every one timed, write
-/// what `SET … PX` writes, and fail `Closed` after close.
+/// arguments, no core `Command` built), and so does the fallback storage's `GET` while Redis
+/// serves: through the trait and through the `Storage` handle they are counted as the same
+/// commands with the same outcomes, every one timed, write what `SET … PX` writes, and fail
+/// `Closed` after close.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typed_redis_get_and_set_are_counted_like_commands() {
     let snapshotter = RECORDER.lock().await;
@@ -252,6 +253,33 @@ async fn typed_redis_get_and_set_are_counted_like_commands() {
         ),
         9.0
     );
+
+    // The fallback storage (what `Storage::connect` gives with Redis configured) reads
+    // through the same typed `GET` while Redis serves: each counted once, and timed.
+    let fallback = Storage::connect(config(server.port())).await.unwrap();
+    assert_eq!(fallback.health().await.backend, BackendKind::Redis);
+    snapshot(&snapshotter, &mut totals);
+    assert_eq!(fallback.get("a").await.unwrap().as_deref(), Some(&b"1"[..]));
+    assert!(fallback.get("nope").await.unwrap().is_none());
+    let err = fallback.get("list").await.unwrap_err();
+    assert!(err.to_string().contains("WRONGTYPE"), "{err}");
+    let _ = fallback.health().await;
+    let metrics = snapshot(&snapshotter, &mut totals);
+    for (series, expected) in [
+        ("{backend=redis,command=get,outcome=ok}", 2.0),
+        ("{backend=redis,command=get,outcome=command_error}", 1.0),
+    ] {
+        let name = format!("hedgestore_commands_total{series}");
+        assert_eq!(value(&metrics, &name), expected, "{name}");
+    }
+    assert_eq!(
+        value(
+            &metrics,
+            "hedgestore_command_duration_seconds{backend=redis}"
+        ),
+        3.0
+    );
+    fallback.close().await.unwrap();
 
     handle.close().await.unwrap();
     assert!(matches!(handle.get("a").await, Err(StorageError::Closed)));

@@ -284,17 +284,18 @@ macro_rules! trait_methods {
 
 /// What a method of [`Storage`](crate::Storage) does before building its command: `GET` on
 /// a memory backend takes the storage's typed call instead (no `Command` built, no `Reply`
-/// converted back: half the instructions per call), and on a Redis backend its typed call
-/// (the `redis::Cmd` encoded from the key itself), as [`Storage::set`](crate::Storage::set)
-/// does for `SET`. Every other method builds its command.
+/// converted back: half the instructions per call), and on a Redis or fallback backend its
+/// typed call (the `redis::Cmd` encoded from the key itself), as
+/// [`Storage::set`](crate::Storage::set) does for `SET`. Every other method builds its
+/// command.
 macro_rules! handle_shortcut {
     (get, $self:ident, $key:ident) => {
         if let Some(memory) = $self.memory_backend() {
             return $crate::traits::BaseStorage::get(memory, AsRef::<[u8]>::as_ref(&$key)).await;
         }
         #[cfg(feature = "redis")]
-        if let Some(redis) = $self.redis_backend() {
-            return $crate::traits::BaseStorage::get(redis, AsRef::<[u8]>::as_ref(&$key)).await;
+        if let Some(backend) = $self.typed_get_backend() {
+            return $crate::traits::BaseStorage::get(backend, AsRef::<[u8]>::as_ref(&$key)).await;
         }
     };
     ($name:ident, $self:ident $(, $param:ident)*) => {};

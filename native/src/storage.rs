@@ -40,10 +40,18 @@ pub struct Storage {
     /// call itself ([`MemoryStorage::execute_now`]), without the boxed future of a call
     /// through the trait.
     memory: Option<MemoryStorage>,
-    /// The backend again when it is a [`RedisStorage`](crate::RedisStorage): its `GET` and
-    /// `SET` take the storage's typed calls (no core `Command` built for them).
+    /// Whether the backend's own `get` and `set` (the trait's) are typed calls, cheaper
+    /// than building their commands: `RedisStorage`'s both, `FallbackStorage`'s `get`.
     #[cfg(feature = "redis")]
-    redis: Option<crate::redis::RedisStorage>,
+    typed: Typed,
+}
+
+/// Which of the backend's trait methods [`Storage`] calls instead of building a command.
+#[cfg(feature = "redis")]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Typed {
+    pub(crate) get: bool,
+    pub(crate) set: bool,
 }
 
 impl std::fmt::Debug for Storage {
@@ -58,12 +66,24 @@ impl Storage {
         let any = &backend as &dyn std::any::Any;
         let memory = any.downcast_ref::<MemoryStorage>().cloned();
         #[cfg(feature = "redis")]
-        let redis = any.downcast_ref::<crate::redis::RedisStorage>().cloned();
+        let typed = if any.is::<crate::redis::RedisStorage>() {
+            Typed {
+                get: true,
+                set: true,
+            }
+        } else if any.is::<crate::fallback::FallbackStorage>() {
+            Typed {
+                get: true,
+                set: false,
+            }
+        } else {
+            Typed::default()
+        };
         Self {
             inner: Arc::new(backend),
             memory,
             #[cfg(feature = "redis")]
-            redis,
+            typed,
         }
     }
 
@@ -170,8 +190,8 @@ impl Storage {
             return BaseStorage::set(memory, key.as_ref(), value.as_ref(), ttl).await;
         }
         #[cfg(feature = "redis")]
-        if let Some(redis) = self.redis_backend() {
-            return BaseStorage::set(redis, key.as_ref(), value.as_ref(), ttl).await;
+        if self.typed.set {
+            return BaseStorage::set(&*self.inner, key.as_ref(), value.as_ref(), ttl).await;
         }
         let options = crate::traits::ttl_option(ttl);
         self.set_with(key, value, options).await.map(|_| ())
@@ -182,11 +202,10 @@ impl Storage {
         self.memory.as_ref()
     }
 
-    /// The backend when it is a [`RedisStorage`](crate::RedisStorage), for the calls that
-    /// take its typed path.
+    /// The backend, when its own `get` is a typed call (see [`Typed`]).
     #[cfg(feature = "redis")]
-    pub(crate) fn redis_backend(&self) -> Option<&crate::redis::RedisStorage> {
-        self.redis.as_ref()
+    pub(crate) fn typed_get_backend(&self) -> Option<&dyn CompleteStorage> {
+        self.typed.get.then_some(&*self.inner)
     }
 
     /// `SET` with options (`SetOptions::default().nx()`, `.xx()`, `.ex(…)`, `.keep_ttl()`);

@@ -126,6 +126,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use hedgestore_core::{Command, Error, Reply};
 use tokio::sync::{broadcast, Notify};
 
@@ -133,7 +134,9 @@ use crate::config::{FallbackConfig, StorageConfig};
 use crate::error::{Result, StorageError};
 use crate::events::StorageEvent;
 use crate::memory::MemoryStorage;
+use crate::methods::StorageFuture;
 use crate::redis::RedisStorage;
+use crate::reply;
 use crate::subscription::{Handler, Subscription};
 use crate::telemetry;
 use crate::traits::{
@@ -818,6 +821,37 @@ impl Inner {
             return Box::pin(self.on_memory(command)).await;
         };
         let result = self.redis.execute_classified(&command).await;
+        self.after_redis(command, gate, result).await
+    }
+
+    /// `GET`: on Redis by its typed call (no core `Command` built unless the answer is a
+    /// failure, which then takes [`execute`](Self::execute)'s handling as it is); else the
+    /// command through `execute`.
+    async fn get(&self, key: &[u8]) -> Result<Option<Bytes>> {
+        self.check_open()?;
+        if self.on_redis() {
+            if let Some(gate) = self.enter_redis() {
+                if let Some(result) = self.redis.get_classified(key).await {
+                    // A read answered needs nothing more (no mirror): `decide`'s first step.
+                    if let Ok(reply) = result {
+                        return reply::value(reply);
+                    }
+                    let command = Command::Get { key: key.to_vec() };
+                    return reply::value(Box::pin(self.after_redis(command, gate, result)).await?);
+                }
+            }
+        }
+        reply::value(self.execute(Command::Get { key: key.to_vec() }).await?)
+    }
+
+    /// What follows Redis's `result` for `command` (sent under `gate`): the answer, the
+    /// mirror copy, or the memory path or `OutcomeUnknown` that a failure calls for.
+    async fn after_redis(
+        &self,
+        command: Command,
+        gate: RedisCall<'_>,
+        result: std::result::Result<Reply, crate::redis::Failure>,
+    ) -> Result<Reply> {
         if command.is_script() {
             Box::pin(self.forget_script_keys(&command)).await;
         }
@@ -967,6 +1001,10 @@ fn outcome_unknown() -> StorageError {
 impl BaseStorage for FallbackStorage {
     async fn execute(&self, command: Command) -> Result<Reply> {
         self.inner.execute(command).await
+    }
+
+    fn get<'a>(&'a self, key: &'a [u8]) -> StorageFuture<'a, Result<Option<Bytes>>> {
+        StorageFuture::boxed(self.inner.get(key))
     }
 }
 

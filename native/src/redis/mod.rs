@@ -517,6 +517,33 @@ impl RedisStorage {
         result
     }
 
+    /// `GET key` as [`execute_classified`](Self::execute_classified) runs it, by the typed
+    /// call (the `redis::Cmd` encoded from `key`, no core `Command`); `None`, with nothing
+    /// sent, when the per-command debug event is on (it lists the command's keys: run the
+    /// command instead).
+    pub(crate) async fn get_classified(
+        &self,
+        key: &[u8],
+    ) -> Option<std::result::Result<Reply, Failure>> {
+        let probe = Probe::typed(Backend::Redis, CommandKind::Get)?;
+        let result = async {
+            let value = self
+                .run_classified(&get_cmd(key), retry_safe(CommandKind::Get))
+                .await?;
+            to_reply(value).map_err(|e| Failure {
+                error: e.into(),
+                maybe_applied: false,
+            })
+        }
+        .await;
+        probe.finish(
+            result
+                .as_ref()
+                .map_or_else(|f| Outcome::of_error(&f.error), |_| Outcome::Ok),
+        );
+        Some(result)
+    }
+
     async fn classified(&self, command: &Command) -> std::result::Result<Reply, Failure> {
         validate(command)
             .and_then(|()| self.fits_topology(command))
@@ -1231,8 +1258,7 @@ impl RedisStorage {
         kind: CommandKind,
         read: impl FnOnce(Reply) -> Result<T>,
     ) -> Result<T> {
-        let retry_safe = kind.spec().flags.contains(CommandFlags::RETRY_SAFE);
-        let value = self.run(cmd, retry_safe).await?;
+        let value = self.run(cmd, retry_safe(kind)).await?;
         read(to_reply(value)?)
     }
 
@@ -1243,6 +1269,19 @@ impl RedisStorage {
         let value = self.run(&to_cmd(command), idempotent).await?;
         Ok(to_reply(value)?)
     }
+}
+
+/// `GET key` for the typed calls.
+fn get_cmd(key: &[u8]) -> redis::Cmd {
+    let mut cmd = redis::Cmd::with_capacity(2, 3 + key.len());
+    cmd.arg("GET").arg(key);
+    cmd
+}
+
+/// Whether the command of row `kind` may be sent again after a failure (the table's
+/// `RETRY_SAFE`, as [`Command::retry_safe`] reads it).
+fn retry_safe(kind: CommandKind) -> bool {
+    kind.spec().flags.contains(CommandFlags::RETRY_SAFE)
 }
 
 /// Where an attempt was when the operation deadline passed.
@@ -1293,9 +1332,9 @@ impl BaseStorage for RedisStorage {
                 let command = Command::Get { key: key.to_vec() };
                 return reply::value(self.execute(command).await?);
             };
-            let mut cmd = redis::Cmd::with_capacity(2, 3 + key.len());
-            cmd.arg("GET").arg(key);
-            let result = self.run_typed(&cmd, CommandKind::Get, reply::value).await;
+            let result = self
+                .run_typed(&get_cmd(key), CommandKind::Get, reply::value)
+                .await;
             probe.done(&result);
             result
         })
