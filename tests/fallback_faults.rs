@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use hedgestore::{
     BackendKind, Bytes, Command, FallbackStorage, JournalOverflow, LockFallback, RedisStorage,
-    Reply, Storage, StorageConfig, StorageError, StorageEvent,
+    Reply, SetOptions, Storage, StorageConfig, StorageError, StorageEvent, Ttl,
 };
 use hedgestore_testkit::RedisServer;
 use tokio::time::Instant;
@@ -306,6 +306,66 @@ async fn flapping_redis_loses_nothing_and_duplicates_nothing() {
     );
     assert!(seen.unknown_writes() <= 3 * 16, "{}", seen.unknown_writes());
     assert_final_state(&direct(&server).await, &seen).await;
+}
+
+/// Plain `SET`s (the typed call: sent to Redis from the caller's bytes, copied into the
+/// memory mirror from them too) and `GET`s while Redis serves, then a kill: memory answers
+/// every acknowledged value, TTLs included, and one written by the command path alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_sets_are_in_the_mirror_when_redis_dies() {
+    let mut server = RedisServer::start().unwrap();
+    let s = Storage::new(FallbackStorage::start(config(server.port())).await.unwrap());
+    let writers: Vec<_> = (0..4)
+        .map(|t| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                for i in 0..200 {
+                    let key = format!("typed:{t}:{}", i % 50);
+                    s.set(&key, format!("v{i}"), None).await.unwrap();
+                    // Read back through the typed GET while Redis serves.
+                    assert_eq!(
+                        s.get_string(&key).await.unwrap().as_deref(),
+                        Some(format!("v{i}").as_str())
+                    );
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap();
+    }
+    s.set("typed:ttl", "t", Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert!(s
+        .set_with("typed:nx", "n", SetOptions::default().nx())
+        .await
+        .unwrap());
+    server.kill();
+    // The first call after the kill finds Redis gone and fails over.
+    assert_eq!(
+        s.get_string("typed:ttl").await.unwrap().as_deref(),
+        Some("t")
+    );
+    assert_eq!(s.health().await.backend, BackendKind::Memory);
+    for t in 0..4 {
+        for k in 0..50 {
+            // Each writer's last value of key k was written at i = 150 + k.
+            assert_eq!(
+                s.get_string(format!("typed:{t}:{k}")).await.unwrap(),
+                Some(format!("v{}", 150 + k)),
+                "typed:{t}:{k}"
+            );
+        }
+    }
+    match s.pttl("typed:ttl").await.unwrap() {
+        Ttl::Expires(left) => assert!(left > Duration::from_secs(50), "{left:?}"),
+        other => panic!("typed:ttl: {other:?}"),
+    }
+    assert_eq!(
+        s.get_string("typed:nx").await.unwrap().as_deref(),
+        Some("n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -41,7 +41,7 @@ pub struct Storage {
     /// through the trait.
     memory: Option<MemoryStorage>,
     /// Whether the backend's own `get` and `set` (the trait's) are typed calls, cheaper
-    /// than building their commands: `RedisStorage`'s both, `FallbackStorage`'s `get`.
+    /// than building their commands: `RedisStorage`'s and `FallbackStorage`'s.
     #[cfg(feature = "redis")]
     typed: Typed,
 }
@@ -74,7 +74,7 @@ impl Storage {
         } else if any.is::<crate::fallback::FallbackStorage>() {
             Typed {
                 get: true,
-                set: false,
+                set: true,
             }
         } else {
             Typed::default()

@@ -127,7 +127,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use hedgestore_core::{Command, Error, Reply};
+use hedgestore_core::{Command, Error, Reply, SetOptions};
 use tokio::sync::{broadcast, Notify};
 
 use crate::config::{FallbackConfig, StorageConfig};
@@ -140,7 +140,8 @@ use crate::reply;
 use crate::subscription::{Handler, Subscription};
 use crate::telemetry;
 use crate::traits::{
-    BackendKind, BaseStorage, CompleteStorage, FallbackHealth, Health, KeyVersion,
+    set_command, ttl_option, BackendKind, BaseStorage, CompleteStorage, FallbackHealth, Health,
+    KeyVersion,
 };
 
 use hedgestore_core::forms::{for_each_mirror_form, journal_form};
@@ -844,6 +845,64 @@ impl Inner {
         reply::value(self.execute(Command::Get { key: key.to_vec() }).await?)
     }
 
+    /// A plain `SET` (the trait's `set`): on Redis by its typed call, mirrored into memory
+    /// from the borrowed arguments (no core `Command` built unless the answer is a failure,
+    /// which then takes [`execute`](Self::execute)'s handling as it is, or the mirror copy
+    /// has to wait in the queue); else the command through `execute`.
+    async fn set(&self, key: &[u8], value: &[u8], ttl: Option<Duration>) -> Result<()> {
+        self.check_open()?;
+        let options = ttl_option(ttl);
+        if self.on_redis() {
+            if let Some(gate) = self.enter_redis() {
+                if let Some(result) = self.redis.set_classified(key, value, options).await {
+                    let reply = match result {
+                        // `decide`'s first step for a write answered: copy it into memory
+                        // (under the gate, as `execute` does).
+                        Ok(reply) => {
+                            if self.config.mirror_writes {
+                                self.mirror_set(key, value, options);
+                            }
+                            drop(gate);
+                            reply
+                        }
+                        Err(_) => {
+                            let command = set_command(key, value, options);
+                            Box::pin(self.after_redis(command, gate, result)).await?
+                        }
+                    };
+                    return reply::ok_or_nil(reply).map(|_| ());
+                }
+            }
+        }
+        let reply = self.execute(set_command(key, value, options)).await?;
+        reply::ok_or_nil(reply).map(|_| ())
+    }
+
+    /// The mirror copy of a plain `SET` Redis acknowledged: [`enqueue_mirror`]'s fast path
+    /// (no copier busy, nothing queued) straight from the borrowed arguments, else the
+    /// command queued as [`mirror`](Self::mirror) queues it.
+    ///
+    /// [`enqueue_mirror`]: Self::enqueue_mirror
+    fn mirror_set(&self, key: &[u8], value: &[u8], options: SetOptions) {
+        if let Ok(applying) = self.mirror_queue.applying.try_lock() {
+            if self.mirror_queue.len.load(Ordering::SeqCst) == 0 {
+                // Counted while being copied, as `enqueue_mirror`'s fast path counts it.
+                self.mirror_queue.len.fetch_add(1, Ordering::SeqCst);
+                let _ = self.memory.apply_set(key, value, options);
+                self.mirror_queue.len.fetch_sub(1, Ordering::SeqCst);
+                drop(applying);
+                // Pairs with the fence of a caller that queued meanwhile (see
+                // `enqueue_mirror`).
+                std::sync::atomic::fence(Ordering::SeqCst);
+                if self.mirror_queue.len.load(Ordering::SeqCst) > 0 {
+                    self.copy_mirror_unless_busy();
+                }
+                return;
+            }
+        }
+        self.enqueue_mirror(|push| push(set_command(key, value, options)));
+    }
+
     /// What follows Redis's `result` for `command` (sent under `gate`): the answer, the
     /// mirror copy, or the memory path or `OutcomeUnknown` that a failure calls for.
     async fn after_redis(
@@ -1005,6 +1064,15 @@ impl BaseStorage for FallbackStorage {
 
     fn get<'a>(&'a self, key: &'a [u8]) -> StorageFuture<'a, Result<Option<Bytes>>> {
         StorageFuture::boxed(self.inner.get(key))
+    }
+
+    fn set<'a>(
+        &'a self,
+        key: &'a [u8],
+        value: &'a [u8],
+        ttl: Option<Duration>,
+    ) -> StorageFuture<'a, Result<()>> {
+        StorageFuture::boxed(self.inner.set(key, value, ttl))
     }
 }
 

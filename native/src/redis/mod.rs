@@ -71,6 +71,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use hedgestore_core::{
     BatchError, Command, CommandFlags, CommandKind, Error, Expiry, FencingToken, Pattern, Reply,
+    SetOptions,
 };
 use redis::aio::ConnectionLike;
 use redis::{RedisError, RedisResult, Value};
@@ -525,11 +526,32 @@ impl RedisStorage {
         &self,
         key: &[u8],
     ) -> Option<std::result::Result<Reply, Failure>> {
-        let probe = Probe::typed(Backend::Redis, CommandKind::Get)?;
+        self.typed_classified(CommandKind::Get, get_cmd(key)).await
+    }
+
+    /// A plain `SET key value [PX ms]` (`options` from [`ttl_option`]) as
+    /// [`get_classified`](Self::get_classified) runs `GET`.
+    pub(crate) async fn set_classified(
+        &self,
+        key: &[u8],
+        value: &[u8],
+        options: SetOptions,
+    ) -> Option<std::result::Result<Reply, Failure>> {
+        self.typed_classified(CommandKind::Set, set_cmd(key, value, options))
+            .await
+    }
+
+    /// The typed call `cmd`, the command of row `kind` (one key, nothing to validate), run
+    /// and counted as [`execute_classified`](Self::execute_classified) runs a command;
+    /// `None`, with nothing sent, when the per-command debug event is on.
+    async fn typed_classified(
+        &self,
+        kind: CommandKind,
+        cmd: redis::Cmd,
+    ) -> Option<std::result::Result<Reply, Failure>> {
+        let probe = Probe::typed(Backend::Redis, kind)?;
         let result = async {
-            let value = self
-                .run_classified(&get_cmd(key), retry_safe(CommandKind::Get))
-                .await?;
+            let value = self.run_classified(&cmd, retry_safe(kind)).await?;
             to_reply(value).map_err(|e| Failure {
                 error: e.into(),
                 maybe_applied: false,
@@ -1278,6 +1300,17 @@ fn get_cmd(key: &[u8]) -> redis::Cmd {
     cmd
 }
 
+/// A plain `SET key value [PX ms]` for the typed calls: `options` is [`ttl_option`]'s
+/// (no condition, at most a `PX`), which is all a typed `SET` sends.
+fn set_cmd(key: &[u8], value: &[u8], options: SetOptions) -> redis::Cmd {
+    let mut cmd = redis::Cmd::with_capacity(5, 3 + key.len() + value.len() + 22);
+    cmd.arg("SET").arg(key).arg(value);
+    if let Some(Expiry::Px(ms)) = options.expiry {
+        cmd.arg("PX").arg(ms);
+    }
+    cmd
+}
+
 /// Whether the command of row `kind` may be sent again after a failure (the table's
 /// `RETRY_SAFE`, as [`Command::retry_safe`] reads it).
 fn retry_safe(kind: CommandKind) -> bool {
@@ -1352,13 +1385,8 @@ impl BaseStorage for RedisStorage {
                 let reply = self.execute(set_command(key, value, options)).await?;
                 return reply::ok_or_nil(reply).map(|_| ());
             };
-            let mut cmd = redis::Cmd::with_capacity(5, 3 + key.len() + value.len() + 22);
-            cmd.arg("SET").arg(key).arg(value);
-            if let Some(Expiry::Px(ms)) = options.expiry {
-                cmd.arg("PX").arg(ms);
-            }
             let result = self
-                .run_typed(&cmd, CommandKind::Set, |reply| {
+                .run_typed(&set_cmd(key, value, options), CommandKind::Set, |reply| {
                     reply::ok_or_nil(reply).map(|_| ())
                 })
                 .await;
