@@ -294,7 +294,7 @@ macro_rules! handle_shortcut {
             return $crate::traits::BaseStorage::get(memory, AsRef::<[u8]>::as_ref(&$key)).await;
         }
         #[cfg(feature = "redis")]
-        if let Some(backend) = $self.typed_get_backend() {
+        if let Some(backend) = $self.typed_backend() {
             return $crate::traits::BaseStorage::get(backend, AsRef::<[u8]>::as_ref(&$key)).await;
         }
     };

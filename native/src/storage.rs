@@ -43,15 +43,7 @@ pub struct Storage {
     /// Whether the backend's own `get` and `set` (the trait's) are typed calls, cheaper
     /// than building their commands: `RedisStorage`'s and `FallbackStorage`'s.
     #[cfg(feature = "redis")]
-    typed: Typed,
-}
-
-/// Which of the backend's trait methods [`Storage`] calls instead of building a command.
-#[cfg(feature = "redis")]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Typed {
-    pub(crate) get: bool,
-    pub(crate) set: bool,
+    typed: bool,
 }
 
 impl std::fmt::Debug for Storage {
@@ -66,19 +58,8 @@ impl Storage {
         let any = &backend as &dyn std::any::Any;
         let memory = any.downcast_ref::<MemoryStorage>().cloned();
         #[cfg(feature = "redis")]
-        let typed = if any.is::<crate::redis::RedisStorage>() {
-            Typed {
-                get: true,
-                set: true,
-            }
-        } else if any.is::<crate::fallback::FallbackStorage>() {
-            Typed {
-                get: true,
-                set: true,
-            }
-        } else {
-            Typed::default()
-        };
+        let typed =
+            any.is::<crate::redis::RedisStorage>() || any.is::<crate::fallback::FallbackStorage>();
         Self {
             inner: Arc::new(backend),
             memory,
@@ -190,7 +171,7 @@ impl Storage {
             return BaseStorage::set(memory, key.as_ref(), value.as_ref(), ttl).await;
         }
         #[cfg(feature = "redis")]
-        if self.typed.set {
+        if self.typed {
             return BaseStorage::set(&*self.inner, key.as_ref(), value.as_ref(), ttl).await;
         }
         let options = crate::traits::ttl_option(ttl);
@@ -202,10 +183,10 @@ impl Storage {
         self.memory.as_ref()
     }
 
-    /// The backend, when its own `get` is a typed call (see [`Typed`]).
+    /// The backend, when its own `get` and `set` are typed calls (Redis, fallback).
     #[cfg(feature = "redis")]
-    pub(crate) fn typed_get_backend(&self) -> Option<&dyn CompleteStorage> {
-        self.typed.get.then_some(&*self.inner)
+    pub(crate) fn typed_backend(&self) -> Option<&dyn CompleteStorage> {
+        self.typed.then_some(&*self.inner)
     }
 
     /// `SET` with options (`SetOptions::default().nx()`, `.xx()`, `.ex(…)`, `.keep_ttl()`);

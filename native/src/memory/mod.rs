@@ -34,8 +34,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use hedgestore_core::{
-    Clock, Command, CommandKind, Engine, Event, LockHolder, PubSub, Reply, SetOptions, Stats,
-    SubscriberId,
+    Clock, Command, CommandKind, Engine, Event, LockHolder, PubSub, Reply, Stats, SubscriberId,
 };
 use tokio::sync::Notify;
 
@@ -439,7 +438,13 @@ impl MemoryStorage {
     /// [`apply_all`](Self::apply_all) of one plain `SET`, from borrowed arguments (the
     /// fallback's mirror copy of a typed `SET`): on the key's shard by the engine's typed
     /// call, as the command would run; its own error dropped, as `apply_all` drops them.
-    pub(crate) fn apply_set(&self, key: &[u8], value: &[u8], options: SetOptions) -> Result<()> {
+    #[cfg(feature = "redis")]
+    pub(crate) fn apply_set(
+        &self,
+        key: &[u8],
+        value: &[u8],
+        options: hedgestore_core::SetOptions,
+    ) -> Result<()> {
         if self.shared.log.is_some() {
             return Err(StorageError::Unavailable(
                 "MemoryStorage::apply_set is for storages without a data directory".into(),
