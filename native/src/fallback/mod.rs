@@ -605,24 +605,14 @@ impl Inner {
     fn enqueue_mirror(&self, fill: impl FnOnce(&mut dyn FnMut(Command))) {
         // The usual case, no copier busy and nothing queued: copied straight from the
         // copier's own buffer, without going through the queue.
-        if let Ok(mut applying) = self.mirror_queue.applying.try_lock() {
-            if self.mirror_queue.len.load(Ordering::SeqCst) == 0 {
-                fill(&mut |copy| applying.push(copy));
-                let added = applying.len();
-                // Counted while being copied, as queued copies are (see `apply_queued`).
-                self.mirror_queue.len.fetch_add(added, Ordering::SeqCst);
-                let _ = self.memory.apply_all(applying.drain(..));
-                self.mirror_queue.len.fetch_sub(added, Ordering::SeqCst);
-                drop(applying);
-                // Pairs with the fence of a caller that queued meanwhile and found the
-                // copier's lock taken: its copies are copied here.
-                std::sync::atomic::fence(Ordering::SeqCst);
-                if self.mirror_queue.len.load(Ordering::SeqCst) > 0 {
-                    self.copy_mirror_unless_busy();
-                }
-                return;
-            }
+        let mut fill = Some(fill);
+        if self.copy_alone(|buffer| {
+            (fill.take().expect("run once"))(&mut |copy| buffer.push(copy));
+            let _ = self.memory.apply_all(buffer.drain(..));
+        }) {
+            return;
         }
+        let fill = fill.expect("not run: a copier is busy or copies wait");
         let (added, queued) = {
             let mut pending = lock(&self.mirror_queue.pending);
             let before = pending.len();
@@ -639,6 +629,31 @@ impl Inner {
             std::sync::atomic::fence(Ordering::SeqCst);
             self.copy_mirror_unless_busy();
         }
+    }
+
+    /// The mirror's usual case, no copier busy and nothing queued: runs `copy` as the
+    /// copier (given the copier's empty buffer, it copies into memory straight, without the
+    /// queue), counted in the queue's length while it runs as queued copies are (see
+    /// `apply_queued`), then copies what other callers queued meanwhile. `false`, with
+    /// `copy` not run, when a copier is busy or copies wait.
+    fn copy_alone(&self, copy: impl FnOnce(&mut Vec<Command>)) -> bool {
+        let Ok(mut applying) = self.mirror_queue.applying.try_lock() else {
+            return false;
+        };
+        if self.mirror_queue.len.load(Ordering::SeqCst) != 0 {
+            return false;
+        }
+        self.mirror_queue.len.fetch_add(1, Ordering::SeqCst);
+        copy(&mut applying);
+        self.mirror_queue.len.fetch_sub(1, Ordering::SeqCst);
+        drop(applying);
+        // Pairs with the fence of a caller that queued meanwhile and found the copier's
+        // lock taken: its copies are copied here.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.mirror_queue.len.load(Ordering::SeqCst) > 0 {
+            self.copy_mirror_unless_busy();
+        }
+        true
     }
 
     /// Copies the queue into memory unless another caller holds the copier's lock; after
@@ -878,29 +893,15 @@ impl Inner {
         reply::ok_or_nil(reply).map(|_| ())
     }
 
-    /// The mirror copy of a plain `SET` Redis acknowledged: [`enqueue_mirror`]'s fast path
-    /// (no copier busy, nothing queued) straight from the borrowed arguments, else the
+    /// The mirror copy of a plain `SET` Redis acknowledged: straight from the borrowed
+    /// arguments when no copier is busy ([`copy_alone`](Self::copy_alone)), else the
     /// command queued as [`mirror`](Self::mirror) queues it.
-    ///
-    /// [`enqueue_mirror`]: Self::enqueue_mirror
     fn mirror_set(&self, key: &[u8], value: &[u8], options: SetOptions) {
-        if let Ok(applying) = self.mirror_queue.applying.try_lock() {
-            if self.mirror_queue.len.load(Ordering::SeqCst) == 0 {
-                // Counted while being copied, as `enqueue_mirror`'s fast path counts it.
-                self.mirror_queue.len.fetch_add(1, Ordering::SeqCst);
-                let _ = self.memory.apply_set(key, value, options);
-                self.mirror_queue.len.fetch_sub(1, Ordering::SeqCst);
-                drop(applying);
-                // Pairs with the fence of a caller that queued meanwhile (see
-                // `enqueue_mirror`).
-                std::sync::atomic::fence(Ordering::SeqCst);
-                if self.mirror_queue.len.load(Ordering::SeqCst) > 0 {
-                    self.copy_mirror_unless_busy();
-                }
-                return;
-            }
+        if !self.copy_alone(|_| {
+            let _ = self.memory.apply_set(key, value, options);
+        }) {
+            self.enqueue_mirror(|push| push(set_command(key, value, options)));
         }
-        self.enqueue_mirror(|push| push(set_command(key, value, options)));
     }
 
     /// What follows Redis's `result` for `command` (sent under `gate`): the answer, the
