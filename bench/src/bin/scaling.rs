@@ -208,41 +208,31 @@ trait AsyncKv: Clone + Send + Sync + 'static {
     ) -> impl std::future::Future<Output = hedgestore_native::Result<()>> + Send + 'a;
 }
 
-impl AsyncKv for MemoryStorage {
-    fn get_value<'a>(
-        &'a self,
-        key: &'a [u8],
-    ) -> impl std::future::Future<Output = hedgestore_native::Result<Option<hedgestore_native::Bytes>>>
-           + Send
-           + 'a {
-        self.get(key)
-    }
-    fn set_value<'a>(
-        &'a self,
-        key: &'a [u8],
-        value: &'a [u8],
-    ) -> impl std::future::Future<Output = hedgestore_native::Result<()>> + Send + 'a {
-        self.set(key, value, None)
-    }
+/// Both storages' `AsyncKv`: their own `get` and `set`, the futures returned as they are.
+macro_rules! async_kv {
+    ($($storage:ty),*) => {$(
+        impl AsyncKv for $storage {
+            fn get_value<'a>(
+                &'a self,
+                key: &'a [u8],
+            ) -> impl std::future::Future<
+                Output = hedgestore_native::Result<Option<hedgestore_native::Bytes>>,
+            > + Send
+                   + 'a {
+                self.get(key)
+            }
+            fn set_value<'a>(
+                &'a self,
+                key: &'a [u8],
+                value: &'a [u8],
+            ) -> impl std::future::Future<Output = hedgestore_native::Result<()>> + Send + 'a {
+                self.set(key, value, None)
+            }
+        }
+    )*};
 }
 
-impl AsyncKv for Storage {
-    fn get_value<'a>(
-        &'a self,
-        key: &'a [u8],
-    ) -> impl std::future::Future<Output = hedgestore_native::Result<Option<hedgestore_native::Bytes>>>
-           + Send
-           + 'a {
-        self.get(key)
-    }
-    fn set_value<'a>(
-        &'a self,
-        key: &'a [u8],
-        value: &'a [u8],
-    ) -> impl std::future::Future<Output = hedgestore_native::Result<()>> + Send + 'a {
-        self.set(key, value, None)
-    }
-}
+async_kv!(MemoryStorage, Storage);
 
 fn run_storage(storage: &impl AsyncKv, ops: &[Arc<Vec<Op>>]) -> Duration {
     let runtime = tokio::runtime::Builder::new_multi_thread()

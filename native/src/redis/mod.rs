@@ -490,15 +490,7 @@ impl RedisStorage {
     async fn run(&self, cmd: &redis::Cmd, idempotent: bool) -> Result<Value> {
         self.run_classified(cmd, idempotent)
             .await
-            .map_err(|f| match f.error {
-                StorageError::Unavailable(why) if f.maybe_applied => {
-                    StorageError::OutcomeUnknown(format!(
-                        "{why}; the connection failed after the write was sent: it may have \
-                         been applied (not retried)"
-                    ))
-                }
-                other => other,
-            })
+            .map_err(caller_error)
     }
 
     /// Runs `command`, telling a failure that proves the command was never sent apart from
@@ -550,14 +542,7 @@ impl RedisStorage {
         cmd: redis::Cmd,
     ) -> Option<std::result::Result<Reply, Failure>> {
         let probe = Probe::typed(Backend::Redis, kind)?;
-        let result = async {
-            let value = self.run_classified(&cmd, retry_safe(kind)).await?;
-            to_reply(value).map_err(|e| Failure {
-                error: e.into(),
-                maybe_applied: false,
-            })
-        }
-        .await;
+        let result = self.typed_reply(kind, &cmd).await;
         probe.finish(
             result
                 .as_ref()
@@ -1273,15 +1258,17 @@ async fn health_checks(inner: std::sync::Weak<Inner>) {
 
 impl RedisStorage {
     /// A typed call's `cmd` (the command of row `kind`, one key, no pattern to validate)
-    /// run as [`run_command`](Self::run_command) runs a command, its reply read by `read`.
-    async fn run_typed<T>(
+    /// sent as [`classified`](Self::classified) sends a command: its reply, or the failure.
+    async fn typed_reply(
         &self,
-        cmd: &redis::Cmd,
         kind: CommandKind,
-        read: impl FnOnce(Reply) -> Result<T>,
-    ) -> Result<T> {
-        let value = self.run(cmd, retry_safe(kind)).await?;
-        read(to_reply(value)?)
+        cmd: &redis::Cmd,
+    ) -> std::result::Result<Reply, Failure> {
+        let value = self.run_classified(cmd, retry_safe(kind)).await?;
+        to_reply(value).map_err(|e| Failure {
+            error: e.into(),
+            maybe_applied: false,
+        })
     }
 
     async fn run_command(&self, command: &Command) -> Result<Reply> {
@@ -1290,6 +1277,18 @@ impl RedisStorage {
         let idempotent = command.retry_safe();
         let value = self.run(&to_cmd(command), idempotent).await?;
         Ok(to_reply(value)?)
+    }
+}
+
+/// What a failure tells the caller: a write that was sent before the connection failed
+/// answers `OutcomeUnknown`, not `Unavailable` (which promises nothing was applied).
+fn caller_error(f: Failure) -> StorageError {
+    match f.error {
+        StorageError::Unavailable(why) if f.maybe_applied => StorageError::OutcomeUnknown(format!(
+            "{why}; the connection failed after the write was sent: it may have been applied \
+             (not retried)"
+        )),
+        other => other,
     }
 }
 
@@ -1366,8 +1365,10 @@ impl BaseStorage for RedisStorage {
                 return reply::value(self.execute(command).await?);
             };
             let result = self
-                .run_typed(&get_cmd(key), CommandKind::Get, reply::value)
-                .await;
+                .typed_reply(CommandKind::Get, &get_cmd(key))
+                .await
+                .map_err(caller_error)
+                .and_then(reply::value);
             probe.done(&result);
             result
         })
@@ -1386,10 +1387,10 @@ impl BaseStorage for RedisStorage {
                 return reply::ok_or_nil(reply).map(|_| ());
             };
             let result = self
-                .run_typed(&set_cmd(key, value, options), CommandKind::Set, |reply| {
-                    reply::ok_or_nil(reply).map(|_| ())
-                })
-                .await;
+                .typed_reply(CommandKind::Set, &set_cmd(key, value, options))
+                .await
+                .map_err(caller_error)
+                .and_then(|reply| reply::ok_or_nil(reply).map(|_| ()));
             probe.done(&result);
             result
         })
